@@ -1,0 +1,32 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { AppEnv } from "./auth/middleware.ts";
+import { ApiError, onError, onNotFound } from "./http/errors.ts";
+import { ErrorCode, LIMITS } from "./protocol/index.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { meRoutes } from "./routes/me.ts";
+import { tokensRoutes } from "./routes/tokens.ts";
+import { usersRoutes } from "./routes/users.ts";
+import { wsRoutes } from "./routes/ws.ts";
+
+/** The HTTP API. Every route but /api/health authenticates; see README for each one. */
+export function createApp() {
+	const app = new Hono<AppEnv>();
+	app.use(
+		"/api/*",
+		bodyLimit({
+			maxSize: LIMITS.httpBodyBytes,
+			onError: () => {
+				throw new ApiError(413, ErrorCode.payloadTooLarge, `request body over ${LIMITS.httpBodyBytes} bytes`);
+			},
+		}),
+	);
+	app.route("/api", healthRoutes);
+	app.route("/api", meRoutes);
+	app.route("/api", wsRoutes);
+	app.route("/api/users", usersRoutes);
+	app.route("/api/tokens", tokensRoutes);
+	app.onError(onError);
+	app.notFound(onNotFound);
+	return app;
+}

@@ -1,0 +1,37 @@
+import { validator } from "hono/validator";
+import type { z } from "zod";
+import { describeIssues, ErrorCode } from "../protocol/index.ts";
+import { ApiError } from "./errors.ts";
+
+function check<T extends z.ZodType>(schema: T, input: unknown, where: string): z.output<T> {
+	const result = schema.safeParse(input);
+	if (!result.success) {
+		throw new ApiError(400, ErrorCode.validationFailed, `invalid ${where}`, describeIssues(result.error));
+	}
+	return result.data;
+}
+
+/**
+ * Validates a JSON body. Bodies are read as JSON whatever their Content-Type, because
+ * `curl -d '{...}'` sends `application/x-www-form-urlencoded`; an empty body counts as `{}`.
+ */
+export const jsonBody = <T extends z.ZodType>(schema: T) =>
+	validator("json", async (value, c) => {
+		let input: unknown = value;
+		if (!/json/i.test(c.req.header("Content-Type") ?? "")) {
+			// Decoded by hand: workerd warns when .text() reads a form-typed body.
+			const text = new TextDecoder().decode(await c.req.arrayBuffer());
+			try {
+				input = text.trim() === "" ? {} : JSON.parse(text);
+			} catch {
+				throw new ApiError(400, ErrorCode.invalidJson, "request body is not valid JSON");
+			}
+		}
+		return check(schema, input, "request body");
+	});
+
+export const queryOf = <T extends z.ZodType>(schema: T) =>
+	validator("query", (value) => check(schema, value, "query parameters"));
+
+export const paramsOf = <T extends z.ZodType>(schema: T) =>
+	validator("param", (value) => check(schema, value, "path parameters"));

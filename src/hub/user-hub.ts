@@ -1,0 +1,318 @@
+import { DurableObject } from "cloudflare:workers";
+import { type HubConfig, hubConfig } from "../config.ts";
+import { log } from "../log.ts";
+import {
+	AUTO_PING,
+	AUTO_PONG,
+	CloseCode,
+	describeIssues,
+	type HubEvent,
+	PublishBatchSchema,
+	type PublishEvent,
+	SUBPROTOCOL,
+} from "../protocol/index.ts";
+import { handleClientFrame } from "./client-frames.ts";
+import {
+	attach,
+	CONNECT_INFO_HEADER,
+	ConnectInfoSchema,
+	closeQuietly,
+	frameOf,
+	sendControl,
+	sendEvents,
+	sendRaw,
+	sessionTag,
+	socketState,
+	tokenTag,
+} from "./connections.ts";
+import { EventLog } from "./event-log.ts";
+import { type SessionRow, SessionStore } from "./sessions.ts";
+
+/** How often the alarm looks at open sockets (token expiry, session liveness). */
+const SOCKET_SWEEP_MS = 5 * 60_000;
+
+export interface PublishResult {
+	seqs: number[];
+	last_seq: number;
+}
+
+export interface ReplayResult {
+	events: HubEvent[];
+	/** True when events after `since` were already dropped by retention. */
+	truncated: boolean;
+	oldest_seq: number;
+	last_seq: number;
+}
+
+export interface SessionInfo extends SessionRow {
+	/** Open sockets using this session right now. */
+	sockets: number;
+}
+
+/**
+ * One per user (addressed by user id). Holds the user's hibernatable WebSockets, session
+ * map and event log; the single writer of the user's `seq`. Entry points stay small:
+ * storage lives in EventLog / SessionStore, socket bookkeeping in connections.ts.
+ */
+export class UserHub extends DurableObject<Env> {
+	readonly #log: EventLog;
+	readonly #sessions: SessionStore;
+	readonly #config: HubConfig;
+	/** The pending alarm as last seen: undefined = not read yet since wake-up, null = none. */
+	#alarmAt: number | null | undefined;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.#config = hubConfig(env as unknown as Record<string, unknown>);
+		this.#log = new EventLog(ctx.storage);
+		this.#sessions = new SessionStore(ctx.storage.sql);
+		// Answered by the runtime itself: an idle tab's keep-alive never wakes the object.
+		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(AUTO_PING, AUTO_PONG));
+	}
+
+	// ---- WebSocket upgrade (internal: the Worker authenticated the caller) ---------------
+
+	override async fetch(request: Request): Promise<Response> {
+		try {
+			const response = this.#connect(request);
+			await this.#ensureAlarm();
+			return response;
+		} catch (error) {
+			log.error("hub connect failed", { handler: "UserHub.fetch", error });
+			return new Response("hub error", { status: 500 });
+		}
+	}
+
+	/** Synchronous from accept to the last replayed frame: no publish can slip in between. */
+	#connect(request: Request): Response {
+		if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+			return new Response("expected a WebSocket upgrade", { status: 426 });
+		}
+		const info = ConnectInfoSchema.parse(JSON.parse(request.headers.get(CONNECT_INFO_HEADER) ?? "null"));
+		const url = new URL(request.url);
+		const since = parseCursor(url.searchParams.get("since"));
+		const now = Date.now();
+		const { session, resumed } = this.#sessions.open(
+			url.searchParams.get("session_id") ?? undefined,
+			info.userId,
+			info.tokenId,
+			now,
+			this.#config.sessionTtlMs,
+		);
+
+		const { 0: client, 1: server } = new WebSocketPair();
+		this.ctx.acceptWebSocket(server, [tokenTag(info.tokenId), sessionTag(session.id)]);
+		attach(server, {
+			sessionId: session.id,
+			userId: info.userId,
+			tokenId: info.tokenId,
+			role: info.role,
+			connectedAt: now,
+			tokenExpiresAt: info.tokenExpiresAt,
+		});
+		const bounds = this.#log.bounds();
+		sendControl(server, {
+			type: "session",
+			session_id: session.id,
+			user_id: info.userId,
+			resumed,
+			last_seq: bounds.lastSeq,
+			oldest_seq: bounds.oldestSeq,
+			expires_at: session.expires_at,
+		});
+		if (since !== undefined) this.#replayTo(server, since);
+
+		const headers = info.offeredProtocols ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : undefined;
+		return new Response(null, { status: 101, webSocket: client, headers });
+	}
+
+	/** Sends everything after `since` to one socket, then a `replay.done` marker. */
+	#replayTo(ws: WebSocket, since: number): void {
+		const { oldestSeq, lastSeq } = this.#log.bounds();
+		let from = since;
+		if (since > lastSeq || since < oldestSeq - 1) {
+			const reason = since > lastSeq ? "cursor_ahead" : "retention";
+			sendControl(ws, { type: "replay.truncated", since, oldest_seq: oldestSeq, last_seq: lastSeq, reason });
+			from = oldestSeq - 1;
+		}
+		const events = this.#log.readAfter(from, Number.MAX_SAFE_INTEGER);
+		if (!sendEvents(ws, events)) return;
+		sendControl(ws, { type: "replay.done", since, count: events.length, last_seq: lastSeq });
+	}
+
+	// ---- Hibernation API handlers ---------------------------------------------------------
+
+	override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+		this.#guard("webSocketMessage", () => {
+			handleClientFrame(ws, message, { resume: (socket, since) => this.#replayTo(socket, since) });
+		});
+	}
+
+	override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+		this.#guard("webSocketClose", () => {
+			const state = socketState(ws);
+			if (state) this.#sessions.touch([state.sessionId], Date.now(), this.#config.sessionTtlMs);
+			// 1005/1006 can't be sent back; answer everything else with the client's code.
+			closeQuietly(ws, code === 1005 || code === 1006 ? CloseCode.normal : code, reason);
+		});
+	}
+
+	override webSocketError(ws: WebSocket, error: unknown): void {
+		this.#guard("webSocketError", () => {
+			log.warn("hub socket error", { handler: "UserHub.webSocketError", session: socketState(ws)?.sessionId, error });
+		});
+	}
+
+	override async alarm(): Promise<void> {
+		try {
+			this.#sweep(Date.now());
+		} catch (error) {
+			log.error("hub alarm failed", { handler: "UserHub.alarm", error });
+		}
+		// Always re-arm, even after a failed sweep, so cleanup is never abandoned.
+		this.#alarmAt = null;
+		await this.#ensureAlarm();
+	}
+
+	// ---- RPC ------------------------------------------------------------------------------
+
+	/**
+	 * Numbers, stores, then sends a batch to every socket of this user (one frame for the
+	 * whole batch). Events whose `id` is already stored are not stored or sent again, so a
+	 * producer may safely retry a publish.
+	 */
+	async publish(events: PublishEvent[]): Promise<PublishResult> {
+		return this.#rpc("publish", async () => {
+			const parsed = PublishBatchSchema.safeParse(events);
+			if (!parsed.success)
+				throw new TypeError(`invalid publish batch: ${JSON.stringify(describeIssues(parsed.error))}`);
+			const batch = parsed.data;
+			const { seqs, fresh } = this.#log.append(batch, Date.now(), this.#retention());
+			if (fresh.length > 0) this.#broadcast(frameOf(fresh));
+			await this.#ensureAlarm();
+			return { seqs, last_seq: this.#log.lastSeq };
+		});
+	}
+
+	/** Stored events after `since` (at most `limit`), for HTTP readers and tests. */
+	async replay(since = 0, limit = 1000): Promise<ReplayResult> {
+		return this.#rpc("replay", () => {
+			const { oldestSeq, lastSeq } = this.#log.bounds();
+			const events = this.#log.readAfter(since, clampLimit(limit)).map((json) => JSON.parse(json) as HubEvent);
+			return { events, truncated: since < oldestSeq - 1, oldest_seq: oldestSeq, last_seq: lastSeq };
+		});
+	}
+
+	async sessions(): Promise<SessionInfo[]> {
+		return this.#rpc("sessions", () => {
+			const counts = new Map<string, number>();
+			for (const ws of this.ctx.getWebSockets()) {
+				const id = socketState(ws)?.sessionId;
+				if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
+			}
+			return this.#sessions.list().map((row) => ({ ...row, sockets: counts.get(row.id) ?? 0 }));
+		});
+	}
+
+	/** Closes every socket opened with this credential (it was revoked). */
+	async closeToken(tokenId: string, reason = "token revoked"): Promise<number> {
+		return this.#rpc("closeToken", () => {
+			const sockets = this.ctx.getWebSockets(tokenTag(tokenId));
+			for (const ws of sockets) closeQuietly(ws, CloseCode.unauthorized, reason);
+			return sockets.length;
+		});
+	}
+
+	async stats(): Promise<{ sockets: number; events: number; oldest_seq: number; last_seq: number }> {
+		return this.#rpc("stats", () => {
+			const { oldestSeq, lastSeq } = this.#log.bounds();
+			return {
+				sockets: this.ctx.getWebSockets().length,
+				events: this.#log.count(),
+				oldest_seq: oldestSeq,
+				last_seq: lastSeq,
+			};
+		});
+	}
+
+	// ---- internals ------------------------------------------------------------------------
+
+	#broadcast(frame: string): void {
+		for (const ws of this.ctx.getWebSockets()) {
+			// A send that throws means that one socket is broken: close it, keep going.
+			if (!sendRaw(ws, frame)) closeQuietly(ws, CloseCode.internalError, "send failed");
+		}
+	}
+
+	#retention() {
+		return { maxCount: this.#config.retentionCount, maxAgeMs: this.#config.retentionMs };
+	}
+
+	/** Alarm work: expire credentials and sessions, keep live sessions fresh, age out events. */
+	#sweep(now: number): void {
+		const open = new Set<string>();
+		for (const ws of this.ctx.getWebSockets()) {
+			const state = socketState(ws);
+			if (!state) continue;
+			if (state.tokenExpiresAt !== null && state.tokenExpiresAt <= now) {
+				closeQuietly(ws, CloseCode.unauthorized, "token expired");
+				continue;
+			}
+			open.add(state.sessionId);
+		}
+		this.#sessions.touch(open, now, this.#config.sessionTtlMs);
+		const sessionsDropped = this.#sessions.sweep(now, open);
+		const eventsDropped = this.#log.pruneByAge(now, this.#config.retentionMs);
+		if (sessionsDropped || eventsDropped) log.info("hub sweep", { sessionsDropped, eventsDropped });
+	}
+
+	/** Keeps one alarm pending, at the earliest moment something will need cleaning up. */
+	async #ensureAlarm(): Promise<void> {
+		if (this.#alarmAt === undefined) this.#alarmAt = await this.ctx.storage.getAlarm();
+		const next = this.#nextSweep(Date.now());
+		if (next === undefined || (this.#alarmAt !== null && this.#alarmAt <= next)) return;
+		this.#alarmAt = next;
+		await this.ctx.storage.setAlarm(next);
+	}
+
+	#nextSweep(now: number): number | undefined {
+		const candidates = [
+			this.ctx.getWebSockets().length > 0 ? now + SOCKET_SWEEP_MS : undefined,
+			this.#sessions.nextExpiry(),
+			addOrUndefined(this.#log.oldestStoredAt(), this.#config.retentionMs),
+		].filter((at): at is number => at !== undefined);
+		if (candidates.length === 0) return undefined;
+		return Math.max(now + 1000, Math.min(...candidates));
+	}
+
+	#guard(handler: string, body: () => void): void {
+		try {
+			body();
+		} catch (error) {
+			log.error("hub handler failed", { handler: `UserHub.${handler}`, error });
+		}
+	}
+
+	async #rpc<T>(method: string, body: () => T | Promise<T>): Promise<T> {
+		try {
+			return await body();
+		} catch (error) {
+			log.error("hub rpc failed", { handler: `UserHub.${method}`, error });
+			throw error;
+		}
+	}
+}
+
+function parseCursor(value: string | null): number | undefined {
+	if (value === null || value === "") return undefined;
+	const n = Number(value);
+	return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+function clampLimit(limit: number): number {
+	return Number.isInteger(limit) ? Math.min(Math.max(limit, 1), 5000) : 1000;
+}
+
+function addOrUndefined(at: number | undefined, delta: number): number | undefined {
+	return at === undefined ? undefined : at + delta;
+}

@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { LIMITS } from "./limits.ts";
+
+/**
+ * Sparky's envelope around an event. Agent events use AG-UI types and fields
+ * (`TEXT_MESSAGE_CONTENT`, `TOOL_CALL_START`, ...); Sparky's own are AG-UI `CUSTOM`
+ * events with a `name` from `CustomName`. The envelope adds what AG-UI lacks:
+ * a per-user gap-free `seq`, a stable `id`, a timestamp, and what it belongs to.
+ */
+const envelopeFields = {
+	/** AG-UI event type, e.g. `RUN_STARTED` or `CUSTOM`. Always upper case. */
+	type: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, "type: an AG-UI event type, upper case"),
+	task_id: z.string().min(1).max(128).optional(),
+	chat_id: z.string().min(1).max(128).optional(),
+	/** Which run of a task (1-based) produced it. */
+	attempt: z.number().int().positive().optional(),
+};
+
+/** What a producer hands to `UserHub.publish`: an event before the hub numbers it. */
+export const PublishEventSchema = z
+	.object({
+		...envelopeFields,
+		/** Producers that retry a publish pass a stable id; the hub stores an id once. */
+		id: z
+			.string()
+			.regex(/^[A-Za-z0-9_.:-]{1,160}$/)
+			.optional(),
+		ts: z.number().int().nonnegative().optional(),
+	})
+	.loose();
+export type PublishEvent = z.infer<typeof PublishEventSchema>;
+
+export const PublishBatchSchema = z.array(PublishEventSchema).min(1).max(LIMITS.publishBatch);
+
+/** An event as stored by the hub and sent to clients. */
+export const HubEventSchema = z
+	.object({
+		...envelopeFields,
+		/** Per user, starts at 1, increases by exactly 1: a gap means something was missed. */
+		seq: z.number().int().positive(),
+		id: z.string().min(1),
+		/** Milliseconds since the epoch. */
+		ts: z.number().int().nonnegative(),
+	})
+	.loose();
+export type HubEvent = z.infer<typeof HubEventSchema>;
+
+/** Names of Sparky's own `CUSTOM` events. */
+export const CustomName = {
+	/** An admin's notice to a user (`POST /api/users/:id/events`); `value` is free-form. */
+	notice: "sparky.notice",
+	/** A task changed status; `value` is `{ status, attempt, error?, ... }`. */
+	taskStatus: "sparky.task.status",
+} as const;

@@ -1,0 +1,93 @@
+import { z } from "zod";
+import { HubEventSchema } from "./events.ts";
+
+// ---- client → server -------------------------------------------------------------------
+
+/** Optional correlation id a client may put on any frame; replies echo it as `ref`. */
+const frameId = z.string().min(1).max(64).optional();
+
+/** Every frame a client may send. Unknown types and unknown fields are refused. */
+export const ClientFrameSchema = z.discriminatedUnion("type", [
+	/** Liveness check. The exact text `{"type":"ping"}` is answered without waking the hub. */
+	z.strictObject({ type: z.literal("ping"), id: frameId }),
+	/** Send me every event after `since`, then keep going live (same as `?since=` on connect). */
+	z.strictObject({ type: z.literal("resume"), id: frameId, since: z.number().int().nonnegative() }),
+]);
+export type ClientFrame = z.infer<typeof ClientFrameSchema>;
+export type ClientFrameType = ClientFrame["type"];
+
+/** The ping the runtime answers by itself (`setWebSocketAutoResponse`). */
+export const AUTO_PING = '{"type":"ping"}';
+export const AUTO_PONG = '[{"type":"pong"}]';
+
+// ---- server → client -------------------------------------------------------------------
+// Every server frame is a JSON array. Its items are either sequenced events (they have a
+// `seq`) or per-connection control messages (lower-case `type`, no `seq`).
+
+export const SessionMessageSchema = z.object({
+	type: z.literal("session"),
+	session_id: z.string(),
+	user_id: z.string(),
+	/** True when the `session_id` the client sent was still valid and is kept. */
+	resumed: z.boolean(),
+	/** Highest seq stored for this user when the socket opened. */
+	last_seq: z.number().int().nonnegative(),
+	/** Oldest seq still held; older events were dropped by retention. */
+	oldest_seq: z.number().int().nonnegative(),
+	expires_at: z.number().int(),
+});
+
+export const ReplayTruncatedSchema = z.object({
+	type: z.literal("replay.truncated"),
+	/** The cursor the client asked for. */
+	since: z.number().int().nonnegative(),
+	/** The first seq that will be replayed; events in (since, oldest_seq) are gone. */
+	oldest_seq: z.number().int().nonnegative(),
+	last_seq: z.number().int().nonnegative(),
+	/** `retention`: the events aged out. `cursor_ahead`: the cursor is newer than anything stored. */
+	reason: z.enum(["retention", "cursor_ahead"]),
+});
+
+export const ReplayDoneSchema = z.object({
+	type: z.literal("replay.done"),
+	since: z.number().int().nonnegative(),
+	/** How many events the replay sent; live events follow. */
+	count: z.number().int().nonnegative(),
+	last_seq: z.number().int().nonnegative(),
+});
+
+export const ErrorMessageSchema = z.object({
+	type: z.literal("error"),
+	code: z.string(),
+	message: z.string(),
+	details: z.unknown().optional(),
+	/** The `id` of the client frame this answers, when it had one. */
+	ref: z.string().optional(),
+});
+
+export const PongSchema = z.object({
+	type: z.literal("pong"),
+	ref: z.string().optional(),
+	ts: z.number().int().optional(),
+});
+
+export const ControlMessageSchema = z.discriminatedUnion("type", [
+	SessionMessageSchema,
+	ReplayTruncatedSchema,
+	ReplayDoneSchema,
+	ErrorMessageSchema,
+	PongSchema,
+]);
+export type ControlMessage = z.infer<typeof ControlMessageSchema>;
+export type SessionMessage = z.infer<typeof SessionMessageSchema>;
+
+/** One item of a server frame. */
+export const ServerItemSchema = z.union([ControlMessageSchema, HubEventSchema]);
+export type ServerItem = z.infer<typeof ServerItemSchema>;
+
+export const ServerFrameSchema = z.array(ServerItemSchema).min(1);
+
+/** WebSocket sub-protocol every client offers; the server always answers with it. */
+export const SUBPROTOCOL = "sparky.v1";
+/** A second offered sub-protocol `sparky.auth.<token>` carries the token (browsers cannot set headers). */
+export const AUTH_SUBPROTOCOL_PREFIX = "sparky.auth.";

@@ -1,0 +1,13 @@
+/** Sizes shared by the Worker, the hub and clients. One place, so they cannot drift. */
+export const LIMITS = {
+	/** A client frame larger than this closes the socket with 1009 (message too big). */
+	clientFrameBytes: 64 * 1024,
+	/** One stored event, serialised. DO SQLite rows may be up to 2 MB; we stay far below. */
+	eventBytes: 256 * 1024,
+	/** Events accepted by one `publish` call. */
+	publishBatch: 500,
+	/** Events per server frame when replaying; live frames carry one publish call's events. */
+	replayFrameEvents: 200,
+	/** JSON request bodies. */
+	httpBodyBytes: 1024 * 1024,
+} as const;

@@ -1,0 +1,73 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { type AppEnv, requireAdmin, requireAuth } from "../auth/middleware.ts";
+import { newSecret, sha256Hex } from "../auth/secrets.ts";
+import { ApiError, conflict, notFound } from "../http/errors.ts";
+import { jsonBody, paramsOf } from "../http/validate.ts";
+import { hubFor } from "../hub/stub.ts";
+import { DurationSchema, ErrorCode, newId, UserIdSchema } from "../protocol/index.ts";
+import { insertToken, listTokens, type TokenRecord } from "../storage/tokens.ts";
+import { createUser, getUser, listUsers } from "../storage/users.ts";
+
+const RoleSchema = z.enum(["admin", "user"]);
+const UserParams = z.object({ id: UserIdSchema });
+
+const CreateUserBody = z.strictObject({ id: UserIdSchema, role: RoleSchema.default("user") });
+const CreateTokenBody = z.strictObject({
+	name: z.string().trim().min(1).max(100).optional(),
+	role: RoleSchema.optional(),
+	/** Seconds, or a duration like "30d". Omitted: the token never expires. */
+	expires_in: DurationSchema.optional(),
+});
+const PublishNoticeBody = z.strictObject({
+	name: z.string().trim().min(1).max(100),
+	value: z.unknown(),
+});
+
+/** Admin, under /api/users: users, their tokens, and a notice to a user's hub. */
+export const usersRoutes = new Hono<AppEnv>()
+	.use(requireAuth, requireAdmin)
+	.post("/", jsonBody(CreateUserBody), async (c) => {
+		const body = c.req.valid("json");
+		const user = await createUser(c.env.DB, { id: body.id, role: body.role, created_at: Date.now() });
+		if (!user) throw conflict(`user ${body.id} already exists`);
+		return c.json({ user }, 201);
+	})
+	.get("/", async (c) => c.json({ users: await listUsers(c.env.DB) }))
+	.post("/:id/tokens", paramsOf(UserParams), jsonBody(CreateTokenBody), async (c) => {
+		const { id } = c.req.valid("param");
+		const body = c.req.valid("json");
+		const user = await getUser(c.env.DB, id);
+		if (!user) throw notFound(`user ${id}`);
+		const role = body.role ?? user.role;
+		if (role === "admin" && user.role !== "admin") {
+			throw new ApiError(400, ErrorCode.validationFailed, `user ${id} is not an admin; its tokens can't be either`);
+		}
+		const now = Date.now();
+		const secret = newSecret("spk");
+		const token: TokenRecord = {
+			id: newId("tok", 12),
+			user_id: id,
+			name: body.name ?? null,
+			role,
+			created_at: now,
+			expires_at: body.expires_in === undefined ? null : now + body.expires_in,
+			revoked_at: null,
+			last_used_at: null,
+		};
+		await insertToken(c.env.DB, token, await sha256Hex(secret));
+		// The only time the secret is ever returned.
+		return c.json({ ...token, token: secret }, 201);
+	})
+	.get("/:id/tokens", paramsOf(UserParams), async (c) => {
+		const { id } = c.req.valid("param");
+		if (!(await getUser(c.env.DB, id))) throw notFound(`user ${id}`);
+		return c.json({ tokens: await listTokens(c.env.DB, id) });
+	})
+	.post("/:id/events", paramsOf(UserParams), jsonBody(PublishNoticeBody), async (c) => {
+		const { id } = c.req.valid("param");
+		const { name, value } = c.req.valid("json");
+		if (!(await getUser(c.env.DB, id))) throw notFound(`user ${id}`);
+		const { seqs } = await hubFor(c.env, id).publish([{ type: "CUSTOM", name, value: value ?? null }]);
+		return c.json({ seq: seqs[0], user_id: id }, 201);
+	});

@@ -1,0 +1,72 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { authenticateToken, bearerToken } from "../auth/authenticate.ts";
+import { type AppEnv, requireAuth, unauthorized } from "../auth/middleware.ts";
+import { issueTicket, redeemTicket } from "../auth/tickets.ts";
+import type { AuthContext } from "../auth/types.ts";
+import { ApiError } from "../http/errors.ts";
+import { queryOf } from "../http/validate.ts";
+import { CONNECT_INFO_HEADER, type ConnectInfo } from "../hub/connections.ts";
+import { hubFor } from "../hub/stub.ts";
+import { AUTH_SUBPROTOCOL_PREFIX, ErrorCode, OpaqueIdSchema } from "../protocol/index.ts";
+
+const WsQuery = z.object({
+	ticket: z.string().min(1).max(200).optional(),
+	/** Last seq the client has seen: replay everything after it. */
+	since: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+	session_id: OpaqueIdSchema.optional(),
+});
+
+export const wsRoutes = new Hono<AppEnv>()
+	.post("/ws-ticket", requireAuth, async (c) => c.json(await issueTicket(c.env.DB, c.var.auth, Date.now()), 201))
+	.get("/ws", queryOf(WsQuery), async (c) => {
+		const query = c.req.valid("query");
+		const offered = parseProtocols(c.req.header("Sec-WebSocket-Protocol"));
+		// Authenticate before anything else: a bad credential is a 401 JSON, never an upgrade.
+		const auth = await authenticateSocket(c.env, query.ticket, offered, c.req.header("Authorization"));
+		if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
+			throw new ApiError(426, ErrorCode.upgradeRequired, "expected a WebSocket upgrade (Upgrade: websocket)");
+		}
+		const info: ConnectInfo = {
+			userId: auth.userId,
+			tokenId: auth.tokenId,
+			role: auth.role,
+			tokenExpiresAt: auth.tokenExpiresAt,
+			offeredProtocols: offered.length > 0,
+		};
+		const target = new URL("https://hub.internal/connect");
+		if (query.since !== undefined) target.searchParams.set("since", String(query.since));
+		if (query.session_id) target.searchParams.set("session_id", query.session_id);
+		// A fresh request: nothing the client sent (headers included) reaches the hub unchecked.
+		return hubFor(c.env, auth.userId).fetch(
+			new Request(target, { headers: { Upgrade: "websocket", [CONNECT_INFO_HEADER]: JSON.stringify(info) } }),
+		);
+	});
+
+/** One credential per socket: a ticket, a `sparky.auth.<token>` sub-protocol, or a bearer header. */
+async function authenticateSocket(
+	env: Env,
+	ticket: string | undefined,
+	offered: string[],
+	authorization: string | undefined,
+): Promise<AuthContext> {
+	if (ticket !== undefined) {
+		const auth = await redeemTicket(env.DB, ticket, Date.now());
+		if (!auth) throw unauthorized("invalid, expired or already used ticket");
+		return auth;
+	}
+	const token =
+		offered.find((p) => p.startsWith(AUTH_SUBPROTOCOL_PREFIX))?.slice(AUTH_SUBPROTOCOL_PREFIX.length) ??
+		bearerToken(authorization);
+	if (!token) throw unauthorized("send a ticket (?ticket=), a sparky.auth.<token> sub-protocol or a bearer token");
+	const auth = await authenticateToken(env, token);
+	if (!auth) throw unauthorized("invalid, expired or revoked token");
+	return auth;
+}
+
+function parseProtocols(header: string | undefined): string[] {
+	return (header ?? "")
+		.split(",")
+		.map((p) => p.trim())
+		.filter(Boolean);
+}

@@ -1,0 +1,33 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+/** Bootstrap admin secret for tests only (the real one lives in .dev.vars / wrangler secret). */
+export const TEST_ADMIN_TOKEN = "test-admin-secret-0123456789abcdefghij";
+
+export default defineConfig(async () => {
+	// schema.sql is the one schema source; tests apply it like `npm start` does.
+	const migrations = await readD1Migrations(".");
+	return {
+		plugins: [
+			cloudflareTest({
+				wrangler: { configPath: "./wrangler.toml" },
+				miniflare: {
+					bindings: {
+						TEST_MIGRATIONS: migrations,
+						SPARKY_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+						// Small enough that tests can reach it.
+						SPARKY_EVENT_RETENTION_COUNT: "50",
+					},
+				},
+			}),
+		],
+		test: {
+			include: ["test/**/*.test.ts"],
+			exclude: ["test/e2e/**", "test/faults/**"],
+			setupFiles: ["./test/setup.ts"],
+			// Logs of passing tests are noise; a failing test shows its own.
+			silent: "passed-only",
+			testTimeout: 20_000,
+		},
+	};
+});
