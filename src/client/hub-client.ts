@@ -144,7 +144,7 @@ export class HubClient {
 
 	#onFrame(data: string): void {
 		const parsed = parseServerFrame(data);
-		if (!parsed.ok) return;
+		if ("error" in parsed) return;
 		for (const item of parsed.items) {
 			if (!isSequenced(item)) {
 				this.#onControl(item as ControlMessage);

@@ -1,4 +1,17 @@
-/** The hub of one user. Hubs are addressed by user id, so a user id maps to exactly one hub. */
-export function hubFor(env: Env, userId: string) {
+import type { UserHub } from "./user-hub.ts";
+
+/** The hub's RPC surface, as callers see it. */
+export type UserHubApi = Pick<UserHub, "publish" | "replay" | "sessions" | "closeToken" | "stats" | "fetch">;
+
+/** The raw stub of one user's hub (hubs are addressed by user id: one user, one hub). */
+export function hubStub(env: Env, userId: string): DurableObjectStub<UserHub> {
 	return env.USER_HUB.getByName(userId);
+}
+
+/**
+ * The same stub, typed by the hub's own method signatures. Workers' generic RPC type
+ * mapping gives up ("excessively deep") on event payloads, which are open JSON objects.
+ */
+export function hubFor(env: Env, userId: string): UserHubApi {
+	return hubStub(env, userId) as unknown as UserHubApi;
 }

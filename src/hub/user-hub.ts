@@ -6,10 +6,10 @@ import {
 	AUTO_PONG,
 	CloseCode,
 	describeIssues,
-	type HubEvent,
 	PublishBatchSchema,
 	type PublishEvent,
 	SUBPROTOCOL,
+	type WireEvent,
 } from "../protocol/index.ts";
 import { handleClientFrame } from "./client-frames.ts";
 import {
@@ -37,7 +37,7 @@ export interface PublishResult {
 }
 
 export interface ReplayResult {
-	events: HubEvent[];
+	events: WireEvent[];
 	/** True when events after `since` were already dropped by retention. */
 	truncated: boolean;
 	oldest_seq: number;
@@ -198,7 +198,7 @@ export class UserHub extends DurableObject<Env> {
 	async replay(since = 0, limit = 1000): Promise<ReplayResult> {
 		return this.#rpc("replay", () => {
 			const { oldestSeq, lastSeq } = this.#log.bounds();
-			const events = this.#log.readAfter(since, clampLimit(limit)).map((json) => JSON.parse(json) as HubEvent);
+			const events = this.#log.readAfter(since, clampLimit(limit)).map((json) => JSON.parse(json) as WireEvent);
 			return { events, truncated: since < oldestSeq - 1, oldest_seq: oldestSeq, last_seq: lastSeq };
 		});
 	}

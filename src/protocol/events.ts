@@ -52,3 +52,15 @@ export const CustomName = {
 	/** A task changed status; `value` is `{ status, attempt, error?, ... }`. */
 	taskStatus: "sparky.task.status",
 } as const;
+
+/** `HubEvent` as plain JSON (what crosses RPC and the wire). */
+export interface WireEvent {
+	seq: number;
+	id: string;
+	ts: number;
+	type: string;
+	task_id?: string;
+	chat_id?: string;
+	attempt?: number;
+	[field: string]: unknown;
+}

@@ -85,8 +85,6 @@ export type SessionMessage = z.infer<typeof SessionMessageSchema>;
 export const ServerItemSchema = z.union([ControlMessageSchema, HubEventSchema]);
 export type ServerItem = z.infer<typeof ServerItemSchema>;
 
-export const ServerFrameSchema = z.array(ServerItemSchema).min(1);
-
 /** WebSocket sub-protocol every client offers; the server always answers with it. */
 export const SUBPROTOCOL = "sparky.v1";
 /** A second offered sub-protocol `sparky.auth.<token>` carries the token (browsers cannot set headers). */

@@ -1,0 +1,20 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+
+/** Size of the production bundle `wrangler deploy --dry-run --outdir` wrote (source maps excluded). */
+export async function bundleReport(dir) {
+	let raw = 0;
+	let gzip = 0;
+	let files = 0;
+	for (const name of readdirSync(dir, { recursive: true })) {
+		const path = join(dir, String(name));
+		if (!statSync(path).isFile() || path.endsWith(".map")) continue;
+		const bytes = readFileSync(path);
+		raw += bytes.length;
+		gzip += gzipSync(bytes, { level: 9 }).length;
+		files++;
+	}
+	if (files === 0) throw new Error(`no bundle in ${dir}`);
+	return { files, rawKiB: +(raw / 1024).toFixed(1), gzipKiB: +(gzip / 1024).toFixed(1) };
+}

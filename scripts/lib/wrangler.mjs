@@ -1,0 +1,35 @@
+// Runs the project's own wrangler with the Node that runs this script (the `node`
+// devDependency under npm scripts), so a machine with an older system Node still works.
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+const require = createRequire(import.meta.url);
+// wrangler's package.json exports no bin path; find the package root and join.
+const wranglerBin = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
+
+/** Quiet, offline-friendly defaults: no telemetry, no update checks. */
+export const wranglerEnv = (extra = {}) => ({
+	...process.env,
+	WRANGLER_SEND_METRICS: "false",
+	WRANGLER_HIDE_BANNER: "true",
+	...extra,
+});
+
+export function spawnWrangler(args, { cwd, env, stdio = "inherit" } = {}) {
+	return spawn(process.execPath, [wranglerBin, ...args], { cwd, env: wranglerEnv(env), stdio });
+}
+
+/** Runs wrangler to completion; rejects with its output when it fails. */
+export function runWrangler(args, { cwd, env, quiet = false } = {}) {
+	return new Promise((resolvePromise, reject) => {
+		const child = spawnWrangler(args, { cwd, env, stdio: quiet ? "pipe" : "inherit" });
+		let output = "";
+		child.stdout?.on("data", (chunk) => (output += chunk));
+		child.stderr?.on("data", (chunk) => (output += chunk));
+		child.on("error", reject);
+		child.on("exit", (code) =>
+			code === 0 ? resolvePromise(output) : reject(new Error(`wrangler ${args.join(" ")} exited ${code}\n${output}`)),
+		);
+	});
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// `npm start`: everything a fresh checkout needs to run Sparky locally.
+//   1. a local admin token in .dev.vars (created once, shown once),
+//   2. schema.sql applied to the local D1,
+//   3. `wrangler dev` on 127.0.0.1:$PORT (default 8787), state under .wrangler/state.
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { runWrangler, spawnWrangler } from "./lib/wrangler.mjs";
+
+const root = resolve(import.meta.dirname, "..");
+const port = Number(process.env.PORT ?? 8787);
+if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+	console.error(`PORT must be a TCP port number, got "${process.env.PORT}"`);
+	process.exit(2);
+}
+
+ensureAdminToken(resolve(root, ".dev.vars"));
+console.log("Applying schema.sql to the local D1 database…");
+await runWrangler(["d1", "execute", "DB", "--local", "--file", "schema.sql"], { cwd: root, quiet: true });
+
+const child = spawnWrangler(["dev", "--ip", "127.0.0.1", "--port", String(port)], { cwd: root });
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
+child.on("exit", (code) => process.exit(code ?? 0));
+
+function ensureAdminToken(file) {
+	const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+	if (/^SPARKY_ADMIN_TOKEN=.{24,}$/m.test(text)) {
+		console.log("Admin token: SPARKY_ADMIN_TOKEN in .dev.vars (created on first start).");
+		return;
+	}
+	const token = `spk_admin_${randomBytes(32).toString("base64url")}`;
+	const kept = text.replace(/^SPARKY_ADMIN_TOKEN=.*\n?/m, "");
+	writeFileSync(file, `${kept}${kept && !kept.endsWith("\n") ? "\n" : ""}SPARKY_ADMIN_TOKEN=${token}\n`, {
+		mode: 0o600,
+	});
+	console.log(
+		[
+			"",
+			"  A local admin token was created and stored in .dev.vars (git-ignored).",
+			"  It is shown this once:",
+			"",
+			`    ${token}`,
+			"",
+			`  Try: curl -H "Authorization: Bearer $(grep SPARKY_ADMIN_TOKEN .dev.vars | cut -d= -f2)" http://127.0.0.1:${port}/api/me`,
+			"",
+		].join("\n"),
+	);
+}

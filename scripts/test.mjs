@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// `npm test`: every check and every test suite, in order, with one summary at the end.
+// Each step's result is recorded in test-results/summary.json; .ci/run prints its totals.
+//   checks: generated types current, tsc, biome, deno check of the portable core,
+//           production bundle (`wrangler deploy --dry-run`)
+//   suites: vitest in workerd (JSON report), the portable core under Deno (JUnit report)
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { bundleReport } from "./lib/bundle.mjs";
+import { wranglerEnv } from "./lib/wrangler.mjs";
+
+const root = resolve(import.meta.dirname, "..");
+const results = resolve(root, "test-results");
+rmSync(results, { recursive: true, force: true });
+mkdirSync(results, { recursive: true });
+
+const only = process.argv.slice(2);
+const steps = [];
+
+await check("types", ["wrangler", "types", "--check", "--strict-vars=false", "--env-file", ".dev.vars.example"]);
+await check("tsc", ["tsc", "--noEmit"]);
+await check("biome", ["biome", "check", "."]);
+await check("deno-check", ["deno", "check", "src/protocol/index.ts", "src/client/index.ts"]);
+await suite(
+	"vitest",
+	["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${results}/vitest.json`],
+	() => countVitest(`${results}/vitest.json`),
+);
+await suite(
+	"deno",
+	[
+		"deno",
+		"test",
+		"--allow-read",
+		"--allow-env",
+		"--reporter=dot",
+		`--junit-path=${results}/deno.xml`,
+		"test/protocol",
+		"test/client",
+	],
+	() => countJunitSteps(`${results}/deno.xml`),
+);
+await check("bundle", ["wrangler", "deploy", "--dry-run", "--outdir", "dist"], async () => {
+	const report = await bundleReport(resolve(root, "dist"));
+	console.log(`bundle: ${report.files} files, ${report.rawKiB} KiB raw, ${report.gzipKiB} KiB gzip`);
+	writeFileSync(`${results}/bundle.json`, JSON.stringify(report, null, 2));
+});
+
+const passed = steps.reduce((n, s) => n + s.passed, 0);
+const failed = steps.reduce((n, s) => n + s.failed, 0);
+writeFileSync(`${results}/summary.json`, JSON.stringify({ passed, failed, steps }, null, 2));
+console.log("\nsteps:");
+for (const s of steps)
+	console.log(`  ${s.failed ? "FAIL" : "ok  "} ${s.name.padEnd(12)} ${s.passed} passed, ${s.failed} failed`);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
+
+// ---- helpers ------------------------------------------------------------------------------
+
+function wanted(name) {
+	return only.length === 0 || only.includes(name);
+}
+
+/** A check counts as one test: it passes when its command exits 0 (and `after` doesn't throw). */
+async function check(name, command, after) {
+	if (!wanted(name)) return;
+	let ok = (await run(name, command)) === 0;
+	if (ok && after) {
+		try {
+			await after();
+		} catch (error) {
+			console.error(`${name}: ${error.message}`);
+			ok = false;
+		}
+	}
+	steps.push({ name, passed: ok ? 1 : 0, failed: ok ? 0 : 1 });
+}
+
+/** A suite counts its tests from its report; a crash without a report counts as one failure. */
+async function suite(name, command, count) {
+	if (!wanted(name)) return;
+	const code = await run(name, command);
+	let counts;
+	try {
+		counts = count();
+	} catch (error) {
+		console.error(`${name}: no readable report (${error.message})`);
+		counts = { passed: 0, failed: 1 };
+	}
+	// A runner that exits non-zero with every test passing still failed (unhandled errors, say).
+	if (code !== 0 && counts.failed === 0) counts.failed = 1;
+	steps.push({ name, ...counts });
+}
+
+function run(name, [bin, ...args]) {
+	console.log(`\n▶ ${name}: ${bin} ${args.join(" ")}`);
+	return new Promise((resolvePromise) => {
+		const child = spawn(resolve(root, "node_modules/.bin", bin), args, {
+			cwd: root,
+			stdio: "inherit",
+			env: wranglerEnv({ FORCE_COLOR: process.stdout.isTTY ? "1" : "0" }),
+		});
+		child.on("error", (error) => {
+			console.error(`${name}: ${error.message}`);
+			resolvePromise(1);
+		});
+		child.on("exit", (code) => resolvePromise(code ?? 1));
+	});
+}
+
+function countVitest(file) {
+	const report = JSON.parse(readFileSync(file, "utf8"));
+	return { passed: report.numPassedTests, failed: report.numFailedTests };
+}
+
+/** Deno's JUnit report: one testcase per describe block and one per `it` ("block > test"). */
+function countJunitSteps(file) {
+	if (!existsSync(file)) throw new Error(`${file} missing`);
+	const xml = readFileSync(file, "utf8");
+	const cases = [...xml.matchAll(/<testcase name="([^"]*)"[^>]*>([\s\S]*?)<\/testcase>/g)].filter(([, n]) =>
+		n.includes("&gt;"),
+	);
+	const failed = cases.filter(([, , body]) => /<failure/.test(body)).length;
+	return { passed: cases.length - failed, failed };
+}

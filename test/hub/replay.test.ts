@@ -1,0 +1,164 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { hubFor, hubStub } from "../../src/hub/stub.ts";
+import { newUser } from "../support/api.ts";
+import { connect, seqsOf } from "../support/sockets.ts";
+
+const notice = (n: number) => ({ type: "CUSTOM", name: "n", value: n });
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe("replay on reconnect", () => {
+	it("sends every missed event once, in order, then live ones", async () => {
+		const user = await newUser();
+		const hub = hubFor(env, user.id);
+		for (let i = 1; i <= 5; i++) await hub.publish([notice(i)]);
+		const tab = await connect({ token: user.token, since: 2 });
+		await tab.untilControl("replay.done");
+		expect(seqsOf(tab.events)).toEqual([3, 4, 5]);
+		expect(tab.control("replay.done")).toEqual({ type: "replay.done", since: 2, count: 3, last_seq: 5 });
+		await hub.publish([notice(6)]);
+		await tab.untilEvents(4);
+		expect(seqsOf(tab.events)).toEqual([3, 4, 5, 6]);
+		tab.close();
+	});
+
+	it("has no gap or duplicate across replay → live while events are being published", async () => {
+		const user = await newUser();
+		const hub = hubFor(env, user.id);
+		const total = 24; // 48 events: inside the test retention of 50
+		// Publish continuously; connect several sockets at different cursors mid-stream.
+		const publishing = (async () => {
+			for (let i = 1; i <= total; i++) await hub.publish([notice(i), notice(i)]);
+		})();
+		const tabs = [];
+		for (const since of [0, 3, 10, 21]) {
+			while ((await hub.stats()).last_seq < since) await new Promise((r) => setTimeout(r, 1));
+			tabs.push({ since, tab: await connect({ token: user.token, since }) });
+		}
+		await publishing;
+		// The point of the test: at least one socket joined while publishing was under way.
+		expect(tabs.some(({ tab }) => (tab.control("session")?.last_seq ?? 0) < total * 2)).toBe(true);
+		for (const { since, tab } of tabs) {
+			await tab.untilEvents(total * 2 - since);
+			expect(seqsOf(tab.events)).toEqual(range(since + 1, total * 2));
+			tab.close();
+		}
+	});
+
+	it("a client without `since` starts live, at the session's last_seq", async () => {
+		const user = await newUser();
+		const hub = hubFor(env, user.id);
+		await hub.publish([notice(1), notice(2)]);
+		const tab = await connect({ token: user.token });
+		await tab.untilControl("session");
+		expect(tab.control("session")?.last_seq).toBe(2);
+		await hub.publish([notice(3)]);
+		await tab.untilEvents(1);
+		expect(seqsOf(tab.events)).toEqual([3]);
+		expect(tab.control("replay.done")).toBeUndefined();
+		tab.close();
+	});
+
+	it("replays again on a resume frame, from the cursor the client gives", async () => {
+		const user = await newUser();
+		const hub = hubFor(env, user.id);
+		await hub.publish([notice(1), notice(2), notice(3)]);
+		const tab = await connect({ token: user.token });
+		await tab.untilControl("session");
+		tab.send({ type: "resume", since: 1, id: "r1" });
+		await tab.untilControl("replay.done");
+		expect(seqsOf(tab.events)).toEqual([2, 3]);
+		tab.close();
+	});
+
+	it("reconnecting with the last seq seen gives a gap-free, duplicate-free sequence", async () => {
+		const user = await newUser();
+		const hub = hubFor(env, user.id);
+		const seen: number[] = [];
+		let tab = await connect({ token: user.token, since: 0 });
+		for (let round = 0; round < 5; round++) {
+			await hub.publish([notice(round), notice(round)]);
+			await tab.untilEvents(2);
+			seen.push(...seqsOf(tab.events));
+			tab.close();
+			await hub.publish([notice(round)]); // published while disconnected
+			tab = await connect({ token: user.token, since: seen.at(-1) });
+			await tab.untilControl("replay.done");
+			seen.push(...seqsOf(tab.events));
+			tab.items.length = 0;
+		}
+		tab.close();
+		expect(seen).toEqual(range(1, 15));
+	});
+
+	it("RPC replay pages with since and limit", async () => {
+		const user = await newUser();
+		const hub = hubFor(env, user.id);
+		await hub.publish(range(1, 10).map(notice));
+		const page = await hub.replay(4, 3);
+		expect(seqsOf(page.events)).toEqual([5, 6, 7]);
+		expect(page).toMatchObject({ truncated: false, oldest_seq: 1, last_seq: 10 });
+	});
+});
+
+describe("retention", () => {
+	// vitest.config.ts sets SPARKY_EVENT_RETENTION_COUNT=50 for tests.
+	it("keeps the newest N events and says so to a client whose cursor is older", async () => {
+		const user = await newUser();
+		const hub = hubFor(env, user.id);
+		await hub.publish(range(1, 60).map(notice));
+		const stats = await hub.stats();
+		expect(stats).toMatchObject({ events: 50, oldest_seq: 11, last_seq: 60 });
+		const tab = await connect({ token: user.token, since: 5 });
+		await tab.untilControl("replay.done");
+		expect(tab.control("replay.truncated")).toEqual({
+			type: "replay.truncated",
+			since: 5,
+			oldest_seq: 11,
+			last_seq: 60,
+			reason: "retention",
+		});
+		expect(seqsOf(tab.events)).toEqual(range(11, 60));
+		// The truncation notice comes before the events it explains.
+		expect(tab.items.findIndex((i) => i.type === "replay.truncated")).toBeLessThan(
+			tab.items.findIndex((i) => "seq" in i),
+		);
+		tab.close();
+	});
+
+	it("a cursor exactly at the retention edge is not truncated", async () => {
+		const user = await newUser();
+		const hub = hubFor(env, user.id);
+		await hub.publish(range(1, 60).map(notice));
+		const tab = await connect({ token: user.token, since: 10 });
+		await tab.untilControl("replay.done");
+		expect(tab.control("replay.truncated")).toBeUndefined();
+		expect(tab.events).toHaveLength(50);
+		tab.close();
+	});
+
+	it("tells a client whose cursor is ahead of the log (state was reset) and sends what there is", async () => {
+		const user = await newUser();
+		const hub = hubFor(env, user.id);
+		await hub.publish([notice(1), notice(2)]);
+		const tab = await connect({ token: user.token, since: 99 });
+		await tab.untilControl("replay.done");
+		expect(tab.control("replay.truncated")?.reason).toBe("cursor_ahead");
+		expect(seqsOf(tab.events)).toEqual([1, 2]);
+		tab.close();
+	});
+
+	it("ages events out in the alarm, and seq keeps counting after the log empties", async () => {
+		const { runDurableObjectAlarm, runInDurableObject } = await import("cloudflare:test");
+		const user = await newUser();
+		const hub = hubFor(env, user.id);
+		await hub.publish([notice(1), notice(2), notice(3)]);
+		await runInDurableObject(hubStub(env, user.id), (_instance, state) => {
+			state.storage.sql.exec("UPDATE events SET stored_at = 0");
+		});
+		expect(await runDurableObjectAlarm(hubStub(env, user.id))).toBe(true);
+		expect(await hub.stats()).toMatchObject({ events: 0, last_seq: 3, oldest_seq: 4 });
+		const { seqs } = await hub.publish([notice(4)]);
+		expect(seqs).toEqual([4]);
+	});
+});
