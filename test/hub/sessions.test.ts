@@ -38,7 +38,7 @@ describe("sessions", () => {
 		const id = unknown.control("session")!.session_id;
 		unknown.close();
 
-		const hub = hubFor(env, user.id);
+		const _hub = hubFor(env, user.id);
 		await runInDurableObject(hubStub(env, user.id), (_i, state) => {
 			state.storage.sql.exec("UPDATE sessions SET expires_at = 1 WHERE id = ?", id);
 		});
@@ -84,7 +84,7 @@ describe("hibernation", () => {
 		const tab = await connect({ token: user.token });
 		await tab.untilControl("session");
 		const sessionId = tab.control("session")!.session_id;
-		const hub = hubFor(env, user.id);
+		const _hub = hubFor(env, user.id);
 		await evictDurableObject(hubStub(env, user.id));
 
 		// A new instance finds the socket and what it knew about it.
