@@ -37,3 +37,60 @@ CREATE TABLE IF NOT EXISTS ws_tickets (
   used_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS ws_tickets_expires ON ws_tickets (expires_at);
+
+-- Tasks: what the agent is asked to do, and what became of it. Status flow:
+--   queued → running → succeeded | failed | cancelled   (running → queued on a retry)
+CREATE TABLE IF NOT EXISTS tasks (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  instruction TEXT NOT NULL,
+  metadata TEXT,                          -- JSON object, or NULL
+  chat_id TEXT,
+  status TEXT NOT NULL CHECK (status IN ('waiting', 'queued', 'running', 'succeeded', 'failed', 'cancelled')),
+  attempts INTEGER NOT NULL DEFAULT 0,    -- runs started so far
+  max_attempts INTEGER NOT NULL,
+  fingerprint TEXT NOT NULL,              -- hash of instruction + metadata
+  -- = fingerprint while queued/running unless duplicates were allowed: the unique index
+  -- below refuses a second identical active task without a race.
+  active_fingerprint TEXT,
+  idempotency_key TEXT,
+  parent_task_id TEXT,                    -- set when the agent queued it (add_task)
+  depth INTEGER NOT NULL DEFAULT 0,       -- follow-up depth: 0 for tasks people create
+  schedule_name TEXT,
+  model TEXT,                             -- which model ran it (last attempt)
+  result TEXT,                            -- the agent's final answer
+  error TEXT,                             -- readable reason of the last failure
+  input_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  lease_owner TEXT,                       -- the run holding it while running
+  lease_expires_at INTEGER,
+  cancel_requested_at INTEGER,
+  enqueued_at INTEGER,                    -- last time a queue message was sent for it
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS tasks_user_created ON tasks (user_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS tasks_created ON tasks (created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS tasks_status ON tasks (status, lease_expires_at);
+CREATE INDEX IF NOT EXISTS tasks_parent ON tasks (parent_task_id) WHERE parent_task_id IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS tasks_active_fingerprint ON tasks (user_id, active_fingerprint)
+  WHERE active_fingerprint IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS tasks_idempotency ON tasks (user_id, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+
+-- Each user's workspace: the files the agent's file tools read and write.
+CREATE TABLE IF NOT EXISTS workspace_files (
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  content TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, path)
+);
+-- A workspace is seeded with a README once; this remembers that it was.
+CREATE TABLE IF NOT EXISTS workspaces (
+  user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL
+);

@@ -16,7 +16,10 @@ export default defineConfig(async () => {
 						TEST_MIGRATIONS: migrations,
 						SPARKY_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
 						// Small enough that tests can reach it.
-						SPARKY_EVENT_RETENTION_COUNT: "50",
+						SPARKY_EVENT_RETENTION_COUNT: "200",
+						// No pauses: the demo model streams and retries happen at once.
+						SPARKY_DEMO_DELAY_MS: "0",
+						SPARKY_RETRY_BASE_SECONDS: "0",
 					},
 				},
 			}),

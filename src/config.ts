@@ -15,10 +15,34 @@ const positiveInt = (fallback: number) =>
 			return n;
 		});
 
+const optionalText = z
+	.string()
+	.optional()
+	.transform((value) => (value?.trim() ? value.trim() : undefined));
+
 const ConfigSchema = z.object({
 	SPARKY_EVENT_RETENTION_COUNT: positiveInt(10_000),
 	SPARKY_EVENT_RETENTION_HOURS: positiveInt(168),
 	SPARKY_SESSION_TTL_HOURS: positiveInt(24),
+	SPARKY_MODEL: optionalText,
+	SPARKY_MAX_STEPS: positiveInt(12),
+	SPARKY_MAX_RUN_SECONDS: positiveInt(300),
+	SPARKY_MAX_OUTPUT_TOKENS: positiveInt(16_000),
+	SPARKY_TASK_MAX_ATTEMPTS: positiveInt(3),
+	SPARKY_TASK_LEASE_SECONDS: positiveInt(120),
+	SPARKY_RETRY_BASE_SECONDS: z
+		.string()
+		.optional()
+		.transform((v, ctx) => {
+			const n = v === undefined || v.trim() === "" ? 5 : Number(v);
+			if (!Number.isFinite(n) || n < 0) {
+				ctx.addIssue({ code: "custom", message: `expected seconds (0 or more), got "${v}"` });
+				return z.NEVER;
+			}
+			return n;
+		}),
+	SPARKY_HTTP_FETCH_ALLOW: optionalText,
+	SPARKY_LOCAL_CLOCK: optionalText,
 });
 
 export interface HubConfig {
@@ -27,21 +51,63 @@ export interface HubConfig {
 	sessionTtlMs: number;
 }
 
+export interface AgentConfig {
+	/** `provider:model`, or undefined to choose from the keys that are set (else `demo`). */
+	model: string | undefined;
+	maxSteps: number;
+	maxRunMs: number;
+	maxOutputTokens: number;
+	defaultMaxAttempts: number;
+	leaseMs: number;
+	/** First retry delay; each further retry doubles it (capped at 5 minutes). */
+	retryBaseSeconds: number;
+	/** host:port pairs exempt from http_fetch's private-address rule (local testing only). */
+	fetchAllow: string[];
+	/** Run the housekeeping tick from a Durable Object alarm (for `wrangler dev`, which fires no crons). */
+	localClock: boolean;
+}
+
 const HOUR = 3_600_000;
 
-/**
- * Reads the hub's settings from the environment. A bad value fails loudly at the first
- * request that needs it (with the variable's name) rather than running with a guess.
- */
-export function hubConfig(env: Record<string, unknown>): HubConfig {
+function parse(env: unknown): z.output<typeof ConfigSchema> {
 	const parsed = ConfigSchema.safeParse(env);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];
 		throw new Error(`invalid configuration ${issue?.path.join(".")}: ${issue?.message}`);
 	}
+	return parsed.data;
+}
+
+/**
+ * The hub's settings. A bad value fails loudly at the first request that needs it (with
+ * the variable's name) rather than running with a guess.
+ */
+export function hubConfig(env: unknown): HubConfig {
+	const c = parse(env);
 	return {
-		retentionCount: parsed.data.SPARKY_EVENT_RETENTION_COUNT,
-		retentionMs: parsed.data.SPARKY_EVENT_RETENTION_HOURS * HOUR,
-		sessionTtlMs: parsed.data.SPARKY_SESSION_TTL_HOURS * HOUR,
+		retentionCount: c.SPARKY_EVENT_RETENTION_COUNT,
+		retentionMs: c.SPARKY_EVENT_RETENTION_HOURS * HOUR,
+		sessionTtlMs: c.SPARKY_SESSION_TTL_HOURS * HOUR,
 	};
 }
+
+export function agentConfig(env: unknown): AgentConfig {
+	const c = parse(env);
+	return {
+		model: c.SPARKY_MODEL,
+		maxSteps: c.SPARKY_MAX_STEPS,
+		maxRunMs: c.SPARKY_MAX_RUN_SECONDS * 1000,
+		maxOutputTokens: c.SPARKY_MAX_OUTPUT_TOKENS,
+		defaultMaxAttempts: Math.min(c.SPARKY_TASK_MAX_ATTEMPTS, MAX_ATTEMPTS_CAP),
+		leaseMs: c.SPARKY_TASK_LEASE_SECONDS * 1000,
+		retryBaseSeconds: c.SPARKY_RETRY_BASE_SECONDS,
+		fetchAllow: (c.SPARKY_HTTP_FETCH_ALLOW ?? "")
+			.split(",")
+			.map((s) => s.trim().toLowerCase())
+			.filter(Boolean),
+		localClock: c.SPARKY_LOCAL_CLOCK === "on",
+	};
+}
+
+/** Queue retries stop here too (`max_retries` in wrangler.toml is this minus one, plus slack). */
+export const MAX_ATTEMPTS_CAP = 10;

@@ -1,8 +1,14 @@
 import { purgeTickets } from "./auth/tickets.ts";
 import { log } from "./log.ts";
+import { sweepTasks } from "./runner/sweep.ts";
 
-/** The once-a-minute housekeeping tick (Cron Trigger). Every step is idempotent. */
+/**
+ * The once-a-minute housekeeping tick. Run by the Cron Trigger when deployed, and by the
+ * Clock Durable Object's alarm under `wrangler dev` (which fires no crons). Every step is
+ * idempotent, so both running it, or a late or doubled run, is harmless.
+ */
 export async function tick(env: Env, now: number): Promise<void> {
 	const tickets = await purgeTickets(env.DB, now);
-	if (tickets > 0) log.info("tick", { ticketsPurged: tickets });
+	const tasks = await sweepTasks(env, now);
+	if (tickets || tasks.recovered || tasks.resent) log.info("tick", { ticketsPurged: tickets, ...tasks });
 }

@@ -58,12 +58,14 @@ export class UserHub extends DurableObject<Env> {
 	readonly #log: EventLog;
 	readonly #sessions: SessionStore;
 	readonly #config: HubConfig;
+	/** Long-poll readers of one task's events (the SSE route), woken by publish. */
+	readonly #taskWaiters = new Map<string, Set<() => void>>();
 	/** The pending alarm as last seen: undefined = not read yet since wake-up, null = none. */
 	#alarmAt: number | null | undefined;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
-		this.#config = hubConfig(env as unknown as Record<string, unknown>);
+		this.#config = hubConfig(env);
 		this.#log = new EventLog(ctx.storage);
 		this.#sessions = new SessionStore(ctx.storage.sql);
 		// Answered by the runtime itself: an idle tab's keep-alive never wakes the object.
@@ -189,6 +191,7 @@ export class UserHub extends DurableObject<Env> {
 			const batch = parsed.data;
 			const { seqs, fresh } = this.#log.append(batch, Date.now(), this.#retention());
 			if (fresh.length > 0) this.#broadcast(frameOf(fresh));
+			this.#wakeTaskWaiters(batch);
 			await this.#ensureAlarm();
 			return { seqs, last_seq: this.#log.lastSeq };
 		});
@@ -201,6 +204,37 @@ export class UserHub extends DurableObject<Env> {
 			const events = this.#log.readAfter(since, clampLimit(limit)).map((json) => JSON.parse(json) as WireEvent);
 			return { events, truncated: since < oldestSeq - 1, oldest_seq: oldestSeq, last_seq: lastSeq };
 		});
+	}
+
+	/** One task's stored events after `since` (seq of this hub), oldest first. */
+	async taskEvents(taskId: string, since = 0, limit = 1000): Promise<{ events: WireEvent[]; last_seq: number }> {
+		return this.#rpc("taskEvents", () => ({
+			events: this.#log.readFor("task_id", taskId, since, clampLimit(limit)).map((json) => JSON.parse(json) as WireEvent),
+			last_seq: this.#log.lastSeq,
+		}));
+	}
+
+	/**
+	 * Long poll: resolves with the task's events after `since` as soon as there are any, or
+	 * with none after `timeoutMs`. Lets the SSE route follow a task without polling.
+	 */
+	async waitForTask(taskId: string, since: number, timeoutMs = 25_000): Promise<{ events: WireEvent[] }> {
+		const read = () => this.#log.readFor("task_id", taskId, since, 500).map((json) => JSON.parse(json) as WireEvent);
+		const ready = read();
+		if (ready.length > 0) return { events: ready };
+		await new Promise<void>((resolve) => {
+			const waiters = this.#taskWaiters.get(taskId) ?? new Set();
+			this.#taskWaiters.set(taskId, waiters);
+			const done = () => {
+				clearTimeout(timer);
+				waiters.delete(done);
+				if (waiters.size === 0) this.#taskWaiters.delete(taskId);
+				resolve();
+			};
+			const timer = setTimeout(done, Math.min(Math.max(timeoutMs, 0), 30_000));
+			waiters.add(done);
+		});
+		return { events: read() };
 	}
 
 	async sessions(): Promise<SessionInfo[]> {
@@ -241,6 +275,13 @@ export class UserHub extends DurableObject<Env> {
 		for (const ws of this.ctx.getWebSockets()) {
 			// A send that throws means that one socket is broken: close it, keep going.
 			if (!sendRaw(ws, frame)) closeQuietly(ws, CloseCode.internalError, "send failed");
+		}
+	}
+
+	#wakeTaskWaiters(batch: PublishEvent[]): void {
+		if (this.#taskWaiters.size === 0) return;
+		for (const taskId of new Set(batch.map((e) => e.task_id))) {
+			if (taskId) for (const wake of [...(this.#taskWaiters.get(taskId) ?? [])]) wake();
 		}
 	}
 

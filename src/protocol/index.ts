@@ -5,3 +5,4 @@ export * from "./events.ts";
 export * from "./frames.ts";
 export * from "./ids.ts";
 export * from "./limits.ts";
+export * from "./tasks.ts";

@@ -25,7 +25,7 @@ describe("replay on reconnect", () => {
 	it("has no gap or duplicate across replay → live while events are being published", async () => {
 		const user = await newUser();
 		const hub = hubFor(env, user.id);
-		const total = 24; // 48 events: inside the test retention of 50
+		const total = 24; // 48 events: inside the test retention
 		// Publish continuously; connect several sockets at different cursors mid-stream.
 		const publishing = (async () => {
 			for (let i = 1; i <= total; i++) await hub.publish([notice(i), notice(i)]);
@@ -102,23 +102,23 @@ describe("replay on reconnect", () => {
 });
 
 describe("retention", () => {
-	// vitest.config.ts sets SPARKY_EVENT_RETENTION_COUNT=50 for tests.
+	// vitest.config.ts sets SPARKY_EVENT_RETENTION_COUNT=200 for tests.
 	it("keeps the newest N events and says so to a client whose cursor is older", async () => {
 		const user = await newUser();
 		const hub = hubFor(env, user.id);
-		await hub.publish(range(1, 60).map(notice));
+		await hub.publish(range(1, 260).map(notice));
 		const stats = await hub.stats();
-		expect(stats).toMatchObject({ events: 50, oldest_seq: 11, last_seq: 60 });
+		expect(stats).toMatchObject({ events: 200, oldest_seq: 61, last_seq: 260 });
 		const tab = await connect({ token: user.token, since: 5 });
 		await tab.untilControl("replay.done");
 		expect(tab.control("replay.truncated")).toEqual({
 			type: "replay.truncated",
 			since: 5,
-			oldest_seq: 11,
-			last_seq: 60,
+			oldest_seq: 61,
+			last_seq: 260,
 			reason: "retention",
 		});
-		expect(seqsOf(tab.events)).toEqual(range(11, 60));
+		expect(seqsOf(tab.events)).toEqual(range(61, 260));
 		// The truncation notice comes before the events it explains.
 		expect(tab.items.findIndex((i) => i.type === "replay.truncated")).toBeLessThan(
 			tab.items.findIndex((i) => "seq" in i),
@@ -129,11 +129,11 @@ describe("retention", () => {
 	it("a cursor exactly at the retention edge is not truncated", async () => {
 		const user = await newUser();
 		const hub = hubFor(env, user.id);
-		await hub.publish(range(1, 60).map(notice));
-		const tab = await connect({ token: user.token, since: 10 });
+		await hub.publish(range(1, 260).map(notice));
+		const tab = await connect({ token: user.token, since: 60 });
 		await tab.untilControl("replay.done");
 		expect(tab.control("replay.truncated")).toBeUndefined();
-		expect(tab.events).toHaveLength(50);
+		expect(tab.events).toHaveLength(200);
 		tab.close();
 	});
 

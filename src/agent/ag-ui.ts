@@ -1,0 +1,146 @@
+import type { TextStreamPart, ToolSet } from "ai";
+
+/** An AG-UI event before Sparky's envelope (seq, id, ts, task_id…) is added. */
+export interface AgUiEvent {
+	type: string;
+	[field: string]: unknown;
+}
+
+/** Tool results shown to people are capped; the model still got the whole output. */
+export const RESULT_EVENT_CHARS = 16_000;
+
+/**
+ * Turns the AI SDK's stream parts into AG-UI events. Providers reuse part ids across
+ * steps ("0", "txt-0"), so message ids are minted here, unique within the run.
+ */
+export class AgUiTranslator {
+	readonly #runId: string;
+	#counter = 0;
+	readonly #text = new Map<string, string>();
+	readonly #reasoning = new Map<string, string>();
+	/** Tool calls whose START was sent, and whether their ARGS were. */
+	readonly #tools = new Map<string, { args: boolean; ended: boolean }>();
+
+	constructor(runId: string) {
+		this.#runId = runId;
+	}
+
+	translate(part: TextStreamPart<ToolSet>): AgUiEvent[] {
+		switch (part.type) {
+			case "start-step":
+				this.#text.clear();
+				this.#reasoning.clear();
+				return [];
+			case "text-start":
+				return this.#openText(part.id);
+			case "text-delta": {
+				const opened = this.#text.has(part.id) ? [] : this.#openText(part.id);
+				if (!part.text) return opened;
+				return [...opened, { type: "TEXT_MESSAGE_CONTENT", messageId: this.#text.get(part.id), delta: part.text }];
+			}
+			case "text-end":
+				return this.#closeText(part.id);
+			case "reasoning-start":
+				return this.#openReasoning(part.id);
+			case "reasoning-delta": {
+				const opened = this.#reasoning.has(part.id) ? [] : this.#openReasoning(part.id);
+				if (!part.text) return opened;
+				return [
+					...opened,
+					{ type: "REASONING_MESSAGE_CONTENT", messageId: this.#reasoning.get(part.id), delta: part.text },
+				];
+			}
+			case "reasoning-end":
+				return this.#closeReasoning(part.id);
+			case "tool-input-start":
+				this.#tools.set(part.id, { args: false, ended: false });
+				return [{ type: "TOOL_CALL_START", toolCallId: part.id, toolCallName: part.toolName }];
+			case "tool-input-delta": {
+				const call = this.#tools.get(part.id);
+				if (call) call.args = true;
+				return part.delta ? [{ type: "TOOL_CALL_ARGS", toolCallId: part.id, delta: part.delta }] : [];
+			}
+			case "tool-input-end": {
+				const call = this.#tools.get(part.id);
+				if (call) call.ended = true;
+				return [{ type: "TOOL_CALL_END", toolCallId: part.id }];
+			}
+			case "tool-call":
+				return this.#completeToolCall(part.toolCallId, part.toolName, part.input);
+			case "tool-result":
+				return [this.#result(part.toolCallId, part.output)];
+			case "tool-error":
+				return [this.#result(part.toolCallId, { error: errorText(part.error) })];
+			default:
+				return [];
+		}
+	}
+
+	/** Ends whatever is still open (a run that was cut short), so no message hangs. */
+	closeAll(): AgUiEvent[] {
+		return [
+			...[...this.#text.keys()].flatMap((id) => this.#closeText(id)),
+			...[...this.#reasoning.keys()].flatMap((id) => this.#closeReasoning(id)),
+			...[...this.#tools].filter(([, c]) => !c.ended).map(([id]) => ({ type: "TOOL_CALL_END", toolCallId: id })),
+		];
+	}
+
+	#mint(kind: string): string {
+		return `${this.#runId}:${kind}${++this.#counter}`;
+	}
+
+	#openText(partId: string): AgUiEvent[] {
+		const messageId = this.#mint("msg");
+		this.#text.set(partId, messageId);
+		return [{ type: "TEXT_MESSAGE_START", messageId, role: "assistant" }];
+	}
+
+	#closeText(partId: string): AgUiEvent[] {
+		const messageId = this.#text.get(partId);
+		if (!messageId) return [];
+		this.#text.delete(partId);
+		return [{ type: "TEXT_MESSAGE_END", messageId }];
+	}
+
+	#openReasoning(partId: string): AgUiEvent[] {
+		const messageId = this.#mint("think");
+		this.#reasoning.set(partId, messageId);
+		return [
+			{ type: "REASONING_START", messageId },
+			{ type: "REASONING_MESSAGE_START", messageId, role: "reasoning" },
+		];
+	}
+
+	#closeReasoning(partId: string): AgUiEvent[] {
+		const messageId = this.#reasoning.get(partId);
+		if (!messageId) return [];
+		this.#reasoning.delete(partId);
+		return [
+			{ type: "REASONING_MESSAGE_END", messageId },
+			{ type: "REASONING_END", messageId },
+		];
+	}
+
+	/** Providers that don't stream arguments still get START / ARGS / END, in that order. */
+	#completeToolCall(toolCallId: string, toolName: string, input: unknown): AgUiEvent[] {
+		const call = this.#tools.get(toolCallId);
+		const events: AgUiEvent[] = [];
+		if (!call) events.push({ type: "TOOL_CALL_START", toolCallId, toolCallName: toolName });
+		if (!call?.args) events.push({ type: "TOOL_CALL_ARGS", toolCallId, delta: JSON.stringify(input ?? {}) });
+		if (!call?.ended) events.push({ type: "TOOL_CALL_END", toolCallId });
+		this.#tools.set(toolCallId, { args: true, ended: true });
+		return events;
+	}
+
+	#result(toolCallId: string, output: unknown): AgUiEvent {
+		let content = typeof output === "string" ? output : JSON.stringify(output ?? null);
+		if (content.length > RESULT_EVENT_CHARS) content = `${content.slice(0, RESULT_EVENT_CHARS)}… [truncated]`;
+		return { type: "TOOL_CALL_RESULT", messageId: `${this.#runId}:result:${toolCallId}`, toolCallId, content, role: "tool" };
+	}
+}
+
+export function errorText(error: unknown): string {
+	if (error instanceof Error) return error.message;
+	if (typeof error === "object" && error !== null && "message" in error) return String(error.message);
+	return String(error);
+}

@@ -1,0 +1,150 @@
+/**
+ * The demo model's "mind": deterministic, keyword-driven planning over the instruction.
+ * Pure (no I/O), so it runs and is tested anywhere. It recognises the kinds of request the
+ * README shows and plans one real tool call per step; anything else gets an honest answer.
+ */
+
+export interface PlannedCall {
+	toolName: string;
+	input: Record<string, unknown>;
+}
+
+export interface ToolOutcome {
+	toolName: string;
+	output: unknown;
+}
+
+export type DemoTurn =
+	| { kind: "call"; thought: string; call: PlannedCall }
+	| { kind: "answer"; thought: string; text: string };
+
+const FILE = String.raw`([\w./-]+\.[A-Za-z0-9]{1,10})`;
+
+/** Intent patterns, each turned into a tool call. Order in the instruction decides call order. */
+const INTENTS: { pattern: RegExp; call: (m: RegExpMatchArray) => PlannedCall }[] = [
+	{
+		pattern: /\b(?:list|show|what)\b[^.]*?\bfiles\b/i,
+		call: () => ({ toolName: "list_files", input: {} }),
+	},
+	{
+		pattern: new RegExp(String.raw`\b(?:write|create|save)\s+(?:a\s+|the\s+)?(?:file\s+)?${FILE}\s*(?:with|containing|saying)?\s*:?\s*["“]?([^"”]+?)["”]?\s*$`, "i"),
+		call: (m) => ({ toolName: "write_file", input: { path: m[1], content: `${m[2]?.trim()}\n` } }),
+	},
+	{
+		pattern: new RegExp(String.raw`\b(?:read|summari[sz]e|open|cat|show me)\s+(?:the\s+)?(?:file\s+)?${FILE}`, "i"),
+		call: (m) => ({ toolName: "read_file", input: { path: m[1] } }),
+	},
+	{
+		pattern: new RegExp(String.raw`\b(?:delete|remove)\s+(?:the\s+)?(?:file\s+)?${FILE}`, "i"),
+		call: (m) => ({ toolName: "delete_file", input: { path: m[1] } }),
+	},
+	{
+		pattern: /(https?:\/\/[^\s"'<>)]+)/i,
+		call: (m) => ({ toolName: "http_fetch", input: { url: m[1]?.replace(/[.,;]+$/, "") } }),
+	},
+	{
+		pattern: /\b(?:add|queue|create)\s+(?:a\s+)?follow[- ]?up(?:\s+task)?\s*(?:to|:)?\s*["“]?([^"”]+?)["”]?\s*$/i,
+		call: (m) => ({ toolName: "add_task", input: { instruction: m[1]?.trim() } }),
+	},
+	{
+		pattern: /\b(?:list|show)\b[^.]*?\btasks\b/i,
+		call: () => ({ toolName: "list_tasks", input: {} }),
+	},
+	{
+		pattern: /\b(?:what time|current time|the time|date today|today's date|what day)\b/i,
+		call: () => ({ toolName: "current_time", input: {} }),
+	},
+];
+
+/** The tool calls an instruction asks for, in the order it mentions them. */
+export function planCalls(instruction: string): PlannedCall[] {
+	const found: { index: number; call: PlannedCall }[] = [];
+	for (const intent of INTENTS) {
+		const match = instruction.match(intent.pattern);
+		if (match?.index !== undefined) found.push({ index: match.index, call: intent.call(match) });
+	}
+	// "summarise README.md" after "write README.md ..." etc. are separate intents; keep both.
+	return found.sort((a, b) => a.index - b.index).map((f) => f.call);
+}
+
+/** Decides the next step: the next planned call, or the final answer once all have run. */
+export function nextTurn(instruction: string, done: ToolOutcome[]): DemoTurn {
+	const plan = planCalls(instruction);
+	if (plan.length === 0) {
+		return {
+			kind: "answer",
+			thought: "No request I can act on as the demo model; explaining how to configure a real model.",
+			text: honestAnswer(instruction),
+		};
+	}
+	const next = plan[done.length];
+	if (next) {
+		return {
+			kind: "call",
+			thought: `The request needs ${plan.length} tool call${plan.length > 1 ? "s" : ""} (${plan.map((p) => p.toolName).join(", ")}). Step ${done.length + 1}: ${next.toolName}.`,
+			call: next,
+		};
+	}
+	return {
+		kind: "answer",
+		thought: `All ${plan.length} tool call${plan.length > 1 ? "s" : ""} done; summarising the results.`,
+		text: done.map(describeOutcome).join("\n\n"),
+	};
+}
+
+export function honestAnswer(instruction: string): string {
+	const quoted = instruction.length > 120 ? `${instruction.slice(0, 120)}…` : instruction;
+	return [
+		`I'm Sparky's built-in **demo model**, so I can't really answer "${quoted}".`,
+		"I can run the real tools for requests like: list files, read or summarise README.md, write notes.md with: some text, delete notes.md, fetch https://example.com, add a follow-up task: …, list my tasks, what time is it.",
+		"To use a real model, set `SPARKY_MODEL` (for example `anthropic:claude-sonnet-4-5` or `openai:gpt-5-mini`) and the provider's key as a secret (`ANTHROPIC_API_KEY`, `OPENAI_API_KEY`), then restart. See the README's \"Models\" section.",
+	].join("\n\n");
+}
+
+function describeOutcome({ toolName, output }: ToolOutcome): string {
+	const o = (output ?? {}) as Record<string, unknown>;
+	if (typeof o.error === "string") return `**${toolName}** failed: ${o.error}`;
+	switch (toolName) {
+		case "list_files": {
+			const files = (o.files as { path: string; size: number }[] | undefined) ?? [];
+			if (files.length === 0) return "The workspace is empty.";
+			const list = files.map((f) => `- ${f.path} (${f.size} bytes)`).join("\n");
+			return `The workspace has ${files.length} file${files.length > 1 ? "s" : ""}:\n${list}`;
+		}
+		case "read_file":
+			return summarise(String(o.path), String(o.content ?? ""));
+		case "write_file":
+			return `${o.created ? "Created" : "Updated"} **${o.path}** (${o.size} bytes).`;
+		case "delete_file":
+			return `Deleted **${o.path}**.`;
+		case "http_fetch": {
+			const text = String(o.text ?? "").replace(/\s+/g, " ").trim();
+			const title = o.title ? ` "${o.title}"` : "";
+			return `Fetched ${o.url} (HTTP ${o.status}${title}). ${text ? `It says: ${text.slice(0, 300)}${text.length > 300 ? "…" : ""}` : "No text content."}`;
+		}
+		case "add_task":
+			return `Queued follow-up task **${o.task_id}**.`;
+		case "list_tasks": {
+			const tasks = (o.tasks as { id: string; status: string; instruction: string }[] | undefined) ?? [];
+			if (tasks.length === 0) return "You have no tasks yet.";
+			return `Your latest ${tasks.length} task${tasks.length > 1 ? "s" : ""}:\n${tasks.map((t) => `- ${t.id} (${t.status}): ${t.instruction}`).join("\n")}`;
+		}
+		case "current_time":
+			return `It is ${o.local} (${o.iso}).`;
+		default:
+			return `**${toolName}** returned ${JSON.stringify(output).slice(0, 300)}.`;
+	}
+}
+
+/** A plain, deterministic summary: title, size, headings and the opening line. */
+export function summarise(path: string, content: string): string {
+	const lines = content.split("\n");
+	const words = content.split(/\s+/).filter(Boolean).length;
+	const headings = lines.filter((l) => /^#{1,6}\s/.test(l)).map((l) => l.replace(/^#+\s*/, "").trim());
+	const firstText = lines.find((l) => l.trim() && !/^#{1,6}\s/.test(l) && !/^[-*]\s/.test(l))?.trim();
+	const parts = [`**${path}** has ${lines.length} lines and ${words} words.`];
+	if (headings[0]) parts.push(`Its title is "${headings[0]}".`);
+	if (headings.length > 1) parts.push(`Sections: ${headings.slice(1, 6).join(", ")}.`);
+	if (firstText) parts.push(`It begins: "${firstText.slice(0, 200)}${firstText.length > 200 ? "…" : ""}"`);
+	return parts.join(" ");
+}

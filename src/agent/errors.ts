@@ -1,0 +1,45 @@
+import { APICallError } from "@ai-sdk/provider";
+import { RetryError } from "ai";
+import { errorText } from "./ag-ui.ts";
+
+export interface ClassifiedError {
+	/** `transient`: worth another attempt later (rate limit, overload, network). */
+	kind: "transient" | "permanent";
+	/** Readable reason, kept on the task and shown to people. Never contains credentials. */
+	message: string;
+}
+
+const TRANSIENT_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529]);
+/** Error types providers send inside a stream (Anthropic `overloaded_error`, OpenAI `server_error`…). */
+const TRANSIENT_STREAM_TYPES = /overloaded|rate_limit|server_error|api_error|timeout|unavailable/i;
+
+/** Decides whether a failed model call is worth retrying, and says why in words. */
+export function classifyError(error: unknown): ClassifiedError {
+	if (RetryError.isInstance(error)) return classifyError(error.lastError);
+	if (APICallError.isInstance(error)) {
+		const status = error.statusCode;
+		const transient = error.isRetryable || (status !== undefined && TRANSIENT_STATUS.has(status));
+		const what = status ? `the model provider answered HTTP ${status}` : "the model provider call failed";
+		return { kind: transient ? "transient" : "permanent", message: `${what}: ${trim(error.message)}` };
+	}
+	if (isObject(error) && error.retryable === true) {
+		return { kind: "transient", message: `temporary failure: ${trim(errorText(error))}` };
+	}
+	if (error instanceof TypeError && /fetch|network|connect|socket|reset/i.test(error.message)) {
+		return { kind: "transient", message: `network error reaching the model provider: ${trim(error.message)}` };
+	}
+	if (isObject(error) && typeof error.type === "string" && TRANSIENT_STREAM_TYPES.test(error.type)) {
+		return { kind: "transient", message: `the model provider reported ${error.type}: ${trim(errorText(error))}` };
+	}
+	return { kind: "permanent", message: trim(errorText(error)) || "unknown error" };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === "object" && value !== null;
+}
+
+/** Keeps reasons short, and strips anything shaped like a key. */
+function trim(text: string): string {
+	const clean = text.replace(/(sk|spk|tkt)[-_][A-Za-z0-9_-]{8,}/g, "[redacted]").replace(/\s+/g, " ").trim();
+	return clean.length > 500 ? `${clean.slice(0, 500)}…` : clean;
+}

@@ -1,0 +1,91 @@
+import { createAnthropic } from "@ai-sdk/anthropic";
+import { createOpenAI } from "@ai-sdk/openai";
+import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import type { LanguageModel } from "ai";
+import { createWorkersAI } from "workers-ai-provider";
+import { DemoLanguageModel } from "./demo-model.ts";
+
+export interface ResolvedModel {
+	model: LanguageModel;
+	/** What ran the task, as shown to people: `provider:model`. */
+	label: string;
+}
+
+export type ModelResolution = { ok: true; resolved: ResolvedModel } | { ok: false; error: string };
+
+export const DEFAULT_ANTHROPIC = "anthropic:claude-sonnet-4-5";
+export const DEFAULT_OPENAI = "openai:gpt-5-mini";
+
+/**
+ * Picks the model from `SPARKY_MODEL` (`provider:model`). Unset: Anthropic or OpenAI when
+ * its key is set, otherwise the built-in `demo` model. A misconfiguration is a readable
+ * error, not an exception: the task fails with it and says what to set.
+ */
+export function resolveModel(env: Env, configured: string | undefined, fetchImpl?: typeof fetch): ModelResolution {
+	const spec = configured ?? (env.ANTHROPIC_API_KEY ? DEFAULT_ANTHROPIC : env.OPENAI_API_KEY ? DEFAULT_OPENAI : "demo");
+	if (spec === "demo") {
+		const delay = Number(env.SPARKY_DEMO_DELAY_MS ?? 25);
+		return ok(new DemoLanguageModel({ chunkDelayMs: Number.isFinite(delay) ? delay : 25 }), "demo");
+	}
+	const colon = spec.indexOf(":");
+	const provider = colon > 0 ? spec.slice(0, colon) : "";
+	const modelId = spec.slice(colon + 1);
+	if (!provider || !modelId) return { ok: false, error: `SPARKY_MODEL must look like provider:model, got "${spec}"` };
+	const needs = (name: string, value: string | undefined) =>
+		value ? undefined : `SPARKY_MODEL is ${spec} but ${name} is not set (wrangler secret put ${name})`;
+
+	switch (provider) {
+		case "openai": {
+			const missing = needs("OPENAI_API_KEY", env.OPENAI_API_KEY);
+			if (missing) return { ok: false, error: missing };
+			const openai = createOpenAI({ apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL, fetch: fetchImpl });
+			return ok(openai(modelId), spec);
+		}
+		case "anthropic": {
+			const missing = needs("ANTHROPIC_API_KEY", env.ANTHROPIC_API_KEY);
+			if (missing) return { ok: false, error: missing };
+			const anthropic = createAnthropic({
+				apiKey: env.ANTHROPIC_API_KEY,
+				baseURL: env.ANTHROPIC_BASE_URL,
+				fetch: fetchImpl,
+			});
+			return ok(anthropic(modelId), spec);
+		}
+		case "openai-compatible": {
+			const missing = needs("SPARKY_OPENAI_COMPAT_BASE_URL", env.SPARKY_OPENAI_COMPAT_BASE_URL);
+			if (missing) return { ok: false, error: missing };
+			const compat = createOpenAICompatible({
+				name: "openai-compatible",
+				baseURL: env.SPARKY_OPENAI_COMPAT_BASE_URL as string,
+				apiKey: env.SPARKY_OPENAI_COMPAT_API_KEY,
+				includeUsage: true,
+				fetch: fetchImpl,
+			});
+			return ok(compat.chatModel(modelId), spec);
+		}
+		case "workers-ai": {
+			if (env.AI) return ok(createWorkersAI({ binding: env.AI })(modelId), spec);
+			if (env.CLOUDFLARE_ACCOUNT_ID && env.CLOUDFLARE_API_TOKEN) {
+				const workersai = createWorkersAI({
+					accountId: env.CLOUDFLARE_ACCOUNT_ID,
+					apiKey: env.CLOUDFLARE_API_TOKEN,
+					fetch: fetchImpl,
+				});
+				return ok(workersai(modelId), spec);
+			}
+			return {
+				ok: false,
+				error: `SPARKY_MODEL is ${spec}: add an [ai] binding named AI to wrangler.toml, or set CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN`,
+			};
+		}
+		default:
+			return {
+				ok: false,
+				error: `unknown model provider "${provider}" (use demo, openai, anthropic, openai-compatible or workers-ai)`,
+			};
+	}
+}
+
+function ok(model: LanguageModel, label: string): ModelResolution {
+	return { ok: true, resolved: { model, label } };
+}

@@ -1,0 +1,24 @@
+// Secrets and optional bindings that `wrangler types` can't see (they are not in
+// wrangler.toml, or only in some deployments). All optional: Sparky runs without them.
+interface SparkyOptionalEnv {
+	OPENAI_API_KEY?: string;
+	OPENAI_BASE_URL?: string;
+	ANTHROPIC_API_KEY?: string;
+	ANTHROPIC_BASE_URL?: string;
+	/** Base URL of an OpenAI-compatible server (Ollama, vLLM, Workers AI's /v1 endpoint). */
+	SPARKY_OPENAI_COMPAT_BASE_URL?: string;
+	SPARKY_OPENAI_COMPAT_API_KEY?: string;
+	/** Workers AI by REST when there is no `[ai]` binding. */
+	CLOUDFLARE_ACCOUNT_ID?: string;
+	CLOUDFLARE_API_TOKEN?: string;
+	/** Optional `[ai] binding = "AI"` in wrangler.toml (remote-only in `wrangler dev`). */
+	AI?: Ai;
+	/** Pause between the demo model's streamed chunks (ms). */
+	SPARKY_DEMO_DELAY_MS?: string;
+}
+
+// The generated file declares both a global `Env` and `Cloudflare.Env`; extend each.
+interface Env extends SparkyOptionalEnv {}
+declare namespace Cloudflare {
+	interface Env extends SparkyOptionalEnv {}
+}

@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { OpaqueIdSchema } from "./ids.ts";
+
+/** `waiting` (for dependencies) → `queued` → `running` → one of the terminal three. */
+export const TaskStatusSchema = z.enum(["waiting", "queued", "running", "succeeded", "failed", "cancelled"]);
+export type TaskStatus = z.infer<typeof TaskStatusSchema>;
+export const TERMINAL_STATUSES = ["succeeded", "failed", "cancelled"] as const satisfies TaskStatus[];
+export const isTerminal = (status: TaskStatus): boolean => (TERMINAL_STATUSES as readonly string[]).includes(status);
+
+export const TaskLimits = {
+	instructionChars: 8_000,
+	metadataBytes: 8 * 1024,
+	maxAttempts: 10,
+	listLimit: 100,
+} as const;
+
+const MetadataSchema = z
+	.record(z.string().min(1).max(100), z.json())
+	.refine((value) => JSON.stringify(value).length <= TaskLimits.metadataBytes, {
+		message: `metadata over ${TaskLimits.metadataBytes} bytes`,
+	});
+
+/** `POST /api/tasks` body. */
+export const CreateTaskBodySchema = z.strictObject({
+	instruction: z.string().trim().min(1).max(TaskLimits.instructionChars),
+	metadata: MetadataSchema.optional(),
+	chat_id: OpaqueIdSchema.optional(),
+	max_attempts: z.number().int().min(1).max(TaskLimits.maxAttempts).optional(),
+	/** Allow a second identical task (same instruction and metadata) while one is active. */
+	allow_duplicates: z.boolean().optional(),
+});
+export type CreateTaskBody = z.infer<typeof CreateTaskBodySchema>;
+
+/** `Idempotency-Key` header: the same key (per user) always means the same task. */
+export const IdempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, "1-200 visible ASCII characters");
+
+export const TaskUsageSchema = z.object({
+	input_tokens: z.number().int(),
+	output_tokens: z.number().int(),
+	total_tokens: z.number().int(),
+});
+
+/** A task as the API returns it. */
+export const TaskSchema = z.object({
+	id: z.string(),
+	user_id: z.string(),
+	instruction: z.string(),
+	metadata: z.record(z.string(), z.unknown()).nullable(),
+	chat_id: z.string().nullable(),
+	status: TaskStatusSchema,
+	attempts: z.number().int(),
+	max_attempts: z.number().int(),
+	parent_task_id: z.string().nullable(),
+	depth: z.number().int(),
+	schedule_name: z.string().nullable(),
+	model: z.string().nullable(),
+	result: z.string().nullable(),
+	error: z.string().nullable(),
+	usage: TaskUsageSchema,
+	cancel_requested: z.boolean(),
+	created_at: z.number().int(),
+	updated_at: z.number().int(),
+	started_at: z.number().int().nullable(),
+	finished_at: z.number().int().nullable(),
+});
+export type Task = z.infer<typeof TaskSchema>;
+
+export const ListTasksQuerySchema = z.object({
+	status: TaskStatusSchema.optional(),
+	limit: z.coerce.number().int().min(1).max(TaskLimits.listLimit).default(20),
+	cursor: z
+		.string()
+		.regex(/^[A-Za-z0-9_-]{1,200}$/)
+		.optional(),
+});
+
+export const ClearTasksBodySchema = z.strictObject({
+	/** Which terminal statuses to delete; default all three. */
+	status: z.union([z.enum(TERMINAL_STATUSES), z.array(z.enum(TERMINAL_STATUSES)).min(1)]).optional(),
+	/** Only tasks created before this time (ms since epoch or an ISO date). */
+	created_before: z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+});
+
+/** `value` of a `CUSTOM` `sparky.task.status` event. */
+export const TaskStatusValueSchema = z.object({
+	task_id: z.string(),
+	status: TaskStatusSchema,
+	attempt: z.number().int(),
+	user_id: z.string(),
+	instruction: z.string().optional(),
+	error: z.string().optional(),
+	result: z.string().optional(),
+	model: z.string().optional(),
+	usage: TaskUsageSchema.optional(),
+	retry_in_ms: z.number().int().optional(),
+});
+export type TaskStatusValue = z.infer<typeof TaskStatusValueSchema>;
+
+/** A queue message: which task to run. Everything else is read from D1 when it runs. */
+export const TaskMessageSchema = z.strictObject({ task_id: OpaqueIdSchema });
+export type TaskMessage = z.infer<typeof TaskMessageSchema>;

@@ -1,0 +1,78 @@
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import { type AppEnv, requireAuth } from "../auth/middleware.ts";
+import { ApiError } from "../http/errors.ts";
+import { paramsOf, queryOf } from "../http/validate.ts";
+import { hubFor } from "../hub/stub.ts";
+import { CustomName, ErrorCode, isTerminal, OpaqueIdSchema, type TaskStatus, type WireEvent } from "../protocol/index.ts";
+import { getTask, toTask } from "../storage/tasks.ts";
+import { visibleTask } from "./tasks.ts";
+
+const Query = z.object({
+	since: z.coerce.number().int().nonnegative().optional(),
+	limit: z.coerce.number().int().min(1).max(1000).default(1000),
+});
+
+/** How long one long-poll waits for new events before the stream sends a keep-alive. */
+const WAIT_MS = 20_000;
+
+/**
+ * GET /api/tasks/:id/events: the task's stored events (JSON), or, with
+ * `Accept: text/event-stream`, the task followed live as Server-Sent Events until it ends,
+ * resuming after `Last-Event-ID`. Event ids are seqs of the creator's hub.
+ */
+export const taskEventsRoutes = new Hono<AppEnv>().get(
+	"/:id/events",
+	requireAuth,
+	paramsOf(z.object({ id: OpaqueIdSchema })),
+	queryOf(Query),
+	async (c) => {
+		const task = await visibleTask(c.env, c.req.valid("param").id, c.var.auth);
+		const query = c.req.valid("query");
+		const hub = hubFor(c.env, task.user_id);
+		const since = lastEventId(c.req.header("Last-Event-ID")) ?? query.since ?? 0;
+
+		if (!(c.req.header("Accept") ?? "").includes("text/event-stream")) {
+			const { events } = await hub.taskEvents(task.id, since, query.limit);
+			return c.json({ task_id: task.id, events });
+		}
+
+		return streamSSE(c, async (stream) => {
+			let cursor = since;
+			for (;;) {
+				const { events } = await hub.waitForTask(task.id, cursor, WAIT_MS);
+				for (const event of events) {
+					await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
+					cursor = event.seq;
+					if (endsTask(event)) return;
+				}
+				if (stream.aborted) return;
+				if (events.length === 0) {
+					// Nothing new: maybe it ended long ago (its events aged out), maybe it's just slow.
+					const row = await getTask(c.env.DB, task.id);
+					if (!row || isTerminal(row.status)) {
+						await stream.writeSSE({ event: "end", data: JSON.stringify(row ? { task: toTask(row) } : { deleted: true }) });
+						return;
+					}
+					await stream.write(": keep-alive\n\n");
+				}
+			}
+		});
+	},
+);
+
+function endsTask(event: WireEvent): boolean {
+	if (event.type !== "CUSTOM" || event.name !== CustomName.taskStatus) return false;
+	const status = (event.value as { status?: TaskStatus } | undefined)?.status;
+	return status !== undefined && isTerminal(status);
+}
+
+function lastEventId(header: string | undefined): number | undefined {
+	if (header === undefined) return undefined;
+	const n = Number(header);
+	if (!Number.isSafeInteger(n) || n < 0) {
+		throw new ApiError(400, ErrorCode.validationFailed, "Last-Event-ID must be a seq from this stream");
+	}
+	return n;
+}

@@ -1,0 +1,125 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { type AppEnv, requireAuth } from "../auth/middleware.ts";
+import { ApiError, conflict, notFound } from "../http/errors.ts";
+import { jsonBody, paramsOf, queryOf } from "../http/validate.ts";
+import {
+	base64url,
+	ClearTasksBodySchema,
+	CreateTaskBodySchema,
+	describeIssues,
+	ErrorCode,
+	IdempotencyKeySchema,
+	ListTasksQuerySchema,
+	OpaqueIdSchema,
+	TERMINAL_STATUSES,
+} from "../protocol/index.ts";
+import { clearFinished, deleteFinished, getTask, listTasks, type TaskRow, toTask } from "../storage/tasks.ts";
+import { canSeeTask, taskScope } from "../tasks/audience.ts";
+import { cancelTask, createTask } from "../tasks/service.ts";
+
+const TaskParams = z.object({ id: OpaqueIdSchema });
+
+/** Tasks, under /api/tasks. A task is visible to its creator, the agent user and admins. */
+export const tasksRoutes = new Hono<AppEnv>()
+	.use(requireAuth)
+	.post("/", jsonBody(CreateTaskBodySchema), async (c) => {
+		const body = c.req.valid("json");
+		const key = idempotencyKey(c.req.header("Idempotency-Key"));
+		const outcome = await createTask(c.env, {
+			userId: c.var.auth.userId,
+			instruction: body.instruction,
+			metadata: body.metadata,
+			chatId: body.chat_id,
+			maxAttempts: body.max_attempts,
+			allowDuplicates: body.allow_duplicates,
+			idempotencyKey: key,
+		});
+		switch (outcome.kind) {
+			case "created":
+				return c.json({ task: toTask(outcome.task) }, 201);
+			case "idempotent":
+				return c.json({ task: toTask(outcome.task) }, 200, { "Idempotent-Replayed": "true" });
+			case "key_reused":
+				throw new ApiError(422, ErrorCode.conflict, "this Idempotency-Key was already used for a different task", {
+					task_id: outcome.task.id,
+				});
+			case "duplicate":
+				throw conflict(`an identical task is already ${outcome.task.status}; send allow_duplicates: true to add it anyway`, {
+					task_id: outcome.task.id,
+					status: outcome.task.status,
+				});
+		}
+	})
+	.get("/", queryOf(ListTasksQuerySchema), async (c) => {
+		const query = c.req.valid("query");
+		const rows = await listTasks(c.env.DB, {
+			userId: taskScope(c.var.auth),
+			status: query.status,
+			limit: query.limit + 1,
+			after: query.cursor ? decodeCursor(query.cursor) : undefined,
+		});
+		const page = rows.slice(0, query.limit);
+		const last = page.at(-1);
+		return c.json({
+			tasks: page.map(toTask),
+			next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+		});
+	})
+	.post("/clear", jsonBody(ClearTasksBodySchema), async (c) => {
+		const body = c.req.valid("json");
+		const statuses = body.status === undefined ? TERMINAL_STATUSES : [body.status].flat();
+		const before =
+			body.created_before === undefined
+				? undefined
+				: typeof body.created_before === "number"
+					? body.created_before
+					: Date.parse(body.created_before);
+		const deleted = await clearFinished(c.env.DB, taskScope(c.var.auth), statuses, before);
+		return c.json({ deleted });
+	})
+	.get("/:id", paramsOf(TaskParams), async (c) => c.json({ task: toTask(await visibleTask(c.env, c.req.valid("param").id, c.var.auth)) }))
+	.post("/:id/cancel", paramsOf(TaskParams), async (c) => {
+		const task = await visibleTask(c.env, c.req.valid("param").id, c.var.auth);
+		const outcome = await cancelTask(c.env, task);
+		if (outcome.kind === "finished") throw conflict(`task is already ${outcome.task.status}`, { status: outcome.task.status });
+		return c.json({ task: toTask(outcome.task) }, outcome.kind === "cancelled" ? 200 : 202);
+	})
+	.delete("/:id", paramsOf(TaskParams), async (c) => {
+		const task = await visibleTask(c.env, c.req.valid("param").id, c.var.auth);
+		const deleted = await deleteFinished(c.env.DB, task.id);
+		if (!deleted) throw conflict(`task is ${task.status}; cancel it before deleting it`, { status: task.status });
+		return c.body(null, 204);
+	});
+
+/** The task, if the caller may see it. Someone else's task is "not found", not "forbidden". */
+export async function visibleTask(env: Env, id: string, viewer: { userId: string; role: string }): Promise<TaskRow> {
+	const task = await getTask(env.DB, id);
+	if (!task || !canSeeTask(task, viewer)) throw notFound(`task ${id}`);
+	return task;
+}
+
+function idempotencyKey(header: string | undefined): string | undefined {
+	if (header === undefined) return undefined;
+	const parsed = IdempotencyKeySchema.safeParse(header);
+	if (!parsed.success) {
+		throw new ApiError(400, ErrorCode.validationFailed, "invalid Idempotency-Key header", describeIssues(parsed.error));
+	}
+	return parsed.data;
+}
+
+function encodeCursor(row: TaskRow): string {
+	return base64url(new TextEncoder().encode(`${row.created_at}:${row.id}`));
+}
+
+function decodeCursor(cursor: string): { createdAt: number; id: string } {
+	try {
+		const text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+		const [created, id] = [text.slice(0, text.indexOf(":")), text.slice(text.indexOf(":") + 1)];
+		const createdAt = Number(created);
+		if (Number.isSafeInteger(createdAt) && OpaqueIdSchema.safeParse(id).success) return { createdAt, id };
+	} catch {
+		// fall through
+	}
+	throw new ApiError(400, ErrorCode.validationFailed, "invalid cursor (use next_cursor from the previous page)");
+}

@@ -1,0 +1,62 @@
+import { agentConfig } from "../config.ts";
+import { log } from "../log.ts";
+import { describeIssues, newId, TaskMessageSchema } from "../protocol/index.ts";
+import { claimTask, failUnfinished } from "../storage/tasks.ts";
+import { publishTaskStatus } from "../tasks/status-events.ts";
+import { type RunnerDeps, runClaimedTask } from "./run-task.ts";
+
+/** The task queue's consumer. Each message is acked or retried on its own, never the batch. */
+export async function consumeTasks(batch: MessageBatch<unknown>, env: Env, deps: RunnerDeps = {}): Promise<void> {
+	await Promise.all(batch.messages.map((message) => consumeOne(message, env, deps)));
+}
+
+async function consumeOne(message: Message<unknown>, env: Env, deps: RunnerDeps): Promise<void> {
+	const parsed = TaskMessageSchema.safeParse(message.body);
+	if (!parsed.success) {
+		// Nothing can ever make it valid: acknowledge so it doesn't cycle to the dead-letter queue.
+		log.warn("dropping malformed task message", { messageId: message.id, issues: describeIssues(parsed.error) });
+		message.ack();
+		return;
+	}
+	const taskId = parsed.data.task_id;
+	try {
+		const config = agentConfig(env);
+		const owner = newId("run", 9);
+		const claimed = await claimTask(env.DB, taskId, owner, Date.now(), config.leaseMs);
+		if (!claimed) {
+			// Finished, cancelled, unknown, or held by a live lease: a redelivery, nothing to do.
+			message.ack();
+			return;
+		}
+		const result = await runClaimedTask(env, claimed, owner, deps);
+		if (result.kind === "retry") message.retry({ delaySeconds: result.delaySeconds });
+		else message.ack();
+	} catch (error) {
+		// Infrastructure trouble (D1, RPC): let the queue deliver it again; the sweep covers a lost lease.
+		log.error("task message failed; will be redelivered", { taskId, attempts: message.attempts, error });
+		message.retry({ delaySeconds: 10 });
+	}
+}
+
+/** Consumer of the dead-letter queue: the task's messages kept failing, so the task fails. */
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+	for (const message of batch.messages) {
+		const parsed = TaskMessageSchema.safeParse(message.body);
+		if (parsed.success) {
+			try {
+				const row = await failUnfinished(
+					env.DB,
+					parsed.data.task_id,
+					`gave up: the task's queue message failed ${message.attempts} deliveries (dead-letter queue)`,
+					Date.now(),
+				);
+				if (row) await publishTaskStatus(env, row);
+			} catch (error) {
+				log.error("dead-letter handling failed", { taskId: parsed.data.task_id, error });
+				message.retry();
+				continue;
+			}
+		}
+		message.ack();
+	}
+}

@@ -1,0 +1,29 @@
+import { log } from "../log.ts";
+import { expiredLeases, recoverExpired, staleQueued } from "../storage/tasks.ts";
+import { enqueueTask } from "../tasks/service.ts";
+import { publishTaskStatus } from "../tasks/status-events.ts";
+
+/** A queued task whose message was sent this long ago without being claimed gets another. */
+export const STALE_QUEUED_MS = 10 * 60_000;
+
+/**
+ * Finds work whose runner disappeared: `running` tasks with an expired lease go back to
+ * `queued` (or `failed` when out of attempts); `queued` tasks whose message may be lost
+ * are sent again. Safe to run twice: every change is a conditional update.
+ */
+export async function sweepTasks(env: Env, now: number): Promise<{ recovered: number; resent: number }> {
+	let recovered = 0;
+	for (const row of await expiredLeases(env.DB, now)) {
+		const updated = await recoverExpired(env.DB, row, now);
+		if (!updated) continue;
+		recovered++;
+		log.warn("recovered task with expired lease", { taskId: updated.id, status: updated.status });
+		await publishTaskStatus(env, updated);
+		if (updated.status === "queued") await enqueueTask(env, updated.id, now);
+	}
+	let resent = 0;
+	for (const row of await staleQueued(env.DB, now - STALE_QUEUED_MS)) {
+		if (await enqueueTask(env, row.id, now)) resent++;
+	}
+	return { recovered, resent };
+}

@@ -1,0 +1,395 @@
+import type { Task, TaskStatus } from "../protocol/index.ts";
+
+/** A row of `tasks`, as stored. */
+export type TaskRow = {
+	id: string;
+	user_id: string;
+	instruction: string;
+	metadata: string | null;
+	chat_id: string | null;
+	status: TaskStatus;
+	attempts: number;
+	max_attempts: number;
+	fingerprint: string;
+	active_fingerprint: string | null;
+	idempotency_key: string | null;
+	parent_task_id: string | null;
+	depth: number;
+	schedule_name: string | null;
+	model: string | null;
+	result: string | null;
+	error: string | null;
+	input_tokens: number;
+	output_tokens: number;
+	lease_owner: string | null;
+	lease_expires_at: number | null;
+	cancel_requested_at: number | null;
+	enqueued_at: number | null;
+	created_at: number;
+	updated_at: number;
+	started_at: number | null;
+	finished_at: number | null;
+};
+
+export type NewTask = Pick<
+	TaskRow,
+	| "id"
+	| "user_id"
+	| "instruction"
+	| "metadata"
+	| "chat_id"
+	| "status"
+	| "max_attempts"
+	| "fingerprint"
+	| "active_fingerprint"
+	| "idempotency_key"
+	| "parent_task_id"
+	| "depth"
+	| "schedule_name"
+	| "created_at"
+>;
+
+/** The API's view of a row: parsed metadata, usage grouped, lease internals hidden. */
+export function toTask(row: TaskRow): Task {
+	return {
+		id: row.id,
+		user_id: row.user_id,
+		instruction: row.instruction,
+		metadata: row.metadata ? (JSON.parse(row.metadata) as Record<string, unknown>) : null,
+		chat_id: row.chat_id,
+		status: row.status,
+		attempts: row.attempts,
+		max_attempts: row.max_attempts,
+		parent_task_id: row.parent_task_id,
+		depth: row.depth,
+		schedule_name: row.schedule_name,
+		model: row.model,
+		result: row.result,
+		error: row.error,
+		usage: {
+			input_tokens: row.input_tokens,
+			output_tokens: row.output_tokens,
+			total_tokens: row.input_tokens + row.output_tokens,
+		},
+		cancel_requested: row.cancel_requested_at !== null,
+		created_at: row.created_at,
+		updated_at: row.updated_at,
+		started_at: row.started_at,
+		finished_at: row.finished_at,
+	};
+}
+
+export type InsertOutcome =
+	| { kind: "created"; row: TaskRow }
+	/** Same Idempotency-Key as an earlier request of this user. */
+	| { kind: "idempotent"; row: TaskRow }
+	/** An identical task is already queued or running. */
+	| { kind: "duplicate"; row: TaskRow };
+
+/**
+ * Inserts a task. The two unique indexes (idempotency key, active fingerprint) decide
+ * races; on a conflict we read which one won.
+ */
+export async function insertTask(db: D1Database, task: NewTask): Promise<InsertOutcome> {
+	const inserted = await db
+		.prepare(
+			`INSERT INTO tasks (id, user_id, instruction, metadata, chat_id, status, max_attempts, fingerprint,
+			   active_fingerprint, idempotency_key, parent_task_id, depth, schedule_name, created_at, updated_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			 ON CONFLICT DO NOTHING RETURNING *`,
+		)
+		.bind(
+			task.id,
+			task.user_id,
+			task.instruction,
+			task.metadata,
+			task.chat_id,
+			task.status,
+			task.max_attempts,
+			task.fingerprint,
+			task.active_fingerprint,
+			task.idempotency_key,
+			task.parent_task_id,
+			task.depth,
+			task.schedule_name,
+			task.created_at,
+			task.created_at,
+		)
+		.first<TaskRow>();
+	if (inserted) return { kind: "created", row: inserted };
+	if (task.idempotency_key !== null) {
+		const existing = await db
+			.prepare("SELECT * FROM tasks WHERE user_id = ? AND idempotency_key = ?")
+			.bind(task.user_id, task.idempotency_key)
+			.first<TaskRow>();
+		if (existing) return { kind: "idempotent", row: existing };
+	}
+	const active = await db
+		.prepare("SELECT * FROM tasks WHERE user_id = ? AND active_fingerprint = ?")
+		.bind(task.user_id, task.fingerprint)
+		.first<TaskRow>();
+	if (active) return { kind: "duplicate", row: active };
+	throw new Error(`task insert conflicted on an unknown constraint (${task.id})`);
+}
+
+export async function getTask(db: D1Database, id: string): Promise<TaskRow | null> {
+	return db.prepare("SELECT * FROM tasks WHERE id = ?").bind(id).first<TaskRow>();
+}
+
+export interface ListOptions {
+	/** Only this user's tasks; null for every user's. */
+	userId: string | null;
+	status?: TaskStatus;
+	limit: number;
+	/** Continue after this (created_at, id), newest first. */
+	after?: { createdAt: number; id: string };
+}
+
+export async function listTasks(db: D1Database, options: ListOptions): Promise<TaskRow[]> {
+	const where: string[] = [];
+	const args: (string | number)[] = [];
+	if (options.userId !== null) {
+		where.push("user_id = ?");
+		args.push(options.userId);
+	}
+	if (options.status) {
+		where.push("status = ?");
+		args.push(options.status);
+	}
+	if (options.after) {
+		where.push("(created_at < ? OR (created_at = ? AND id < ?))");
+		args.push(options.after.createdAt, options.after.createdAt, options.after.id);
+	}
+	const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+		ORDER BY created_at DESC, id DESC LIMIT ?`;
+	const { results } = await db
+		.prepare(sql)
+		.bind(...args, options.limit)
+		.all<TaskRow>();
+	return results;
+}
+
+/**
+ * Claims a queued task for one run: only a `queued`, uncancelled task can be claimed, so a
+ * redelivered message for a task that is running or finished claims nothing.
+ */
+export async function claimTask(
+	db: D1Database,
+	id: string,
+	owner: string,
+	now: number,
+	leaseMs: number,
+): Promise<TaskRow | null> {
+	return db
+		.prepare(
+			`UPDATE tasks SET status = 'running', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?,
+			   started_at = coalesce(started_at, ?), updated_at = ?
+			 WHERE id = ? AND status = 'queued' AND cancel_requested_at IS NULL RETURNING *`,
+		)
+		.bind(owner, now + leaseMs, now, now, id)
+		.first<TaskRow>();
+}
+
+/** Extends a run's lease; null when the run no longer holds the task. */
+export async function renewLease(
+	db: D1Database,
+	id: string,
+	owner: string,
+	now: number,
+	leaseMs: number,
+): Promise<{ cancel_requested_at: number | null } | null> {
+	return db
+		.prepare(
+			`UPDATE tasks SET lease_expires_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?
+			 RETURNING cancel_requested_at`,
+		)
+		.bind(now + leaseMs, id, owner)
+		.first<{ cancel_requested_at: number | null }>();
+}
+
+export interface RunOutcome {
+	status: "succeeded" | "failed" | "cancelled" | "queued";
+	result?: string | null;
+	error?: string | null;
+	model?: string | null;
+	inputTokens?: number;
+	outputTokens?: number;
+}
+
+/**
+ * Ends a run, fenced by its lease: a run that lost its lease (the sweep gave the task to
+ * another run) changes nothing. `queued` puts the task back for a retry.
+ */
+export async function finishRun(
+	db: D1Database,
+	id: string,
+	owner: string,
+	outcome: RunOutcome,
+	now: number,
+): Promise<TaskRow | null> {
+	const terminal = outcome.status !== "queued";
+	return db
+		.prepare(
+			`UPDATE tasks SET status = ?, result = coalesce(?, result), error = ?, model = coalesce(?, model),
+			   input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
+			   lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
+			   finished_at = CASE WHEN ? THEN ? ELSE NULL END,
+			   active_fingerprint = CASE WHEN ? THEN NULL ELSE active_fingerprint END,
+			   enqueued_at = CASE WHEN ? THEN enqueued_at ELSE ? END
+			 WHERE id = ? AND status = 'running' AND lease_owner = ? RETURNING *`,
+		)
+		.bind(
+			outcome.status,
+			outcome.result ?? null,
+			outcome.error ?? null,
+			outcome.model ?? null,
+			outcome.inputTokens ?? 0,
+			outcome.outputTokens ?? 0,
+			now,
+			terminal ? 1 : 0,
+			now,
+			terminal ? 1 : 0,
+			terminal ? 1 : 0,
+			now,
+			id,
+			owner,
+		)
+		.first<TaskRow>();
+}
+
+/** Cancels a task that is not running yet. Null when it is running or finished. */
+export async function cancelPending(db: D1Database, id: string, now: number): Promise<TaskRow | null> {
+	return db
+		.prepare(
+			`UPDATE tasks SET status = 'cancelled', cancel_requested_at = coalesce(cancel_requested_at, ?),
+			   error = 'cancelled before it ran', active_fingerprint = NULL, updated_at = ?, finished_at = ?
+			 WHERE id = ? AND status IN ('waiting', 'queued') RETURNING *`,
+		)
+		.bind(now, now, now, id)
+		.first<TaskRow>();
+}
+
+/** Asks a running task to stop at its next step. Null when it isn't running. */
+export async function requestCancel(db: D1Database, id: string, now: number): Promise<TaskRow | null> {
+	return db
+		.prepare(
+			`UPDATE tasks SET cancel_requested_at = coalesce(cancel_requested_at, ?), updated_at = ?
+			 WHERE id = ? AND status = 'running' RETURNING *`,
+		)
+		.bind(now, now, id)
+		.first<TaskRow>();
+}
+
+export async function markEnqueued(db: D1Database, id: string, now: number): Promise<void> {
+	await db.prepare("UPDATE tasks SET enqueued_at = ? WHERE id = ?").bind(now, id).run();
+}
+
+/** Deletes a finished task; null when it is missing or not finished. */
+export async function deleteFinished(db: D1Database, id: string): Promise<TaskRow | null> {
+	return db
+		.prepare("DELETE FROM tasks WHERE id = ? AND status IN ('succeeded', 'failed', 'cancelled') RETURNING *")
+		.bind(id)
+		.first<TaskRow>();
+}
+
+export async function clearFinished(
+	db: D1Database,
+	userId: string | null,
+	statuses: readonly TaskStatus[],
+	createdBefore: number | undefined,
+): Promise<number> {
+	const where = [`status IN (${statuses.map(() => "?").join(", ")})`];
+	const args: (string | number)[] = [...statuses];
+	if (userId !== null) {
+		where.push("user_id = ?");
+		args.push(userId);
+	}
+	if (createdBefore !== undefined) {
+		where.push("created_at < ?");
+		args.push(createdBefore);
+	}
+	const result = await db
+		.prepare(`DELETE FROM tasks WHERE ${where.join(" AND ")}`)
+		.bind(...args)
+		.run();
+	return result.meta.changes ?? 0;
+}
+
+/** Running tasks whose lease expired: their runner died. */
+export async function expiredLeases(db: D1Database, now: number, limit = 50): Promise<TaskRow[]> {
+	const { results } = await db
+		.prepare("SELECT * FROM tasks WHERE status = 'running' AND lease_expires_at < ? LIMIT ?")
+		.bind(now, limit)
+		.all<TaskRow>();
+	return results;
+}
+
+/** Takes an expired lease away from its dead runner: back to queued, or failed when out of attempts. */
+export async function recoverExpired(db: D1Database, row: TaskRow, now: number): Promise<TaskRow | null> {
+	const exhausted = row.attempts >= row.max_attempts;
+	const error = `the runner stopped responding (lease expired) during attempt ${row.attempts}`;
+	return db
+		.prepare(
+			`UPDATE tasks SET status = ?, error = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
+			   finished_at = CASE WHEN ? THEN ? ELSE NULL END,
+			   active_fingerprint = CASE WHEN ? THEN NULL ELSE active_fingerprint END
+			 WHERE id = ? AND status = 'running' AND lease_owner = ? AND lease_expires_at < ? RETURNING *`,
+		)
+		.bind(
+			exhausted ? "failed" : "queued",
+			exhausted ? `${error}; no attempts left` : error,
+			now,
+			exhausted ? 1 : 0,
+			now,
+			exhausted ? 1 : 0,
+			row.id,
+			row.lease_owner,
+			now,
+		)
+		.first<TaskRow>();
+}
+
+/** Queued tasks whose message may have been lost (sent long ago, or never). */
+export async function staleQueued(db: D1Database, sentBefore: number, limit = 50): Promise<TaskRow[]> {
+	const { results } = await db
+		.prepare(
+			"SELECT * FROM tasks WHERE status = 'queued' AND (enqueued_at IS NULL OR enqueued_at < ?) ORDER BY created_at LIMIT ?",
+		)
+		.bind(sentBefore, limit)
+		.all<TaskRow>();
+	return results;
+}
+
+export async function countChildren(db: D1Database, parentId: string): Promise<number> {
+	const row = await db
+		.prepare("SELECT count(*) AS n FROM tasks WHERE parent_task_id = ?")
+		.bind(parentId)
+		.first<{ n: number }>();
+	return row?.n ?? 0;
+}
+
+/** Whether a run still holds its task, and whether someone asked it to stop. */
+export async function runState(
+	db: D1Database,
+	id: string,
+	owner: string,
+): Promise<{ cancelRequested: boolean } | null> {
+	const row = await db
+		.prepare("SELECT cancel_requested_at, status, lease_owner FROM tasks WHERE id = ?")
+		.bind(id)
+		.first<{ cancel_requested_at: number | null; status: string; lease_owner: string | null }>();
+	if (!row || row.status !== "running" || row.lease_owner !== owner) return null;
+	return { cancelRequested: row.cancel_requested_at !== null };
+}
+
+/** Fails a task that is not finished (dead-lettered message). */
+export async function failUnfinished(db: D1Database, id: string, error: string, now: number): Promise<TaskRow | null> {
+	return db
+		.prepare(
+			`UPDATE tasks SET status = 'failed', error = ?, lease_owner = NULL, lease_expires_at = NULL,
+			   active_fingerprint = NULL, updated_at = ?, finished_at = ?
+			 WHERE id = ? AND status IN ('queued', 'running') RETURNING *`,
+		)
+		.bind(error, now, now, id)
+		.first<TaskRow>();
+}

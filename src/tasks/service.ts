@@ -1,0 +1,114 @@
+import { sha256Hex } from "../auth/secrets.ts";
+import { agentConfig } from "../config.ts";
+import { log } from "../log.ts";
+import { newId, type TaskMessage } from "../protocol/index.ts";
+import {
+	cancelPending,
+	insertTask,
+	markEnqueued,
+	type NewTask,
+	requestCancel,
+	type TaskRow,
+} from "../storage/tasks.ts";
+import { publishTaskStatus } from "./status-events.ts";
+
+export interface CreateTaskInput {
+	userId: string;
+	instruction: string;
+	metadata?: Record<string, unknown>;
+	chatId?: string;
+	maxAttempts?: number;
+	allowDuplicates?: boolean;
+	idempotencyKey?: string;
+	parentTaskId?: string;
+	depth?: number;
+	scheduleName?: string;
+}
+
+export type CreateTaskOutcome =
+	| { kind: "created"; task: TaskRow }
+	/** The Idempotency-Key was used before for the same task: that task, unchanged. */
+	| { kind: "idempotent"; task: TaskRow }
+	/** The Idempotency-Key was used before for a different task. */
+	| { kind: "key_reused"; task: TaskRow }
+	/** An identical task is already queued or running. */
+	| { kind: "duplicate"; task: TaskRow };
+
+/** Creates a task, queues it and tells its audience. Used by the API, the agent and schedules. */
+export async function createTask(env: Env, input: CreateTaskInput, now = Date.now()): Promise<CreateTaskOutcome> {
+	const config = agentConfig(env);
+	const fingerprint = await taskFingerprint(input.instruction, input.metadata);
+	const row: NewTask = {
+		id: newId("task", 12),
+		user_id: input.userId,
+		instruction: input.instruction,
+		metadata: input.metadata ? JSON.stringify(input.metadata) : null,
+		chat_id: input.chatId ?? null,
+		status: "queued",
+		max_attempts: input.maxAttempts ?? config.defaultMaxAttempts,
+		fingerprint,
+		active_fingerprint: input.allowDuplicates ? null : fingerprint,
+		idempotency_key: input.idempotencyKey ?? null,
+		parent_task_id: input.parentTaskId ?? null,
+		depth: input.depth ?? 0,
+		schedule_name: input.scheduleName ?? null,
+		created_at: now,
+	};
+	const outcome = await insertTask(env.DB, row);
+	if (outcome.kind === "idempotent") {
+		return { kind: outcome.row.fingerprint === fingerprint ? "idempotent" : "key_reused", task: outcome.row };
+	}
+	if (outcome.kind === "duplicate") return { kind: "duplicate", task: outcome.row };
+	await publishTaskStatus(env, outcome.row);
+	await enqueueTask(env, outcome.row.id, now);
+	return { kind: "created", task: outcome.row };
+}
+
+/**
+ * Sends the task's queue message. If sending fails the task stays `queued` with no
+ * `enqueued_at`, and the housekeeping tick sends it again: accepted tasks are never lost.
+ */
+export async function enqueueTask(env: Env, taskId: string, now = Date.now(), delaySeconds = 0): Promise<boolean> {
+	try {
+		await env.TASK_QUEUE.send({ task_id: taskId } satisfies TaskMessage, delaySeconds ? { delaySeconds } : undefined);
+		await markEnqueued(env.DB, taskId, now);
+		return true;
+	} catch (error) {
+		log.error("could not enqueue task; the tick will retry", { taskId, error });
+		return false;
+	}
+}
+
+export type CancelOutcome =
+	| { kind: "cancelled"; task: TaskRow }
+	/** It is running: it stops at its next step (its model call is aborted). */
+	| { kind: "cancelling"; task: TaskRow }
+	| { kind: "finished"; task: TaskRow };
+
+export async function cancelTask(env: Env, task: TaskRow, now = Date.now()): Promise<CancelOutcome> {
+	const cancelled = await cancelPending(env.DB, task.id, now);
+	if (cancelled) {
+		await publishTaskStatus(env, cancelled);
+		return { kind: "cancelled", task: cancelled };
+	}
+	const cancelling = await requestCancel(env.DB, task.id, now);
+	if (cancelling) return { kind: "cancelling", task: cancelling };
+	return { kind: "finished", task };
+}
+
+/** Identical tasks have the same instruction and the same metadata (key order ignored). */
+export function taskFingerprint(instruction: string, metadata: Record<string, unknown> | undefined): Promise<string> {
+	return sha256Hex(JSON.stringify([instruction.trim(), canonical(metadata ?? null)]));
+}
+
+function canonical(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(canonical);
+	if (value && typeof value === "object") {
+		return Object.fromEntries(
+			Object.keys(value)
+				.sort()
+				.map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+		);
+	}
+	return value;
+}

@@ -1,0 +1,51 @@
+import { log } from "../log.ts";
+import { CustomName, type PublishEvent, type TaskStatusValue } from "../protocol/index.ts";
+import { hubPublisher, type Publisher, publishWithRetry } from "../relay/publish.ts";
+import type { TaskRow } from "../storage/tasks.ts";
+import { taskAudience } from "./audience.ts";
+
+/**
+ * The `CUSTOM` `sparky.task.status` event for a task's current row. Its id is stable per
+ * (task, status, attempt), so publishing it twice stores it once.
+ */
+export function taskStatusEvent(row: TaskRow, extra: Partial<TaskStatusValue> = {}, now = Date.now()): PublishEvent {
+	const value: TaskStatusValue = {
+		task_id: row.id,
+		status: row.status,
+		attempt: row.attempts,
+		user_id: row.user_id,
+		...(row.status === "queued" && row.attempts === 0 ? { instruction: row.instruction } : {}),
+		...(row.error && (row.status === "failed" || row.status === "queued") ? { error: row.error } : {}),
+		...(row.status === "succeeded" && row.result !== null ? { result: row.result } : {}),
+		...(row.model ? { model: row.model } : {}),
+		...(row.status === "succeeded" || row.status === "failed"
+			? { usage: { input_tokens: row.input_tokens, output_tokens: row.output_tokens, total_tokens: row.input_tokens + row.output_tokens } }
+			: {}),
+		...extra,
+	};
+	return {
+		type: "CUSTOM",
+		id: `${row.id}:status:${row.status}:${row.attempts}`,
+		ts: now,
+		task_id: row.id,
+		...(row.chat_id ? { chat_id: row.chat_id } : {}),
+		...(row.attempts > 0 ? { attempt: row.attempts } : {}),
+		name: CustomName.taskStatus,
+		value,
+	};
+}
+
+/** Publishes events about a task to everyone in its audience (retrying; never throws). */
+export async function publishToAudience(
+	env: Env,
+	row: TaskRow,
+	events: PublishEvent[],
+	publish: Publisher = hubPublisher(env),
+): Promise<void> {
+	const outcomes = await Promise.all(taskAudience(row).map((userId) => publishWithRetry(publish, userId, events)));
+	if (outcomes.some((o) => o !== "delivered")) log.warn("task event not delivered to every hub", { taskId: row.id });
+}
+
+export function publishTaskStatus(env: Env, row: TaskRow, extra?: Partial<TaskStatusValue>): Promise<void> {
+	return publishToAudience(env, row, [taskStatusEvent(row, extra)]);
+}

@@ -1,0 +1,19 @@
+import { z } from "zod";
+import { deleteFile, ensureWorkspace } from "../storage/workspace.ts";
+import { normalizePath } from "./paths.ts";
+import { defineTool, fail } from "./types.ts";
+
+export const deleteFileTool = defineTool({
+	name: "delete_file",
+	description: "Delete a file from the user's workspace.",
+	input: z.strictObject({ path: z.string().min(1).max(1024).describe("File path to delete") }),
+	async execute({ path }, ctx) {
+		const checked = normalizePath(path);
+		if (!checked.ok) return fail(checked.reason);
+		await ensureWorkspace(ctx.env.DB, ctx.userId, ctx.now());
+		if (!(await deleteFile(ctx.env.DB, ctx.userId, checked.path))) {
+			return fail(`no file "${checked.path}" in the workspace`);
+		}
+		return { path: checked.path, deleted: true };
+	},
+});

@@ -1,0 +1,311 @@
+/**
+ * What `http_fetch` may reach, and how it reads what comes back. Web-standard APIs only
+ * (it type-checks and is tested under Deno too).
+ *
+ * The guard works on the URL alone: a Worker cannot resolve DNS, so a public name that
+ * points at a private address (DNS rebinding, `127.0.0.1.nip.io`) is not caught here. On
+ * Cloudflare that is harmless (a Worker's subrequests cannot reach a private network); the
+ * guard keeps the model from probing `wrangler dev`'s own machine and metadata endpoints,
+ * and from being steered there by a redirect.
+ */
+import { Parser } from "htmlparser2";
+
+export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
+
+/** Ports a public web server plausibly uses; anything else needs an `allow` entry. */
+const ALLOWED_PORTS = new Set(["", "80", "443", "8080", "8443"]);
+
+/** Names that only ever mean "this machine" or "this private network". */
+const BLOCKED_NAMES = new Set(["localhost", "metadata", "metadata.google.internal", "local", "internal", "home.arpa"]);
+const BLOCKED_SUFFIXES = [".localhost", ".local", ".internal", ".home.arpa"];
+
+/**
+ * Parses and vets a URL the model asked for (or a redirect led to).
+ *
+ * `allow` holds lower-case `host:port` entries (`127.0.0.1:8787`, `[::1]:8787`,
+ * `localhost:8787`) from SPARKY_HTTP_FETCH_ALLOW. An entry exempts that exact host and
+ * port from the private-address, reserved-name and port rules. It exists only so a local
+ * `wrangler dev` can fetch itself in tests; never set it in production.
+ */
+export function checkUrl(raw: string, allow: readonly string[]): UrlCheck {
+	let url: URL;
+	try {
+		url = new URL(raw.trim());
+	} catch {
+		return { ok: false, reason: `${JSON.stringify(raw.slice(0, 200))} is not a valid absolute URL` };
+	}
+	if (url.protocol !== "http:" && url.protocol !== "https:") {
+		return { ok: false, reason: `only http: and https: URLs can be fetched, not ${url.protocol}` };
+	}
+	if (url.username || url.password) {
+		return { ok: false, reason: "URLs with credentials (user:password@) are not allowed" };
+	}
+	// `url.port` is "" for the scheme's default port, so `http://x:80/` reads as port 80 too.
+	const port = url.port || (url.protocol === "https:" ? "443" : "80");
+	if (allow.includes(`${url.hostname}:${port}`)) return { ok: true, url };
+
+	const hostProblem = checkHost(url.hostname);
+	if (hostProblem) return { ok: false, reason: hostProblem };
+	if (!ALLOWED_PORTS.has(url.port)) {
+		return { ok: false, reason: `port ${url.port} is not allowed (only 80, 443, 8080 and 8443)` };
+	}
+	return { ok: true, url };
+}
+
+/** Why a (WHATWG-normalised) hostname is refused, or undefined when it is fine. */
+function checkHost(hostname: string): string | undefined {
+	if (hostname.startsWith("[")) {
+		const ip = hostname.slice(1, -1);
+		const groups = parseIPv6(ip);
+		if (!groups) return `${hostname} is not a valid IPv6 address`;
+		const kind = classifyIPv6(groups);
+		return kind && describe(hostname, kind);
+	}
+	const v4 = parseIPv4(hostname);
+	if (v4) {
+		const kind = classifyIPv4(v4);
+		return kind && `${hostname} is ${article(kind)} address`;
+	}
+	// A trailing dot names the same host (`localhost.`).
+	const name = hostname.replace(/\.+$/, "");
+	if (BLOCKED_NAMES.has(name) || BLOCKED_SUFFIXES.some((suffix) => name.endsWith(suffix))) {
+		return `${hostname} is a local or internal host name`;
+	}
+	return undefined;
+}
+
+function describe(hostname: string, kind: string): string {
+	return kind.startsWith("embeds ") ? `${hostname} ${kind}` : `${hostname} is ${article(kind)} address`;
+}
+
+const article = (kind: string) => (/^[aeiou]/.test(kind) ? `an ${kind}` : `a ${kind}`);
+
+// ---- IPv4 ---------------------------------------------------------------------------------
+
+/**
+ * WHATWG URL has already turned every IPv4 spelling (`2130706433`, `0x7f.1`, `0177.0.0.1`)
+ * into a dotted quad, so only that form needs reading here.
+ */
+function parseIPv4(host: string): number[] | undefined {
+	const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+	if (!match) return undefined;
+	const bytes = match.slice(1).map(Number);
+	return bytes.every((b) => b <= 255) ? bytes : undefined;
+}
+
+/** [leading bytes of the range, prefix length in bits, kind]; broadcast first, as it is inside 240/4. */
+const IPV4_RANGES: [number[], number, string][] = [
+	[[255, 255, 255, 255], 32, "broadcast"],
+	[[0], 8, "unspecified (0.0.0.0/8)"],
+	[[10], 8, "private (10.0.0.0/8)"],
+	[[100, 64], 10, "carrier-grade NAT (100.64.0.0/10)"],
+	[[127], 8, "loopback"],
+	[[169, 254], 16, "link-local (169.254.0.0/16, which includes cloud metadata)"],
+	[[172, 16], 12, "private (172.16.0.0/12)"],
+	[[192, 0, 0], 24, "reserved (192.0.0.0/24)"],
+	[[192, 168], 16, "private (192.168.0.0/16)"],
+	[[198, 18], 15, "reserved benchmarking (198.18.0.0/15)"],
+	[[224], 4, "multicast (224.0.0.0/4)"],
+	[[240], 4, "reserved (240.0.0.0/4)"],
+];
+
+const toUint32 = (b: number[]) => (((b[0] ?? 0) << 24) | ((b[1] ?? 0) << 16) | ((b[2] ?? 0) << 8) | (b[3] ?? 0)) >>> 0;
+
+function inRange(address: number, base: number[], bits: number): boolean {
+	const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+	return (address & mask) >>> 0 === (toUint32(base) & mask) >>> 0;
+}
+
+/** The kind of non-public address (e.g. "loopback"), or undefined for a public one. */
+function classifyIPv4(bytes: number[]): string | undefined {
+	const address = toUint32(bytes);
+	return IPV4_RANGES.find(([base, bits]) => inRange(address, base, bits))?.[2];
+}
+
+// ---- IPv6 ---------------------------------------------------------------------------------
+
+/** Eight 16-bit groups, or undefined. Accepts `::` and a dotted IPv4 tail. */
+function parseIPv6(text: string): number[] | undefined {
+	const halves = text.split("::");
+	if (halves.length > 2) return undefined;
+	const read = (part: string): number[] | undefined => {
+		if (part === "") return [];
+		const out: number[] = [];
+		const pieces = part.split(":");
+		for (const [i, piece] of pieces.entries()) {
+			if (i === pieces.length - 1 && piece.includes(".")) {
+				const v4 = parseIPv4(piece);
+				if (!v4) return undefined;
+				out.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
+			} else if (/^[0-9a-f]{1,4}$/i.test(piece)) {
+				out.push(Number.parseInt(piece, 16));
+			} else return undefined;
+		}
+		return out;
+	};
+	const head = read(halves[0] ?? "");
+	const tail = halves.length === 2 ? read(halves[1] ?? "") : [];
+	if (!head || !tail) return undefined;
+	if (halves.length === 1) return head.length === 8 ? head : undefined;
+	const gap = 8 - head.length - tail.length;
+	return gap >= 1 ? [...head, ...new Array<number>(gap).fill(0), ...tail] : undefined;
+}
+
+const v4From = (hi: number, lo: number) => [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff];
+
+/** The kind of non-public address, "embeds …" for a wrapped private IPv4, or undefined. */
+function classifyIPv6(g: number[]): string | undefined {
+	const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = g;
+	const zeroUpTo = (n: number) => g.slice(0, n).every((x) => x === 0);
+	const embedded = (v4: number[]) => {
+		const kind = classifyIPv4(v4);
+		return kind && `embeds ${v4.join(".")}, which is ${article(kind)} address`;
+	};
+	if (zeroUpTo(8)) return "unspecified";
+	if (zeroUpTo(7) && g7 === 1) return "loopback";
+	// ::ffff:a.b.c.d (IPv4-mapped) and the deprecated ::a.b.c.d (IPv4-compatible).
+	if (zeroUpTo(5) && (g5 === 0xffff || g5 === 0)) return embedded(v4From(g6, g7));
+	// ::ffff:0:a.b.c.d (IPv4-translated, SIIT).
+	if (zeroUpTo(4) && g4 === 0xffff && g5 === 0) return embedded(v4From(g6, g7));
+	// NAT64: 64:ff9b::a.b.c.d carries the IPv4 at the end; 64:ff9b:1::/48 is local use.
+	if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return embedded(v4From(g6, g7));
+	if (g0 === 0x64 && g1 === 0xff9b && g2 === 1) return "private (NAT64 local-use 64:ff9b:1::/48)";
+	// 6to4: 2002:AABB:CCDD::/48 carries the IPv4 in groups 1-2.
+	if (g0 === 0x2002) return embedded(v4From(g1, g2));
+	// Teredo: 2001:0::/32 carries the client IPv4, inverted, in the last 32 bits.
+	if (g0 === 0x2001 && g1 === 0) return embedded(v4From(g6 ^ 0xffff, g7 ^ 0xffff));
+	if ((g0 & 0xfe00) === 0xfc00) return "private (unique local fc00::/7)";
+	if ((g0 & 0xffc0) === 0xfe80) return "link-local (fe80::/10)";
+	if ((g0 & 0xffc0) === 0xfec0) return "private (site-local fec0::/10)";
+	if ((g0 & 0xff00) === 0xff00) return "multicast (ff00::/8)";
+	if (g0 === 0x100 && g1 === 0 && g2 === 0 && g3 === 0) return "reserved (discard-only 100::/64)";
+	if (g0 === 0x2001 && g1 === 0xdb8) return "reserved (documentation 2001:db8::/32)";
+	// Anything else under ::/8 is reserved and never a public server.
+	if (g0 < 0x100) return "reserved (::/8)";
+	return undefined;
+}
+
+// ---- HTML to text -------------------------------------------------------------------------
+
+/** Elements whose content is never readable text. */
+const SKIPPED = new Set(["script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"]);
+/** Elements that may appear in <head>; any other element means the body has begun. */
+const HEAD_CONTENT = new Set(["title", "meta", "link", "base", "script", "style", "noscript", "template"]);
+/** Blocks that start a new paragraph (blank line) or a new line. */
+const PARAGRAPH = new Set([
+	..."p h1 h2 h3 h4 h5 h6 pre blockquote section article header footer main nav aside".split(" "),
+	..."ul ol dl table figure form fieldset details address hr".split(" "),
+]);
+const LINE = new Set("div li tr dt dd caption figcaption summary legend option".split(" "));
+
+/** Collects text with HTML's whitespace rules: runs collapse, blocks break lines. */
+class TextWriter {
+	private out: string[] = [];
+	private started = false;
+	/** Newlines owed before the next text (0, 1 or 2). */
+	private breaks = 0;
+	/** A space owed before the next text. */
+	private space = false;
+
+	block(newlines: number): void {
+		this.breaks = Math.max(this.breaks, newlines);
+		this.space = false;
+	}
+
+	lineBreak(): void {
+		this.breaks = Math.min(this.breaks + 1, 2);
+		this.space = false;
+	}
+
+	text(raw: string, preformatted: boolean): void {
+		if (preformatted) {
+			if (raw === "") return;
+			this.flush(false);
+			this.out.push(raw);
+			this.started = true;
+			return;
+		}
+		// \s includes U+00A0, so &nbsp; reads as an ordinary space.
+		const collapsed = raw.replace(/\s+/g, " ");
+		const core = collapsed.trim();
+		if (core === "") {
+			if (collapsed !== "") this.space = this.started;
+			return;
+		}
+		this.flush(collapsed.startsWith(" "));
+		this.out.push(core);
+		this.started = true;
+		this.space = collapsed.endsWith(" ");
+	}
+
+	private flush(leadingSpace: boolean): void {
+		if (this.started && this.breaks > 0) this.out.push("\n".repeat(this.breaks));
+		else if (this.started && (this.space || leadingSpace)) this.out.push(" ");
+		this.breaks = 0;
+		this.space = false;
+	}
+
+	toString(): string {
+		return this.out
+			.join("")
+			.replace(/\n{3,}/g, "\n\n")
+			.trim();
+	}
+}
+
+/**
+ * Readable text of an HTML page: scripts, styles and other non-text parts dropped, blocks
+ * on their own lines, entities decoded (htmlparser2 knows the full HTML5 entity table).
+ */
+export function htmlToText(html: string): { title?: string; text: string } {
+	const writer = new TextWriter();
+	let skipDepth = 0;
+	let preDepth = 0;
+	let inHead = false;
+	let inTitle = false;
+	let title: string | undefined;
+	let titleText = "";
+
+	const parser = new Parser(
+		{
+			onopentag(name) {
+				if (inHead && !HEAD_CONTENT.has(name)) inHead = false;
+				if (SKIPPED.has(name)) skipDepth++;
+				if (skipDepth > 0) return;
+				if (name === "head") inHead = true;
+				else if (name === "title") inTitle = true;
+				else if (name === "br") writer.lineBreak();
+				else if (name === "pre") preDepth++;
+				if (PARAGRAPH.has(name)) writer.block(2);
+				else if (LINE.has(name)) writer.block(1);
+				else if (name === "td" || name === "th") writer.text(" ", false);
+			},
+			onclosetag(name) {
+				if (SKIPPED.has(name)) {
+					skipDepth = Math.max(0, skipDepth - 1);
+					return;
+				}
+				if (skipDepth > 0) return;
+				if (name === "head") inHead = false;
+				else if (name === "title" && inTitle) {
+					inTitle = false;
+					// Only the first <title> counts; later ones are dropped like the head.
+					title ??= titleText.replace(/\s+/g, " ").trim();
+				} else if (name === "pre") preDepth = Math.max(0, preDepth - 1);
+				if (PARAGRAPH.has(name)) writer.block(2);
+				else if (LINE.has(name)) writer.block(1);
+				else if (name === "td" || name === "th") writer.text(" ", false);
+			},
+			ontext(text) {
+				if (skipDepth > 0) return;
+				if (inTitle) {
+					if (title === undefined) titleText += text;
+				} else if (!inHead) writer.text(text, preDepth > 0);
+			},
+		},
+		{ decodeEntities: true },
+	);
+	parser.write(html);
+	parser.end();
+	return title ? { title, text: writer.toString() } : { text: writer.toString() };
+}

@@ -1,0 +1,42 @@
+/** Limits of a user's workspace. */
+export const WORKSPACE_LIMITS = {
+	pathChars: 256,
+	segmentChars: 100,
+	fileBytes: 256 * 1024,
+	files: 200,
+	totalBytes: 5 * 1024 * 1024,
+	/** read_file returns at most this many characters. */
+	readChars: 50_000,
+} as const;
+
+export type PathCheck = { ok: true; path: string } | { ok: false; reason: string };
+
+/**
+ * Normalises a workspace path to `dir/file.ext`: `/`, `./` and `\` are accepted, `..` is
+ * resolved, and a path that would leave the workspace is refused. Pure, so it runs anywhere.
+ */
+export function normalizePath(raw: string): PathCheck {
+	// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we refuse.
+	if (/[\u0000-\u001f\u007f]/.test(raw)) return { ok: false, reason: "path contains control characters" };
+	const segments: string[] = [];
+	for (const segment of raw.replace(/\\/g, "/").split("/")) {
+		if (segment === "" || segment === ".") continue;
+		if (segment === "..") {
+			if (segments.length === 0) return { ok: false, reason: `path "${raw}" escapes the workspace` };
+			segments.pop();
+			continue;
+		}
+		if (segment.length > WORKSPACE_LIMITS.segmentChars) {
+			return { ok: false, reason: `a path segment is over ${WORKSPACE_LIMITS.segmentChars} characters` };
+		}
+		segments.push(segment.trim());
+	}
+	const path = segments.join("/");
+	if (path === "") return { ok: false, reason: "path is empty (name a file, e.g. notes.md)" };
+	if (path.length > WORKSPACE_LIMITS.pathChars) {
+		return { ok: false, reason: `path is over ${WORKSPACE_LIMITS.pathChars} characters` };
+	}
+	return { ok: true, path };
+}
+
+export const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;

@@ -1,0 +1,49 @@
+import { type ToolSet, tool } from "ai";
+import { log } from "../log.ts";
+import { addTaskTool } from "./add-task.ts";
+import { currentTimeTool } from "./current-time.ts";
+import { deleteFileTool } from "./delete-file.ts";
+import { httpFetchTool } from "./http-fetch.ts";
+import { listFilesTool } from "./list-files.ts";
+import { listTasksTool } from "./list-tasks.ts";
+import { readFileTool } from "./read-file.ts";
+import type { SparkyTool, ToolContext } from "./types.ts";
+import { writeFileTool } from "./write-file.ts";
+
+/** Every tool the agent has. One file each; this list is the registry. */
+export const ALL_TOOLS: SparkyTool[] = [
+	listFilesTool,
+	readFileTool,
+	writeFileTool,
+	deleteFileTool,
+	httpFetchTool,
+	addTaskTool,
+	listTasksTool,
+	currentTimeTool,
+] as SparkyTool[];
+
+/**
+ * The AI SDK tool set for one run. The SDK validates the model's arguments against each
+ * zod schema (a mismatch goes back to the model as a tool error); an unexpected exception
+ * inside a tool also becomes a value for the model, never a crashed run.
+ */
+export function buildToolSet(ctx: ToolContext, tools: SparkyTool[] = ALL_TOOLS): ToolSet {
+	return Object.fromEntries(
+		tools.map((t) => [
+			t.name,
+			tool({
+				description: t.description,
+				inputSchema: t.input,
+				execute: async (input: unknown) => {
+					try {
+						return await t.execute(input, ctx);
+					} catch (error) {
+						if (ctx.signal.aborted) throw error;
+						log.error("tool failed unexpectedly", { tool: t.name, userId: ctx.userId, taskId: ctx.taskId, error });
+						return { error: `${t.name} failed: ${error instanceof Error ? error.message : String(error)}` };
+					}
+				},
+			}),
+		]),
+	);
+}

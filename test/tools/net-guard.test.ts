@@ -1,0 +1,262 @@
+import { describe, expect, it } from "vitest";
+import { checkUrl, htmlToText } from "../../src/tools/net-guard.ts";
+
+const reason = (raw: string, allow: string[] = []) => {
+	const result = checkUrl(raw, allow);
+	return result.ok ? "ok" : result.reason;
+};
+
+describe("checkUrl: public hosts", () => {
+	it.each([
+		["https://example.com/x"],
+		["http://example.com/"],
+		["http://93.184.216.34/"],
+		["https://example.com:8443/a?b=c#d"],
+		["http://example.com:8080/"],
+		["http://example.com:80/"],
+		["https://example.com:443/"],
+		["http://[2606:4700:4700::1111]/"],
+		["http://[::ffff:8.8.8.8]/"],
+		["http://[2002:5db8:d822::1]/"],
+		["https://sub.example.co.uk/path"],
+		["https://localhost.example.com/"],
+		["http://172.32.0.1/"],
+		["http://100.128.0.1/"],
+		["http://11.0.0.1/"],
+	])("allows %s", (raw) => {
+		expect(reason(raw)).toBe("ok");
+	});
+
+	it("hands back the parsed, normalised URL", () => {
+		const result = checkUrl("  HTTPS://Example.COM/a b", []);
+		expect(result.ok && result.url.href).toBe("https://example.com/a%20b");
+	});
+});
+
+describe("checkUrl: private and reserved IPv4", () => {
+	it.each([
+		["http://127.0.0.1/", "127.0.0.1 is a loopback address"],
+		["http://127.255.255.254/", "loopback"],
+		["http://10.0.0.1/", "private"],
+		["http://10.255.255.255/", "private"],
+		["http://172.16.0.1/", "private"],
+		["http://172.31.255.255/", "private"],
+		["http://192.168.1.1/", "private"],
+		["http://169.254.169.254/latest/meta-data", "link-local"],
+		["http://169.254.0.1/", "link-local"],
+		["http://100.64.0.1/", "carrier-grade NAT"],
+		["http://100.127.255.255/", "carrier-grade NAT"],
+		["http://0.0.0.0/", "unspecified"],
+		["http://0.1.2.3/", "unspecified"],
+		["http://224.0.0.1/", "multicast"],
+		["http://239.255.255.250/", "multicast"],
+		["http://240.0.0.1/", "reserved"],
+		["http://255.255.255.255/", "broadcast"],
+		["http://192.0.0.1/", "reserved"],
+		["http://198.18.0.1/", "reserved"],
+	])("refuses %s (%s)", (raw, why) => {
+		expect(reason(raw)).toContain(why);
+	});
+
+	// WHATWG URL turns all of these into 127.0.0.1 (or 0.0.0.0) before the guard looks.
+	it.each([
+		["http://2130706433/", "127.0.0.1 is a loopback address"],
+		["http://0x7f.1/", "127.0.0.1 is a loopback address"],
+		["http://0x7f000001/", "127.0.0.1 is a loopback address"],
+		["http://0177.0.0.1/", "127.0.0.1 is a loopback address"],
+		["http://127.1/", "127.0.0.1 is a loopback address"],
+		["http://127.0.0.1./", "127.0.0.1 is a loopback address"],
+		["http://0/", "0.0.0.0 is an unspecified"],
+		["http://3232235777/", "192.168.1.1 is a private"],
+		["http://0xa9fea9fe/", "169.254.169.254 is a link-local"],
+	])("refuses the shorthand %s", (raw, why) => {
+		expect(reason(raw)).toContain(why);
+	});
+});
+
+describe("checkUrl: private and reserved IPv6", () => {
+	it.each([
+		["http://[::1]/", "[::1] is a loopback address"],
+		["http://[0:0:0:0:0:0:0:1]/", "loopback"],
+		["http://[::]/", "unspecified"],
+		["http://[fc00::1]/", "private"],
+		["http://[fd12:3456:789a::1]/", "private"],
+		["http://[fe80::1]/", "link-local"],
+		["http://[febf:ffff::1]/", "link-local"],
+		["http://[fec0::1]/", "site-local"],
+		["http://[ff02::1]/", "multicast"],
+		["http://[2001:db8::1]/", "documentation"],
+		["http://[100::1]/", "discard"],
+		["http://[64:ff9b:1::1]/", "NAT64"],
+	])("refuses %s (%s)", (raw, why) => {
+		expect(reason(raw)).toContain(why);
+	});
+
+	it.each([
+		["http://[::ffff:127.0.0.1]/", "127.0.0.1, which is a loopback address"],
+		["http://[::ffff:7f00:1]/", "127.0.0.1, which is a loopback address"],
+		["http://[0:0:0:0:0:ffff:7f00:0001]/", "127.0.0.1, which is a loopback address"],
+		["http://[::ffff:10.1.2.3]/", "10.1.2.3, which is a private"],
+		["http://[::ffff:169.254.169.254]/", "169.254.169.254, which is a link-local"],
+		["http://[::127.0.0.1]/", "127.0.0.1, which is a loopback address"],
+		["http://[::ffff:0:127.0.0.1]/", "127.0.0.1, which is a loopback address"],
+		["http://[64:ff9b::127.0.0.1]/", "127.0.0.1, which is a loopback address"],
+		["http://[64:ff9b::a9fe:a9fe]/", "169.254.169.254, which is a link-local"],
+		["http://[2002:7f00:1::]/", "127.0.0.1, which is a loopback address"],
+		["http://[2002:c0a8:0101::1]/", "192.168.1.1, which is a private"],
+		// Teredo stores the client address inverted: ~127.0.0.1 = 80ff:fffe.
+		["http://[2001:0:1:2:3:4:80ff:fffe]/", "127.0.0.1, which is a loopback address"],
+	])("refuses the embedded IPv4 in %s", (raw, why) => {
+		expect(reason(raw)).toContain(why);
+	});
+});
+
+describe("checkUrl: host names", () => {
+	it.each([
+		["http://localhost/"],
+		["http://LOCALHOST:80/"],
+		["http://localhost./"],
+		["http://api.localhost/"],
+		["http://printer.local/"],
+		["http://db.internal/"],
+		["http://nas.home.arpa/"],
+		["http://metadata/"],
+		["http://metadata.google.internal/computeMetadata/v1/"],
+	])("refuses %s", (raw) => {
+		expect(reason(raw)).toContain("local or internal host name");
+	});
+});
+
+describe("checkUrl: schemes, credentials, ports", () => {
+	it.each([
+		["file:///etc/passwd", "file:"],
+		["ftp://example.com/", "ftp:"],
+		["javascript:alert(1)", "javascript:"],
+		["data:text/html,<b>x</b>", "data:"],
+		["ws://example.com/", "ws:"],
+	])("refuses the scheme of %s", (raw, scheme) => {
+		expect(reason(raw)).toBe(`only http: and https: URLs can be fetched, not ${scheme}`);
+	});
+
+	it.each([["http://user:pass@example.com/"], ["https://user@example.com/"], ["https://:secret@example.com/"]])(
+		"refuses credentials in %s",
+		(raw) => {
+			expect(reason(raw)).toContain("credentials");
+		},
+	);
+
+	it.each([
+		["http://example.com:22/"],
+		["https://example.com:8000/"],
+		["http://example.com:6379/"],
+		["http://example.com:8787/"],
+	])("refuses the port of %s", (raw) => {
+		expect(reason(raw)).toMatch(/^port \d+ is not allowed/);
+	});
+
+	it.each([["not a url"], ["/relative/path"], ["http://"], ["http://exa mple.com/"], [""]])("refuses %j", (raw) => {
+		expect(reason(raw)).toContain("not a valid absolute URL");
+	});
+
+	it("names the host problem before the port one", () => {
+		expect(reason("http://127.0.0.1:8787/")).toBe("127.0.0.1 is a loopback address");
+	});
+});
+
+describe("checkUrl: allow list", () => {
+	it("lets an exact host:port through", () => {
+		expect(reason("http://127.0.0.1:8787/api/health", ["127.0.0.1:8787"])).toBe("ok");
+		expect(reason("http://localhost:8787/", ["localhost:8787"])).toBe("ok");
+		expect(reason("http://[::1]:8787/", ["[::1]:8787"])).toBe("ok");
+	});
+
+	it("matches the scheme's default port", () => {
+		expect(reason("http://10.0.0.5/", ["10.0.0.5:80"])).toBe("ok");
+		expect(reason("https://10.0.0.5/", ["10.0.0.5:80"])).toContain("private");
+	});
+
+	it("is exact: another port or host is still refused", () => {
+		expect(reason("http://127.0.0.1:8788/", ["127.0.0.1:8787"])).toContain("loopback");
+		expect(reason("http://127.0.0.2:8787/", ["127.0.0.1:8787"])).toContain("loopback");
+		expect(reason("http://2130706433:8787/", ["127.0.0.1:8787"])).toBe("ok");
+	});
+
+	it("does not excuse credentials or a bad scheme", () => {
+		expect(reason("http://a:b@127.0.0.1:8787/", ["127.0.0.1:8787"])).toContain("credentials");
+		expect(reason("ftp://127.0.0.1:8787/", ["127.0.0.1:8787"])).toContain("only http:");
+	});
+});
+
+describe("htmlToText", () => {
+	it("reads the title and drops the head", () => {
+		const page = htmlToText(
+			"<html><head><meta charset=utf-8><title> Hello &amp; welcome </title><link rel=x></head><body>Hi</body></html>",
+		);
+		expect(page).toEqual({ title: "Hello & welcome", text: "Hi" });
+	});
+
+	it("has no title when the page has none", () => {
+		expect(htmlToText("<p>just text</p>")).toEqual({ text: "just text" });
+	});
+
+	it("takes the first title, not one inside an SVG", () => {
+		const page = htmlToText("<svg><title>icon</title></svg><title>Real</title><title>Second</title><p>x</p>");
+		expect(page.title).toBe("Real");
+		expect(page.text).toBe("x");
+	});
+
+	it("drops script, style, noscript, template and svg", () => {
+		const page = htmlToText(
+			`<p>a</p><script>var s = "<p>no</p>";</script><style>p { color: red }</style>
+			<noscript>enable js</noscript><template><p>tpl</p></template><svg><text>vector</text></svg><p>b</p>`,
+		);
+		expect(page.text).toBe("a\n\nb");
+	});
+
+	it("survives an unclosed script", () => {
+		expect(htmlToText("<p>a</p><script>never closed").text).toBe("a");
+	});
+
+	it("ends the head at the first body element even without </head> or <body>", () => {
+		expect(htmlToText("<head><title>T</title><p>no body tag").text).toBe("no body tag");
+	});
+
+	it("decodes named and numeric entities", () => {
+		expect(
+			htmlToText("<p>&lt;b&gt; &amp; &quot;q&quot; &#39;s&#39; caf&eacute; &copy; &#x263A; &#9731; &mdash;</p>").text,
+		).toBe("<b> & \"q\" 's' café © ☺ ☃ —");
+	});
+
+	it("turns &nbsp; into a plain space", () => {
+		expect(htmlToText("<p>a&nbsp;&nbsp;b</p>").text).toBe("a b");
+	});
+
+	it("puts blocks on their own lines", () => {
+		const html = `<h1>Title</h1><p>one</p><p>two</p><ul><li>x</li><li>y</li></ul>
+			<div>d1</div><div><div>d2</div></div><section>s</section><article>a</article>
+			<header>h</header><footer>f</footer><blockquote>q</blockquote>`;
+		expect(htmlToText(html).text).toBe("Title\n\none\n\ntwo\n\nx\ny\n\nd1\nd2\n\ns\n\na\n\nh\n\nf\n\nq");
+	});
+
+	it("breaks lines at <br> and table rows", () => {
+		expect(htmlToText("a<br>b<br/><br>c").text).toBe("a\nb\n\nc");
+		expect(htmlToText("<table><tr><td>1</td><td>2</td></tr><tr><th>3</th></tr></table>").text).toBe("1 2\n3");
+	});
+
+	it("collapses whitespace but keeps words apart", () => {
+		expect(htmlToText("  <p>  many \n\t  spaces   here </p>  ").text).toBe("many spaces here");
+		expect(htmlToText("<p>a <b>bold</b> <i>word</i>s</p>").text).toBe("a bold words");
+		expect(htmlToText("<p>x</p>\n\n\n   \n<p>y</p>").text).toBe("x\n\ny");
+	});
+
+	it("keeps the layout of <pre>", () => {
+		expect(htmlToText("<p>code:</p><pre>if (x) {\n  y();\n}</pre><p>after</p>").text).toBe(
+			"code:\n\nif (x) {\n  y();\n}\n\nafter",
+		);
+	});
+
+	it("reads an empty or text-free page as empty", () => {
+		expect(htmlToText("")).toEqual({ text: "" });
+		expect(htmlToText("<script>x()</script>")).toEqual({ text: "" });
+	});
+});
