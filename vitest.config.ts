@@ -28,6 +28,8 @@ export default defineConfig(async () => {
 			include: ["test/**/*.test.ts"],
 			exclude: ["test/e2e/**", "test/faults/**"],
 			setupFiles: ["./test/setup.ts"],
+			// Runs in Node: starts the fake LLM provider server; tests get its URL with inject("fakeLlmUrl").
+			globalSetup: ["./test/support/global-setup.ts"],
 			// Logs of passing tests are noise; a failing test shows its own.
 			silent: "passed-only",
 			testTimeout: 20_000,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: benchmarks against a real `wrangler dev` on 127.0.0.1, each beside a
-// baseline measured in the same run. Prints ratios; asserts nothing (see docs/benchmarks.md).
+// baseline measured in the same run. Prints ratios; asserts nothing (docs/benchmarks.md).
+//   BENCH_ONLY=fanout|tasks  run one part;  BENCH_TASKS=N  size of the task burst (500).
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,22 +9,35 @@ import { join } from "node:path";
 import { startDevServer } from "../scripts/lib/dev-server.mjs";
 import { runFanout } from "./fanout.mjs";
 import { fmt, table } from "./lib/stats.mjs";
+import { runTaskBench } from "./tasks.mjs";
 
+const only = process.env.BENCH_ONLY;
 const adminToken = `bench_${randomBytes(24).toString("base64url")}`;
 const state = mkdtempSync(join(tmpdir(), "sparky-bench-"));
 const server = await startDevServer({ config: "bench/wrangler.bench.toml", persistTo: state, adminToken });
 console.log(`wrangler dev on ${server.url} (state in ${state})`);
 
+const summary = [];
 try {
-	const call = async (path, body) => {
-		const res = await fetch(`${server.url}${path}`, {
-			method: "POST",
-			headers: { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" },
-			body: JSON.stringify(body),
-		});
-		if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-		return res.json();
-	};
+	if (!only || only === "fanout") summary.push(await fanout());
+	if (!only || only === "tasks") summary.push(await tasks());
+	console.log(`\n${summary.join("\n")}`);
+} finally {
+	await server.stop();
+	rmSync(state, { recursive: true, force: true });
+}
+
+async function call(path, body) {
+	const res = await fetch(`${server.url}${path}`, {
+		method: "POST",
+		headers: { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" },
+		body: JSON.stringify(body),
+	});
+	if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+	return res.json();
+}
+
+async function fanout() {
 	const rows = [];
 	const results = {};
 	for (const sockets of [100, 1000]) {
@@ -34,39 +48,47 @@ try {
 		const batched = await runFanout({ ...base, calls: sockets === 100 ? 200 : 40, batch: 10 });
 		const single = await runFanout({ ...base, calls: 200, batch: 1 });
 		results[sockets] = { batched, single };
-		for (const [kind, r] of Object.entries(batched)) {
-			rows.push({
-				sockets,
-				kind,
-				"events/call": 10,
-				"events/s": Math.round(r.eventsPerSec),
-				"p50 ms": fmt(r.p50),
-				"p99 ms": fmt(r.p99),
-				delivered: `${r.delivered}/${r.expected}`,
-			});
-		}
-		for (const [kind, r] of Object.entries(single)) {
-			rows.push({
-				sockets,
-				kind,
-				"events/call": 1,
-				"events/s": Math.round(r.eventsPerSec),
-				"p50 ms": fmt(r.p50),
-				"p99 ms": fmt(r.p99),
-				delivered: `${r.delivered}/${r.expected}`,
-			});
+		for (const [perCall, byKind] of [
+			[10, batched],
+			[1, single],
+		]) {
+			for (const [kind, r] of Object.entries(byKind)) {
+				rows.push({
+					sockets,
+					kind,
+					"events/call": perCall,
+					"events/s": Math.round(r.eventsPerSec),
+					"p50 ms": fmt(r.p50),
+					"p99 ms": fmt(r.p99),
+					delivered: `${r.delivered}/${r.expected}`,
+				});
+			}
 		}
 	}
 	console.log(`\nFan-out: real hub vs raw Durable Object (raw sends one frame per event)\n${table(rows)}`);
 	const at1000 = results[1000].batched;
 	const at100 = results[100].single;
 	console.log(
-		`\nsingle-event p50 at 100 sockets: hub ${fmt(at100.hub.p50)} ms, raw ${fmt(at100.raw.p50)} ms (difference ${fmt(at100.hub.p50 - at100.raw.p50)} ms)`,
+		`single-event p50 at 100 sockets: hub ${fmt(at100.hub.p50)} ms, raw ${fmt(at100.raw.p50)} ms (difference ${fmt(at100.hub.p50 - at100.raw.p50)} ms)`,
+	);
+	return `hub_vs_raw throughput=${fmt(at1000.hub.eventsPerSec / at1000.raw.eventsPerSec)} p99=${fmt(at1000.hub.p99 / at1000.raw.p99)}`;
+}
+
+async function tasks() {
+	const r = await runTaskBench({ url: server.url, adminToken, burst: Number(process.env.BENCH_TASKS ?? 500) });
+	console.log("\nTask pipeline (demo model) vs publishing straight to the hub");
+	console.log(
+		table([
+			{ path: "direct publish → socket", "p50 ms": fmt(r.direct.p50), "p99 ms": fmt(r.direct.p99) },
+			{ path: "POST task → RUN_STARTED", "p50 ms": fmt(r.dispatch.p50), "p99 ms": fmt(r.dispatch.p99) },
+		]),
+	);
+	const b = r.burst;
+	console.log(
+		`burst: ${b.tasks} tasks submitted in ${fmt(b.submitSeconds, 1)} s; all terminal: ${b.drained} after ${fmt(b.drainSeconds, 1)} s (${fmt(b.tasksPerSecond, 1)} tasks/s)`,
 	);
 	console.log(
-		`hub_vs_raw throughput=${fmt(at1000.hub.eventsPerSec / at1000.raw.eventsPerSec)} p99=${fmt(at1000.hub.p99 / at1000.raw.p99)}`,
+		`       ${JSON.stringify(b.statuses)}; agent socket: ${b.eventsDelivered} events, gaps ${b.gaps}, duplicates ${b.duplicates}`,
 	);
-} finally {
-	await server.stop();
-	rmSync(state, { recursive: true, force: true });
+	return `task_dispatch_vs_direct p50=${fmt(r.dispatch.p50 / r.direct.p50)}`;
 }

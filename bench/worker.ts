@@ -5,7 +5,7 @@ import { z } from "zod";
 import { hubFor } from "../src/hub/stub.ts";
 import sparky from "../src/index.ts";
 
-export { UserHub } from "../src/index.ts";
+export { Clock, UserHub } from "../src/index.ts";
 
 /** The anchor: accepts hibernatable sockets, and sends each event as its own frame to all. */
 export class RawHub extends DurableObject {
@@ -29,6 +29,7 @@ const Events = z
 	.max(500);
 
 export default {
+	...sparky,
 	async fetch(request, env, ctx) {
 		const url = new URL(request.url);
 		if (url.pathname === "/raw/ws") return env.RAW_HUB.getByName("bench").fetch(request);

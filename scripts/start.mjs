@@ -15,7 +15,7 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) {
 	process.exit(2);
 }
 
-ensureAdminToken(resolve(root, ".dev.vars"));
+ensureDevVars(resolve(root, ".dev.vars"));
 console.log("Applying schema.sql to the local D1 database…");
 await runWrangler(["d1", "execute", "DB", "--local", "--file", "schema.sql"], { cwd: root, quiet: true });
 
@@ -23,24 +23,32 @@ const child = spawnWrangler(["dev", "--ip", "127.0.0.1", "--port", String(port)]
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code) => process.exit(code ?? 0));
 
-function ensureAdminToken(file) {
-	const text = existsSync(file) ? readFileSync(file, "utf8") : "";
-	if (/^SPARKY_ADMIN_TOKEN=.{24,}$/m.test(text)) {
+/** .dev.vars: the local admin token (created once, shown once) and the local clock switch. */
+function ensureDevVars(file) {
+	let text = existsSync(file) ? readFileSync(file, "utf8") : "";
+	const add = (line) => {
+		text = `${text}${text && !text.endsWith("\n") ? "\n" : ""}${line}\n`;
+	};
+	// wrangler dev fires no Cron Triggers: run the minute tick from a Durable Object alarm.
+	if (!/^SPARKY_LOCAL_CLOCK=/m.test(text)) add("SPARKY_LOCAL_CLOCK=on");
+	let created;
+	if (!/^SPARKY_ADMIN_TOKEN=.{24,}$/m.test(text)) {
+		created = `spk_admin_${randomBytes(32).toString("base64url")}`;
+		text = text.replace(/^SPARKY_ADMIN_TOKEN=.*\n?/m, "");
+		add(`SPARKY_ADMIN_TOKEN=${created}`);
+	}
+	writeFileSync(file, text, { mode: 0o600 });
+	if (!created) {
 		console.log("Admin token: SPARKY_ADMIN_TOKEN in .dev.vars (created on first start).");
 		return;
 	}
-	const token = `spk_admin_${randomBytes(32).toString("base64url")}`;
-	const kept = text.replace(/^SPARKY_ADMIN_TOKEN=.*\n?/m, "");
-	writeFileSync(file, `${kept}${kept && !kept.endsWith("\n") ? "\n" : ""}SPARKY_ADMIN_TOKEN=${token}\n`, {
-		mode: 0o600,
-	});
 	console.log(
 		[
 			"",
 			"  A local admin token was created and stored in .dev.vars (git-ignored).",
 			"  It is shown this once:",
 			"",
-			`    ${token}`,
+			`    ${created}`,
 			"",
 			`  Try: curl -H "Authorization: Bearer $(grep SPARKY_ADMIN_TOKEN .dev.vars | cut -d= -f2)" http://127.0.0.1:${port}/api/me`,
 			"",

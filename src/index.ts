@@ -15,7 +15,12 @@ export default {
 	fetch(request, env, ctx) {
 		if (!clockArmed) {
 			clockArmed = true;
-			if (agentConfig(env).localClock) ctx.waitUntil(env.CLOCK.getByName("clock").start().catch(() => (clockArmed = false)));
+			if (agentConfig(env).localClock)
+				ctx.waitUntil(
+					env.CLOCK.getByName("clock")
+						.start()
+						.catch(() => (clockArmed = false)),
+				);
 		}
 		return app.fetch(request, env, ctx);
 	},

@@ -35,10 +35,9 @@ export async function startDevServer({ persistTo, adminToken, config = "wrangler
 		quiet: true,
 	});
 	const listen = port ?? (await freePort());
-	const varArgs = Object.entries({ SPARKY_ADMIN_TOKEN: adminToken, ...vars }).flatMap(([k, v]) => [
-		"--var",
-		`${k}:${v}`,
-	]);
+	const varArgs = Object.entries({ SPARKY_ADMIN_TOKEN: adminToken, SPARKY_LOCAL_CLOCK: "on", ...vars }).flatMap(
+		([k, v]) => ["--var", `${k}:${v}`],
+	);
 	const child = spawnWrangler(
 		[
 			"dev",

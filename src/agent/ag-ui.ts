@@ -135,7 +135,13 @@ export class AgUiTranslator {
 	#result(toolCallId: string, output: unknown): AgUiEvent {
 		let content = typeof output === "string" ? output : JSON.stringify(output ?? null);
 		if (content.length > RESULT_EVENT_CHARS) content = `${content.slice(0, RESULT_EVENT_CHARS)}… [truncated]`;
-		return { type: "TOOL_CALL_RESULT", messageId: `${this.#runId}:result:${toolCallId}`, toolCallId, content, role: "tool" };
+		return {
+			type: "TOOL_CALL_RESULT",
+			messageId: `${this.#runId}:result:${toolCallId}`,
+			toolCallId,
+			content,
+			role: "tool",
+		};
 	}
 }
 

@@ -86,11 +86,13 @@ export class DemoLanguageModel implements LanguageModelV4 {
 			{ type: "reasoning-end", id: "reasoning" },
 			...turnParts(turn, `demo_${prompt.length}_${done.length + 1}`),
 		];
-		const outputChars = turn.thought.length + (turn.kind === "answer" ? turn.text.length : JSON.stringify(turn.call.input).length);
+		const outputChars =
+			turn.thought.length + (turn.kind === "answer" ? turn.text.length : JSON.stringify(turn.call.input).length);
 		parts.push({
 			type: "finish",
 			usage: usage(Math.ceil(JSON.stringify(prompt).length / 4), Math.ceil(outputChars / 4)),
-			finishReason: turn.kind === "call" ? { unified: "tool-calls", raw: "tool_calls" } : { unified: "stop", raw: "stop" },
+			finishReason:
+				turn.kind === "call" ? { unified: "tool-calls", raw: "tool_calls" } : { unified: "stop", raw: "stop" },
 		});
 		return parts;
 	}

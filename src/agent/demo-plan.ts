@@ -27,7 +27,10 @@ const INTENTS: { pattern: RegExp; call: (m: RegExpMatchArray) => PlannedCall }[]
 		call: () => ({ toolName: "list_files", input: {} }),
 	},
 	{
-		pattern: new RegExp(String.raw`\b(?:write|create|save)\s+(?:a\s+|the\s+)?(?:file\s+)?${FILE}\s*(?:with|containing|saying)?\s*:?\s*["“]?([^"”]+?)["”]?\s*$`, "i"),
+		pattern: new RegExp(
+			String.raw`\b(?:write|create|save)\s+(?:a\s+|the\s+)?(?:file\s+)?${FILE}\s*(?:with|containing|saying)?\s*:?\s*["“]?([^"”]+?)["”]?\s*$`,
+			"i",
+		),
 		call: (m) => ({ toolName: "write_file", input: { path: m[1], content: `${m[2]?.trim()}\n` } }),
 	},
 	{
@@ -118,7 +121,9 @@ function describeOutcome({ toolName, output }: ToolOutcome): string {
 		case "delete_file":
 			return `Deleted **${o.path}**.`;
 		case "http_fetch": {
-			const text = String(o.text ?? "").replace(/\s+/g, " ").trim();
+			const text = String(o.text ?? "")
+				.replace(/\s+/g, " ")
+				.trim();
 			const title = o.title ? ` "${o.title}"` : "";
 			return `Fetched ${o.url} (HTTP ${o.status}${title}). ${text ? `It says: ${text.slice(0, 300)}${text.length > 300 ? "…" : ""}` : "No text content."}`;
 		}
@@ -139,7 +144,7 @@ function describeOutcome({ toolName, output }: ToolOutcome): string {
 /** A plain, deterministic summary: title, size, headings and the opening line. */
 export function summarise(path: string, content: string): string {
 	const lines = content.split("\n");
-	const words = content.split(/\s+/).filter(Boolean).length;
+	const words = content.match(/[\p{L}\p{N}'’-]+/gu)?.length ?? 0;
 	const headings = lines.filter((l) => /^#{1,6}\s/.test(l)).map((l) => l.replace(/^#+\s*/, "").trim());
 	const firstText = lines.find((l) => l.trim() && !/^#{1,6}\s/.test(l) && !/^[-*]\s/.test(l))?.trim();
 	const parts = [`**${path}** has ${lines.length} lines and ${words} words.`];

@@ -1,5 +1,5 @@
-import { APICallError } from "@ai-sdk/provider";
-import { RetryError } from "ai";
+import { APICallError, InvalidResponseDataError } from "@ai-sdk/provider";
+import { RetryError, StreamProviderError } from "ai";
 import { errorText } from "./ag-ui.ts";
 
 export interface ClassifiedError {
@@ -17,10 +17,29 @@ const TRANSIENT_STREAM_TYPES = /overloaded|rate_limit|server_error|api_error|tim
 export function classifyError(error: unknown): ClassifiedError {
 	if (RetryError.isInstance(error)) return classifyError(error.lastError);
 	if (APICallError.isInstance(error)) {
+		// A connection lost while reading a streamed answer arrives wrapped: an APICallError with
+		// status 200 ("Failed to process successful response") whose cause is the network error.
+		if (error.cause !== undefined && classifyError(error.cause).kind === "transient") {
+			return { kind: "transient", message: `the model provider's response broke off: ${trim(errorText(error.cause))}` };
+		}
 		const status = error.statusCode;
 		const transient = error.isRetryable || (status !== undefined && TRANSIENT_STATUS.has(status));
 		const what = status ? `the model provider answered HTTP ${status}` : "the model provider call failed";
 		return { kind: transient ? "transient" : "permanent", message: `${what}: ${trim(error.message)}` };
+	}
+	// An error the provider sent inside the stream, normalized by the SDK. Its `isRetryable`
+	// also covers errors that carry only a status (e.g. `{"error":{"code":502,…}}`, no type).
+	if (StreamProviderError.isInstance(error)) {
+		const transient = error.isRetryable || (error.type !== undefined && TRANSIENT_STREAM_TYPES.test(error.type));
+		const what = error.type ?? (error.statusCode ? `HTTP ${error.statusCode}` : "an error");
+		return {
+			kind: transient ? "transient" : "permanent",
+			message: `the model provider reported ${what}: ${trim(error.message)}`,
+		};
+	}
+	// The SDK's word for a stream that stopped before its finish signal (a cut connection).
+	if (InvalidResponseDataError.isInstance(error) && /stream ended without/i.test(error.message)) {
+		return { kind: "transient", message: `the model provider's stream ended early: ${trim(error.message)}` };
 	}
 	if (isObject(error) && error.retryable === true) {
 		return { kind: "transient", message: `temporary failure: ${trim(errorText(error))}` };
@@ -40,6 +59,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Keeps reasons short, and strips anything shaped like a key. */
 function trim(text: string): string {
-	const clean = text.replace(/(sk|spk|tkt)[-_][A-Za-z0-9_-]{8,}/g, "[redacted]").replace(/\s+/g, " ").trim();
+	const clean = text
+		.replace(/(sk|spk|tkt)[-_][A-Za-z0-9_-]{8,}/g, "[redacted]")
+		.replace(/\s+/g, " ")
+		.trim();
 	return clean.length > 500 ? `${clean.slice(0, 500)}…` : clean;
 }

@@ -100,8 +100,19 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
 		return limitOutcome("time", `stopped: the run took longer than ${limits.maxRunMs / 1000} s`, finalText, common);
 	}
 	if (failure !== undefined) return { status: "failed", error: classifyError(failure), ...common };
+	if (lastFinish === "interrupted") {
+		// The provider's stream ended without its end-of-message signal (a cut connection, a
+		// proxy timeout): what arrived is incomplete, so it is not an answer. Worth retrying.
+		const message = "the model provider's stream ended before the response was complete";
+		return { status: "failed", error: { kind: "transient", message }, ...common };
+	}
 	if (lastFinish === "length" || (lastFinish === "tool-calls" && usage.outputTokens >= limits.maxOutputTokens)) {
-		return limitOutcome("output_tokens", `stopped: the run used its ${limits.maxOutputTokens} output tokens`, finalText, common);
+		return limitOutcome(
+			"output_tokens",
+			`stopped: the run used its ${limits.maxOutputTokens} output tokens`,
+			finalText,
+			common,
+		);
 	}
 	if (lastFinish === "tool-calls") {
 		return limitOutcome("steps", `stopped: the run reached its limit of ${limits.maxSteps} steps`, finalText, common);

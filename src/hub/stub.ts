@@ -1,7 +1,10 @@
 import type { UserHub } from "./user-hub.ts";
 
 /** The hub's RPC surface, as callers see it. */
-export type UserHubApi = Pick<UserHub, "publish" | "replay" | "sessions" | "closeToken" | "stats" | "fetch" | "taskEvents" | "waitForTask">;
+export type UserHubApi = Pick<
+	UserHub,
+	"publish" | "replay" | "sessions" | "closeToken" | "stats" | "fetch" | "taskEvents" | "waitForTask"
+>;
 
 /** The raw stub of one user's hub (hubs are addressed by user id: one user, one hub). */
 export function hubStub(env: Env, userId: string): DurableObjectStub<UserHub> {

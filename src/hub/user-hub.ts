@@ -209,7 +209,9 @@ export class UserHub extends DurableObject<Env> {
 	/** One task's stored events after `since` (seq of this hub), oldest first. */
 	async taskEvents(taskId: string, since = 0, limit = 1000): Promise<{ events: WireEvent[]; last_seq: number }> {
 		return this.#rpc("taskEvents", () => ({
-			events: this.#log.readFor("task_id", taskId, since, clampLimit(limit)).map((json) => JSON.parse(json) as WireEvent),
+			events: this.#log
+				.readFor("task_id", taskId, since, clampLimit(limit))
+				.map((json) => JSON.parse(json) as WireEvent),
 			last_seq: this.#log.lastSeq,
 		}));
 	}

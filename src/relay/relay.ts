@@ -32,7 +32,7 @@ export class EventRelay {
 	readonly stats: RelayStats = { events: 0, rpcCalls: 0, undelivered: 0 };
 
 	constructor(options: RelayOptions) {
-		this.#options = { coalesceMs: 30, ...options, audience: [...new Set(options.audience)] };
+		this.#options = { coalesceMs: 50, ...options, audience: [...new Set(options.audience)] };
 		for (const userId of this.#options.audience) this.#pending.set(userId, []);
 	}
 

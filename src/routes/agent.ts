@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { resolveModel } from "../agent/models.ts";
+import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { agentConfig } from "../config.ts";
 import { agentStatus } from "../storage/agent-status.ts";
 import { taskScope } from "../tasks/audience.ts";

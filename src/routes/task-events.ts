@@ -5,7 +5,14 @@ import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { ApiError } from "../http/errors.ts";
 import { paramsOf, queryOf } from "../http/validate.ts";
 import { hubFor } from "../hub/stub.ts";
-import { CustomName, ErrorCode, isTerminal, OpaqueIdSchema, type TaskStatus, type WireEvent } from "../protocol/index.ts";
+import {
+	CustomName,
+	ErrorCode,
+	isTerminal,
+	OpaqueIdSchema,
+	type TaskStatus,
+	type WireEvent,
+} from "../protocol/index.ts";
 import { getTask, toTask } from "../storage/tasks.ts";
 import { visibleTask } from "./tasks.ts";
 
@@ -40,23 +47,29 @@ export const taskEventsRoutes = new Hono<AppEnv>().get(
 
 		return streamSSE(c, async (stream) => {
 			let cursor = since;
+			// A finished task needs no waiting: send what is stored, then end.
+			let finished = isTerminal(task.status);
 			for (;;) {
-				const { events } = await hub.waitForTask(task.id, cursor, WAIT_MS);
+				const { events } = await hub.waitForTask(task.id, cursor, finished ? 0 : WAIT_MS);
 				for (const event of events) {
 					await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
 					cursor = event.seq;
 					if (endsTask(event)) return;
 				}
 				if (stream.aborted) return;
-				if (events.length === 0) {
-					// Nothing new: maybe it ended long ago (its events aged out), maybe it's just slow.
-					const row = await getTask(c.env.DB, task.id);
-					if (!row || isTerminal(row.status)) {
-						await stream.writeSSE({ event: "end", data: JSON.stringify(row ? { task: toTask(row) } : { deleted: true }) });
-						return;
-					}
+				if (events.length > 0) continue;
+				// Nothing new: maybe it ended and its events aged out, maybe it is just slow.
+				const row = await getTask(c.env.DB, task.id);
+				if (row && !isTerminal(row.status)) {
 					await stream.write(": keep-alive\n\n");
+					continue;
 				}
+				if (row && !finished) {
+					finished = true; // read once more: its last events may have landed meanwhile
+					continue;
+				}
+				await stream.writeSSE({ event: "end", data: JSON.stringify(row ? { task: toTask(row) } : { deleted: true }) });
+				return;
 			}
 		});
 	},

@@ -45,10 +45,13 @@ export const tasksRoutes = new Hono<AppEnv>()
 					task_id: outcome.task.id,
 				});
 			case "duplicate":
-				throw conflict(`an identical task is already ${outcome.task.status}; send allow_duplicates: true to add it anyway`, {
-					task_id: outcome.task.id,
-					status: outcome.task.status,
-				});
+				throw conflict(
+					`an identical task is already ${outcome.task.status}; send allow_duplicates: true to add it anyway`,
+					{
+						task_id: outcome.task.id,
+						status: outcome.task.status,
+					},
+				);
 		}
 	})
 	.get("/", queryOf(ListTasksQuerySchema), async (c) => {
@@ -78,11 +81,14 @@ export const tasksRoutes = new Hono<AppEnv>()
 		const deleted = await clearFinished(c.env.DB, taskScope(c.var.auth), statuses, before);
 		return c.json({ deleted });
 	})
-	.get("/:id", paramsOf(TaskParams), async (c) => c.json({ task: toTask(await visibleTask(c.env, c.req.valid("param").id, c.var.auth)) }))
+	.get("/:id", paramsOf(TaskParams), async (c) =>
+		c.json({ task: toTask(await visibleTask(c.env, c.req.valid("param").id, c.var.auth)) }),
+	)
 	.post("/:id/cancel", paramsOf(TaskParams), async (c) => {
 		const task = await visibleTask(c.env, c.req.valid("param").id, c.var.auth);
 		const outcome = await cancelTask(c.env, task);
-		if (outcome.kind === "finished") throw conflict(`task is already ${outcome.task.status}`, { status: outcome.task.status });
+		if (outcome.kind === "finished")
+			throw conflict(`task is already ${outcome.task.status}`, { status: outcome.task.status });
 		return c.json({ task: toTask(outcome.task) }, outcome.kind === "cancelled" ? 200 : 202);
 	})
 	.delete("/:id", paramsOf(TaskParams), async (c) => {

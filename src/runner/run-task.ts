@@ -30,7 +30,12 @@ export type RunResult = { kind: "done"; status: string } | { kind: "retry"; dela
  * Runs one claimed task (status `running`, lease held by `owner`) through the agent and
  * records how it ended. Every step is relayed to the task's audience as it happens.
  */
-export async function runClaimedTask(env: Env, task: TaskRow, owner: string, deps: RunnerDeps = {}): Promise<RunResult> {
+export async function runClaimedTask(
+	env: Env,
+	task: TaskRow,
+	owner: string,
+	deps: RunnerDeps = {},
+): Promise<RunResult> {
 	const config = agentConfig(env);
 	const now = deps.now ?? Date.now;
 	const runId = `${task.id}:${task.attempts}`;
@@ -114,7 +119,14 @@ export async function runClaimedTask(env: Env, task: TaskRow, owner: string, dep
 			return finish(env, task, owner, { status: "succeeded", result: outcome.text, ...tokens }, events, now);
 		case "cancelled":
 			events.emit({ type: "RUN_FINISHED", ...thread, outcome: { type: "cancelled" }, usage });
-			return finish(env, task, owner, { status: "cancelled", error: "cancelled while running", ...tokens }, events, now);
+			return finish(
+				env,
+				task,
+				owner,
+				{ status: "cancelled", error: "cancelled while running", ...tokens },
+				events,
+				now,
+			);
 		case "limit":
 			events.emit({ type: "RUN_ERROR", message: outcome.message, code: `limit_${outcome.limit}`, usage });
 			return finish(
@@ -141,9 +153,17 @@ export async function runClaimedTask(env: Env, task: TaskRow, owner: string, dep
 				return finish(env, task, owner, { status: "failed", error, ...tokens }, events, now);
 			}
 			const delaySeconds = retryDelaySeconds(config, task.attempts);
-			const result = await finish(env, task, owner, { status: "queued", error: outcome.error.message, ...tokens }, events, now, {
-				retry_in_ms: delaySeconds * 1000,
-			});
+			const result = await finish(
+				env,
+				task,
+				owner,
+				{ status: "queued", error: outcome.error.message, ...tokens },
+				events,
+				now,
+				{
+					retry_in_ms: delaySeconds * 1000,
+				},
+			);
 			return result.kind === "done" && result.status === "queued" ? { kind: "retry", delaySeconds } : result;
 		}
 	}

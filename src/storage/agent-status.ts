@@ -30,9 +30,15 @@ export async function agentStatus(db: D1Database, userId: string | null, now: nu
 	const oldestAt = ((oldest?.results ?? [])[0] as { at: number | null } | undefined)?.at ?? null;
 	return {
 		counts: byStatus,
-		running: ((running?.results ?? []) as Pick<TaskRow, "id" | "user_id" | "attempts" | "started_at" | "instruction">[]).map(
-			(r) => ({ id: r.id, user_id: r.user_id, attempt: r.attempts, started_at: r.started_at, instruction: r.instruction }),
-		),
+		running: (
+			(running?.results ?? []) as Pick<TaskRow, "id" | "user_id" | "attempts" | "started_at" | "instruction">[]
+		).map((r) => ({
+			id: r.id,
+			user_id: r.user_id,
+			attempt: r.attempts,
+			started_at: r.started_at,
+			instruction: r.instruction,
+		})),
 		oldest_queued_age_ms: oldestAt === null ? null : Math.max(0, now - oldestAt),
 		recent_failures: (failures?.results ?? []) as AgentStatus["recent_failures"],
 	};

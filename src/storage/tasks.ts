@@ -378,7 +378,7 @@ export async function runState(
 		.prepare("SELECT cancel_requested_at, status, lease_owner FROM tasks WHERE id = ?")
 		.bind(id)
 		.first<{ cancel_requested_at: number | null; status: string; lease_owner: string | null }>();
-	if (!row || row.status !== "running" || row.lease_owner !== owner) return null;
+	if (row?.status !== "running" || row.lease_owner !== owner) return null;
 	return { cancelRequested: row.cancel_requested_at !== null };
 }
 

@@ -75,7 +75,10 @@ export async function writeFile(
 }
 
 export async function deleteFile(db: D1Database, userId: string, path: string): Promise<boolean> {
-	const result = await db.prepare("DELETE FROM workspace_files WHERE user_id = ? AND path = ?").bind(userId, path).run();
+	const result = await db
+		.prepare("DELETE FROM workspace_files WHERE user_id = ? AND path = ?")
+		.bind(userId, path)
+		.run();
 	return (result.meta.changes ?? 0) > 0;
 }
 

@@ -19,7 +19,13 @@ export function taskStatusEvent(row: TaskRow, extra: Partial<TaskStatusValue> = 
 		...(row.status === "succeeded" && row.result !== null ? { result: row.result } : {}),
 		...(row.model ? { model: row.model } : {}),
 		...(row.status === "succeeded" || row.status === "failed"
-			? { usage: { input_tokens: row.input_tokens, output_tokens: row.output_tokens, total_tokens: row.input_tokens + row.output_tokens } }
+			? {
+					usage: {
+						input_tokens: row.input_tokens,
+						output_tokens: row.output_tokens,
+						total_tokens: row.input_tokens + row.output_tokens,
+					},
+				}
 			: {}),
 		...extra,
 	};

@@ -20,7 +20,9 @@ export const addTaskTool = defineTool({
 	async execute({ instruction, metadata }, ctx) {
 		const depth = ctx.depth + 1;
 		if (depth > MAX_FOLLOW_UP_DEPTH) {
-			return fail(`follow-ups are limited to ${MAX_FOLLOW_UP_DEPTH} levels; this task is already at level ${ctx.depth}`);
+			return fail(
+				`follow-ups are limited to ${MAX_FOLLOW_UP_DEPTH} levels; this task is already at level ${ctx.depth}`,
+			);
 		}
 		if (ctx.taskId && (await countChildren(ctx.env.DB, ctx.taskId)) >= MAX_FOLLOW_UPS_PER_TASK) {
 			return fail(`a task may queue at most ${MAX_FOLLOW_UPS_PER_TASK} follow-ups`);
@@ -35,7 +37,9 @@ export const addTaskTool = defineTool({
 			idempotencyKey: ctx.taskId ? `follow-up:${ctx.taskId}:${instruction}`.slice(0, 200) : undefined,
 		});
 		if (outcome.kind === "duplicate") {
-			return fail(`an identical task is already ${outcome.task.status} (${outcome.task.id})`, { task_id: outcome.task.id });
+			return fail(`an identical task is already ${outcome.task.status} (${outcome.task.id})`, {
+				task_id: outcome.task.id,
+			});
 		}
 		return { task_id: outcome.task.id, status: outcome.task.status, depth };
 	},

@@ -5,7 +5,8 @@ import { defineTool, fail } from "./types.ts";
 
 export const listFilesTool = defineTool({
 	name: "list_files",
-	description: "List the files in the user's workspace (path, size in bytes, last change). Optionally only under a folder.",
+	description:
+		"List the files in the user's workspace (path, size in bytes, last change). Optionally only under a folder.",
 	input: z.strictObject({
 		folder: z.string().max(256).optional().describe("Only files under this folder, e.g. notes"),
 	}),

@@ -36,6 +36,8 @@ export interface SparkyTool<Input extends z.ZodType = z.ZodType, Output = unknow
 	execute(input: z.output<Input>, ctx: ToolContext): Promise<Output | ToolFailure>;
 }
 
-export function defineTool<Input extends z.ZodType, Output>(tool: SparkyTool<Input, Output>): SparkyTool<Input, Output> {
+export function defineTool<Input extends z.ZodType, Output>(
+	tool: SparkyTool<Input, Output>,
+): SparkyTool<Input, Output> {
 	return tool;
 }

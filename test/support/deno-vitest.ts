@@ -16,18 +16,20 @@ function format(title: string, args: unknown[]): string {
 	});
 }
 
+interface Each {
+	// `| [unknown]` makes TypeScript infer tuples, as vitest's own typing does.
+	<T extends unknown[] | [unknown]>(cases: readonly T[]): (title: string, fn: (...args: T) => unknown) => void;
+	<T>(cases: readonly T[]): (title: string, fn: (arg: T) => unknown) => void;
+}
+
 function withEach(run: (name: string, fn: TestFn) => unknown) {
-	return Object.assign((name: string, fn: TestFn) => run(name, fn), {
-		each:
-			// `| [unknown]` makes TypeScript infer tuples, as vitest's own typing does.
-				<T extends unknown[] | [unknown]>(cases: readonly T[]) =>
-				(title: string, fn: (...args: T) => unknown) => {
-					for (const args of cases) {
-						const list = (Array.isArray(args) ? args : [args]) as T;
-						run(format(title, list), () => fn(...list));
-					}
-				},
-	});
+	const each = ((cases: readonly unknown[]) => (title: string, fn: (...args: unknown[]) => unknown) => {
+		for (const item of cases) {
+			const args = Array.isArray(item) ? item : [item];
+			run(format(title, args), () => fn(...args));
+		}
+	}) as Each;
+	return Object.assign((name: string, fn: TestFn) => run(name, fn), { each });
 }
 
 export const describe = (name: string, fn: () => void) => nodeDescribe(name, fn);

@@ -15,7 +15,11 @@ async function agentSocket(): Promise<SocketRecorder> {
 }
 
 async function until(tab: SocketRecorder, taskId: string, status: string, timeoutMs = 15_000) {
-	await tab.until(() => tab.events.some((e) => e.task_id === taskId && isStatus(e, status)), `task ${status}`, timeoutMs);
+	await tab.until(
+		() => tab.events.some((e) => e.task_id === taskId && isStatus(e, status)),
+		`task ${status}`,
+		timeoutMs,
+	);
 }
 
 describe("task pipeline (POST → queue → agent → hubs)", () => {
@@ -44,7 +48,15 @@ describe("task pipeline (POST → queue → agent → hubs)", () => {
 		expect(types[2]).toBe("RUN_STARTED");
 		expect(types.at(-2)).toBe("RUN_FINISHED");
 		expect(types.at(-1)).toBe("status:succeeded");
-		for (const t of ["REASONING_START", "REASONING_MESSAGE_CONTENT", "TOOL_CALL_START", "TOOL_CALL_ARGS", "TOOL_CALL_END", "TOOL_CALL_RESULT", "TEXT_MESSAGE_CONTENT"]) {
+		for (const t of [
+			"REASONING_START",
+			"REASONING_MESSAGE_CONTENT",
+			"TOOL_CALL_START",
+			"TOOL_CALL_ARGS",
+			"TOOL_CALL_END",
+			"TOOL_CALL_RESULT",
+			"TEXT_MESSAGE_CONTENT",
+		]) {
 			expect(types).toContain(t);
 		}
 		const toolNames = mine.filter((e) => e.type === "TOOL_CALL_START").map((e) => e.toolCallName);

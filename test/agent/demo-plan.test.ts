@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { nextTurn, planCalls, summarise } from "../../src/agent/demo-plan.ts";
+
+describe("the demo model's plan", () => {
+	it("reads the README's example as two calls, in order", () => {
+		expect(planCalls("List files in the workspace and summarise README.md")).toEqual([
+			{ toolName: "list_files", input: {} },
+			{ toolName: "read_file", input: { path: "README.md" } },
+		]);
+	});
+
+	it.each([
+		["Write notes/todo.md with: buy milk", "write_file", { path: "notes/todo.md", content: "buy milk\n" }],
+		["delete old.txt", "delete_file", { path: "old.txt" }],
+		["Fetch https://example.com/page.", "http_fetch", { url: "https://example.com/page" }],
+		["add a follow-up task: check the logs tomorrow", "add_task", { instruction: "check the logs tomorrow" }],
+		["list my tasks", "list_tasks", {}],
+		["what time is it?", "current_time", {}],
+	])("%s → %s", (instruction, toolName, input) => {
+		expect(planCalls(instruction)).toEqual([{ toolName, input }]);
+	});
+
+	it("calls the next planned tool until all have results, then answers from them", () => {
+		const instruction = "list files and read README.md";
+		const first = nextTurn(instruction, []);
+		expect(first).toMatchObject({ kind: "call", call: { toolName: "list_files" } });
+		const second = nextTurn(instruction, [
+			{ toolName: "list_files", output: { files: [{ path: "README.md", size: 10 }] } },
+		]);
+		expect(second).toMatchObject({ kind: "call", call: { toolName: "read_file" } });
+		const answer = nextTurn(instruction, [
+			{ toolName: "list_files", output: { files: [{ path: "README.md", size: 10 }] } },
+			{ toolName: "read_file", output: { path: "README.md", content: "# Hello\n\nThis is it.\n" } },
+		]);
+		expect(answer.kind).toBe("answer");
+		if (answer.kind === "answer") {
+			expect(answer.text).toContain("- README.md (10 bytes)");
+			expect(answer.text).toContain('Its title is "Hello"');
+		}
+	});
+
+	it("reports tool failures honestly", () => {
+		const answer = nextTurn("read missing.md", [{ toolName: "read_file", output: { error: "no file" } }]);
+		expect(answer).toMatchObject({ kind: "answer", text: "**read_file** failed: no file" });
+	});
+
+	it("says it is the demo model, and how to configure a real one, for anything else", () => {
+		const answer = nextTurn("write me a poem about the sea", []);
+		expect(answer.kind).toBe("answer");
+		if (answer.kind === "answer") {
+			expect(answer.text).toContain("demo model");
+			expect(answer.text).toContain("SPARKY_MODEL");
+		}
+	});
+
+	it("summarises deterministically", () => {
+		const text = "# Title\n\nFirst line here.\n\n## Usage\n\n## Deploy\n";
+		expect(summarise("a.md", text)).toBe(
+			'**a.md** has 8 lines and 6 words. Its title is "Title". Sections: Usage, Deploy. It begins: "First line here."',
+		);
+		expect(summarise("a.md", text)).toBe(summarise("a.md", text));
+	});
+});

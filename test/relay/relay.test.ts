@@ -1,0 +1,85 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { hubFor } from "../../src/hub/stub.ts";
+import type { PublishEvent } from "../../src/protocol/index.ts";
+import { hubPublisher, type Publisher } from "../../src/relay/publish.ts";
+import { EventRelay } from "../../src/relay/relay.ts";
+import { newUser } from "../support/api.ts";
+
+const event = (n: number): PublishEvent => ({ type: "CUSTOM", id: `run:1:${n}`, name: "n", value: n });
+
+describe("EventRelay", () => {
+	it("coalesces a burst of events into few RPC calls, in order, to every audience hub", async () => {
+		const [a, b] = await Promise.all([newUser(), newUser()]);
+		let calls = 0;
+		const real = hubPublisher(env);
+		const relay = new EventRelay({
+			publish: (user, events) => {
+				calls++;
+				return real(user, events);
+			},
+			audience: [a.id, b.id, a.id],
+		});
+		for (let i = 1; i <= 40; i++) relay.emit(event(i));
+		const stats = await relay.close();
+		expect(stats).toEqual({ events: 40, rpcCalls: 2, undelivered: 0 });
+		expect(calls).toBe(2);
+		for (const user of [a, b]) {
+			const { events } = await hubFor(env, user.id).replay(0);
+			expect(events.map((e) => e.value)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+		}
+	});
+
+	it("retries a failed RPC without losing or duplicating an event", async () => {
+		const user = await newUser();
+		const real = hubPublisher(env);
+		let failures = 0;
+		// The first call reaches the hub but its answer is lost; the second fails outright.
+		const flaky: Publisher = async (u, events) => {
+			failures++;
+			if (failures === 1) {
+				await real(u, events);
+				throw Object.assign(new Error("Network connection lost."), { retryable: true });
+			}
+			if (failures === 2) throw Object.assign(new Error("Durable Object reset"), { retryable: true });
+			return real(u, events);
+		};
+		const relay = new EventRelay({ publish: flaky, audience: [user.id], retry: { attempts: 5, baseMs: 1 } });
+		for (let i = 1; i <= 5; i++) relay.emit(event(i));
+		await relay.flush();
+		for (let i = 6; i <= 8; i++) relay.emit(event(i));
+		expect((await relay.close()).undelivered).toBe(0);
+		const { events } = await hubFor(env, user.id).replay(0);
+		expect(events.map((e) => [e.seq, e.value])).toEqual(Array.from({ length: 8 }, (_, i) => [i + 1, i + 1]));
+	});
+
+	it("keeps events queued through an outage and delivers them at the next flush", async () => {
+		const user = await newUser();
+		const real = hubPublisher(env);
+		let down = true;
+		const relay = new EventRelay({
+			publish: (u, events) => (down ? Promise.reject(new Error("hub unreachable")) : real(u, events)),
+			audience: [user.id],
+			retry: { attempts: 2, baseMs: 1 },
+		});
+		relay.emit(event(1));
+		await relay.flush();
+		expect((await hubFor(env, user.id).stats()).last_seq).toBe(0);
+		down = false;
+		relay.emit(event(2));
+		expect((await relay.close()).undelivered).toBe(0);
+		const { events } = await hubFor(env, user.id).replay(0);
+		expect(events.map((e) => e.value)).toEqual([1, 2]);
+	});
+
+	it("gives up on events the hub refuses as malformed, and counts them", async () => {
+		const user = await newUser();
+		const relay = new EventRelay({
+			publish: hubPublisher(env),
+			audience: [user.id],
+			retry: { attempts: 2, baseMs: 1 },
+		});
+		relay.emit({ type: "not valid" } as PublishEvent);
+		expect((await relay.close()).undelivered).toBe(1);
+	});
+});

@@ -1,0 +1,41 @@
+import { env } from "cloudflare:workers";
+import { newId } from "../../src/protocol/index.ts";
+import { claimTask, insertTask, type TaskRow } from "../../src/storage/tasks.ts";
+
+/**
+ * A queued task written straight to D1 with no queue message, so the real consumer
+ * doesn't race the test: the test decides when (and how) it runs.
+ */
+export async function queuedTask(userId: string, overrides: Partial<TaskRow> = {}): Promise<TaskRow> {
+	const id = newId("task", 12);
+	const outcome = await insertTask(env.DB, {
+		id,
+		user_id: userId,
+		instruction: "what time is it",
+		metadata: null,
+		chat_id: null,
+		status: "queued",
+		max_attempts: 3,
+		fingerprint: id,
+		active_fingerprint: null,
+		idempotency_key: null,
+		parent_task_id: null,
+		depth: 0,
+		schedule_name: null,
+		created_at: Date.now(),
+		...overrides,
+	});
+	return outcome.row;
+}
+
+export async function claimed(task: TaskRow, owner = newId("run", 9)): Promise<{ row: TaskRow; owner: string }> {
+	const row = await claimTask(env.DB, task.id, owner, Date.now(), 120_000);
+	if (!row) throw new Error(`could not claim ${task.id}`);
+	return { row, owner };
+}
+
+export async function reload(id: string): Promise<TaskRow> {
+	const row = await env.DB.prepare("SELECT * FROM tasks WHERE id = ?").bind(id).first<TaskRow>();
+	if (!row) throw new Error(`task ${id} is gone`);
+	return row;
+}
