@@ -46,6 +46,9 @@ CREATE TABLE IF NOT EXISTS tasks (
   instruction TEXT NOT NULL,
   metadata TEXT,                          -- JSON object, or NULL
   chat_id TEXT,
+  chat_user_id TEXT,                      -- the chat's owner (sees the task's events too)
+  -- 'task': a background task; 'chat': one turn of a chat (a message someone sent).
+  kind TEXT NOT NULL DEFAULT 'task' CHECK (kind IN ('task', 'chat')),
   status TEXT NOT NULL CHECK (status IN ('waiting', 'queued', 'running', 'succeeded', 'failed', 'cancelled')),
   attempts INTEGER NOT NULL DEFAULT 0,    -- runs started so far
   max_attempts INTEGER NOT NULL,
@@ -75,6 +78,7 @@ CREATE INDEX IF NOT EXISTS tasks_user_created ON tasks (user_id, created_at DESC
 CREATE INDEX IF NOT EXISTS tasks_created ON tasks (created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS tasks_status ON tasks (status, lease_expires_at);
 CREATE INDEX IF NOT EXISTS tasks_parent ON tasks (parent_task_id) WHERE parent_task_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_chat ON tasks (chat_id, status, created_at) WHERE chat_id IS NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS tasks_active_fingerprint ON tasks (user_id, active_fingerprint)
   WHERE active_fingerprint IS NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS tasks_idempotency ON tasks (user_id, idempotency_key)
@@ -94,3 +98,31 @@ CREATE TABLE IF NOT EXISTS workspaces (
   user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
   created_at INTEGER NOT NULL
 );
+
+-- Chats: a user's conversations with the agent. Each message a user sends becomes a chat
+-- turn: a task of kind 'chat' that runs with the chat's history as context. Turns of one
+-- chat run one at a time, in order.
+CREATE TABLE IF NOT EXISTS chats (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  title TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chats_user ON chats (user_id, updated_at DESC);
+
+-- A chat's history, as people see it: user messages, the agent's messages, and tool calls
+-- with a summary of their results. Ids are the AG-UI message / tool call ids, so a client
+-- merges history with live events without doubling anything.
+CREATE TABLE IF NOT EXISTS chat_messages (
+  id TEXT PRIMARY KEY,
+  chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+  turn_id TEXT,                          -- the task (turn) that produced it
+  role TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'tool')),
+  content TEXT NOT NULL,                 -- text; for tool rows, the result summary
+  tool_name TEXT,
+  tool_args TEXT,
+  created_at INTEGER NOT NULL,
+  ordinal INTEGER NOT NULL               -- order within one turn
+);
+CREATE INDEX IF NOT EXISTS chat_messages_chat ON chat_messages (chat_id, created_at, ordinal);

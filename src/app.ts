@@ -4,6 +4,7 @@ import type { AppEnv } from "./auth/middleware.ts";
 import { ApiError, onError, onNotFound } from "./http/errors.ts";
 import { ErrorCode, LIMITS } from "./protocol/index.ts";
 import { agentRoutes } from "./routes/agent.ts";
+import { chatsRoutes } from "./routes/chats.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
 import { taskEventsRoutes } from "./routes/task-events.ts";
@@ -32,6 +33,7 @@ export function createApp() {
 	app.route("/api/tasks", taskEventsRoutes);
 	app.route("/api/tasks", tasksRoutes);
 	app.route("/api/agent", agentRoutes);
+	app.route("/api/chats", chatsRoutes);
 	app.onError(onError);
 	app.notFound(onNotFound);
 	return app;

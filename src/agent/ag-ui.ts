@@ -11,7 +11,8 @@ export const RESULT_EVENT_CHARS = 16_000;
 
 /**
  * Turns the AI SDK's stream parts into AG-UI events. Providers reuse part ids across
- * steps ("0", "txt-0"), so message ids are minted here, unique within the run.
+ * steps ("0", "txt-0") and a model's tool call ids are only unique within its run, so every
+ * id in the events is minted or prefixed here with the run id: unique everywhere.
  */
 export class AgUiTranslator {
 	readonly #runId: string;
@@ -54,16 +55,16 @@ export class AgUiTranslator {
 				return this.#closeReasoning(part.id);
 			case "tool-input-start":
 				this.#tools.set(part.id, { args: false, ended: false });
-				return [{ type: "TOOL_CALL_START", toolCallId: part.id, toolCallName: part.toolName }];
+				return [{ type: "TOOL_CALL_START", toolCallId: this.#toolId(part.id), toolCallName: part.toolName }];
 			case "tool-input-delta": {
 				const call = this.#tools.get(part.id);
 				if (call) call.args = true;
-				return part.delta ? [{ type: "TOOL_CALL_ARGS", toolCallId: part.id, delta: part.delta }] : [];
+				return part.delta ? [{ type: "TOOL_CALL_ARGS", toolCallId: this.#toolId(part.id), delta: part.delta }] : [];
 			}
 			case "tool-input-end": {
 				const call = this.#tools.get(part.id);
 				if (call) call.ended = true;
-				return [{ type: "TOOL_CALL_END", toolCallId: part.id }];
+				return [{ type: "TOOL_CALL_END", toolCallId: this.#toolId(part.id) }];
 			}
 			case "tool-call":
 				return this.#completeToolCall(part.toolCallId, part.toolName, part.input);
@@ -81,8 +82,14 @@ export class AgUiTranslator {
 		return [
 			...[...this.#text.keys()].flatMap((id) => this.#closeText(id)),
 			...[...this.#reasoning.keys()].flatMap((id) => this.#closeReasoning(id)),
-			...[...this.#tools].filter(([, c]) => !c.ended).map(([id]) => ({ type: "TOOL_CALL_END", toolCallId: id })),
+			...[...this.#tools]
+				.filter(([, c]) => !c.ended)
+				.map(([id]) => ({ type: "TOOL_CALL_END", toolCallId: this.#toolId(id) })),
 		];
+	}
+
+	#toolId(providerId: string): string {
+		return `${this.#runId}:${providerId}`;
 	}
 
 	#mint(kind: string): string {
@@ -122,26 +129,22 @@ export class AgUiTranslator {
 	}
 
 	/** Providers that don't stream arguments still get START / ARGS / END, in that order. */
-	#completeToolCall(toolCallId: string, toolName: string, input: unknown): AgUiEvent[] {
-		const call = this.#tools.get(toolCallId);
+	#completeToolCall(providerId: string, toolName: string, input: unknown): AgUiEvent[] {
+		const call = this.#tools.get(providerId);
+		const toolCallId = this.#toolId(providerId);
 		const events: AgUiEvent[] = [];
 		if (!call) events.push({ type: "TOOL_CALL_START", toolCallId, toolCallName: toolName });
 		if (!call?.args) events.push({ type: "TOOL_CALL_ARGS", toolCallId, delta: JSON.stringify(input ?? {}) });
 		if (!call?.ended) events.push({ type: "TOOL_CALL_END", toolCallId });
-		this.#tools.set(toolCallId, { args: true, ended: true });
+		this.#tools.set(providerId, { args: true, ended: true });
 		return events;
 	}
 
-	#result(toolCallId: string, output: unknown): AgUiEvent {
+	#result(providerId: string, output: unknown): AgUiEvent {
 		let content = typeof output === "string" ? output : JSON.stringify(output ?? null);
 		if (content.length > RESULT_EVENT_CHARS) content = `${content.slice(0, RESULT_EVENT_CHARS)}… [truncated]`;
-		return {
-			type: "TOOL_CALL_RESULT",
-			messageId: `${this.#runId}:result:${toolCallId}`,
-			toolCallId,
-			content,
-			role: "tool",
-		};
+		const toolCallId = this.#toolId(providerId);
+		return { type: "TOOL_CALL_RESULT", messageId: `${toolCallId}:result`, toolCallId, content, role: "tool" };
 	}
 }
 

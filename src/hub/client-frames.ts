@@ -11,13 +11,19 @@ import { closeQuietly, frameTooBig, sendControl } from "./connections.ts";
 /** What a client frame asks the hub to do; the hub supplies the behaviour. */
 export interface FrameHandlers {
 	resume(ws: WebSocket, since: number): void;
+	/** Frames that need storage or other services (chats); answered on the socket. */
+	other(ws: WebSocket, frame: ClientFrame): Promise<void>;
 }
 
 /**
  * Validates one frame from a client and dispatches it. Bad input never closes the socket
  * (the client gets an `error` message), except a frame over the size limit (1009).
  */
-export function handleClientFrame(ws: WebSocket, message: string | ArrayBuffer, handlers: FrameHandlers): void {
+export async function handleClientFrame(
+	ws: WebSocket,
+	message: string | ArrayBuffer,
+	handlers: FrameHandlers,
+): Promise<void> {
 	if (typeof message !== "string") {
 		if (message.byteLength > LIMITS.clientFrameBytes) {
 			closeTooBig(ws);
@@ -53,10 +59,10 @@ export function handleClientFrame(ws: WebSocket, message: string | ArrayBuffer, 
 		});
 		return;
 	}
-	dispatch(ws, parsed.data, handlers);
+	await dispatch(ws, parsed.data, handlers);
 }
 
-function dispatch(ws: WebSocket, frame: ClientFrame, handlers: FrameHandlers): void {
+async function dispatch(ws: WebSocket, frame: ClientFrame, handlers: FrameHandlers): Promise<void> {
 	switch (frame.type) {
 		case "ping":
 			sendControl(ws, { type: "pong", ts: Date.now(), ...(frame.id ? { ref: frame.id } : {}) });
@@ -64,6 +70,8 @@ function dispatch(ws: WebSocket, frame: ClientFrame, handlers: FrameHandlers): v
 		case "resume":
 			handlers.resume(ws, frame.since);
 			return;
+		default:
+			await handlers.other(ws, frame);
 	}
 }
 

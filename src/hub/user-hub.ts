@@ -11,6 +11,7 @@ import {
 	SUBPROTOCOL,
 	type WireEvent,
 } from "../protocol/index.ts";
+import { handleChatFrame, isChatFrame } from "./chat-frames.ts";
 import { handleClientFrame } from "./client-frames.ts";
 import {
 	attach,
@@ -144,10 +145,21 @@ export class UserHub extends DurableObject<Env> {
 
 	// ---- Hibernation API handlers ---------------------------------------------------------
 
-	override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
-		this.#guard("webSocketMessage", () => {
-			handleClientFrame(ws, message, { resume: (socket, since) => this.#replayTo(socket, since) });
-		});
+	override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+		try {
+			await handleClientFrame(ws, message, {
+				resume: (socket, since) => this.#replayTo(socket, since),
+				other: async (socket, frame) => {
+					const state = socketState(socket);
+					if (!state || !isChatFrame(frame)) return;
+					await handleChatFrame(this.env, socket, state, frame, (taskId) =>
+						this.#log.readFor("task_id", taskId, 0, 1000).map((json) => JSON.parse(json) as WireEvent),
+					);
+				},
+			});
+		} catch (error) {
+			log.error("hub handler failed", { handler: "UserHub.webSocketMessage", error });
+		}
 	}
 
 	override webSocketClose(ws: WebSocket, code: number, reason: string): void {

@@ -44,6 +44,8 @@ export const HubEventSchema = z
 	})
 	.loose();
 export type HubEvent = z.infer<typeof HubEventSchema>;
+/** Same shape, for places that only carry events along (no strict checks on AG-UI fields). */
+export const WireEventSchema = HubEventSchema;
 
 /** Names of Sparky's own `CUSTOM` events. */
 export const CustomName = {
@@ -51,6 +53,8 @@ export const CustomName = {
 	notice: "sparky.notice",
 	/** A task changed status; `value` is `{ status, attempt, error?, ... }`. */
 	taskStatus: "sparky.task.status",
+	/** A chat was created, renamed or deleted; `value` is `{ action, chat }`. */
+	chat: "sparky.chat",
 } as const;
 
 /** `HubEvent` as plain JSON (what crosses RPC and the wire). */

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { HubEventSchema } from "./events.ts";
+import { ChatMessageSchema, ChatSchema, ChatTextSchema, ChatTitleSchema, ChatLimits } from "./chats.ts";
+import { HubEventSchema, WireEventSchema } from "./events.ts";
+import { OpaqueIdSchema } from "./ids.ts";
 
 // ---- client → server -------------------------------------------------------------------
 
@@ -12,6 +14,26 @@ export const ClientFrameSchema = z.discriminatedUnion("type", [
 	z.strictObject({ type: z.literal("ping"), id: frameId }),
 	/** Send me every event after `since`, then keep going live (same as `?since=` on connect). */
 	z.strictObject({ type: z.literal("resume"), id: frameId, since: z.number().int().nonnegative() }),
+	/** Start a chat. Answered with `ack` ({ chat }); every tab gets a `sparky.chat` event. */
+	z.strictObject({ type: z.literal("chat.create"), id: frameId, title: ChatTitleSchema.optional() }),
+	/**
+	 * Say something in a chat. The message runs an agent turn; while a turn is running, new
+	 * messages wait their turn (in order). Answered with `ack` ({ message_id, turn_id }).
+	 */
+	z.strictObject({ type: z.literal("chat.send"), id: frameId, chat_id: OpaqueIdSchema, text: ChatTextSchema }),
+	/** Stop the chat's running turn (its model call is aborted). Answered with `ack`. */
+	z.strictObject({ type: z.literal("chat.cancel"), id: frameId, chat_id: OpaqueIdSchema }),
+	/** A page of the chat's history (newest page first), plus what the running turn did so far. */
+	z.strictObject({
+		type: z.literal("chat.history"),
+		id: frameId,
+		chat_id: OpaqueIdSchema,
+		before: z
+			.string()
+			.regex(/^[A-Za-z0-9_-]{1,200}$/)
+			.optional(),
+		limit: z.number().int().min(1).max(ChatLimits.historyPage).optional(),
+	}),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrameSchema>;
 export type ClientFrameType = ClientFrame["type"];
@@ -71,12 +93,37 @@ export const PongSchema = z.object({
 	ts: z.number().int().optional(),
 });
 
+/** A client frame was done; `result` depends on the frame. */
+export const AckSchema = z.object({
+	type: z.literal("ack"),
+	ref: z.string().optional(),
+	frame: z.string(),
+	result: z.record(z.string(), z.unknown()),
+});
+
+/** Answer to `chat.history`. */
+export const ChatHistoryMessageSchema = z.object({
+	type: z.literal("chat.history"),
+	ref: z.string().optional(),
+	chat: ChatSchema,
+	/** Oldest first. */
+	messages: z.array(ChatMessageSchema),
+	/** Pass as `before` for the previous page; null at the start of the chat. */
+	next_before: z.string().nullable(),
+	/** Turns that haven't finished: running first, then pending in the order they will run. */
+	turns: z.array(z.object({ turn_id: z.string(), status: z.string(), text: z.string() })),
+	/** The running turn's events so far (they carry seqs; live ones follow on the socket). */
+	events: z.array(WireEventSchema),
+});
+
 export const ControlMessageSchema = z.discriminatedUnion("type", [
 	SessionMessageSchema,
 	ReplayTruncatedSchema,
 	ReplayDoneSchema,
 	ErrorMessageSchema,
 	PongSchema,
+	AckSchema,
+	ChatHistoryMessageSchema,
 ]);
 export type ControlMessage = z.infer<typeof ControlMessageSchema>;
 export type SessionMessage = z.infer<typeof SessionMessageSchema>;

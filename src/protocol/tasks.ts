@@ -4,6 +4,9 @@ import { OpaqueIdSchema } from "./ids.ts";
 /** `waiting` (for dependencies) → `queued` → `running` → one of the terminal three. */
 export const TaskStatusSchema = z.enum(["waiting", "queued", "running", "succeeded", "failed", "cancelled"]);
 export type TaskStatus = z.infer<typeof TaskStatusSchema>;
+/** `task`: background work; `chat`: one turn of a chat (a message someone sent). */
+export const TaskKindSchema = z.enum(["task", "chat"]);
+export type TaskKind = z.infer<typeof TaskKindSchema>;
 export const TERMINAL_STATUSES = ["succeeded", "failed", "cancelled"] as const satisfies TaskStatus[];
 export const isTerminal = (status: TaskStatus): boolean => (TERMINAL_STATUSES as readonly string[]).includes(status);
 
@@ -43,6 +46,7 @@ export const TaskUsageSchema = z.object({
 /** A task as the API returns it. */
 export const TaskSchema = z.object({
 	id: z.string(),
+	kind: TaskKindSchema,
 	user_id: z.string(),
 	instruction: z.string(),
 	metadata: z.record(z.string(), z.unknown()).nullable(),
@@ -67,6 +71,8 @@ export type Task = z.infer<typeof TaskSchema>;
 
 export const ListTasksQuerySchema = z.object({
 	status: TaskStatusSchema.optional(),
+	/** Chat turns are tasks too; lists show background tasks unless asked. */
+	kind: TaskKindSchema.default("task"),
 	limit: z.coerce.number().int().min(1).max(TaskLimits.listLimit).default(20),
 	cursor: z
 		.string()

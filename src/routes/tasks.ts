@@ -15,6 +15,7 @@ import {
 	TERMINAL_STATUSES,
 } from "../protocol/index.ts";
 import { clearFinished, deleteFinished, getTask, listTasks, type TaskRow, toTask } from "../storage/tasks.ts";
+import { chatForTask } from "../chats/service.ts";
 import { canSeeTask, taskScope } from "../tasks/audience.ts";
 import { cancelTask, createTask } from "../tasks/service.ts";
 
@@ -26,11 +27,14 @@ export const tasksRoutes = new Hono<AppEnv>()
 	.post("/", jsonBody(CreateTaskBodySchema), async (c) => {
 		const body = c.req.valid("json");
 		const key = idempotencyKey(c.req.header("Idempotency-Key"));
+		// Posting into a chat: the creator's own chat (or any chat, for the agent user and admins).
+		const chat = body.chat_id ? await chatForTask(c.env, body.chat_id, c.var.auth) : undefined;
 		const outcome = await createTask(c.env, {
 			userId: c.var.auth.userId,
 			instruction: body.instruction,
 			metadata: body.metadata,
-			chatId: body.chat_id,
+			chatId: chat?.id,
+			chatUserId: chat?.user_id,
 			maxAttempts: body.max_attempts,
 			allowDuplicates: body.allow_duplicates,
 			idempotencyKey: key,
@@ -59,6 +63,7 @@ export const tasksRoutes = new Hono<AppEnv>()
 		const rows = await listTasks(c.env.DB, {
 			userId: taskScope(c.var.auth),
 			status: query.status,
+			kind: query.kind,
 			limit: query.limit + 1,
 			after: query.cursor ? decodeCursor(query.cursor) : undefined,
 		});

@@ -6,7 +6,18 @@ import { type AgentConfig, agentConfig } from "../config.ts";
 import { log } from "../log.ts";
 import { hubPublisher, type Publisher } from "../relay/publish.ts";
 import { EventRelay } from "../relay/relay.ts";
-import { finishRun, type RunOutcome, renewLease, runState, type TaskRow } from "../storage/tasks.ts";
+import { CONTEXT_ROWS, historyToMessages } from "../chats/context.ts";
+import { Transcript } from "../chats/transcript.ts";
+import { putMessages, recentMessages } from "../storage/chats.ts";
+import {
+	finishRun,
+	nextQueuedTurn,
+	type RunOutcome,
+	renewLease,
+	runState,
+	type TaskRow,
+} from "../storage/tasks.ts";
+import { enqueueTask } from "../tasks/service.ts";
 import { taskAudience } from "../tasks/audience.ts";
 import { taskStatusEvent } from "../tasks/status-events.ts";
 import { buildToolSet } from "../tools/registry.ts";
@@ -47,12 +58,18 @@ export async function runClaimedTask(
 		now,
 	);
 	const thread = { threadId: task.chat_id ?? task.id, runId };
+	// A run in a chat (a turn, or a task posted into it) becomes part of the chat's history.
+	const transcript = task.chat_id ? new Transcript(task.chat_id, task.id, task.created_at) : undefined;
+	if (transcript && task.kind === "task") {
+		transcript.add({ id: `${task.id}:instruction`, role: "user", content: `Task: ${task.instruction}` });
+	}
+	const run: RunContext = { env, task, owner, events, transcript, now };
 	events.emitWithId(taskStatusEvent(task, {}, now()));
 
 	const model = deps.model ?? resolveModel(env, config.model, deps.fetch);
 	if (!model.ok) {
 		events.emit({ type: "RUN_ERROR", message: model.error, code: "model_not_configured" });
-		return finish(env, task, owner, { status: "failed", error: model.error }, events, now);
+		return finish(run, { status: "failed", error: model.error });
 	}
 	events.emit({ type: "RUN_STARTED", ...thread, model: model.resolved.label });
 
@@ -75,7 +92,7 @@ export async function runClaimedTask(
 			runId,
 			model: model.resolved.model,
 			system: systemPrompt({ userId: task.user_id, now: now(), kind: "task" }),
-			messages: [{ role: "user", content: task.instruction } satisfies ModelMessage],
+			messages: await runMessages(env, task),
 			tools: buildToolSet({
 				env,
 				userId: task.user_id,
@@ -89,7 +106,10 @@ export async function runClaimedTask(
 			}),
 			limits: { maxSteps: config.maxSteps, maxRunMs: config.maxRunMs, maxOutputTokens: config.maxOutputTokens },
 			signal: controller.signal,
-			onEvent: (event) => events.emit(event),
+			onEvent: (event) => {
+				transcript?.observe(event);
+				events.emit(event);
+			},
 		});
 	} finally {
 		stopHeartbeat();
@@ -116,27 +136,13 @@ export async function runClaimedTask(
 	switch (outcome.status) {
 		case "completed":
 			events.emit({ type: "RUN_FINISHED", ...thread, result: outcome.text, outcome: { type: "success" }, usage });
-			return finish(env, task, owner, { status: "succeeded", result: outcome.text, ...tokens }, events, now);
+			return finish(run, { status: "succeeded", result: outcome.text, ...tokens });
 		case "cancelled":
 			events.emit({ type: "RUN_FINISHED", ...thread, outcome: { type: "cancelled" }, usage });
-			return finish(
-				env,
-				task,
-				owner,
-				{ status: "cancelled", error: "cancelled while running", ...tokens },
-				events,
-				now,
-			);
+			return finish(run, { status: "cancelled", error: "cancelled while running", ...tokens });
 		case "limit":
 			events.emit({ type: "RUN_ERROR", message: outcome.message, code: `limit_${outcome.limit}`, usage });
-			return finish(
-				env,
-				task,
-				owner,
-				{ status: "failed", error: outcome.message, result: outcome.text || null, ...tokens },
-				events,
-				now,
-			);
+			return finish(run, { status: "failed", error: outcome.message, result: outcome.text || null, ...tokens });
 		case "failed": {
 			const retry = outcome.error.kind === "transient" && task.attempts < task.max_attempts;
 			events.emit({
@@ -150,39 +156,43 @@ export async function runClaimedTask(
 					outcome.error.kind === "transient"
 						? `${outcome.error.message} (gave up after ${task.attempts} attempts)`
 						: outcome.error.message;
-				return finish(env, task, owner, { status: "failed", error, ...tokens }, events, now);
+				return finish(run, { status: "failed", error, ...tokens });
 			}
 			const delaySeconds = retryDelaySeconds(config, task.attempts);
-			const result = await finish(
-				env,
-				task,
-				owner,
-				{ status: "queued", error: outcome.error.message, ...tokens },
-				events,
-				now,
-				{
-					retry_in_ms: delaySeconds * 1000,
-				},
-			);
+			const result = await finish(run, { status: "queued", error: outcome.error.message, ...tokens }, {
+				retry_in_ms: delaySeconds * 1000,
+			});
 			return result.kind === "done" && result.status === "queued" ? { kind: "retry", delaySeconds } : result;
 		}
 	}
 }
 
-/** Records the run's end (fenced by the lease), relays the status change, flushes. */
-async function finish(
-	env: Env,
-	task: TaskRow,
-	owner: string,
-	outcome: RunOutcome,
-	events: RunEmitter,
-	now: () => number,
-	extra: Record<string, unknown> = {},
-): Promise<RunResult> {
-	const row = await finishRun(env.DB, task.id, owner, outcome, now());
+interface RunContext {
+	env: Env;
+	task: TaskRow;
+	owner: string;
+	events: RunEmitter;
+	transcript: Transcript | undefined;
+	now: () => number;
+}
+
+/**
+ * Records the run's end (fenced by the lease), relays the status change, flushes. A run
+ * that ended for good is written into its chat's history, and lets the chat's next turn go.
+ */
+async function finish(run: RunContext, outcome: RunOutcome, extra: Record<string, unknown> = {}): Promise<RunResult> {
+	const { env, task, events, now } = run;
+	const row = await finishRun(env.DB, task.id, run.owner, outcome, now());
 	if (row) events.emitWithId(taskStatusEvent(row, extra, now()));
 	else log.warn("run finished without its lease; outcome not recorded", { taskId: task.id, status: outcome.status });
 	const stats = await events.relay.close();
+	if (row && row.status !== "queued" && task.chat_id) {
+		if (run.transcript) await putMessages(env.DB, run.transcript.rows());
+		if (task.kind === "chat") {
+			const next = await nextQueuedTurn(env.DB, task.chat_id);
+			if (next) await enqueueTask(env, next.id, now());
+		}
+	}
 	log.info("task run ended", {
 		taskId: task.id,
 		attempt: task.attempts,
@@ -192,6 +202,17 @@ async function finish(
 		undelivered: stats.undelivered,
 	});
 	return { kind: "done", status: row?.status ?? "abandoned" };
+}
+
+/** A task sees its instruction; a chat turn sees the chat's recent history, then the new message. */
+async function runMessages(env: Env, task: TaskRow): Promise<ModelMessage[]> {
+	const current: ModelMessage = { role: "user", content: task.instruction };
+	if (task.kind !== "chat" || !task.chat_id) return [current];
+	const history = historyToMessages(await recentMessages(env.DB, task.chat_id, task.id, CONTEXT_ROWS));
+	// The new message follows; merge if history ended on the user's side (an unanswered turn).
+	const last = history.at(-1);
+	if (last?.role === "user") return [...history.slice(0, -1), { role: "user", content: `${last.content}\n\n${task.instruction}` }];
+	return [...history, current];
 }
 
 /** Exponential backoff with jitter: base, 2×base, 4×base… capped at 5 minutes. */

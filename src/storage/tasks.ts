@@ -1,12 +1,14 @@
-import type { Task, TaskStatus } from "../protocol/index.ts";
+import type { Task, TaskKind, TaskStatus } from "../protocol/index.ts";
 
 /** A row of `tasks`, as stored. */
 export type TaskRow = {
 	id: string;
+	kind: TaskKind;
 	user_id: string;
 	instruction: string;
 	metadata: string | null;
 	chat_id: string | null;
+	chat_user_id: string | null;
 	status: TaskStatus;
 	attempts: number;
 	max_attempts: number;
@@ -34,10 +36,12 @@ export type TaskRow = {
 export type NewTask = Pick<
 	TaskRow,
 	| "id"
+	| "kind"
 	| "user_id"
 	| "instruction"
 	| "metadata"
 	| "chat_id"
+	| "chat_user_id"
 	| "status"
 	| "max_attempts"
 	| "fingerprint"
@@ -53,6 +57,7 @@ export type NewTask = Pick<
 export function toTask(row: TaskRow): Task {
 	return {
 		id: row.id,
+		kind: row.kind,
 		user_id: row.user_id,
 		instruction: row.instruction,
 		metadata: row.metadata ? (JSON.parse(row.metadata) as Record<string, unknown>) : null,
@@ -93,17 +98,19 @@ export type InsertOutcome =
 export async function insertTask(db: D1Database, task: NewTask): Promise<InsertOutcome> {
 	const inserted = await db
 		.prepare(
-			`INSERT INTO tasks (id, user_id, instruction, metadata, chat_id, status, max_attempts, fingerprint,
-			   active_fingerprint, idempotency_key, parent_task_id, depth, schedule_name, created_at, updated_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			`INSERT INTO tasks (id, kind, user_id, instruction, metadata, chat_id, chat_user_id, status, max_attempts,
+			   fingerprint, active_fingerprint, idempotency_key, parent_task_id, depth, schedule_name, created_at, updated_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			 ON CONFLICT DO NOTHING RETURNING *`,
 		)
 		.bind(
 			task.id,
+			task.kind,
 			task.user_id,
 			task.instruction,
 			task.metadata,
 			task.chat_id,
+			task.chat_user_id,
 			task.status,
 			task.max_attempts,
 			task.fingerprint,
@@ -140,6 +147,7 @@ export interface ListOptions {
 	/** Only this user's tasks; null for every user's. */
 	userId: string | null;
 	status?: TaskStatus;
+	kind?: TaskKind;
 	limit: number;
 	/** Continue after this (created_at, id), newest first. */
 	after?: { createdAt: number; id: string };
@@ -156,6 +164,10 @@ export async function listTasks(db: D1Database, options: ListOptions): Promise<T
 		where.push("status = ?");
 		args.push(options.status);
 	}
+	if (options.kind) {
+		where.push("kind = ?");
+		args.push(options.kind);
+	}
 	if (options.after) {
 		where.push("(created_at < ? OR (created_at = ? AND id < ?))");
 		args.push(options.after.createdAt, options.after.createdAt, options.after.id);
@@ -171,7 +183,9 @@ export async function listTasks(db: D1Database, options: ListOptions): Promise<T
 
 /**
  * Claims a queued task for one run: only a `queued`, uncancelled task can be claimed, so a
- * redelivered message for a task that is running or finished claims nothing.
+ * redelivered message for a task that is running or finished claims nothing. A chat turn
+ * is claimed only when it is its chat's oldest queued turn and no turn of that chat is
+ * running: turns never interleave, and run in the order they were sent.
  */
 export async function claimTask(
 	db: D1Database,
@@ -184,7 +198,12 @@ export async function claimTask(
 		.prepare(
 			`UPDATE tasks SET status = 'running', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?,
 			   started_at = coalesce(started_at, ?), updated_at = ?
-			 WHERE id = ? AND status = 'queued' AND cancel_requested_at IS NULL RETURNING *`,
+			 WHERE id = ? AND status = 'queued' AND cancel_requested_at IS NULL
+			   AND (kind != 'chat' OR (
+			     NOT EXISTS (SELECT 1 FROM tasks r WHERE r.chat_id = tasks.chat_id AND r.kind = 'chat' AND r.status = 'running')
+			     AND id = (SELECT q.id FROM tasks q WHERE q.chat_id = tasks.chat_id AND q.kind = 'chat' AND q.status = 'queued'
+			               ORDER BY q.created_at, q.id LIMIT 1)))
+			 RETURNING *`,
 		)
 		.bind(owner, now + leaseMs, now, now, id)
 		.first<TaskRow>();
@@ -392,4 +411,24 @@ export async function failUnfinished(db: D1Database, id: string, error: string, 
 		)
 		.bind(error, now, now, id)
 		.first<TaskRow>();
+}
+
+/** The chat's next turn to run: its oldest queued one. */
+export async function nextQueuedTurn(db: D1Database, chatId: string): Promise<TaskRow | null> {
+	return db
+		.prepare("SELECT * FROM tasks WHERE chat_id = ? AND kind = 'chat' AND status = 'queued' ORDER BY created_at, id LIMIT 1")
+		.bind(chatId)
+		.first<TaskRow>();
+}
+
+/** A chat's turns that haven't finished: running first, then queued in run order. */
+export async function openTurns(db: D1Database, chatId: string): Promise<TaskRow[]> {
+	const { results } = await db
+		.prepare(
+			`SELECT * FROM tasks WHERE chat_id = ? AND kind = 'chat' AND status IN ('running', 'queued')
+			 ORDER BY status = 'queued', created_at, id`,
+		)
+		.bind(chatId)
+		.all<TaskRow>();
+	return results;
 }

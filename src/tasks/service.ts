@@ -1,7 +1,7 @@
 import { sha256Hex } from "../auth/secrets.ts";
 import { agentConfig } from "../config.ts";
 import { log } from "../log.ts";
-import { newId, type TaskMessage } from "../protocol/index.ts";
+import { newId, type PublishEvent, type TaskKind, type TaskMessage } from "../protocol/index.ts";
 import {
 	cancelPending,
 	insertTask,
@@ -10,13 +10,17 @@ import {
 	requestCancel,
 	type TaskRow,
 } from "../storage/tasks.ts";
-import { publishTaskStatus } from "./status-events.ts";
+import { publishTaskStatus, publishToAudience, taskStatusEvent } from "./status-events.ts";
 
 export interface CreateTaskInput {
+	/** Default `task`; `chat` for a chat turn. */
+	kind?: TaskKind;
 	userId: string;
 	instruction: string;
 	metadata?: Record<string, unknown>;
 	chatId?: string;
+	/** The chat's owner, when it isn't the creator (they see the task's events too). */
+	chatUserId?: string;
 	maxAttempts?: number;
 	allowDuplicates?: boolean;
 	idempotencyKey?: string;
@@ -34,16 +38,30 @@ export type CreateTaskOutcome =
 	/** An identical task is already queued or running. */
 	| { kind: "duplicate"; task: TaskRow };
 
-/** Creates a task, queues it and tells its audience. Used by the API, the agent and schedules. */
-export async function createTask(env: Env, input: CreateTaskInput, now = Date.now()): Promise<CreateTaskOutcome> {
+export interface CreateHooks {
+	/** Events to publish with the `queued` status, before it can run (a chat's user message). */
+	announce?: (task: TaskRow) => PublishEvent[];
+	/** Work that must be done before the task can run (it is queued right after). */
+	beforeEnqueue?: (task: TaskRow) => Promise<void>;
+}
+
+/** Creates a task, queues it and tells its audience. Used by the API, the agent, chats and schedules. */
+export async function createTask(
+	env: Env,
+	input: CreateTaskInput,
+	now = Date.now(),
+	hooks: CreateHooks = {},
+): Promise<CreateTaskOutcome> {
 	const config = agentConfig(env);
 	const fingerprint = await taskFingerprint(input.instruction, input.metadata);
 	const row: NewTask = {
-		id: newId("task", 12),
+		id: newId(input.kind === "chat" ? "turn" : "task", 12),
+		kind: input.kind ?? "task",
 		user_id: input.userId,
 		instruction: input.instruction,
 		metadata: input.metadata ? JSON.stringify(input.metadata) : null,
 		chat_id: input.chatId ?? null,
+		chat_user_id: input.chatId ? (input.chatUserId ?? input.userId) : null,
 		status: "queued",
 		max_attempts: input.maxAttempts ?? config.defaultMaxAttempts,
 		fingerprint,
@@ -59,7 +77,8 @@ export async function createTask(env: Env, input: CreateTaskInput, now = Date.no
 		return { kind: outcome.row.fingerprint === fingerprint ? "idempotent" : "key_reused", task: outcome.row };
 	}
 	if (outcome.kind === "duplicate") return { kind: "duplicate", task: outcome.row };
-	await publishTaskStatus(env, outcome.row);
+	await publishToAudience(env, outcome.row, [...(hooks.announce?.(outcome.row) ?? []), taskStatusEvent(outcome.row, {}, now)]);
+	await hooks.beforeEnqueue?.(outcome.row);
 	await enqueueTask(env, outcome.row.id, now);
 	return { kind: "created", task: outcome.row };
 }

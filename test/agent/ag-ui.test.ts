@@ -69,16 +69,18 @@ describe("AG-UI translation of AI SDK stream parts", () => {
 			"TOOL_CALL_END",
 			"TOOL_CALL_RESULT",
 		]);
-		expect(events.at(-1)).toMatchObject({ toolCallId: "c1", content: '{"content":"hi"}', role: "tool" });
+		// Tool call ids are the provider's, namespaced by the run: unique across runs.
+		expect(new Set(events.map((e) => e.toolCallId))).toEqual(new Set(["task_1:1:c1"]));
+		expect(events.at(-1)).toMatchObject({ content: '{"content":"hi"}', role: "tool", messageId: "task_1:1:c1:result" });
 		for (const e of events) expect(EventSchemas.safeParse(e).success).toBe(true);
 	});
 
 	it("synthesises START/ARGS/END for providers that send a whole tool call at once", () => {
 		const { events } = run([{ type: "tool-call", toolCallId: "c2", toolName: "list_files", input: {} }]);
 		expect(events).toEqual([
-			{ type: "TOOL_CALL_START", toolCallId: "c2", toolCallName: "list_files" },
-			{ type: "TOOL_CALL_ARGS", toolCallId: "c2", delta: "{}" },
-			{ type: "TOOL_CALL_END", toolCallId: "c2" },
+			{ type: "TOOL_CALL_START", toolCallId: "task_1:1:c2", toolCallName: "list_files" },
+			{ type: "TOOL_CALL_ARGS", toolCallId: "task_1:1:c2", delta: "{}" },
+			{ type: "TOOL_CALL_END", toolCallId: "task_1:1:c2" },
 		]);
 	});
 

@@ -131,12 +131,15 @@ describe.each(ADAPTERS)("$provider adapter against the fake server", (adapter) =
 		expect(reasoning.join("")).toBe(FAKE_REASONING.join(""));
 
 		const start = events.find((e) => e.type === "TOOL_CALL_START");
-		expect(start).toMatchObject({ toolCallName: "list_files", toolCallId: adapter.toolCallId });
+		// The provider's tool call id, namespaced by the run (ids in events are unique everywhere).
+		const toolCallId = String(start?.toolCallId);
+		expect(toolCallId).toMatch(new RegExp(`^run-.+:${adapter.toolCallId}$`));
+		expect(start).toMatchObject({ toolCallName: "list_files" });
 		const args = events.filter((e) => e.type === "TOOL_CALL_ARGS");
-		expect(args.every((e) => e.toolCallId === adapter.toolCallId)).toBe(true);
+		expect(args.every((e) => e.toolCallId === toolCallId)).toBe(true);
 		expect(JSON.parse(args.map((e) => e.delta).join(""))).toEqual({});
 		const result = events.find((e) => e.type === "TOOL_CALL_RESULT");
-		expect(result).toMatchObject({ toolCallId: adapter.toolCallId, role: "tool" });
+		expect(result).toMatchObject({ toolCallId, role: "tool" });
 		const listed = JSON.parse(result?.content as string) as { files: { path: string; size: number }[] };
 		expect(listed.files).toEqual([expect.objectContaining({ path: "README.md", size: readmeBytes })]);
 

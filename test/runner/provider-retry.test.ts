@@ -33,10 +33,12 @@ async function queuedTask(userId: string, maxAttempts: number): Promise<TaskRow>
 	const id = newId("task", 12);
 	const outcome = await insertTask(env.DB, {
 		id,
+		kind: "task",
 		user_id: userId,
 		instruction: "What is in my workspace?",
 		metadata: null,
 		chat_id: null,
+		chat_user_id: null,
 		status: "queued",
 		max_attempts: maxAttempts,
 		fingerprint: id,

@@ -10,10 +10,12 @@ export async function queuedTask(userId: string, overrides: Partial<TaskRow> = {
 	const id = newId("task", 12);
 	const outcome = await insertTask(env.DB, {
 		id,
+		kind: "task",
 		user_id: userId,
 		instruction: "what time is it",
 		metadata: null,
 		chat_id: null,
+		chat_user_id: null,
 		status: "queued",
 		max_attempts: 3,
 		fingerprint: id,

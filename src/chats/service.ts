@@ -1,0 +1,185 @@
+import { ApiError, notFound } from "../http/errors.ts";
+import { hubFor } from "../hub/stub.ts";
+import {
+	type Chat,
+	type ChatMessage,
+	CustomName,
+	ErrorCode,
+	newId,
+	type PublishEvent,
+	type WireEvent,
+} from "../protocol/index.ts";
+import { base64url } from "../protocol/index.ts";
+import {
+	deleteChat as deleteChatRow,
+	getChat,
+	type HistoryCursor,
+	historyPage,
+	insertChat,
+	putMessages,
+	updateChat,
+} from "../storage/chats.ts";
+import { openTurns, type TaskRow } from "../storage/tasks.ts";
+import { AGENT_USER_ID } from "../tasks/audience.ts";
+import { cancelTask, createTask } from "../tasks/service.ts";
+
+export const DEFAULT_CHAT_TITLE = "New chat";
+
+/** Who may use a chat: its owner; the agent user and admins may post tasks into any chat. */
+export async function ownedChat(env: Env, chatId: string, viewer: { userId: string; role: string }): Promise<Chat> {
+	const chat = await getChat(env.DB, chatId);
+	if (!chat || (chat.user_id !== viewer.userId && viewer.role !== "admin")) throw notFound(`chat ${chatId}`);
+	return chat;
+}
+
+/** A chat a task may be posted into: the creator's own, or any chat for the agent user and admins. */
+export async function chatForTask(env: Env, chatId: string, viewer: { userId: string; role: string }): Promise<Chat> {
+	const chat = await getChat(env.DB, chatId);
+	const allowed = chat && (chat.user_id === viewer.userId || viewer.userId === AGENT_USER_ID || viewer.role === "admin");
+	if (!allowed) throw new ApiError(404, ErrorCode.notFound, `chat ${chatId} not found`);
+	return chat;
+}
+
+export async function createChat(env: Env, userId: string, title: string | undefined, now = Date.now()): Promise<Chat> {
+	const chat: Chat = { id: newId("chat", 12), user_id: userId, title: title ?? DEFAULT_CHAT_TITLE, created_at: now, updated_at: now };
+	await insertChat(env.DB, chat);
+	await announce(env, chat, "created", now);
+	return chat;
+}
+
+export async function renameChat(env: Env, chat: Chat, title: string, now = Date.now()): Promise<Chat> {
+	const renamed = (await updateChat(env.DB, chat.id, { title }, now)) ?? chat;
+	await announce(env, renamed, "renamed", now);
+	return renamed;
+}
+
+/** Deletes a chat and its history; its unfinished turns are cancelled first. */
+export async function deleteChat(env: Env, chat: Chat, now = Date.now()): Promise<void> {
+	for (const turn of await openTurns(env.DB, chat.id)) await cancelTask(env, turn, now);
+	await deleteChatRow(env.DB, chat.id);
+	await announce(env, chat, "deleted", now);
+}
+
+/**
+ * Someone said something in a chat: store the message, and queue a turn that answers it.
+ * The turn runs after any turn of this chat that is running or pending (never interleaved).
+ */
+export async function sendMessage(
+	env: Env,
+	chat: Chat,
+	text: string,
+	now = Date.now(),
+): Promise<{ message_id: string; turn_id: string; status: string }> {
+	const userMessage = (turnId: string): PublishEvent[] => {
+		const messageId = `${turnId}:user`;
+		const base = { task_id: turnId, chat_id: chat.id, ts: now };
+		return [
+			{ ...base, type: "TEXT_MESSAGE_START", id: `${messageId}:start`, messageId, role: "user" },
+			{ ...base, type: "TEXT_MESSAGE_CONTENT", id: `${messageId}:content`, messageId, delta: text },
+			{ ...base, type: "TEXT_MESSAGE_END", id: `${messageId}:end`, messageId },
+		];
+	};
+	const outcome = await createTask(
+		env,
+		{
+			kind: "chat",
+			userId: chat.user_id,
+			instruction: text,
+			chatId: chat.id,
+			chatUserId: chat.user_id,
+			allowDuplicates: true,
+		},
+		now,
+		{
+			announce: (turn) => userMessage(turn.id),
+			beforeEnqueue: async (turn) => {
+				await putMessages(env.DB, [
+					{
+						id: `${turn.id}:user`,
+						chat_id: chat.id,
+						turn_id: turn.id,
+						role: "user",
+						content: text,
+						tool_name: null,
+						tool_args: null,
+						created_at: now,
+						ordinal: 0,
+					},
+				]);
+			},
+		},
+	);
+	if (chat.title === DEFAULT_CHAT_TITLE) await renameChat(env, chat, titleFrom(text), now);
+	else await updateChat(env.DB, chat.id, {}, now);
+	return { message_id: `${outcome.task.id}:user`, turn_id: outcome.task.id, status: outcome.task.status };
+}
+
+/** Stops the chat's running turn. Pending turns stay queued. */
+export async function cancelRunningTurn(env: Env, chat: Chat, now = Date.now()): Promise<TaskRow | null> {
+	const running = (await openTurns(env.DB, chat.id)).find((t) => t.status === "running");
+	if (!running) return null;
+	await cancelTask(env, running, now);
+	return running;
+}
+
+export interface HistoryPage {
+	messages: ChatMessage[];
+	next_before: string | null;
+}
+
+export async function chatHistory(env: Env, chat: Chat, limit: number, before?: string): Promise<HistoryPage> {
+	const rows = await historyPage(env.DB, chat.id, limit + 1, before ? decodeCursor(before) : undefined);
+	const more = rows.length > limit;
+	const page = more ? rows.slice(1) : rows;
+	const first = page[0];
+	return {
+		messages: page.map(({ ordinal: _, ...message }) => message),
+		next_before: more && first ? encodeCursor({ createdAt: first.created_at, ordinal: first.ordinal, id: first.id }) : null,
+	};
+}
+
+/** Unfinished turns, and the events the running one has produced so far. */
+export async function turnsInProgress(
+	env: Env,
+	chat: Chat,
+	readEvents: (turnId: string) => WireEvent[] | Promise<WireEvent[]>,
+): Promise<{ turns: { turn_id: string; status: string; text: string }[]; events: WireEvent[] }> {
+	const turns = await openTurns(env.DB, chat.id);
+	const running = turns.find((t) => t.status === "running");
+	const events = running ? await readEvents(running.id) : [];
+	return { turns: turns.map((t) => ({ turn_id: t.id, status: t.status, text: t.instruction })), events };
+}
+
+async function announce(env: Env, chat: Chat, action: "created" | "renamed" | "deleted", now: number): Promise<void> {
+	await hubFor(env, chat.user_id).publish([
+		{
+			type: "CUSTOM",
+			id: `${chat.id}:${action}:${now}`,
+			ts: now,
+			chat_id: chat.id,
+			name: CustomName.chat,
+			value: { action, chat },
+		},
+	]);
+}
+
+function titleFrom(text: string): string {
+	const line = text.split("\n")[0]?.trim() ?? DEFAULT_CHAT_TITLE;
+	return line.length > 60 ? `${line.slice(0, 57)}…` : line || DEFAULT_CHAT_TITLE;
+}
+
+function encodeCursor(cursor: HistoryCursor): string {
+	return base64url(new TextEncoder().encode(JSON.stringify([cursor.createdAt, cursor.ordinal, cursor.id])));
+}
+
+function decodeCursor(text: string): HistoryCursor {
+	try {
+		const [createdAt, ordinal, id] = JSON.parse(atob(text.replace(/-/g, "+").replace(/_/g, "/")));
+		if (Number.isSafeInteger(createdAt) && Number.isSafeInteger(ordinal) && typeof id === "string") {
+			return { createdAt, ordinal, id };
+		}
+	} catch {
+		// fall through
+	}
+	throw new ApiError(400, ErrorCode.validationFailed, "invalid history cursor (use next_before from the previous page)");
+}

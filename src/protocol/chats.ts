@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { OpaqueIdSchema } from "./ids.ts";
+
+export const ChatLimits = {
+	titleChars: 120,
+	messageChars: 8_000,
+	historyPage: 100,
+} as const;
+
+export const ChatSchema = z.object({
+	id: z.string(),
+	user_id: z.string(),
+	title: z.string(),
+	created_at: z.number().int(),
+	updated_at: z.number().int(),
+});
+export type Chat = z.infer<typeof ChatSchema>;
+
+/**
+ * One entry of a chat's history. `id` is the AG-UI message id (user and assistant
+ * messages) or tool call id (tool rows), the same ids the live events carry.
+ */
+export const ChatMessageSchema = z.object({
+	id: z.string(),
+	chat_id: z.string(),
+	turn_id: z.string().nullable(),
+	role: z.enum(["user", "assistant", "tool"]),
+	content: z.string(),
+	tool_name: z.string().nullable(),
+	tool_args: z.string().nullable(),
+	created_at: z.number().int(),
+});
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+
+export const ChatTitleSchema = z.string().trim().min(1).max(ChatLimits.titleChars);
+export const ChatTextSchema = z.string().trim().min(1).max(ChatLimits.messageChars);
+
+/** `POST /api/chats` body. */
+export const CreateChatBodySchema = z.strictObject({ title: ChatTitleSchema.optional() });
+/** `PATCH /api/chats/:id` body. */
+export const RenameChatBodySchema = z.strictObject({ title: ChatTitleSchema });
+/** `GET /api/chats/:id/messages` query: newest page first; `before` continues backwards. */
+export const ChatHistoryQuerySchema = z.object({
+	limit: z.coerce.number().int().min(1).max(ChatLimits.historyPage).default(50),
+	before: z
+		.string()
+		.regex(/^[A-Za-z0-9_-]{1,200}$/)
+		.optional(),
+});
+
+/** `value` of a `CUSTOM` `sparky.chat` event: a chat was created, renamed or deleted. */
+export const ChatChangeValueSchema = z.object({
+	action: z.enum(["created", "renamed", "deleted"]),
+	chat: ChatSchema,
+});
+export type ChatChangeValue = z.infer<typeof ChatChangeValueSchema>;
+
+export const chatIdField = OpaqueIdSchema;

@@ -1,0 +1,42 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { type AppEnv, requireAuth } from "../auth/middleware.ts";
+import { chatHistory, createChat, deleteChat, ownedChat, renameChat, sendMessage } from "../chats/service.ts";
+import { jsonBody, paramsOf, queryOf } from "../http/validate.ts";
+import {
+	ChatHistoryQuerySchema,
+	ChatTextSchema,
+	CreateChatBodySchema,
+	OpaqueIdSchema,
+	RenameChatBodySchema,
+} from "../protocol/index.ts";
+import { listChats } from "../storage/chats.ts";
+
+const ChatParams = z.object({ id: OpaqueIdSchema });
+
+/** Chats, under /api/chats: a user's own conversations with the agent. */
+export const chatsRoutes = new Hono<AppEnv>()
+	.use(requireAuth)
+	.get("/", async (c) => c.json({ chats: await listChats(c.env.DB, c.var.auth.userId) }))
+	.post("/", jsonBody(CreateChatBodySchema), async (c) => {
+		const chat = await createChat(c.env, c.var.auth.userId, c.req.valid("json").title);
+		return c.json({ chat }, 201);
+	})
+	.get("/:id", paramsOf(ChatParams), async (c) => c.json({ chat: await ownedChat(c.env, c.req.valid("param").id, c.var.auth) }))
+	.patch("/:id", paramsOf(ChatParams), jsonBody(RenameChatBodySchema), async (c) => {
+		const chat = await ownedChat(c.env, c.req.valid("param").id, c.var.auth);
+		return c.json({ chat: await renameChat(c.env, chat, c.req.valid("json").title) });
+	})
+	.delete("/:id", paramsOf(ChatParams), async (c) => {
+		await deleteChat(c.env, await ownedChat(c.env, c.req.valid("param").id, c.var.auth));
+		return c.body(null, 204);
+	})
+	.get("/:id/messages", paramsOf(ChatParams), queryOf(ChatHistoryQuerySchema), async (c) => {
+		const chat = await ownedChat(c.env, c.req.valid("param").id, c.var.auth);
+		const query = c.req.valid("query");
+		return c.json({ chat_id: chat.id, ...(await chatHistory(c.env, chat, query.limit, query.before)) });
+	})
+	.post("/:id/messages", paramsOf(ChatParams), jsonBody(z.strictObject({ text: ChatTextSchema })), async (c) => {
+		const chat = await ownedChat(c.env, c.req.valid("param").id, c.var.auth);
+		return c.json(await sendMessage(c.env, chat, c.req.valid("json").text), 202);
+	});

@@ -1,0 +1,95 @@
+import type { Chat, ChatMessage } from "../protocol/index.ts";
+
+export async function insertChat(db: D1Database, chat: Chat): Promise<void> {
+	await db
+		.prepare("INSERT INTO chats (id, user_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)")
+		.bind(chat.id, chat.user_id, chat.title, chat.created_at, chat.updated_at)
+		.run();
+}
+
+export async function getChat(db: D1Database, id: string): Promise<Chat | null> {
+	return db.prepare("SELECT * FROM chats WHERE id = ?").bind(id).first<Chat>();
+}
+
+export async function listChats(db: D1Database, userId: string, limit = 200): Promise<Chat[]> {
+	const { results } = await db
+		.prepare("SELECT * FROM chats WHERE user_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?")
+		.bind(userId, limit)
+		.all<Chat>();
+	return results;
+}
+
+export async function updateChat(db: D1Database, id: string, fields: { title?: string }, now: number): Promise<Chat | null> {
+	return db
+		.prepare("UPDATE chats SET title = coalesce(?, title), updated_at = ? WHERE id = ? RETURNING *")
+		.bind(fields.title ?? null, now, id)
+		.first<Chat>();
+}
+
+export async function deleteChat(db: D1Database, id: string): Promise<Chat | null> {
+	const [, deleted] = await db.batch([
+		db.prepare("DELETE FROM chat_messages WHERE chat_id = ?").bind(id),
+		db.prepare("DELETE FROM chats WHERE id = ? RETURNING *").bind(id),
+	]);
+	return ((deleted?.results ?? [])[0] as Chat | undefined) ?? null;
+}
+
+export type ChatMessageRow = ChatMessage & { ordinal: number };
+
+/** Writes history rows; rewriting the same id (a retried turn) replaces it. */
+export async function putMessages(db: D1Database, rows: ChatMessageRow[]): Promise<void> {
+	if (rows.length === 0) return;
+	const statement = db.prepare(
+		`INSERT INTO chat_messages (id, chat_id, turn_id, role, content, tool_name, tool_args, created_at, ordinal)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		 ON CONFLICT (id) DO UPDATE SET content = excluded.content, tool_args = excluded.tool_args`,
+	);
+	await db.batch(
+		rows.map((r) =>
+			statement.bind(r.id, r.chat_id, r.turn_id, r.role, r.content, r.tool_name, r.tool_args, r.created_at, r.ordinal),
+		),
+	);
+}
+
+export interface HistoryCursor {
+	createdAt: number;
+	ordinal: number;
+	id: string;
+}
+
+/** A page of history ending before `before` (newest page first), returned oldest first. */
+export async function historyPage(
+	db: D1Database,
+	chatId: string,
+	limit: number,
+	before?: HistoryCursor,
+): Promise<ChatMessageRow[]> {
+	const where = before
+		? "AND (created_at, ordinal, id) < (?, ?, ?)"
+		: "";
+	const args = before ? [before.createdAt, before.ordinal, before.id] : [];
+	const { results } = await db
+		.prepare(
+			`SELECT * FROM chat_messages WHERE chat_id = ? ${where} ORDER BY created_at DESC, ordinal DESC, id DESC LIMIT ?`,
+		)
+		.bind(chatId, ...args, limit)
+		.all<ChatMessageRow>();
+	return results.reverse();
+}
+
+/** The last `limit` history rows of a chat that don't belong to `exceptTurn`, oldest first. */
+export async function recentMessages(
+	db: D1Database,
+	chatId: string,
+	exceptTurn: string,
+	limit: number,
+): Promise<ChatMessageRow[]> {
+	const { results } = await db
+		.prepare(
+			`SELECT * FROM chat_messages WHERE chat_id = ? AND (turn_id IS NULL OR turn_id != ?)
+			 ORDER BY created_at DESC, ordinal DESC, id DESC LIMIT ?`,
+		)
+		.bind(chatId, exceptTurn, limit)
+		.all<ChatMessageRow>();
+	return results.reverse();
+}
