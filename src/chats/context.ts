@@ -10,7 +10,9 @@ const TOOL_NOTE_CHARS = 400;
  * short notes on the assistant side. Consecutive messages of one role are merged and the
  * list starts with the user, which every provider accepts. Pure: history in, messages out.
  */
-export function historyToMessages(rows: Pick<ChatMessage, "role" | "content" | "tool_name" | "tool_args">[]): ModelMessage[] {
+export function historyToMessages(
+	rows: Pick<ChatMessage, "role" | "content" | "tool_name" | "tool_args">[],
+): ModelMessage[] {
 	const merged: { role: "user" | "assistant"; parts: string[] }[] = [];
 	for (const row of rows) {
 		const role = row.role === "user" ? "user" : "assistant";

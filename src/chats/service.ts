@@ -1,6 +1,7 @@
 import { ApiError, notFound } from "../http/errors.ts";
 import { hubFor } from "../hub/stub.ts";
 import {
+	base64url,
 	type Chat,
 	type ChatMessage,
 	CustomName,
@@ -9,7 +10,6 @@ import {
 	type PublishEvent,
 	type WireEvent,
 } from "../protocol/index.ts";
-import { base64url } from "../protocol/index.ts";
 import {
 	deleteChat as deleteChatRow,
 	getChat,
@@ -35,13 +35,20 @@ export async function ownedChat(env: Env, chatId: string, viewer: { userId: stri
 /** A chat a task may be posted into: the creator's own, or any chat for the agent user and admins. */
 export async function chatForTask(env: Env, chatId: string, viewer: { userId: string; role: string }): Promise<Chat> {
 	const chat = await getChat(env.DB, chatId);
-	const allowed = chat && (chat.user_id === viewer.userId || viewer.userId === AGENT_USER_ID || viewer.role === "admin");
+	const allowed =
+		chat && (chat.user_id === viewer.userId || viewer.userId === AGENT_USER_ID || viewer.role === "admin");
 	if (!allowed) throw new ApiError(404, ErrorCode.notFound, `chat ${chatId} not found`);
 	return chat;
 }
 
 export async function createChat(env: Env, userId: string, title: string | undefined, now = Date.now()): Promise<Chat> {
-	const chat: Chat = { id: newId("chat", 12), user_id: userId, title: title ?? DEFAULT_CHAT_TITLE, created_at: now, updated_at: now };
+	const chat: Chat = {
+		id: newId("chat", 12),
+		user_id: userId,
+		title: title ?? DEFAULT_CHAT_TITLE,
+		created_at: now,
+		updated_at: now,
+	};
 	await insertChat(env.DB, chat);
 	await announce(env, chat, "created", now);
 	return chat;
@@ -133,8 +140,9 @@ export async function chatHistory(env: Env, chat: Chat, limit: number, before?: 
 	const page = more ? rows.slice(1) : rows;
 	const first = page[0];
 	return {
-		messages: page.map(({ ordinal: _, ...message }) => message),
-		next_before: more && first ? encodeCursor({ createdAt: first.created_at, ordinal: first.ordinal, id: first.id }) : null,
+		messages: page,
+		next_before:
+			more && first ? encodeCursor({ createdAt: first.created_at, ordinal: first.ordinal, id: first.id }) : null,
 	};
 }
 
@@ -181,5 +189,9 @@ function decodeCursor(text: string): HistoryCursor {
 	} catch {
 		// fall through
 	}
-	throw new ApiError(400, ErrorCode.validationFailed, "invalid history cursor (use next_before from the previous page)");
+	throw new ApiError(
+		400,
+		ErrorCode.validationFailed,
+		"invalid history cursor (use next_before from the previous page)",
+	);
 }

@@ -57,7 +57,8 @@ export class Transcript {
 			case "TOOL_CALL_RESULT": {
 				const row = this.#rows.get(String(event.toolCallId));
 				const content = String(event.content);
-				if (row) row.content = content.length > TOOL_SUMMARY_CHARS ? `${content.slice(0, TOOL_SUMMARY_CHARS)}…` : content;
+				if (row)
+					row.content = content.length > TOOL_SUMMARY_CHARS ? `${content.slice(0, TOOL_SUMMARY_CHARS)}…` : content;
 				break;
 			}
 		}

@@ -2,3 +2,4 @@ export * from "./backoff.ts";
 export * from "./cursor.ts";
 export * from "./hub-client.ts";
 export * from "./parse.ts";
+export * from "./timeline.ts";

@@ -63,6 +63,11 @@ export async function handleChatFrame(
 			return;
 		}
 		log.error("chat frame failed", { frame: frame.type, userId: state.userId, error });
-		sendControl(ws, { type: "error", code: ErrorCode.internal, message: "could not handle the frame; try again", ...ref });
+		sendControl(ws, {
+			type: "error",
+			code: ErrorCode.internal,
+			message: "could not handle the frame; try again",
+			...ref,
+		});
 	}
 }

@@ -28,7 +28,10 @@ export const ChatMessageSchema = z.object({
 	content: z.string(),
 	tool_name: z.string().nullable(),
 	tool_args: z.string().nullable(),
+	/** When its turn began (every row of a turn shares it). */
 	created_at: z.number().int(),
+	/** Order within the turn: 0 is the user's message. */
+	ordinal: z.number().int(),
 });
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 

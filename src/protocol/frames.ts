@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ChatMessageSchema, ChatSchema, ChatTextSchema, ChatTitleSchema, ChatLimits } from "./chats.ts";
+import { ChatLimits, ChatMessageSchema, ChatSchema, ChatTextSchema, ChatTitleSchema } from "./chats.ts";
 import { HubEventSchema, WireEventSchema } from "./events.ts";
 import { OpaqueIdSchema } from "./ids.ts";
 

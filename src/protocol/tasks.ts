@@ -90,6 +90,7 @@ export const ClearTasksBodySchema = z.strictObject({
 /** `value` of a `CUSTOM` `sparky.task.status` event. */
 export const TaskStatusValueSchema = z.object({
 	task_id: z.string(),
+	kind: TaskKindSchema.optional(),
 	status: TaskStatusSchema,
 	attempt: z.number().int(),
 	user_id: z.string(),

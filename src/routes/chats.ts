@@ -22,7 +22,9 @@ export const chatsRoutes = new Hono<AppEnv>()
 		const chat = await createChat(c.env, c.var.auth.userId, c.req.valid("json").title);
 		return c.json({ chat }, 201);
 	})
-	.get("/:id", paramsOf(ChatParams), async (c) => c.json({ chat: await ownedChat(c.env, c.req.valid("param").id, c.var.auth) }))
+	.get("/:id", paramsOf(ChatParams), async (c) =>
+		c.json({ chat: await ownedChat(c.env, c.req.valid("param").id, c.var.auth) }),
+	)
 	.patch("/:id", paramsOf(ChatParams), jsonBody(RenameChatBodySchema), async (c) => {
 		const chat = await ownedChat(c.env, c.req.valid("param").id, c.var.auth);
 		return c.json({ chat: await renameChat(c.env, chat, c.req.valid("json").title) });

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
+import { chatForTask } from "../chats/service.ts";
 import { ApiError, conflict, notFound } from "../http/errors.ts";
 import { jsonBody, paramsOf, queryOf } from "../http/validate.ts";
 import {
@@ -15,7 +16,6 @@ import {
 	TERMINAL_STATUSES,
 } from "../protocol/index.ts";
 import { clearFinished, deleteFinished, getTask, listTasks, type TaskRow, toTask } from "../storage/tasks.ts";
-import { chatForTask } from "../chats/service.ts";
 import { canSeeTask, taskScope } from "../tasks/audience.ts";
 import { cancelTask, createTask } from "../tasks/service.ts";
 

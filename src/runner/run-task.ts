@@ -2,23 +2,16 @@ import type { ModelMessage } from "ai";
 import { type ModelResolution, resolveModel } from "../agent/models.ts";
 import { systemPrompt } from "../agent/prompt.ts";
 import { type AgentOutcome, runAgent } from "../agent/runtime.ts";
+import { CONTEXT_ROWS, historyToMessages } from "../chats/context.ts";
+import { Transcript } from "../chats/transcript.ts";
 import { type AgentConfig, agentConfig } from "../config.ts";
 import { log } from "../log.ts";
 import { hubPublisher, type Publisher } from "../relay/publish.ts";
 import { EventRelay } from "../relay/relay.ts";
-import { CONTEXT_ROWS, historyToMessages } from "../chats/context.ts";
-import { Transcript } from "../chats/transcript.ts";
 import { putMessages, recentMessages } from "../storage/chats.ts";
-import {
-	finishRun,
-	nextQueuedTurn,
-	type RunOutcome,
-	renewLease,
-	runState,
-	type TaskRow,
-} from "../storage/tasks.ts";
-import { enqueueTask } from "../tasks/service.ts";
+import { finishRun, nextQueuedTurn, type RunOutcome, renewLease, runState, type TaskRow } from "../storage/tasks.ts";
 import { taskAudience } from "../tasks/audience.ts";
+import { enqueueTask } from "../tasks/service.ts";
 import { taskStatusEvent } from "../tasks/status-events.ts";
 import { buildToolSet } from "../tools/registry.ts";
 import { startHeartbeat } from "./heartbeat.ts";
@@ -159,9 +152,13 @@ export async function runClaimedTask(
 				return finish(run, { status: "failed", error, ...tokens });
 			}
 			const delaySeconds = retryDelaySeconds(config, task.attempts);
-			const result = await finish(run, { status: "queued", error: outcome.error.message, ...tokens }, {
-				retry_in_ms: delaySeconds * 1000,
-			});
+			const result = await finish(
+				run,
+				{ status: "queued", error: outcome.error.message, ...tokens },
+				{
+					retry_in_ms: delaySeconds * 1000,
+				},
+			);
 			return result.kind === "done" && result.status === "queued" ? { kind: "retry", delaySeconds } : result;
 		}
 	}
@@ -211,7 +208,8 @@ async function runMessages(env: Env, task: TaskRow): Promise<ModelMessage[]> {
 	const history = historyToMessages(await recentMessages(env.DB, task.chat_id, task.id, CONTEXT_ROWS));
 	// The new message follows; merge if history ended on the user's side (an unanswered turn).
 	const last = history.at(-1);
-	if (last?.role === "user") return [...history.slice(0, -1), { role: "user", content: `${last.content}\n\n${task.instruction}` }];
+	if (last?.role === "user")
+		return [...history.slice(0, -1), { role: "user", content: `${last.content}\n\n${task.instruction}` }];
 	return [...history, current];
 }
 

@@ -19,7 +19,12 @@ export async function listChats(db: D1Database, userId: string, limit = 200): Pr
 	return results;
 }
 
-export async function updateChat(db: D1Database, id: string, fields: { title?: string }, now: number): Promise<Chat | null> {
+export async function updateChat(
+	db: D1Database,
+	id: string,
+	fields: { title?: string },
+	now: number,
+): Promise<Chat | null> {
 	return db
 		.prepare("UPDATE chats SET title = coalesce(?, title), updated_at = ? WHERE id = ? RETURNING *")
 		.bind(fields.title ?? null, now, id)
@@ -34,7 +39,7 @@ export async function deleteChat(db: D1Database, id: string): Promise<Chat | nul
 	return ((deleted?.results ?? [])[0] as Chat | undefined) ?? null;
 }
 
-export type ChatMessageRow = ChatMessage & { ordinal: number };
+export type ChatMessageRow = ChatMessage;
 
 /** Writes history rows; rewriting the same id (a retried turn) replaces it. */
 export async function putMessages(db: D1Database, rows: ChatMessageRow[]): Promise<void> {
@@ -64,9 +69,7 @@ export async function historyPage(
 	limit: number,
 	before?: HistoryCursor,
 ): Promise<ChatMessageRow[]> {
-	const where = before
-		? "AND (created_at, ordinal, id) < (?, ?, ?)"
-		: "";
+	const where = before ? "AND (created_at, ordinal, id) < (?, ?, ?)" : "";
 	const args = before ? [before.createdAt, before.ordinal, before.id] : [];
 	const { results } = await db
 		.prepare(

@@ -416,7 +416,9 @@ export async function failUnfinished(db: D1Database, id: string, error: string, 
 /** The chat's next turn to run: its oldest queued one. */
 export async function nextQueuedTurn(db: D1Database, chatId: string): Promise<TaskRow | null> {
 	return db
-		.prepare("SELECT * FROM tasks WHERE chat_id = ? AND kind = 'chat' AND status = 'queued' ORDER BY created_at, id LIMIT 1")
+		.prepare(
+			"SELECT * FROM tasks WHERE chat_id = ? AND kind = 'chat' AND status = 'queued' ORDER BY created_at, id LIMIT 1",
+		)
 		.bind(chatId)
 		.first<TaskRow>();
 }

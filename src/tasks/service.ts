@@ -77,7 +77,10 @@ export async function createTask(
 		return { kind: outcome.row.fingerprint === fingerprint ? "idempotent" : "key_reused", task: outcome.row };
 	}
 	if (outcome.kind === "duplicate") return { kind: "duplicate", task: outcome.row };
-	await publishToAudience(env, outcome.row, [...(hooks.announce?.(outcome.row) ?? []), taskStatusEvent(outcome.row, {}, now)]);
+	await publishToAudience(env, outcome.row, [
+		...(hooks.announce?.(outcome.row) ?? []),
+		taskStatusEvent(outcome.row, {}, now),
+	]);
 	await hooks.beforeEnqueue?.(outcome.row);
 	await enqueueTask(env, outcome.row.id, now);
 	return { kind: "created", task: outcome.row };

@@ -11,6 +11,7 @@ import { taskAudience } from "./audience.ts";
 export function taskStatusEvent(row: TaskRow, extra: Partial<TaskStatusValue> = {}, now = Date.now()): PublishEvent {
 	const value: TaskStatusValue = {
 		task_id: row.id,
+		kind: row.kind,
 		status: row.status,
 		attempt: row.attempts,
 		user_id: row.user_id,

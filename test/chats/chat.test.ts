@@ -40,7 +40,11 @@ describe("chat over the hub socket", () => {
 		expect(sent.message_id).toBe(`${turnId}:user`);
 
 		for (const t of [tab, other]) {
-			await t.until(() => t.events.some((e) => e.task_id === turnId && statusOf(e) === "succeeded"), "turn done", 15_000);
+			await t.until(
+				() => t.events.some((e) => e.task_id === turnId && statusOf(e) === "succeeded"),
+				"turn done",
+				15_000,
+			);
 		}
 		const events = other.events.filter((e) => e.chat_id === chat.id && e.task_id === turnId);
 		expect(events[0]).toMatchObject({ type: "TEXT_MESSAGE_START", role: "user", messageId: `${turnId}:user` });
@@ -55,7 +59,10 @@ describe("chat over the hub socket", () => {
 
 		tab.send({ type: "chat.history", id: "h1", chat_id: chat.id });
 		await tab.until(() => tab.controls.some((c) => c.type === "chat.history"), "history");
-		const history = tab.controls.find((c) => c.type === "chat.history") as { messages: ChatMessage[]; turns: unknown[] };
+		const history = tab.controls.find((c) => c.type === "chat.history") as {
+			messages: ChatMessage[];
+			turns: unknown[];
+		};
 		expect(history.messages.map((m) => m.role)).toEqual(["user", "tool", "assistant"]);
 		expect(history.messages[0]).toMatchObject({ id: `${turnId}:user`, content: "List files in the workspace" });
 		const toolCall = events.find((e) => e.type === "TOOL_CALL_START");
@@ -78,7 +85,9 @@ describe("chat over the hub socket", () => {
 		tab.send({ type: "chat.history", id: "x4", chat_id: chat.id, before: "!!" });
 		await tab.until(() => tab.controls.filter((c) => c.type === "error").length >= 4, "four errors");
 		const codes = Object.fromEntries(
-			tab.controls.filter((c) => c.type === "error").map((c) => [(c as { ref: string }).ref, (c as { code: string }).code]),
+			tab.controls
+				.filter((c) => c.type === "error")
+				.map((c) => [(c as { ref: string }).ref, (c as { code: string }).code]),
 		);
 		expect(codes).toEqual({ x1: "not_found", x2: "not_found", x3: "validation_failed", x4: "validation_failed" });
 		expect(tab.closeEvent).toBeUndefined();
@@ -137,11 +146,14 @@ describe("chat turns", () => {
 		await runClaimedTask(env, claimed1, "run_1", { model: asResolution(model) });
 
 		// The first turn's end queued the second; wait for the consumer to run it with the demo model…
-		for (let i = 0; i < 100 && (await reload(t2.turn_id)).status !== "succeeded"; i++) await new Promise((r) => setTimeout(r, 50));
+		for (let i = 0; i < 100 && (await reload(t2.turn_id)).status !== "succeeded"; i++)
+			await new Promise((r) => setTimeout(r, 50));
 		expect((await reload(t2.turn_id)).status).toBe("succeeded");
 		// …and check what the first turn was told, and what the history now says.
 		expect(JSON.stringify(prompts[0])).toContain("my name is Ada");
-		const history = await json<{ messages: ChatMessage[] }>(api(`/api/chats/${chat.id}/messages`, { token: user.token }));
+		const history = await json<{ messages: ChatMessage[] }>(
+			api(`/api/chats/${chat.id}/messages`, { token: user.token }),
+		);
 		expect(history.messages.map((m) => [m.role, m.content])).toEqual([
 			["user", "my name is Ada"],
 			["assistant", "answer 1"],
@@ -179,14 +191,22 @@ describe("/api/chats", () => {
 		const created = await api("/api/chats", { token: user.token, body: { title: "Plans" } });
 		expect(created.status).toBe(201);
 		const { chat } = await json<{ chat: Chat }>(created);
-		expect((await json<{ chats: Chat[] }>(api("/api/chats", { token: user.token }))).chats.map((c) => c.id)).toEqual([chat.id]);
+		expect((await json<{ chats: Chat[] }>(api("/api/chats", { token: user.token }))).chats.map((c) => c.id)).toEqual([
+			chat.id,
+		]);
 		expect((await json<{ chats: Chat[] }>(api("/api/chats", { token: other.token }))).chats).toEqual([]);
 		expect((await api(`/api/chats/${chat.id}`, { token: other.token })).status).toBe(404);
 		expect((await api(`/api/chats/${chat.id}/messages`, { token: other.token })).status).toBe(404);
 
-		const renamed = await api(`/api/chats/${chat.id}`, { method: "PATCH", token: user.token, body: { title: "Trips" } });
+		const renamed = await api(`/api/chats/${chat.id}`, {
+			method: "PATCH",
+			token: user.token,
+			body: { title: "Trips" },
+		});
 		expect((await json<{ chat: Chat }>(renamed)).chat.title).toBe("Trips");
-		expect((await api(`/api/chats/${chat.id}`, { method: "PATCH", token: user.token, body: { title: "" } })).status).toBe(400);
+		expect(
+			(await api(`/api/chats/${chat.id}`, { method: "PATCH", token: user.token, body: { title: "" } })).status,
+		).toBe(400);
 		expect((await api(`/api/chats/${chat.id}`, { method: "DELETE", token: user.token })).status).toBe(204);
 		expect((await api(`/api/chats/${chat.id}`, { token: user.token })).status).toBe(404);
 	});
@@ -219,12 +239,21 @@ describe("/api/chats", () => {
 		const tab = await connect({ token: owner.token });
 		await tab.untilControl("session");
 		// The operator (admin) posts a task into the owner's chat.
-		const res = await api("/api/tasks", { token: adminToken(), body: { instruction: "what time is it", chat_id: chat.id } });
+		const res = await api("/api/tasks", {
+			token: adminToken(),
+			body: { instruction: "what time is it", chat_id: chat.id },
+		});
 		expect(res.status).toBe(201);
 		const { task } = await json<{ task: { id: string } }>(res);
-		await tab.until(() => tab.events.some((e) => e.task_id === task.id && statusOf(e) === "succeeded"), "task done", 15_000);
+		await tab.until(
+			() => tab.events.some((e) => e.task_id === task.id && statusOf(e) === "succeeded"),
+			"task done",
+			15_000,
+		);
 		expect(tab.events.filter((e) => e.task_id === task.id).every((e) => e.chat_id === chat.id)).toBe(true);
-		const history = await json<{ messages: ChatMessage[] }>(api(`/api/chats/${chat.id}/messages`, { token: owner.token }));
+		const history = await json<{ messages: ChatMessage[] }>(
+			api(`/api/chats/${chat.id}/messages`, { token: owner.token }),
+		);
 		expect(history.messages.map((m) => m.role)).toEqual(["user", "tool", "assistant"]);
 		expect(history.messages[0]?.content).toBe("Task: what time is it");
 		// A plain user can't post into someone else's chat.

@@ -1,0 +1,246 @@
+import { describe, expect, it } from "vitest";
+import { Timeline } from "../../src/client/timeline.ts";
+import type { ChatMessage, HubEvent } from "../../src/protocol/index.ts";
+
+let seq = 0;
+const ev = (fields: Record<string, unknown>): HubEvent => {
+	seq++;
+	return { seq, id: `e${seq}`, ts: 1000 + seq, ...fields } as HubEvent;
+};
+
+/** A whole little run of task `t1`: status, thought, a tool call, streamed answer, finish. */
+function taskRun(): HubEvent[] {
+	seq = 0;
+	const t = { task_id: "task_1", attempt: 1 };
+	return [
+		ev({
+			type: "CUSTOM",
+			name: "sparky.task.status",
+			task_id: "task_1",
+			value: { task_id: "task_1", kind: "task", status: "queued", attempt: 0, user_id: "u", instruction: "list files" },
+		}),
+		ev({
+			type: "CUSTOM",
+			name: "sparky.task.status",
+			...t,
+			value: { task_id: "task_1", kind: "task", status: "running", attempt: 1, user_id: "u" },
+		}),
+		ev({ type: "RUN_STARTED", ...t, threadId: "task_1", runId: "task_1:1", model: "demo" }),
+		ev({ type: "REASONING_START", ...t, messageId: "th1" }),
+		ev({ type: "REASONING_MESSAGE_START", ...t, messageId: "th1", role: "reasoning" }),
+		ev({ type: "REASONING_MESSAGE_CONTENT", ...t, messageId: "th1", delta: "Let me " }),
+		ev({ type: "REASONING_MESSAGE_CONTENT", ...t, messageId: "th1", delta: "look." }),
+		ev({ type: "REASONING_MESSAGE_END", ...t, messageId: "th1" }),
+		ev({ type: "REASONING_END", ...t, messageId: "th1" }),
+		ev({ type: "TOOL_CALL_START", ...t, toolCallId: "c1", toolCallName: "list_files" }),
+		ev({ type: "TOOL_CALL_ARGS", ...t, toolCallId: "c1", delta: '{"fol' }),
+		ev({ type: "TOOL_CALL_ARGS", ...t, toolCallId: "c1", delta: 'der":"a"}' }),
+		ev({ type: "TOOL_CALL_END", ...t, toolCallId: "c1" }),
+		ev({ type: "TOOL_CALL_RESULT", ...t, toolCallId: "c1", messageId: "r1", content: '{"count":2}' }),
+		ev({ type: "TEXT_MESSAGE_START", ...t, messageId: "m1", role: "assistant" }),
+		ev({ type: "TEXT_MESSAGE_CONTENT", ...t, messageId: "m1", delta: "Two " }),
+		ev({ type: "TEXT_MESSAGE_CONTENT", ...t, messageId: "m1", delta: "files." }),
+		ev({ type: "TEXT_MESSAGE_END", ...t, messageId: "m1" }),
+		ev({
+			type: "RUN_FINISHED",
+			...t,
+			threadId: "task_1",
+			runId: "task_1:1",
+			outcome: { type: "success" },
+			usage: [{ inputTokens: 10, outputTokens: 5 }],
+		}),
+		ev({
+			type: "CUSTOM",
+			name: "sparky.task.status",
+			...t,
+			value: { task_id: "task_1", kind: "task", status: "succeeded", attempt: 1, user_id: "u", result: "Two files." },
+		}),
+	];
+}
+
+const snapshot = (t: Timeline) => JSON.stringify(t.items("task:task_1"));
+
+describe("Timeline (events in, timeline out)", () => {
+	it("builds a run's timeline: run, thought, tool call with args and result, streamed answer", () => {
+		const t = new Timeline();
+		t.apply(taskRun());
+		const items = t.items("task:task_1");
+		expect(items.map((i) => i.kind)).toEqual(["run", "thought", "tool", "message"]);
+		expect(items[0]).toMatchObject({ state: "succeeded", model: "demo", usage: { inputTokens: 10, outputTokens: 5 } });
+		expect(items[1]).toMatchObject({ text: "Let me look.", streaming: false });
+		expect(items[2]).toMatchObject({
+			name: "list_files",
+			args: '{"folder":"a"}',
+			result: '{"count":2}',
+			state: "done",
+		});
+		expect(items[3]).toMatchObject({ role: "assistant", text: "Two files.", streaming: false });
+		expect(t.task("task_1")).toMatchObject({ status: "succeeded", instruction: "list files", result: "Two files." });
+	});
+
+	it("shows a message as streaming until its end arrives", () => {
+		const t = new Timeline();
+		t.apply(taskRun().slice(0, 16));
+		expect(t.items("task:task_1").at(-1)).toMatchObject({ kind: "message", text: "Two ", streaming: true });
+	});
+
+	it("is idempotent: replay overlapping live changes nothing", () => {
+		const events = taskRun();
+		const once = new Timeline();
+		once.apply(events);
+		const twice = new Timeline();
+		twice.apply(events.slice(0, 12));
+		twice.apply(events.slice(5)); // a replay that overlaps what was already seen
+		twice.apply(events);
+		expect(snapshot(twice)).toBe(snapshot(once));
+	});
+
+	it("copes with out-of-order arrival: content before start, deltas reversed, statuses late", () => {
+		const events = taskRun();
+		const t = new Timeline();
+		t.apply([...events].reverse());
+		const items = t.items("task:task_1");
+		expect(items.find((i) => i.kind === "message")).toMatchObject({ text: "Two files.", streaming: false });
+		expect(items.find((i) => i.kind === "tool")).toMatchObject({ args: '{"folder":"a"}', state: "done" });
+		// The queued status arrived last but is older: the task stays succeeded.
+		expect(t.task("task_1")?.status).toBe("succeeded");
+	});
+
+	it("ignores unknown event types and CUSTOM names without losing the rest", () => {
+		const t = new Timeline();
+		seq = 100;
+		t.apply([
+			ev({ type: "STATE_DELTA", task_id: "task_1", delta: [] }),
+			ev({ type: "CUSTOM", name: "someone.else", value: 1 }),
+			ev({ type: "SOMETHING_NEW", task_id: "task_1" }),
+			ev({ type: "TEXT_MESSAGE_CONTENT", task_id: "task_1", messageId: "m9", delta: "still here" }),
+			ev({ type: "TEXT_MESSAGE_END" }), // belongs to nothing: no thread
+		]);
+		expect(t.unknownEvents).toBe(3);
+		expect(t.items("task:task_1")).toEqual([expect.objectContaining({ kind: "message", text: "still here" })]);
+	});
+
+	it("marks a tool result that is an error value", () => {
+		const t = new Timeline();
+		seq = 200;
+		t.apply([
+			ev({ type: "TOOL_CALL_START", task_id: "task_2", toolCallId: "c9", toolCallName: "read_file" }),
+			ev({ type: "TOOL_CALL_RESULT", task_id: "task_2", toolCallId: "c9", content: '{"error":"no file"}' }),
+		]);
+		expect(t.items("task:task_2")[0]).toMatchObject({ state: "error", result: '{"error":"no file"}' });
+	});
+
+	it("counts events of threads that aren't open as unread, and opening clears them", () => {
+		const t = new Timeline();
+		t.applyChats([{ id: "chat_a", user_id: "u", title: "A", created_at: 1, updated_at: 1 }]);
+		t.open("chat:chat_b");
+		seq = 300;
+		t.apply([
+			ev({ type: "TEXT_MESSAGE_START", chat_id: "chat_a", task_id: "turn_1", messageId: "u1", role: "user" }),
+			ev({ type: "TEXT_MESSAGE_CONTENT", chat_id: "chat_a", task_id: "turn_1", messageId: "u1", delta: "hi" }),
+		]);
+		expect(t.chats()[0]?.unread).toBe(2);
+		t.open("chat:chat_a");
+		expect(t.chats()[0]?.unread).toBe(0);
+	});
+
+	it("lists background tasks only (not chat turns), newest first, filtered by status", () => {
+		const t = new Timeline();
+		seq = 400;
+		const status = (task_id: string, kind: string, status: string, chat_id?: string) =>
+			ev({
+				type: "CUSTOM",
+				name: "sparky.task.status",
+				task_id,
+				chat_id,
+				value: { task_id, kind, status, attempt: 0, user_id: "u" },
+			});
+		t.apply([
+			status("task_a", "task", "queued"),
+			status("turn_b", "chat", "running", "chat_x"),
+			status("task_c", "task", "failed"),
+		]);
+		expect(t.tasks().map((x) => x.id)).toEqual(["task_c", "task_a"]);
+		expect(t.tasks("failed").map((x) => x.id)).toEqual(["task_c"]);
+		expect(t.openTurns("chat_x").map((x) => x.id)).toEqual(["turn_b"]);
+	});
+});
+
+describe("Timeline with chat history", () => {
+	const row = (fields: Partial<ChatMessage> & Pick<ChatMessage, "id" | "role" | "content">): ChatMessage => ({
+		chat_id: "chat_h",
+		turn_id: "turn_1",
+		tool_name: null,
+		tool_args: null,
+		created_at: 5000,
+		ordinal: 0,
+		...fields,
+	});
+
+	it("merges history with the live events of the same messages without doubling", () => {
+		const t = new Timeline();
+		seq = 500;
+		const live = { chat_id: "chat_h", task_id: "turn_1" };
+		t.apply([
+			ev({ type: "TEXT_MESSAGE_START", ...live, messageId: "turn_1:user", role: "user" }),
+			ev({ type: "TEXT_MESSAGE_CONTENT", ...live, messageId: "turn_1:user", delta: "hello" }),
+			ev({ type: "TEXT_MESSAGE_END", ...live, messageId: "turn_1:user" }),
+			ev({ type: "TEXT_MESSAGE_START", ...live, messageId: "a1", role: "assistant" }),
+			ev({ type: "TEXT_MESSAGE_CONTENT", ...live, messageId: "a1", delta: "Hi th" }),
+		]);
+		t.applyHistory("chat_h", [
+			row({ id: "turn_1:user", role: "user", content: "hello" }),
+			row({ id: "a1", role: "assistant", content: "Hi there!", ordinal: 2 }),
+		]);
+		const items = t.items("chat:chat_h");
+		expect(items.map((i) => [i.kind, (i as { text?: string }).text])).toEqual([
+			["message", "hello"],
+			["message", "Hi there!"],
+		]);
+		expect(items[1]).toMatchObject({ streaming: false });
+	});
+
+	it("orders turns by when they began, even when a message was sent while a turn ran", () => {
+		const t = new Timeline();
+		// Turn 2's message (sent at 6000) arrives live before turn 1's answer is written…
+		seq = 600;
+		t.apply([
+			ev({
+				type: "TEXT_MESSAGE_START",
+				chat_id: "chat_h",
+				task_id: "turn_2",
+				messageId: "turn_2:user",
+				role: "user",
+				ts: 6000,
+			}),
+			ev({
+				type: "TEXT_MESSAGE_CONTENT",
+				chat_id: "chat_h",
+				task_id: "turn_2",
+				messageId: "turn_2:user",
+				delta: "second",
+				ts: 6000,
+			}),
+		]);
+		// …and turn 1 (begun at 5000) comes from history.
+		t.applyHistory("chat_h", [
+			row({ id: "turn_1:user", role: "user", content: "first" }),
+			row({ id: "c1", role: "tool", content: "{}", tool_name: "list_files", tool_args: "{}", ordinal: 1 }),
+			row({ id: "a1", role: "assistant", content: "answer one", ordinal: 2 }),
+		]);
+		const texts = t
+			.items("chat:chat_h")
+			.map((i) => (i.kind === "tool" ? `tool:${i.name}` : (i as { text: string }).text));
+		expect(texts).toEqual(["first", "tool:list_files", "answer one", "second"]);
+	});
+
+	it("forgets a deleted chat", () => {
+		const t = new Timeline();
+		const chat = { id: "chat_d", user_id: "u", title: "D", created_at: 1, updated_at: 1 };
+		seq = 700;
+		t.apply([ev({ type: "CUSTOM", name: "sparky.chat", chat_id: "chat_d", value: { action: "created", chat } })]);
+		expect(t.chats().map((c) => c.id)).toEqual(["chat_d"]);
+		t.apply([ev({ type: "CUSTOM", name: "sparky.chat", chat_id: "chat_d", value: { action: "deleted", chat } })]);
+		expect(t.chats()).toEqual([]);
+	});
+});
