@@ -126,3 +126,33 @@ CREATE TABLE IF NOT EXISTS chat_messages (
   ordinal INTEGER NOT NULL               -- order within one turn
 );
 CREATE INDEX IF NOT EXISTS chat_messages_chat ON chat_messages (chat_id, created_at, ordinal);
+
+-- Schedules: instructions that become tasks on a timer ("every": a fixed interval aligned
+-- to the Unix epoch; "cron": five fields in a time zone). The minute tick creates one task
+-- per due slot; `next_run_at` only moves forward by a conditional update.
+CREATE TABLE IF NOT EXISTS schedules (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  instruction TEXT NOT NULL,
+  metadata TEXT,
+  every TEXT,
+  cron TEXT,
+  timezone TEXT NOT NULL DEFAULT 'UTC',
+  enabled INTEGER NOT NULL DEFAULT 1,
+  next_run_at INTEGER,
+  last_run_at INTEGER,
+  last_task_id TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (user_id, name)
+);
+CREATE INDEX IF NOT EXISTS schedules_due ON schedules (enabled, next_run_at);
+
+-- Task dependencies: a task stays 'waiting' until every task it depends on succeeded.
+CREATE TABLE IF NOT EXISTS task_dependencies (
+  task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+  depends_on_id TEXT NOT NULL,
+  PRIMARY KEY (task_id, depends_on_id)
+);
+CREATE INDEX IF NOT EXISTS task_dependencies_on ON task_dependencies (depends_on_id);

@@ -7,6 +7,7 @@ import { agentRoutes } from "./routes/agent.ts";
 import { chatsRoutes } from "./routes/chats.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
+import { schedulesRoutes } from "./routes/schedules.ts";
 import { taskEventsRoutes } from "./routes/task-events.ts";
 import { tasksRoutes } from "./routes/tasks.ts";
 import { tokensRoutes } from "./routes/tokens.ts";
@@ -34,6 +35,7 @@ export function createApp() {
 	app.route("/api/tasks", tasksRoutes);
 	app.route("/api/agent", agentRoutes);
 	app.route("/api/chats", chatsRoutes);
+	app.route("/api/schedules", schedulesRoutes);
 	app.onError(onError);
 	app.notFound(onNotFound);
 	return app;

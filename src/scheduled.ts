@@ -1,6 +1,7 @@
 import { purgeTickets } from "./auth/tickets.ts";
 import { log } from "./log.ts";
 import { sweepTasks } from "./runner/sweep.ts";
+import { runDueSchedules } from "./schedules/service.ts";
 
 /**
  * The once-a-minute housekeeping tick. Run by the Cron Trigger when deployed, and by the
@@ -8,7 +9,10 @@ import { sweepTasks } from "./runner/sweep.ts";
  * idempotent, so both running it, or a late or doubled run, is harmless.
  */
 export async function tick(env: Env, now: number): Promise<void> {
-	const tickets = await purgeTickets(env.DB, now);
+	const scheduled = await runDueSchedules(env, now);
 	const tasks = await sweepTasks(env, now);
-	if (tickets || tasks.recovered || tasks.resent) log.info("tick", { ticketsPurged: tickets, ...tasks });
+	const tickets = await purgeTickets(env.DB, now);
+	if (scheduled || tickets || tasks.recovered || tasks.resent) {
+		log.info("tick", { scheduled, ticketsPurged: tickets, ...tasks });
+	}
 }

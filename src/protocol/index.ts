@@ -6,4 +6,5 @@ export * from "./events.ts";
 export * from "./frames.ts";
 export * from "./ids.ts";
 export * from "./limits.ts";
+export * from "./schedules.ts";
 export * from "./tasks.ts";

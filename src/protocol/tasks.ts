@@ -31,6 +31,8 @@ export const CreateTaskBodySchema = z.strictObject({
 	max_attempts: z.number().int().min(1).max(TaskLimits.maxAttempts).optional(),
 	/** Allow a second identical task (same instruction and metadata) while one is active. */
 	allow_duplicates: z.boolean().optional(),
+	/** Task ids this one waits for: it stays `waiting` until all succeed, and fails if one doesn't. */
+	depends_on: z.array(OpaqueIdSchema).min(1).max(20).optional(),
 });
 export type CreateTaskBody = z.infer<typeof CreateTaskBodySchema>;
 

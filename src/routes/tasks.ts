@@ -17,7 +17,8 @@ import {
 } from "../protocol/index.ts";
 import { clearFinished, deleteFinished, getTask, listTasks, type TaskRow, toTask } from "../storage/tasks.ts";
 import { canSeeTask, taskScope } from "../tasks/audience.ts";
-import { cancelTask, createTask } from "../tasks/service.ts";
+import { checkDependencies } from "../tasks/dependencies.ts";
+import { cancelTask, createTask, newTaskId } from "../tasks/service.ts";
 
 const TaskParams = z.object({ id: OpaqueIdSchema });
 
@@ -29,7 +30,11 @@ export const tasksRoutes = new Hono<AppEnv>()
 		const key = idempotencyKey(c.req.header("Idempotency-Key"));
 		// Posting into a chat: the creator's own chat (or any chat, for the agent user and admins).
 		const chat = body.chat_id ? await chatForTask(c.env, body.chat_id, c.var.auth) : undefined;
+		const id = newTaskId("task");
+		const dependsOn = body.depends_on ? await checkDependencies(c.env, c.var.auth, id, body.depends_on) : undefined;
 		const outcome = await createTask(c.env, {
+			id,
+			dependsOn,
 			userId: c.var.auth.userId,
 			instruction: body.instruction,
 			metadata: body.metadata,

@@ -2,6 +2,7 @@ import { agentConfig } from "../config.ts";
 import { log } from "../log.ts";
 import { describeIssues, newId, TaskMessageSchema } from "../protocol/index.ts";
 import { claimTask, failUnfinished } from "../storage/tasks.ts";
+import { afterTaskEnded } from "../tasks/service.ts";
 import { publishTaskStatus } from "../tasks/status-events.ts";
 import { type RunnerDeps, runClaimedTask } from "./run-task.ts";
 
@@ -50,7 +51,10 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
 					`gave up: the task's queue message failed ${message.attempts} deliveries (dead-letter queue)`,
 					Date.now(),
 				);
-				if (row) await publishTaskStatus(env, row);
+				if (row) {
+					await publishTaskStatus(env, row);
+					await afterTaskEnded(env, row);
+				}
 			} catch (error) {
 				log.error("dead-letter handling failed", { taskId: parsed.data.task_id, error });
 				message.retry();

@@ -11,7 +11,7 @@ import { EventRelay } from "../relay/relay.ts";
 import { putMessages, recentMessages } from "../storage/chats.ts";
 import { finishRun, nextQueuedTurn, type RunOutcome, renewLease, runState, type TaskRow } from "../storage/tasks.ts";
 import { taskAudience } from "../tasks/audience.ts";
-import { enqueueTask } from "../tasks/service.ts";
+import { afterTaskEnded, enqueueTask } from "../tasks/service.ts";
 import { taskStatusEvent } from "../tasks/status-events.ts";
 import { buildToolSet } from "../tools/registry.ts";
 import { startHeartbeat } from "./heartbeat.ts";
@@ -183,6 +183,7 @@ async function finish(run: RunContext, outcome: RunOutcome, extra: Record<string
 	if (row) events.emitWithId(taskStatusEvent(row, extra, now()));
 	else log.warn("run finished without its lease; outcome not recorded", { taskId: task.id, status: outcome.status });
 	const stats = await events.relay.close();
+	if (row && row.status !== "queued") await afterTaskEnded(env, row, now());
 	if (row && row.status !== "queued" && task.chat_id) {
 		if (run.transcript) await putMessages(env.DB, run.transcript.rows());
 		if (task.kind === "chat") {

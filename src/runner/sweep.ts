@@ -1,6 +1,8 @@
 import { log } from "../log.ts";
+import { settledWaiting } from "../storage/dependencies.ts";
 import { expiredLeases, recoverExpired, staleQueued } from "../storage/tasks.ts";
-import { enqueueTask } from "../tasks/service.ts";
+import { resolveWaiting } from "../tasks/dependencies.ts";
+import { afterTaskEnded, enqueueTask } from "../tasks/service.ts";
 import { publishTaskStatus } from "../tasks/status-events.ts";
 
 /** A queued task whose message was sent this long ago without being claimed gets another. */
@@ -20,6 +22,16 @@ export async function sweepTasks(env: Env, now: number): Promise<{ recovered: nu
 		log.warn("recovered task with expired lease", { taskId: updated.id, status: updated.status });
 		await publishTaskStatus(env, updated);
 		if (updated.status === "queued") await enqueueTask(env, updated.id, now);
+		else await afterTaskEnded(env, updated, now);
+	}
+	// Safety net: a waiting task whose dependencies all ended (a crash between the two steps).
+	for (const row of await settledWaiting(env.DB)) {
+		const changed = await resolveWaiting(env, row, now);
+		if (!changed) continue;
+		recovered++;
+		await publishTaskStatus(env, changed);
+		if (changed.status === "queued") await enqueueTask(env, changed.id, now);
+		else await afterTaskEnded(env, changed, now);
 	}
 	let resent = 0;
 	for (const row of await staleQueued(env.DB, now - STALE_QUEUED_MS)) {

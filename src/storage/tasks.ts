@@ -53,6 +53,10 @@ export type NewTask = Pick<
 	| "created_at"
 >;
 
+/** A finished task that a waiting task still depends on is kept (its outcome is still needed). */
+const WAITED_ON = `SELECT 1 FROM task_dependencies d JOIN tasks w ON w.id = d.task_id
+	WHERE d.depends_on_id = tasks.id AND w.status = 'waiting'`;
+
 /** The API's view of a row: parsed metadata, usage grouped, lease internals hidden. */
 export function toTask(row: TaskRow): Task {
 	return {
@@ -306,7 +310,10 @@ export async function markEnqueued(db: D1Database, id: string, now: number): Pro
 /** Deletes a finished task; null when it is missing or not finished. */
 export async function deleteFinished(db: D1Database, id: string): Promise<TaskRow | null> {
 	return db
-		.prepare("DELETE FROM tasks WHERE id = ? AND status IN ('succeeded', 'failed', 'cancelled') RETURNING *")
+		.prepare(
+			`DELETE FROM tasks WHERE id = ? AND status IN ('succeeded', 'failed', 'cancelled') AND NOT EXISTS (${WAITED_ON})
+			 RETURNING *`,
+		)
 		.bind(id)
 		.first<TaskRow>();
 }
@@ -317,7 +324,7 @@ export async function clearFinished(
 	statuses: readonly TaskStatus[],
 	createdBefore: number | undefined,
 ): Promise<number> {
-	const where = [`status IN (${statuses.map(() => "?").join(", ")})`];
+	const where = [`status IN (${statuses.map(() => "?").join(", ")})`, `NOT EXISTS (${WAITED_ON})`];
 	const args: (string | number)[] = [...statuses];
 	if (userId !== null) {
 		where.push("user_id = ?");

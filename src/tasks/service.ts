@@ -2,6 +2,7 @@ import { sha256Hex } from "../auth/secrets.ts";
 import { agentConfig } from "../config.ts";
 import { log } from "../log.ts";
 import { newId, type PublishEvent, type TaskKind, type TaskMessage } from "../protocol/index.ts";
+import { insertDependencies } from "../storage/dependencies.ts";
 import {
 	cancelPending,
 	insertTask,
@@ -10,11 +11,16 @@ import {
 	requestCancel,
 	type TaskRow,
 } from "../storage/tasks.ts";
+import { resolveWaiting, settleDependents } from "./dependencies.ts";
 import { publishTaskStatus, publishToAudience, taskStatusEvent } from "./status-events.ts";
 
 export interface CreateTaskInput {
+	/** Preset id (when it had to be known before, e.g. to check dependencies). */
+	id?: string;
 	/** Default `task`; `chat` for a chat turn. */
 	kind?: TaskKind;
+	/** Checked task ids (see checkDependencies): the task waits until they all succeed. */
+	dependsOn?: string[];
 	userId: string;
 	instruction: string;
 	metadata?: Record<string, unknown>;
@@ -55,14 +61,14 @@ export async function createTask(
 	const config = agentConfig(env);
 	const fingerprint = await taskFingerprint(input.instruction, input.metadata);
 	const row: NewTask = {
-		id: newId(input.kind === "chat" ? "turn" : "task", 12),
+		id: input.id ?? newTaskId(input.kind ?? "task"),
 		kind: input.kind ?? "task",
 		user_id: input.userId,
 		instruction: input.instruction,
 		metadata: input.metadata ? JSON.stringify(input.metadata) : null,
 		chat_id: input.chatId ?? null,
 		chat_user_id: input.chatId ? (input.chatUserId ?? input.userId) : null,
-		status: "queued",
+		status: input.dependsOn?.length ? "waiting" : "queued",
 		max_attempts: input.maxAttempts ?? config.defaultMaxAttempts,
 		fingerprint,
 		active_fingerprint: input.allowDuplicates ? null : fingerprint,
@@ -77,13 +83,35 @@ export async function createTask(
 		return { kind: outcome.row.fingerprint === fingerprint ? "idempotent" : "key_reused", task: outcome.row };
 	}
 	if (outcome.kind === "duplicate") return { kind: "duplicate", task: outcome.row };
-	await publishToAudience(env, outcome.row, [
-		...(hooks.announce?.(outcome.row) ?? []),
-		taskStatusEvent(outcome.row, {}, now),
-	]);
-	await hooks.beforeEnqueue?.(outcome.row);
-	await enqueueTask(env, outcome.row.id, now);
-	return { kind: "created", task: outcome.row };
+	let task = outcome.row;
+	if (input.dependsOn?.length) {
+		await insertDependencies(env.DB, task.id, input.dependsOn);
+		// Its dependencies may all be done already (or one failed): settle it now.
+		task = (await resolveWaiting(env, task, now)) ?? task;
+	}
+	await publishToAudience(env, task, [...(hooks.announce?.(task) ?? []), taskStatusEvent(task, {}, now)]);
+	if (task.status === "queued") {
+		await hooks.beforeEnqueue?.(task);
+		await enqueueTask(env, task.id, now);
+	}
+	return { kind: "created", task };
+}
+
+export function newTaskId(kind: TaskKind): string {
+	return newId(kind === "chat" ? "turn" : "task", 12);
+}
+
+/**
+ * Whatever ended a task (its run, a cancel, the sweep, the dead-letter queue), its waiting
+ * dependents move on: queued when all they waited for succeeded, failed otherwise.
+ */
+export async function afterTaskEnded(env: Env, task: TaskRow, now = Date.now()): Promise<void> {
+	const settled = await settleDependents(env, task, now);
+	for (const row of settled.failed) await publishTaskStatus(env, row);
+	for (const row of settled.promoted) {
+		await publishTaskStatus(env, row);
+		await enqueueTask(env, row.id, now);
+	}
 }
 
 /**
@@ -111,6 +139,7 @@ export async function cancelTask(env: Env, task: TaskRow, now = Date.now()): Pro
 	const cancelled = await cancelPending(env.DB, task.id, now);
 	if (cancelled) {
 		await publishTaskStatus(env, cancelled);
+		await afterTaskEnded(env, cancelled, now);
 		return { kind: "cancelled", task: cancelled };
 	}
 	const cancelling = await requestCancel(env.DB, task.id, now);
