@@ -43,12 +43,18 @@ const ConfigSchema = z.object({
 		}),
 	SPARKY_HTTP_FETCH_ALLOW: optionalText,
 	SPARKY_LOCAL_CLOCK: optionalText,
+	SPARKY_RATE_TASKS_PER_MINUTE: positiveInt(60),
+	SPARKY_RATE_TASKS_BURST: positiveInt(30),
+	SPARKY_RATE_CHAT_PER_MINUTE: positiveInt(30),
+	SPARKY_RATE_CHAT_BURST: positiveInt(10),
 });
 
 export interface HubConfig {
 	retentionCount: number;
 	retentionMs: number;
 	sessionTtlMs: number;
+	/** Per-user limits: task creation and chat messages (token buckets in the user's hub). */
+	rates: Record<"tasks" | "chat", { perMinute: number; burst: number }>;
 }
 
 export interface AgentConfig {
@@ -88,6 +94,10 @@ export function hubConfig(env: unknown): HubConfig {
 		retentionCount: c.SPARKY_EVENT_RETENTION_COUNT,
 		retentionMs: c.SPARKY_EVENT_RETENTION_HOURS * HOUR,
 		sessionTtlMs: c.SPARKY_SESSION_TTL_HOURS * HOUR,
+		rates: {
+			tasks: { perMinute: c.SPARKY_RATE_TASKS_PER_MINUTE, burst: c.SPARKY_RATE_TASKS_BURST },
+			chat: { perMinute: c.SPARKY_RATE_CHAT_PER_MINUTE, burst: c.SPARKY_RATE_CHAT_BURST },
+		},
 	};
 }
 

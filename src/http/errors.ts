@@ -24,6 +24,20 @@ export class ApiError extends Error {
 export const notFound = (what: string) => new ApiError(404, ErrorCode.notFound, `${what} not found`);
 export const conflict = (message: string, details?: unknown) => new ApiError(409, ErrorCode.conflict, message, details);
 
+/** 429 with Retry-After (whole seconds), for a per-user rate limit. */
+export const rateLimited = (what: string, retryAfterMs: number) => {
+	const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+	return new ApiError(
+		429,
+		ErrorCode.rateLimited,
+		`too many ${what}; retry in ${seconds} s`,
+		{ retry_after_ms: retryAfterMs },
+		{
+			"Retry-After": String(seconds),
+		},
+	);
+};
+
 export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
 	return { error: details === undefined ? { code, message } : { code, message, details } };
 }

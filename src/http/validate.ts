@@ -1,9 +1,12 @@
 import { validator } from "hono/validator";
 import type { z } from "zod";
-import { describeIssues, ErrorCode } from "../protocol/index.ts";
+import { describeIssues, ErrorCode, LIMITS, tooDeep } from "../protocol/index.ts";
 import { ApiError } from "./errors.ts";
 
 function check<T extends z.ZodType>(schema: T, input: unknown, where: string): z.output<T> {
+	if (tooDeep(input, LIMITS.jsonDepth)) {
+		throw new ApiError(400, ErrorCode.validationFailed, `${where} nests deeper than ${LIMITS.jsonDepth} levels`);
+	}
 	const result = schema.safeParse(input);
 	if (!result.success) {
 		throw new ApiError(400, ErrorCode.validationFailed, `invalid ${where}`, describeIssues(result.error));

@@ -6,10 +6,11 @@ import {
 	sendMessage,
 	turnsInProgress,
 } from "../chats/service.ts";
-import { ApiError } from "../http/errors.ts";
+import { ApiError, rateLimited } from "../http/errors.ts";
 import { log } from "../log.ts";
 import { type ClientFrame, ErrorCode, type WireEvent } from "../protocol/index.ts";
 import { type SocketState, sendControl } from "./connections.ts";
+import type { RateKind } from "./rate-limit.ts";
 
 export type ChatFrame = Extract<ClientFrame, { type: `chat.${string}` }>;
 
@@ -26,7 +27,10 @@ export async function handleChatFrame(
 	ws: WebSocket,
 	state: SocketState,
 	frame: ChatFrame,
-	readTaskEvents: (taskId: string) => WireEvent[],
+	hub: {
+		readTaskEvents: (taskId: string) => WireEvent[];
+		takeRate: (kind: RateKind) => { ok: true } | { ok: false; retryAfterMs: number };
+	},
 ): Promise<void> {
 	const viewer = { userId: state.userId, role: state.role };
 	const ref = frame.id ? { ref: frame.id } : {};
@@ -40,6 +44,8 @@ export async function handleChatFrame(
 			}
 			case "chat.send": {
 				const chat = await ownedChat(env, frame.chat_id, viewer);
+				const rate = hub.takeRate("chat");
+				if (!rate.ok) throw rateLimited("chat messages", rate.retryAfterMs);
 				ack(await sendMessage(env, chat, frame.text));
 				return;
 			}
@@ -52,14 +58,15 @@ export async function handleChatFrame(
 			case "chat.history": {
 				const chat = await ownedChat(env, frame.chat_id, viewer);
 				const page = await chatHistory(env, chat, frame.limit ?? 50, frame.before);
-				const progress = await turnsInProgress(env, chat, readTaskEvents);
+				const progress = await turnsInProgress(env, chat, hub.readTaskEvents);
 				sendControl(ws, { type: "chat.history", ...ref, chat, ...page, ...progress });
 				return;
 			}
 		}
 	} catch (error) {
 		if (error instanceof ApiError) {
-			sendControl(ws, { type: "error", code: error.code, message: error.message, ...ref });
+			const details = error.details === undefined ? {} : { details: error.details };
+			sendControl(ws, { type: "error", code: error.code, message: error.message, ...details, ...ref });
 			return;
 		}
 		log.error("chat frame failed", { frame: frame.type, userId: state.userId, error });

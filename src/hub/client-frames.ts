@@ -5,6 +5,7 @@ import {
 	describeIssues,
 	ErrorCode,
 	LIMITS,
+	tooDeep,
 } from "../protocol/index.ts";
 import { closeQuietly, frameTooBig, sendControl } from "./connections.ts";
 
@@ -46,6 +47,10 @@ export async function handleClientFrame(
 		json = JSON.parse(message);
 	} catch {
 		sendControl(ws, { type: "error", code: ErrorCode.invalidJson, message: "frame is not valid JSON" });
+		return;
+	}
+	if (tooDeep(json, LIMITS.jsonDepth)) {
+		sendControl(ws, { type: "error", code: ErrorCode.validationFailed, message: "frame nests too deeply" });
 		return;
 	}
 	const parsed = ClientFrameSchema.safeParse(json);

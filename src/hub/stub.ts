@@ -3,7 +3,7 @@ import type { UserHub } from "./user-hub.ts";
 /** The hub's RPC surface, as callers see it. */
 export type UserHubApi = Pick<
 	UserHub,
-	"publish" | "replay" | "sessions" | "closeToken" | "stats" | "fetch" | "taskEvents" | "waitForTask"
+	"publish" | "replay" | "sessions" | "closeToken" | "stats" | "fetch" | "taskEvents" | "waitForTask" | "takeRate"
 >;
 
 /** The raw stub of one user's hub (hubs are addressed by user id: one user, one hub). */

@@ -6,6 +6,7 @@ import {
 	AUTO_PONG,
 	CloseCode,
 	describeIssues,
+	LIMITS,
 	PublishBatchSchema,
 	type PublishEvent,
 	SUBPROTOCOL,
@@ -27,6 +28,7 @@ import {
 	tokenTag,
 } from "./connections.ts";
 import { EventLog } from "./event-log.ts";
+import { type RateKind, TokenBucket } from "./rate-limit.ts";
 import { type SessionRow, SessionStore } from "./sessions.ts";
 
 /** How often the alarm looks at open sockets (token expiry, session liveness). */
@@ -59,6 +61,8 @@ export class UserHub extends DurableObject<Env> {
 	readonly #log: EventLog;
 	readonly #sessions: SessionStore;
 	readonly #config: HubConfig;
+	/** Per-user rate limits (in memory: a restart forgives, which is fine for a limit). */
+	readonly #buckets = new Map<RateKind, TokenBucket>();
 	/** Long-poll readers of one task's events (the SSE route), woken by publish. */
 	readonly #taskWaiters = new Map<string, Set<() => void>>();
 	/** The pending alarm as last seen: undefined = not read yet since wake-up, null = none. */
@@ -152,9 +156,11 @@ export class UserHub extends DurableObject<Env> {
 				other: async (socket, frame) => {
 					const state = socketState(socket);
 					if (!state || !isChatFrame(frame)) return;
-					await handleChatFrame(this.env, socket, state, frame, (taskId) =>
-						this.#log.readFor("task_id", taskId, 0, 1000).map((json) => JSON.parse(json) as WireEvent),
-					);
+					await handleChatFrame(this.env, socket, state, frame, {
+						readTaskEvents: (taskId) =>
+							this.#log.readFor("task_id", taskId, 0, 1000).map((json) => JSON.parse(json) as WireEvent),
+						takeRate: (kind) => this.#takeRate(kind),
+					});
 				},
 			});
 		} catch (error) {
@@ -251,6 +257,22 @@ export class UserHub extends DurableObject<Env> {
 		return { events: read() };
 	}
 
+	/** Takes one unit of this user's rate for `kind`; refused with how long to wait. */
+	async takeRate(kind: RateKind): Promise<{ ok: true } | { ok: false; retryAfterMs: number }> {
+		return this.#rpc("takeRate", () => this.#takeRate(kind));
+	}
+
+	#takeRate(kind: RateKind): { ok: true } | { ok: false; retryAfterMs: number } {
+		const now = Date.now();
+		let bucket = this.#buckets.get(kind);
+		if (!bucket) {
+			const { perMinute, burst } = this.#config.rates[kind];
+			bucket = new TokenBucket(perMinute, burst, now);
+			this.#buckets.set(kind, bucket);
+		}
+		return bucket.take(now);
+	}
+
 	async sessions(): Promise<SessionInfo[]> {
 		return this.#rpc("sessions", () => {
 			const counts = new Map<string, number>();
@@ -287,6 +309,12 @@ export class UserHub extends DurableObject<Env> {
 
 	#broadcast(frame: string): void {
 		for (const ws of this.ctx.getWebSockets()) {
+			// A socket that stopped reading must not grow this object's memory, nor slow the
+			// others: past the buffer limit it is closed and resumes from its seq later.
+			if (ws.bufferedAmount > LIMITS.socketBufferBytes) {
+				closeQuietly(ws, CloseCode.slowConsumer, "slow consumer: reconnect with since");
+				continue;
+			}
 			// A send that throws means that one socket is broken: close it, keep going.
 			if (!sendRaw(ws, frame)) closeQuietly(ws, CloseCode.internalError, "send failed");
 		}

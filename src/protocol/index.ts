@@ -5,6 +5,7 @@ export * from "./errors.ts";
 export * from "./events.ts";
 export * from "./frames.ts";
 export * from "./ids.ts";
+export * from "./json-depth.ts";
 export * from "./limits.ts";
 export * from "./schedules.ts";
 export * from "./tasks.ts";

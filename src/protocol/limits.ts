@@ -10,4 +10,11 @@ export const LIMITS = {
 	replayFrameEvents: 200,
 	/** JSON request bodies. */
 	httpBodyBytes: 1024 * 1024,
+	/** Nesting of JSON accepted from outside (bodies, frames); deeper is refused before validation. */
+	jsonDepth: 32,
+	/**
+	 * Bytes a socket may have queued but unsent (it stopped reading). Past this the hub closes
+	 * it with 4008 rather than buffer without bound; the client resumes from its last seq.
+	 */
+	socketBufferBytes: 4 * 1024 * 1024,
 } as const;

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { chatHistory, createChat, deleteChat, ownedChat, renameChat, sendMessage } from "../chats/service.ts";
+import { rateLimit } from "../http/rate-limit.ts";
 import { jsonBody, paramsOf, queryOf } from "../http/validate.ts";
 import {
 	ChatHistoryQuerySchema,
@@ -38,7 +39,13 @@ export const chatsRoutes = new Hono<AppEnv>()
 		const query = c.req.valid("query");
 		return c.json({ chat_id: chat.id, ...(await chatHistory(c.env, chat, query.limit, query.before)) });
 	})
-	.post("/:id/messages", paramsOf(ChatParams), jsonBody(z.strictObject({ text: ChatTextSchema })), async (c) => {
-		const chat = await ownedChat(c.env, c.req.valid("param").id, c.var.auth);
-		return c.json(await sendMessage(c.env, chat, c.req.valid("json").text), 202);
-	});
+	.post(
+		"/:id/messages",
+		paramsOf(ChatParams),
+		jsonBody(z.strictObject({ text: ChatTextSchema })),
+		rateLimit("chat"),
+		async (c) => {
+			const chat = await ownedChat(c.env, c.req.valid("param").id, c.var.auth);
+			return c.json(await sendMessage(c.env, chat, c.req.valid("json").text), 202);
+		},
+	);

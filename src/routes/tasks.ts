@@ -3,6 +3,7 @@ import { z } from "zod";
 import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { chatForTask } from "../chats/service.ts";
 import { ApiError, conflict, notFound } from "../http/errors.ts";
+import { rateLimit } from "../http/rate-limit.ts";
 import { jsonBody, paramsOf, queryOf } from "../http/validate.ts";
 import {
 	base64url,
@@ -25,7 +26,7 @@ const TaskParams = z.object({ id: OpaqueIdSchema });
 /** Tasks, under /api/tasks. A task is visible to its creator, the agent user and admins. */
 export const tasksRoutes = new Hono<AppEnv>()
 	.use(requireAuth)
-	.post("/", jsonBody(CreateTaskBodySchema), async (c) => {
+	.post("/", jsonBody(CreateTaskBodySchema), rateLimit("tasks"), async (c) => {
 		const body = c.req.valid("json");
 		const key = idempotencyKey(c.req.header("Idempotency-Key"));
 		// Posting into a chat: the creator's own chat (or any chat, for the agent user and admins).

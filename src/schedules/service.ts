@@ -10,6 +10,7 @@ import {
 } from "../protocol/index.ts";
 import {
 	advanceSchedule,
+	countSchedules,
 	dueSchedules,
 	insertSchedule,
 	recordManualRun,

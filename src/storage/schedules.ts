@@ -113,3 +113,11 @@ export async function recordManualRun(db: D1Database, id: string, ranAt: number,
 		.bind(ranAt, taskId, ranAt, id)
 		.run();
 }
+
+export async function countSchedules(db: D1Database, userId: string): Promise<number> {
+	const row = await db
+		.prepare("SELECT count(*) AS n FROM schedules WHERE user_id = ?")
+		.bind(userId)
+		.first<{ n: number }>();
+	return row?.n ?? 0;
+}
