@@ -15,6 +15,10 @@ interface SparkyOptionalEnv {
 	AI?: Ai;
 	/** Pause between the demo model's streamed chunks (ms). */
 	SPARKY_DEMO_DELAY_MS?: string;
+	/** The local clock's tick, in seconds (default 60). */
+	SPARKY_CLOCK_SECONDS?: string;
+	/** Test-only: see src/faults.ts. */
+	SPARKY_FAILPOINTS?: string;
 }
 
 // The generated file declares both a global `Env` and `Cloudflare.Env`; extend each.

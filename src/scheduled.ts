@@ -8,9 +8,9 @@ import { runDueSchedules } from "./schedules/service.ts";
  * Clock Durable Object's alarm under `wrangler dev` (which fires no crons). Every step is
  * idempotent, so both running it, or a late or doubled run, is harmless.
  */
-export async function tick(env: Env, now: number): Promise<void> {
+export async function tick(env: Env, now: number, options: { resendAllQueued?: boolean } = {}): Promise<void> {
 	const scheduled = await runDueSchedules(env, now);
-	const tasks = await sweepTasks(env, now);
+	const tasks = await sweepTasks(env, now, options);
 	const tickets = await purgeTickets(env.DB, now);
 	if (scheduled || tickets || tasks.recovered || tasks.resent) {
 		log.info("tick", { scheduled, ticketsPurged: tickets, ...tasks });

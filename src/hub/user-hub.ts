@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { type HubConfig, hubConfig } from "../config.ts";
+import { failpoint } from "../faults.ts";
 import { log } from "../log.ts";
 import {
 	AUTO_PING,
@@ -208,6 +209,7 @@ export class UserHub extends DurableObject<Env> {
 				throw new TypeError(`invalid publish batch: ${JSON.stringify(describeIssues(parsed.error))}`);
 			const batch = parsed.data;
 			const { seqs, fresh } = this.#log.append(batch, Date.now(), this.#retention());
+			await failpoint(this.env, "hub.after-store");
 			if (fresh.length > 0) this.#broadcast(frameOf(fresh));
 			this.#wakeTaskWaiters(batch);
 			await this.#ensureAlarm();

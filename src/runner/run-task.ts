@@ -5,6 +5,7 @@ import { type AgentOutcome, runAgent } from "../agent/runtime.ts";
 import { CONTEXT_ROWS, historyToMessages } from "../chats/context.ts";
 import { Transcript } from "../chats/transcript.ts";
 import { type AgentConfig, agentConfig } from "../config.ts";
+import { failpoint } from "../faults.ts";
 import { log } from "../log.ts";
 import { hubPublisher, type Publisher } from "../relay/publish.ts";
 import { EventRelay } from "../relay/relay.ts";
@@ -179,6 +180,7 @@ interface RunContext {
  */
 async function finish(run: RunContext, outcome: RunOutcome, extra: Record<string, unknown> = {}): Promise<RunResult> {
 	const { env, task, events, now } = run;
+	await failpoint(env, "runner.before-finish");
 	const row = await finishRun(env.DB, task.id, run.owner, outcome, now());
 	if (row) events.emitWithId(taskStatusEvent(row, extra, now()));
 	else log.warn("run finished without its lease; outcome not recorded", { taskId: task.id, status: outcome.status });

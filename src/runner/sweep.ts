@@ -13,7 +13,11 @@ export const STALE_QUEUED_MS = 10 * 60_000;
  * `queued` (or `failed` when out of attempts); `queued` tasks whose message may be lost
  * are sent again. Safe to run twice: every change is a conditional update.
  */
-export async function sweepTasks(env: Env, now: number): Promise<{ recovered: number; resent: number }> {
+export async function sweepTasks(
+	env: Env,
+	now: number,
+	options: { resendAllQueued?: boolean } = {},
+): Promise<{ recovered: number; resent: number }> {
 	let recovered = 0;
 	for (const row of await expiredLeases(env.DB, now)) {
 		const updated = await recoverExpired(env.DB, row, now);
@@ -34,7 +38,7 @@ export async function sweepTasks(env: Env, now: number): Promise<{ recovered: nu
 		else await afterTaskEnded(env, changed, now);
 	}
 	let resent = 0;
-	for (const row of await staleQueued(env.DB, now - STALE_QUEUED_MS)) {
+	for (const row of await staleQueued(env.DB, options.resendAllQueued ? now + 1 : now - STALE_QUEUED_MS, 500)) {
 		if (await enqueueTask(env, row.id, now)) resent++;
 	}
 	return { recovered, resent };
