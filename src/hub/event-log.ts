@@ -1,4 +1,4 @@
-import { newId, type PublishEvent } from "../protocol/index.ts";
+import { LIMITS, newId, type PublishEvent } from "../protocol/index.ts";
 
 export interface LogBounds {
 	/** Oldest seq still stored (lastSeq + 1 when nothing is stored). */
@@ -80,6 +80,9 @@ export class EventLog {
 					const seq = ++this.#lastSeq;
 					const { id = newId("evt"), ts = now, ...fields } = input;
 					const json = JSON.stringify({ seq, id, ts, ...fields });
+					if (json.length > LIMITS.eventBytes) {
+						throw new TypeError(`invalid publish batch: an event is over ${LIMITS.eventBytes} bytes`);
+					}
 					this.#sql.exec(
 						"INSERT INTO events (seq, id, type, task_id, chat_id, stored_at, json) VALUES (?, ?, ?, ?, ?, ?, ?)",
 						seq,

@@ -19,9 +19,16 @@ const CreateTokenBody = z.strictObject({
 	/** Seconds, or a duration like "30d". Omitted: the token never expires. */
 	expires_in: DurationSchema.optional(),
 });
+/** Notices are small: the value must serialise to at most 64 KiB. */
+const NOTICE_VALUE_BYTES = 64 * 1024;
 const PublishNoticeBody = z.strictObject({
 	name: z.string().trim().min(1).max(100),
-	value: z.unknown(),
+	value: z
+		.json()
+		.refine((v) => JSON.stringify(v ?? null).length <= NOTICE_VALUE_BYTES, {
+			message: `value must be at most ${NOTICE_VALUE_BYTES} bytes of JSON`,
+		})
+		.optional(),
 });
 
 /** Admin, under /api/users: users, their tokens, and a notice to a user's hub. */

@@ -208,7 +208,7 @@ async function finish(run: RunContext, outcome: RunOutcome, extra: Record<string
 async function runMessages(env: Env, task: TaskRow): Promise<ModelMessage[]> {
 	const current: ModelMessage = { role: "user", content: task.instruction };
 	if (task.kind !== "chat" || !task.chat_id) return [current];
-	const history = historyToMessages(await recentMessages(env.DB, task.chat_id, task.id, CONTEXT_ROWS));
+	const history = historyToMessages(await recentMessages(env.DB, task.chat_id, task, CONTEXT_ROWS));
 	// The new message follows; merge if history ended on the user's side (an unanswered turn).
 	const last = history.at(-1);
 	if (last?.role === "user")

@@ -80,19 +80,22 @@ export async function historyPage(
 	return results.reverse();
 }
 
-/** The last `limit` history rows of a chat that don't belong to `exceptTurn`, oldest first. */
+/**
+ * The history a turn sees: the last `limit` rows of turns that began before it (not its own,
+ * and not messages queued behind it), oldest first.
+ */
 export async function recentMessages(
 	db: D1Database,
 	chatId: string,
-	exceptTurn: string,
+	turn: { id: string; created_at: number },
 	limit: number,
 ): Promise<ChatMessageRow[]> {
 	const { results } = await db
 		.prepare(
-			`SELECT * FROM chat_messages WHERE chat_id = ? AND (turn_id IS NULL OR turn_id != ?)
+			`SELECT * FROM chat_messages WHERE chat_id = ? AND created_at <= ? AND (turn_id IS NULL OR turn_id != ?)
 			 ORDER BY created_at DESC, ordinal DESC, id DESC LIMIT ?`,
 		)
-		.bind(chatId, exceptTurn, limit)
+		.bind(chatId, turn.created_at, turn.id, limit)
 		.all<ChatMessageRow>();
 	return results.reverse();
 }

@@ -71,10 +71,12 @@ export async function httpFetch(
 			? fail(`the fetch of ${url.href} was cancelled`)
 			: fail(`timed out after ${limits.timeoutMs / 1000} s fetching ${url.href}`);
 	let response: Response;
+	// Called unbound: workerd's fetch throws "Illegal invocation" when `this` is `ctx`.
+	const doFetch = ctx.fetch;
 	for (;;) {
 		try {
 			// Redirects are followed by hand so that every hop passes checkUrl.
-			response = await ctx.fetch(url.href, { method: input.method, redirect: "manual", signal, headers: HEADERS });
+			response = await doFetch(url.href, { method: input.method, redirect: "manual", signal, headers: HEADERS });
 		} catch (error) {
 			if (signal.aborted) return aborted();
 			return fail(`could not fetch ${url.href}: ${messageOf(error)}`);

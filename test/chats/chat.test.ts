@@ -151,6 +151,8 @@ describe("chat turns", () => {
 		expect((await reload(t2.turn_id)).status).toBe("succeeded");
 		// …and check what the first turn was told, and what the history now says.
 		expect(JSON.stringify(prompts[0])).toContain("my name is Ada");
+		// The message queued behind the first turn is not part of the first turn's context.
+		expect(JSON.stringify(prompts[0])).not.toContain("what is my name?");
 		const history = await json<{ messages: ChatMessage[] }>(
 			api(`/api/chats/${chat.id}/messages`, { token: user.token }),
 		);
