@@ -21,14 +21,8 @@ const percentile = (values: number[], p: number) => {
 	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 };
 
-/** Publishes `count` notices of `size` bytes; returns publish → receive latencies seen by `watcher`. */
-async function notices(
-	userId: string,
-	watcher: TrackedSocket,
-	latencies: Map<number, number>,
-	count: number,
-	size: number,
-) {
+/** Publishes `count` notices of `size` bytes; returns publish → receive latencies (from `latencies`, filled by the watcher). */
+async function notices(userId: string, latencies: Map<number, number>, count: number, size: number) {
 	const sentAt = new Map<number, number>();
 	const base = latencies.size;
 	for (let n = base; n < base + count; n++) {
@@ -50,11 +44,11 @@ describe("a slow consumer", () => {
 		});
 		await watcher.open();
 
-		const baseline = await notices(user.id, watcher, arrived, 40, 100);
+		const baseline = await notices(user.id, arrived, 40, 100);
 		const slow = await RawSocket.open(deployment.url, user.token);
 		slow.pause();
 		// ~12 MB in 32 KiB notices: far past the kernel buffers and the hub's 4 MiB limit.
-		const during = await notices(user.id, watcher, arrived, 400, 32 * 1024);
+		const during = await notices(user.id, arrived, 400, 32 * 1024);
 		slow.resume();
 		const closed = await eventually(() => slow.closeCode !== undefined, 30_000, 50);
 		slow.destroy();

@@ -122,7 +122,7 @@ describe("load", () => {
 					body.counts.queued === 0 &&
 					body.counts.running === 0 &&
 					body.counts.waiting === 0 &&
-					body.counts.succeeded >= TASKS
+					(body.counts.succeeded ?? 0) >= TASKS
 				);
 			},
 			300_000,
