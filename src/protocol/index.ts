@@ -9,3 +9,4 @@ export * from "./json-depth.ts";
 export * from "./limits.ts";
 export * from "./schedules.ts";
 export * from "./tasks.ts";
+export * from "./users.ts";

@@ -5,20 +5,11 @@ import { newSecret, sha256Hex } from "../auth/secrets.ts";
 import { ApiError, conflict, notFound } from "../http/errors.ts";
 import { jsonBody, paramsOf } from "../http/validate.ts";
 import { hubFor } from "../hub/stub.ts";
-import { DurationSchema, ErrorCode, newId, UserIdSchema } from "../protocol/index.ts";
+import { CreateTokenBodySchema, CreateUserBodySchema, ErrorCode, newId, UserIdSchema } from "../protocol/index.ts";
 import { insertToken, listTokens, type TokenRecord } from "../storage/tokens.ts";
 import { createUser, getUser, listUsers } from "../storage/users.ts";
 
-const RoleSchema = z.enum(["admin", "user"]);
 const UserParams = z.object({ id: UserIdSchema });
-
-const CreateUserBody = z.strictObject({ id: UserIdSchema, role: RoleSchema.default("user") });
-const CreateTokenBody = z.strictObject({
-	name: z.string().trim().min(1).max(100).optional(),
-	role: RoleSchema.optional(),
-	/** Seconds, or a duration like "30d". Omitted: the token never expires. */
-	expires_in: DurationSchema.optional(),
-});
 /** Notices are small: the value must serialise to at most 64 KiB. */
 const NOTICE_VALUE_BYTES = 64 * 1024;
 const PublishNoticeBody = z.strictObject({
@@ -34,14 +25,14 @@ const PublishNoticeBody = z.strictObject({
 /** Admin, under /api/users: users, their tokens, and a notice to a user's hub. */
 export const usersRoutes = new Hono<AppEnv>()
 	.use(requireAuth, requireAdmin)
-	.post("/", jsonBody(CreateUserBody), async (c) => {
+	.post("/", jsonBody(CreateUserBodySchema), async (c) => {
 		const body = c.req.valid("json");
 		const user = await createUser(c.env.DB, { id: body.id, role: body.role, created_at: Date.now() });
 		if (!user) throw conflict(`user ${body.id} already exists`);
 		return c.json({ user }, 201);
 	})
 	.get("/", async (c) => c.json({ users: await listUsers(c.env.DB) }))
-	.post("/:id/tokens", paramsOf(UserParams), jsonBody(CreateTokenBody), async (c) => {
+	.post("/:id/tokens", paramsOf(UserParams), jsonBody(CreateTokenBodySchema), async (c) => {
 		const { id } = c.req.valid("param");
 		const body = c.req.valid("json");
 		const user = await getUser(c.env.DB, id);

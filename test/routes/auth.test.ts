@@ -76,7 +76,6 @@ describe("admin routes", () => {
 		["GET", "/api/users/agent/tokens"],
 		["POST", "/api/users/agent/tokens"],
 		["POST", "/api/users/agent/events"],
-		["DELETE", "/api/tokens/tok_abc"],
 	])("%s %s: 401 without a token, 403 with a user token", async (method, path) => {
 		expect((await api(path, { method })).status).toBe(401);
 		const user = await newUser();
@@ -185,6 +184,16 @@ describe("tokens", () => {
 		expect(admin.status).toBe(400);
 		const missing = await api("/api/users/nobody-here/tokens", { token: adminToken(), body: {} });
 		expect(missing.status).toBe(404);
+	});
+
+	it("a user may revoke their own token, not anyone else's", async () => {
+		const [user, other] = await Promise.all([newUser(), newUser()]);
+		const theirs = await api(`/api/tokens/${other.tokenId}`, { method: "DELETE", token: user.token });
+		expect(theirs.status).toBe(404);
+		expect((await api("/api/me", { token: other.token })).status).toBe(200);
+		const own = await api(`/api/tokens/${user.tokenId}`, { method: "DELETE", token: user.token });
+		expect(own.status).toBe(200);
+		expect((await api("/api/me", { token: user.token })).status).toBe(401);
 	});
 
 	it("revoking an unknown token is a 404", async () => {
