@@ -20,13 +20,15 @@ export default defineConfig(async () => {
 						// No pauses: the demo model streams and retries happen at once.
 						SPARKY_DEMO_DELAY_MS: "0",
 						SPARKY_RETRY_BASE_SECONDS: "0",
+						// A developer's .dev.vars turns the local clock on; unit tests drive time themselves.
+						SPARKY_LOCAL_CLOCK: "off",
 					},
 				},
 			}),
 		],
 		test: {
 			include: ["test/**/*.test.ts"],
-			exclude: ["test/e2e/**", "test/faults/**"],
+			exclude: ["test/e2e/**", "test/faults/**", "test/cli/**"],
 			setupFiles: ["./test/setup.ts"],
 			// Runs in Node: starts the fake LLM provider server; tests get its URL with inject("fakeLlmUrl").
 			globalSetup: ["./test/support/global-setup.ts"],

@@ -2,10 +2,12 @@
 // `npm start`: everything a fresh checkout needs to run Sparky locally.
 //   1. a local admin token in .dev.vars (created once, shown once),
 //   2. schema.sql applied to the local D1,
-//   3. `wrangler dev` on 127.0.0.1:$PORT (default 8787), state under .wrangler/state.
+//   3. the web page built (web/ → web/dist, served by the Worker as static assets),
+//   4. `wrangler dev` on 127.0.0.1:$PORT (default 8787), state under .wrangler/state.
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { buildWeb } from "./lib/build-web.mjs";
 import { runWrangler, spawnWrangler } from "./lib/wrangler.mjs";
 
 const root = resolve(import.meta.dirname, "..");
@@ -18,6 +20,9 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) {
 ensureDevVars(resolve(root, ".dev.vars"));
 console.log("Applying schema.sql to the local D1 database…");
 await runWrangler(["d1", "execute", "DB", "--local", "--file", "schema.sql"], { cwd: root, quiet: true });
+console.log("Building the web page (web/ → web/dist)…");
+await buildWeb({ quiet: true });
+console.log(`The page: http://127.0.0.1:${port} (sign in with a token; see README).`);
 
 const child = spawnWrangler(["dev", "--ip", "127.0.0.1", "--port", String(port)], { cwd: root });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // `npm test`: every check and every test suite, in order, with one summary at the end.
 // Each step's result is recorded in test-results/summary.json; .ci/run prints its totals.
-//   checks: generated types current, tsc, biome, deno check of the portable core,
-//           production bundle (`wrangler deploy --dry-run`)
-//   suites: vitest in workerd (JSON report), the portable core under Deno (JUnit report)
+//   checks: the web page builds (web/dist, needed by everything that reads wrangler.toml's
+//           [assets]), generated types current, tsc (Worker, web page, e2e tests), biome,
+//           deno check of the portable core, production bundle (`wrangler deploy --dry-run`)
+//   suites: vitest in workerd (JSON report), the portable core under Deno (JUnit report),
+//           browser end-to-end tests in Chromium against a real `wrangler dev` (JSON report),
+//           the CLI end to end against wrangler dev (vitest in Node, JSON report),
+//           the fault suite: crashes, load, slow consumers, floods, fuzz, auth matrix (JSON report)
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -18,8 +22,15 @@ mkdirSync(results, { recursive: true });
 const only = process.argv.slice(2);
 const steps = [];
 
+// First: vitest's workerd pool and `wrangler deploy` read wrangler.toml, whose [assets] is web/dist.
+await check("build-web", ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"]);
 await check("types", ["wrangler", "types", "--check", "--strict-vars=false", "--env-file", ".dev.vars.example"]);
 await check("tsc", ["tsc", "--noEmit"]);
+await check("tsc-web", ["tsc", "--noEmit", "-p", "web/tsconfig.json"]);
+await check("tsc-e2e", ["tsc", "--noEmit", "-p", "test/e2e/tsconfig.json"]);
+// The CLI runs on Node, not Workers: its own tsconfig (Node's types).
+await check("tsc-cli", ["tsc", "--noEmit", "-p", "cli"]);
+await check("tsc-faults", ["tsc", "--noEmit", "-p", "test/faults"]);
 await check("biome", ["biome", "check", "."]);
 // The portable core (deno.json's `check` task lists it): protocol, client, agent loop,
 // pure tool logic. Run directly: `deno task` would re-resolve `deno` through npm's shim.
@@ -42,6 +53,49 @@ await suite(
 		`--junit-path=${results}/deno.xml`,
 	],
 	() => countJunitSteps(`${results}/deno.xml`),
+);
+// The `sparky` CLI end to end: child processes against a real wrangler dev (vitest in Node).
+await suite(
+	"cli",
+	[
+		"vitest",
+		"run",
+		"-c",
+		"vitest.cli.config.ts",
+		"--reporter=default",
+		"--reporter=json",
+		`--outputFile.json=${results}/cli.json`,
+	],
+	() => countVitest(`${results}/cli.json`),
+);
+// Debian's Chromium (playwright-core) against a real `wrangler dev`; fails, never skips,
+// when Chromium is missing. Its global setup builds the page again, so `npm test e2e` works alone.
+await suite(
+	"e2e",
+	[
+		"vitest",
+		"run",
+		"--config",
+		"vitest.e2e.config.ts",
+		"--reporter=default",
+		"--reporter=json",
+		`--outputFile.json=${results}/e2e.json`,
+	],
+	() => countVitest(`${results}/e2e.json`),
+);
+// Faults, load and hostile input against real `wrangler dev` processes (npm run test:faults).
+await suite(
+	"faults",
+	[
+		"vitest",
+		"run",
+		"--config",
+		"vitest.faults.config.ts",
+		"--reporter=default",
+		"--reporter=json",
+		`--outputFile.json=${results}/faults.json`,
+	],
+	() => countVitest(`${results}/faults.json`),
 );
 await check("bundle", ["wrangler", "deploy", "--dry-run", "--outdir", "dist"], async () => {
 	const report = await bundleReport(resolve(root, "dist"));

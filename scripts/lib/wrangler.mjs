@@ -16,8 +16,9 @@ export const wranglerEnv = (extra = {}) => ({
 	...extra,
 });
 
-export function spawnWrangler(args, { cwd, env, stdio = "inherit" } = {}) {
-	return spawn(process.execPath, [wranglerBin, ...args], { cwd, env: wranglerEnv(env), stdio });
+/** `detached`: its own process group, so the whole tree (wrangler + workerd) can be signalled. */
+export function spawnWrangler(args, { cwd, env, stdio = "inherit", detached = false } = {}) {
+	return spawn(process.execPath, [wranglerBin, ...args], { cwd, env: wranglerEnv(env), stdio, detached });
 }
 
 /** Runs wrangler to completion; rejects with its output when it fails. */

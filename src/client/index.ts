@@ -2,4 +2,5 @@ export * from "./backoff.ts";
 export * from "./cursor.ts";
 export * from "./hub-client.ts";
 export * from "./parse.ts";
+export * from "./run-order.ts";
 export * from "./timeline.ts";

@@ -7,6 +7,7 @@ import {
 	type TaskStatus,
 	type TaskStatusValue,
 } from "../protocol/index.ts";
+import { orderOf } from "./run-order.ts";
 
 /**
  * The page's (and the CLI's) model of what happened: events in, timelines out. Pure and
@@ -75,9 +76,9 @@ export interface ChatSummary {
 
 interface ItemSlot {
 	item: TimelineItem;
-	/** Order within the turn: seq for items seen as events, ordinal for history rows. */
+	/** Order within the turn: `orderOf` for items seen as events, ordinal for history rows. */
 	order: number;
-	/** Text deltas by seq, so deltas arriving out of order still read right. */
+	/** Text deltas by `orderOf`, so deltas arriving out of order still read right. */
 	deltas?: Map<number, string>;
 	/** Complete text from history: wins over deltas. */
 	finalText?: string;
@@ -162,6 +163,28 @@ export class Timeline {
 		this.#touch(thread);
 	}
 
+	/**
+	 * A chat's unfinished turns (the `turns` of a `chat.history` answer): their statuses, so
+	 * `openTurns` knows what is running or pending after a reload. A status already known
+	 * from events is newer and is kept.
+	 */
+	applyTurns(chatId: string, turns: readonly { turn_id: string; status: string; text: string }[]): void {
+		for (const turn of turns) {
+			if (this.#tasks.has(turn.turn_id) || !isTaskStatus(turn.status)) continue;
+			this.#tasks.set(turn.turn_id, {
+				id: turn.turn_id,
+				kind: "chat",
+				status: turn.status,
+				attempt: 0,
+				instruction: turn.text,
+				chatId,
+				updatedAt: 0,
+				unread: 0,
+			});
+		}
+		this.version++;
+	}
+
 	applyTasks(tasks: readonly Task[]): void {
 		for (const t of tasks) {
 			const current = this.#tasks.get(t.id);
@@ -235,7 +258,7 @@ export class Timeline {
 		const thread = this.#thread(key);
 		const turnId = event.task_id;
 		if (turnId) this.#noteTurn(thread, turnId, event.ts);
-		const known = this.#applyAgentEvent(thread, event, turnId);
+		const known = this.#applyAgentEvent(thread, event, turnId, orderOf(event));
 		if (!known) {
 			this.unknownEvents++;
 			return;
@@ -245,14 +268,14 @@ export class Timeline {
 	}
 
 	/** Returns false for event types this client doesn't render. */
-	#applyAgentEvent(thread: Thread, e: HubEvent, turnId: string | undefined): boolean {
+	#applyAgentEvent(thread: Thread, e: HubEvent, turnId: string | undefined, order: number): boolean {
 		const str = (v: unknown) => (typeof v === "string" ? v : "");
 		switch (e.type) {
 			case "TEXT_MESSAGE_START":
 			case "TEXT_MESSAGE_CONTENT":
 			case "TEXT_MESSAGE_END": {
 				const id = str(e.messageId);
-				const slot = this.#slot(thread, id, e.seq, () => ({
+				const slot = this.#slot(thread, id, order, () => ({
 					kind: "message",
 					id,
 					role: e.role === "user" ? "user" : "assistant",
@@ -263,7 +286,7 @@ export class Timeline {
 				}));
 				if (e.type === "TEXT_MESSAGE_START" && slot.item.kind === "message")
 					slot.item.role = e.role === "user" ? "user" : "assistant";
-				this.#streamText(slot, e, e.type === "TEXT_MESSAGE_END");
+				this.#streamText(slot, e, order, e.type === "TEXT_MESSAGE_END");
 				return true;
 			}
 			case "REASONING_START":
@@ -273,7 +296,7 @@ export class Timeline {
 			case "REASONING_MESSAGE_CONTENT":
 			case "REASONING_MESSAGE_END": {
 				const id = str(e.messageId);
-				const slot = this.#slot(thread, id, e.seq, () => ({
+				const slot = this.#slot(thread, id, order, () => ({
 					kind: "thought",
 					id,
 					text: "",
@@ -281,7 +304,7 @@ export class Timeline {
 					turnId,
 					ts: e.ts,
 				}));
-				this.#streamText(slot, e, e.type === "REASONING_MESSAGE_END");
+				this.#streamText(slot, e, order, e.type === "REASONING_MESSAGE_END");
 				return true;
 			}
 			case "TOOL_CALL_START":
@@ -289,7 +312,7 @@ export class Timeline {
 			case "TOOL_CALL_END":
 			case "TOOL_CALL_RESULT": {
 				const id = str(e.toolCallId);
-				const slot = this.#slot(thread, id, e.seq, () => ({
+				const slot = this.#slot(thread, id, order, () => ({
 					kind: "tool",
 					id,
 					name: str(e.toolCallName) || "tool",
@@ -303,7 +326,7 @@ export class Timeline {
 				if (e.type === "TOOL_CALL_START") item.name = str(e.toolCallName) || item.name;
 				if (e.type === "TOOL_CALL_ARGS") {
 					slot.deltas ??= new Map();
-					slot.deltas.set(e.seq, str(e.delta));
+					slot.deltas.set(order, str(e.delta));
 					item.args = joinDeltas(slot.deltas);
 				}
 				if (e.type === "TOOL_CALL_END" && item.state === "calling") item.state = "running";
@@ -318,7 +341,7 @@ export class Timeline {
 			case "RUN_FINISHED":
 			case "RUN_ERROR": {
 				const id = str(e.runId) || `${e.task_id}:${e.attempt ?? 0}`;
-				const slot = this.#slot(thread, id, e.seq, () => ({ kind: "run", id, state: "running", turnId, ts: e.ts }));
+				const slot = this.#slot(thread, id, order, () => ({ kind: "run", id, state: "running", turnId, ts: e.ts }));
 				const item = slot.item;
 				if (item.kind !== "run") return true;
 				if (e.type === "RUN_STARTED") {
@@ -390,21 +413,21 @@ export class Timeline {
 		return thread;
 	}
 
-	#slot(thread: Thread, id: string, seq: number, create: () => TimelineItem): ItemSlot {
+	#slot(thread: Thread, id: string, order: number, create: () => TimelineItem): ItemSlot {
 		let slot = thread.slots.get(id);
 		if (!slot) {
-			slot = { item: create(), order: seq };
+			slot = { item: create(), order };
 			thread.slots.set(id, slot);
 		}
 		return slot;
 	}
 
-	#streamText(slot: ItemSlot, e: HubEvent, ended: boolean): void {
+	#streamText(slot: ItemSlot, e: HubEvent, order: number, ended: boolean): void {
 		const item = slot.item;
 		if (item.kind !== "message" && item.kind !== "thought") return;
 		if (e.type.endsWith("_CONTENT")) {
 			slot.deltas ??= new Map();
-			slot.deltas.set(e.seq, typeof e.delta === "string" ? e.delta : "");
+			slot.deltas.set(order, typeof e.delta === "string" ? e.delta : "");
 		}
 		item.text = slot.finalText ?? joinDeltas(slot.deltas);
 		if (ended || slot.finalText !== undefined) item.streaming = false;
@@ -464,6 +487,12 @@ function joinDeltas(deltas: Map<number, string> | undefined): string {
 		.sort((a, b) => a[0] - b[0])
 		.map(([, d]) => d)
 		.join("");
+}
+
+const STATUSES = new Set<string>(["waiting", "queued", "running", "succeeded", "failed", "cancelled"]);
+
+function isTaskStatus(status: string): status is TaskStatus {
+	return STATUSES.has(status);
 }
 
 function isErrorResult(result: string | undefined): boolean {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { orderOf } from "../../src/client/run-order.ts";
 import { Timeline } from "../../src/client/timeline.ts";
 import type { ChatMessage, HubEvent } from "../../src/protocol/index.ts";
 
@@ -242,5 +243,103 @@ describe("Timeline with chat history", () => {
 		expect(t.chats().map((c) => c.id)).toEqual(["chat_d"]);
 		t.apply([ev({ type: "CUSTOM", name: "sparky.chat", chat_id: "chat_d", value: { action: "deleted", chat } })]);
 		expect(t.chats()).toEqual([]);
+	});
+});
+
+describe("Timeline across hubs and after a reload", () => {
+	/** A run's events as the relay makes them: ids `<task>:<attempt>:<n>`, the same on every hub. */
+	const runEvent = (n: number, seqOnThisHub: number, fields: Record<string, unknown>): HubEvent =>
+		({
+			seq: seqOnThisHub,
+			id: `task_x:1:${n}`,
+			ts: 2000 + n,
+			task_id: "task_x",
+			attempt: 1,
+			...fields,
+		}) as HubEvent;
+	const run = (seqBase: number) => [
+		runEvent(1, seqBase + 1, { type: "RUN_STARTED", threadId: "task_x", runId: "task_x:1", model: "demo" }),
+		runEvent(2, seqBase + 2, { type: "TOOL_CALL_START", toolCallId: "c1", toolCallName: "http_fetch" }),
+		runEvent(3, seqBase + 3, { type: "TOOL_CALL_ARGS", toolCallId: "c1", delta: '{"url":' }),
+		runEvent(4, seqBase + 4, { type: "TOOL_CALL_ARGS", toolCallId: "c1", delta: '"http://x"}' }),
+		runEvent(5, seqBase + 5, { type: "TOOL_CALL_RESULT", toolCallId: "c1", content: "{}" }),
+		runEvent(6, seqBase + 6, { type: "TEXT_MESSAGE_START", messageId: "m1", role: "assistant" }),
+		runEvent(7, seqBase + 7, { type: "TEXT_MESSAGE_CONTENT", messageId: "m1", delta: "one " }),
+		runEvent(8, seqBase + 8, { type: "TEXT_MESSAGE_CONTENT", messageId: "m1", delta: "two " }),
+		runEvent(9, seqBase + 9, { type: "TEXT_MESSAGE_CONTENT", messageId: "m1", delta: "three" }),
+		runEvent(10, seqBase + 10, { type: "TEXT_MESSAGE_END", messageId: "m1" }),
+	];
+
+	it("merges a run read from the creator's hub with live events from the viewer's hub in run order", () => {
+		// The creator's hub numbers these events 900+, the viewer's (agent) hub 10+.
+		const fromCreatorHub = run(900);
+		const live = run(10);
+		const merged = new Timeline();
+		merged.apply(fromCreatorHub.slice(0, 8)); // HTTP history, read mid-run
+		merged.apply(live.slice(5)); // live events that overlap it and go on
+		const direct = new Timeline();
+		direct.apply(live);
+		expect(merged.items("task:task_x")).toEqual(direct.items("task:task_x"));
+		expect(merged.items("task:task_x").map((i) => i.kind)).toEqual(["run", "tool", "message"]);
+		expect(merged.items("task:task_x")[2]).toMatchObject({ text: "one two three", streaming: false });
+		expect(merged.items("task:task_x")[1]).toMatchObject({ args: '{"url":"http://x"}' });
+	});
+
+	it("orders a retried run's events after the first attempt's", () => {
+		const t = new Timeline();
+		const e = (attempt: number, n: number, seq: number, fields: Record<string, unknown>) =>
+			({ seq, id: `task_r:${attempt}:${n}`, ts: 1, task_id: "task_r", attempt, ...fields }) as HubEvent;
+		t.apply([
+			e(2, 1, 5, { type: "RUN_STARTED", runId: "task_r:2" }),
+			e(1, 1, 90, { type: "RUN_STARTED", runId: "task_r:1" }),
+			e(1, 2, 91, { type: "RUN_ERROR", runId: "task_r:1", code: "retrying", message: "429" }),
+		]);
+		expect(t.items("task:task_r").map((i) => [i.id, i.kind === "run" && i.state])).toEqual([
+			["task_r:1", "retrying"],
+			["task_r:2", "running"],
+		]);
+	});
+
+	it("keeps seq order for events whose ids are not run positions", () => {
+		expect(orderOf({ seq: 7, id: "turn_1:user:start", task_id: "turn_1" })).toBe(7);
+		expect(orderOf({ seq: 7, id: "task_a:1:x", task_id: "task_a", attempt: 1 })).toBe(7);
+		expect(orderOf({ seq: 7, id: "task_b:1:3", task_id: "task_a", attempt: 1 })).toBe(7);
+		expect(orderOf({ seq: 7, id: "task_a:1:3", task_id: "task_a", attempt: 1 })).toBeGreaterThan(2 ** 40);
+	});
+
+	it("learns a chat's unfinished turns from chat.history, without overriding newer statuses", () => {
+		const t = new Timeline();
+		seq = 800;
+		t.apply([
+			ev({
+				type: "CUSTOM",
+				name: "sparky.task.status",
+				task_id: "turn_b",
+				chat_id: "chat_t",
+				value: { task_id: "turn_b", kind: "chat", status: "succeeded", attempt: 1, user_id: "u" },
+			}),
+		]);
+		t.applyTurns("chat_t", [
+			{ turn_id: "turn_a", status: "running", text: "first" },
+			{ turn_id: "turn_b", status: "queued", text: "second (stale)" },
+			{ turn_id: "turn_c", status: "queued", text: "third" },
+			{ turn_id: "turn_d", status: "bogus", text: "ignored" },
+		]);
+		expect(t.openTurns("chat_t").map((x) => [x.id, x.status, x.instruction])).toEqual([
+			["turn_a", "running", "first"],
+			["turn_c", "queued", "third"],
+		]);
+		expect(t.tasks()).toEqual([]); // chat turns are not background tasks
+		// A live status event later moves it on.
+		t.apply([
+			ev({
+				type: "CUSTOM",
+				name: "sparky.task.status",
+				task_id: "turn_a",
+				chat_id: "chat_t",
+				value: { task_id: "turn_a", kind: "chat", status: "succeeded", attempt: 1, user_id: "u" },
+			}),
+		]);
+		expect(t.openTurns("chat_t").map((x) => x.id)).toEqual(["turn_c"]);
 	});
 });

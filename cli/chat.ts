@@ -1,0 +1,393 @@
+/**
+ * `sparky chat`: an interactive chat over the live WebSocket. HubClient (src/client) keeps
+ * the socket (token in the `sparky.auth.<token>` sub-protocol, reconnects and resumes);
+ * chat frames (`chat.create`, `chat.send`, `chat.cancel`, `chat.history`) go over it, their
+ * answers come back by `ref`, and the turn's events feed a Timeline that the StreamPrinter
+ * prints as they stream. Ctrl+C cancels a running turn; Ctrl+C again, Ctrl+C when nothing
+ * runs, Ctrl+D or /exit leaves.
+ */
+import { createInterface, type Interface } from "node:readline";
+import { HubClient, type ThreadKey, Timeline } from "../src/client/index.ts";
+import {
+	type Chat,
+	ChatHistoryMessageSchema,
+	ChatSchema,
+	ChatTextSchema,
+	type ClientFrame,
+	CloseCode,
+	type ControlMessage,
+	CustomName,
+	type HubEvent,
+} from "../src/protocol/index.ts";
+import type { Context } from "./context.ts";
+import { CliError, ExitCode } from "./errors.ts";
+import { unauthorized } from "./http.ts";
+import { relativeTime, type Spinner } from "./output.ts";
+import { confirm, interactive } from "./prompt.ts";
+import { StreamPrinter } from "./render.ts";
+import { checkId } from "./validate.ts";
+
+export interface ChatOptions {
+	chat?: string;
+	latest?: boolean;
+	new?: boolean;
+}
+
+/** Characters a WebSocket sub-protocol may hold (an RFC 7230 token). */
+const PROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FRAME_TIMEOUT_MS = 15_000;
+const HELP =
+	"Type a message and press Enter. While the agent answers, Ctrl+C (or /cancel) stops it; Ctrl+C with nothing running, Ctrl+D or /exit quits.";
+
+type Pending = { resolve: (message: ControlMessage) => void; reject: (error: Error) => void; timer: NodeJS.Timeout };
+
+export async function runChat(ctx: Context, options: ChatOptions): Promise<number> {
+	const { out } = ctx;
+	if (out.json) throw new CliError("`sparky chat` is interactive and has no --json output", ExitCode.usage, "usage");
+	const api = ctx.api();
+	// Checks the server and the token first: the socket would only say "closed".
+	await api.me();
+	const existing = await pickChat(ctx, options);
+	const session = new ChatSession(ctx);
+	try {
+		await session.connect();
+		const chat = existing ?? (await session.createChat());
+		return await session.run(chat, existing !== undefined);
+	} finally {
+		session.close();
+	}
+}
+
+/** `--chat ID`, `--latest`, or (asked on a terminal) the most recent chat; undefined: a new one. */
+async function pickChat(ctx: Context, options: ChatOptions): Promise<Chat | undefined> {
+	const api = ctx.api();
+	if (options.chat) return (await api.getChat(checkId(options.chat, "--chat"))).data.chat;
+	if (options.new) return undefined;
+	const latest = (await api.listChats()).data.chats[0];
+	if (!latest) return undefined;
+	if (options.latest) return latest;
+	if (!interactive()) return undefined;
+	const yes = await confirm(`Continue your latest chat "${latest.title}" (${relativeTime(latest.updated_at)})?`);
+	return yes ? latest : undefined;
+}
+
+class ChatSession {
+	readonly #ctx: Context;
+	readonly #timeline = new Timeline();
+	readonly #pending = new Map<string, Pending>();
+	/** Texts sent from here whose user-message events haven't been seen yet (not printed twice). */
+	readonly #mine: string[] = [];
+	/** Ids of the history rows loaded at the start: their user messages are "you". */
+	readonly #history = new Set<string>();
+	#client: HubClient | undefined;
+	#chat: Chat | undefined;
+	#printer: StreamPrinter;
+	#rl: Interface | undefined;
+	#frameId = 0;
+	#awaitingAcks = 0;
+	#promptShown = false;
+	#cancelling = false;
+	#exitWhenIdle = false;
+	#wasOpen = false;
+	#lost = false;
+	#finish: ((code: number) => void) | undefined;
+	#spinner: Spinner | undefined;
+
+	constructor(ctx: Context) {
+		this.#ctx = ctx;
+		this.#printer = this.#newPrinter();
+	}
+
+	#newPrinter(): StreamPrinter {
+		const { c } = this.#ctx.out;
+		return new StreamPrinter({
+			out: this.#ctx.out,
+			style: "chat",
+			userLabel: (item) => {
+				if (this.#history.has(item.id)) return `${c.bold(c.blue("you"))} › `;
+				const i = this.#mine.indexOf(item.text.trim());
+				if (i >= 0) {
+					this.#mine.splice(i, 1);
+					// On a terminal the typed line is already there; from a pipe, show what was said.
+					return process.stdin.isTTY ? false : `${c.bold(c.blue("you"))} › `;
+				}
+				return `${c.bold(c.blue("you"))} ${c.dim("(elsewhere)")} › `;
+			},
+		});
+	}
+
+	/** Opens the socket; resolves once the hub said hello (`session`). */
+	connect(): Promise<void> {
+		const { url, token } = this.#ctx.connection();
+		const api = this.#ctx.api();
+		return new Promise<void>((resolve, reject) => {
+			const timer = setTimeout(() => {
+				reject(api.unreachable(new Error("the live connection (/api/ws) did not open within 10 s")));
+			}, 10_000);
+			this.#client = new HubClient({
+				baseUrl: url,
+				auth: PROTOCOL_TOKEN.test(token) ? { token } : { ticket: async () => (await api.wsTicket()).data.ticket },
+				onEvent: (event) => this.#onEvent(event),
+				onControl: (message) => {
+					if (message.type === "session") {
+						clearTimeout(timer);
+						resolve();
+					}
+					this.#onControl(message);
+				},
+				onStatus: (status, detail) => {
+					if (status === "open") this.#onOpen();
+					if (status === "reconnecting" && this.#wasOpen && !this.#lost) {
+						this.#lost = true;
+						this.#notice(this.#ctx.out.c.yellow("connection lost; reconnecting…"));
+					}
+					if (status === "closed" && detail?.code === CloseCode.unauthorized) {
+						clearTimeout(timer);
+						const error = unauthorized(url, "it was revoked or expired");
+						reject(error);
+						this.#fail(error);
+					}
+				},
+			});
+			this.#client.connect();
+		});
+	}
+
+	close(): void {
+		this.#client?.close();
+		this.#rl?.close();
+		for (const p of this.#pending.values()) clearTimeout(p.timer);
+	}
+
+	async createChat(): Promise<Chat> {
+		const ack = await this.#request({ type: "chat.create" });
+		if (ack.type !== "ack") throw new CliError("unexpected answer to chat.create");
+		return ChatSchema.parse(ack.result.chat);
+	}
+
+	/** The interactive loop: resolves with the exit code. */
+	async run(chat: Chat, resumed: boolean): Promise<number> {
+		const { out } = this.#ctx;
+		const { c } = out;
+		this.#chat = chat;
+		this.#timeline.open(this.#thread);
+		out.line(
+			c.dim(
+				`${resumed ? "Continuing" : "New chat"} ${chat.id}${resumed ? ` "${chat.title}"` : ""}. Ctrl+C stops an answer, Ctrl+C again or Ctrl+D quits, /help for more.`,
+			),
+		);
+		if (resumed) await this.#loadHistory();
+		const done = new Promise<number>((resolve) => {
+			this.#finish = resolve;
+		});
+		this.#startReadline();
+		this.#render();
+		return done;
+	}
+
+	get #thread(): ThreadKey {
+		return `chat:${this.#chat?.id ?? ""}`;
+	}
+
+	/** A turn of this chat is running or waiting, or a message is on its way. */
+	get #busy(): boolean {
+		return this.#awaitingAcks > 0 || (this.#chat ? this.#timeline.openTurns(this.#chat.id).length > 0 : false);
+	}
+
+	async #loadHistory(): Promise<void> {
+		const chat = this.#chat!;
+		const answer = await this.#request({ type: "chat.history", chat_id: chat.id, limit: 30 });
+		const history = ChatHistoryMessageSchema.safeParse(answer);
+		if (!history.success) throw new CliError("unexpected answer to chat.history");
+		const { messages, turns, events, next_before } = history.data;
+		for (const m of messages) this.#history.add(m.id);
+		this.#timeline.applyHistory(chat.id, messages);
+		this.#timeline.applyTurns(chat.id, turns);
+		this.#timeline.apply(events as HubEvent[]);
+		if (next_before) this.#ctx.out.line(this.#ctx.out.c.dim("… (earlier messages not shown)"));
+	}
+
+	#startReadline(): void {
+		const { stdin, stdout } = process;
+		const terminal = Boolean(stdin.isTTY && stdout.isTTY);
+		const c = this.#ctx.out.c;
+		const rl = createInterface({ input: stdin, output: stdout, terminal, prompt: `${c.bold(c.blue("you"))} › ` });
+		this.#rl = rl;
+		rl.on("line", (line) => this.#onLine(line));
+		rl.on("SIGINT", () => this.#onInterrupt());
+		rl.on("close", () => {
+			// Ctrl+D, or the end of piped input: leave once the answers being written are done.
+			if (this.#busy) this.#exitWhenIdle = true;
+			else this.#exit(ExitCode.ok);
+		});
+		// Without a terminal, readline sees no Ctrl+C: the signal arrives instead.
+		if (!terminal) process.on("SIGINT", () => this.#onInterrupt());
+	}
+
+	#onLine(line: string): void {
+		this.#promptShown = false;
+		const text = line.trim();
+		if (text === "/exit" || text === "/quit") this.#exit(ExitCode.ok);
+		else if (text === "/cancel") this.#cancel();
+		else if (text === "/help") this.#notice(this.#ctx.out.c.dim(HELP));
+		else if (text !== "") this.#send(text);
+		this.#render();
+	}
+
+	#send(text: string): void {
+		const { c } = this.#ctx.out;
+		const checked = ChatTextSchema.safeParse(text);
+		if (!checked.success) {
+			this.#notice(c.red(`✖ ${checked.error.issues[0]?.message ?? "invalid message"}`));
+			return;
+		}
+		this.#mine.push(checked.data);
+		this.#awaitingAcks++;
+		this.#request({ type: "chat.send", chat_id: this.#chat!.id, text: checked.data })
+			.catch((error: Error) => {
+				const i = this.#mine.indexOf(checked.data);
+				if (i >= 0) this.#mine.splice(i, 1);
+				this.#notice(c.red(`✖ not sent: ${error.message}`));
+			})
+			.finally(() => {
+				this.#awaitingAcks--;
+				this.#render();
+			});
+	}
+
+	#onInterrupt(): void {
+		if (this.#busy && !this.#cancelling) {
+			this.#cancel();
+			return;
+		}
+		this.#printer.closeLine();
+		if (this.#promptShown) this.#ctx.out.write("\n");
+		this.#exit(this.#busy ? ExitCode.interrupted : ExitCode.ok);
+	}
+
+	#cancel(): void {
+		const { c } = this.#ctx.out;
+		const chat = this.#chat!;
+		if (!this.#busy) {
+			this.#notice(c.dim("nothing to cancel"));
+			return;
+		}
+		this.#cancelling = true;
+		this.#notice(c.yellow("cancelling… (Ctrl+C again to quit)"));
+		this.#request({ type: "chat.cancel", chat_id: chat.id })
+			.then(async (ack) => {
+				const cancelled = ack.type === "ack" ? ack.result.cancelled_turn_id : null;
+				// chat.cancel stops the running turn only: withdraw this chat's waiting turns too.
+				const waiting = this.#timeline.openTurns(chat.id).filter((t) => t.status === "queued" && t.id !== cancelled);
+				for (const turn of waiting)
+					await this.#ctx
+						.api()
+						.cancelTask(turn.id)
+						.catch(() => {});
+			})
+			.catch((error: Error) => this.#notice(c.red(`✖ could not cancel: ${error.message}`)));
+	}
+
+	#onOpen(): void {
+		if (this.#lost) this.#notice(this.#ctx.out.c.dim("reconnected"));
+		this.#wasOpen = true;
+		this.#lost = false;
+	}
+
+	#onEvent(event: HubEvent): void {
+		this.#timeline.apply([event]);
+		if (!this.#chat || event.chat_id !== this.#chat.id) return;
+		if (event.type === "CUSTOM" && event.name === CustomName.chat) {
+			const value = event.value as { action?: string } | undefined;
+			if (value?.action === "deleted") {
+				this.#notice(this.#ctx.out.c.yellow("this chat was deleted"));
+				this.#exit(ExitCode.ok);
+				return;
+			}
+		}
+		this.#render();
+	}
+
+	#onControl(message: ControlMessage): void {
+		const ref = "ref" in message ? message.ref : undefined;
+		const pending = ref ? this.#pending.get(ref) : undefined;
+		if (!pending || !ref) return;
+		this.#pending.delete(ref);
+		clearTimeout(pending.timer);
+		if (message.type === "error") pending.reject(new CliError(message.message, ExitCode.error, message.code));
+		else pending.resolve(message);
+	}
+
+	/** Sends a frame; resolves with its answer (`ack`, `chat.history`), rejects on `error`. */
+	#request(frame: ClientFrame): Promise<ControlMessage> {
+		const id = `cli${++this.#frameId}`;
+		return new Promise((resolve, reject) => {
+			if (!this.#client?.send({ ...frame, id })) {
+				reject(new CliError("not connected (reconnecting); try again in a moment"));
+				return;
+			}
+			const timer = setTimeout(() => {
+				this.#pending.delete(id);
+				reject(new CliError(`no answer to ${frame.type} within ${FRAME_TIMEOUT_MS / 1000} s`));
+			}, FRAME_TIMEOUT_MS);
+			this.#pending.set(id, { resolve, reject, timer });
+		});
+	}
+
+	/** Prints what's new in this chat; shows the prompt again once nothing is running. */
+	#render(): void {
+		if (!this.#chat || !this.#finish) return;
+		this.#stopSpinner();
+		this.#hidePrompt();
+		this.#printer.render(this.#timeline.items(this.#thread));
+		if (this.#busy) {
+			// Waiting for the next piece of the answer: a spinner, unless a line is half written.
+			if (!this.#printer.lineOpen) this.#spinner = this.#ctx.out.spinner("thinking…");
+			return;
+		}
+		this.#cancelling = false;
+		if (this.#exitWhenIdle) this.#exit(ExitCode.ok);
+		else this.#showPrompt();
+	}
+
+	/** A line that isn't part of the conversation (status, errors), without breaking the prompt. */
+	#notice(text: string): void {
+		this.#stopSpinner();
+		this.#hidePrompt();
+		this.#printer.closeLine();
+		this.#ctx.out.line(text);
+		this.#render();
+	}
+
+	#showPrompt(): void {
+		if (this.#promptShown || !this.#rl || !this.#ctx.out.tty) return;
+		this.#printer.closeLine();
+		this.#promptShown = true;
+		this.#rl.prompt(true);
+	}
+
+	#hidePrompt(): void {
+		if (!this.#promptShown) return;
+		// Clear the prompt line; what was typed so far comes back with the next prompt.
+		this.#ctx.out.write("\r\x1b[2K");
+		this.#promptShown = false;
+	}
+
+	#stopSpinner(): void {
+		this.#spinner?.stop();
+		this.#spinner = undefined;
+	}
+
+	#exit(code: number): void {
+		this.#stopSpinner();
+		const finish = this.#finish;
+		this.#finish = undefined;
+		this.#printer.closeLine();
+		finish?.(code);
+	}
+
+	#fail(error: CliError): void {
+		this.#notice(this.#ctx.out.c.red(`✖ ${error.message}`));
+		this.#exit(error.exitCode);
+	}
+}

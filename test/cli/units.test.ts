@@ -1,0 +1,138 @@
+// The CLI's pure pieces, in process: SSE parsing, argument parsing, config paths, colours,
+// and how the StreamPrinter draws a Timeline thread.
+import { describe, expect, it } from "vitest";
+import { configPath, normaliseUrl } from "../../cli/config.ts";
+import { colorEnabled, createOutput, duration, oneLine } from "../../cli/output.ts";
+import { StreamPrinter } from "../../cli/render.ts";
+import { readSse } from "../../cli/sse.ts";
+import { parseBefore, parseMetadata } from "../../cli/validate.ts";
+import { Timeline } from "../../src/client/index.ts";
+import type { HubEvent } from "../../src/protocol/index.ts";
+
+function stream(chunks: string[]): ReadableStream<Uint8Array> {
+	const encoder = new TextEncoder();
+	return new ReadableStream({
+		start(controller) {
+			for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
+			controller.close();
+		},
+	});
+}
+
+describe("readSse", () => {
+	it("splits messages across chunk boundaries, keeps ids, skips comments, joins data lines", async () => {
+		const messages = [];
+		for await (const m of readSse(
+			stream([
+				'event: CUSTOM\ndata: {"a"',
+				":1}\nid: 7\n\n: keep-alive\n\n",
+				"data: line one\r\ndata: line two\r\n\r\n",
+				"event: end\ndata: {}\n\n",
+			]),
+		)) {
+			messages.push(m);
+		}
+		expect(messages).toEqual([
+			{ event: "CUSTOM", data: '{"a":1}', id: "7" },
+			{ event: "message", data: "line one\nline two", id: "7" },
+			{ event: "end", data: "{}", id: "7" },
+		]);
+	});
+});
+
+describe("arguments", () => {
+	it("parses -m key=value and key:=json", () => {
+		expect(parseMetadata([])).toBeUndefined();
+		expect(parseMetadata(["a=1", "b:=1", "c=x=y", 'd:=[1,"two"]'])).toEqual({ a: "1", b: 1, c: "x=y", d: [1, "two"] });
+		expect(() => parseMetadata(["novalue"])).toThrow(/key=value/);
+		expect(() => parseMetadata(["n:=nope"])).toThrow(/must be JSON/);
+	});
+
+	it("parses --created-before as a date, a date-time or an age", () => {
+		const now = Date.UTC(2026, 10, 24);
+		expect(parseBefore("2026-11-01", now)).toBe("2026-11-01");
+		expect(parseBefore("2026-11-01T09:00:00Z", now)).toBe(Date.UTC(2026, 10, 1, 9));
+		expect(parseBefore("7d", now)).toBe(now - 7 * 86_400_000);
+		expect(() => parseBefore("last week", now)).toThrow(/created-before/);
+	});
+
+	it("normalises server URLs and finds the config file", () => {
+		expect(normaliseUrl("http://127.0.0.1:8787/")).toBe("http://127.0.0.1:8787");
+		expect(normaliseUrl("localhost:9000")).toBe("http://localhost:9000");
+		expect(normaliseUrl("https://sparky.example.com/base/")).toBe("https://sparky.example.com/base");
+		expect(() => normaliseUrl("ftp://x")).toThrow(/http/);
+		expect(configPath({ XDG_CONFIG_HOME: "/x" })).toBe("/x/sparky/config.json");
+		expect(configPath({ XDG_CONFIG_HOME: "" })).toMatch(/\.config\/sparky\/config\.json$/);
+	});
+});
+
+describe("output", () => {
+	it("uses colour only on a terminal, and respects NO_COLOR and FORCE_COLOR", () => {
+		const tty = { isTTY: true } as NodeJS.WriteStream;
+		const pipe = { isTTY: false } as NodeJS.WriteStream;
+		expect(colorEnabled(tty, {})).toBe(true);
+		expect(colorEnabled(pipe, {})).toBe(false);
+		expect(colorEnabled(tty, { NO_COLOR: "1" })).toBe(false);
+		expect(colorEnabled(pipe, { FORCE_COLOR: "1" })).toBe(true);
+		expect(colorEnabled(tty, { FORCE_COLOR: "0" })).toBe(false);
+		expect(colorEnabled(tty, { TERM: "dumb" })).toBe(false);
+	});
+
+	it("formats durations and single lines", () => {
+		expect(duration(850)).toBe("850ms");
+		expect(duration(200_000)).toBe("3m 20s");
+		expect(duration(90_000_000)).toBe("25h");
+		expect(oneLine("a\n  b\tc", 10)).toBe("a b c");
+		expect(oneLine("abcdefghijkl", 5)).toBe("abcd…");
+	});
+});
+
+describe("StreamPrinter", () => {
+	it("streams text as it grows, one line per tool call and per result, and the run's end", () => {
+		let written = "";
+		const out = {
+			...createOutput({ json: false, color: false }),
+			columns: 80,
+			write: (t: string) => {
+				written += t;
+			},
+		};
+		const printer = new StreamPrinter({ out, style: "task" });
+		const timeline = new Timeline();
+		let n = 0;
+		const ev = (type: string, fields: Record<string, unknown>): HubEvent => {
+			n++;
+			return { seq: n, id: `t:1:${n}`, ts: 1000 + n, type, task_id: "t", attempt: 1, ...fields };
+		};
+		const step = (e: HubEvent) => {
+			timeline.apply([e]);
+			printer.render(timeline.items("task:t"));
+		};
+		step(ev("RUN_STARTED", { runId: "t:1", model: "demo" }));
+		step(ev("TOOL_CALL_START", { toolCallId: "c1", toolCallName: "read_file" }));
+		step(ev("TOOL_CALL_ARGS", { toolCallId: "c1", delta: '{"path":' }));
+		step(ev("TOOL_CALL_ARGS", { toolCallId: "c1", delta: '"README.md"}' }));
+		expect(written).toBe("▶ run 1 started · model demo\n");
+		step(ev("TOOL_CALL_END", { toolCallId: "c1" }));
+		step(ev("TOOL_CALL_RESULT", { toolCallId: "c1", content: '{"error":"no such file"}' }));
+		step(ev("TEXT_MESSAGE_START", { messageId: "m", role: "assistant" }));
+		step(ev("TEXT_MESSAGE_CONTENT", { messageId: "m", delta: "Hello " }));
+		expect(written.endsWith("Hello ")).toBe(true);
+		expect(printer.lineOpen).toBe(true);
+		step(ev("TEXT_MESSAGE_CONTENT", { messageId: "m", delta: "world" }));
+		step(ev("TEXT_MESSAGE_END", { messageId: "m" }));
+		step(ev("RUN_FINISHED", { runId: "t:1", outcome: { type: "cancelled" } }));
+		// Applying the same events again (a replay) prints nothing new.
+		const before = written;
+		printer.render(timeline.items("task:t"));
+		expect(written).toBe(before);
+		expect(written.split("\n")).toEqual([
+			"▶ run 1 started · model demo",
+			'  ⚙ read_file {"path":"README.md"}',
+			"    ✖ no such file",
+			"Hello world",
+			"■ cancelled after 10ms",
+			"",
+		]);
+	});
+});

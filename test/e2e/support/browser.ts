@@ -1,0 +1,78 @@
+// Pages in Debian's Chromium, driven by playwright-core: sign-in, screenshots, timeline items.
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { inject } from "vitest";
+
+export { launchChromium } from "./chromium.ts";
+
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+export const SCREENSHOTS = resolve(import.meta.dirname, "../../../screenshots");
+
+export interface TestPage {
+	context: BrowserContext;
+	page: Page;
+	/** Every request the page made to anything but Sparky itself (must stay empty). */
+	foreign: string[];
+	/** Errors thrown in the page, and Content-Security-Policy violations. */
+	errors: string[];
+}
+
+/**
+ * A page in a new context. An init script records the page's WebSockets (`window.__sockets`)
+ * so a test can close one under the app.
+ */
+export async function openPage(browser: Browser, viewport = DESKTOP): Promise<TestPage> {
+	const base = new URL(inject("sparkyUrl"));
+	const context = await browser.newContext({ viewport, colorScheme: "light" });
+	await context.addInitScript(() => {
+		const w = window as unknown as { __sockets: WebSocket[]; WebSocket: typeof WebSocket };
+		w.__sockets = [];
+		const Native = w.WebSocket;
+		w.WebSocket = class extends Native {
+			constructor(url: string | URL, protocols?: string | string[]) {
+				super(url, protocols);
+				w.__sockets.push(this);
+			}
+		};
+	});
+	const page = await context.newPage();
+	const foreign: string[] = [];
+	const errors: string[] = [];
+	page.on("request", (request) => {
+		const url = new URL(request.url());
+		if (url.protocol !== "data:" && url.host !== base.host) foreign.push(request.url());
+	});
+	page.on("pageerror", (error) => errors.push(error.message));
+	// The page's Content-Security-Policy allows this origin only: a violation is a bug.
+	page.on("console", (message) => {
+		if (message.type() === "error" && /Content Security Policy/i.test(message.text())) errors.push(message.text());
+	});
+	return { context, page, foreign, errors };
+}
+
+/** Signs in through the form and waits for the live connection. */
+export async function signIn(page: Page, token: string): Promise<void> {
+	await page.goto(inject("sparkyUrl"));
+	await page.getByLabel("API token").fill(token);
+	await page.getByRole("button", { name: "Sign in" }).click();
+	await page.locator(".conn[data-state=connected]").waitFor();
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+	mkdirSync(SCREENSHOTS, { recursive: true });
+	await page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`) });
+}
+
+/** data-item-id of the timeline's items on the page, in order (optionally only some kinds). */
+export function itemIds(page: Page, kinds?: string[]): Promise<string[]> {
+	return page.locator(".timeline [data-item-id]").evaluateAll(
+		(els, only) =>
+			els
+				.map((e) => (e as HTMLElement).dataset)
+				.filter((d) => !only || only.includes(d.kind ?? ""))
+				.map((d) => d.itemId ?? ""),
+		kinds,
+	);
+}

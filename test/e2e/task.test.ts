@@ -1,0 +1,161 @@
+// Signed in as `agent`: tasks appear, run and finish live; a reload mid-task shows the whole
+// run exactly once; a running task can be cancelled.
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+	admin,
+	agent,
+	api,
+	createTask,
+	expectedTimeline,
+	normalise,
+	release,
+	visibleText,
+	waitForTask,
+} from "./support/api.ts";
+import { itemIds, launchChromium, openPage, PHONE, screenshot, signIn, type TestPage } from "./support/browser.ts";
+
+let browser: Browser;
+let t: TestPage;
+
+beforeAll(async () => {
+	browser = await launchChromium();
+	t = await openPage(browser);
+	await signIn(t.page, agent());
+});
+
+afterAll(async () => {
+	await browser?.close();
+});
+
+/** The open task's timeline matches its stored events: same items, same order, full texts. */
+async function expectWholeRun(taskId: string) {
+	const expected = await expectedTimeline(agent(), taskId);
+	const ids = await itemIds(t.page);
+	expect(ids).toEqual(expected.ids);
+	expect(new Set(ids).size).toBe(ids.length);
+	for (const [id, text] of expected.texts) {
+		const shown = await t.page.locator(`[data-item-id="${id}"] .message-text`).textContent();
+		expect(normalise(shown ?? "")).toBe(visibleText(text));
+	}
+}
+
+describe("tasks, watched as agent", () => {
+	it("shows a new task's tool call, result and completion live", async () => {
+		const page = t.page;
+		const key = "live-1";
+		const instruction = `Fetch ${inject("pageUrl")}/slow.html?key=${key}`;
+		await page.getByLabel("New task").fill(instruction);
+		await page.getByLabel("New task").press("Enter");
+		await page.waitForURL(/\/task\/task_/);
+		const taskId = page.url().split("/").at(-1) ?? "";
+
+		const tool = page.locator(".timeline [data-kind=tool]");
+		await tool.locator("code.tool-name", { hasText: "http_fetch" }).waitFor();
+		await expect.poll(() => tool.getAttribute("data-state")).toBe("running");
+		await expect.poll(() => tool.locator(".code-block").first().textContent()).toContain("slow.html");
+		const link = page.locator(`.sidebar a[data-task-id="${taskId}"]`);
+		await expect.poll(() => link.locator(".badge").textContent()).toBe("running");
+		await screenshot(page, "task-running-desktop");
+		await page.setViewportSize(PHONE);
+		await screenshot(page, "task-running-phone");
+		await page.setViewportSize({ width: 1280, height: 800 });
+
+		await release(key);
+		await expect.poll(() => tool.getAttribute("data-state"), { timeout: 15_000 }).toBe("done");
+		expect(await tool.locator(".code-block").nth(1).textContent()).toContain("Slow page live-1");
+		await page.locator(".final-status[data-status=succeeded]").waitFor();
+		await expect.poll(() => link.locator(".badge").textContent()).toBe("succeeded");
+		await expect.poll(() => page.locator(".timeline [data-kind=run]").getAttribute("data-state")).toBe("succeeded");
+		expect(await page.locator(".timeline [data-kind=run]").textContent()).toMatch(/tokens/);
+		await screenshot(page, "task-done-desktop");
+		await expectWholeRun(taskId);
+	});
+
+	it("after a reload mid-task shows the whole run once (another user's task, other hub seqs)", async () => {
+		const page = t.page;
+		// Push the creator's hub seqs far past the agent hub's, so a merge by seq would misorder.
+		for (let i = 0; i < 10; i++) {
+			await Promise.all(
+				Array.from({ length: 30 }, () =>
+					api(admin(), "POST", "/api/users/admin/events", { name: "sparky.notice", value: "padding" }),
+				),
+			);
+		}
+		const key = "reload-1";
+		const task = await createTask(
+			admin(),
+			`Fetch ${inject("pageUrl")}/slow.html?key=${key} and tell me what time is it`,
+		);
+		await page.goto(`${inject("sparkyUrl")}/task/${task.id}`);
+		const tool = page.locator(".timeline [data-kind=tool]").first();
+		await expect.poll(() => tool.getAttribute("data-state")).toBe("running");
+		const before = await itemIds(page);
+
+		await page.reload();
+		await page.locator(".conn[data-state=connected]").waitFor();
+		await expect.poll(() => tool.getAttribute("data-state")).toBe("running");
+		expect(await itemIds(page)).toEqual(before);
+
+		await release(key);
+		await waitForTask(admin(), task.id, ["succeeded"]);
+		await page.locator(".final-status[data-status=succeeded]").waitFor();
+		await expect.poll(() => page.locator(".timeline [data-kind=tool]").count()).toBe(2);
+		await expectWholeRun(task.id);
+	});
+
+	it("cancels a running task", async () => {
+		const page = t.page;
+		const key = "cancel-1";
+		const task = await createTask(admin(), `Fetch ${inject("pageUrl")}/slow.html?key=${key}`);
+		await page.locator(`.sidebar a[data-task-id="${task.id}"]`).click();
+		await expect.poll(() => page.locator(".timeline [data-kind=tool]").getAttribute("data-state")).toBe("running");
+		await page.getByRole("button", { name: "Cancel task" }).click();
+		await page.locator(".final-status[data-status=cancelled]").waitFor({ timeout: 15_000 });
+		await expect.poll(() => page.locator(".timeline [data-kind=run]").getAttribute("data-state")).toBe("cancelled");
+		expect(await page.getByRole("button", { name: "Cancel task" }).count()).toBe(0);
+		await release(key);
+	});
+
+	it("cuts long tool output, with a button that shows the rest", async () => {
+		const page = t.page;
+		const task = await createTask(admin(), `Fetch ${inject("pageUrl")}/long.html`);
+		await page.locator(`.sidebar a[data-task-id="${task.id}"]`).click();
+		await page.locator(".final-status[data-status=succeeded]").waitFor();
+		const result = page.locator(".timeline [data-kind=tool] .code-block").nth(1);
+		expect(await result.locator("code").textContent()).not.toContain("Line 120 of a long page.");
+		const more = result.getByRole("button", { name: /Show more/ });
+		expect(await more.getAttribute("aria-expanded")).toBe("false");
+		await more.click();
+		expect(await result.locator("code").textContent()).toContain("Line 120 of a long page.");
+		await result.getByRole("button", { name: "Show less" }).click();
+		expect(await result.locator("code").textContent()).not.toContain("Line 120 of a long page.");
+	});
+
+	it("counts what happens in a task that isn't open, until it is opened", async () => {
+		const page = t.page;
+		const task = await createTask(admin(), "What time is it?");
+		await waitForTask(admin(), task.id, ["succeeded"]);
+		const link = page.locator(`.sidebar a[data-task-id="${task.id}"]`);
+		const unread = async () => Number(/\d+/.exec((await link.locator(".unread").textContent()) ?? "")?.[0] ?? 0);
+		await expect.poll(unread).toBeGreaterThan(5); // its status changes, thought, tool call, answer…
+		await link.click();
+		await page.locator(".final-status[data-status=succeeded]").waitFor();
+		expect(await link.locator(".unread").count()).toBe(0);
+	});
+
+	it("filters the activity list by status", async () => {
+		const page = t.page;
+		await page.getByLabel("Status").selectOption("cancelled");
+		await expect
+			.poll(() => page.locator(".sidebar [data-task-id] .badge").allTextContents())
+			.not.toContain("succeeded");
+		const badges = await page.locator(".sidebar [data-task-id] .badge").allTextContents();
+		expect(badges.length).toBeGreaterThan(0);
+		expect(new Set(badges)).toEqual(new Set(["cancelled"]));
+		await page.getByLabel("Status").selectOption("");
+		await expect.poll(() => page.locator(".sidebar [data-task-id]").count()).toBeGreaterThanOrEqual(3);
+		expect(t.foreign).toEqual([]);
+		expect(t.errors).toEqual([]);
+	});
+});

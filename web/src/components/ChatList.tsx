@@ -1,0 +1,72 @@
+import { useState } from "preact/hooks";
+import { describeError } from "../lib/api.ts";
+import type { Route } from "../lib/route.ts";
+import type { Session } from "../state/session.ts";
+import { onNavClick } from "./Sidebar.tsx";
+import { UnreadBadge } from "./StatusBadge.tsx";
+
+interface Props {
+	session: Session;
+	navigate: (route: Route) => void;
+}
+
+export function ChatList({ session, navigate }: Props) {
+	const [error, setError] = useState<string | undefined>();
+	const [busy, setBusy] = useState(false);
+	const chats = session.timeline.chats();
+	const route = session.route;
+
+	const newChat = async () => {
+		setBusy(true);
+		setError(undefined);
+		try {
+			const chat = await session.newChat();
+			navigate({ kind: "chat", id: chat.id });
+		} catch (cause) {
+			setError(describeError(cause));
+		} finally {
+			setBusy(false);
+		}
+	};
+
+	return (
+		<section class="side-section" aria-labelledby="chats-heading">
+			<div class="side-head">
+				<h2 id="chats-heading">Chats</h2>
+				<button type="button" class="small" onClick={newChat} disabled={busy}>
+					New chat
+				</button>
+			</div>
+			{error && (
+				<p class="error" role="alert">
+					{error}
+				</p>
+			)}
+			{chats.length === 0 ? (
+				<p class="muted">No chats yet.</p>
+			) : (
+				<ul class="side-list">
+					{chats.map((chat) => {
+						const current = route.kind === "chat" && route.id === chat.id;
+						const running = session.timeline.openTurns(chat.id).some((t) => t.status === "running");
+						return (
+							<li key={chat.id}>
+								<a
+									href={`/chat/${chat.id}`}
+									class="side-link"
+									aria-current={current ? "page" : undefined}
+									data-chat-id={chat.id}
+									onClick={(e) => onNavClick(e, () => navigate({ kind: "chat", id: chat.id }))}
+								>
+									<span class="side-title">{chat.title}</span>
+									{running && <span class="typing">answering…</span>}
+									<UnreadBadge count={chat.unread} />
+								</a>
+							</li>
+						);
+					})}
+				</ul>
+			)}
+		</section>
+	);
+}

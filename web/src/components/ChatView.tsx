@@ -1,0 +1,76 @@
+import { useState } from "preact/hooks";
+import { describeError } from "../lib/api.ts";
+import type { Session } from "../state/session.ts";
+import { routeItems } from "../state/threads.ts";
+import { ChatTitle } from "./ChatTitle.tsx";
+import { Composer } from "./Composer.tsx";
+import { TimelineView } from "./TimelineView.tsx";
+
+interface Props {
+	session: Session;
+	chatId: string;
+}
+
+/** One chat: its history (older pages on demand), live turns, pending messages, the composer. */
+export function ChatView({ session, chatId }: Props) {
+	const [stopError, setStopError] = useState<string | undefined>();
+	const timeline = session.timeline;
+	const chat = timeline.chats().find((c) => c.id === chatId);
+	const load = session.load(`chat:${chatId}`);
+	const items = routeItems(session.route, timeline);
+	const turns = timeline.openTurns(chatId);
+	const running = turns.some((t) => t.status === "running");
+	const pending = new Set(turns.filter((t) => t.status !== "running").map((t) => t.id));
+
+	const earlier =
+		load.nextBefore || load.loadingEarlier ? (
+			<div class="load-earlier">
+				<button type="button" class="quiet" disabled={load.loadingEarlier} onClick={() => session.loadEarlier(chatId)}>
+					{load.loadingEarlier ? "Loading…" : "Load earlier messages"}
+				</button>
+			</div>
+		) : null;
+
+	return (
+		<section class="thread" aria-labelledby="thread-title" data-chat-id={chatId}>
+			<ChatTitle session={session} chatId={chatId} title={chat?.title ?? "Chat"} />
+			{load.status === "error" && (
+				<p class="error banner" role="alert">
+					Could not load this chat: {load.error}{" "}
+					<button type="button" class="link" onClick={() => void session.reload()}>
+						Retry
+					</button>
+				</p>
+			)}
+			{stopError && (
+				<p class="error banner" role="alert">
+					{stopError}
+				</p>
+			)}
+			<TimelineView
+				items={items}
+				pendingTurns={pending}
+				before={earlier}
+				empty={
+					<p class="muted empty">
+						{load.status === "loading" || load.status === "idle" ? "Loading…" : "Say something to start."}
+					</p>
+				}
+			/>
+			<Composer
+				running={running}
+				autoFocus={load.status === "loaded" && items.length === 0}
+				onSend={(text) => session.sendChat(chatId, text)}
+				onStop={async () => {
+					setStopError(undefined);
+					try {
+						await session.stopChat(chatId);
+					} catch (error) {
+						setStopError(describeError(error));
+						throw error;
+					}
+				}}
+			/>
+		</section>
+	);
+}

@@ -1,0 +1,42 @@
+import type { TaskSummary } from "../../../src/client/index.ts";
+import type { Task } from "../../../src/protocol/index.ts";
+import { formatDuration, formatTokens } from "../lib/format.ts";
+import { StatusBadge } from "./StatusBadge.tsx";
+
+interface Props {
+	summary: TaskSummary | undefined;
+	details: Task | undefined;
+}
+
+/** Where the task stands: still going, or how it ended (with its total time and tokens). */
+export function FinalStatus({ summary, details }: Props) {
+	const status = summary?.status ?? details?.status;
+	if (!status) return null;
+	const sameStatus = details?.status === status;
+	const error = summary?.error ?? (sameStatus ? details?.error : undefined);
+	const took =
+		sameStatus && details?.started_at && details.finished_at
+			? formatDuration(details.finished_at - details.started_at)
+			: "";
+	const usage =
+		sameStatus && details && details.usage.total_tokens > 0
+			? formatTokens({ inputTokens: details.usage.input_tokens, outputTokens: details.usage.output_tokens })
+			: "";
+	const text: Record<typeof status, string> = {
+		waiting: "Waiting for the tasks it depends on.",
+		queued: summary?.attempt ? "Queued to retry." : "Queued: it starts as soon as the runner is free.",
+		running: "Running…",
+		succeeded: "Finished.",
+		failed: "Failed.",
+		cancelled: "Cancelled.",
+	};
+	return (
+		<div class={`final-status final-${status}`} role="status" data-status={status}>
+			<StatusBadge status={status} />
+			<span>{text[status]}</span>
+			{took && <span class="muted">Took {took}.</span>}
+			{usage && <span class="muted">Used {usage}.</span>}
+			{error && status !== "succeeded" && <p class="run-error">{error}</p>}
+		</div>
+	);
+}

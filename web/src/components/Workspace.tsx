@@ -1,0 +1,60 @@
+import { useEffect, useState } from "preact/hooks";
+import { parseRoute, type Route, routePath, sameRoute } from "../lib/route.ts";
+import type { Session } from "../state/session.ts";
+import { useSessionUpdates } from "../state/use-session.ts";
+import { ChatView } from "./ChatView.tsx";
+import { Header } from "./Header.tsx";
+import { Home } from "./Home.tsx";
+import { Sidebar } from "./Sidebar.tsx";
+import { TaskView } from "./TaskView.tsx";
+
+interface Props {
+	session: Session;
+	onSignOut: () => void;
+}
+
+/** Header, sidebar (a drawer on narrow screens) and the open chat or task; the URL says which. */
+export function Workspace({ session, onSignOut }: Props) {
+	useSessionUpdates(session);
+	const [drawer, setDrawer] = useState(false);
+
+	const navigate = (route: Route) => {
+		// The drawer covers the page on narrow screens: closing it moves focus to what opened.
+		if (drawer) document.getElementById("main")?.focus({ preventScroll: true });
+		setDrawer(false);
+		if (sameRoute(route, session.route)) return;
+		history.pushState(null, "", routePath(route));
+		session.open(route);
+	};
+
+	useEffect(() => {
+		session.open(parseRoute(location.pathname));
+		const onPop = () => session.open(parseRoute(location.pathname));
+		window.addEventListener("popstate", onPop);
+		session.onChatDeleted = () => navigate({ kind: "home" });
+		return () => window.removeEventListener("popstate", onPop);
+	}, [session]);
+
+	useEffect(() => {
+		if (!drawer) return;
+		const onKey = (e: KeyboardEvent) => e.key === "Escape" && setDrawer(false);
+		window.addEventListener("keydown", onKey);
+		return () => window.removeEventListener("keydown", onKey);
+	}, [drawer]);
+
+	const route = session.route;
+	return (
+		<div class="app" data-drawer={drawer ? "open" : "closed"}>
+			<a class="skip-link" href="#main">
+				Skip to content
+			</a>
+			<Header session={session} drawerOpen={drawer} onToggleDrawer={() => setDrawer(!drawer)} onSignOut={onSignOut} />
+			<Sidebar session={session} navigate={navigate} />
+			<main id="main" class="main" tabIndex={-1}>
+				{route.kind === "chat" && <ChatView key={route.id} session={session} chatId={route.id} />}
+				{route.kind === "task" && <TaskView key={route.id} session={session} taskId={route.id} />}
+				{route.kind === "home" && <Home session={session} navigate={navigate} />}
+			</main>
+		</div>
+	);
+}

@@ -1,0 +1,98 @@
+import type { Chat, Task, TaskStatus, WireEvent } from "../../../src/protocol/index.ts";
+
+/** An answer from the API that wasn't a success: its HTTP status and `{error: {code, message}}`. */
+export class ApiError extends Error {
+	constructor(
+		readonly status: number,
+		readonly code: string,
+		message: string,
+	) {
+		super(message);
+		this.name = "ApiError";
+	}
+}
+
+export interface Me {
+	user_id: string;
+	role: "admin" | "user";
+	token_id: string;
+	token_expires_at: number | null;
+}
+
+/** The HTTP API, with a bearer token. Errors become `ApiError`; a network failure has status 0. */
+export class Api {
+	/** Called when the server stops accepting the token (any 401): revoked or expired. */
+	onUnauthorized: (() => void) | undefined;
+
+	constructor(
+		readonly token: string,
+		/** The service's origin, e.g. `http://127.0.0.1:8787` (the page's own). */
+		readonly baseUrl: string,
+		readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
+	) {}
+
+	me = () => this.#call<Me>("GET", "/api/me");
+	wsTicket = async () => (await this.#call<{ ticket: string }>("POST", "/api/ws-ticket")).ticket;
+
+	chats = async () => (await this.#call<{ chats: Chat[] }>("GET", "/api/chats")).chats;
+	createChat = async (title?: string) =>
+		(await this.#call<{ chat: Chat }>("POST", "/api/chats", title ? { title } : {})).chat;
+	renameChat = async (id: string, title: string) =>
+		(await this.#call<{ chat: Chat }>("PATCH", `/api/chats/${enc(id)}`, { title })).chat;
+	deleteChat = (id: string) => this.#call<null>("DELETE", `/api/chats/${enc(id)}`);
+
+	tasks = async (status?: TaskStatus) => {
+		const query = new URLSearchParams({ limit: "50", ...(status ? { status } : {}) });
+		return (await this.#call<{ tasks: Task[] }>("GET", `/api/tasks?${query}`)).tasks;
+	};
+	task = async (id: string) => (await this.#call<{ task: Task }>("GET", `/api/tasks/${enc(id)}`)).task;
+	/** A task's stored events, every page of them (seqs are those of the task creator's hub). */
+	taskEvents = async (id: string) => {
+		const all: WireEvent[] = [];
+		for (let since = 0; ; ) {
+			const path = `/api/tasks/${enc(id)}/events?since=${since}&limit=${EVENTS_PAGE}`;
+			const { events } = await this.#call<{ events: WireEvent[] }>("GET", path);
+			all.push(...events);
+			const last = events.at(-1);
+			if (events.length < EVENTS_PAGE || !last) return all;
+			since = last.seq;
+		}
+	};
+	createTask = async (instruction: string) =>
+		(await this.#call<{ task: Task }>("POST", "/api/tasks", { instruction })).task;
+	cancelTask = async (id: string) => (await this.#call<{ task: Task }>("POST", `/api/tasks/${enc(id)}/cancel`)).task;
+
+	async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+		let res: Response;
+		try {
+			res = await this.fetchImpl(`${this.baseUrl}${path}`, {
+				method,
+				headers: {
+					Authorization: `Bearer ${this.token}`,
+					...(body === undefined ? {} : { "Content-Type": "application/json" }),
+				},
+				body: body === undefined ? undefined : JSON.stringify(body),
+			});
+		} catch {
+			throw new ApiError(0, "network", "Can't reach Sparky: check your connection and that the server is running.");
+		}
+		if (res.status === 204) return null as T;
+		const json = (await res.json().catch(() => undefined)) as
+			| { error?: { code?: string; message?: string } }
+			| undefined;
+		if (!res.ok) {
+			if (res.status === 401) this.onUnauthorized?.();
+			throw new ApiError(res.status, json?.error?.code ?? "http_error", json?.error?.message ?? `HTTP ${res.status}`);
+		}
+		return json as T;
+	}
+}
+
+const enc = encodeURIComponent;
+const EVENTS_PAGE = 1000;
+
+/** What to tell a person about a failed call. */
+export function describeError(error: unknown): string {
+	if (error instanceof ApiError) return error.message;
+	return error instanceof Error ? error.message : String(error);
+}

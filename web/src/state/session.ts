@@ -1,0 +1,282 @@
+import { type HubClientStatus, Timeline } from "../../../src/client/index.ts";
+import {
+	type Chat,
+	type ControlMessage,
+	CustomName,
+	type HubEvent,
+	isTerminal,
+	type Task,
+	type TaskStatus,
+} from "../../../src/protocol/index.ts";
+import { type Api, describeError, type Me } from "../lib/api.ts";
+import type { ConnectionState } from "../lib/connection.ts";
+import { FrameRequests } from "../lib/frame-requests.ts";
+import type { Route } from "../lib/route.ts";
+import { frameThrottle } from "../lib/throttle.ts";
+import { HubConnection } from "./hub-connection.ts";
+import { type ThreadLoad, threadFor } from "./threads.ts";
+
+const HISTORY_PAGE = 50;
+
+/**
+ * One signed-in session: the API, the hub connection and the one `Timeline` every event
+ * goes into. Components read its fields and call its actions; `subscribe` tells them to
+ * re-render, at most once per animation frame.
+ */
+export class Session {
+	readonly timeline = new Timeline();
+	readonly hub: HubConnection;
+	readonly requests: FrameRequests;
+	connection: ConnectionState = "connecting";
+	route: Route = { kind: "home" };
+	taskFilter: TaskStatus | undefined;
+	listsError: string | undefined;
+	readonly loads = new Map<string, ThreadLoad>();
+	readonly taskDetails = new Map<string, Task>();
+	#ready = false;
+	#listeners = new Set<() => void>();
+	readonly #notify = frameThrottle(() => {
+		for (const listener of this.#listeners) listener();
+	});
+
+	constructor(
+		readonly api: Api,
+		readonly me: Me,
+		readonly onSignedOut: (reason: string) => void,
+	) {
+		api.onUnauthorized = () => onSignedOut("Your token is no longer accepted (revoked or expired). Sign in again.");
+		this.requests = new FrameRequests((frame) => this.hub.send(frame));
+		this.hub = new HubConnection({
+			baseUrl: api.baseUrl,
+			ticket: () => api.wsTicket(),
+			onEvent: (event) => this.#onEvent(event),
+			onControl: (message) => this.#onControl(message),
+			onState: (state, hub) => this.#onState(state, hub),
+			onUnauthorized: () => this.onSignedOut("Your token was revoked or has expired. Sign in again."),
+		});
+	}
+
+	subscribe(listener: () => void): () => void {
+		this.#listeners.add(listener);
+		return () => this.#listeners.delete(listener);
+	}
+
+	changed(): void {
+		this.#notify();
+	}
+
+	start(): void {
+		this.hub.start();
+	}
+
+	stop(): void {
+		this.requests.failAll("Signed out.");
+		this.hub.stop();
+		this.#listeners.clear();
+	}
+
+	// ---- navigation and loading -----------------------------------------------------------
+
+	open(route: Route): void {
+		this.route = route;
+		const thread = threadFor(route, this.timeline);
+		this.timeline.open(thread?.key);
+		this.#loadOpenThread();
+		this.changed();
+	}
+
+	load(key: string): ThreadLoad {
+		return this.loads.get(key) ?? { status: "idle" };
+	}
+
+	async setTaskFilter(status: TaskStatus | undefined): Promise<void> {
+		this.taskFilter = status;
+		this.changed();
+		await this.#loadTasks();
+	}
+
+	/** Everything fetched over HTTP, again (after `replay.truncated`, or a retry button). */
+	async reload(): Promise<void> {
+		this.loads.clear();
+		await Promise.all([this.#loadLists(), this.#loadOpenThread()]);
+	}
+
+	async loadEarlier(chatId: string): Promise<void> {
+		const key = `chat:${chatId}`;
+		const load = this.load(key);
+		if (!load.nextBefore || load.loadingEarlier) return;
+		this.#setLoad(key, { ...load, loadingEarlier: true, error: undefined });
+		try {
+			const answer = await this.#history(chatId, load.nextBefore);
+			this.#setLoad(key, { status: "loaded", nextBefore: answer.next_before });
+		} catch (error) {
+			this.#setLoad(key, { ...load, loadingEarlier: false, error: describeError(error) });
+		}
+	}
+
+	// ---- actions --------------------------------------------------------------------------
+
+	async newChat(): Promise<Chat> {
+		const chat = await this.api.createChat();
+		this.timeline.applyChats([chat]);
+		this.#setLoad(`chat:${chat.id}`, { status: "loaded", nextBefore: null });
+		return chat;
+	}
+
+	async renameChat(id: string, title: string): Promise<void> {
+		this.timeline.applyChats([await this.api.renameChat(id, title)]);
+		this.changed();
+	}
+
+	async deleteChat(id: string): Promise<void> {
+		await this.api.deleteChat(id);
+	}
+
+	async sendChat(chatId: string, text: string): Promise<void> {
+		await this.requests.request({ type: "chat.send", chat_id: chatId, text });
+	}
+
+	async stopChat(chatId: string): Promise<void> {
+		await this.requests.request({ type: "chat.cancel", chat_id: chatId });
+	}
+
+	async createTask(instruction: string): Promise<Task> {
+		const task = await this.api.createTask(instruction);
+		this.timeline.applyTasks([task]);
+		this.taskDetails.set(task.id, task);
+		this.changed();
+		return task;
+	}
+
+	async cancelTask(id: string): Promise<void> {
+		const task = await this.api.cancelTask(id);
+		this.taskDetails.set(id, task);
+		this.timeline.applyTasks([task]);
+		this.changed();
+	}
+
+	// ---- internals ------------------------------------------------------------------------
+
+	#onEvent(event: HubEvent): void {
+		this.timeline.apply([event]);
+		if (event.type === "CUSTOM" && event.name === CustomName.taskStatus) this.#refreshDetails(event.task_id);
+		if (event.type === "CUSTOM" && event.name === CustomName.chat) this.#onChatChange(event);
+		this.changed();
+	}
+
+	#onControl(message: ControlMessage): void {
+		if (this.requests.onControl(message)) return;
+		if (message.type === "session" && !this.#ready) {
+			// Live from now on: what happened before comes over HTTP (overlap is harmless).
+			this.#ready = true;
+			void this.reload();
+		} else if (message.type === "replay.truncated") {
+			// Events we never saw are gone from the log: the HTTP views are the truth now.
+			void this.reload();
+		}
+	}
+
+	#onState(state: ConnectionState, hub: HubClientStatus): void {
+		this.connection = state;
+		if (hub !== "open") this.requests.failAll();
+		if (hub === "open" && this.#ready) void this.#loadOpenThread();
+		this.changed();
+	}
+
+	#onChatChange(event: HubEvent): void {
+		const value = event.value as { action?: string; chat?: { id?: string } } | undefined;
+		if (value?.action === "deleted" && this.route.kind === "chat" && this.route.id === value.chat?.id) {
+			this.onChatDeleted?.();
+		}
+	}
+
+	/** Set by the app: the open chat was deleted (here or in another tab). */
+	onChatDeleted: (() => void) | undefined;
+
+	async #loadLists(): Promise<void> {
+		try {
+			const chats = await this.api.chats();
+			this.timeline.applyChats(chats);
+			this.listsError = undefined;
+		} catch (error) {
+			this.listsError = describeError(error);
+		}
+		await this.#loadTasks();
+	}
+
+	async #loadTasks(): Promise<void> {
+		try {
+			this.timeline.applyTasks(await this.api.tasks(this.taskFilter));
+			this.listsError = undefined;
+		} catch (error) {
+			this.listsError = describeError(error);
+		}
+		this.changed();
+	}
+
+	/** Loads the open thread's past once the hub is live (so live events cover what follows). */
+	async #loadOpenThread(): Promise<void> {
+		const route = this.route;
+		if (!this.#ready || route.kind === "home") return;
+		const key = `${route.kind}:${route.id}`;
+		const load = this.load(key);
+		if (load.status === "loading" || load.status === "loaded") return;
+		this.#setLoad(key, { status: "loading" });
+		try {
+			if (route.kind === "chat") {
+				const answer = await this.#history(route.id);
+				this.#setLoad(key, { status: "loaded", nextBefore: answer.next_before });
+			} else {
+				await this.#loadTask(route.id);
+				this.#setLoad(key, { status: "loaded" });
+			}
+		} catch (error) {
+			this.#setLoad(key, { status: "error", error: describeError(error) });
+		}
+		// The thread may only now be known to belong to a chat (a task posted into one).
+		if (this.route === route) this.timeline.open(threadFor(route, this.timeline)?.key);
+	}
+
+	async #history(chatId: string, before?: string) {
+		const answer = await this.requests.request({
+			type: "chat.history",
+			chat_id: chatId,
+			limit: HISTORY_PAGE,
+			...(before ? { before } : {}),
+		});
+		if (answer.type !== "chat.history") throw new Error(`unexpected answer ${answer.type}`);
+		this.timeline.applyChats([answer.chat]);
+		this.timeline.applyHistory(chatId, answer.messages);
+		this.timeline.applyTurns(chatId, answer.turns);
+		this.timeline.apply(answer.events);
+		this.changed();
+		return answer;
+	}
+
+	async #loadTask(id: string): Promise<void> {
+		const [task, events] = await Promise.all([this.api.task(id), this.api.taskEvents(id)]);
+		this.taskDetails.set(id, task);
+		this.timeline.applyTasks([task]);
+		this.timeline.apply(events);
+		this.changed();
+	}
+
+	/** The details (times, usage) of an open task are re-read when it finishes. */
+	#refreshDetails(taskId: string | undefined): void {
+		if (!taskId || this.route.kind !== "task" || this.route.id !== taskId) return;
+		const status = this.timeline.task(taskId)?.status;
+		if (!status || !isTerminal(status) || this.taskDetails.get(taskId)?.status === status) return;
+		this.api
+			.task(taskId)
+			.then((task) => {
+				this.taskDetails.set(taskId, task);
+				this.changed();
+			})
+			.catch(() => undefined);
+	}
+
+	#setLoad(key: string, load: ThreadLoad): void {
+		this.loads.set(key, load);
+		this.changed();
+	}
+}
