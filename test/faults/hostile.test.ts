@@ -368,6 +368,49 @@ describe("hostile input", () => {
 	});
 });
 
+describe("workspace paths", () => {
+	it("the file tools refuse paths that leave the workspace, and nothing lands outside it", async () => {
+		const user = await admin.user("fuzz-paths");
+		const userApi = admin.with(user.token);
+		const runTask = async (instruction: string) => {
+			const { body } = await userApi.post<{ task: { id: string } }>("/api/tasks", {
+				instruction,
+				allow_duplicates: true,
+			});
+			const done = await eventually(
+				async () =>
+					(await userApi.get<{ task: { status: string } }>(`/api/tasks/${body.task.id}`)).body.task.status ===
+					"succeeded",
+				30_000,
+			);
+			expect(done, `${instruction}: the run ends normally`).toBe(true);
+			const events = (
+				await userApi.get<{ events: { type: string; content?: string }[] }>(`/api/tasks/${body.task.id}/events`)
+			).body.events;
+			return events.filter((e) => e.type === "TOOL_CALL_RESULT").map((e) => e.content ?? "");
+		};
+		const hostile = [
+			"Write ../outside.md with: pwned",
+			"Write notes/../../escape.md with: pwned",
+			"Read ../../etc/passwd.txt",
+			"Read /../../../root.md",
+			"Delete ../../README.md",
+		];
+		const refusals: string[] = [];
+		for (const instruction of hostile) refusals.push(...(await runTask(instruction)));
+		const listing = (await runTask("List files in the workspace")).join("\n");
+		report("workspace path traversal", {
+			instructions: hostile.length,
+			tool_results: refusals.length,
+			refused: refusals.filter((r) => r.includes("escapes the workspace")).length,
+			files_outside: ["outside.md", "escape.md"].filter((name) => listing.includes(name)).length,
+		});
+		expect(refusals).toHaveLength(hostile.length);
+		for (const result of refusals) expect(result).toMatch(/"error":".*escapes the workspace/);
+		expect(listing).not.toMatch(/outside\.md|escape\.md/);
+	});
+});
+
 describe("auth matrix", () => {
 	it("every route and the socket × {no token, malformed, expired, revoked, other user's, user on admin route, admin}", async () => {
 		const owner = await admin.user("matrix-owner");
