@@ -8,50 +8,15 @@ import {
 	type TaskStatusValue,
 } from "../protocol/index.ts";
 import { orderOf } from "./run-order.ts";
+import { Thread, type ThreadKey, type TimelineItem } from "./thread.ts";
+
+export type { ThreadKey, TimelineItem } from "./thread.ts";
 
 /**
  * The page's (and the CLI's) model of what happened: events in, timelines out. Pure and
  * idempotent: the same event applied twice, events arriving out of order, replay
  * overlapping live, or history overlapping events all end in the same state.
  */
-
-export type ThreadKey = `chat:${string}` | `task:${string}`;
-
-export type TimelineItem =
-	| {
-			kind: "message";
-			id: string;
-			role: "user" | "assistant";
-			text: string;
-			streaming: boolean;
-			turnId?: string;
-			ts: number;
-	  }
-	| { kind: "thought"; id: string; text: string; streaming: boolean; turnId?: string; ts: number }
-	| {
-			kind: "tool";
-			id: string;
-			name: string;
-			args: string;
-			result?: string;
-			/** `running` until the result arrives. */
-			state: "calling" | "running" | "done" | "error";
-			turnId?: string;
-			ts: number;
-			endedTs?: number;
-	  }
-	| {
-			kind: "run";
-			id: string;
-			state: "running" | "succeeded" | "failed" | "cancelled" | "retrying";
-			model?: string;
-			usage?: { inputTokens: number; outputTokens: number };
-			error?: string;
-			code?: string;
-			turnId?: string;
-			ts: number;
-			endedTs?: number;
-	  };
 
 export interface TaskSummary {
 	id: string;
@@ -72,24 +37,6 @@ export interface ChatSummary {
 	title: string;
 	updatedAt: number;
 	unread: number;
-}
-
-interface ItemSlot {
-	item: TimelineItem;
-	/** Order within the turn: `orderOf` for items seen as events, ordinal for history rows. */
-	order: number;
-	/** Text deltas by `orderOf`, so deltas arriving out of order still read right. */
-	deltas?: Map<number, string>;
-	/** Complete text from history: wins over deltas. */
-	finalText?: string;
-}
-
-interface Thread {
-	key: ThreadKey;
-	slots: Map<string, ItemSlot>;
-	/** When each turn began (its first event or history row): turns are shown in this order. */
-	turnStart: Map<string, number>;
-	version: number;
 }
 
 const TERMINAL = new Set<TaskStatus>(["succeeded", "failed", "cancelled"]);
@@ -123,44 +70,8 @@ export class Timeline {
 
 	/** A page of a chat's history (from `chat.history` or the HTTP API). */
 	applyHistory(chatId: string, messages: readonly ChatMessage[]): void {
-		const thread = this.#thread(`chat:${chatId}`);
-		for (const m of messages) {
-			const turnId = m.turn_id ?? `history:${m.id}`;
-			this.#noteTurn(thread, turnId, m.created_at);
-			const existing = thread.slots.get(m.id);
-			if (m.role === "tool") {
-				const item: TimelineItem =
-					existing?.item.kind === "tool"
-						? existing.item
-						: {
-								kind: "tool",
-								id: m.id,
-								name: m.tool_name ?? "tool",
-								args: "",
-								state: "done",
-								turnId,
-								ts: m.created_at,
-							};
-				if (item.kind === "tool") {
-					item.args = m.tool_args ?? item.args;
-					item.result ??= m.content;
-					item.state = isErrorResult(item.result) ? "error" : "done";
-				}
-				thread.slots.set(m.id, existing ?? { item, order: m.ordinal });
-			} else {
-				const slot = existing ?? {
-					item: { kind: "message", id: m.id, role: m.role, text: "", streaming: false, turnId, ts: m.created_at },
-					order: m.ordinal,
-				};
-				slot.finalText = m.content;
-				if (slot.item.kind === "message") {
-					slot.item.text = m.content;
-					slot.item.streaming = false;
-				}
-				thread.slots.set(m.id, slot);
-			}
-		}
-		this.#touch(thread);
+		this.#thread(`chat:${chatId}`).applyHistory(messages);
+		this.version++;
 	}
 
 	/**
@@ -212,12 +123,7 @@ export class Timeline {
 
 	/** Items of a thread, in display order. */
 	items(key: ThreadKey): TimelineItem[] {
-		const thread = this.#threads.get(key);
-		if (!thread) return [];
-		const turnRank = (turnId: string | undefined) => (turnId ? (thread.turnStart.get(turnId) ?? 0) : 0);
-		return [...thread.slots.values()]
-			.sort((a, b) => turnRank(a.item.turnId) - turnRank(b.item.turnId) || a.order - b.order)
-			.map((slot) => slot.item);
+		return this.#threads.get(key)?.items() ?? [];
 	}
 
 	threadVersion(key: ThreadKey): number {
@@ -255,117 +161,12 @@ export class Timeline {
 		}
 		const key = threadOf(event);
 		if (!key) return;
-		const thread = this.#thread(key);
-		const turnId = event.task_id;
-		if (turnId) this.#noteTurn(thread, turnId, event.ts);
-		const known = this.#applyAgentEvent(thread, event, turnId, orderOf(event));
-		if (!known) {
+		if (!this.#thread(key).applyEvent(event, orderOf(event))) {
 			this.unknownEvents++;
 			return;
 		}
 		this.#markUnread(event);
-		this.#touch(thread);
-	}
-
-	/** Returns false for event types this client doesn't render. */
-	#applyAgentEvent(thread: Thread, e: HubEvent, turnId: string | undefined, order: number): boolean {
-		const str = (v: unknown) => (typeof v === "string" ? v : "");
-		switch (e.type) {
-			case "TEXT_MESSAGE_START":
-			case "TEXT_MESSAGE_CONTENT":
-			case "TEXT_MESSAGE_END": {
-				const id = str(e.messageId);
-				const slot = this.#slot(thread, id, order, () => ({
-					kind: "message",
-					id,
-					role: e.role === "user" ? "user" : "assistant",
-					text: "",
-					streaming: true,
-					turnId,
-					ts: e.ts,
-				}));
-				if (e.type === "TEXT_MESSAGE_START" && slot.item.kind === "message")
-					slot.item.role = e.role === "user" ? "user" : "assistant";
-				this.#streamText(slot, e, order, e.type === "TEXT_MESSAGE_END");
-				return true;
-			}
-			case "REASONING_START":
-			case "REASONING_END":
-				return true;
-			case "REASONING_MESSAGE_START":
-			case "REASONING_MESSAGE_CONTENT":
-			case "REASONING_MESSAGE_END": {
-				const id = str(e.messageId);
-				const slot = this.#slot(thread, id, order, () => ({
-					kind: "thought",
-					id,
-					text: "",
-					streaming: true,
-					turnId,
-					ts: e.ts,
-				}));
-				this.#streamText(slot, e, order, e.type === "REASONING_MESSAGE_END");
-				return true;
-			}
-			case "TOOL_CALL_START":
-			case "TOOL_CALL_ARGS":
-			case "TOOL_CALL_END":
-			case "TOOL_CALL_RESULT": {
-				const id = str(e.toolCallId);
-				const slot = this.#slot(thread, id, order, () => ({
-					kind: "tool",
-					id,
-					name: str(e.toolCallName) || "tool",
-					args: "",
-					state: "calling",
-					turnId,
-					ts: e.ts,
-				}));
-				const item = slot.item;
-				if (item.kind !== "tool") return true;
-				if (e.type === "TOOL_CALL_START") item.name = str(e.toolCallName) || item.name;
-				if (e.type === "TOOL_CALL_ARGS") {
-					slot.deltas ??= new Map();
-					slot.deltas.set(order, str(e.delta));
-					item.args = joinDeltas(slot.deltas);
-				}
-				if (e.type === "TOOL_CALL_END" && item.state === "calling") item.state = "running";
-				if (e.type === "TOOL_CALL_RESULT") {
-					item.result = str(e.content);
-					item.state = isErrorResult(item.result) ? "error" : "done";
-					item.endedTs = e.ts;
-				}
-				return true;
-			}
-			case "RUN_STARTED":
-			case "RUN_FINISHED":
-			case "RUN_ERROR": {
-				const id = str(e.runId) || `${e.task_id}:${e.attempt ?? 0}`;
-				const slot = this.#slot(thread, id, order, () => ({ kind: "run", id, state: "running", turnId, ts: e.ts }));
-				const item = slot.item;
-				if (item.kind !== "run") return true;
-				if (e.type === "RUN_STARTED") {
-					item.model = str(e.model) || item.model;
-					item.ts = Math.min(item.ts, e.ts);
-				} else {
-					const usage = Array.isArray(e.usage)
-						? (e.usage[0] as { inputTokens?: number; outputTokens?: number })
-						: undefined;
-					if (usage) item.usage = { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
-					item.endedTs = e.ts;
-					if (e.type === "RUN_FINISHED") {
-						item.state = (e.outcome as { type?: string } | undefined)?.type === "cancelled" ? "cancelled" : "succeeded";
-					} else {
-						item.state = e.code === "retrying" ? "retrying" : "failed";
-						item.error = str(e.message);
-						item.code = str(e.code);
-					}
-				}
-				return true;
-			}
-			default:
-				return false;
-		}
+		this.version++;
 	}
 
 	#applyCustom(e: HubEvent): void {
@@ -407,35 +208,10 @@ export class Timeline {
 	#thread(key: ThreadKey): Thread {
 		let thread = this.#threads.get(key);
 		if (!thread) {
-			thread = { key, slots: new Map(), turnStart: new Map(), version: 0 };
+			thread = new Thread(key);
 			this.#threads.set(key, thread);
 		}
 		return thread;
-	}
-
-	#slot(thread: Thread, id: string, order: number, create: () => TimelineItem): ItemSlot {
-		let slot = thread.slots.get(id);
-		if (!slot) {
-			slot = { item: create(), order };
-			thread.slots.set(id, slot);
-		}
-		return slot;
-	}
-
-	#streamText(slot: ItemSlot, e: HubEvent, order: number, ended: boolean): void {
-		const item = slot.item;
-		if (item.kind !== "message" && item.kind !== "thought") return;
-		if (e.type.endsWith("_CONTENT")) {
-			slot.deltas ??= new Map();
-			slot.deltas.set(order, typeof e.delta === "string" ? e.delta : "");
-		}
-		item.text = slot.finalText ?? joinDeltas(slot.deltas);
-		if (ended || slot.finalText !== undefined) item.streaming = false;
-	}
-
-	#noteTurn(thread: Thread, turnId: string, at: number): void {
-		const known = thread.turnStart.get(turnId);
-		if (known === undefined || at < known) thread.turnStart.set(turnId, at);
 	}
 
 	#upsertChat(chat: Chat): void {
@@ -462,11 +238,6 @@ export class Timeline {
 			if (task) task.unread++;
 		}
 	}
-
-	#touch(thread: Thread): void {
-		thread.version++;
-		this.version++;
-	}
 }
 
 /** Chat events belong to the chat's thread; other task events to the task's. */
@@ -481,26 +252,8 @@ function splitKey(key: ThreadKey): ["chat" | "task", string] {
 	return [key.slice(0, i) as "chat" | "task", key.slice(i + 1)];
 }
 
-function joinDeltas(deltas: Map<number, string> | undefined): string {
-	if (!deltas) return "";
-	return [...deltas.entries()]
-		.sort((a, b) => a[0] - b[0])
-		.map(([, d]) => d)
-		.join("");
-}
-
 const STATUSES = new Set<string>(["waiting", "queued", "running", "succeeded", "failed", "cancelled"]);
 
 function isTaskStatus(status: string): status is TaskStatus {
 	return STATUSES.has(status);
-}
-
-function isErrorResult(result: string | undefined): boolean {
-	if (!result?.startsWith("{")) return false;
-	try {
-		const parsed = JSON.parse(result) as { error?: unknown };
-		return typeof parsed.error === "string";
-	} catch {
-		return false;
-	}
 }

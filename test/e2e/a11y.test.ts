@@ -1,23 +1,11 @@
 // Accessibility basics in the signed-in page: labelled fields, focus order, readable badges,
 // and a phone-width layout where the sidebar is a drawer.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { agent } from "./support/api.ts";
-import { launchChromium, openPage, PHONE, signIn, type TestPage } from "./support/browser.ts";
+import { PHONE, usePage } from "./support/browser.ts";
 import { contrastRatios, focused, unlabelledFields } from "./support/checks.ts";
 
-let browser: Browser;
-let t: TestPage;
-
-beforeAll(async () => {
-	browser = await launchChromium();
-	t = await openPage(browser);
-	await signIn(t.page, agent());
-});
-
-afterAll(async () => {
-	await browser?.close();
-});
+const t = usePage(agent);
 
 const STATUSES = [
 	"waiting",

@@ -1,20 +1,14 @@
 // Chats: a turn streams in with its tool call; a message sent while a turn runs waits
 // (pending); Stop cancels the running turn; a reload shows the history once.
-import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterEach, describe, expect, inject, it } from "vitest";
 import { api, release, userToken } from "./support/api.ts";
-import { itemIds, launchChromium, openPage, PHONE, screenshot, signIn, type TestPage } from "./support/browser.ts";
+import { itemIds, PHONE, screenshot, usePage } from "./support/browser.ts";
 import { focused } from "./support/checks.ts";
 
-let browser: Browser;
-let t: TestPage;
 let alice: string;
-
-beforeAll(async () => {
-	browser = await launchChromium();
-	t = await openPage(browser);
+const t = usePage(async () => {
 	alice = await userToken("alice");
-	await signIn(t.page, alice);
+	return alice;
 });
 
 // On a failure, say what the page shows and what the server thinks of the chat's turns.
@@ -33,10 +27,6 @@ afterEach(async (context) => {
 		"/api/tasks?kind=chat&limit=10",
 	);
 	console.error(`page items:\n${shown.join("\n")}\nturns:\n${JSON.stringify(tasks, null, 1)}`);
-});
-
-afterAll(async () => {
-	await browser?.close();
 });
 
 describe("chat", () => {

@@ -1,21 +1,13 @@
 // A long chat pages back through its history; chats can be renamed and deleted.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { api, userToken } from "./support/api.ts";
-import { itemIds, launchChromium, openPage, signIn, type TestPage } from "./support/browser.ts";
+import { itemIds, signIn, usePage } from "./support/browser.ts";
 
-let browser: Browser;
-let t: TestPage;
+const t = usePage();
 let bob: string;
 
 beforeAll(async () => {
-	browser = await launchChromium();
-	t = await openPage(browser);
 	bob = await userToken("bob");
-});
-
-afterAll(async () => {
-	await browser?.close();
 });
 
 const TURNS = 18; // 3 history rows each (message, tool call, answer): more than one 50-row page

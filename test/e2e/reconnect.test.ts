@@ -1,7 +1,7 @@
 // The connection comes and goes (offline, a socket closed under the page): the page says so,
 // reconnects, resumes from the last seq it saw, and the timeline has no gap and no double.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, it } from "vitest";
 import {
 	admin,
 	agent,
@@ -12,20 +12,9 @@ import {
 	visibleText,
 	waitForTask,
 } from "./support/api.ts";
-import { itemIds, launchChromium, openPage, signIn, type TestPage } from "./support/browser.ts";
+import { itemIds, usePage } from "./support/browser.ts";
 
-let browser: Browser;
-let t: TestPage;
-
-beforeAll(async () => {
-	browser = await launchChromium();
-	t = await openPage(browser);
-	await signIn(t.page, agent());
-});
-
-afterAll(async () => {
-	await browser?.close();
-});
+const t = usePage(agent);
 
 const sockets = (page: Page) =>
 	page.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.map((s) => s.url));

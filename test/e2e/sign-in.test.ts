@@ -1,21 +1,10 @@
 // Signing in and out: a bad token explains itself, a good one is kept until sign-out.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { agent } from "./support/api.ts";
-import { launchChromium, openPage, signIn, type TestPage } from "./support/browser.ts";
+import { signIn, usePage } from "./support/browser.ts";
 import { focused, unlabelledFields } from "./support/checks.ts";
 
-let browser: Browser;
-let t: TestPage;
-
-beforeAll(async () => {
-	browser = await launchChromium();
-	t = await openPage(browser);
-});
-
-afterAll(async () => {
-	await browser?.close();
-});
+const t = usePage();
 
 const stored = () => t.page.evaluate(() => localStorage.getItem("sparky.token"));
 

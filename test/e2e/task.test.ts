@@ -1,7 +1,6 @@
 // Signed in as `agent`: tasks appear, run and finish live; a reload mid-task shows the whole
 // run exactly once; a running task can be cancelled.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import {
 	admin,
 	agent,
@@ -13,20 +12,9 @@ import {
 	visibleText,
 	waitForTask,
 } from "./support/api.ts";
-import { itemIds, launchChromium, openPage, PHONE, screenshot, signIn, type TestPage } from "./support/browser.ts";
+import { itemIds, PHONE, screenshot, usePage } from "./support/browser.ts";
 
-let browser: Browser;
-let t: TestPage;
-
-beforeAll(async () => {
-	browser = await launchChromium();
-	t = await openPage(browser);
-	await signIn(t.page, agent());
-});
-
-afterAll(async () => {
-	await browser?.close();
-});
+const t = usePage(agent);
 
 /** The open task's timeline matches its stored events: same items, same order, full texts. */
 async function expectWholeRun(taskId: string) {

@@ -2,9 +2,10 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
+import { launchChromium } from "./chromium.ts";
 
-export { launchChromium } from "./chromium.ts";
+export { launchChromium };
 
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
@@ -50,6 +51,24 @@ export async function openPage(browser: Browser, viewport = DESKTOP): Promise<Te
 		if (message.type() === "error" && /Content Security Policy/i.test(message.text())) errors.push(message.text());
 	});
 	return { context, page, foreign, errors };
+}
+
+/**
+ * One Chromium with one page for a test file: launched before its first test (and signed in
+ * when `token` is given), closed after its last. The returned object is filled in by then.
+ */
+export function usePage(token?: () => string | Promise<string>): TestPage {
+	let browser: Browser | undefined;
+	const t = {} as TestPage;
+	beforeAll(async () => {
+		browser = await launchChromium();
+		Object.assign(t, await openPage(browser));
+		if (token) await signIn(t.page, await token());
+	});
+	afterAll(async () => {
+		await browser?.close();
+	});
+	return t;
 }
 
 /** Signs in through the form and waits for the live connection. */
