@@ -7,7 +7,7 @@ import { log } from "./log.ts";
  */
 export async function failpoint(env: { SPARKY_FAILPOINTS?: string }, name: FailpointName): Promise<void> {
 	const armed = env.SPARKY_FAILPOINTS;
-	if (!armed || !armed.split(",").includes(name)) return;
+	if (!armed?.split(",").includes(name)) return;
 	log.warn("FAILPOINT reached; stopping here until the process is killed", { failpoint: name });
 	await new Promise<never>(() => {});
 }

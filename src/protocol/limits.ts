@@ -17,4 +17,6 @@ export const LIMITS = {
 	 * it with 4008 rather than buffer without bound; the client resumes from its last seq.
 	 */
 	socketBufferBytes: 4 * 1024 * 1024,
+	/** Schedules one user may have: each one creates tasks on its own, so they are capped. */
+	schedulesPerUser: 100,
 } as const;

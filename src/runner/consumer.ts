@@ -1,7 +1,7 @@
 import { agentConfig } from "../config.ts";
 import { log } from "../log.ts";
 import { describeIssues, newId, TaskMessageSchema } from "../protocol/index.ts";
-import { claimTask, failUnfinished } from "../storage/tasks.ts";
+import { claimTask, failUnfinished } from "../storage/task-runs.ts";
 import { afterTaskEnded } from "../tasks/service.ts";
 import { publishTaskStatus } from "../tasks/status-events.ts";
 import { type RunnerDeps, runClaimedTask } from "./run-task.ts";

@@ -1,6 +1,6 @@
 import { log } from "../log.ts";
 import { settledWaiting } from "../storage/dependencies.ts";
-import { expiredLeases, recoverExpired, staleQueued } from "../storage/tasks.ts";
+import { expiredLeases, recoverExpired, staleQueued } from "../storage/task-runs.ts";
 import { resolveWaiting } from "../tasks/dependencies.ts";
 import { afterTaskEnded, enqueueTask } from "../tasks/service.ts";
 import { publishTaskStatus } from "../tasks/status-events.ts";

@@ -3,6 +3,7 @@ import { log } from "../log.ts";
 import {
 	type CreateScheduleBody,
 	ErrorCode,
+	LIMITS,
 	newId,
 	parseDuration,
 	type Schedule,
@@ -54,6 +55,12 @@ export async function createSchedule(
 ): Promise<ScheduleRow> {
 	const timing = checkedTiming(body);
 	const enabled = body.enabled ?? true;
+	// Checked before the insert, so two racing creates may pass it together: a cap, not a quota.
+	if ((await countSchedules(env.DB, userId)) >= LIMITS.schedulesPerUser) {
+		throw conflict(`you have ${LIMITS.schedulesPerUser} schedules, the most one user may have; delete one first`, {
+			limit: LIMITS.schedulesPerUser,
+		});
+	}
 	const row = await insertSchedule(env.DB, {
 		id: newId("sched", 12),
 		user_id: userId,

@@ -185,101 +185,6 @@ export async function listTasks(db: D1Database, options: ListOptions): Promise<T
 	return results;
 }
 
-/**
- * Claims a queued task for one run: only a `queued`, uncancelled task can be claimed, so a
- * redelivered message for a task that is running or finished claims nothing. A chat turn
- * is claimed only when it is its chat's oldest queued turn and no turn of that chat is
- * running: turns never interleave, and run in the order they were sent.
- */
-export async function claimTask(
-	db: D1Database,
-	id: string,
-	owner: string,
-	now: number,
-	leaseMs: number,
-): Promise<TaskRow | null> {
-	return db
-		.prepare(
-			`UPDATE tasks SET status = 'running', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?,
-			   started_at = coalesce(started_at, ?), updated_at = ?
-			 WHERE id = ? AND status = 'queued' AND cancel_requested_at IS NULL
-			   AND (kind != 'chat' OR (
-			     NOT EXISTS (SELECT 1 FROM tasks r WHERE r.chat_id = tasks.chat_id AND r.kind = 'chat' AND r.status = 'running')
-			     AND id = (SELECT q.id FROM tasks q WHERE q.chat_id = tasks.chat_id AND q.kind = 'chat' AND q.status = 'queued'
-			               ORDER BY q.created_at, q.id LIMIT 1)))
-			 RETURNING *`,
-		)
-		.bind(owner, now + leaseMs, now, now, id)
-		.first<TaskRow>();
-}
-
-/** Extends a run's lease; null when the run no longer holds the task. */
-export async function renewLease(
-	db: D1Database,
-	id: string,
-	owner: string,
-	now: number,
-	leaseMs: number,
-): Promise<{ cancel_requested_at: number | null } | null> {
-	return db
-		.prepare(
-			`UPDATE tasks SET lease_expires_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?
-			 RETURNING cancel_requested_at`,
-		)
-		.bind(now + leaseMs, id, owner)
-		.first<{ cancel_requested_at: number | null }>();
-}
-
-export interface RunOutcome {
-	status: "succeeded" | "failed" | "cancelled" | "queued";
-	result?: string | null;
-	error?: string | null;
-	model?: string | null;
-	inputTokens?: number;
-	outputTokens?: number;
-}
-
-/**
- * Ends a run, fenced by its lease: a run that lost its lease (the sweep gave the task to
- * another run) changes nothing. `queued` puts the task back for a retry.
- */
-export async function finishRun(
-	db: D1Database,
-	id: string,
-	owner: string,
-	outcome: RunOutcome,
-	now: number,
-): Promise<TaskRow | null> {
-	const terminal = outcome.status !== "queued";
-	return db
-		.prepare(
-			`UPDATE tasks SET status = ?, result = coalesce(?, result), error = ?, model = coalesce(?, model),
-			   input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
-			   lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
-			   finished_at = CASE WHEN ? THEN ? ELSE NULL END,
-			   active_fingerprint = CASE WHEN ? THEN NULL ELSE active_fingerprint END,
-			   enqueued_at = CASE WHEN ? THEN enqueued_at ELSE ? END
-			 WHERE id = ? AND status = 'running' AND lease_owner = ? RETURNING *`,
-		)
-		.bind(
-			outcome.status,
-			outcome.result ?? null,
-			outcome.error ?? null,
-			outcome.model ?? null,
-			outcome.inputTokens ?? 0,
-			outcome.outputTokens ?? 0,
-			now,
-			terminal ? 1 : 0,
-			now,
-			terminal ? 1 : 0,
-			terminal ? 1 : 0,
-			now,
-			id,
-			owner,
-		)
-		.first<TaskRow>();
-}
-
 /** Cancels a task that is not running yet. Null when it is running or finished. */
 export async function cancelPending(db: D1Database, id: string, now: number): Promise<TaskRow | null> {
 	return db
@@ -341,83 +246,12 @@ export async function clearFinished(
 	return result.meta.changes ?? 0;
 }
 
-/** Running tasks whose lease expired: their runner died. */
-export async function expiredLeases(db: D1Database, now: number, limit = 50): Promise<TaskRow[]> {
-	const { results } = await db
-		.prepare("SELECT * FROM tasks WHERE status = 'running' AND lease_expires_at < ? LIMIT ?")
-		.bind(now, limit)
-		.all<TaskRow>();
-	return results;
-}
-
-/** Takes an expired lease away from its dead runner: back to queued, or failed when out of attempts. */
-export async function recoverExpired(db: D1Database, row: TaskRow, now: number): Promise<TaskRow | null> {
-	const exhausted = row.attempts >= row.max_attempts;
-	const error = `the runner stopped responding (lease expired) during attempt ${row.attempts}`;
-	return db
-		.prepare(
-			`UPDATE tasks SET status = ?, error = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
-			   finished_at = CASE WHEN ? THEN ? ELSE NULL END,
-			   active_fingerprint = CASE WHEN ? THEN NULL ELSE active_fingerprint END
-			 WHERE id = ? AND status = 'running' AND lease_owner = ? AND lease_expires_at < ? RETURNING *`,
-		)
-		.bind(
-			exhausted ? "failed" : "queued",
-			exhausted ? `${error}; no attempts left` : error,
-			now,
-			exhausted ? 1 : 0,
-			now,
-			exhausted ? 1 : 0,
-			row.id,
-			row.lease_owner,
-			now,
-		)
-		.first<TaskRow>();
-}
-
-/** Queued tasks whose message may have been lost (sent long ago, or never). */
-export async function staleQueued(db: D1Database, sentBefore: number, limit = 50): Promise<TaskRow[]> {
-	const { results } = await db
-		.prepare(
-			"SELECT * FROM tasks WHERE status = 'queued' AND (enqueued_at IS NULL OR enqueued_at < ?) ORDER BY created_at LIMIT ?",
-		)
-		.bind(sentBefore, limit)
-		.all<TaskRow>();
-	return results;
-}
-
 export async function countChildren(db: D1Database, parentId: string): Promise<number> {
 	const row = await db
 		.prepare("SELECT count(*) AS n FROM tasks WHERE parent_task_id = ?")
 		.bind(parentId)
 		.first<{ n: number }>();
 	return row?.n ?? 0;
-}
-
-/** Whether a run still holds its task, and whether someone asked it to stop. */
-export async function runState(
-	db: D1Database,
-	id: string,
-	owner: string,
-): Promise<{ cancelRequested: boolean } | null> {
-	const row = await db
-		.prepare("SELECT cancel_requested_at, status, lease_owner FROM tasks WHERE id = ?")
-		.bind(id)
-		.first<{ cancel_requested_at: number | null; status: string; lease_owner: string | null }>();
-	if (row?.status !== "running" || row.lease_owner !== owner) return null;
-	return { cancelRequested: row.cancel_requested_at !== null };
-}
-
-/** Fails a task that is not finished (dead-lettered message). */
-export async function failUnfinished(db: D1Database, id: string, error: string, now: number): Promise<TaskRow | null> {
-	return db
-		.prepare(
-			`UPDATE tasks SET status = 'failed', error = ?, lease_owner = NULL, lease_expires_at = NULL,
-			   active_fingerprint = NULL, updated_at = ?, finished_at = ?
-			 WHERE id = ? AND status IN ('queued', 'running') RETURNING *`,
-		)
-		.bind(error, now, now, id)
-		.first<TaskRow>();
 }
 
 /** The chat's next turn to run: its oldest queued one. */

@@ -28,7 +28,7 @@ export async function checkDependencies(
 		throw new ApiError(400, ErrorCode.validationFailed, `a task may depend on at most ${MAX_DEPENDENCIES} tasks`);
 	}
 	const rows = await Promise.all(unique.map((id) => getTask(env.DB, id)));
-	const unknown = unique.filter((id, i) => {
+	const unknown = unique.filter((_id, i) => {
 		const row = rows[i];
 		return !row || !canSeeTask(row, viewer);
 	});

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { historyToMessages } from "../../src/chats/context.ts";
 import type { Chat, ChatMessage, HubEvent } from "../../src/protocol/index.ts";
 import { runClaimedTask } from "../../src/runner/run-task.ts";
-import { claimTask } from "../../src/storage/tasks.ts";
+import { claimTask } from "../../src/storage/task-runs.ts";
 import { adminToken, api, json, newUser } from "../support/api.ts";
 import { asResolution, stream, textParts } from "../support/models.ts";
 import { connect, type SocketRecorder } from "../support/sockets.ts";

@@ -7,7 +7,8 @@ import { resolveModel } from "../../src/agent/models.ts";
 import type { PublishEvent } from "../../src/protocol/index.ts";
 import { newId } from "../../src/protocol/index.ts";
 import { runClaimedTask } from "../../src/runner/run-task.ts";
-import { claimTask, getTask, insertTask, type TaskRow } from "../../src/storage/tasks.ts";
+import { claimTask } from "../../src/storage/task-runs.ts";
+import { getTask, insertTask, type TaskRow } from "../../src/storage/tasks.ts";
 import { newUser } from "../support/api.ts";
 
 const API_KEY = "test-key-77d1b0c4aa";

@@ -2,7 +2,7 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index.ts";
-import type { Schedule, Task } from "../../src/protocol/index.ts";
+import { LIMITS, type Schedule, type Task } from "../../src/protocol/index.ts";
 import { runDueSchedules } from "../../src/schedules/service.ts";
 import { api, json, newUser } from "../support/api.ts";
 
@@ -25,6 +25,28 @@ const tick = (scheduledTime: number) =>
 	worker.scheduled(createScheduledController({ scheduledTime, cron: "* * * * *" }), env);
 
 describe("/api/schedules", () => {
+	it("caps how many schedules one user may have (409 with the limit), and other users are unaffected", async () => {
+		const user = await newUser();
+		const now = Date.now();
+		await env.DB.batch(
+			Array.from({ length: LIMITS.schedulesPerUser }, (_, i) =>
+				env.DB.prepare(
+					"INSERT INTO schedules (id, user_id, name, instruction, every, created_at, updated_at) VALUES (?, ?, ?, 'x', '1d', ?, ?)",
+				).bind(`sched_cap${i}`, user.id, `s${i}`, now, now),
+			),
+		);
+		const refused = await create(user.token, { name: "one-more", instruction: "x", every: "1d" });
+		expect(refused.status).toBe(409);
+		const body = await json<ErrorBody>(refused);
+		expect(body.error.code).toBe("conflict");
+		expect(body.error.details).toEqual({ limit: LIMITS.schedulesPerUser });
+
+		const other = await newUser();
+		expect((await create(other.token, { name: "one-more", instruction: "x", every: "1d" })).status).toBe(201);
+		await env.DB.prepare("DELETE FROM schedules WHERE id = 'sched_cap0'").run();
+		expect((await create(user.token, { name: "one-more", instruction: "x", every: "1d" })).status).toBe(201);
+	});
+
 	it("creates, shows, lists, updates, disables, enables and deletes, by name", async () => {
 		const user = await newUser();
 		const res = await create(user.token, {

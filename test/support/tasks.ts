@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { newId } from "../../src/protocol/index.ts";
-import { claimTask, insertTask, type TaskRow } from "../../src/storage/tasks.ts";
+import { claimTask } from "../../src/storage/task-runs.ts";
+import { insertTask, type TaskRow } from "../../src/storage/tasks.ts";
 
 /**
  * A queued task written straight to D1 with no queue message, so the real consumer
