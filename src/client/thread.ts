@@ -62,8 +62,6 @@ export class Thread {
 	/** Bumped on every change. */
 	version = 0;
 
-	constructor(readonly key: ThreadKey) {}
-
 	/** Items in display order: turns by when they began, items within a turn by order. */
 	items(): TimelineItem[] {
 		const turnRank = (turnId: string | undefined) => (turnId ? (this.#turnStart.get(turnId) ?? 0) : 0);

@@ -208,7 +208,7 @@ export class Timeline {
 	#thread(key: ThreadKey): Thread {
 		let thread = this.#threads.get(key);
 		if (!thread) {
-			thread = new Thread(key);
+			thread = new Thread();
 			this.#threads.set(key, thread);
 		}
 		return thread;
