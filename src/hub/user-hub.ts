@@ -31,6 +31,7 @@ import {
 import { EventLog } from "./event-log.ts";
 import { type RateKind, TokenBucket } from "./rate-limit.ts";
 import { type SessionRow, SessionStore } from "./sessions.ts";
+import { Waiters } from "./waiters.ts";
 
 /** How often the alarm looks at open sockets (token expiry, session liveness). */
 const SOCKET_SWEEP_MS = 5 * 60_000;
@@ -65,7 +66,7 @@ export class UserHub extends DurableObject<Env> {
 	/** Per-user rate limits (in memory: a restart forgives, which is fine for a limit). */
 	readonly #buckets = new Map<RateKind, TokenBucket>();
 	/** Long-poll readers of one task's events (the SSE route), woken by publish. */
-	readonly #taskWaiters = new Map<string, Set<() => void>>();
+	readonly #taskWaiters = new Waiters();
 	/** The pending alarm as last seen: undefined = not read yet since wake-up, null = none. */
 	#alarmAt: number | null | undefined;
 
@@ -211,7 +212,7 @@ export class UserHub extends DurableObject<Env> {
 			const { seqs, fresh } = this.#log.append(batch, Date.now(), this.#retention());
 			await failpoint(this.env, "hub.after-store");
 			if (fresh.length > 0) this.#broadcast(frameOf(fresh));
-			this.#wakeTaskWaiters(batch);
+			this.#taskWaiters.wake(batch.map((e) => e.task_id));
 			await this.#ensureAlarm();
 			return { seqs, last_seq: this.#log.lastSeq };
 		});
@@ -244,18 +245,7 @@ export class UserHub extends DurableObject<Env> {
 		const read = () => this.#log.readFor("task_id", taskId, since, 500).map((json) => JSON.parse(json) as WireEvent);
 		const ready = read();
 		if (ready.length > 0) return { events: ready };
-		await new Promise<void>((resolve) => {
-			const waiters = this.#taskWaiters.get(taskId) ?? new Set();
-			this.#taskWaiters.set(taskId, waiters);
-			const done = () => {
-				clearTimeout(timer);
-				waiters.delete(done);
-				if (waiters.size === 0) this.#taskWaiters.delete(taskId);
-				resolve();
-			};
-			const timer = setTimeout(done, Math.min(Math.max(timeoutMs, 0), 30_000));
-			waiters.add(done);
-		});
+		await this.#taskWaiters.wait(taskId, Math.min(timeoutMs, 30_000));
 		return { events: read() };
 	}
 
@@ -319,13 +309,6 @@ export class UserHub extends DurableObject<Env> {
 			}
 			// A send that throws means that one socket is broken: close it, keep going.
 			if (!sendRaw(ws, frame)) closeQuietly(ws, CloseCode.internalError, "send failed");
-		}
-	}
-
-	#wakeTaskWaiters(batch: PublishEvent[]): void {
-		if (this.#taskWaiters.size === 0) return;
-		for (const taskId of new Set(batch.map((e) => e.task_id))) {
-			if (taskId) for (const wake of [...(this.#taskWaiters.get(taskId) ?? [])]) wake();
 		}
 	}
 
