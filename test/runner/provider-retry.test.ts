@@ -7,9 +7,8 @@ import { resolveModel } from "../../src/agent/models.ts";
 import type { PublishEvent } from "../../src/protocol/index.ts";
 import { newId } from "../../src/protocol/index.ts";
 import { runClaimedTask } from "../../src/runner/run-task.ts";
-import { claimTask } from "../../src/storage/task-runs.ts";
-import { getTask, insertTask, type TaskRow } from "../../src/storage/tasks.ts";
 import { newUser } from "../support/api.ts";
+import { claimed, queuedTask, reload } from "../support/tasks.ts";
 
 const API_KEY = "test-key-77d1b0c4aa";
 const fakeUrl = inject("fakeLlmUrl");
@@ -29,43 +28,6 @@ const PROVIDERS = [
 	},
 ] as const;
 
-/** A queued task written straight to D1, with no queue message: the real consumer never sees it. */
-async function queuedTask(userId: string, maxAttempts: number): Promise<TaskRow> {
-	const id = newId("task", 12);
-	const outcome = await insertTask(env.DB, {
-		id,
-		kind: "task",
-		user_id: userId,
-		instruction: "What is in my workspace?",
-		metadata: null,
-		chat_id: null,
-		chat_user_id: null,
-		status: "queued",
-		max_attempts: maxAttempts,
-		fingerprint: id,
-		active_fingerprint: id,
-		idempotency_key: null,
-		parent_task_id: null,
-		depth: 0,
-		schedule_name: null,
-		created_at: Date.now(),
-	});
-	return outcome.row;
-}
-
-async function claim(taskId: string) {
-	const owner = newId("run", 9);
-	const row = await claimTask(env.DB, taskId, owner, Date.now(), 120_000);
-	if (!row) throw new Error(`could not claim ${taskId}`);
-	return { row, owner };
-}
-
-async function reload(taskId: string): Promise<TaskRow> {
-	const row = await getTask(env.DB, taskId);
-	if (!row) throw new Error(`task ${taskId} is gone`);
-	return row;
-}
-
 describe.each(PROVIDERS)("runner with the $provider adapter rate-limited (HTTP 429)", ({ provider, env: runEnv }) => {
 	it("requeues the task while attempts remain, then fails it saying it gave up", async () => {
 		const user = await newUser();
@@ -80,10 +42,17 @@ describe.each(PROVIDERS)("runner with the $provider adapter rate-limited (HTTP 4
 				if (userId === user.id) published.push(...events);
 			},
 		};
-		const task = await queuedTask(user.id, 2);
+		// Active fingerprint set, as `createTask` does: a finished run must clear it.
+		const fingerprint = newId("fp", 12);
+		const task = await queuedTask(user.id, {
+			instruction: "What is in my workspace?",
+			max_attempts: 2,
+			fingerprint,
+			active_fingerprint: fingerprint,
+		});
 
 		// Attempt 1 of 2: transient, so back to the queue.
-		const first = await claim(task.id);
+		const first = await claimed(task);
 		expect(first.row.attempts).toBe(1);
 		const result1 = await runClaimedTask(taskEnv, first.row, first.owner, deps);
 		expect(result1).toEqual({ kind: "retry", delaySeconds: 0 });
@@ -93,7 +62,7 @@ describe.each(PROVIDERS)("runner with the $provider adapter rate-limited (HTTP 4
 		expect(requeued.active_fingerprint).toBe(task.fingerprint);
 
 		// Attempt 2 of 2: the last one, so the task fails for good.
-		const second = await claim(task.id);
+		const second = await claimed(task);
 		expect(second.row.attempts).toBe(2);
 		const result2 = await runClaimedTask(taskEnv, second.row, second.owner, deps);
 		expect(result2).toEqual({ kind: "done", status: "failed" });
