@@ -131,6 +131,20 @@ function acceptable(status: number, body: unknown): boolean {
 	return typeof error?.code === "string" && typeof error?.message === "string";
 }
 
+/** Runs one task to its end (it must succeed: a refused tool is a value, not a crash) and returns its tool results. */
+async function toolResultsOf(api: Api, instruction: string): Promise<string[]> {
+	const { body } = await api.post<{ task: { id: string } }>("/api/tasks", { instruction, allow_duplicates: true });
+	const done = await eventually(
+		async () =>
+			(await api.get<{ task: { status: string } }>(`/api/tasks/${body.task.id}`)).body.task.status === "succeeded",
+		30_000,
+	);
+	expect(done, `${instruction}: the run ends normally`).toBe(true);
+	const events = (await api.get<{ events: { type: string; content?: string }[] }>(`/api/tasks/${body.task.id}/events`))
+		.body.events;
+	return events.filter((e) => e.type === "TOOL_CALL_RESULT").map((e) => e.content ?? "");
+}
+
 describe("hostile input", () => {
 	it("every HTTP route answers malformed, oversized, nested and hostile input with a 4xx, never a 5xx", async () => {
 		const user = await admin.user("fuzz-user");
@@ -341,22 +355,7 @@ describe("hostile input", () => {
 			`http://127.0.0.1:${redirectorPort}/redirect`,
 		];
 		const results: string[] = [];
-		for (const target of targets) {
-			const { body } = await userApi.post<{ task: { id: string } }>("/api/tasks", {
-				instruction: `Fetch ${target}`,
-				allow_duplicates: true,
-			});
-			await eventually(
-				async () =>
-					(await userApi.get<{ task: { status: string } }>(`/api/tasks/${body.task.id}`)).body.task.status ===
-					"succeeded",
-				30_000,
-			);
-			const events = (
-				await userApi.get<{ events: { type: string; content?: string }[] }>(`/api/tasks/${body.task.id}/events`)
-			).body.events;
-			results.push(events.find((e) => e.type === "TOOL_CALL_RESULT")?.content ?? "");
-		}
+		for (const target of targets) results.push((await toolResultsOf(userApi, `Fetch ${target}`))[0] ?? "");
 		report("http_fetch refusals", {
 			targets: targets.length,
 			refused: results.filter((r) => r.includes('"error"')).length,
@@ -372,23 +371,6 @@ describe("workspace paths", () => {
 	it("the file tools refuse paths that leave the workspace, and nothing lands outside it", async () => {
 		const user = await admin.user("fuzz-paths");
 		const userApi = admin.with(user.token);
-		const runTask = async (instruction: string) => {
-			const { body } = await userApi.post<{ task: { id: string } }>("/api/tasks", {
-				instruction,
-				allow_duplicates: true,
-			});
-			const done = await eventually(
-				async () =>
-					(await userApi.get<{ task: { status: string } }>(`/api/tasks/${body.task.id}`)).body.task.status ===
-					"succeeded",
-				30_000,
-			);
-			expect(done, `${instruction}: the run ends normally`).toBe(true);
-			const events = (
-				await userApi.get<{ events: { type: string; content?: string }[] }>(`/api/tasks/${body.task.id}/events`)
-			).body.events;
-			return events.filter((e) => e.type === "TOOL_CALL_RESULT").map((e) => e.content ?? "");
-		};
 		const hostile = [
 			"Write ../outside.md with: pwned",
 			"Write notes/../../escape.md with: pwned",
@@ -397,8 +379,8 @@ describe("workspace paths", () => {
 			"Delete ../../README.md",
 		];
 		const refusals: string[] = [];
-		for (const instruction of hostile) refusals.push(...(await runTask(instruction)));
-		const listing = (await runTask("List files in the workspace")).join("\n");
+		for (const instruction of hostile) refusals.push(...(await toolResultsOf(userApi, instruction)));
+		const listing = (await toolResultsOf(userApi, "List files in the workspace")).join("\n");
 		report("workspace path traversal", {
 			instructions: hostile.length,
 			tool_results: refusals.length,
