@@ -11,8 +11,8 @@ import {
 } from "../protocol/index.ts";
 import {
 	advanceSchedule,
-	countSchedules,
 	dueSchedules,
+	getSchedule,
 	insertSchedule,
 	recordManualRun,
 	type ScheduleRow,
@@ -55,30 +55,31 @@ export async function createSchedule(
 ): Promise<ScheduleRow> {
 	const timing = checkedTiming(body);
 	const enabled = body.enabled ?? true;
-	// Checked before the insert, so two racing creates may pass it together: a cap, not a quota.
-	if ((await countSchedules(env.DB, userId)) >= LIMITS.schedulesPerUser) {
-		throw conflict(`you have ${LIMITS.schedulesPerUser} schedules, the most one user may have; delete one first`, {
-			limit: LIMITS.schedulesPerUser,
-		});
-	}
-	const row = await insertSchedule(env.DB, {
-		id: newId("sched", 12),
-		user_id: userId,
-		name: body.name,
-		instruction: body.instruction,
-		metadata: body.metadata ? JSON.stringify(body.metadata) : null,
-		every: timing.kind === "every" ? timing.every : null,
-		cron: timing.kind === "cron" ? timing.cron : null,
-		timezone: timing.kind === "cron" ? timing.timezone : (body.timezone ?? "UTC"),
-		enabled: enabled ? 1 : 0,
-		next_run_at: enabled ? nextSlot(timing, now) : null,
-		last_run_at: null,
-		last_task_id: null,
-		created_at: now,
-		updated_at: now,
+	const row = await insertSchedule(
+		env.DB,
+		{
+			id: newId("sched", 12),
+			user_id: userId,
+			name: body.name,
+			instruction: body.instruction,
+			metadata: body.metadata ? JSON.stringify(body.metadata) : null,
+			every: timing.kind === "every" ? timing.every : null,
+			cron: timing.kind === "cron" ? timing.cron : null,
+			timezone: timing.kind === "cron" ? timing.timezone : (body.timezone ?? "UTC"),
+			enabled: enabled ? 1 : 0,
+			next_run_at: enabled ? nextSlot(timing, now) : null,
+			last_run_at: null,
+			last_task_id: null,
+			created_at: now,
+			updated_at: now,
+		},
+		LIMITS.schedulesPerUser,
+	);
+	if (row) return row;
+	if (await getSchedule(env.DB, userId, body.name)) throw conflict(`you already have a schedule named "${body.name}"`);
+	throw conflict(`you have ${LIMITS.schedulesPerUser} schedules, the most one user may have; delete one first`, {
+		limit: LIMITS.schedulesPerUser,
 	});
-	if (!row) throw conflict(`you already have a schedule named "${body.name}"`);
-	return row;
 }
 
 /** Changes a schedule. New timing, or enabling it, counts from now: no catch-up of the past. */

@@ -16,12 +16,22 @@ export type ScheduleRow = {
 	updated_at: number;
 };
 
-export async function insertSchedule(db: D1Database, row: ScheduleRow): Promise<ScheduleRow | null> {
+/**
+ * Inserts a schedule unless its user already has one of that name or already has `maxPerUser`
+ * (checked in the same statement, so racing creates can't pass the cap together). Null when
+ * refused; `getSchedule` tells which.
+ */
+export async function insertSchedule(
+	db: D1Database,
+	row: ScheduleRow,
+	maxPerUser: number,
+): Promise<ScheduleRow | null> {
 	return db
 		.prepare(
 			`INSERT INTO schedules (id, user_id, name, instruction, metadata, every, cron, timezone, enabled, next_run_at,
 			   last_run_at, last_task_id, created_at, updated_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)
+			 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?
+			 WHERE (SELECT count(*) FROM schedules WHERE user_id = ?) < ?
 			 ON CONFLICT (user_id, name) DO NOTHING RETURNING *`,
 		)
 		.bind(
@@ -37,6 +47,8 @@ export async function insertSchedule(db: D1Database, row: ScheduleRow): Promise<
 			row.next_run_at,
 			row.created_at,
 			row.updated_at,
+			row.user_id,
+			maxPerUser,
 		)
 		.first<ScheduleRow>();
 }
@@ -112,12 +124,4 @@ export async function recordManualRun(db: D1Database, id: string, ranAt: number,
 		.prepare("UPDATE schedules SET last_run_at = ?, last_task_id = ?, updated_at = ? WHERE id = ?")
 		.bind(ranAt, taskId, ranAt, id)
 		.run();
-}
-
-export async function countSchedules(db: D1Database, userId: string): Promise<number> {
-	const row = await db
-		.prepare("SELECT count(*) AS n FROM schedules WHERE user_id = ?")
-		.bind(userId)
-		.first<{ n: number }>();
-	return row?.n ?? 0;
 }
