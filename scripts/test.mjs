@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every check and every test suite, in order, with one summary at the end.
 // Each step's result is recorded in test-results/summary.json; .ci/run prints its totals.
-//   checks: the web page builds (web/dist, needed by everything that reads wrangler.toml's
+//   checks: package-lock.json in sync and complete for every platform, the web page builds (web/dist, needed by everything that reads wrangler.toml's
 //           [assets]), generated types current, tsc (Worker, web page, e2e tests), biome,
 //           deno check of the portable core, production bundle (`wrangler deploy --dry-run`)
 //   suites: vitest in workerd (JSON report), the portable core under Deno (JUnit report),
@@ -22,7 +22,9 @@ mkdirSync(results, { recursive: true });
 const only = process.argv.slice(2);
 const steps = [];
 
-// First: vitest's workerd pool and `wrangler deploy` read wrangler.toml, whose [assets] is web/dist.
+// The lockfile is in sync with package.json and has every platform's packages (npm ci works anywhere).
+await check("lockfile", ["node", "scripts/check-lockfile.mjs"]);
+// Then: vitest's workerd pool and `wrangler deploy` read wrangler.toml, whose [assets] is web/dist.
 await check("build-web", ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"]);
 await check("types", ["wrangler", "types", "--check", "--strict-vars=false", "--env-file", ".dev.vars.example"]);
 await check("tsc", ["tsc", "--noEmit"]);
