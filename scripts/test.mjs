@@ -103,7 +103,7 @@ await suite(
 );
 // The production bundle, built the way a fresh clone deploys: `npm run deploy -- --dry-run` in a
 // copy of the tree without anything built (no web/dist, no .wrangler; node_modules linked), so
-// the deploy script itself must build the page. Reports the size against the gzip budget (scripts/lib/bundle.mjs).
+// the deploy script itself must build the page. Fails past the gzip budget (scripts/lib/bundle.mjs).
 const clean = wanted("bundle") ? cleanTree() : "";
 await check("bundle", ["npm", "run", "deploy", "--", "--dry-run", "--outdir", "dist"], {
 	cwd: clean,
@@ -113,6 +113,8 @@ await check("bundle", ["npm", "run", "deploy", "--", "--dry-run", "--outdir", "d
 			`bundle: ${report.files} files, ${report.rawKiB} KiB raw, ${report.gzipKiB} KiB gzip (budget ${report.budgetKiB} KiB gzip)`,
 		);
 		writeFileSync(`${results}/bundle.json`, JSON.stringify(report, null, 2));
+		if (!report.withinBudget)
+			throw new Error(`${report.gzipKiB} KiB gzipped is over the ${report.budgetKiB} KiB budget`);
 	},
 });
 if (clean) rmSync(clean, { recursive: true, force: true });
