@@ -2,6 +2,7 @@
 // `npm run bench`: benchmarks against a real `wrangler dev` on 127.0.0.1, each beside a
 // baseline measured in the same run. Prints ratios; asserts nothing (docs/benchmarks.md).
 //   BENCH_ONLY=fanout|tasks  run one part;  BENCH_TASKS=N  size of the task burst (500).
+import "../scripts/lib/node-check.mjs";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -4,6 +4,7 @@
 //   2. schema.sql applied to the local D1,
 //   3. the web page built (web/ → web/dist, served by the Worker as static assets),
 //   4. `wrangler dev` on 127.0.0.1:$PORT (default 8787), state under .wrangler/state.
+import "./lib/node-check.mjs";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
