@@ -3,9 +3,9 @@
 // Each step's result is recorded in test-results/summary.json; .ci/run prints its totals.
 //   checks: package-lock.json in sync and complete for every platform, the web page builds (web/dist, needed by everything that reads wrangler.toml's
 //           [assets]), generated types current, tsc (Worker, web page, e2e tests), biome,
-//           deno check of the portable core, production bundle (`npm run deploy -- --dry-run` in a clean
+//           deno check of the whole Worker, production bundle (`npm run deploy -- --dry-run` in a clean
 //           copy of the tree; fails over 400 KiB gzipped)
-//   suites: vitest in workerd (JSON report), the portable core under Deno (JUnit report),
+//   suites: vitest in workerd (JSON report), the suites that run under Deno (JUnit report),
 //           browser end-to-end tests in Chromium against a real `wrangler dev` (JSON report),
 //           the CLI end to end against wrangler dev (vitest in Node, JSON report),
 //           the fault suite: crashes, load, slow consumers, floods, fuzz, auth matrix (JSON report)
@@ -37,10 +37,11 @@ await check("tsc-e2e", ["tsc", "--noEmit", "-p", "test/e2e/tsconfig.json"]);
 await check("tsc-cli", ["tsc", "--noEmit", "-p", "cli"]);
 await check("tsc-faults", ["tsc", "--noEmit", "-p", "test/faults"]);
 await check("biome", ["biome", "check", "."]);
-// The portable core (deno.json's `check` task lists it): protocol, client, agent loop,
-// pure tool logic. Run directly: `deno task` would re-resolve `deno` through npm's shim.
+// The whole Worker (src/) against the Workers types (deno.json's `check` task: deno.worker.json
+// gives it worker-configuration.d.ts instead of Deno's own globals). Run directly, not as
+// `deno task check`: this is npm's Deno, on PATH as node_modules/.bin/deno.
 const denoJson = JSON.parse(readFileSync(resolve(root, "deno.json"), "utf8"));
-await check("deno-check", denoJson.tasks.check.split(/\s+/));
+await check("deno-check", denoJson.tasks.check.command.replace(/^node_modules\/\.bin\//, "").split(/\s+/));
 await suite(
 	"vitest",
 	["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${results}/vitest.json`],

@@ -1,5 +1,6 @@
-// Runs the project's own wrangler with the Node that runs this script (the `node`
-// devDependency under npm scripts), so a machine with an older system Node still works.
+// Runs the project's own wrangler with the runtime that runs this script: the `node`
+// devDependency under npm scripts (so a machine with an older system Node still works), or
+// Deno under `deno task start`.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -16,9 +17,17 @@ export const wranglerEnv = (extra = {}) => ({
 	...extra,
 });
 
+/** Under Deno (`deno task start`), wrangler runs on Deno's Node compatibility, with every permission. */
+const runtimeArgs = "Deno" in globalThis ? ["run", "--allow-all"] : [];
+
 /** `detached`: its own process group, so the whole tree (wrangler + workerd) can be signalled. */
 export function spawnWrangler(args, { cwd, env, stdio = "inherit", detached = false } = {}) {
-	return spawn(process.execPath, [wranglerBin, ...args], { cwd, env: wranglerEnv(env), stdio, detached });
+	return spawn(process.execPath, [...runtimeArgs, wranglerBin, ...args], {
+		cwd,
+		env: wranglerEnv(env),
+		stdio,
+		detached,
+	});
 }
 
 /** Runs wrangler to completion; rejects with its output when it fails. */
