@@ -4,6 +4,7 @@ import {
 	type Chat,
 	type ChatMessage,
 	CustomName,
+	EventType,
 	newId,
 	type PublishEvent,
 	type WireEvent,
@@ -85,9 +86,9 @@ export async function sendMessage(
 		const messageId = `${turnId}:user`;
 		const base = { task_id: turnId, chat_id: chat.id, ts: now };
 		return [
-			{ ...base, type: "TEXT_MESSAGE_START", id: `${messageId}:start`, messageId, role: "user" },
-			{ ...base, type: "TEXT_MESSAGE_CONTENT", id: `${messageId}:content`, messageId, delta: text },
-			{ ...base, type: "TEXT_MESSAGE_END", id: `${messageId}:end`, messageId },
+			{ ...base, type: EventType.TEXT_MESSAGE_START, id: `${messageId}:start`, messageId, role: "user" },
+			{ ...base, type: EventType.TEXT_MESSAGE_CONTENT, id: `${messageId}:content`, messageId, delta: text },
+			{ ...base, type: EventType.TEXT_MESSAGE_END, id: `${messageId}:end`, messageId },
 		];
 	};
 	const { env } = deps;
@@ -167,7 +168,7 @@ async function announce(deps: Deps, chat: Chat, action: "created" | "renamed" | 
 		[chat.user_id],
 		[
 			{
-				type: "CUSTOM",
+				type: EventType.CUSTOM,
 				id: `${chat.id}:${action}:${now}`,
 				ts: now,
 				chat_id: chat.id,

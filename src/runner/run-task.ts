@@ -8,6 +8,7 @@ import { type AgentConfig, agentConfig } from "../config.ts";
 import type { Deps } from "../deps.ts";
 import { failpoint } from "../faults.ts";
 import { log } from "../log.ts";
+import { EventType } from "../protocol/index.ts";
 import { hubPublisher, type Publisher } from "../relay/publish.ts";
 import { Relay } from "../relay/relay.ts";
 import { putMessages, recentMessages } from "../storage/chats.ts";
@@ -66,10 +67,10 @@ export async function runClaimedTask(
 
 	const model = deps.model ?? resolveModel(env, config.model, deps.fetch);
 	if (!model.ok) {
-		events.emit({ type: "RUN_ERROR", message: model.error, code: "model_not_configured" });
+		events.emit({ type: EventType.RUN_ERROR, message: model.error, code: "model_not_configured" });
 		return finish(run, { status: "failed", error: model.error });
 	}
-	events.emit({ type: "RUN_STARTED", ...thread, model: model.resolved.label });
+	events.emit({ type: EventType.RUN_STARTED, ...thread, model: model.resolved.label });
 
 	const controller = new AbortController();
 	let stopReason: "cancelled" | "lease_lost" | undefined;
@@ -134,18 +135,24 @@ export async function runClaimedTask(
 
 	switch (outcome.status) {
 		case "completed":
-			events.emit({ type: "RUN_FINISHED", ...thread, result: outcome.text, outcome: { type: "success" }, usage });
+			events.emit({
+				type: EventType.RUN_FINISHED,
+				...thread,
+				result: outcome.text,
+				outcome: { type: "success" },
+				usage,
+			});
 			return finish(run, { status: "succeeded", result: outcome.text, ...tokens });
 		case "cancelled":
-			events.emit({ type: "RUN_FINISHED", ...thread, outcome: { type: "cancelled" }, usage });
+			events.emit({ type: EventType.RUN_FINISHED, ...thread, outcome: { type: "cancelled" }, usage });
 			return finish(run, { status: "cancelled", error: "cancelled while running", ...tokens });
 		case "limit":
-			events.emit({ type: "RUN_ERROR", message: outcome.message, code: `limit_${outcome.limit}`, usage });
+			events.emit({ type: EventType.RUN_ERROR, message: outcome.message, code: `limit_${outcome.limit}`, usage });
 			return finish(run, { status: "failed", error: outcome.message, result: outcome.text || null, ...tokens });
 		case "failed": {
 			const retry = outcome.error.kind === "transient" && task.attempts < task.max_attempts;
 			events.emit({
-				type: "RUN_ERROR",
+				type: EventType.RUN_ERROR,
 				message: outcome.error.message,
 				code: retry ? "retrying" : outcome.error.kind === "transient" ? "attempts_exhausted" : "failed",
 				usage,
