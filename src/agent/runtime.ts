@@ -1,5 +1,6 @@
 import { isStepCount, type LanguageModel, type ModelMessage, type StopCondition, streamText, type ToolSet } from "ai";
-import { type AgUiEvent, AgUiTranslator } from "./ag-ui.ts";
+import type { AgUiEvent } from "../protocol/index.ts";
+import { AgUiTranslator } from "./ag-ui.ts";
 import { type ClassifiedError, classifyError } from "./errors.ts";
 
 export interface AgentLimits {

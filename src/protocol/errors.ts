@@ -16,6 +16,7 @@ export const ErrorCode = {
 	upgradeRequired: "upgrade_required",
 	rateLimited: "rate_limited",
 	unsupportedFrame: "unsupported_frame",
+	unavailable: "unavailable",
 	internal: "internal_error",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

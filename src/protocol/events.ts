@@ -1,5 +1,15 @@
+import type { EventType } from "@ag-ui/core";
 import { z } from "zod";
 import { LIMITS } from "./limits.ts";
+
+/** AG-UI's event types (`EventType.RUN_STARTED`, …): the protocol's words, never bare strings. */
+export { EventType } from "@ag-ui/core";
+
+/** An AG-UI event before Sparky's envelope (seq, id, ts, task_id…) is added: its type and AG-UI's fields. */
+export interface AgUiEvent {
+	type: EventType;
+	[field: string]: unknown;
+}
 
 /**
  * Sparky's envelope around an event. Agent events use AG-UI types and fields

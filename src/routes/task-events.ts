@@ -1,13 +1,13 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
-import { type AppEnv, requireAuth } from "../auth/middleware.ts";
-import { ApiError } from "../http/errors.ts";
+import { invalid } from "../errors.ts";
+import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { paramsOf, queryOf } from "../http/validate.ts";
 import { hubFor } from "../hub/stub.ts";
 import {
 	CustomName,
-	ErrorCode,
+	EventType,
 	isTerminal,
 	OpaqueIdSchema,
 	type TaskStatus,
@@ -76,7 +76,7 @@ export const taskEventsRoutes = new Hono<AppEnv>().get(
 );
 
 function endsTask(event: WireEvent): boolean {
-	if (event.type !== "CUSTOM" || event.name !== CustomName.taskStatus) return false;
+	if (event.type !== EventType.CUSTOM || event.name !== CustomName.taskStatus) return false;
 	const status = (event.value as { status?: TaskStatus } | undefined)?.status;
 	return status !== undefined && isTerminal(status);
 }
@@ -85,7 +85,7 @@ function lastEventId(header: string | undefined): number | undefined {
 	if (header === undefined) return undefined;
 	const n = Number(header);
 	if (!Number.isSafeInteger(n) || n < 0) {
-		throw new ApiError(400, ErrorCode.validationFailed, "Last-Event-ID must be a seq from this stream");
+		throw invalid("Last-Event-ID must be a seq from this stream");
 	}
 	return n;
 }

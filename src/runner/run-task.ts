@@ -5,10 +5,12 @@ import { type AgentOutcome, runAgent } from "../agent/runtime.ts";
 import { CONTEXT_ROWS, historyToMessages } from "../chats/context.ts";
 import { Transcript } from "../chats/transcript.ts";
 import { type AgentConfig, agentConfig } from "../config.ts";
+import type { Deps } from "../deps.ts";
 import { failpoint } from "../faults.ts";
 import { log } from "../log.ts";
+import { EventType } from "../protocol/index.ts";
 import { hubPublisher, type Publisher } from "../relay/publish.ts";
-import { EventRelay } from "../relay/relay.ts";
+import { Relay } from "../relay/relay.ts";
 import { putMessages, recentMessages } from "../storage/chats.ts";
 import { finishRun, type RunOutcome, renewLease, runState } from "../storage/task-runs.ts";
 import { nextQueuedTurn, type TaskRow } from "../storage/tasks.ts";
@@ -45,9 +47,11 @@ export async function runClaimedTask(
 	const config = agentConfig(env);
 	const now = deps.now ?? Date.now;
 	const runId = `${task.id}:${task.attempts}`;
-	const relay = new EventRelay({ publish: deps.publish ?? hubPublisher(env), audience: taskAudience(task) });
+	const relay = new Relay({ publish: deps.publish ?? hubPublisher(env) });
+	const services: Deps = { env, relay };
 	const events = new RunEmitter(
 		relay,
+		taskAudience(task),
 		{ task_id: task.id, attempt: task.attempts, ...(task.chat_id ? { chat_id: task.chat_id } : {}) },
 		runId,
 		now,
@@ -58,15 +62,15 @@ export async function runClaimedTask(
 	if (transcript && task.kind === "task") {
 		transcript.add({ id: `${task.id}:instruction`, role: "user", content: `Task: ${task.instruction}` });
 	}
-	const run: RunContext = { env, task, owner, events, transcript, now };
+	const run: RunContext = { services, task, owner, events, transcript, now };
 	events.emitWithId(taskStatusEvent(task, {}, now()));
 
 	const model = deps.model ?? resolveModel(env, config.model, deps.fetch);
 	if (!model.ok) {
-		events.emit({ type: "RUN_ERROR", message: model.error, code: "model_not_configured" });
+		events.emit({ type: EventType.RUN_ERROR, message: model.error, code: "model_not_configured" });
 		return finish(run, { status: "failed", error: model.error });
 	}
-	events.emit({ type: "RUN_STARTED", ...thread, model: model.resolved.label });
+	events.emit({ type: EventType.RUN_STARTED, ...thread, model: model.resolved.label });
 
 	const controller = new AbortController();
 	let stopReason: "cancelled" | "lease_lost" | undefined;
@@ -90,6 +94,7 @@ export async function runClaimedTask(
 			messages: await runMessages(env, task),
 			tools: buildToolSet({
 				env,
+				relay,
 				userId: task.user_id,
 				taskId: task.id,
 				depth: task.depth,
@@ -130,18 +135,24 @@ export async function runClaimedTask(
 
 	switch (outcome.status) {
 		case "completed":
-			events.emit({ type: "RUN_FINISHED", ...thread, result: outcome.text, outcome: { type: "success" }, usage });
+			events.emit({
+				type: EventType.RUN_FINISHED,
+				...thread,
+				result: outcome.text,
+				outcome: { type: "success" },
+				usage,
+			});
 			return finish(run, { status: "succeeded", result: outcome.text, ...tokens });
 		case "cancelled":
-			events.emit({ type: "RUN_FINISHED", ...thread, outcome: { type: "cancelled" }, usage });
+			events.emit({ type: EventType.RUN_FINISHED, ...thread, outcome: { type: "cancelled" }, usage });
 			return finish(run, { status: "cancelled", error: "cancelled while running", ...tokens });
 		case "limit":
-			events.emit({ type: "RUN_ERROR", message: outcome.message, code: `limit_${outcome.limit}`, usage });
+			events.emit({ type: EventType.RUN_ERROR, message: outcome.message, code: `limit_${outcome.limit}`, usage });
 			return finish(run, { status: "failed", error: outcome.message, result: outcome.text || null, ...tokens });
 		case "failed": {
 			const retry = outcome.error.kind === "transient" && task.attempts < task.max_attempts;
 			events.emit({
-				type: "RUN_ERROR",
+				type: EventType.RUN_ERROR,
 				message: outcome.error.message,
 				code: retry ? "retrying" : outcome.error.kind === "transient" ? "attempts_exhausted" : "failed",
 				usage,
@@ -167,7 +178,7 @@ export async function runClaimedTask(
 }
 
 interface RunContext {
-	env: Env;
+	services: Deps;
 	task: TaskRow;
 	owner: string;
 	events: RunEmitter;
@@ -180,13 +191,14 @@ interface RunContext {
  * that ended for good is written into its chat's history, and lets the chat's next turn go.
  */
 async function finish(run: RunContext, outcome: RunOutcome, extra: Record<string, unknown> = {}): Promise<RunResult> {
-	const { env, task, events, now } = run;
+	const { services, task, events, now } = run;
+	const { env } = services;
 	await failpoint(env, "runner.before-finish");
 	const row = await finishRun(env.DB, task.id, run.owner, outcome, now());
 	if (row) events.emitWithId(taskStatusEvent(row, extra, now()));
 	else log.warn("run finished without its lease; outcome not recorded", { taskId: task.id, status: outcome.status });
 	const stats = await events.relay.close();
-	if (row && row.status !== "queued") await afterTaskEnded(env, row, now());
+	if (row && row.status !== "queued") await afterTaskEnded(services, row, now());
 	if (row && row.status !== "queued" && task.chat_id) {
 		if (run.transcript) await putMessages(env.DB, run.transcript.rows());
 		if (task.kind === "chat") {

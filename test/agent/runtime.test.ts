@@ -1,9 +1,9 @@
 import { tool } from "ai";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { AgUiEvent } from "../../src/agent/ag-ui.ts";
 import { DemoLanguageModel } from "../../src/agent/demo-model.ts";
 import { runAgent } from "../../src/agent/runtime.ts";
+import type { AgUiEvent } from "../../src/protocol/index.ts";
 
 // Runs the real agent loop with the demo model and in-memory tools: no Workers APIs, so
 // this file runs under Deno too (the loop is part of the portable core).
