@@ -19,6 +19,7 @@ describe("per-user rate limits", () => {
 		const [flooder, bystander] = await Promise.all([newUser(), newUser()]);
 		const statuses: number[] = [];
 		let limited: Response | undefined;
+		const started = Date.now();
 		for (let i = 0; i < 35; i++) {
 			const res = await api("/api/tasks", {
 				token: flooder.token,
@@ -27,7 +28,11 @@ describe("per-user rate limits", () => {
 			statuses.push(res.status);
 			if (res.status === 429) limited ??= res;
 		}
-		expect(statuses.filter((s) => s === 201)).toHaveLength(30); // the burst (SPARKY_RATE_TASKS_BURST)
+		// The burst (SPARKY_RATE_TASKS_BURST), plus what the bucket refilled meanwhile (60 a minute:
+		// one a second), since 35 requests take over a second on a loaded machine.
+		const created = statuses.filter((s) => s === 201).length;
+		expect(created).toBeGreaterThanOrEqual(30);
+		expect(created).toBeLessThanOrEqual(30 + Math.ceil((Date.now() - started) / 1000));
 		expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
 		expect(Number(limited?.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
 		expect((await json<{ error: { code: string } }>(limited as Response)).error.code).toBe("rate_limited");
@@ -35,7 +40,7 @@ describe("per-user rate limits", () => {
 		const stored = await env.DB.prepare("SELECT count(*) AS n FROM tasks WHERE user_id = ?")
 			.bind(flooder.id)
 			.first<{ n: number }>();
-		expect(stored?.n).toBe(30);
+		expect(stored?.n).toBe(created);
 		expect((await api("/api/tasks", { token: bystander.token, body: { instruction: "what time is it" } })).status).toBe(
 			201,
 		);
