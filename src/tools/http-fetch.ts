@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { checkUrl, htmlToText } from "./net-guard.ts";
+import { htmlToText } from "./html-to-text.ts";
+import { checkUrl } from "./net-guard.ts";
 import { defineTool, fail, type ToolContext, type ToolFailure } from "./types.ts";
 
 export const MAX_URL_LENGTH = 2048;
