@@ -120,4 +120,4 @@ export function agentConfig(env: unknown): AgentConfig {
 }
 
 /** Queue retries stop here too (`max_retries` in wrangler.toml is this minus one, plus slack). */
-export const MAX_ATTEMPTS_CAP = 10;
+const MAX_ATTEMPTS_CAP = 10;

@@ -36,7 +36,6 @@ export const ClientFrameSchema = z.discriminatedUnion("type", [
 	}),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrameSchema>;
-export type ClientFrameType = ClientFrame["type"];
 
 /** The ping the runtime answers by itself (`setWebSocketAutoResponse`). */
 export const AUTO_PING = '{"type":"ping"}';
@@ -126,7 +125,6 @@ export const ControlMessageSchema = z.discriminatedUnion("type", [
 	ChatHistoryMessageSchema,
 ]);
 export type ControlMessage = z.infer<typeof ControlMessageSchema>;
-export type SessionMessage = z.infer<typeof SessionMessageSchema>;
 
 /** One item of a server frame. */
 export const ServerItemSchema = z.union([ControlMessageSchema, HubEventSchema]);

@@ -1,10 +1,11 @@
 import { z } from "zod";
-import { checkUrl, htmlToText } from "./net-guard.ts";
+import { htmlToText } from "./html-to-text.ts";
+import { checkUrl } from "./net-guard.ts";
 import { defineTool, fail, type ToolContext, type ToolFailure } from "./types.ts";
 
-export const MAX_URL_LENGTH = 2048;
+const MAX_URL_LENGTH = 2048;
 export const MAX_REDIRECTS = 5;
-export const FETCH_TIMEOUT_MS = 10_000;
+const FETCH_TIMEOUT_MS = 10_000;
 /** Bytes of body read at most; the rest is never pulled from the network. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Characters of text handed back to the model at most. */

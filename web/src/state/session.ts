@@ -1,4 +1,4 @@
-import { type HubClientStatus, Timeline } from "../../../src/client/index.ts";
+import { FrameRequests, type HubClientStatus, Timeline } from "../../../src/client/index.ts";
 import {
 	type Chat,
 	type ControlMessage,
@@ -12,7 +12,6 @@ import {
 } from "../../../src/protocol/index.ts";
 import { type Api, describeError } from "../lib/api.ts";
 import type { ConnectionState } from "../lib/connection.ts";
-import { FrameRequests } from "../lib/frame-requests.ts";
 import type { Route } from "../lib/route.ts";
 import { frameThrottle } from "../lib/throttle.ts";
 import { HubConnection } from "./hub-connection.ts";
