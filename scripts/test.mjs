@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: every check and every test suite, in order, with one summary at the end.
 // Each step's result is recorded in test-results/summary.json; .ci/run prints its totals.
-//   checks: package-lock.json in sync and complete for every platform, the web page builds (web/dist, needed by everything that reads wrangler.toml's
-//           [assets]), generated types current, tsc (Worker, web page, e2e tests), biome,
-//           deno check of the whole Worker, production bundle (`npm run deploy -- --dry-run` in a clean
-//           copy of the tree; fails over 400 KiB gzipped)
+//   checks: package-lock.json in sync and complete for every platform, the web page builds
+//           (web/dist, needed by everything that reads wrangler.toml's [assets]), generated
+//           types current, tsc (Worker, web page, e2e tests), biome, deno check of the whole
+//           Worker, production bundle (`npm run deploy -- --dry-run` in a clean copy of the
+//           tree; fails over 400 KiB gzipped)
 //   suites: vitest in workerd (JSON report), the suites that run under Deno (JUnit report),
 //           browser end-to-end tests in Chromium against a real `wrangler dev` (JSON report),
 //           the CLI end to end against wrangler dev (vitest in Node, JSON report),
