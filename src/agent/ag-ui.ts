@@ -69,9 +69,9 @@ export class AgUiTranslator {
 			case "tool-call":
 				return this.#completeToolCall(part.toolCallId, part.toolName, part.input);
 			case "tool-result":
-				return [this.#result(part.toolCallId, part.output)];
+				return [this.toolResult(part.toolCallId, part.output)];
 			case "tool-error":
-				return [this.#result(part.toolCallId, { error: errorText(part.error) })];
+				return [this.toolResult(part.toolCallId, { error: errorText(part.error) })];
 			default:
 				return [];
 		}
@@ -140,10 +140,14 @@ export class AgUiTranslator {
 		return events;
 	}
 
-	#result(providerId: string, output: unknown): AgUiEvent {
+	/**
+	 * A tool's result. A call announced by an earlier attempt (resumed from its checkpoint)
+	 * passes that run's id, so the result joins the call its events started.
+	 */
+	toolResult(providerId: string, output: unknown, runId = this.#runId): AgUiEvent {
 		let content = typeof output === "string" ? output : JSON.stringify(output ?? null);
 		if (content.length > RESULT_EVENT_CHARS) content = `${content.slice(0, RESULT_EVENT_CHARS)}… [truncated]`;
-		const toolCallId = this.#toolId(providerId);
+		const toolCallId = `${runId}:${providerId}`;
 		return { type: EventType.TOOL_CALL_RESULT, messageId: `${toolCallId}:result`, toolCallId, content, role: "tool" };
 	}
 }

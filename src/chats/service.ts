@@ -80,6 +80,7 @@ export async function sendMessage(
 	deps: Deps,
 	chat: Chat,
 	text: string,
+	options: { approve?: string[] } = {},
 	now = Date.now(),
 ): Promise<{ message_id: string; turn_id: string; status: string }> {
 	const userMessage = (turnId: string): PublishEvent[] => {
@@ -101,6 +102,7 @@ export async function sendMessage(
 			chatId: chat.id,
 			chatUserId: chat.user_id,
 			allowDuplicates: true,
+			approve: options.approve,
 		},
 		now,
 		{
@@ -127,11 +129,13 @@ export async function sendMessage(
 	return { message_id: `${outcome.task.id}:user`, turn_id: outcome.task.id, status: outcome.task.status };
 }
 
-/** Stops the chat's running turn. Pending turns stay queued. */
+/** Stops the chat's running turn (or the one waiting for approval). Pending turns stay queued. */
 export async function cancelRunningTurn(deps: Deps, chat: Chat, now = Date.now()): Promise<TaskRow | null> {
-	const running = (await openTurns(deps.env.DB, chat.id)).find((t) => t.status === "running");
+	const running = (await openTurns(deps.env.DB, chat.id)).find(
+		(t) => t.status === "running" || t.status === "awaiting_approval",
+	);
 	if (!running) return null;
-	await cancelTask(deps, running, now);
+	await cancelTask(deps, running, now, chat.user_id);
 	return running;
 }
 

@@ -24,6 +24,14 @@ export class Transcript {
 		readonly turnCreatedAt: number,
 	) {}
 
+	/** Rows an earlier attempt of this turn wrote: this run goes on after them (and may fill in their results). */
+	resume(rows: ChatMessageRow[]): void {
+		for (const row of rows) {
+			this.#rows.set(row.id, { ...row });
+			this.#ordinal = Math.max(this.#ordinal, row.ordinal + 1);
+		}
+	}
+
 	/** A row written before the run's own (the user's message, or a task's instruction). */
 	add(row: Pick<ChatMessageRow, "id" | "role" | "content">): void {
 		this.#put(row.id, { role: row.role, content: row.content, tool_name: null, tool_args: null });

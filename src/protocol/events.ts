@@ -65,6 +65,10 @@ export const CustomName = {
 	taskStatus: "sparky.task.status",
 	/** A chat was created, renamed or deleted; `value` is `{ action, chat }`. */
 	chat: "sparky.chat",
+	/** A run paused at a tool call that needs a person's approval; `value` is `{ approval }`. */
+	approvalRequested: "sparky.approval.requested",
+	/** Someone approved or denied it, or it expired; `value` is `{ approval }`. */
+	approvalDecided: "sparky.approval.decided",
 } as const;
 
 /** `HubEvent` as plain JSON (what crosses RPC and the wire). */

@@ -153,6 +153,8 @@ export async function httpFetch(
 
 export const httpFetchTool = defineTool({
 	name: "http_fetch",
+	// a URL may do something when fetched; a cut-off call is not repeated blindly
+	idempotent: false,
 	description:
 		"Fetch a public web page or text resource over HTTP(S) and return its readable text. " +
 		"HTML comes back as plain text with the page title; JSON, XML and other text as they are. " +
