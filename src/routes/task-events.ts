@@ -52,6 +52,11 @@ export const taskEventsRoutes = new Hono<AppEnv>().get(
 			let finished = isTerminal(task.status);
 			// Valid AG-UI run by run: what happens between runs travels inside the next one.
 			const framer = new TaskStreamFramer();
+			if (since > 0) {
+				// Resumed mid-task: learn whether the cut fell inside a run (what was sent is not sent again).
+				const { events } = await hub.taskEvents(task.id, 0, 1000);
+				for (const event of events) if (event.seq <= since) framer.accept(event);
+			}
 			const end = async (body: unknown) => stream.write(`: end ${JSON.stringify(body)}\n\n`);
 			for (;;) {
 				const { events } = await hub.waitForTask(task.id, cursor, finished ? 0 : WAIT_MS);
