@@ -49,6 +49,8 @@ export function ChatView({ session, chatId }: Props) {
 			)}
 			<TimelineView
 				items={items}
+				onDecide={(approval, approved, reason) => session.decideApproval(approval, approved, reason)}
+				me={session.me.user_id}
 				pendingTurns={pending}
 				before={earlier}
 				empty={
