@@ -13,6 +13,8 @@ interface Props {
 	onDecide?: Decide;
 	/** The signed-in user (shown as "you"). */
 	me?: string;
+	/** Whether to show the input once decided (the tool call above shows it already). */
+	decidedInput?: boolean;
 }
 
 /** The longest reason the API takes. */
@@ -23,7 +25,7 @@ const REASON_MAX = 500;
  * (with an optional reason); afterwards who decided, when, and why. Its status line is a
  * live region, so a screen reader hears it appear and hears the decision.
  */
-export function ApprovalCard({ approval: a, onDecide, me }: Props) {
+export function ApprovalCard({ approval: a, onDecide, me, decidedInput = true }: Props) {
 	const [reason, setReason] = useState("");
 	const [busy, setBusy] = useState<"approve" | "deny" | undefined>();
 	const [error, setError] = useState<string | undefined>();
@@ -77,7 +79,7 @@ export function ApprovalCard({ approval: a, onDecide, me }: Props) {
 				<h3 id={headingId} class="approval-title">
 					{pending ? "Approval needed" : "Approval"}: <code>{a.tool || "tool"}</code>
 				</h3>
-				<StatusBadge status={pending ? "awaiting_approval" : a.status} />
+				{!pending && <StatusBadge status={a.status} />}
 			</div>
 			<p class="approval-status" role="status" tabIndex={-1} ref={statusRef}>
 				{status}
@@ -88,7 +90,9 @@ export function ApprovalCard({ approval: a, onDecide, me }: Props) {
 					</>
 				)}
 			</p>
-			<CodeBlock label="Input" text={a.input === undefined ? "(not known yet)" : JSON.stringify(a.input, null, 2)} />
+			{(pending || decidedInput) && (
+				<CodeBlock label="Input" text={a.input === undefined ? "(not known yet)" : JSON.stringify(a.input, null, 2)} />
+			)}
 			<p class="approval-meta muted">
 				<code>{a.id}</code>
 				{pending && a.expiresAt !== undefined && (

@@ -24,15 +24,16 @@ export function ToolItem({ item, onDecide, me }: { item: Tool; onDecide?: Decide
 					{took && <span class="muted"> {took}</span>}
 				</summary>
 				<div class="tool-body">
-					<CodeBlock label="Arguments" text={prettyJson(item.args) || "(none)"} />
+					{/* While it waits, the approval card below shows the input. */}
+					{!waiting && <CodeBlock label="Arguments" text={prettyJson(item.args) || "(none)"} />}
 					{item.result !== undefined ? (
 						<CodeBlock label={item.state === "error" ? "Error" : "Result"} text={prettyJson(item.result)} />
 					) : (
-						<p class="muted tool-waiting">{waiting ? "Waiting for approval…" : "Waiting for the result…"}</p>
+						!waiting && <p class="muted tool-waiting">Waiting for the result…</p>
 					)}
 				</div>
 			</details>
-			{item.approval && <ApprovalCard approval={item.approval} onDecide={onDecide} me={me} />}
+			{item.approval && <ApprovalCard approval={item.approval} onDecide={onDecide} me={me} decidedInput={false} />}
 		</li>
 	);
 }
