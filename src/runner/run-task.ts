@@ -6,6 +6,7 @@ import { CONTEXT_ROWS, historyToMessages } from "../chats/context.ts";
 import { Transcript } from "../chats/transcript.ts";
 import { agentConfig } from "../config.ts";
 import type { Deps } from "../deps.ts";
+import { failpoint } from "../faults.ts";
 import { EventType } from "../protocol/index.ts";
 import { hubPublisher, type Publisher } from "../relay/publish.ts";
 import { Relay } from "../relay/relay.ts";
@@ -137,6 +138,7 @@ export async function runClaimedTask(
 				const rows = added.map((message) => ({ runId, message }));
 				await appendMessages(env.DB, task.id, nextIdx, rows, { ...totals, ...totals.usage }, now());
 				nextIdx += added.length;
+				if (added.some((m) => m.role === "tool")) await failpoint(env, "runner.after-tool");
 			},
 			decide: gate.decide,
 			onCallStart: (call) => markInFlight(env.DB, task.id, call.toolCallId, now()),
