@@ -88,6 +88,8 @@ describe("approvals on the page", () => {
 		expect(await card.locator(".approval-title").textContent()).toBe("Approval needed: delete_file");
 		const row = page.locator(`.sidebar a[data-chat-id="${chatId}"]`);
 		await expect.poll(() => row.locator(".badge").textContent()).toBe("needs approval");
+		// The message's turn has started (it waits for a decision, not for its turn).
+		await expect.poll(() => page.locator(".timeline [data-kind=message][data-role=user] .badge").count()).toBe(0);
 		await screenshot(page, "approval-chat-desktop");
 
 		await card.getByLabel("Reason for denying (optional)").fill("keep my notes");
