@@ -50,7 +50,14 @@ export async function watchTask(ctx: Context, id: string, known?: Task): Promise
 	const waitSpinner = (status: TaskStatus | undefined) => {
 		stopSpinner();
 		if (out.json || printer.lineOpen || (status && isTerminal(status))) return;
-		const what = status === "waiting" ? "waiting for its dependencies" : status === "queued" ? "queued" : "working";
+		const what =
+			status === "waiting"
+				? "waiting for its dependencies"
+				: status === "queued"
+					? "queued"
+					: status === "awaiting_approval"
+						? "waiting for a decision"
+						: "working";
 		spinner = out.spinner(`${what}…`);
 	};
 	const showStatus = (status: TaskStatus) => {
