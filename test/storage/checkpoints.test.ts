@@ -70,6 +70,7 @@ describe("task checkpoints (D1)", () => {
 			pauses: 1,
 			inFlight: null,
 			approve: ["write_file"],
+			clientTools: [],
 		});
 		expect(saved.messages.map((m) => [m.runId, m.message.role])).toEqual([
 			[`${task.id}:1`, "assistant"],
