@@ -9,6 +9,7 @@
 //   suites: vitest in workerd (JSON report), the suites that run under Deno (JUnit report),
 //           browser end-to-end tests in Chromium against a real `wrangler dev` (JSON report),
 //           the CLI end to end against wrangler dev (vitest in Node, JSON report),
+//           the real @ag-ui/client against wrangler dev (vitest in Node, JSON report),
 //           the fault suite: crashes, load, slow consumers, floods, fuzz, auth matrix (JSON report)
 import "./lib/node-check.mjs";
 import { execFileSync, spawn } from "node:child_process";
@@ -37,6 +38,7 @@ await check("tsc-e2e", ["tsc", "--noEmit", "-p", "test/e2e/tsconfig.json"]);
 // The CLI runs on Node, not Workers: its own tsconfig (Node's types).
 await check("tsc-cli", ["tsc", "--noEmit", "-p", "cli"]);
 await check("tsc-faults", ["tsc", "--noEmit", "-p", "test/faults"]);
+await check("tsc-ag-ui", ["tsc", "--noEmit", "-p", "test/ag-ui-client"]);
 await check("biome", ["biome", "check", "."]);
 // The whole Worker (src/) against the Workers types (deno.json's `check` task: deno.worker.json
 // gives it worker-configuration.d.ts instead of Deno's own globals). Run directly, not as
@@ -74,6 +76,20 @@ await suite(
 		`--outputFile.json=${results}/cli.json`,
 	],
 	() => countVitest(`${results}/cli.json`),
+);
+// Any AG-UI client: the real @ag-ui/client (HttpAgent, its parser and verifier) against wrangler dev.
+await suite(
+	"ag-ui",
+	[
+		"vitest",
+		"run",
+		"-c",
+		"vitest.agui.config.ts",
+		"--reporter=default",
+		"--reporter=json",
+		`--outputFile.json=${results}/ag-ui.json`,
+	],
+	() => countVitest(`${results}/ag-ui.json`),
 );
 // Debian's Chromium (playwright-core) against a real `wrangler dev`; fails, never skips,
 // when Chromium is missing. Its global setup builds the page again, so `npm test e2e` works alone.
