@@ -35,7 +35,9 @@ beforeAll(async () => {
 	redirectorPort = await listen(redirector);
 	deployment = new Deployment();
 	// The redirector is allowed (as a stand-in for a public site); the target it points at is not.
-	await deployment.start({ SPARKY_HTTP_FETCH_ALLOW: `127.0.0.1:${redirectorPort}` });
+	// No tool needs approval here: these tests are about what the tools refuse (delete_file needs
+	// one by default, and a task waiting for it never ends; test/faults/durable.test.ts covers approvals).
+	await deployment.start({ SPARKY_HTTP_FETCH_ALLOW: `127.0.0.1:${redirectorPort}`, SPARKY_APPROVE_TOOLS: "" });
 	admin = new Api(deployment.url, deployment.adminToken);
 	secrets.add(deployment.adminToken);
 });
