@@ -7,6 +7,7 @@ import { Transcript } from "../chats/transcript.ts";
 import { type AgentConfig, agentConfig } from "../config.ts";
 import { failpoint } from "../faults.ts";
 import { log } from "../log.ts";
+import { loadMcpTools, type McpRunTools, unavailableServersNote } from "../mcp/tools.ts";
 import { hubPublisher, type Publisher } from "../relay/publish.ts";
 import { EventRelay } from "../relay/relay.ts";
 import { putMessages, recentMessages } from "../storage/chats.ts";
@@ -82,23 +83,30 @@ export async function runClaimedTask(
 	});
 
 	let outcome: AgentOutcome;
+	// The owner's MCP servers: reached and listed once per run; their tools join the built-ins.
+	let mcp: McpRunTools | undefined;
 	try {
+		mcp = await loadMcpTools(env, task.user_id, { signal: controller.signal, fetch: deps.fetch });
 		outcome = await runAgent({
 			runId,
 			model: model.resolved.model,
-			system: systemPrompt({ userId: task.user_id, now: now(), kind: "task" }),
+			system:
+				systemPrompt({ userId: task.user_id, now: now(), kind: "task" }) + unavailableServersNote(mcp.unavailable),
 			messages: await runMessages(env, task),
-			tools: buildToolSet({
-				env,
-				userId: task.user_id,
-				taskId: task.id,
-				depth: task.depth,
-				chatId: task.chat_id ?? undefined,
-				signal: controller.signal,
-				config,
-				fetch: deps.fetch ?? fetch,
-				now,
-			}),
+			tools: {
+				...mcp.tools,
+				...buildToolSet({
+					env,
+					userId: task.user_id,
+					taskId: task.id,
+					depth: task.depth,
+					chatId: task.chat_id ?? undefined,
+					signal: controller.signal,
+					config,
+					fetch: deps.fetch ?? fetch,
+					now,
+				}),
+			},
 			limits: { maxSteps: config.maxSteps, maxRunMs: config.maxRunMs, maxOutputTokens: config.maxOutputTokens },
 			signal: controller.signal,
 			onEvent: (event) => {
@@ -108,6 +116,7 @@ export async function runClaimedTask(
 		});
 	} finally {
 		stopHeartbeat();
+		await mcp?.close();
 	}
 
 	if (stopReason === "lease_lost") {

@@ -1,0 +1,168 @@
+/**
+ * Sparky as an MCP server: `/mcp` speaks Streamable HTTP (stateless: a fresh server and
+ * transport per request, JSON answers), with four tools that act as the bearer token's user
+ * under the same rules as the HTTP API: the same task service, the same visibility (someone
+ * else's task is "not found"), the same per-user rate limit on new tasks.
+ */
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import { z } from "zod";
+import type { AuthContext } from "../auth/types.ts";
+import { chatForTask } from "../chats/service.ts";
+import { ApiError, conflict, rateLimited } from "../http/errors.ts";
+import { hubFor } from "../hub/stub.ts";
+import { LIMITS, OpaqueIdSchema, TaskLimits, TaskStatusSchema } from "../protocol/index.ts";
+import { visibleTask } from "../routes/tasks.ts";
+import { listTasks, toTask } from "../storage/tasks.ts";
+import { taskScope } from "../tasks/audience.ts";
+import { cancelTask, createTask, newTaskId } from "../tasks/service.ts";
+
+const Metadata = z
+	.record(z.string().min(1).max(100), z.json())
+	.refine((value) => JSON.stringify(value).length <= TaskLimits.metadataBytes, {
+		message: `metadata over ${TaskLimits.metadataBytes} bytes`,
+	});
+
+type ToolAnswer = {
+	content: { type: "text"; text: string }[];
+	structuredContent?: Record<string, unknown>;
+	isError?: boolean;
+};
+
+const ok = (value: Record<string, unknown>): ToolAnswer => ({
+	content: [{ type: "text", text: JSON.stringify(value) }],
+	structuredContent: value,
+});
+
+/** An API error becomes an error result in the API's one error shape; anything else propagates. */
+async function answer(run: () => Promise<Record<string, unknown>>): Promise<ToolAnswer> {
+	try {
+		return ok(await run());
+	} catch (error) {
+		if (!(error instanceof ApiError)) throw error;
+		const body = {
+			error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+		};
+		return { content: [{ type: "text", text: JSON.stringify(body) }], isError: true };
+	}
+}
+
+/** The MCP server for one request, acting as `auth`'s user. */
+export function sparkyMcpServer(env: Env, auth: AuthContext): McpServer {
+	const server = new McpServer(
+		{ name: "sparky", version: "0.1.0" },
+		{
+			capabilities: { tools: {} },
+			jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
+			instructions: "Sparky runs tasks with an AI agent. add_task queues one; get_task shows its status and result.",
+		},
+	);
+
+	server.registerTool(
+		"add_task",
+		{
+			description:
+				"Queue a task for Sparky's agent (it runs in the background). Returns the task; poll get_task for its result.",
+			inputSchema: {
+				instruction: z.string().trim().min(1).max(TaskLimits.instructionChars).describe("What the agent should do."),
+				metadata: Metadata.optional().describe("Your own key-value data, kept with the task."),
+				chat_id: OpaqueIdSchema.optional().describe("Post the task into this chat of yours."),
+				approve: z
+					.boolean()
+					.optional()
+					.describe("Reserved for tool-call approvals (accepted; no effect until approvals exist)."),
+			},
+			annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+		},
+		(args) =>
+			answer(async () => {
+				const rate = await hubFor(env, auth.userId).takeRate("tasks");
+				if (!rate.ok) throw rateLimited("new tasks", rate.retryAfterMs);
+				const chat = args.chat_id ? await chatForTask(env, args.chat_id, auth) : undefined;
+				const outcome = await createTask(env, {
+					id: newTaskId("task"),
+					userId: auth.userId,
+					instruction: args.instruction,
+					metadata: args.metadata,
+					chatId: chat?.id,
+					chatUserId: chat?.user_id,
+				});
+				if (outcome.kind === "duplicate" || outcome.kind === "key_reused") {
+					throw conflict(`an identical task is already ${outcome.task.status}`, {
+						task_id: outcome.task.id,
+						status: outcome.task.status,
+					});
+				}
+				return { task: toTask(outcome.task) };
+			}),
+	);
+
+	server.registerTool(
+		"get_task",
+		{
+			description: "A task's status, result or error, attempts and token usage.",
+			inputSchema: { id: OpaqueIdSchema.describe("The task id (task_…).") },
+			annotations: { readOnlyHint: true },
+		},
+		(args) => answer(async () => ({ task: toTask(await visibleTask(env, args.id, auth)) })),
+	);
+
+	server.registerTool(
+		"list_tasks",
+		{
+			description: "Your tasks, newest first, optionally only those with one status.",
+			inputSchema: {
+				status: TaskStatusSchema.optional(),
+				limit: z.number().int().min(1).max(TaskLimits.listLimit).optional().describe("At most this many (default 20)."),
+			},
+			annotations: { readOnlyHint: true },
+		},
+		(args) =>
+			answer(async () => {
+				const rows = await listTasks(env.DB, {
+					userId: taskScope(auth),
+					status: args.status,
+					kind: "task",
+					limit: args.limit ?? 20,
+				});
+				return { tasks: rows.map(toTask) };
+			}),
+	);
+
+	server.registerTool(
+		"cancel_task",
+		{
+			description: "Cancel a task that is waiting, queued or running.",
+			inputSchema: { id: OpaqueIdSchema.describe("The task id (task_…).") },
+			annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+		},
+		(args) =>
+			answer(async () => {
+				const outcome = await cancelTask(env, await visibleTask(env, args.id, auth));
+				if (outcome.kind === "finished") {
+					throw conflict(`task is already ${outcome.task.status}`, { status: outcome.task.status });
+				}
+				return { task: toTask(outcome.task), cancelled: outcome.kind === "cancelled" };
+			}),
+	);
+
+	return server;
+}
+
+/** Answers one `/mcp` request (stateless Streamable HTTP). */
+export async function handleMcpRequest(request: Request, env: Env, auth: AuthContext): Promise<Response> {
+	const server = sparkyMcpServer(env, auth);
+	const transport = new WebStandardStreamableHTTPServerTransport({
+		sessionIdGenerator: undefined,
+		enableJsonResponse: true,
+		maxRequestBodySize: LIMITS.httpBodyBytes,
+	});
+	await server.connect(transport);
+	try {
+		return await transport.handleRequest(request);
+	} finally {
+		// JSON mode: the answer is complete once handleRequest returns.
+		await server.close().catch(() => {});
+	}
+}
