@@ -94,7 +94,11 @@ describe("readCallResult", () => {
 		});
 	});
 	it("scrubs header values a server echoes back", () => {
-		const out = readCallResult("s__t", { content: [{ type: "text", text: "you sent sk-abcdef" }] }, { "X-Key": "sk-abcdef" });
+		const out = readCallResult(
+			"s__t",
+			{ content: [{ type: "text", text: "you sent sk-abcdef" }] },
+			{ "X-Key": "sk-abcdef" },
+		);
 		expect(JSON.stringify(out)).not.toContain("sk-abcdef");
 	});
 	it("cuts long text", () => {
@@ -121,9 +125,9 @@ describe("inputProblem (the tool's JSON Schema)", () => {
 
 describe("the demo model's MCP rule", () => {
 	it("plans a call with the JSON input, and nothing else from inside the JSON", () => {
-		expect(planCalls('Use the everything__echo tool with {"message":"fetch https://example.com and list files"}')).toEqual([
-			{ toolName: "everything__echo", input: { message: "fetch https://example.com and list files" } },
-		]);
+		expect(
+			planCalls('Use the everything__echo tool with {"message":"fetch https://example.com and list files"}'),
+		).toEqual([{ toolName: "everything__echo", input: { message: "fetch https://example.com and list files" } }]);
 	});
 	it("plans several calls in order, {} without input, and marks JSON that doesn't parse", () => {
 		expect(
