@@ -71,8 +71,10 @@ export async function connectMcp(options: McpConnectOptions): Promise<Client> {
 		return streamable;
 	} catch (error) {
 		await streamable.close().catch(() => {});
-		// Only an HTTP 4xx to the first POST says "not Streamable HTTP"; anything else is final.
-		if (!/\b(?:HTTP )?4\d\d\b/.test(messageOf(error)) || options.signal?.aborted) throw unavailable(url, error);
+		// Only an HTTP 4xx to the first POST (StreamableHTTPError's `code`) says "not Streamable HTTP".
+		const status = (error as { code?: unknown }).code;
+		const notStreamable = typeof status === "number" && status >= 400 && status < 500;
+		if (!notStreamable || options.signal?.aborted) throw unavailable(url, error);
 	}
 	const sse = newClient();
 	try {

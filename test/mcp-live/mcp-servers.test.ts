@@ -143,7 +143,7 @@ describe("registering MCP servers", () => {
 		const user = await newUser();
 		await api("/api/mcp-servers", { token: user.token, body: { name: "legacy", url: live().legacyUrl } });
 		const tools = await api("/api/mcp-servers/legacy/tools", { token: user.token });
-		expect(tools.status).toBe(200);
+		expect(tools.status, tools.text).toBe(200);
 		expect(tools.body.tools.map((t: { name: string }) => t.name)).toContain("echo");
 		const { task } = await runTask(user.token, 'Use the legacy__echo tool with {"message":"over SSE"}');
 		expect(task.status).toBe("succeeded");
