@@ -51,26 +51,49 @@ async function startEverything(mode: "streamableHttp" | "sse"): Promise<{ port: 
 	}
 }
 
-/** Forwards everything to `target`, remembering the x-api-key header of each request. */
+/**
+ * Forwards everything to `target`, remembering per x-api-key header value the JSON-RPC methods
+ * it carried (`GET /__seen` answers `{ [key]: methods[] }`). With `?die=1` in the URL it drops
+ * the connection of any tools/call: a server that dies in the middle of a run.
+ */
 async function startRecordingProxy(target: number): Promise<{ port: number; server: Server }> {
-	const seen: string[] = [];
+	const seen: Record<string, string[]> = {};
 	const server = createServer((req, res) => {
 		if (req.url === "/__seen") {
 			res.setHeader("content-type", "application/json");
 			res.end(JSON.stringify(seen));
 			return;
 		}
-		const key = req.headers["x-api-key"];
-		if (typeof key === "string") seen.push(key);
-		const upstream = request(
-			{ host: "127.0.0.1", port: target, path: req.url, method: req.method, headers: req.headers },
-			(up) => {
-				res.writeHead(up.statusCode ?? 502, up.headers);
-				up.pipe(res);
-			},
-		);
-		upstream.on("error", () => res.destroy());
-		req.pipe(upstream);
+		const chunks: Buffer[] = [];
+		req.on("data", (c: Buffer) => chunks.push(c));
+		req.on("end", () => {
+			const body = Buffer.concat(chunks);
+			const key = req.headers["x-api-key"];
+			if (typeof key === "string") {
+				let methods: string[] = [req.method ?? "?"];
+				try {
+					const parsed = JSON.parse(body.toString("utf8")) as { method?: string } | { method?: string }[];
+					methods = [parsed].flat().map((m) => m.method ?? "(response)");
+				} catch {
+					// not JSON (a GET or DELETE)
+				}
+				seen[key] = [...(seen[key] ?? []), ...methods];
+				// `?die=1`: the server answers until a tool is called, then drops the connection.
+				if (req.url?.includes("die=1") && methods.includes("tools/call")) {
+					req.socket.destroy();
+					return;
+				}
+			}
+			const upstream = request(
+				{ host: "127.0.0.1", port: target, path: req.url, method: req.method, headers: req.headers },
+				(up) => {
+					res.writeHead(up.statusCode ?? 502, up.headers);
+					up.pipe(res);
+				},
+			);
+			upstream.on("error", () => res.destroy());
+			upstream.end(body);
+		});
 	});
 	const port = await freePort();
 	await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));

@@ -163,7 +163,18 @@ describe("registering MCP servers", () => {
 		});
 		const { task } = await runTask(user.token, 'Use the dead__echo tool with {"message":"hello"}');
 		expect(task.status).toBe("succeeded");
-		expect(task.result).toMatch(/dead__echo.*(failed|unavailable|not)/is);
+		expect(task.result).toContain("**dead__echo** failed");
+	});
+
+	it("a server that dies during a run: the call is a tool error naming the server", async () => {
+		const user = await newUser();
+		await api("/api/mcp-servers", {
+			token: user.token,
+			body: { name: "dying", url: `${live().proxyUrl}?die=1`, headers: { "X-Api-Key": `sk-die-${user.id}` } },
+		});
+		const { task } = await runTask(user.token, 'Use the dying__echo tool with {"message":"hello"}');
+		expect(task.status).toBe("succeeded");
+		expect(task.result).toMatch(/\*\*dying__echo\*\* failed: dying__echo failed: MCP server "dying" /);
 	});
 });
 
@@ -183,8 +194,29 @@ describe("MCP tools in a run (demo model)", () => {
 		expect(events).not.toContain("TOPSECRET");
 		expect(JSON.stringify(task)).not.toContain("TOPSECRET");
 		// The server did get the header.
-		const seen = (await (await fetch(live().proxyUrl.replace("/mcp", "/__seen"))).json()) as string[];
-		expect(seen).toContain(SECRET);
+		const seen = (await (await fetch(live().proxyUrl.replace("/mcp", "/__seen"))).json()) as Record<string, string[]>;
+		expect(seen[SECRET]).toContain("tools/call");
+	});
+
+	it("lists a server's tools once per run, however many calls the run makes", async () => {
+		const user = await newUser();
+		const key = `sk-once-${user.id}`;
+		await api("/api/mcp-servers", {
+			token: user.token,
+			body: { name: "everything", url: live().proxyUrl, headers: { "X-Api-Key": key } },
+		});
+		const { task } = await runTask(
+			user.token,
+			'Use the everything__echo tool with {"message":"one"}. Use the everything__echo tool with {"message":"two"}. Use the everything__get-sum tool with {"a":1,"b":2}',
+		);
+		expect(task.status).toBe("succeeded");
+		expect(task.result).toContain("Echo: one");
+		expect(task.result).toContain("Echo: two");
+		const seen = (await (await fetch(live().proxyUrl.replace("/mcp", "/__seen"))).json()) as Record<string, string[]>;
+		const methods = seen[key] ?? [];
+		expect(methods.filter((m) => m === "tools/list")).toHaveLength(1);
+		expect(methods.filter((m) => m === "tools/call")).toHaveLength(3);
+		expect(methods.filter((m) => m === "initialize")).toHaveLength(1);
 	});
 
 	it("input that fails the tool's schema and an error result become tool errors, not crashed runs", async () => {
