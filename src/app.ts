@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { AppEnv } from "./auth/middleware.ts";
-import { ApiError, onError, onNotFound } from "./http/errors.ts";
-import { ErrorCode, LIMITS } from "./protocol/index.ts";
+import { tooLarge } from "./errors.ts";
+import type { AppEnv } from "./http/auth.ts";
+import { onError, onNotFound } from "./http/errors.ts";
+import { LIMITS } from "./protocol/index.ts";
 import { agentRoutes } from "./routes/agent.ts";
 import { chatsRoutes } from "./routes/chats.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -24,7 +25,7 @@ export function createApp() {
 		bodyLimit({
 			maxSize: LIMITS.httpBodyBytes,
 			onError: () => {
-				throw new ApiError(413, ErrorCode.payloadTooLarge, `request body over ${LIMITS.httpBodyBytes} bytes`);
+				throw tooLarge(`request body over ${LIMITS.httpBodyBytes} bytes`);
 			},
 		}),
 	);

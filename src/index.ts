@@ -5,7 +5,7 @@ import { consumeDeadLetters, consumeTasks } from "./runner/consumer.ts";
 import { tick } from "./scheduled.ts";
 
 export { Clock } from "./clock.ts";
-export { UserHub } from "./hub/user-hub.ts";
+export { UserHub } from "./user-hub.ts";
 
 const app = createApp();
 /** Set once per isolate: the local clock only needs arming, not a call per request. */

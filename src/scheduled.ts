@@ -1,4 +1,5 @@
 import { purgeTickets } from "./auth/tickets.ts";
+import { depsFor } from "./deps.ts";
 import { log } from "./log.ts";
 import { sweepTasks } from "./runner/sweep.ts";
 import { runDueSchedules } from "./schedules/service.ts";
@@ -9,8 +10,9 @@ import { runDueSchedules } from "./schedules/service.ts";
  * idempotent, so both running it, or a late or doubled run, is harmless.
  */
 export async function tick(env: Env, now: number, options: { resendAllQueued?: boolean } = {}): Promise<void> {
-	const scheduled = await runDueSchedules(env, now);
-	const tasks = await sweepTasks(env, now, options);
+	const deps = depsFor(env);
+	const scheduled = await runDueSchedules(deps, now);
+	const tasks = await sweepTasks(deps, now, options);
 	const tickets = await purgeTickets(env.DB, now);
 	if (scheduled || tickets || tasks.recovered || tasks.resent) {
 		log.info("tick", { scheduled, ticketsPurged: tickets, ...tasks });

@@ -1,7 +1,8 @@
 import { log } from "../log.ts";
+import type { AuthContext } from "../protocol/index.ts";
 import { findLiveToken } from "../storage/tokens.ts";
 import { secretsEqual, sha256Hex } from "./secrets.ts";
-import { ADMIN_SECRET_TOKEN_ID, ADMIN_USER_ID, type AuthContext } from "./types.ts";
+import { ADMIN_SECRET_TOKEN_ID, ADMIN_USER_ID } from "./types.ts";
 
 /** The bootstrap secret must be long enough to be a real secret, or it is ignored. */
 const MIN_ADMIN_SECRET_LENGTH = 24;

@@ -1,5 +1,6 @@
+import type { AuthContext, Role } from "../protocol/index.ts";
 import { newSecret, sha256Hex } from "./secrets.ts";
-import { ADMIN_SECRET_TOKEN_ID, type AuthContext, type Role } from "./types.ts";
+import { ADMIN_SECRET_TOKEN_ID } from "./types.ts";
 
 /** Tickets live long enough to open a socket, no longer. */
 export const TICKET_TTL_MS = 30_000;

@@ -1,11 +1,9 @@
-import { ApiError, notFound } from "../http/errors.ts";
-import { hubFor } from "../hub/stub.ts";
+import type { Deps } from "../deps.ts";
+import { notFound } from "../errors.ts";
 import {
-	base64url,
 	type Chat,
 	type ChatMessage,
 	CustomName,
-	ErrorCode,
 	newId,
 	type PublishEvent,
 	type WireEvent,
@@ -19,6 +17,7 @@ import {
 	putMessages,
 	updateChat,
 } from "../storage/chats.ts";
+import { decodeCursor, encodeCursor } from "../storage/page-cursor.ts";
 import { openTurns, type TaskRow } from "../storage/tasks.ts";
 import { AGENT_USER_ID } from "../tasks/audience.ts";
 import { cancelTask, createTask } from "../tasks/service.ts";
@@ -37,11 +36,16 @@ export async function chatForTask(env: Env, chatId: string, viewer: { userId: st
 	const chat = await getChat(env.DB, chatId);
 	const allowed =
 		chat && (chat.user_id === viewer.userId || viewer.userId === AGENT_USER_ID || viewer.role === "admin");
-	if (!allowed) throw new ApiError(404, ErrorCode.notFound, `chat ${chatId} not found`);
+	if (!allowed) throw notFound(`chat ${chatId}`);
 	return chat;
 }
 
-export async function createChat(env: Env, userId: string, title: string | undefined, now = Date.now()): Promise<Chat> {
+export async function createChat(
+	deps: Deps,
+	userId: string,
+	title: string | undefined,
+	now = Date.now(),
+): Promise<Chat> {
 	const chat: Chat = {
 		id: newId("chat", 12),
 		user_id: userId,
@@ -49,22 +53,22 @@ export async function createChat(env: Env, userId: string, title: string | undef
 		created_at: now,
 		updated_at: now,
 	};
-	await insertChat(env.DB, chat);
-	await announce(env, chat, "created", now);
+	await insertChat(deps.env.DB, chat);
+	await announce(deps, chat, "created", now);
 	return chat;
 }
 
-export async function renameChat(env: Env, chat: Chat, title: string, now = Date.now()): Promise<Chat> {
-	const renamed = (await updateChat(env.DB, chat.id, { title }, now)) ?? chat;
-	await announce(env, renamed, "renamed", now);
+export async function renameChat(deps: Deps, chat: Chat, title: string, now = Date.now()): Promise<Chat> {
+	const renamed = (await updateChat(deps.env.DB, chat.id, { title }, now)) ?? chat;
+	await announce(deps, renamed, "renamed", now);
 	return renamed;
 }
 
 /** Deletes a chat and its history; its unfinished turns are cancelled first. */
-export async function deleteChat(env: Env, chat: Chat, now = Date.now()): Promise<void> {
-	for (const turn of await openTurns(env.DB, chat.id)) await cancelTask(env, turn, now);
-	await deleteChatRow(env.DB, chat.id);
-	await announce(env, chat, "deleted", now);
+export async function deleteChat(deps: Deps, chat: Chat, now = Date.now()): Promise<void> {
+	for (const turn of await openTurns(deps.env.DB, chat.id)) await cancelTask(deps, turn, now);
+	await deleteChatRow(deps.env.DB, chat.id);
+	await announce(deps, chat, "deleted", now);
 }
 
 /**
@@ -72,7 +76,7 @@ export async function deleteChat(env: Env, chat: Chat, now = Date.now()): Promis
  * The turn runs after any turn of this chat that is running or pending (never interleaved).
  */
 export async function sendMessage(
-	env: Env,
+	deps: Deps,
 	chat: Chat,
 	text: string,
 	now = Date.now(),
@@ -86,8 +90,9 @@ export async function sendMessage(
 			{ ...base, type: "TEXT_MESSAGE_END", id: `${messageId}:end`, messageId },
 		];
 	};
+	const { env } = deps;
 	const outcome = await createTask(
-		env,
+		deps,
 		{
 			kind: "chat",
 			userId: chat.user_id,
@@ -116,16 +121,16 @@ export async function sendMessage(
 			},
 		},
 	);
-	if (chat.title === DEFAULT_CHAT_TITLE) await renameChat(env, chat, titleFrom(text), now);
+	if (chat.title === DEFAULT_CHAT_TITLE) await renameChat(deps, chat, titleFrom(text), now);
 	else await updateChat(env.DB, chat.id, {}, now);
 	return { message_id: `${outcome.task.id}:user`, turn_id: outcome.task.id, status: outcome.task.status };
 }
 
 /** Stops the chat's running turn. Pending turns stay queued. */
-export async function cancelRunningTurn(env: Env, chat: Chat, now = Date.now()): Promise<TaskRow | null> {
-	const running = (await openTurns(env.DB, chat.id)).find((t) => t.status === "running");
+export async function cancelRunningTurn(deps: Deps, chat: Chat, now = Date.now()): Promise<TaskRow | null> {
+	const running = (await openTurns(deps.env.DB, chat.id)).find((t) => t.status === "running");
 	if (!running) return null;
-	await cancelTask(env, running, now);
+	await cancelTask(deps, running, now);
 	return running;
 }
 
@@ -135,14 +140,13 @@ export interface HistoryPage {
 }
 
 export async function chatHistory(env: Env, chat: Chat, limit: number, before?: string): Promise<HistoryPage> {
-	const rows = await historyPage(env.DB, chat.id, limit + 1, before ? decodeCursor(before) : undefined);
+	const rows = await historyPage(env.DB, chat.id, limit + 1, before ? historyCursor(before) : undefined);
 	const more = rows.length > limit;
 	const page = more ? rows.slice(1) : rows;
 	const first = page[0];
 	return {
 		messages: page,
-		next_before:
-			more && first ? encodeCursor({ createdAt: first.created_at, ordinal: first.ordinal, id: first.id }) : null,
+		next_before: more && first ? encodeCursor([first.created_at, first.ordinal, first.id]) : null,
 	};
 }
 
@@ -158,17 +162,20 @@ export async function turnsInProgress(
 	return { turns: turns.map((t) => ({ turn_id: t.id, status: t.status, text: t.instruction })), events };
 }
 
-async function announce(env: Env, chat: Chat, action: "created" | "renamed" | "deleted", now: number): Promise<void> {
-	await hubFor(env, chat.user_id).publish([
-		{
-			type: "CUSTOM",
-			id: `${chat.id}:${action}:${now}`,
-			ts: now,
-			chat_id: chat.id,
-			name: CustomName.chat,
-			value: { action, chat },
-		},
-	]);
+async function announce(deps: Deps, chat: Chat, action: "created" | "renamed" | "deleted", now: number): Promise<void> {
+	await deps.relay.send(
+		[chat.user_id],
+		[
+			{
+				type: "CUSTOM",
+				id: `${chat.id}:${action}:${now}`,
+				ts: now,
+				chat_id: chat.id,
+				name: CustomName.chat,
+				value: { action, chat },
+			},
+		],
+	);
 }
 
 function titleFrom(text: string): string {
@@ -176,22 +183,13 @@ function titleFrom(text: string): string {
 	return line.length > 60 ? `${line.slice(0, 57)}…` : line || DEFAULT_CHAT_TITLE;
 }
 
-function encodeCursor(cursor: HistoryCursor): string {
-	return base64url(new TextEncoder().encode(JSON.stringify([cursor.createdAt, cursor.ordinal, cursor.id])));
-}
-
-function decodeCursor(text: string): HistoryCursor {
-	try {
-		const [createdAt, ordinal, id] = JSON.parse(atob(text.replace(/-/g, "+").replace(/_/g, "/")));
-		if (Number.isSafeInteger(createdAt) && Number.isSafeInteger(ordinal) && typeof id === "string") {
-			return { createdAt, ordinal, id };
-		}
-	} catch {
-		// fall through
-	}
-	throw new ApiError(
-		400,
-		ErrorCode.validationFailed,
-		"invalid history cursor (use next_before from the previous page)",
+function historyCursor(text: string): HistoryCursor {
+	return decodeCursor(
+		text,
+		([createdAt, ordinal, id]) =>
+			Number.isSafeInteger(createdAt) && Number.isSafeInteger(ordinal) && typeof id === "string"
+				? { createdAt: createdAt as number, ordinal: ordinal as number, id }
+				: undefined,
+		"use next_before from the previous page",
 	);
 }

@@ -1,57 +1,55 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { type ErrorKind, SparkyError } from "../errors.ts";
 import { log } from "../log.ts";
 import { type ErrorBody, ErrorCode } from "../protocol/index.ts";
 
-/**
- * The one error handlers throw. `onError` turns it into the one JSON error shape:
- * `{ "error": { "code", "message", "details"? } }`.
- */
-export class ApiError extends Error {
-	constructor(
-		readonly status: ContentfulStatusCode,
-		readonly code: ErrorCode,
-		message: string,
-		readonly details?: unknown,
-		readonly headers?: Record<string, string>,
-	) {
-		super(message);
-		this.name = "ApiError";
-	}
-}
-
-export const notFound = (what: string) => new ApiError(404, ErrorCode.notFound, `${what} not found`);
-export const conflict = (message: string, details?: unknown) => new ApiError(409, ErrorCode.conflict, message, details);
-
-/** 429 with Retry-After (whole seconds), for a per-user rate limit. */
-export const rateLimited = (what: string, retryAfterMs: number) => {
-	const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-	return new ApiError(
-		429,
-		ErrorCode.rateLimited,
-		`too many ${what}; retry in ${seconds} s`,
-		{ retry_after_ms: retryAfterMs },
-		{
-			"Retry-After": String(seconds),
-		},
-	);
+/** The one place a domain error becomes an HTTP status. */
+const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
+	invalid: 400,
+	unauthorized: 401,
+	forbidden: 403,
+	not_found: 404,
+	conflict: 409,
+	too_large: 413,
+	unprocessable: 422,
+	rate_limited: 429,
+	unavailable: 503,
 };
+
+export function statusOf(error: SparkyError): ContentfulStatusCode {
+	return STATUS[error.kind];
+}
 
 export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
 	return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
-export function errorResponse(error: ApiError): Response {
-	return Response.json(errorBody(error.code, error.message, error.details), {
-		status: error.status,
-		headers: error.headers,
-	});
+/** A response in the one JSON error shape, for statuses only HTTP has (426, 500, …). */
+export function errorResponse(
+	status: ContentfulStatusCode,
+	code: ErrorCode,
+	message: string,
+	details?: unknown,
+	headers?: Record<string, string>,
+): Response {
+	return Response.json(errorBody(code, message, details), { status, headers });
 }
 
-/** Central error handler: known errors keep their status, anything else is logged and a plain 500. */
+/** A domain error as HTTP: its status, the JSON error shape, and the headers the status calls for. */
+export function domainErrorResponse(error: SparkyError): Response {
+	const headers: Record<string, string> = {};
+	if (error.kind === "unauthorized") headers["WWW-Authenticate"] = 'Bearer realm="sparky"';
+	if (error.kind === "rate_limited" && error.retryAfterMs !== undefined) {
+		headers["Retry-After"] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
+	}
+	return errorResponse(statusOf(error), error.code, error.message, error.details, headers);
+}
+
+/** Central error handler: domain errors keep their meaning, anything else is logged and a plain 500. */
 export function onError(error: Error, c: Context): Response {
-	if (error instanceof ApiError) return errorResponse(error);
+	if (error instanceof SparkyError) return domainErrorResponse(error);
 	if (error instanceof HTTPException) {
 		const malformed = error.status === 400 && /json/i.test(error.message);
 		const code = malformed
@@ -59,12 +57,12 @@ export function onError(error: Error, c: Context): Response {
 			: error.status === 413
 				? ErrorCode.payloadTooLarge
 				: ErrorCode.badRequest;
-		return errorResponse(new ApiError(error.status as ContentfulStatusCode, code, error.message));
+		return errorResponse(error.status as ContentfulStatusCode, code, error.message);
 	}
 	log.error("unhandled error", { method: c.req.method, path: c.req.path, error });
-	return errorResponse(new ApiError(500, ErrorCode.internal, "internal error"));
+	return errorResponse(500, ErrorCode.internal, "internal error");
 }
 
 export function onNotFound(c: Context): Response {
-	return errorResponse(new ApiError(404, ErrorCode.notFound, `no route for ${c.req.method} ${c.req.path}`));
+	return errorResponse(404, ErrorCode.notFound, `no route for ${c.req.method} ${c.req.path}`);
 }

@@ -1,8 +1,8 @@
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../auth/middleware.ts";
+import { rateLimited } from "../errors.ts";
 import type { RateKind } from "../hub/rate-limit.ts";
 import { hubFor } from "../hub/stub.ts";
-import { rateLimited } from "./errors.ts";
+import type { AppEnv } from "./auth.ts";
 
 const WHAT: Record<RateKind, string> = { tasks: "new tasks", chat: "chat messages" };
 

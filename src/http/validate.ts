@@ -1,15 +1,15 @@
 import { validator } from "hono/validator";
 import type { z } from "zod";
-import { describeIssues, ErrorCode, LIMITS, tooDeep } from "../protocol/index.ts";
-import { ApiError } from "./errors.ts";
+import { invalid, invalidJson } from "../errors.ts";
+import { describeIssues, LIMITS, tooDeep } from "../protocol/index.ts";
 
 function check<T extends z.ZodType>(schema: T, input: unknown, where: string): z.output<T> {
 	if (tooDeep(input, LIMITS.jsonDepth)) {
-		throw new ApiError(400, ErrorCode.validationFailed, `${where} nests deeper than ${LIMITS.jsonDepth} levels`);
+		throw invalid(`${where} nests deeper than ${LIMITS.jsonDepth} levels`);
 	}
 	const result = schema.safeParse(input);
 	if (!result.success) {
-		throw new ApiError(400, ErrorCode.validationFailed, `invalid ${where}`, describeIssues(result.error));
+		throw invalid(`invalid ${where}`, describeIssues(result.error));
 	}
 	return result.data;
 }
@@ -27,7 +27,7 @@ export const jsonBody = <T extends z.ZodType>(schema: T) =>
 			try {
 				input = text.trim() === "" ? {} : JSON.parse(text);
 			} catch {
-				throw new ApiError(400, ErrorCode.invalidJson, "request body is not valid JSON");
+				throw invalidJson("request body is not valid JSON");
 			}
 		}
 		return check(schema, input, "request body");

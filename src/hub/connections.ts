@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type ControlMessage, LIMITS } from "../protocol/index.ts";
+import { type ControlMessage, LIMITS, type Role, RoleSchema } from "../protocol/index.ts";
 
 /**
  * What the Worker tells the hub about a socket it authenticated. Sent as a header on the
@@ -8,7 +8,7 @@ import { type ControlMessage, LIMITS } from "../protocol/index.ts";
 export const ConnectInfoSchema = z.object({
 	userId: z.string().min(1),
 	tokenId: z.string().min(1),
-	role: z.enum(["admin", "user"]),
+	role: RoleSchema,
 	/** When the credential expires (ms), or null for never. Sockets close then. */
 	tokenExpiresAt: z.number().int().nullable(),
 	/** Whether the client offered sub-protocols (then the response must pick one). */
@@ -22,7 +22,7 @@ export interface SocketState {
 	sessionId: string;
 	userId: string;
 	tokenId: string;
-	role: "admin" | "user";
+	role: Role;
 	connectedAt: number;
 	tokenExpiresAt: number | null;
 }

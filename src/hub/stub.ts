@@ -1,13 +1,13 @@
-import type { UserHub } from "./user-hub.ts";
+import type { Hub } from "./hub.ts";
 
 /** The hub's RPC surface, as callers see it. */
 export type UserHubApi = Pick<
-	UserHub,
+	Hub,
 	"publish" | "replay" | "sessions" | "closeToken" | "stats" | "fetch" | "taskEvents" | "waitForTask" | "takeRate"
 >;
 
 /** The raw stub of one user's hub (hubs are addressed by user id: one user, one hub). */
-export function hubStub(env: Env, userId: string): DurableObjectStub<UserHub> {
+export function hubStub(env: Env, userId: string): DurableObjectStub<Hub> {
 	return env.USER_HUB.getByName(userId);
 }
 

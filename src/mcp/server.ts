@@ -8,11 +8,11 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { z } from "zod";
-import type { AuthContext } from "../auth/types.ts";
 import { chatForTask } from "../chats/service.ts";
-import { ApiError, conflict, rateLimited } from "../http/errors.ts";
+import { depsFor } from "../deps.ts";
+import { conflict, rateLimited, SparkyError } from "../errors.ts";
 import { hubFor } from "../hub/stub.ts";
-import { LIMITS, OpaqueIdSchema, TaskLimits, TaskStatusSchema } from "../protocol/index.ts";
+import { type AuthContext, LIMITS, OpaqueIdSchema, TaskLimits, TaskStatusSchema } from "../protocol/index.ts";
 import { visibleTask } from "../routes/tasks.ts";
 import { listTasks, toTask } from "../storage/tasks.ts";
 import { taskScope } from "../tasks/audience.ts";
@@ -35,12 +35,12 @@ const ok = (value: Record<string, unknown>): ToolAnswer => ({
 	structuredContent: value,
 });
 
-/** An API error becomes an error result in the API's one error shape; anything else propagates. */
+/** A domain error becomes an error result in the API's one error shape; anything else propagates. */
 async function answer(run: () => Promise<Record<string, unknown>>): Promise<ToolAnswer> {
 	try {
 		return ok(await run());
 	} catch (error) {
-		if (!(error instanceof ApiError)) throw error;
+		if (!(error instanceof SparkyError)) throw error;
 		const body = {
 			error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
 		};
@@ -80,7 +80,7 @@ export function sparkyMcpServer(env: Env, auth: AuthContext): McpServer {
 				const rate = await hubFor(env, auth.userId).takeRate("tasks");
 				if (!rate.ok) throw rateLimited("new tasks", rate.retryAfterMs);
 				const chat = args.chat_id ? await chatForTask(env, args.chat_id, auth) : undefined;
-				const outcome = await createTask(env, {
+				const outcome = await createTask(depsFor(env), {
 					id: newTaskId("task"),
 					userId: auth.userId,
 					instruction: args.instruction,
@@ -139,7 +139,7 @@ export function sparkyMcpServer(env: Env, auth: AuthContext): McpServer {
 		},
 		(args) =>
 			answer(async () => {
-				const outcome = await cancelTask(env, await visibleTask(env, args.id, auth));
+				const outcome = await cancelTask(depsFor(env), await visibleTask(env, args.id, auth));
 				if (outcome.kind === "finished") {
 					throw conflict(`task is already ${outcome.task.status}`, { status: outcome.task.status });
 				}

@@ -1,7 +1,7 @@
 /** The MCP servers a user connects: create, change, remove, list, and their live tool lists. */
 import { agentConfig } from "../config.ts";
-import { ApiError, conflict, notFound } from "../http/errors.ts";
-import { ErrorCode, newId } from "../protocol/index.ts";
+import { conflict, invalid, notFound, unavailable } from "../errors.ts";
+import { newId } from "../protocol/index.ts";
 import {
 	type CreateMcpServerBody,
 	MCP_SERVERS_PER_USER,
@@ -38,9 +38,7 @@ export function toMcpServer(row: McpServerRow): McpServer {
 function vetUrl(env: Env, raw: string): string {
 	const checked = checkUrl(raw, agentConfig(env).fetchAllow);
 	if (!checked.ok) {
-		throw new ApiError(400, ErrorCode.validationFailed, `url refused: ${checked.reason}`, [
-			{ path: "url", message: checked.reason },
-		]);
+		throw invalid(`url refused: ${checked.reason}`, [{ path: "url", message: checked.reason }]);
 	}
 	return checked.url.href;
 }
@@ -55,7 +53,7 @@ async function seal(env: Env, row: Pick<McpServerRow, "id" | "user_id">, headers
 			headers: await sealJson(env.SPARKY_SECRETS_KEY, headers, context(row)),
 		};
 	} catch (error) {
-		if (error instanceof SecretsKeyMissing) throw new ApiError(503, ErrorCode.internal, error.message);
+		if (error instanceof SecretsKeyMissing) throw unavailable(error.message);
 		throw error;
 	}
 }
@@ -121,7 +119,7 @@ export async function ownMcpServer(env: Env, userId: string, name: string): Prom
 	return row;
 }
 
-/** The server's live tool list (502 naming the problem when it can't be reached). */
+/** The server's live tool list (503 `unavailable` naming the problem when it can't be reached). */
 export async function liveTools(env: Env, row: McpServerRow, fetchImpl?: typeof fetch): Promise<McpToolInfo[]> {
 	const headers = await headersOf(env, row);
 	let client: Awaited<ReturnType<typeof connectMcp>> | undefined;
@@ -138,7 +136,7 @@ export async function liveTools(env: Env, row: McpServerRow, fetchImpl?: typeof 
 		}));
 	} catch (error) {
 		const message = scrub(error instanceof McpUnavailable ? error.message : messageOf(error), headers);
-		throw new ApiError(502, ErrorCode.badGateway, `MCP server "${row.name}" could not be listed: ${message}`);
+		throw unavailable(`MCP server "${row.name}" could not be listed: ${message}`);
 	} finally {
 		await client?.close().catch(() => {});
 	}

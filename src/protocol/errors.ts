@@ -16,8 +16,7 @@ export const ErrorCode = {
 	upgradeRequired: "upgrade_required",
 	rateLimited: "rate_limited",
 	unsupportedFrame: "unsupported_frame",
-	/** A server Sparky talks to for the caller (an MCP server) failed or could not be reached. */
-	badGateway: "bad_gateway",
+	unavailable: "unavailable",
 	internal: "internal_error",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -5,6 +5,16 @@ import { UserIdSchema } from "./ids.ts";
 export const RoleSchema = z.enum(["admin", "user"]);
 export type Role = z.infer<typeof RoleSchema>;
 
+/** Who a request (or socket) acts as, once its credential checked out. */
+export interface AuthContext {
+	userId: string;
+	role: Role;
+	/** The credential's id (`admin_secret` for the SPARKY_ADMIN_TOKEN secret). */
+	tokenId: string;
+	/** When the credential expires (ms since epoch), or null for never. */
+	tokenExpiresAt: number | null;
+}
+
 /** `POST /api/users` body. */
 export const CreateUserBodySchema = z.strictObject({ id: UserIdSchema, role: RoleSchema.default("user") });
 

@@ -2,7 +2,15 @@ import { hubFor } from "../hub/stub.ts";
 import { log } from "../log.ts";
 import type { PublishEvent } from "../protocol/index.ts";
 
+/** One RPC to one user's hub. A hub answers with the seq it gave each event (test doubles may not). */
 export type Publisher = (userId: string, events: PublishEvent[]) => Promise<unknown>;
+
+export type PublishOutcome =
+	| { kind: "delivered"; seqs: number[] | undefined }
+	/** Every retry failed: worth trying again later. */
+	| { kind: "failed" }
+	/** The hub will never take them (malformed). */
+	| { kind: "refused" };
 
 /** The real publisher: one RPC to the user's hub. A fresh stub per call (a broken stub stays broken). */
 export const hubPublisher =
@@ -29,20 +37,26 @@ export async function publishWithRetry(
 	userId: string,
 	events: PublishEvent[],
 	{ attempts = 4, baseMs = 50 }: RetryOptions = {},
-): Promise<"delivered" | "failed" | "refused"> {
+): Promise<PublishOutcome> {
 	for (let attempt = 1; ; attempt++) {
 		try {
-			await publish(userId, events);
-			return "delivered";
+			const answer = await publish(userId, events);
+			return { kind: "delivered", seqs: seqsOf(answer) };
 		} catch (error) {
 			const permanent = isPermanentPublishError(error);
 			if (permanent || attempt >= attempts) {
 				log.error("publish to hub failed", { userId, events: events.length, attempt, permanent, error });
-				return permanent ? "refused" : "failed";
+				return { kind: permanent ? "refused" : "failed" };
 			}
 			await sleep(baseMs * 2 ** (attempt - 1));
 		}
 	}
+}
+
+/** The seqs in a hub's answer (`{ seqs }`), if it gave them. */
+function seqsOf(answer: unknown): number[] | undefined {
+	const seqs = (answer as { seqs?: unknown } | null | undefined)?.seqs;
+	return Array.isArray(seqs) ? seqs : undefined;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

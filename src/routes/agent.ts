@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { resolveModel } from "../agent/models.ts";
-import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { agentConfig } from "../config.ts";
+import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { agentStatus } from "../storage/agent-status.ts";
 import { taskScope } from "../tasks/audience.ts";
 

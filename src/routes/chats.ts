@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { chatHistory, createChat, deleteChat, ownedChat, renameChat, sendMessage } from "../chats/service.ts";
+import { depsFor } from "../deps.ts";
+import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { rateLimit } from "../http/rate-limit.ts";
 import { jsonBody, paramsOf, queryOf } from "../http/validate.ts";
 import {
@@ -20,7 +21,7 @@ export const chatsRoutes = new Hono<AppEnv>()
 	.use(requireAuth)
 	.get("/", async (c) => c.json({ chats: await listChats(c.env.DB, c.var.auth.userId) }))
 	.post("/", jsonBody(CreateChatBodySchema), async (c) => {
-		const chat = await createChat(c.env, c.var.auth.userId, c.req.valid("json").title);
+		const chat = await createChat(depsFor(c.env), c.var.auth.userId, c.req.valid("json").title);
 		return c.json({ chat }, 201);
 	})
 	.get("/:id", paramsOf(ChatParams), async (c) =>
@@ -28,10 +29,10 @@ export const chatsRoutes = new Hono<AppEnv>()
 	)
 	.patch("/:id", paramsOf(ChatParams), jsonBody(RenameChatBodySchema), async (c) => {
 		const chat = await ownedChat(c.env, c.req.valid("param").id, c.var.auth);
-		return c.json({ chat: await renameChat(c.env, chat, c.req.valid("json").title) });
+		return c.json({ chat: await renameChat(depsFor(c.env), chat, c.req.valid("json").title) });
 	})
 	.delete("/:id", paramsOf(ChatParams), async (c) => {
-		await deleteChat(c.env, await ownedChat(c.env, c.req.valid("param").id, c.var.auth));
+		await deleteChat(depsFor(c.env), await ownedChat(c.env, c.req.valid("param").id, c.var.auth));
 		return c.body(null, 204);
 	})
 	.get("/:id/messages", paramsOf(ChatParams), queryOf(ChatHistoryQuerySchema), async (c) => {
@@ -46,6 +47,6 @@ export const chatsRoutes = new Hono<AppEnv>()
 		rateLimit("chat"),
 		async (c) => {
 			const chat = await ownedChat(c.env, c.req.valid("param").id, c.var.auth);
-			return c.json(await sendMessage(c.env, chat, c.req.valid("json").text), 202);
+			return c.json(await sendMessage(depsFor(c.env), chat, c.req.valid("json").text), 202);
 		},
 	);

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { type AppEnv, requireAuth } from "../auth/middleware.ts";
+import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { jsonBody, paramsOf } from "../http/validate.ts";
 import { createMcpServer, liveTools, ownMcpServer, toMcpServer, updateMcpServer } from "../mcp/service.ts";
 import { CreateMcpServerBodySchema, McpServerNameSchema, UpdateMcpServerBodySchema } from "../protocol/mcp.ts";

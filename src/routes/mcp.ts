@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { type AppEnv, requireAuth } from "../auth/middleware.ts";
+import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { handleMcpRequest } from "../mcp/server.ts";
 
 /** `/mcp`: Sparky as an MCP server (Streamable HTTP, stateless), for the bearer token's user. */

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { type AppEnv, requireAuth } from "../auth/middleware.ts";
+import { type AppEnv, requireAuth } from "../http/auth.ts";
 
 export const meRoutes = new Hono<AppEnv>().get("/me", requireAuth, (c) => {
 	const { userId, role, tokenId, tokenExpiresAt } = c.var.auth;

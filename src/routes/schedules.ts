@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { type AppEnv, requireAuth } from "../auth/middleware.ts";
-import { notFound } from "../http/errors.ts";
+import { depsFor } from "../deps.ts";
+import { notFound } from "../errors.ts";
+import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { jsonBody, paramsOf } from "../http/validate.ts";
 import { CreateScheduleBodySchema, ScheduleNameSchema, UpdateScheduleBodySchema } from "../protocol/index.ts";
 import { createSchedule, runScheduleNow, toSchedule, updateSchedule } from "../schedules/service.ts";
@@ -35,7 +36,7 @@ export const schedulesRoutes = new Hono<AppEnv>()
 	})
 	.post("/:name/run", paramsOf(NameParams), async (c) => {
 		const row = await own(c.env, c.var.auth.userId, c.req.valid("param").name);
-		return c.json({ task: toTask(await runScheduleNow(c.env, row)) }, 201);
+		return c.json({ task: toTask(await runScheduleNow(depsFor(c.env), row)) }, 201);
 	})
 	.delete("/:name", paramsOf(NameParams), async (c) => {
 		const row = await own(c.env, c.var.auth.userId, c.req.valid("param").name);

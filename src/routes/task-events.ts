@@ -1,18 +1,11 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
-import { type AppEnv, requireAuth } from "../auth/middleware.ts";
-import { ApiError } from "../http/errors.ts";
+import { invalid } from "../errors.ts";
+import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { paramsOf, queryOf } from "../http/validate.ts";
 import { hubFor } from "../hub/stub.ts";
-import {
-	CustomName,
-	ErrorCode,
-	isTerminal,
-	OpaqueIdSchema,
-	type TaskStatus,
-	type WireEvent,
-} from "../protocol/index.ts";
+import { CustomName, isTerminal, OpaqueIdSchema, type TaskStatus, type WireEvent } from "../protocol/index.ts";
 import { getTask, toTask } from "../storage/tasks.ts";
 import { visibleTask } from "./tasks.ts";
 
@@ -85,7 +78,7 @@ function lastEventId(header: string | undefined): number | undefined {
 	if (header === undefined) return undefined;
 	const n = Number(header);
 	if (!Number.isSafeInteger(n) || n < 0) {
-		throw new ApiError(400, ErrorCode.validationFailed, "Last-Event-ID must be a seq from this stream");
+		throw invalid("Last-Event-ID must be a seq from this stream");
 	}
 	return n;
 }

@@ -1,21 +1,21 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { type AppEnv, requireAuth } from "../auth/middleware.ts";
 import { chatForTask } from "../chats/service.ts";
-import { ApiError, conflict, notFound } from "../http/errors.ts";
+import { depsFor } from "../deps.ts";
+import { conflict, invalid, notFound, unprocessable } from "../errors.ts";
+import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { rateLimit } from "../http/rate-limit.ts";
 import { jsonBody, paramsOf, queryOf } from "../http/validate.ts";
 import {
-	base64url,
 	ClearTasksBodySchema,
 	CreateTaskBodySchema,
 	describeIssues,
-	ErrorCode,
 	IdempotencyKeySchema,
 	ListTasksQuerySchema,
 	OpaqueIdSchema,
 	TERMINAL_STATUSES,
 } from "../protocol/index.ts";
+import { decodeCursor, encodeCursor } from "../storage/page-cursor.ts";
 import { clearFinished, deleteFinished, getTask, listTasks, type TaskRow, toTask } from "../storage/tasks.ts";
 import { canSeeTask, taskScope } from "../tasks/audience.ts";
 import { checkDependencies } from "../tasks/dependencies.ts";
@@ -33,7 +33,7 @@ export const tasksRoutes = new Hono<AppEnv>()
 		const chat = body.chat_id ? await chatForTask(c.env, body.chat_id, c.var.auth) : undefined;
 		const id = newTaskId("task");
 		const dependsOn = body.depends_on ? await checkDependencies(c.env, c.var.auth, id, body.depends_on) : undefined;
-		const outcome = await createTask(c.env, {
+		const outcome = await createTask(depsFor(c.env), {
 			id,
 			dependsOn,
 			userId: c.var.auth.userId,
@@ -51,7 +51,7 @@ export const tasksRoutes = new Hono<AppEnv>()
 			case "idempotent":
 				return c.json({ task: toTask(outcome.task) }, 200, { "Idempotent-Replayed": "true" });
 			case "key_reused":
-				throw new ApiError(422, ErrorCode.conflict, "this Idempotency-Key was already used for a different task", {
+				throw unprocessable("this Idempotency-Key was already used for a different task", {
 					task_id: outcome.task.id,
 				});
 			case "duplicate":
@@ -71,13 +71,13 @@ export const tasksRoutes = new Hono<AppEnv>()
 			status: query.status,
 			kind: query.kind,
 			limit: query.limit + 1,
-			after: query.cursor ? decodeCursor(query.cursor) : undefined,
+			after: query.cursor ? taskCursor(query.cursor) : undefined,
 		});
 		const page = rows.slice(0, query.limit);
 		const last = page.at(-1);
 		return c.json({
 			tasks: page.map(toTask),
-			next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+			next_cursor: rows.length > query.limit && last ? encodeCursor([last.created_at, last.id]) : null,
 		});
 	})
 	.post("/clear", jsonBody(ClearTasksBodySchema), async (c) => {
@@ -97,7 +97,7 @@ export const tasksRoutes = new Hono<AppEnv>()
 	)
 	.post("/:id/cancel", paramsOf(TaskParams), async (c) => {
 		const task = await visibleTask(c.env, c.req.valid("param").id, c.var.auth);
-		const outcome = await cancelTask(c.env, task);
+		const outcome = await cancelTask(depsFor(c.env), task);
 		if (outcome.kind === "finished")
 			throw conflict(`task is already ${outcome.task.status}`, { status: outcome.task.status });
 		return c.json({ task: toTask(outcome.task) }, outcome.kind === "cancelled" ? 200 : 202);
@@ -120,23 +120,18 @@ function idempotencyKey(header: string | undefined): string | undefined {
 	if (header === undefined) return undefined;
 	const parsed = IdempotencyKeySchema.safeParse(header);
 	if (!parsed.success) {
-		throw new ApiError(400, ErrorCode.validationFailed, "invalid Idempotency-Key header", describeIssues(parsed.error));
+		throw invalid("invalid Idempotency-Key header", describeIssues(parsed.error));
 	}
 	return parsed.data;
 }
 
-function encodeCursor(row: TaskRow): string {
-	return base64url(new TextEncoder().encode(`${row.created_at}:${row.id}`));
-}
-
-function decodeCursor(cursor: string): { createdAt: number; id: string } {
-	try {
-		const text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-		const [created, id] = [text.slice(0, text.indexOf(":")), text.slice(text.indexOf(":") + 1)];
-		const createdAt = Number(created);
-		if (Number.isSafeInteger(createdAt) && OpaqueIdSchema.safeParse(id).success) return { createdAt, id };
-	} catch {
-		// fall through
-	}
-	throw new ApiError(400, ErrorCode.validationFailed, "invalid cursor (use next_cursor from the previous page)");
+function taskCursor(text: string): { createdAt: number; id: string } {
+	return decodeCursor(
+		text,
+		([createdAt, id]) =>
+			Number.isSafeInteger(createdAt) && OpaqueIdSchema.safeParse(id).success
+				? { createdAt: createdAt as number, id: id as string }
+				: undefined,
+		"use next_cursor from the previous page",
+	);
 }

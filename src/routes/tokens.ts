@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { type AppEnv, requireAuth } from "../auth/middleware.ts";
-import { notFound } from "../http/errors.ts";
+import { notFound } from "../errors.ts";
+import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { paramsOf } from "../http/validate.ts";
 import { hubFor } from "../hub/stub.ts";
 import { log } from "../log.ts";

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { type AppEnv, requireAdmin, requireAuth } from "../auth/middleware.ts";
 import { newSecret, sha256Hex } from "../auth/secrets.ts";
-import { ApiError, conflict, notFound } from "../http/errors.ts";
+import { depsFor } from "../deps.ts";
+import { conflict, invalid, notFound, unavailable } from "../errors.ts";
+import { type AppEnv, requireAdmin, requireAuth } from "../http/auth.ts";
 import { jsonBody, paramsOf } from "../http/validate.ts";
-import { hubFor } from "../hub/stub.ts";
-import { CreateTokenBodySchema, CreateUserBodySchema, ErrorCode, newId, UserIdSchema } from "../protocol/index.ts";
+import { CreateTokenBodySchema, CreateUserBodySchema, newId, UserIdSchema } from "../protocol/index.ts";
 import { insertToken, listTokens, type TokenRecord } from "../storage/tokens.ts";
 import { createUser, getUser, listUsers } from "../storage/users.ts";
 
@@ -39,7 +39,7 @@ export const usersRoutes = new Hono<AppEnv>()
 		if (!user) throw notFound(`user ${id}`);
 		const role = body.role ?? user.role;
 		if (role === "admin" && user.role !== "admin") {
-			throw new ApiError(400, ErrorCode.validationFailed, `user ${id} is not an admin; its tokens can't be either`);
+			throw invalid(`user ${id} is not an admin; its tokens can't be either`);
 		}
 		const now = Date.now();
 		const secret = newSecret("spk");
@@ -66,6 +66,9 @@ export const usersRoutes = new Hono<AppEnv>()
 		const { id } = c.req.valid("param");
 		const { name, value } = c.req.valid("json");
 		if (!(await getUser(c.env.DB, id))) throw notFound(`user ${id}`);
-		const { seqs } = await hubFor(c.env, id).publish([{ type: "CUSTOM", name, value: value ?? null }]);
-		return c.json({ seq: seqs[0], user_id: id }, 201);
+		const event = { type: "CUSTOM", id: newId("evt"), ts: Date.now(), name, value: value ?? null };
+		const seqs = await depsFor(c.env).relay.send([id], [event]);
+		const seq = seqs.get(id);
+		if (seq === undefined) throw unavailable("the user's hub did not take the notice; try again");
+		return c.json({ seq, user_id: id }, 201);
 	});

@@ -1,13 +1,14 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { authenticateToken, bearerToken } from "../auth/authenticate.ts";
-import { type AppEnv, requireAuth, unauthorized } from "../auth/middleware.ts";
 import { issueTicket, redeemTicket } from "../auth/tickets.ts";
-import type { AuthContext } from "../auth/types.ts";
-import { ApiError } from "../http/errors.ts";
+import { unauthorized } from "../errors.ts";
+import { type AppEnv, requireAuth } from "../http/auth.ts";
+import { errorResponse } from "../http/errors.ts";
 import { queryOf } from "../http/validate.ts";
 import { CONNECT_INFO_HEADER, type ConnectInfo } from "../hub/connections.ts";
 import { hubFor } from "../hub/stub.ts";
+import type { AuthContext } from "../protocol/index.ts";
 import { AUTH_SUBPROTOCOL_PREFIX, ErrorCode, OpaqueIdSchema } from "../protocol/index.ts";
 
 const WsQuery = z.object({
@@ -25,7 +26,7 @@ export const wsRoutes = new Hono<AppEnv>()
 		// Authenticate before anything else: a bad credential is a 401 JSON, never an upgrade.
 		const auth = await authenticateSocket(c.env, query.ticket, offered, c.req.header("Authorization"));
 		if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-			throw new ApiError(426, ErrorCode.upgradeRequired, "expected a WebSocket upgrade (Upgrade: websocket)");
+			return errorResponse(426, ErrorCode.upgradeRequired, "expected a WebSocket upgrade (Upgrade: websocket)");
 		}
 		const info: ConnectInfo = {
 			userId: auth.userId,

@@ -1,4 +1,5 @@
 import { agentConfig } from "../config.ts";
+import { depsFor } from "../deps.ts";
 import { log } from "../log.ts";
 import { describeIssues, newId, TaskMessageSchema } from "../protocol/index.ts";
 import { claimTask, failUnfinished } from "../storage/task-runs.ts";
@@ -52,8 +53,9 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
 					Date.now(),
 				);
 				if (row) {
-					await publishTaskStatus(env, row);
-					await afterTaskEnded(env, row);
+					const deps = depsFor(env);
+					await publishTaskStatus(deps, row);
+					await afterTaskEnded(deps, row);
 				}
 			} catch (error) {
 				log.error("dead-letter handling failed", { taskId: parsed.data.task_id, error });

@@ -1,6 +1,6 @@
 import type { AgUiEvent } from "../agent/ag-ui.ts";
 import type { PublishEvent } from "../protocol/index.ts";
-import type { EventRelay } from "../relay/relay.ts";
+import type { Relay } from "../relay/relay.ts";
 
 /**
  * Wraps one run's AG-UI events in Sparky's envelope: what they belong to, when, and an id
@@ -10,18 +10,25 @@ export class RunEmitter {
 	#n = 0;
 
 	constructor(
-		readonly relay: EventRelay,
+		readonly relay: Relay,
+		/** Whose hubs see this run (the task's audience). */
+		readonly audience: readonly string[],
 		readonly envelope: { task_id?: string; chat_id?: string; attempt?: number },
 		readonly runId: string,
 		readonly now: () => number = Date.now,
 	) {}
 
 	emit(event: AgUiEvent): void {
-		this.relay.emit({ ...event, ...this.envelope, id: `${this.runId}:${++this.#n}`, ts: this.now() } as PublishEvent);
+		this.relay.emit(this.audience, {
+			...event,
+			...this.envelope,
+			id: `${this.runId}:${++this.#n}`,
+			ts: this.now(),
+		} as PublishEvent);
 	}
 
 	/** Events that already carry their own stable id (task status changes). */
 	emitWithId(event: PublishEvent): void {
-		this.relay.emit(event);
+		this.relay.emit(this.audience, event);
 	}
 }

@@ -5,11 +5,12 @@ import { type AgentOutcome, runAgent } from "../agent/runtime.ts";
 import { CONTEXT_ROWS, historyToMessages } from "../chats/context.ts";
 import { Transcript } from "../chats/transcript.ts";
 import { type AgentConfig, agentConfig } from "../config.ts";
+import type { Deps } from "../deps.ts";
 import { failpoint } from "../faults.ts";
 import { log } from "../log.ts";
 import { loadMcpTools, type McpRunTools, unavailableServersNote } from "../mcp/tools.ts";
 import { hubPublisher, type Publisher } from "../relay/publish.ts";
-import { EventRelay } from "../relay/relay.ts";
+import { Relay } from "../relay/relay.ts";
 import { putMessages, recentMessages } from "../storage/chats.ts";
 import { finishRun, type RunOutcome, renewLease, runState } from "../storage/task-runs.ts";
 import { nextQueuedTurn, type TaskRow } from "../storage/tasks.ts";
@@ -46,9 +47,11 @@ export async function runClaimedTask(
 	const config = agentConfig(env);
 	const now = deps.now ?? Date.now;
 	const runId = `${task.id}:${task.attempts}`;
-	const relay = new EventRelay({ publish: deps.publish ?? hubPublisher(env), audience: taskAudience(task) });
+	const relay = new Relay({ publish: deps.publish ?? hubPublisher(env) });
+	const services: Deps = { env, relay };
 	const events = new RunEmitter(
 		relay,
+		taskAudience(task),
 		{ task_id: task.id, attempt: task.attempts, ...(task.chat_id ? { chat_id: task.chat_id } : {}) },
 		runId,
 		now,
@@ -59,7 +62,7 @@ export async function runClaimedTask(
 	if (transcript && task.kind === "task") {
 		transcript.add({ id: `${task.id}:instruction`, role: "user", content: `Task: ${task.instruction}` });
 	}
-	const run: RunContext = { env, task, owner, events, transcript, now };
+	const run: RunContext = { services, task, owner, events, transcript, now };
 	events.emitWithId(taskStatusEvent(task, {}, now()));
 
 	const model = deps.model ?? resolveModel(env, config.model, deps.fetch);
@@ -97,6 +100,7 @@ export async function runClaimedTask(
 				...mcp.tools,
 				...buildToolSet({
 					env,
+					relay,
 					userId: task.user_id,
 					taskId: task.id,
 					depth: task.depth,
@@ -176,7 +180,7 @@ export async function runClaimedTask(
 }
 
 interface RunContext {
-	env: Env;
+	services: Deps;
 	task: TaskRow;
 	owner: string;
 	events: RunEmitter;
@@ -189,13 +193,14 @@ interface RunContext {
  * that ended for good is written into its chat's history, and lets the chat's next turn go.
  */
 async function finish(run: RunContext, outcome: RunOutcome, extra: Record<string, unknown> = {}): Promise<RunResult> {
-	const { env, task, events, now } = run;
+	const { services, task, events, now } = run;
+	const { env } = services;
 	await failpoint(env, "runner.before-finish");
 	const row = await finishRun(env.DB, task.id, run.owner, outcome, now());
 	if (row) events.emitWithId(taskStatusEvent(row, extra, now()));
 	else log.warn("run finished without its lease; outcome not recorded", { taskId: task.id, status: outcome.status });
 	const stats = await events.relay.close();
-	if (row && row.status !== "queued") await afterTaskEnded(env, row, now());
+	if (row && row.status !== "queued") await afterTaskEnded(services, row, now());
 	if (row && row.status !== "queued" && task.chat_id) {
 		if (run.transcript) await putMessages(env.DB, run.transcript.rows());
 		if (task.kind === "chat") {

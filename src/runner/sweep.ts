@@ -1,3 +1,4 @@
+import type { Deps } from "../deps.ts";
 import { log } from "../log.ts";
 import { settledWaiting } from "../storage/dependencies.ts";
 import { expiredLeases, recoverExpired, staleQueued } from "../storage/task-runs.ts";
@@ -14,28 +15,29 @@ export const STALE_QUEUED_MS = 10 * 60_000;
  * are sent again. Safe to run twice: every change is a conditional update.
  */
 export async function sweepTasks(
-	env: Env,
+	deps: Deps,
 	now: number,
 	options: { resendAllQueued?: boolean } = {},
 ): Promise<{ recovered: number; resent: number }> {
+	const { env } = deps;
 	let recovered = 0;
 	for (const row of await expiredLeases(env.DB, now)) {
 		const updated = await recoverExpired(env.DB, row, now);
 		if (!updated) continue;
 		recovered++;
 		log.warn("recovered task with expired lease", { taskId: updated.id, status: updated.status });
-		await publishTaskStatus(env, updated);
+		await publishTaskStatus(deps, updated);
 		if (updated.status === "queued") await enqueueTask(env, updated.id, now);
-		else await afterTaskEnded(env, updated, now);
+		else await afterTaskEnded(deps, updated, now);
 	}
 	// Safety net: a waiting task whose dependencies all ended (a crash between the two steps).
 	for (const row of await settledWaiting(env.DB)) {
 		const changed = await resolveWaiting(env, row, now);
 		if (!changed) continue;
 		recovered++;
-		await publishTaskStatus(env, changed);
+		await publishTaskStatus(deps, changed);
 		if (changed.status === "queued") await enqueueTask(env, changed.id, now);
-		else await afterTaskEnded(env, changed, now);
+		else await afterTaskEnded(deps, changed, now);
 	}
 	let resent = 0;
 	for (const row of await staleQueued(env.DB, options.resendAllQueued ? now + 1 : now - STALE_QUEUED_MS, 500)) {

@@ -1,8 +1,8 @@
-import { ApiError, conflict } from "../http/errors.ts";
+import type { Deps } from "../deps.ts";
+import { conflict, invalid, type SparkyError } from "../errors.ts";
 import { log } from "../log.ts";
 import {
 	type CreateScheduleBody,
-	ErrorCode,
 	LIMITS,
 	newId,
 	parseDuration,
@@ -115,9 +115,9 @@ export async function updateSchedule(
 }
 
 /** "Run now": one task right away; the timer is not moved. */
-export async function runScheduleNow(env: Env, row: ScheduleRow, now = Date.now()): Promise<TaskRow> {
-	const outcome = await createTask(env, scheduledTask(row, `schedule:${row.id}:manual:${now}`), now);
-	await recordManualRun(env.DB, row.id, now, outcome.task.id);
+export async function runScheduleNow(deps: Deps, row: ScheduleRow, now = Date.now()): Promise<TaskRow> {
+	const outcome = await createTask(deps, scheduledTask(row, `schedule:${row.id}:manual:${now}`), now);
+	await recordManualRun(deps.env.DB, row.id, now, outcome.task.id);
 	return outcome.task;
 }
 
@@ -126,13 +126,14 @@ export async function runScheduleNow(env: Env, row: ScheduleRow, now = Date.now(
  * the schedule only moves on by a conditional update, so a tick that runs twice, or two
  * ticks at once, make one task; a tick that runs late makes one task for all missed slots.
  */
-export async function runDueSchedules(env: Env, now: number): Promise<number> {
+export async function runDueSchedules(deps: Deps, now: number): Promise<number> {
+	const { env } = deps;
 	let created = 0;
 	for (const row of await dueSchedules(env.DB, now)) {
 		try {
 			const due = dueRun(timingOf(row), row.next_run_at, now);
 			if (!due.run) continue;
-			const outcome = await createTask(env, scheduledTask(row, `schedule:${row.id}:${due.slot}`), now);
+			const outcome = await createTask(deps, scheduledTask(row, `schedule:${row.id}:${due.slot}`), now);
 			const advanced = await advanceSchedule(env.DB, row.id, due.slot, due.next, now, outcome.task.id);
 			if (advanced && outcome.kind === "created") created++;
 			if (due.skipped > 0)
@@ -163,7 +164,7 @@ function checkedTiming(input: { every?: string; cron?: string; timezone?: string
 	return parsed.timing;
 }
 
-function timingError(error: TimingError): ApiError {
+function timingError(error: TimingError): SparkyError {
 	const details = error.field ? { field: error.field, position: error.position } : undefined;
-	return new ApiError(400, ErrorCode.validationFailed, error.message, details);
+	return invalid(error.message, details);
 }

@@ -1,4 +1,4 @@
-import type { AuthContext, Role } from "../auth/types.ts";
+import type { AuthContext, Role } from "../protocol/index.ts";
 
 /** A token as listed: never the secret, never its hash. */
 export interface TokenRecord {

@@ -1,4 +1,4 @@
-import type { Role } from "../auth/types.ts";
+import type { Role } from "../protocol/index.ts";
 
 export interface UserRecord {
 	id: string;

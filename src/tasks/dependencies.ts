@@ -1,5 +1,4 @@
-import { ApiError } from "../http/errors.ts";
-import { ErrorCode } from "../protocol/index.ts";
+import { invalid } from "../errors.ts";
 import {
 	dependenciesOf,
 	dependencyEdges,
@@ -25,7 +24,7 @@ export async function checkDependencies(
 ): Promise<string[]> {
 	const unique = [...new Set(ids)];
 	if (unique.length > MAX_DEPENDENCIES) {
-		throw new ApiError(400, ErrorCode.validationFailed, `a task may depend on at most ${MAX_DEPENDENCIES} tasks`);
+		throw invalid(`a task may depend on at most ${MAX_DEPENDENCIES} tasks`);
 	}
 	const rows = await Promise.all(unique.map((id) => getTask(env.DB, id)));
 	const unknown = unique.filter((_id, i) => {
@@ -33,7 +32,7 @@ export async function checkDependencies(
 		return !row || !canSeeTask(row, viewer);
 	});
 	if (unknown.length > 0) {
-		throw new ApiError(400, ErrorCode.validationFailed, `unknown task ids in depends_on: ${unknown.join(", ")}`, {
+		throw invalid(`unknown task ids in depends_on: ${unknown.join(", ")}`, {
 			unknown,
 		});
 	}
@@ -41,7 +40,7 @@ export async function checkDependencies(
 	edges.set(newTaskId, unique);
 	const cycle = findCycle(edges);
 	if (cycle) {
-		throw new ApiError(400, ErrorCode.validationFailed, `depends_on would make a cycle: ${cycle.join(" → ")}`, {
+		throw invalid(`depends_on would make a cycle: ${cycle.join(" → ")}`, {
 			cycle,
 		});
 	}

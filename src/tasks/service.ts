@@ -1,5 +1,6 @@
 import { sha256Hex } from "../auth/secrets.ts";
 import { agentConfig } from "../config.ts";
+import type { Deps } from "../deps.ts";
 import { log } from "../log.ts";
 import { newId, type PublishEvent, type TaskKind, type TaskMessage } from "../protocol/index.ts";
 import { insertDependencies } from "../storage/dependencies.ts";
@@ -53,11 +54,12 @@ export interface CreateHooks {
 
 /** Creates a task, queues it and tells its audience. Used by the API, the agent, chats and schedules. */
 export async function createTask(
-	env: Env,
+	deps: Deps,
 	input: CreateTaskInput,
 	now = Date.now(),
 	hooks: CreateHooks = {},
 ): Promise<CreateTaskOutcome> {
+	const { env } = deps;
 	const config = agentConfig(env);
 	const fingerprint = await taskFingerprint(input.instruction, input.metadata);
 	const row: NewTask = {
@@ -89,7 +91,7 @@ export async function createTask(
 		// Its dependencies may all be done already (or one failed): settle it now.
 		task = (await resolveWaiting(env, task, now)) ?? task;
 	}
-	await publishToAudience(env, task, [...(hooks.announce?.(task) ?? []), taskStatusEvent(task, {}, now)]);
+	await publishToAudience(deps, task, [...(hooks.announce?.(task) ?? []), taskStatusEvent(task, {}, now)]);
 	if (task.status === "queued") {
 		await hooks.beforeEnqueue?.(task);
 		await enqueueTask(env, task.id, now);
@@ -105,12 +107,12 @@ export function newTaskId(kind: TaskKind): string {
  * Whatever ended a task (its run, a cancel, the sweep, the dead-letter queue), its waiting
  * dependents move on: queued when all they waited for succeeded, failed otherwise.
  */
-export async function afterTaskEnded(env: Env, task: TaskRow, now = Date.now()): Promise<void> {
-	const settled = await settleDependents(env, task, now);
-	for (const row of settled.failed) await publishTaskStatus(env, row);
+export async function afterTaskEnded(deps: Deps, task: TaskRow, now = Date.now()): Promise<void> {
+	const settled = await settleDependents(deps.env, task, now);
+	for (const row of settled.failed) await publishTaskStatus(deps, row);
 	for (const row of settled.promoted) {
-		await publishTaskStatus(env, row);
-		await enqueueTask(env, row.id, now);
+		await publishTaskStatus(deps, row);
+		await enqueueTask(deps.env, row.id, now);
 	}
 }
 
@@ -135,14 +137,14 @@ export type CancelOutcome =
 	| { kind: "cancelling"; task: TaskRow }
 	| { kind: "finished"; task: TaskRow };
 
-export async function cancelTask(env: Env, task: TaskRow, now = Date.now()): Promise<CancelOutcome> {
-	const cancelled = await cancelPending(env.DB, task.id, now);
+export async function cancelTask(deps: Deps, task: TaskRow, now = Date.now()): Promise<CancelOutcome> {
+	const cancelled = await cancelPending(deps.env.DB, task.id, now);
 	if (cancelled) {
-		await publishTaskStatus(env, cancelled);
-		await afterTaskEnded(env, cancelled, now);
+		await publishTaskStatus(deps, cancelled);
+		await afterTaskEnded(deps, cancelled, now);
 		return { kind: "cancelled", task: cancelled };
 	}
-	const cancelling = await requestCancel(env.DB, task.id, now);
+	const cancelling = await requestCancel(deps.env.DB, task.id, now);
 	if (cancelling) return { kind: "cancelling", task: cancelling };
 	return { kind: "finished", task };
 }

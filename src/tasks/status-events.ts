@@ -1,6 +1,5 @@
-import { log } from "../log.ts";
+import type { Deps } from "../deps.ts";
 import { CustomName, type PublishEvent, type TaskStatusValue } from "../protocol/index.ts";
-import { hubPublisher, type Publisher, publishWithRetry } from "../relay/publish.ts";
 import type { TaskRow } from "../storage/tasks.ts";
 import { taskAudience } from "./audience.ts";
 
@@ -42,17 +41,11 @@ export function taskStatusEvent(row: TaskRow, extra: Partial<TaskStatusValue> = 
 	};
 }
 
-/** Publishes events about a task to everyone in its audience (retrying; never throws). */
-export async function publishToAudience(
-	env: Env,
-	row: TaskRow,
-	events: PublishEvent[],
-	publish: Publisher = hubPublisher(env),
-): Promise<void> {
-	const outcomes = await Promise.all(taskAudience(row).map((userId) => publishWithRetry(publish, userId, events)));
-	if (outcomes.some((o) => o !== "delivered")) log.warn("task event not delivered to every hub", { taskId: row.id });
+/** Sends events about a task to everyone in its audience, through the relay (never throws). */
+export async function publishToAudience({ relay }: Deps, row: TaskRow, events: PublishEvent[]): Promise<void> {
+	await relay.send(taskAudience(row), events);
 }
 
-export function publishTaskStatus(env: Env, row: TaskRow, extra?: Partial<TaskStatusValue>): Promise<void> {
-	return publishToAudience(env, row, [taskStatusEvent(row, extra)]);
+export function publishTaskStatus(deps: Deps, row: TaskRow, extra?: Partial<TaskStatusValue>): Promise<void> {
+	return publishToAudience(deps, row, [taskStatusEvent(row, extra)]);
 }

@@ -27,15 +27,18 @@ export const addTaskTool = defineTool({
 		if (ctx.taskId && (await countChildren(ctx.env.DB, ctx.taskId)) >= MAX_FOLLOW_UPS_PER_TASK) {
 			return fail(`a task may queue at most ${MAX_FOLLOW_UPS_PER_TASK} follow-ups`);
 		}
-		const outcome = await createTask(ctx.env, {
-			userId: ctx.userId,
-			instruction,
-			metadata,
-			parentTaskId: ctx.taskId,
-			depth,
-			// A retried run asks for the same follow-up again: the key makes that the same task.
-			idempotencyKey: ctx.taskId ? `follow-up:${ctx.taskId}:${instruction}`.slice(0, 200) : undefined,
-		});
+		const outcome = await createTask(
+			{ env: ctx.env, relay: ctx.relay },
+			{
+				userId: ctx.userId,
+				instruction,
+				metadata,
+				parentTaskId: ctx.taskId,
+				depth,
+				// A retried run asks for the same follow-up again: the key makes that the same task.
+				idempotencyKey: ctx.taskId ? `follow-up:${ctx.taskId}:${instruction}`.slice(0, 200) : undefined,
+			},
+		);
 		if (outcome.kind === "duplicate") {
 			return fail(`an identical task is already ${outcome.task.status} (${outcome.task.id})`, {
 				task_id: outcome.task.id,

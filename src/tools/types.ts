@@ -1,9 +1,12 @@
 import type { z } from "zod";
 import type { AgentConfig } from "../config.ts";
+import type { Relay } from "../relay/relay.ts";
 
 /** What a tool may use. Built per run; tests pass their own `fetch` and clock. */
 export interface ToolContext {
 	env: Env;
+	/** The run's relay: events a tool causes (a follow-up task's status) leave with the run's. */
+	relay: Relay;
 	/** Whose workspace and tasks the tool acts on (the task's creator, or the chat's owner). */
 	userId: string;
 	/** The task being run, if any (follow-ups record it as their parent). */

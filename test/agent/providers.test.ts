@@ -11,6 +11,7 @@ import { resolveModel } from "../../src/agent/models.ts";
 import { systemPrompt } from "../../src/agent/prompt.ts";
 import { type AgentOutcome, runAgent } from "../../src/agent/runtime.ts";
 import { agentConfig } from "../../src/config.ts";
+import { depsFor } from "../../src/deps.ts";
 import { WELCOME_README } from "../../src/storage/workspace.ts";
 import { buildToolSet } from "../../src/tools/registry.ts";
 import { newUser } from "../support/api.ts";
@@ -71,7 +72,16 @@ async function run(adapter: Adapter, script: string) {
 		model: resolution.resolved.model,
 		system: systemPrompt({ userId: user.id, now: Date.now(), kind: "task" }),
 		messages: [{ role: "user", content: "What is in my workspace?" }],
-		tools: buildToolSet({ env: runEnv, userId: user.id, depth: 0, signal, config, fetch, now: Date.now }),
+		tools: buildToolSet({
+			env: runEnv,
+			relay: depsFor(runEnv).relay,
+			userId: user.id,
+			depth: 0,
+			signal,
+			config,
+			fetch,
+			now: Date.now,
+		}),
 		limits: { maxSteps: config.maxSteps, maxRunMs: config.maxRunMs, maxOutputTokens: config.maxOutputTokens },
 		signal,
 		onEvent: (event) => events.push(event),

@@ -150,15 +150,15 @@ describe("registering MCP servers", () => {
 		expect(task.result).toContain("Echo: over SSE");
 	});
 
-	it("a dead server: 502 for its tool list, and a run that still ends well, saying so", async () => {
+	it("a dead server: 503 for its tool list, and a run that still ends well, saying so", async () => {
 		const user = await newUser();
 		expect(
 			(await api("/api/mcp-servers", { token: user.token, body: { name: "dead", url: live().deadUrl } })).status,
 		).toBe(201);
 		const tools = await api("/api/mcp-servers/dead/tools", { token: user.token });
-		expect(tools.status).toBe(502);
+		expect(tools.status).toBe(503);
 		expect((tools.body as ErrorBody).error).toMatchObject({
-			code: "bad_gateway",
+			code: "unavailable",
 			message: expect.stringContaining("dead"),
 		});
 		const { task } = await runTask(user.token, 'Use the dead__echo tool with {"message":"hello"}');

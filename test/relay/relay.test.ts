@@ -3,24 +3,23 @@ import { describe, expect, it } from "vitest";
 import { hubFor } from "../../src/hub/stub.ts";
 import type { PublishEvent } from "../../src/protocol/index.ts";
 import { hubPublisher, type Publisher } from "../../src/relay/publish.ts";
-import { EventRelay } from "../../src/relay/relay.ts";
+import { Relay } from "../../src/relay/relay.ts";
 import { newUser } from "../support/api.ts";
 
 const event = (n: number): PublishEvent => ({ type: "CUSTOM", id: `run:1:${n}`, name: "n", value: n });
 
-describe("EventRelay", () => {
+describe("Relay", () => {
 	it("coalesces a burst of events into few RPC calls, in order, to every audience hub", async () => {
 		const [a, b] = await Promise.all([newUser(), newUser()]);
 		let calls = 0;
 		const real = hubPublisher(env);
-		const relay = new EventRelay({
+		const relay = new Relay({
 			publish: (user, events) => {
 				calls++;
 				return real(user, events);
 			},
-			audience: [a.id, b.id, a.id],
 		});
-		for (let i = 1; i <= 40; i++) relay.emit(event(i));
+		for (let i = 1; i <= 40; i++) relay.emit([a.id, b.id, a.id], event(i));
 		const stats = await relay.close();
 		expect(stats).toEqual({ events: 40, rpcCalls: 2, undelivered: 0 });
 		expect(calls).toBe(2);
@@ -44,10 +43,10 @@ describe("EventRelay", () => {
 			if (failures === 2) throw Object.assign(new Error("Durable Object reset"), { retryable: true });
 			return real(u, events);
 		};
-		const relay = new EventRelay({ publish: flaky, audience: [user.id], retry: { attempts: 5, baseMs: 1 } });
-		for (let i = 1; i <= 5; i++) relay.emit(event(i));
+		const relay = new Relay({ publish: flaky, retry: { attempts: 5, baseMs: 1 } });
+		for (let i = 1; i <= 5; i++) relay.emit([user.id], event(i));
 		await relay.flush();
-		for (let i = 6; i <= 8; i++) relay.emit(event(i));
+		for (let i = 6; i <= 8; i++) relay.emit([user.id], event(i));
 		expect((await relay.close()).undelivered).toBe(0);
 		const { events } = await hubFor(env, user.id).replay(0);
 		expect(events.map((e) => [e.seq, e.value])).toEqual(Array.from({ length: 8 }, (_, i) => [i + 1, i + 1]));
@@ -57,16 +56,15 @@ describe("EventRelay", () => {
 		const user = await newUser();
 		const real = hubPublisher(env);
 		let down = true;
-		const relay = new EventRelay({
+		const relay = new Relay({
 			publish: (u, events) => (down ? Promise.reject(new Error("hub unreachable")) : real(u, events)),
-			audience: [user.id],
 			retry: { attempts: 2, baseMs: 1 },
 		});
-		relay.emit(event(1));
+		relay.emit([user.id], event(1));
 		await relay.flush();
 		expect((await hubFor(env, user.id).stats()).last_seq).toBe(0);
 		down = false;
-		relay.emit(event(2));
+		relay.emit([user.id], event(2));
 		expect((await relay.close()).undelivered).toBe(0);
 		const { events } = await hubFor(env, user.id).replay(0);
 		expect(events.map((e) => e.value)).toEqual([1, 2]);
@@ -74,12 +72,29 @@ describe("EventRelay", () => {
 
 	it("gives up on events the hub refuses as malformed, and counts them", async () => {
 		const user = await newUser();
-		const relay = new EventRelay({
-			publish: hubPublisher(env),
-			audience: [user.id],
+		const relay = new Relay({ publish: hubPublisher(env), retry: { attempts: 2, baseMs: 1 } });
+		relay.emit([user.id], { type: "not valid" } as PublishEvent);
+		expect((await relay.close()).undelivered).toBe(1);
+	});
+
+	it("send goes out at once, after what was emitted before it, and tells each hub's seq", async () => {
+		const [a, b] = await Promise.all([newUser(), newUser()]);
+		const relay = new Relay({ publish: hubPublisher(env), coalesceMs: 60_000 });
+		relay.emit([a.id], event(1));
+		const seqs = await relay.send([a.id, b.id], [event(2), event(3)]);
+		expect(Object.fromEntries(seqs)).toEqual({ [a.id]: 3, [b.id]: 2 });
+		const { events } = await hubFor(env, a.id).replay(0);
+		expect(events.map((e) => e.value)).toEqual([1, 2, 3]);
+	});
+
+	it("send reports no seq for a hub that never took the events, and does not throw", async () => {
+		const user = await newUser();
+		const relay = new Relay({
+			publish: () => Promise.reject(new Error("hub unreachable")),
 			retry: { attempts: 2, baseMs: 1 },
 		});
-		relay.emit({ type: "not valid" } as PublishEvent);
+		const seqs = await relay.send([user.id], [event(1)]);
+		expect(seqs.size).toBe(0);
 		expect((await relay.close()).undelivered).toBe(1);
 	});
 });

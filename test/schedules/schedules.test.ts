@@ -1,6 +1,7 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { depsFor } from "../../src/deps.ts";
 import worker from "../../src/index.ts";
 import { LIMITS, type Schedule, type Task } from "../../src/protocol/index.ts";
 import { runDueSchedules } from "../../src/schedules/service.ts";
@@ -144,7 +145,7 @@ describe("the cron handler", () => {
 		const slot = Date.now() - 30_000;
 		await env.DB.prepare("UPDATE schedules SET next_run_at = ? WHERE user_id = ?").bind(slot, user.id).run();
 		const now = Date.now();
-		await Promise.all([tick(now), tick(now), runDueSchedules(env, now)]);
+		await Promise.all([tick(now), tick(now), runDueSchedules(depsFor(env), now)]);
 		await tick(now + 1000);
 		const tasks = await tasksOf(user.id, "often");
 		expect(tasks).toHaveLength(1);

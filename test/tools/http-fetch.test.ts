@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { agentConfig } from "../../src/config.ts";
+import { depsFor } from "../../src/deps.ts";
 import {
 	HTTP_FETCH_LIMITS,
 	type HttpFetchResult,
@@ -24,6 +25,7 @@ function context(handler: Handler, signal: AbortSignal = new AbortController().s
 	}) as typeof fetch;
 	const ctx: ToolContext = {
 		env,
+		relay: depsFor(env).relay,
 		userId: "alice",
 		depth: 0,
 		signal,

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
-import { Api, ApiError, describeError, type Me } from "../lib/api.ts";
+import type { Me } from "../../../src/protocol/index.ts";
+import { Api, ApiError, describeError } from "../lib/api.ts";
 import { browserTokenStore } from "../lib/token-store.ts";
 import { Session } from "../state/session.ts";
 import { SignIn } from "./SignIn.tsx";

@@ -1,4 +1,4 @@
-import type { Chat, Task, TaskStatus, WireEvent } from "../../../src/protocol/index.ts";
+import type { Chat, Me, Task, TaskStatus, WireEvent } from "../../../src/protocol/index.ts";
 
 /** An answer from the API that wasn't a success: its HTTP status and `{error: {code, message}}`. */
 export class ApiError extends Error {
@@ -10,13 +10,6 @@ export class ApiError extends Error {
 		super(message);
 		this.name = "ApiError";
 	}
-}
-
-export interface Me {
-	user_id: string;
-	role: "admin" | "user";
-	token_id: string;
-	token_expires_at: number | null;
 }
 
 /** The HTTP API, with a bearer token. Errors become `ApiError`; a network failure has status 0. */

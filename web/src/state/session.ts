@@ -1,4 +1,5 @@
 import { type HubClientStatus, Timeline } from "../../../src/client/index.ts";
+import type { Me } from "../../../src/protocol/index.ts";
 import {
 	type Chat,
 	type ControlMessage,
@@ -8,7 +9,7 @@ import {
 	type Task,
 	type TaskStatus,
 } from "../../../src/protocol/index.ts";
-import { type Api, describeError, type Me } from "../lib/api.ts";
+import { type Api, describeError } from "../lib/api.ts";
 import type { ConnectionState } from "../lib/connection.ts";
 import { FrameRequests } from "../lib/frame-requests.ts";
 import type { Route } from "../lib/route.ts";

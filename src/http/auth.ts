@@ -1,20 +1,14 @@
 import { createMiddleware } from "hono/factory";
-import { ApiError } from "../http/errors.ts";
-import { ErrorCode } from "../protocol/index.ts";
+import { authenticateToken, bearerToken } from "../auth/authenticate.ts";
+import { ADMIN_SECRET_TOKEN_ID } from "../auth/types.ts";
+import { forbidden, unauthorized } from "../errors.ts";
+import type { AuthContext } from "../protocol/index.ts";
 import { touchToken } from "../storage/tokens.ts";
-import { authenticateToken, bearerToken } from "./authenticate.ts";
-import { ADMIN_SECRET_TOKEN_ID, type AuthContext } from "./types.ts";
 
 export interface AuthVariables {
 	auth: AuthContext;
 }
 export type AppEnv = { Bindings: Env; Variables: AuthVariables };
-
-const UNAUTHORIZED_HEADERS = { "WWW-Authenticate": 'Bearer realm="sparky"' };
-
-export function unauthorized(message = "missing or invalid credentials"): ApiError {
-	return new ApiError(401, ErrorCode.unauthorized, message, undefined, UNAUTHORIZED_HEADERS);
-}
 
 /** Requires `Authorization: Bearer <token>`; sets `c.var.auth`. */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
@@ -29,6 +23,6 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
 
 /** Requires an admin credential (after `requireAuth`). */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
-	if (c.var.auth.role !== "admin") throw new ApiError(403, ErrorCode.forbidden, "admin role required");
+	if (c.var.auth.role !== "admin") throw forbidden("admin role required");
 	await next();
 });

@@ -5,15 +5,17 @@ import { log } from "../log.ts";
 import {
 	AUTO_PING,
 	AUTO_PONG,
+	type ClientFrame,
 	CloseCode,
+	type ControlMessage,
 	describeIssues,
+	ErrorCode,
 	LIMITS,
 	PublishBatchSchema,
 	type PublishEvent,
 	SUBPROTOCOL,
 	type WireEvent,
 } from "../protocol/index.ts";
-import { handleChatFrame, isChatFrame } from "./chat-frames.ts";
 import { handleClientFrame } from "./client-frames.ts";
 import {
 	attach,
@@ -21,6 +23,7 @@ import {
 	ConnectInfoSchema,
 	closeQuietly,
 	frameOf,
+	type SocketState,
 	sendControl,
 	sendEvents,
 	sendRaw,
@@ -56,10 +59,13 @@ export interface SessionInfo extends SessionRow {
 
 /**
  * One per user (addressed by user id). Holds the user's hibernatable WebSockets, session
- * map and event log; the single writer of the user's `seq`. Entry points stay small:
- * storage lives in EventLog / SessionStore, socket bookkeeping in connections.ts.
+ * map and event log; the single writer of the user's `seq`. A store-and-fan-out part: it
+ * knows sockets, sessions, the log, replay and the per-user limits, and nothing of what
+ * the events mean. Frames it doesn't own reach the application through `onFrame`, which a
+ * subclass overrides (as partyserver's `Server` hands `onMessage` to its application).
+ * Entry points stay small: storage lives in EventLog / SessionStore, sockets in connections.ts.
  */
-export class UserHub extends DurableObject<Env> {
+export class Hub extends DurableObject<Env> {
 	readonly #log: EventLog;
 	readonly #sessions: SessionStore;
 	readonly #config: HubConfig;
@@ -157,12 +163,15 @@ export class UserHub extends DurableObject<Env> {
 				resume: (socket, since) => this.#replayTo(socket, since),
 				other: async (socket, frame) => {
 					const state = socketState(socket);
-					if (!state || !isChatFrame(frame)) return;
-					await handleChatFrame(this.env, socket, state, frame, {
-						readTaskEvents: (taskId) =>
-							this.#log.readFor("task_id", taskId, 0, 1000).map((json) => JSON.parse(json) as WireEvent),
-						takeRate: (kind) => this.#takeRate(kind),
-					});
+					if (!state) return;
+					const ref = frame.id ? { ref: frame.id } : {};
+					const answer = (await this.onFrame(frame, state)) ?? {
+						type: "error",
+						code: ErrorCode.unsupportedFrame,
+						message: `${frame.type} frames are not handled here`,
+						...ref,
+					};
+					sendControl(socket, answer);
 				},
 			});
 		} catch (error) {
@@ -194,6 +203,15 @@ export class UserHub extends DurableObject<Env> {
 		// Always re-arm, even after a failed sweep, so cleanup is never abandoned.
 		this.#alarmAt = null;
 		await this.#ensureAlarm();
+	}
+
+	/**
+	 * The application's frames (everything but ping and resume), from an authenticated socket
+	 * of this user. Returns the one answer for that socket, or undefined when it isn't one the
+	 * application handles. Must not throw: errors become `error` answers.
+	 */
+	protected async onFrame(_frame: ClientFrame, _state: SocketState): Promise<ControlMessage | undefined> {
+		return undefined;
 	}
 
 	// ---- RPC ------------------------------------------------------------------------------

@@ -1,0 +1,30 @@
+import { depsFor } from "./deps.ts";
+import { handleChatFrame, isChatFrame } from "./frames/chat.ts";
+import { errorFrame } from "./frames/errors.ts";
+import type { SocketState } from "./hub/connections.ts";
+import { Hub } from "./hub/hub.ts";
+import type { ClientFrame, ControlMessage } from "./protocol/index.ts";
+import { hubPublisher, type Publisher } from "./relay/publish.ts";
+import { Relay } from "./relay/relay.ts";
+
+/**
+ * Sparky's hub: the generic store-and-fan-out `Hub`, with the application's frames (chats)
+ * plugged in. Events those frames cause for this user go straight into this hub's log (no
+ * RPC to itself); events for other hubs (the agent's) leave by RPC. Both through one relay.
+ */
+export class UserHub extends Hub {
+	protected override async onFrame(frame: ClientFrame, state: SocketState): Promise<ControlMessage | undefined> {
+		if (!isChatFrame(frame)) return undefined;
+		const rpc = hubPublisher(this.env);
+		const publish: Publisher = (userId, events) =>
+			userId === state.userId ? this.publish(events) : rpc(userId, events);
+		try {
+			return await handleChatFrame(depsFor(this.env, new Relay({ publish })), state, frame, {
+				readTaskEvents: async (taskId) => (await this.taskEvents(taskId)).events,
+				takeRate: (kind) => this.takeRate(kind),
+			});
+		} catch (error) {
+			return errorFrame(error, frame, state.userId);
+		}
+	}
+}
