@@ -7,9 +7,9 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { z } from "zod";
 import { checkUrl } from "../tools/net-guard.ts";
+import { zodJsonSchemaValidator } from "./json-schema.ts";
 
 /** How long connecting (initialize) and listing tools may take. */
 export const MCP_CONNECT_TIMEOUT_MS = 10_000;
@@ -111,10 +111,10 @@ export async function listRemoteTools(
 }
 
 function newClient(): Client {
-	// The cfworker validator: the default (Ajv) compiles schemas with `new Function`, which Workers forbid.
+	// zod's JSON Schema reader: the default (Ajv) compiles schemas with `new Function`, which Workers forbid.
 	return new Client(
 		{ name: "sparky", version: "0.1.0" },
-		{ capabilities: {}, jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
+		{ capabilities: {}, jsonSchemaValidator: zodJsonSchemaValidator },
 	);
 }
 

@@ -4,7 +4,6 @@
  * server with the owner's headers; a dead server, a timeout, an error result or input that
  * fails the tool's schema comes back to the model as `{error}`, never a crashed run.
  */
-import { Validator } from "@cfworker/json-schema";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { jsonSchema, type ToolSet, tool } from "ai";
 import { z } from "zod";
@@ -14,6 +13,7 @@ import { listMcpServers, type McpServerRow } from "../storage/mcp-servers.ts";
 import { ALL_TOOLS } from "../tools/registry.ts";
 import { fail, type ToolFailure } from "../tools/types.ts";
 import { connectMcp, listRemoteTools, McpUnavailable, messageOf, type RemoteTool } from "./client.ts";
+import { type InputCheck, schemaCheck } from "./json-schema.ts";
 import { agentToolName, scrub } from "./names.ts";
 import { headersOf } from "./service.ts";
 
@@ -92,17 +92,6 @@ export function readCallResult(
 	return { text, structured: JSON.parse(json) as Record<string, unknown>, truncated };
 }
 
-/** Checks the model's input against the tool's JSON Schema; undefined when it fits. */
-export function inputProblem(validator: Validator, input: unknown): string | undefined {
-	const result = validator.validate(input);
-	if (result.valid) return undefined;
-	// The deepest errors say the most; cfworker lists the outer "properties" failure too.
-	const errors = result.errors.filter((e) => e.keyword !== "properties").slice(0, 5);
-	return (errors.length ? errors : result.errors.slice(0, 5))
-		.map((e) => `${e.instanceLocation.replace(/^#/, "") || "/"}: ${e.error}`)
-		.join("; ");
-}
-
 export interface McpRunTools {
 	tools: ToolSet;
 	/** Servers that could not be reached or listed, and why (safe to show the model). */
@@ -176,14 +165,14 @@ function mcpTool(
 	timeoutMs: number,
 	signal: AbortSignal,
 ) {
-	let validator: Validator | undefined;
+	let check: InputCheck | undefined;
 	const description = (remote.description ?? remote.title ?? remote.name).slice(0, 1000);
 	return tool({
 		description: `${description} (tool "${remote.name}" of the user's MCP server "${row.name}")`,
 		inputSchema: jsonSchema<Record<string, unknown>>(remote.inputSchema),
 		execute: async (input: unknown): Promise<McpToolResult | ToolFailure> => {
-			validator ??= new Validator(remote.inputSchema as ConstructorParameters<typeof Validator>[0], "2020-12", false);
-			const problem = inputProblem(validator, input);
+			check ??= schemaCheck(remote.inputSchema);
+			const problem = check(input);
 			if (problem) return fail(`input for ${name} does not match the tool's schema: ${problem}`);
 			try {
 				const result = await client.callTool(

@@ -1,10 +1,10 @@
-import { Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
 import { nextTurn, planCalls, planMcpCalls } from "../../src/agent/demo-plan.ts";
 import { mcpToolNeedsApproval } from "../../src/mcp/approval.ts";
+import { schemaCheck, zodJsonSchemaValidator } from "../../src/mcp/json-schema.ts";
 import { agentToolName, scrub } from "../../src/mcp/names.ts";
 import { openJson, SecretsKeyMissing, sealJson } from "../../src/mcp/secrets.ts";
-import { inputProblem, readCallResult, unavailableServersNote } from "../../src/mcp/tools.ts";
+import { readCallResult, unavailableServersNote } from "../../src/mcp/tools.ts";
 
 const KEY = "unit-test-secrets-key-0123456789abcdefghij";
 
@@ -108,18 +108,35 @@ describe("readCallResult", () => {
 	});
 });
 
-describe("inputProblem (the tool's JSON Schema)", () => {
-	const validator = new Validator(
-		{ type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a", "b"] },
-		"2020-12",
-		false,
-	);
-	it("accepts matching input", () => {
-		expect(inputProblem(validator, { a: 1, b: 2 })).toBeUndefined();
+describe("schemaCheck (a tool's JSON Schema, read by zod)", () => {
+	const check = schemaCheck({
+		type: "object",
+		properties: { a: { type: "number" }, b: { type: "number" }, tags: { type: "array", items: { type: "string" } } },
+		required: ["a", "b"],
 	});
-	it("names what is wrong", () => {
-		expect(inputProblem(validator, { a: "one", b: 2 })).toMatch(/\/a: .*number/);
-		expect(inputProblem(validator, { a: 1 })).toMatch(/b/);
+	it("accepts matching input", () => {
+		expect(check({ a: 1, b: 2 })).toBeUndefined();
+		expect(check({ a: 1, b: 2, tags: ["x"] })).toBeUndefined();
+	});
+	it("names what is wrong, and where", () => {
+		expect(check({ a: "one", b: 2 })).toMatch(/^\/a: .*number/);
+		expect(check({ a: 1 })).toMatch(/^\/b: /);
+		expect(check({ a: 1, b: 2, tags: [3] })).toMatch(/^\/tags\/0: /);
+		expect(check("nope")).toMatch(/^\/: /);
+	});
+	it("checks nothing when zod can't read the schema (the server still checks)", () => {
+		expect(
+			schemaCheck({ type: "object", properties: { a: { $ref: "https://example.com/x.json" } } })({ a: 1 }),
+		).toBeUndefined();
+	});
+	it("serves as the SDK's validator", () => {
+		const validate = zodJsonSchemaValidator.getValidator<{ n: number }>({
+			type: "object",
+			properties: { n: { type: "integer" } },
+			required: ["n"],
+		});
+		expect(validate({ n: 3 })).toEqual({ valid: true, data: { n: 3 }, errorMessage: undefined });
+		expect(validate({ n: 1.5 })).toMatchObject({ valid: false, data: undefined });
 	});
 });
 
