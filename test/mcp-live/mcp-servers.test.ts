@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { api, type ErrorBody, live, newUser, runTask } from "./support.ts";
+import { api, type ErrorBody, type Json, live, newUser, runTask } from "./support.ts";
 
 const SECRET = "sk-live-TOPSECRET-4f9a2c7e1b";
 
@@ -26,7 +26,7 @@ describe("registering MCP servers", () => {
 
 		const tools = await api("/api/mcp-servers/everything/tools", { token: user.token });
 		expect(tools.status).toBe(200);
-		const byName = new Map<string, any>(tools.body.tools.map((t: { name: string }) => [t.name, t]));
+		const byName = new Map<string, Json>(tools.body.tools.map((t: { name: string }) => [t.name, t]));
 		expect(byName.get("get-sum")).toMatchObject({
 			agent_name: "everything__get-sum",
 			description: expect.any(String),

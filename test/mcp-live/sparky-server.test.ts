@@ -2,7 +2,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { api, live, newUser, TERMINAL } from "./support.ts";
+import { api, type Json, live, newUser, TERMINAL } from "./support.ts";
 
 const open: Client[] = [];
 afterEach(async () => {
@@ -19,7 +19,7 @@ async function connect(token?: string): Promise<Client> {
 	return client;
 }
 
-type CallResult = { structuredContent?: any; isError?: boolean; content: { type: string; text?: string }[] };
+type CallResult = { structuredContent?: Json; isError?: boolean; content: { type: string; text?: string }[] };
 const call = async (client: Client, name: string, args: Record<string, unknown>) =>
 	(await client.callTool({ name, arguments: args })) as CallResult;
 

@@ -3,13 +3,17 @@ import { inject } from "vitest";
 
 export const live = () => inject("mcp");
 
+/** A parsed JSON answer, read loosely by tests (the assertions check its shape). */
+// biome-ignore lint/suspicious/noExplicitAny: test answers are checked by assertions, not types
+export type Json = any;
+
 export type ErrorBody = { error: { code: string; message: string; details?: unknown } };
 export type TaskBody = { task: { id: string; status: string; result: string | null; error: string | null } };
 
 export async function api(
 	path: string,
 	options: { token?: string; method?: string; body?: unknown } = {},
-): Promise<{ status: number; body: any; text: string }> {
+): Promise<{ status: number; body: Json; text: string }> {
 	const headers: Record<string, string> = {};
 	if (options.token) headers.authorization = `Bearer ${options.token}`;
 	if (options.body !== undefined) headers["content-type"] = "application/json";
