@@ -40,6 +40,7 @@ CREATE INDEX IF NOT EXISTS ws_tickets_expires ON ws_tickets (expires_at);
 
 -- Tasks: what the agent is asked to do, and what became of it. Status flow:
 --   queued → running → succeeded | failed | cancelled   (running → queued on a retry)
+--   running → awaiting_approval → queued                 (a tool call a person must approve)
 CREATE TABLE IF NOT EXISTS tasks (
   id TEXT PRIMARY KEY,
   user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -49,7 +50,7 @@ CREATE TABLE IF NOT EXISTS tasks (
   chat_user_id TEXT,                      -- the chat's owner (sees the task's events too)
   -- 'task': a background task; 'chat': one turn of a chat (a message someone sent).
   kind TEXT NOT NULL DEFAULT 'task' CHECK (kind IN ('task', 'chat')),
-  status TEXT NOT NULL CHECK (status IN ('waiting', 'queued', 'running', 'succeeded', 'failed', 'cancelled')),
+  status TEXT NOT NULL CHECK (status IN ('waiting', 'queued', 'running', 'awaiting_approval', 'succeeded', 'failed', 'cancelled')),
   attempts INTEGER NOT NULL DEFAULT 0,    -- runs started so far
   max_attempts INTEGER NOT NULL,
   fingerprint TEXT NOT NULL,              -- hash of instruction + metadata
@@ -172,3 +173,47 @@ CREATE TABLE IF NOT EXISTS mcp_servers (
   updated_at INTEGER NOT NULL,
   UNIQUE (user_id, name)
 );
+-- A run's checkpoint: how far the agent loop got, so a retry, a crash, a lost lease or an
+-- approval resumes there (in a new attempt) instead of starting over. Limits count across
+-- attempts from these totals.
+CREATE TABLE IF NOT EXISTS task_checkpoints (
+  task_id TEXT PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
+  steps INTEGER NOT NULL DEFAULT 0,       -- completed steps (model response + tool results)
+  input_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  run_ms INTEGER NOT NULL DEFAULT 0,      -- time spent running (not waiting for a person)
+  pauses INTEGER NOT NULL DEFAULT 0,      -- runs that ended waiting for approval (not failures)
+  in_flight TEXT,                         -- the tool call id running when last written
+  approve TEXT,                           -- JSON array: tools this task asked to approve
+  updated_at INTEGER NOT NULL
+);
+-- The messages a task's runs added, in order: the model's responses and each tool result,
+-- written as they happen. One AI SDK ModelMessage per row (large tool results truncated,
+-- visibly, to stay far below D1's row limit).
+CREATE TABLE IF NOT EXISTS task_messages (
+  task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  run_id TEXT NOT NULL,                   -- `<task>:<attempt>` of the run that added it
+  json TEXT NOT NULL,
+  PRIMARY KEY (task_id, idx)
+);
+
+-- Tool calls waiting for (or past) a person's approval. One per tool call.
+CREATE TABLE IF NOT EXISTS approvals (
+  id TEXT PRIMARY KEY,
+  task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL,                  -- whose decision it is (the task's creator)
+  chat_id TEXT,
+  tool_call_id TEXT NOT NULL,             -- as in the run's TOOL_CALL_* events
+  tool TEXT NOT NULL,
+  input TEXT NOT NULL,                    -- JSON
+  status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'expired')),
+  requested_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  decided_at INTEGER,
+  decided_by TEXT,
+  reason TEXT,
+  UNIQUE (task_id, tool_call_id)
+);
+CREATE INDEX IF NOT EXISTS approvals_user ON approvals (user_id, status, requested_at);
+CREATE INDEX IF NOT EXISTS approvals_expiry ON approvals (status, expires_at);

@@ -24,6 +24,7 @@ export default defineConfig(async () => {
 						SPARKY_RETRY_BASE_SECONDS: "0",
 						// A developer's .dev.vars turns the local clock on; unit tests drive time themselves.
 						SPARKY_LOCAL_CLOCK: "off",
+						SPARKY_LEASE_SWEEP: "off",
 					},
 				},
 			}),

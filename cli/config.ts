@@ -10,7 +10,7 @@ import { z } from "zod";
 import { CliError, ExitCode } from "./errors.ts";
 
 /** Used when nothing says otherwise: the local `sparky serve` / `npm start`. */
-export const DEFAULT_URL = "http://127.0.0.1:8787";
+const DEFAULT_URL = "http://127.0.0.1:8787";
 
 const ConfigFileSchema = z.object({
 	url: z.string().optional(),

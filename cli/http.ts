@@ -247,7 +247,7 @@ function parseJson(text: string): unknown {
 }
 
 /** `ECONNREFUSED 127.0.0.1:1`, `getaddrinfo ENOTFOUND nowhere.invalid`, `timed out after 30 s`… */
-export function describeNetworkError(error: unknown): string {
+function describeNetworkError(error: unknown): string {
 	const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
 	if (e?.name === "TimeoutError") return "no answer (timed out)";
 	const cause = e?.cause;

@@ -190,7 +190,7 @@ export interface Spinner {
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 /** A one-line spinner on stderr, only when stderr is a terminal; it appears after `delayMs`. */
-export function createSpinner(
+function createSpinner(
 	text: string,
 	{ enabled, colors, delayMs = 150 }: { enabled: boolean; colors: Colors; delayMs?: number },
 ): Spinner {

@@ -13,7 +13,7 @@ import { addSessionCommands } from "./commands/session.ts";
 import { CliError, ExitCode } from "./errors.ts";
 import { colorEnabled } from "./output.ts";
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
 	const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 	const program = new Command("sparky")
 		.description("Sparky from the terminal: chat with the agent, hand it tasks, watch them live.")

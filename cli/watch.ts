@@ -7,6 +7,7 @@
 import { backoffDelay, type ThreadKey, Timeline } from "../src/client/index.ts";
 import {
 	CustomName,
+	EventType,
 	type HubEvent,
 	HubEventSchema,
 	isTerminal,
@@ -187,7 +188,7 @@ function parseEnd(data: string): { task?: Task; deleted?: boolean } {
 }
 
 function statusOf(event: HubEvent): TaskStatus | undefined {
-	if (event.type !== "CUSTOM" || event.name !== CustomName.taskStatus) return undefined;
+	if (event.type !== EventType.CUSTOM || event.name !== CustomName.taskStatus) return undefined;
 	return (event.value as { status?: TaskStatus } | undefined)?.status;
 }
 

@@ -5,6 +5,7 @@ import type { AppEnv } from "./http/auth.ts";
 import { onError, onNotFound } from "./http/errors.ts";
 import { LIMITS } from "./protocol/index.ts";
 import { agentRoutes } from "./routes/agent.ts";
+import { approvalsRoutes } from "./routes/approvals.ts";
 import { chatsRoutes } from "./routes/chats.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { mcpRoutes } from "./routes/mcp.ts";
@@ -37,6 +38,7 @@ export function createApp() {
 	app.route("/api/tasks", taskEventsRoutes);
 	app.route("/api/tasks", tasksRoutes);
 	app.route("/api/agent", agentRoutes);
+	app.route("/api/approvals", approvalsRoutes);
 	app.route("/api/chats", chatsRoutes);
 	app.route("/api/schedules", schedulesRoutes);
 	app.route("/api/mcp-servers", mcpServersRoutes);

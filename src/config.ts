@@ -29,7 +29,13 @@ const ConfigSchema = z.object({
 	SPARKY_MAX_RUN_SECONDS: positiveInt(300),
 	SPARKY_MAX_OUTPUT_TOKENS: positiveInt(16_000),
 	SPARKY_TASK_MAX_ATTEMPTS: positiveInt(3),
-	SPARKY_TASK_LEASE_SECONDS: positiveInt(120),
+	SPARKY_TASK_LEASE_SECONDS: positiveInt(30),
+	SPARKY_SWEEP_SECONDS: positiveInt(10),
+	SPARKY_APPROVE_TOOLS: z
+		.string()
+		.optional()
+		.transform((v) => (v === undefined ? "delete_file" : v)),
+	SPARKY_APPROVAL_TTL_HOURS: positiveInt(24),
 	SPARKY_RETRY_BASE_SECONDS: z
 		.string()
 		.optional()
@@ -43,6 +49,7 @@ const ConfigSchema = z.object({
 		}),
 	SPARKY_HTTP_FETCH_ALLOW: optionalText,
 	SPARKY_LOCAL_CLOCK: optionalText,
+	SPARKY_LEASE_SWEEP: optionalText,
 	SPARKY_RATE_TASKS_PER_MINUTE: positiveInt(60),
 	SPARKY_RATE_TASKS_BURST: positiveInt(30),
 	SPARKY_RATE_CHAT_PER_MINUTE: positiveInt(30),
@@ -64,13 +71,21 @@ export interface AgentConfig {
 	maxRunMs: number;
 	maxOutputTokens: number;
 	defaultMaxAttempts: number;
+	/** A running task's lease; renewed every third of it, so a dead runner loses it this long after its last renewal. */
 	leaseMs: number;
+	/** How often expired leases and approvals are looked for (the clock's short tick). */
+	sweepMs: number;
+	/** Tools that always need a person's approval (`*`: every tool); a task may add more, never remove these. */
+	approveTools: string[];
+	approvalTtlMs: number;
 	/** First retry delay; each further retry doubles it (capped at 5 minutes). */
 	retryBaseSeconds: number;
 	/** host:port pairs exempt from http_fetch's private-address rule (local testing only). */
 	fetchAllow: string[];
 	/** Run the housekeeping tick from a Durable Object alarm (for `wrangler dev`, which fires no crons). */
 	localClock: boolean;
+	/** Run the short lease sweep from the clock's alarm (off only in unit tests, which sweep by hand). */
+	leaseSweep: boolean;
 }
 
 const HOUR = 3_600_000;
@@ -110,14 +125,20 @@ export function agentConfig(env: unknown): AgentConfig {
 		maxOutputTokens: c.SPARKY_MAX_OUTPUT_TOKENS,
 		defaultMaxAttempts: Math.min(c.SPARKY_TASK_MAX_ATTEMPTS, MAX_ATTEMPTS_CAP),
 		leaseMs: c.SPARKY_TASK_LEASE_SECONDS * 1000,
+		sweepMs: c.SPARKY_SWEEP_SECONDS * 1000,
+		approveTools: c.SPARKY_APPROVE_TOOLS.split(",")
+			.map((s) => s.trim())
+			.filter(Boolean),
+		approvalTtlMs: c.SPARKY_APPROVAL_TTL_HOURS * HOUR,
 		retryBaseSeconds: c.SPARKY_RETRY_BASE_SECONDS,
 		fetchAllow: (c.SPARKY_HTTP_FETCH_ALLOW ?? "")
 			.split(",")
 			.map((s) => s.trim().toLowerCase())
 			.filter(Boolean),
 		localClock: c.SPARKY_LOCAL_CLOCK === "on",
+		leaseSweep: c.SPARKY_LEASE_SWEEP !== "off",
 	};
 }
 
 /** Queue retries stop here too (`max_retries` in wrangler.toml is this minus one, plus slack). */
-export const MAX_ATTEMPTS_CAP = 10;
+const MAX_ATTEMPTS_CAP = 10;

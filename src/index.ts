@@ -11,17 +11,23 @@ const app = createApp();
 /** Set once per isolate: the local clock only needs arming, not a call per request. */
 let clockArmed = false;
 
+/** The clock (src/clock.ts) re-arms itself; this makes sure it was started once, by whatever ran first. */
+async function armClock(env: Env): Promise<void> {
+	if (clockArmed) return;
+	clockArmed = true;
+	const config = agentConfig(env);
+	if (!config.localClock && !config.leaseSweep) return;
+	try {
+		await env.CLOCK.getByName("clock").start();
+	} catch (error) {
+		clockArmed = false;
+		log.warn("could not start the clock; the next request tries again", { error });
+	}
+}
+
 export default {
 	fetch(request, env, ctx) {
-		if (!clockArmed) {
-			clockArmed = true;
-			if (agentConfig(env).localClock)
-				ctx.waitUntil(
-					env.CLOCK.getByName("clock")
-						.start()
-						.catch(() => (clockArmed = false)),
-				);
-		}
+		if (!clockArmed) ctx.waitUntil(armClock(env));
 		return app.fetch(request, env, ctx);
 	},
 	async queue(batch, env) {
@@ -29,6 +35,7 @@ export default {
 		else await consumeTasks(batch, env);
 	},
 	async scheduled(controller, env) {
+		await armClock(env);
 		try {
 			await tick(env, controller.scheduledTime);
 		} catch (error) {

@@ -7,7 +7,7 @@ type Level = "debug" | "info" | "warn" | "error";
 
 const SECRET_PATTERNS = [/spk_[A-Za-z0-9_-]{8,}/g, /tkt_[A-Za-z0-9_-]{8,}/g, /sk-[A-Za-z0-9_-]{8,}/g];
 
-export function redact(text: string): string {
+function redact(text: string): string {
 	let out = text;
 	for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, "[redacted]");
 	return out;

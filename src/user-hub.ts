@@ -1,4 +1,5 @@
 import { depsFor } from "./deps.ts";
+import { handleApprovalFrame, isApprovalFrame } from "./frames/approvals.ts";
 import { handleChatFrame, isChatFrame } from "./frames/chat.ts";
 import { errorFrame } from "./frames/errors.ts";
 import type { SocketState } from "./hub/connections.ts";
@@ -14,15 +15,19 @@ import { Relay } from "./relay/relay.ts";
  */
 export class UserHub extends Hub {
 	protected override async onFrame(frame: ClientFrame, state: SocketState): Promise<ControlMessage | undefined> {
-		if (!isChatFrame(frame)) return undefined;
 		const rpc = hubPublisher(this.env);
 		const publish: Publisher = (userId, events) =>
 			userId === state.userId ? this.publish(events) : rpc(userId, events);
+		const deps = depsFor(this.env, new Relay({ publish }));
 		try {
-			return await handleChatFrame(depsFor(this.env, new Relay({ publish })), state, frame, {
-				readTaskEvents: async (taskId) => (await this.taskEvents(taskId)).events,
-				takeRate: (kind) => this.takeRate(kind),
-			});
+			if (isChatFrame(frame)) {
+				return await handleChatFrame(deps, state, frame, {
+					readTaskEvents: async (taskId) => (await this.taskEvents(taskId)).events,
+					takeRate: (kind) => this.takeRate(kind),
+				});
+			}
+			if (isApprovalFrame(frame)) return await handleApprovalFrame(deps, state, frame);
+			return undefined;
 		} catch (error) {
 			return errorFrame(error, frame, state.userId);
 		}

@@ -1,10 +1,13 @@
 /** `sparky chat` (interactive) and `sparky chats list|show|delete`. */
 import type { Command } from "commander";
 import { Timeline } from "../../src/client/index.ts";
+import type { Chat } from "../../src/protocol/index.ts";
 import { act } from "../action.ts";
-import { runChat } from "../chat.ts";
+import { ChatSession } from "../chat-session.ts";
+import type { Context } from "../context.ts";
+import { CliError, ExitCode } from "../errors.ts";
 import { oneLine, relativeTime, table } from "../output.ts";
-import { confirmed } from "../prompt.ts";
+import { confirm, confirmed, interactive } from "../prompt.ts";
 import { StreamPrinter } from "../render.ts";
 import { checkId, integer } from "../validate.ts";
 
@@ -19,7 +22,7 @@ export function addChatCommands(program: Command): void {
 			"after",
 			"\nCtrl+C stops a running answer; Ctrl+C again (or with nothing running), Ctrl+D or /exit quits.",
 		)
-		.action(act(async (ctx, options: { chat?: string; latest?: boolean; new?: boolean }) => runChat(ctx, options)));
+		.action(act(async (ctx, options: ChatOptions) => runChat(ctx, options)));
 
 	const chats = program.command("chats").description("your chats");
 
@@ -80,4 +83,41 @@ export function addChatCommands(program: Command): void {
 				else ctx.out.line(`Deleted chat ${id}.`);
 			}),
 		);
+}
+
+interface ChatOptions {
+	chat?: string;
+	latest?: boolean;
+	new?: boolean;
+}
+
+/** `sparky chat`: picks the chat, then runs the interactive session (cli/chat-session.ts). */
+async function runChat(ctx: Context, options: ChatOptions): Promise<number> {
+	const { out } = ctx;
+	if (out.json) throw new CliError("`sparky chat` is interactive and has no --json output", ExitCode.usage, "usage");
+	const api = ctx.api();
+	// Checks the server and the token first: the socket would only say "closed".
+	await api.me();
+	const existing = await pickChat(ctx, options);
+	const session = new ChatSession(ctx);
+	try {
+		await session.connect();
+		const chat = existing ?? (await session.createChat());
+		return await session.run(chat, existing !== undefined);
+	} finally {
+		session.close();
+	}
+}
+
+/** `--chat ID`, `--latest`, or (asked on a terminal) the most recent chat; undefined: a new one. */
+async function pickChat(ctx: Context, options: ChatOptions): Promise<Chat | undefined> {
+	const api = ctx.api();
+	if (options.chat) return (await api.getChat(checkId(options.chat, "--chat"))).data.chat;
+	if (options.new) return undefined;
+	const latest = (await api.listChats()).data.chats[0];
+	if (!latest) return undefined;
+	if (options.latest) return latest;
+	if (!interactive()) return undefined;
+	const yes = await confirm(`Continue your latest chat "${latest.title}" (${relativeTime(latest.updated_at)})?`);
+	return yes ? latest : undefined;
 }

@@ -243,7 +243,7 @@ function printCreated(ctx: Context, task: Task, replayed: boolean): void {
 		);
 }
 
-export function printTask(ctx: Context, t: Task): void {
+function printTask(ctx: Context, t: Task): void {
 	const { out } = ctx;
 	const took = t.started_at !== null && t.finished_at !== null ? duration(t.finished_at - t.started_at) : undefined;
 	out.line(

@@ -1,10 +1,5 @@
 import type { TextStreamPart, ToolSet } from "ai";
-
-/** An AG-UI event before Sparky's envelope (seq, id, ts, task_id…) is added. */
-export interface AgUiEvent {
-	type: string;
-	[field: string]: unknown;
-}
+import { type AgUiEvent, EventType } from "../protocol/index.ts";
 
 /** Tool results shown to people are capped; the model still got the whole output. */
 export const RESULT_EVENT_CHARS = 16_000;
@@ -37,7 +32,10 @@ export class AgUiTranslator {
 			case "text-delta": {
 				const opened = this.#text.has(part.id) ? [] : this.#openText(part.id);
 				if (!part.text) return opened;
-				return [...opened, { type: "TEXT_MESSAGE_CONTENT", messageId: this.#text.get(part.id), delta: part.text }];
+				return [
+					...opened,
+					{ type: EventType.TEXT_MESSAGE_CONTENT, messageId: this.#text.get(part.id), delta: part.text },
+				];
 			}
 			case "text-end":
 				return this.#closeText(part.id);
@@ -48,30 +46,32 @@ export class AgUiTranslator {
 				if (!part.text) return opened;
 				return [
 					...opened,
-					{ type: "REASONING_MESSAGE_CONTENT", messageId: this.#reasoning.get(part.id), delta: part.text },
+					{ type: EventType.REASONING_MESSAGE_CONTENT, messageId: this.#reasoning.get(part.id), delta: part.text },
 				];
 			}
 			case "reasoning-end":
 				return this.#closeReasoning(part.id);
 			case "tool-input-start":
 				this.#tools.set(part.id, { args: false, ended: false });
-				return [{ type: "TOOL_CALL_START", toolCallId: this.#toolId(part.id), toolCallName: part.toolName }];
+				return [{ type: EventType.TOOL_CALL_START, toolCallId: this.#toolId(part.id), toolCallName: part.toolName }];
 			case "tool-input-delta": {
 				const call = this.#tools.get(part.id);
 				if (call) call.args = true;
-				return part.delta ? [{ type: "TOOL_CALL_ARGS", toolCallId: this.#toolId(part.id), delta: part.delta }] : [];
+				return part.delta
+					? [{ type: EventType.TOOL_CALL_ARGS, toolCallId: this.#toolId(part.id), delta: part.delta }]
+					: [];
 			}
 			case "tool-input-end": {
 				const call = this.#tools.get(part.id);
 				if (call) call.ended = true;
-				return [{ type: "TOOL_CALL_END", toolCallId: this.#toolId(part.id) }];
+				return [{ type: EventType.TOOL_CALL_END, toolCallId: this.#toolId(part.id) }];
 			}
 			case "tool-call":
 				return this.#completeToolCall(part.toolCallId, part.toolName, part.input);
 			case "tool-result":
-				return [this.#result(part.toolCallId, part.output)];
+				return [this.toolResult(part.toolCallId, part.output)];
 			case "tool-error":
-				return [this.#result(part.toolCallId, { error: errorText(part.error) })];
+				return [this.toolResult(part.toolCallId, { error: errorText(part.error) })];
 			default:
 				return [];
 		}
@@ -84,7 +84,7 @@ export class AgUiTranslator {
 			...[...this.#reasoning.keys()].flatMap((id) => this.#closeReasoning(id)),
 			...[...this.#tools]
 				.filter(([, c]) => !c.ended)
-				.map(([id]) => ({ type: "TOOL_CALL_END", toolCallId: this.#toolId(id) })),
+				.map(([id]) => ({ type: EventType.TOOL_CALL_END, toolCallId: this.#toolId(id) })),
 		];
 	}
 
@@ -99,22 +99,22 @@ export class AgUiTranslator {
 	#openText(partId: string): AgUiEvent[] {
 		const messageId = this.#mint("msg");
 		this.#text.set(partId, messageId);
-		return [{ type: "TEXT_MESSAGE_START", messageId, role: "assistant" }];
+		return [{ type: EventType.TEXT_MESSAGE_START, messageId, role: "assistant" }];
 	}
 
 	#closeText(partId: string): AgUiEvent[] {
 		const messageId = this.#text.get(partId);
 		if (!messageId) return [];
 		this.#text.delete(partId);
-		return [{ type: "TEXT_MESSAGE_END", messageId }];
+		return [{ type: EventType.TEXT_MESSAGE_END, messageId }];
 	}
 
 	#openReasoning(partId: string): AgUiEvent[] {
 		const messageId = this.#mint("think");
 		this.#reasoning.set(partId, messageId);
 		return [
-			{ type: "REASONING_START", messageId },
-			{ type: "REASONING_MESSAGE_START", messageId, role: "reasoning" },
+			{ type: EventType.REASONING_START, messageId },
+			{ type: EventType.REASONING_MESSAGE_START, messageId, role: "reasoning" },
 		];
 	}
 
@@ -123,8 +123,8 @@ export class AgUiTranslator {
 		if (!messageId) return [];
 		this.#reasoning.delete(partId);
 		return [
-			{ type: "REASONING_MESSAGE_END", messageId },
-			{ type: "REASONING_END", messageId },
+			{ type: EventType.REASONING_MESSAGE_END, messageId },
+			{ type: EventType.REASONING_END, messageId },
 		];
 	}
 
@@ -133,18 +133,22 @@ export class AgUiTranslator {
 		const call = this.#tools.get(providerId);
 		const toolCallId = this.#toolId(providerId);
 		const events: AgUiEvent[] = [];
-		if (!call) events.push({ type: "TOOL_CALL_START", toolCallId, toolCallName: toolName });
-		if (!call?.args) events.push({ type: "TOOL_CALL_ARGS", toolCallId, delta: JSON.stringify(input ?? {}) });
-		if (!call?.ended) events.push({ type: "TOOL_CALL_END", toolCallId });
+		if (!call) events.push({ type: EventType.TOOL_CALL_START, toolCallId, toolCallName: toolName });
+		if (!call?.args) events.push({ type: EventType.TOOL_CALL_ARGS, toolCallId, delta: JSON.stringify(input ?? {}) });
+		if (!call?.ended) events.push({ type: EventType.TOOL_CALL_END, toolCallId });
 		this.#tools.set(providerId, { args: true, ended: true });
 		return events;
 	}
 
-	#result(providerId: string, output: unknown): AgUiEvent {
+	/**
+	 * A tool's result. A call announced by an earlier attempt (resumed from its checkpoint)
+	 * passes that run's id, so the result joins the call its events started.
+	 */
+	toolResult(providerId: string, output: unknown, runId = this.#runId): AgUiEvent {
 		let content = typeof output === "string" ? output : JSON.stringify(output ?? null);
 		if (content.length > RESULT_EVENT_CHARS) content = `${content.slice(0, RESULT_EVENT_CHARS)}… [truncated]`;
-		const toolCallId = this.#toolId(providerId);
-		return { type: "TOOL_CALL_RESULT", messageId: `${toolCallId}:result`, toolCallId, content, role: "tool" };
+		const toolCallId = `${runId}:${providerId}`;
+		return { type: EventType.TOOL_CALL_RESULT, messageId: `${toolCallId}:result`, toolCallId, content, role: "tool" };
 	}
 }
 

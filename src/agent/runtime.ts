@@ -1,25 +1,18 @@
-import { isStepCount, type LanguageModel, type ModelMessage, type StopCondition, streamText, type ToolSet } from "ai";
-import { type AgUiEvent, AgUiTranslator } from "./ag-ui.ts";
+import { isStepCount, type LanguageModel, type ModelMessage, streamText, type ToolSet } from "ai";
+import type { AgUiEvent } from "../protocol/index.ts";
+import { AgUiTranslator } from "./ag-ui.ts";
 import { type ClassifiedError, classifyError } from "./errors.ts";
+import { openToolCalls, type ToolCallRequest, toolResultMessage } from "./tool-calls.ts";
+
+export type { ToolCallRequest } from "./tool-calls.ts";
 
 export interface AgentLimits {
+	/** Steps (a model response and its tool calls) over the whole task, every attempt counted. */
 	maxSteps: number;
+	/** Running time over the whole task (time paused for a person doesn't count). */
 	maxRunMs: number;
-	/** Output tokens over the whole run (all steps). */
+	/** Output tokens over the whole task (all steps, all attempts). */
 	maxOutputTokens: number;
-}
-
-export interface RunAgentOptions {
-	/** Unique per run: prefixes the AG-UI message ids it mints. */
-	runId: string;
-	model: LanguageModel;
-	system: string;
-	messages: ModelMessage[];
-	tools: ToolSet;
-	limits: AgentLimits;
-	/** Cancellation from outside (task cancelled, chat turn stopped). */
-	signal: AbortSignal;
-	onEvent: (event: AgUiEvent) => void;
 }
 
 export interface TokenUsage {
@@ -27,97 +20,252 @@ export interface TokenUsage {
 	outputTokens: number;
 }
 
+/** What the task had used before this run (a resumed run counts on from there). */
+export interface Spent {
+	steps: number;
+	usage: TokenUsage;
+	runMs: number;
+}
+
+/** What to do with a tool call before it runs. */
+export type CallDecision =
+	| { kind: "run" }
+	/** Answer it without running it (denied, expired, interrupted and not safe to repeat). */
+	| { kind: "answer"; output: unknown }
+	/** Stop the run here; it resumes from this call later (after a person decides). */
+	| { kind: "pause" };
+
+export interface RunAgentOptions {
+	/** Unique per run: prefixes the AG-UI message ids it mints. */
+	runId: string;
+	model: LanguageModel;
+	system: string;
+	/** The conversation so far, including what earlier attempts added (the checkpoint). */
+	messages: ModelMessage[];
+	tools: ToolSet;
+	limits: AgentLimits;
+	/** Cancellation from outside (task cancelled, chat turn stopped). */
+	signal: AbortSignal;
+	onEvent: (event: AgUiEvent) => void;
+	spent?: Spent;
+	/**
+	 * The checkpoint: called with each message the run adds (the model's response as soon as
+	 * it is complete, then each tool result), before the run goes on.
+	 */
+	onMessages?: (added: ModelMessage[], totals: Spent) => Promise<void>;
+	/** Asked before each tool call runs. Default: run it. */
+	decide?: (call: ToolCallRequest) => Promise<CallDecision>;
+	/** Called right before a tool runs (a checkpoint marks the call in flight). */
+	onCallStart?: (call: ToolCallRequest) => Promise<void>;
+	/** The run id whose events announced a tool call (an earlier attempt's, for a resumed call). */
+	eventRunIdOf?: (toolCallId: string) => string;
+}
+
 interface Common {
+	/** Totals for the task: what earlier attempts spent plus this run. */
 	usage: TokenUsage;
 	steps: number;
-	/** The assistant and tool messages of this run (for a chat's history). */
+	runMs: number;
+	/** The assistant and tool messages this run added. */
 	responseMessages: ModelMessage[];
 }
 
 export type AgentOutcome =
 	| ({ status: "completed"; text: string } & Common)
-	/** A per-run limit ended it; `text` is whatever answer it had reached. */
+	/** A limit ended it; `text` is whatever answer it had reached. */
 	| ({ status: "limit"; limit: "steps" | "time" | "output_tokens"; message: string; text: string } & Common)
 	| ({ status: "cancelled" } & Common)
+	/** Stopped before `call`, which waits for a person's decision. */
+	| ({ status: "paused"; call: ToolCallRequest } & Common)
 	| ({ status: "failed"; error: ClassifiedError } & Common);
 
 /**
- * One agent run: the AI SDK's multi-step tool loop, streamed. Every stream part becomes
- * AG-UI events through `onEvent` as it happens. Never throws: every ending is an outcome.
+ * One agent run: the multi-step tool loop, one model call per step. The model sees the
+ * tools but doesn't run them: the loop does, one call at a time, so every response and every
+ * result can be checkpointed before the next thing happens, and a call can wait for a
+ * person. Every stream part becomes AG-UI events through `onEvent` as it happens. Never
+ * throws: every ending is an outcome.
  */
 export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> {
 	const { limits } = options;
-	const deadline = AbortSignal.timeout(limits.maxRunMs);
+	const spent = options.spent ?? { steps: 0, usage: { inputTokens: 0, outputTokens: 0 }, runMs: 0 };
+	const started = Date.now();
+	const deadline = AbortSignal.timeout(Math.max(1, limits.maxRunMs - spent.runMs));
 	const signal = AbortSignal.any([options.signal, deadline]);
 	const translator = new AgUiTranslator(options.runId);
 	const emit = (events: AgUiEvent[]) => {
 		for (const event of events) options.onEvent(event);
 	};
 
-	const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
-	let steps = 0;
-	let lastFinish: string | undefined;
-	let stepText = "";
+	const usage: TokenUsage = { ...spent.usage };
+	let steps = spent.steps;
+	const messages = [...options.messages];
+	const added: ModelMessage[] = [];
 	let finalText = "";
-	let failure: unknown;
-	let responseMessages: ModelMessage[] = [];
-	const overBudget: StopCondition<ToolSet> = () => usage.outputTokens >= limits.maxOutputTokens;
+	const totals = (): Spent => ({ steps, usage: { ...usage }, runMs: spent.runMs + (Date.now() - started) });
+	const record = async (more: ModelMessage[]) => {
+		messages.push(...more);
+		added.push(...more);
+		await options.onMessages?.(more, totals());
+	};
+	const common = (): Common => ({ usage: { ...usage }, steps, runMs: totals().runMs, responseMessages: added });
+	const declared = declarations(options.tools);
 
+	try {
+		let open = openToolCalls(messages);
+		for (;;) {
+			for (const call of open) {
+				if (signal.aborted) break;
+				const decision = (await options.decide?.(call)) ?? { kind: "run" };
+				if (decision.kind === "pause") {
+					emit(translator.closeAll());
+					return { status: "paused", call, ...common() };
+				}
+				let output: unknown;
+				if (decision.kind === "answer") output = decision.output;
+				else {
+					await options.onCallStart?.(call);
+					output = await execute(options.tools, call, messages, signal);
+				}
+				if (signal.aborted) break;
+				emit([translator.toolResult(call.toolCallId, output, options.eventRunIdOf?.(call.toolCallId))]);
+				await record([toolResultMessage(call, output)]);
+			}
+			if (signal.aborted) break;
+			if (steps >= limits.maxSteps) {
+				return limitOutcome(
+					"steps",
+					`stopped: the run reached its limit of ${limits.maxSteps} steps`,
+					finalText,
+					common(),
+				);
+			}
+			if (usage.outputTokens >= limits.maxOutputTokens) {
+				return limitOutcome(
+					"output_tokens",
+					`stopped: the run used its ${limits.maxOutputTokens} output tokens`,
+					finalText,
+					common(),
+				);
+			}
+
+			const step = await modelStep({
+				model: options.model,
+				system: options.system,
+				messages,
+				tools: declared,
+				signal,
+				maxOutputTokens: limits.maxOutputTokens - usage.outputTokens,
+				onPart: (part) => emit(translator.translate(part)),
+			});
+			steps++;
+			usage.inputTokens += step.usage.inputTokens;
+			usage.outputTokens += step.usage.outputTokens;
+			if (step.text.trim()) finalText = step.text.trim();
+			if (step.failure !== undefined || signal.aborted) {
+				emit(translator.closeAll());
+				if (signal.aborted) break;
+				return { status: "failed", error: classifyError(step.failure), ...common() };
+			}
+			if (step.finishReason === "interrupted") {
+				// The provider's stream ended without its end-of-message signal (a cut connection, a
+				// proxy timeout): what arrived is incomplete, so it is not an answer. Worth retrying.
+				const message = "the model provider's stream ended before the response was complete";
+				emit(translator.closeAll());
+				return { status: "failed", error: { kind: "transient", message }, ...common() };
+			}
+			// Checkpointed before any of its tool calls runs: a crash from here on resumes with them.
+			await record(step.responseMessages);
+			open = openToolCalls(messages);
+			if (step.finishReason === "length" || (open.length > 0 && usage.outputTokens >= limits.maxOutputTokens)) {
+				return limitOutcome(
+					"output_tokens",
+					`stopped: the run used its ${limits.maxOutputTokens} output tokens`,
+					finalText,
+					common(),
+				);
+			}
+			// Calls the SDK answered itself with an error (a tool the run doesn't have, such as one of
+			// an MCP server that could not be reached): the model reads why in its next step.
+			if (open.length === 0 && step.responseMessages.some((m) => m.role === "tool")) continue;
+			if (open.length === 0) return { status: "completed", text: finalText, ...common() };
+		}
+	} catch (error) {
+		emit(translator.closeAll());
+		if (!signal.aborted) return { status: "failed", error: classifyError(error), ...common() };
+	}
+	emit(translator.closeAll());
+	if (options.signal.aborted) return { status: "cancelled", ...common() };
+	return limitOutcome("time", `stopped: the run took longer than ${limits.maxRunMs / 1000} s`, finalText, common());
+}
+
+interface StepResult {
+	text: string;
+	finishReason: string | undefined;
+	usage: TokenUsage;
+	responseMessages: ModelMessage[];
+	failure?: unknown;
+}
+
+/** One model call, streamed. Its tool calls come back unrun (the tools are declarations). */
+async function modelStep(options: {
+	model: LanguageModel;
+	system: string;
+	messages: ModelMessage[];
+	tools: ToolSet;
+	signal: AbortSignal;
+	maxOutputTokens: number;
+	onPart: (part: Parameters<AgUiTranslator["translate"]>[0]) => void;
+}): Promise<StepResult> {
+	const step: StepResult = {
+		text: "",
+		finishReason: undefined,
+		usage: { inputTokens: 0, outputTokens: 0 },
+		responseMessages: [],
+	};
 	try {
 		const result = streamText({
 			model: options.model,
 			system: options.system,
 			messages: options.messages,
 			tools: options.tools,
-			abortSignal: signal,
+			abortSignal: options.signal,
 			// Retries happen at the task level, with backoff between attempts.
 			maxRetries: 0,
-			maxOutputTokens: limits.maxOutputTokens,
-			stopWhen: [isStepCount(limits.maxSteps), overBudget],
+			maxOutputTokens: options.maxOutputTokens,
+			stopWhen: isStepCount(1),
 			onError: () => {}, // errors arrive as stream parts; handled below
 		});
 		for await (const part of result.stream) {
-			emit(translator.translate(part));
-			if (part.type === "start-step") stepText = "";
-			else if (part.type === "text-delta") stepText += part.text;
+			options.onPart(part);
+			if (part.type === "text-delta") step.text += part.text;
 			else if (part.type === "finish-step") {
-				steps++;
-				usage.inputTokens += part.usage.inputTokens ?? 0;
-				usage.outputTokens += part.usage.outputTokens ?? 0;
-				lastFinish = part.finishReason;
-				if (stepText.trim()) finalText = stepText.trim();
-			} else if (part.type === "error") failure ??= part.error;
+				step.usage.inputTokens += part.usage.inputTokens ?? 0;
+				step.usage.outputTokens += part.usage.outputTokens ?? 0;
+				step.finishReason = part.finishReason;
+			} else if (part.type === "error") step.failure ??= part.error;
 		}
-		if (!failure && !signal.aborted) responseMessages = await result.responseMessages;
+		if (step.failure === undefined && !options.signal.aborted) step.responseMessages = await result.responseMessages;
 	} catch (error) {
-		if (!signal.aborted) failure ??= error;
+		if (!options.signal.aborted) step.failure ??= error;
 	}
-	emit(translator.closeAll());
+	return step;
+}
 
-	const common = { usage, steps, responseMessages };
-	if (options.signal.aborted) return { status: "cancelled", ...common };
-	if (deadline.aborted) {
-		return limitOutcome("time", `stopped: the run took longer than ${limits.maxRunMs / 1000} s`, finalText, common);
-	}
-	if (failure !== undefined) return { status: "failed", error: classifyError(failure), ...common };
-	if (lastFinish === "interrupted") {
-		// The provider's stream ended without its end-of-message signal (a cut connection, a
-		// proxy timeout): what arrived is incomplete, so it is not an answer. Worth retrying.
-		const message = "the model provider's stream ended before the response was complete";
-		return { status: "failed", error: { kind: "transient", message }, ...common };
-	}
-	if (lastFinish === "length" || (lastFinish === "tool-calls" && usage.outputTokens >= limits.maxOutputTokens)) {
-		return limitOutcome(
-			"output_tokens",
-			`stopped: the run used its ${limits.maxOutputTokens} output tokens`,
-			finalText,
-			common,
-		);
-	}
-	if (lastFinish === "tool-calls") {
-		return limitOutcome("steps", `stopped: the run reached its limit of ${limits.maxSteps} steps`, finalText, common);
-	}
-	return { status: "completed", text: finalText, ...common };
+/** The tools as the model sees them: name, description, input schema, and no `execute`. */
+function declarations(tools: ToolSet): ToolSet {
+	return Object.fromEntries(Object.entries(tools).map(([name, t]) => [name, { ...t, execute: undefined }])) as ToolSet;
+}
+
+async function execute(
+	tools: ToolSet,
+	call: ToolCallRequest,
+	messages: ModelMessage[],
+	signal: AbortSignal,
+): Promise<unknown> {
+	const tool = tools[call.toolName];
+	if (!tool?.execute) return { error: `unknown tool ${call.toolName}` };
+	return tool.execute(call.input as never, { toolCallId: call.toolCallId, messages, abortSignal: signal } as never);
 }
 
 function limitOutcome(

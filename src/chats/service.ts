@@ -4,6 +4,7 @@ import {
 	type Chat,
 	type ChatMessage,
 	CustomName,
+	EventType,
 	newId,
 	type PublishEvent,
 	type WireEvent,
@@ -79,15 +80,16 @@ export async function sendMessage(
 	deps: Deps,
 	chat: Chat,
 	text: string,
+	options: { approve?: string[] } = {},
 	now = Date.now(),
 ): Promise<{ message_id: string; turn_id: string; status: string }> {
 	const userMessage = (turnId: string): PublishEvent[] => {
 		const messageId = `${turnId}:user`;
 		const base = { task_id: turnId, chat_id: chat.id, ts: now };
 		return [
-			{ ...base, type: "TEXT_MESSAGE_START", id: `${messageId}:start`, messageId, role: "user" },
-			{ ...base, type: "TEXT_MESSAGE_CONTENT", id: `${messageId}:content`, messageId, delta: text },
-			{ ...base, type: "TEXT_MESSAGE_END", id: `${messageId}:end`, messageId },
+			{ ...base, type: EventType.TEXT_MESSAGE_START, id: `${messageId}:start`, messageId, role: "user" },
+			{ ...base, type: EventType.TEXT_MESSAGE_CONTENT, id: `${messageId}:content`, messageId, delta: text },
+			{ ...base, type: EventType.TEXT_MESSAGE_END, id: `${messageId}:end`, messageId },
 		];
 	};
 	const { env } = deps;
@@ -100,6 +102,7 @@ export async function sendMessage(
 			chatId: chat.id,
 			chatUserId: chat.user_id,
 			allowDuplicates: true,
+			approve: options.approve,
 		},
 		now,
 		{
@@ -126,11 +129,13 @@ export async function sendMessage(
 	return { message_id: `${outcome.task.id}:user`, turn_id: outcome.task.id, status: outcome.task.status };
 }
 
-/** Stops the chat's running turn. Pending turns stay queued. */
+/** Stops the chat's running turn (or the one waiting for approval). Pending turns stay queued. */
 export async function cancelRunningTurn(deps: Deps, chat: Chat, now = Date.now()): Promise<TaskRow | null> {
-	const running = (await openTurns(deps.env.DB, chat.id)).find((t) => t.status === "running");
+	const running = (await openTurns(deps.env.DB, chat.id)).find(
+		(t) => t.status === "running" || t.status === "awaiting_approval",
+	);
 	if (!running) return null;
-	await cancelTask(deps, running, now);
+	await cancelTask(deps, running, now, chat.user_id);
 	return running;
 }
 
@@ -167,7 +172,7 @@ async function announce(deps: Deps, chat: Chat, action: "created" | "renamed" | 
 		[chat.user_id],
 		[
 			{
-				type: "CUSTOM",
+				type: EventType.CUSTOM,
 				id: `${chat.id}:${action}:${now}`,
 				ts: now,
 				chat_id: chat.id,

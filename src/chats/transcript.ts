@@ -1,4 +1,4 @@
-import type { AgUiEvent } from "../agent/ag-ui.ts";
+import { type AgUiEvent, EventType } from "../protocol/index.ts";
 import type { ChatMessageRow } from "../storage/chats.ts";
 
 /** Tool results kept in history are summaries: the full output lived in the live events. */
@@ -24,6 +24,14 @@ export class Transcript {
 		readonly turnCreatedAt: number,
 	) {}
 
+	/** Rows an earlier attempt of this turn wrote: this run goes on after them (and may fill in their results). */
+	resume(rows: ChatMessageRow[]): void {
+		for (const row of rows) {
+			this.#rows.set(row.id, { ...row });
+			this.#ordinal = Math.max(this.#ordinal, row.ordinal + 1);
+		}
+	}
+
 	/** A row written before the run's own (the user's message, or a task's instruction). */
 	add(row: Pick<ChatMessageRow, "id" | "role" | "content">): void {
 		this.#put(row.id, { role: row.role, content: row.content, tool_name: null, tool_args: null });
@@ -31,17 +39,17 @@ export class Transcript {
 
 	observe(event: AgUiEvent): void {
 		switch (event.type) {
-			case "TEXT_MESSAGE_START":
+			case EventType.TEXT_MESSAGE_START:
 				if (event.role === "assistant") {
 					this.#put(String(event.messageId), { role: "assistant", content: "", tool_name: null, tool_args: null });
 				}
 				break;
-			case "TEXT_MESSAGE_CONTENT": {
+			case EventType.TEXT_MESSAGE_CONTENT: {
 				const row = this.#rows.get(String(event.messageId));
 				if (row) row.content += String(event.delta);
 				break;
 			}
-			case "TOOL_CALL_START":
+			case EventType.TOOL_CALL_START:
 				this.#put(String(event.toolCallId), {
 					role: "tool",
 					content: "",
@@ -49,12 +57,12 @@ export class Transcript {
 					tool_args: "",
 				});
 				break;
-			case "TOOL_CALL_ARGS": {
+			case EventType.TOOL_CALL_ARGS: {
 				const row = this.#rows.get(String(event.toolCallId));
 				if (row) row.tool_args = `${row.tool_args ?? ""}${String(event.delta)}`;
 				break;
 			}
-			case "TOOL_CALL_RESULT": {
+			case EventType.TOOL_CALL_RESULT: {
 				const row = this.#rows.get(String(event.toolCallId));
 				const content = String(event.content);
 				if (row)

@@ -1,5 +1,6 @@
 export * from "./backoff.ts";
 export * from "./cursor.ts";
+export * from "./frame-requests.ts";
 export * from "./hub-client.ts";
 export * from "./parse.ts";
 export * from "./run-order.ts";

@@ -1,4 +1,4 @@
-import type { ChatMessage, HubEvent } from "../protocol/index.ts";
+import { type ChatMessage, EventType, type HubEvent } from "../protocol/index.ts";
 
 /**
  * One chat's or task's timeline: its agent events and history rows folded into items. Pure
@@ -122,9 +122,9 @@ export class Thread {
 
 	#applyAgentEvent(e: HubEvent, turnId: string | undefined, order: number): boolean {
 		switch (e.type) {
-			case "TEXT_MESSAGE_START":
-			case "TEXT_MESSAGE_CONTENT":
-			case "TEXT_MESSAGE_END": {
+			case EventType.TEXT_MESSAGE_START:
+			case EventType.TEXT_MESSAGE_CONTENT:
+			case EventType.TEXT_MESSAGE_END: {
 				const id = str(e.messageId);
 				const slot = this.#slot(id, order, () => ({
 					kind: "message",
@@ -135,17 +135,17 @@ export class Thread {
 					turnId,
 					ts: e.ts,
 				}));
-				if (e.type === "TEXT_MESSAGE_START" && slot.item.kind === "message")
+				if (e.type === EventType.TEXT_MESSAGE_START && slot.item.kind === "message")
 					slot.item.role = e.role === "user" ? "user" : "assistant";
-				this.#streamText(slot, e, order, e.type === "TEXT_MESSAGE_END");
+				this.#streamText(slot, e, order, e.type === EventType.TEXT_MESSAGE_END);
 				return true;
 			}
-			case "REASONING_START":
-			case "REASONING_END":
+			case EventType.REASONING_START:
+			case EventType.REASONING_END:
 				return true;
-			case "REASONING_MESSAGE_START":
-			case "REASONING_MESSAGE_CONTENT":
-			case "REASONING_MESSAGE_END": {
+			case EventType.REASONING_MESSAGE_START:
+			case EventType.REASONING_MESSAGE_CONTENT:
+			case EventType.REASONING_MESSAGE_END: {
 				const id = str(e.messageId);
 				const slot = this.#slot(id, order, () => ({
 					kind: "thought",
@@ -155,18 +155,18 @@ export class Thread {
 					turnId,
 					ts: e.ts,
 				}));
-				this.#streamText(slot, e, order, e.type === "REASONING_MESSAGE_END");
+				this.#streamText(slot, e, order, e.type === EventType.REASONING_MESSAGE_END);
 				return true;
 			}
-			case "TOOL_CALL_START":
-			case "TOOL_CALL_ARGS":
-			case "TOOL_CALL_END":
-			case "TOOL_CALL_RESULT":
+			case EventType.TOOL_CALL_START:
+			case EventType.TOOL_CALL_ARGS:
+			case EventType.TOOL_CALL_END:
+			case EventType.TOOL_CALL_RESULT:
 				this.#applyToolEvent(e, turnId, order);
 				return true;
-			case "RUN_STARTED":
-			case "RUN_FINISHED":
-			case "RUN_ERROR":
+			case EventType.RUN_STARTED:
+			case EventType.RUN_FINISHED:
+			case EventType.RUN_ERROR:
 				this.#applyRunEvent(e, turnId, order);
 				return true;
 			default:
@@ -187,14 +187,14 @@ export class Thread {
 		}));
 		const item = slot.item;
 		if (item.kind !== "tool") return;
-		if (e.type === "TOOL_CALL_START") item.name = str(e.toolCallName) || item.name;
-		if (e.type === "TOOL_CALL_ARGS") {
+		if (e.type === EventType.TOOL_CALL_START) item.name = str(e.toolCallName) || item.name;
+		if (e.type === EventType.TOOL_CALL_ARGS) {
 			slot.deltas ??= new Map();
 			slot.deltas.set(order, str(e.delta));
 			item.args = joinDeltas(slot.deltas);
 		}
-		if (e.type === "TOOL_CALL_END" && item.state === "calling") item.state = "running";
-		if (e.type === "TOOL_CALL_RESULT") {
+		if (e.type === EventType.TOOL_CALL_END && item.state === "calling") item.state = "running";
+		if (e.type === EventType.TOOL_CALL_RESULT) {
 			item.result = str(e.content);
 			item.state = isErrorResult(item.result) ? "error" : "done";
 			item.endedTs = e.ts;
@@ -206,7 +206,7 @@ export class Thread {
 		const slot = this.#slot(id, order, () => ({ kind: "run", id, state: "running", turnId, ts: e.ts }));
 		const item = slot.item;
 		if (item.kind !== "run") return;
-		if (e.type === "RUN_STARTED") {
+		if (e.type === EventType.RUN_STARTED) {
 			item.model = str(e.model) || item.model;
 			item.ts = Math.min(item.ts, e.ts);
 			return;
@@ -214,7 +214,7 @@ export class Thread {
 		const usage = Array.isArray(e.usage) ? (e.usage[0] as { inputTokens?: number; outputTokens?: number }) : undefined;
 		if (usage) item.usage = { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
 		item.endedTs = e.ts;
-		if (e.type === "RUN_FINISHED") {
+		if (e.type === EventType.RUN_FINISHED) {
 			item.state = (e.outcome as { type?: string } | undefined)?.type === "cancelled" ? "cancelled" : "succeeded";
 		} else {
 			item.state = e.code === "retrying" ? "retrying" : "failed";

@@ -2,6 +2,7 @@ import {
 	type Chat,
 	type ChatMessage,
 	CustomName,
+	EventType,
 	type HubEvent,
 	type Task,
 	type TaskStatus,
@@ -155,7 +156,7 @@ export class Timeline {
 	#applyOne(event: HubEvent): void {
 		if (this.#seen.has(event.id)) return;
 		this.#seen.add(event.id);
-		if (event.type === "CUSTOM") {
+		if (event.type === EventType.CUSTOM) {
 			this.#applyCustom(event);
 			return;
 		}

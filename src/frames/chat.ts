@@ -45,7 +45,7 @@ export async function handleChatFrame(
 			const chat = await ownedChat(deps.env, frame.chat_id, viewer);
 			const rate = await hub.takeRate("chat");
 			if (!rate.ok) throw rateLimited("chat messages", rate.retryAfterMs);
-			return ack(await sendMessage(deps, chat, frame.text));
+			return ack(await sendMessage(deps, chat, frame.text, { approve: frame.approve }));
 		}
 		case "chat.cancel": {
 			const chat = await ownedChat(deps.env, frame.chat_id, viewer);

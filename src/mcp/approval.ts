@@ -1,8 +1,8 @@
 import type { McpApproval } from "../protocol/mcp.ts";
 
 /**
- * Whether a call to `tool` of `server` needs a person's approval before it runs (for the
- * approvals feature to call; nothing here waits for one). `never`: no tool does; `always`:
+ * Whether a call to `tool` of `server` needs a person's approval before it runs. A run puts
+ * the MCP tools this says yes for on the approval gate's list (src/runner/run-task.ts). `never`: no tool does; `always`:
  * every tool does; `auto` (the default): only tools the server annotates `readOnlyHint: true`
  * run at once. A missing or non-boolean hint counts as "may change things".
  */

@@ -13,6 +13,7 @@ import { depsFor } from "../deps.ts";
 import { conflict, invalid, rateLimited, SparkyError } from "../errors.ts";
 import { hubFor } from "../hub/stub.ts";
 import {
+	ApproveToolsSchema,
 	type AuthContext,
 	describeIssues,
 	LIMITS,
@@ -83,10 +84,9 @@ function sparkyTools(env: Env, auth: AuthContext): SparkyMcpTool[] {
 				instruction: z.string().trim().min(1).max(TaskLimits.instructionChars).describe("What the agent should do."),
 				metadata: Metadata.optional().describe("Your own key-value data, kept with the task."),
 				chat_id: OpaqueIdSchema.optional().describe("Post the task into this chat of yours."),
-				approve: z
-					.boolean()
-					.optional()
-					.describe("Reserved for tool-call approvals (accepted; no effect until approvals exist)."),
+				approve: ApproveToolsSchema.optional().describe(
+					"Tools (built-in names or <server>__<tool>) a person must approve before each call runs.",
+				),
 			}),
 			annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
 			async run(args) {
@@ -100,6 +100,7 @@ function sparkyTools(env: Env, auth: AuthContext): SparkyMcpTool[] {
 					metadata: args.metadata,
 					chatId: chat?.id,
 					chatUserId: chat?.user_id,
+					approve: args.approve,
 				});
 				if (outcome.kind === "duplicate" || outcome.kind === "key_reused") {
 					throw conflict(`an identical task is already ${outcome.task.status}`, {

@@ -12,6 +12,7 @@ import { log } from "../log.ts";
 import { listMcpServers, type McpServerRow } from "../storage/mcp-servers.ts";
 import { ALL_TOOLS } from "../tools/registry.ts";
 import { fail, type ToolFailure } from "../tools/types.ts";
+import { mcpToolNeedsApproval } from "./approval.ts";
 import { connectMcp, listRemoteTools, McpUnavailable, messageOf, type RemoteTool } from "./client.ts";
 import { type InputCheck, schemaCheck } from "./json-schema.ts";
 import { agentToolName, scrub } from "./names.ts";
@@ -94,6 +95,8 @@ export function readCallResult(
 
 export interface McpRunTools {
 	tools: ToolSet;
+	/** Agent names of the tools whose server's `approval` says a person must approve each call. */
+	needApproval: string[];
 	/** Servers that could not be reached or listed, and why (safe to show the model). */
 	unavailable: { server: string; reason: string }[];
 	close(): Promise<void>;
@@ -111,14 +114,15 @@ export async function loadMcpTools(env: Env, userId: string, options: RunOptions
 		rows = await listMcpServers(env.DB, userId);
 	} catch (error) {
 		log.error("could not read the user's MCP servers; running without them", { userId, error });
-		return { tools: {}, unavailable: [], close: async () => {} };
+		return { tools: {}, needApproval: [], unavailable: [], close: async () => {} };
 	}
-	if (rows.length === 0) return { tools: {}, unavailable: [], close: async () => {} };
+	if (rows.length === 0) return { tools: {}, needApproval: [], unavailable: [], close: async () => {} };
 	const allow = agentConfig(env).fetchAllow;
 	const timeoutMs = mcpCallTimeoutMs(env);
 	const clients: Client[] = [];
 	const unavailable: McpRunTools["unavailable"] = [];
 	const tools: ToolSet = {};
+	const needApproval: string[] = [];
 	const taken = new Set<string>(ALL_TOOLS.map((t) => t.name));
 
 	const connected = await Promise.all(
@@ -144,11 +148,13 @@ export async function loadMcpTools(env: Env, userId: string, options: RunOptions
 			const name = agentToolName(entry.row.name, remote.name);
 			if (!TOOL_NAME.test(name) || taken.has(name)) continue;
 			taken.add(name);
+			if (mcpToolNeedsApproval(entry.row, remote)) needApproval.push(name);
 			tools[name] = mcpTool(entry.row, entry.headers, entry.client, remote, name, timeoutMs, options.signal);
 		}
 	}
 	return {
 		tools,
+		needApproval,
 		unavailable,
 		close: async () => {
 			await Promise.all(clients.map((c) => c.close().catch(() => {})));

@@ -56,6 +56,3 @@ export const ChatChangeValueSchema = z.object({
 	action: z.enum(["created", "renamed", "deleted"]),
 	chat: ChatSchema,
 });
-export type ChatChangeValue = z.infer<typeof ChatChangeValueSchema>;
-
-export const chatIdField = OpaqueIdSchema;

@@ -1,5 +1,15 @@
+import type { EventType } from "@ag-ui/core";
 import { z } from "zod";
 import { LIMITS } from "./limits.ts";
+
+/** AG-UI's event types (`EventType.RUN_STARTED`, …): the protocol's words, never bare strings. */
+export { EventType } from "@ag-ui/core";
+
+/** An AG-UI event before Sparky's envelope (seq, id, ts, task_id…) is added: its type and AG-UI's fields. */
+export interface AgUiEvent {
+	type: EventType;
+	[field: string]: unknown;
+}
 
 /**
  * Sparky's envelope around an event. Agent events use AG-UI types and fields
@@ -55,6 +65,10 @@ export const CustomName = {
 	taskStatus: "sparky.task.status",
 	/** A chat was created, renamed or deleted; `value` is `{ action, chat }`. */
 	chat: "sparky.chat",
+	/** A run paused at a tool call that needs a person's approval; `value` is `{ approval }`. */
+	approvalRequested: "sparky.approval.requested",
+	/** Someone approved or denied it, or it expired; `value` is `{ approval }`. */
+	approvalDecided: "sparky.approval.decided",
 } as const;
 
 /** `HubEvent` as plain JSON (what crosses RPC and the wire). */

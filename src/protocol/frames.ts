@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ChatLimits, ChatMessageSchema, ChatSchema, ChatTextSchema, ChatTitleSchema } from "./chats.ts";
 import { HubEventSchema, WireEventSchema } from "./events.ts";
 import { OpaqueIdSchema } from "./ids.ts";
+import { ApproveToolsSchema } from "./tasks.ts";
 
 // ---- client → server -------------------------------------------------------------------
 
@@ -20,7 +21,14 @@ export const ClientFrameSchema = z.discriminatedUnion("type", [
 	 * Say something in a chat. The message runs an agent turn; while a turn is running, new
 	 * messages wait their turn (in order). Answered with `ack` ({ message_id, turn_id }).
 	 */
-	z.strictObject({ type: z.literal("chat.send"), id: frameId, chat_id: OpaqueIdSchema, text: ChatTextSchema }),
+	z.strictObject({
+		type: z.literal("chat.send"),
+		id: frameId,
+		chat_id: OpaqueIdSchema,
+		text: ChatTextSchema,
+		/** Tools this turn must ask about before running them (beside the server's list). */
+		approve: ApproveToolsSchema.optional(),
+	}),
 	/** Stop the chat's running turn (its model call is aborted). Answered with `ack`. */
 	z.strictObject({ type: z.literal("chat.cancel"), id: frameId, chat_id: OpaqueIdSchema }),
 	/** A page of the chat's history (newest page first), plus what the running turn did so far. */
@@ -34,9 +42,17 @@ export const ClientFrameSchema = z.discriminatedUnion("type", [
 			.optional(),
 		limit: z.number().int().min(1).max(ChatLimits.historyPage).optional(),
 	}),
+	/** Approve or deny a tool call a run is waiting on. Answered with `ack` ({ approval }). */
+	z.strictObject({
+		type: z.literal("approval.decide"),
+		id: frameId,
+		task_id: OpaqueIdSchema,
+		approval_id: OpaqueIdSchema,
+		approved: z.boolean(),
+		reason: z.string().trim().min(1).max(500).optional(),
+	}),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrameSchema>;
-export type ClientFrameType = ClientFrame["type"];
 
 /** The ping the runtime answers by itself (`setWebSocketAutoResponse`). */
 export const AUTO_PING = '{"type":"ping"}';
@@ -126,7 +142,6 @@ export const ControlMessageSchema = z.discriminatedUnion("type", [
 	ChatHistoryMessageSchema,
 ]);
 export type ControlMessage = z.infer<typeof ControlMessageSchema>;
-export type SessionMessage = z.infer<typeof SessionMessageSchema>;
 
 /** One item of a server frame. */
 export const ServerItemSchema = z.union([ControlMessageSchema, HubEventSchema]);

@@ -1,8 +1,20 @@
 import { z } from "zod";
 import { OpaqueIdSchema } from "./ids.ts";
 
-/** `waiting` (for dependencies) → `queued` → `running` → one of the terminal three. */
-export const TaskStatusSchema = z.enum(["waiting", "queued", "running", "succeeded", "failed", "cancelled"]);
+/**
+ * `waiting` (for dependencies) → `queued` → `running` → one of the terminal three. A run that
+ * reaches a tool call someone must approve first leaves the task `awaiting_approval` (no lease,
+ * no queue message) until the decision puts it back to `queued`.
+ */
+export const TaskStatusSchema = z.enum([
+	"waiting",
+	"queued",
+	"running",
+	"awaiting_approval",
+	"succeeded",
+	"failed",
+	"cancelled",
+]);
 export type TaskStatus = z.infer<typeof TaskStatusSchema>;
 /** `task`: background work; `chat`: one turn of a chat (a message someone sent). */
 export const TaskKindSchema = z.enum(["task", "chat"]);
@@ -23,6 +35,11 @@ const MetadataSchema = z
 		message: `metadata over ${TaskLimits.metadataBytes} bytes`,
 	});
 
+/** A tool name as the model calls it: a built-in, or an MCP server's `<server>__<tool>`. */
+export const ToolNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "a tool name: 1-100 of A-Z a-z 0-9 _ -");
+/** Tools a task (or chat message, or AG-UI run) asks a person to approve before they run. */
+export const ApproveToolsSchema = z.array(ToolNameSchema).max(50);
+
 /** `POST /api/tasks` body. */
 export const CreateTaskBodySchema = z.strictObject({
 	instruction: z.string().trim().min(1).max(TaskLimits.instructionChars),
@@ -33,6 +50,8 @@ export const CreateTaskBodySchema = z.strictObject({
 	allow_duplicates: z.boolean().optional(),
 	/** Task ids this one waits for: it stays `waiting` until all succeed, and fails if one doesn't. */
 	depends_on: z.array(OpaqueIdSchema).min(1).max(20).optional(),
+	/** More tools to ask about before they run, beside the server's SPARKY_APPROVE_TOOLS (`*`: all). */
+	approve: ApproveToolsSchema.optional(),
 });
 export type CreateTaskBody = z.infer<typeof CreateTaskBodySchema>;
 

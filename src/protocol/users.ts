@@ -42,9 +42,6 @@ export const TokenSchema = z.object({
 });
 export type Token = z.infer<typeof TokenSchema>;
 
-/** The answer to creating a token: the only time `token` (the secret) is shown. */
-export const CreatedTokenSchema = TokenSchema.extend({ token: z.string() });
-
 /** `GET /api/me`. */
 export const MeSchema = z.object({
 	user_id: z.string(),

@@ -6,6 +6,7 @@ import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { rateLimit } from "../http/rate-limit.ts";
 import { jsonBody, paramsOf, queryOf } from "../http/validate.ts";
 import {
+	ApproveToolsSchema,
 	ChatHistoryQuerySchema,
 	ChatTextSchema,
 	CreateChatBodySchema,
@@ -43,10 +44,11 @@ export const chatsRoutes = new Hono<AppEnv>()
 	.post(
 		"/:id/messages",
 		paramsOf(ChatParams),
-		jsonBody(z.strictObject({ text: ChatTextSchema })),
+		jsonBody(z.strictObject({ text: ChatTextSchema, approve: ApproveToolsSchema.optional() })),
 		rateLimit("chat"),
 		async (c) => {
 			const chat = await ownedChat(c.env, c.req.valid("param").id, c.var.auth);
-			return c.json(await sendMessage(depsFor(c.env), chat, c.req.valid("json").text), 202);
+			const body = c.req.valid("json");
+			return c.json(await sendMessage(depsFor(c.env), chat, body.text, { approve: body.approve }), 202);
 		},
 	);

@@ -5,7 +5,14 @@ import { invalid } from "../errors.ts";
 import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { paramsOf, queryOf } from "../http/validate.ts";
 import { hubFor } from "../hub/stub.ts";
-import { CustomName, isTerminal, OpaqueIdSchema, type TaskStatus, type WireEvent } from "../protocol/index.ts";
+import {
+	CustomName,
+	EventType,
+	isTerminal,
+	OpaqueIdSchema,
+	type TaskStatus,
+	type WireEvent,
+} from "../protocol/index.ts";
 import { getTask, toTask } from "../storage/tasks.ts";
 import { visibleTask } from "./tasks.ts";
 
@@ -69,7 +76,7 @@ export const taskEventsRoutes = new Hono<AppEnv>().get(
 );
 
 function endsTask(event: WireEvent): boolean {
-	if (event.type !== "CUSTOM" || event.name !== CustomName.taskStatus) return false;
+	if (event.type !== EventType.CUSTOM || event.name !== CustomName.taskStatus) return false;
 	const status = (event.value as { status?: TaskStatus } | undefined)?.status;
 	return status !== undefined && isTerminal(status);
 }

@@ -7,16 +7,20 @@ import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { rateLimit } from "../http/rate-limit.ts";
 import { jsonBody, paramsOf, queryOf } from "../http/validate.ts";
 import {
+	ApprovalParamsSchema,
 	ClearTasksBodySchema,
 	CreateTaskBodySchema,
+	DecideApprovalBodySchema,
 	describeIssues,
 	IdempotencyKeySchema,
 	ListTasksQuerySchema,
 	OpaqueIdSchema,
 	TERMINAL_STATUSES,
 } from "../protocol/index.ts";
+import { taskApprovals } from "../storage/approvals.ts";
 import { decodeCursor, encodeCursor } from "../storage/page-cursor.ts";
 import { clearFinished, deleteFinished, getTask, listTasks, type TaskRow, toTask } from "../storage/tasks.ts";
+import { decideApproval } from "../tasks/approvals.ts";
 import { canSeeTask, taskScope } from "../tasks/audience.ts";
 import { checkDependencies } from "../tasks/dependencies.ts";
 import { cancelTask, createTask, newTaskId } from "../tasks/service.ts";
@@ -44,6 +48,7 @@ export const tasksRoutes = new Hono<AppEnv>()
 			maxAttempts: body.max_attempts,
 			allowDuplicates: body.allow_duplicates,
 			idempotencyKey: key,
+			approve: body.approve,
 		});
 		switch (outcome.kind) {
 			case "created":
@@ -92,12 +97,19 @@ export const tasksRoutes = new Hono<AppEnv>()
 		const deleted = await clearFinished(c.env.DB, taskScope(c.var.auth), statuses, before);
 		return c.json({ deleted });
 	})
-	.get("/:id", paramsOf(TaskParams), async (c) =>
-		c.json({ task: toTask(await visibleTask(c.env, c.req.valid("param").id, c.var.auth)) }),
-	)
+	.get("/:id", paramsOf(TaskParams), async (c) => {
+		const task = await visibleTask(c.env, c.req.valid("param").id, c.var.auth);
+		return c.json({ task: { ...toTask(task), approvals: await taskApprovals(c.env.DB, task.id) } });
+	})
+	.post("/:id/approvals/:approvalId", paramsOf(ApprovalParamsSchema), jsonBody(DecideApprovalBodySchema), async (c) => {
+		const { id, approvalId } = c.req.valid("param");
+		const task = await visibleTask(c.env, id, c.var.auth);
+		const approval = await decideApproval(depsFor(c.env), task, approvalId, c.req.valid("json"), c.var.auth);
+		return c.json({ approval });
+	})
 	.post("/:id/cancel", paramsOf(TaskParams), async (c) => {
 		const task = await visibleTask(c.env, c.req.valid("param").id, c.var.auth);
-		const outcome = await cancelTask(depsFor(c.env), task);
+		const outcome = await cancelTask(depsFor(c.env), task, Date.now(), c.var.auth.userId);
 		if (outcome.kind === "finished")
 			throw conflict(`task is already ${outcome.task.status}`, { status: outcome.task.status });
 		return c.json({ task: toTask(outcome.task) }, outcome.kind === "cancelled" ? 200 : 202);

@@ -5,7 +5,7 @@ import { depsFor } from "../deps.ts";
 import { conflict, invalid, notFound, unavailable } from "../errors.ts";
 import { type AppEnv, requireAdmin, requireAuth } from "../http/auth.ts";
 import { jsonBody, paramsOf } from "../http/validate.ts";
-import { CreateTokenBodySchema, CreateUserBodySchema, newId, UserIdSchema } from "../protocol/index.ts";
+import { CreateTokenBodySchema, CreateUserBodySchema, EventType, newId, UserIdSchema } from "../protocol/index.ts";
 import { insertToken, listTokens, type TokenRecord } from "../storage/tokens.ts";
 import { createUser, getUser, listUsers } from "../storage/users.ts";
 
@@ -66,7 +66,7 @@ export const usersRoutes = new Hono<AppEnv>()
 		const { id } = c.req.valid("param");
 		const { name, value } = c.req.valid("json");
 		if (!(await getUser(c.env.DB, id))) throw notFound(`user ${id}`);
-		const event = { type: "CUSTOM", id: newId("evt"), ts: Date.now(), name, value: value ?? null };
+		const event = { type: EventType.CUSTOM, id: newId("evt"), ts: Date.now(), name, value: value ?? null };
 		const seqs = await depsFor(c.env).relay.send([id], [event]);
 		const seq = seqs.get(id);
 		if (seq === undefined) throw unavailable("the user's hub did not take the notice; try again");

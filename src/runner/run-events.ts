@@ -1,5 +1,4 @@
-import type { AgUiEvent } from "../agent/ag-ui.ts";
-import type { PublishEvent } from "../protocol/index.ts";
+import type { AgUiEvent, PublishEvent } from "../protocol/index.ts";
 import type { Relay } from "../relay/relay.ts";
 
 /**

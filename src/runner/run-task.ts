@@ -4,22 +4,25 @@ import { systemPrompt } from "../agent/prompt.ts";
 import { type AgentOutcome, runAgent } from "../agent/runtime.ts";
 import { CONTEXT_ROWS, historyToMessages } from "../chats/context.ts";
 import { Transcript } from "../chats/transcript.ts";
-import { type AgentConfig, agentConfig } from "../config.ts";
+import { agentConfig } from "../config.ts";
 import type { Deps } from "../deps.ts";
-import { failpoint } from "../faults.ts";
-import { log } from "../log.ts";
 import { loadMcpTools, type McpRunTools, unavailableServersNote } from "../mcp/tools.ts";
+import { EventType } from "../protocol/index.ts";
 import { hubPublisher, type Publisher } from "../relay/publish.ts";
 import { Relay } from "../relay/relay.ts";
-import { putMessages, recentMessages } from "../storage/chats.ts";
-import { finishRun, type RunOutcome, renewLease, runState } from "../storage/task-runs.ts";
-import { nextQueuedTurn, type TaskRow } from "../storage/tasks.ts";
+import { recentMessages, turnMessages } from "../storage/chats.ts";
+import { appendMessages, loadCheckpoint, markInFlight } from "../storage/checkpoints.ts";
+import { renewLease, runState } from "../storage/task-runs.ts";
+import type { TaskRow } from "../storage/tasks.ts";
 import { taskAudience } from "../tasks/audience.ts";
-import { afterTaskEnded, enqueueTask } from "../tasks/service.ts";
 import { taskStatusEvent } from "../tasks/status-events.ts";
-import { buildToolSet } from "../tools/registry.ts";
+import { ALL_TOOLS, buildToolSet } from "../tools/registry.ts";
+import { approvalGate } from "./approval-gate.ts";
 import { startHeartbeat } from "./heartbeat.ts";
+import { finish, type RunContext, type RunResult, recordEnding } from "./run-ending.ts";
 import { RunEmitter } from "./run-events.ts";
+
+export type { RunResult } from "./run-ending.ts";
 
 export interface RunnerDeps {
 	publish?: Publisher;
@@ -31,12 +34,10 @@ export interface RunnerDeps {
 	model?: ModelResolution;
 }
 
-/** What the queue consumer should do with the message afterwards. */
-export type RunResult = { kind: "done"; status: string } | { kind: "retry"; delaySeconds: number };
-
 /**
- * Runs one claimed task (status `running`, lease held by `owner`) through the agent and
- * records how it ended. Every step is relayed to the task's audience as it happens.
+ * Runs one claimed task (status `running`, lease held by `owner`) through the agent, going
+ * on from its checkpoint, and records how it ended. Every step is relayed to the task's
+ * audience as it happens, and checkpointed before the next one starts.
  */
 export async function runClaimedTask(
 	env: Env,
@@ -57,20 +58,17 @@ export async function runClaimedTask(
 		now,
 	);
 	const thread = { threadId: task.chat_id ?? task.id, runId };
-	// A run in a chat (a turn, or a task posted into it) becomes part of the chat's history.
-	const transcript = task.chat_id ? new Transcript(task.chat_id, task.id, task.created_at) : undefined;
-	if (transcript && task.kind === "task") {
-		transcript.add({ id: `${task.id}:instruction`, role: "user", content: `Task: ${task.instruction}` });
-	}
-	const run: RunContext = { services, task, owner, events, transcript, now };
+	const transcript = await transcriptOf(env, task);
+	const saved = await loadCheckpoint(env.DB, task.id);
+	const run: RunContext = { services, task, owner, events, transcript, thread, pauses: saved.checkpoint.pauses, now };
 	events.emitWithId(taskStatusEvent(task, {}, now()));
 
 	const model = deps.model ?? resolveModel(env, config.model, deps.fetch);
 	if (!model.ok) {
-		events.emit({ type: "RUN_ERROR", message: model.error, code: "model_not_configured" });
+		events.emit({ type: EventType.RUN_ERROR, message: model.error, code: "model_not_configured" });
 		return finish(run, { status: "failed", error: model.error });
 	}
-	events.emit({ type: "RUN_STARTED", ...thread, model: model.resolved.label });
+	events.emit({ type: EventType.RUN_STARTED, ...thread, model: model.resolved.label });
 
 	const controller = new AbortController();
 	let stopReason: "cancelled" | "lease_lost" | undefined;
@@ -85,17 +83,48 @@ export async function runClaimedTask(
 		},
 	});
 
-	let outcome: AgentOutcome;
-	// The owner's MCP servers: reached and listed once per run; their tools join the built-ins.
+	// Which run announced each tool call (a resumed call's result joins that run's events).
+	const announcedBy = new Map<string, string>();
+	const remember = (runOf: string, message: ModelMessage) => {
+		if (message.role !== "assistant" || typeof message.content === "string") return;
+		for (const part of message.content) if (part.type === "tool-call") announcedBy.set(part.toolCallId, runOf);
+	};
+	for (const m of saved.messages) remember(m.runId, m.message);
+	const eventRunIdOf = (toolCallId: string) => announcedBy.get(toolCallId) ?? runId;
+	// The owner's MCP servers: reached and listed once per run; their tools join the built-ins,
+	// and those their server's `approval` says need a person's approval join the gate's list.
 	let mcp: McpRunTools | undefined;
 	try {
 		mcp = await loadMcpTools(env, task.user_id, { signal: controller.signal, fetch: deps.fetch });
+	} catch (error) {
+		stopHeartbeat();
+		throw error;
+	}
+	const gate = approvalGate({
+		db: env.DB,
+		task,
+		approve: [...config.approveTools, ...saved.checkpoint.approve, ...mcp.needApproval],
+		isIdempotent: (name) => ALL_TOOLS.find((t) => t.name === name)?.idempotent ?? false,
+		inFlight: saved.checkpoint.inFlight,
+		eventId: (call) => `${eventRunIdOf(call.toolCallId)}:${call.toolCallId}`,
+		ttlMs: config.approvalTtlMs,
+		now,
+	});
+	let nextIdx = saved.messages.length;
+
+	let outcome: AgentOutcome;
+	try {
 		outcome = await runAgent({
 			runId,
 			model: model.resolved.model,
 			system:
 				systemPrompt({ userId: task.user_id, now: now(), kind: "task" }) + unavailableServersNote(mcp.unavailable),
-			messages: await runMessages(env, task),
+			messages: [...(await baseMessages(env, task)), ...saved.messages.map((m) => m.message)],
+			spent: {
+				steps: saved.checkpoint.steps,
+				usage: { inputTokens: saved.checkpoint.inputTokens, outputTokens: saved.checkpoint.outputTokens },
+				runMs: saved.checkpoint.runMs,
+			},
 			tools: {
 				...mcp.tools,
 				...buildToolSet({
@@ -117,110 +146,48 @@ export async function runClaimedTask(
 				transcript?.observe(event);
 				events.emit(event);
 			},
+			onMessages: async (added, totals) => {
+				for (const message of added) remember(runId, message);
+				const rows = added.map((message) => ({ runId, message }));
+				await appendMessages(env.DB, task.id, nextIdx, rows, { ...totals, ...totals.usage }, now());
+				nextIdx += added.length;
+			},
+			decide: gate.decide,
+			onCallStart: (call) => markInFlight(env.DB, task.id, call.toolCallId, now()),
+			eventRunIdOf,
 		});
 	} finally {
 		stopHeartbeat();
-		await mcp?.close();
+		await mcp.close();
 	}
-
-	if (stopReason === "lease_lost") {
-		// The sweep gave this task to another run: record nothing, say nothing more.
-		log.warn("run lost its lease; abandoning", { taskId: task.id, attempt: task.attempts });
-		await relay.close();
-		return { kind: "done", status: "abandoned" };
-	}
-	const label = model.resolved.label;
-	const tokens = { inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens, model: label };
-	const usage = [
-		{
-			provider: label.split(":")[0],
-			model: label,
-			inputTokens: outcome.usage.inputTokens,
-			outputTokens: outcome.usage.outputTokens,
-			totalTokens: outcome.usage.inputTokens + outcome.usage.outputTokens,
-		},
-	];
-
-	switch (outcome.status) {
-		case "completed":
-			events.emit({ type: "RUN_FINISHED", ...thread, result: outcome.text, outcome: { type: "success" }, usage });
-			return finish(run, { status: "succeeded", result: outcome.text, ...tokens });
-		case "cancelled":
-			events.emit({ type: "RUN_FINISHED", ...thread, outcome: { type: "cancelled" }, usage });
-			return finish(run, { status: "cancelled", error: "cancelled while running", ...tokens });
-		case "limit":
-			events.emit({ type: "RUN_ERROR", message: outcome.message, code: `limit_${outcome.limit}`, usage });
-			return finish(run, { status: "failed", error: outcome.message, result: outcome.text || null, ...tokens });
-		case "failed": {
-			const retry = outcome.error.kind === "transient" && task.attempts < task.max_attempts;
-			events.emit({
-				type: "RUN_ERROR",
-				message: outcome.error.message,
-				code: retry ? "retrying" : outcome.error.kind === "transient" ? "attempts_exhausted" : "failed",
-				usage,
-			});
-			if (!retry) {
-				const error =
-					outcome.error.kind === "transient"
-						? `${outcome.error.message} (gave up after ${task.attempts} attempts)`
-						: outcome.error.message;
-				return finish(run, { status: "failed", error, ...tokens });
-			}
-			const delaySeconds = retryDelaySeconds(config, task.attempts);
-			const result = await finish(
-				run,
-				{ status: "queued", error: outcome.error.message, ...tokens },
-				{
-					retry_in_ms: delaySeconds * 1000,
-				},
-			);
-			return result.kind === "done" && result.status === "queued" ? { kind: "retry", delaySeconds } : result;
-		}
-	}
-}
-
-interface RunContext {
-	services: Deps;
-	task: TaskRow;
-	owner: string;
-	events: RunEmitter;
-	transcript: Transcript | undefined;
-	now: () => number;
-}
-
-/**
- * Records the run's end (fenced by the lease), relays the status change, flushes. A run
- * that ended for good is written into its chat's history, and lets the chat's next turn go.
- */
-async function finish(run: RunContext, outcome: RunOutcome, extra: Record<string, unknown> = {}): Promise<RunResult> {
-	const { services, task, events, now } = run;
-	const { env } = services;
-	await failpoint(env, "runner.before-finish");
-	const row = await finishRun(env.DB, task.id, run.owner, outcome, now());
-	if (row) events.emitWithId(taskStatusEvent(row, extra, now()));
-	else log.warn("run finished without its lease; outcome not recorded", { taskId: task.id, status: outcome.status });
-	const stats = await events.relay.close();
-	if (row && row.status !== "queued") await afterTaskEnded(services, row, now());
-	if (row && row.status !== "queued" && task.chat_id) {
-		if (run.transcript) await putMessages(env.DB, run.transcript.rows());
-		if (task.kind === "chat") {
-			const next = await nextQueuedTurn(env.DB, task.chat_id);
-			if (next) await enqueueTask(env, next.id, now());
-		}
-	}
-	log.info("task run ended", {
-		taskId: task.id,
-		attempt: task.attempts,
-		status: row?.status ?? "lease_lost",
-		events: stats.events,
-		rpcCalls: stats.rpcCalls,
-		undelivered: stats.undelivered,
+	// Tokens this attempt used (the outcome's totals include the earlier attempts').
+	const attemptTokens = {
+		inputTokens: outcome.usage.inputTokens - saved.checkpoint.inputTokens,
+		outputTokens: outcome.usage.outputTokens - saved.checkpoint.outputTokens,
+	};
+	return recordEnding(run, {
+		outcome,
+		attemptTokens,
+		label: model.resolved.label,
+		stopReason,
+		approval: gate.requested(),
 	});
-	return { kind: "done", status: row?.status ?? "abandoned" };
+}
+
+/** A run in a chat (a turn, or a task posted into it) becomes part of the chat's history. */
+async function transcriptOf(env: Env, task: TaskRow): Promise<Transcript | undefined> {
+	if (!task.chat_id) return undefined;
+	const transcript = new Transcript(task.chat_id, task.id, task.created_at);
+	// A turn that paused (or crashed) goes on after what its earlier attempts wrote.
+	if (task.attempts > 1) transcript.resume(await turnMessages(env.DB, task.id));
+	if (task.kind === "task") {
+		transcript.add({ id: `${task.id}:instruction`, role: "user", content: `Task: ${task.instruction}` });
+	}
+	return transcript;
 }
 
 /** A task sees its instruction; a chat turn sees the chat's recent history, then the new message. */
-async function runMessages(env: Env, task: TaskRow): Promise<ModelMessage[]> {
+async function baseMessages(env: Env, task: TaskRow): Promise<ModelMessage[]> {
 	const current: ModelMessage = { role: "user", content: task.instruction };
 	if (task.kind !== "chat" || !task.chat_id) return [current];
 	const history = historyToMessages(await recentMessages(env.DB, task.chat_id, task, CONTEXT_ROWS));
@@ -229,10 +196,4 @@ async function runMessages(env: Env, task: TaskRow): Promise<ModelMessage[]> {
 	if (last?.role === "user")
 		return [...history.slice(0, -1), { role: "user", content: `${last.content}\n\n${task.instruction}` }];
 	return [...history, current];
-}
-
-/** Exponential backoff with jitter: base, 2×base, 4×base… capped at 5 minutes. */
-export function retryDelaySeconds(config: AgentConfig, attempt: number, random = Math.random): number {
-	const base = config.retryBaseSeconds * 2 ** Math.max(0, attempt - 1);
-	return Math.min(300, Math.round(base * (0.8 + 0.4 * random())));
 }

@@ -1,24 +1,23 @@
 import type { Deps } from "../deps.ts";
 import { log } from "../log.ts";
+import { EventType, type PublishEvent } from "../protocol/index.ts";
 import { settledWaiting } from "../storage/dependencies.ts";
 import { expiredLeases, recoverExpired, staleQueued } from "../storage/task-runs.ts";
+import type { TaskRow } from "../storage/tasks.ts";
+import { expireApprovals } from "../tasks/approvals.ts";
 import { resolveWaiting } from "../tasks/dependencies.ts";
 import { afterTaskEnded, enqueueTask } from "../tasks/service.ts";
-import { publishTaskStatus } from "../tasks/status-events.ts";
+import { publishTaskStatus, publishToAudience, taskStatusEvent } from "../tasks/status-events.ts";
 
 /** A queued task whose message was sent this long ago without being claimed gets another. */
 export const STALE_QUEUED_MS = 10 * 60_000;
 
 /**
- * Finds work whose runner disappeared: `running` tasks with an expired lease go back to
- * `queued` (or `failed` when out of attempts); `queued` tasks whose message may be lost
- * are sent again. Safe to run twice: every change is a conditional update.
+ * The short sweep (every SPARKY_SWEEP_SECONDS): `running` tasks whose lease expired (their
+ * runner died) are closed with `RUN_ERROR interrupted` and go back to `queued` (or `failed`
+ * when out of attempts); approvals past their time expire. Returns how many tasks it took back.
  */
-export async function sweepTasks(
-	deps: Deps,
-	now: number,
-	options: { resendAllQueued?: boolean } = {},
-): Promise<{ recovered: number; resent: number }> {
+export async function sweepLeases(deps: Deps, now: number): Promise<number> {
 	const { env } = deps;
 	let recovered = 0;
 	for (const row of await expiredLeases(env.DB, now)) {
@@ -26,10 +25,27 @@ export async function sweepTasks(
 		if (!updated) continue;
 		recovered++;
 		log.warn("recovered task with expired lease", { taskId: updated.id, status: updated.status });
-		await publishTaskStatus(deps, updated);
+		// The dead run never said how it ended: close it before anything else happens to the task.
+		await publishToAudience(deps, updated, [interruptedEvent(row, now), taskStatusEvent(updated, {}, now)]);
 		if (updated.status === "queued") await enqueueTask(env, updated.id, now);
 		else await afterTaskEnded(deps, updated, now);
 	}
+	await expireApprovals(deps, now);
+	return recovered;
+}
+
+/**
+ * The minute's sweep: the short one, then the safety nets. A waiting task whose dependencies
+ * all ended is settled; `queued` tasks whose message may be lost are sent again. Safe to run
+ * twice: every change is a conditional update.
+ */
+export async function sweepTasks(
+	deps: Deps,
+	now: number,
+	options: { resendAllQueued?: boolean } = {},
+): Promise<{ recovered: number; resent: number }> {
+	const { env } = deps;
+	let recovered = await sweepLeases(deps, now);
 	// Safety net: a waiting task whose dependencies all ended (a crash between the two steps).
 	for (const row of await settledWaiting(env.DB)) {
 		const changed = await resolveWaiting(env, row, now);
@@ -44,4 +60,22 @@ export async function sweepTasks(
 		if (await enqueueTask(env, row.id, now)) resent++;
 	}
 	return { recovered, resent };
+}
+
+/**
+ * `RUN_ERROR` with code `interrupted` for an attempt whose runner disappeared: its stream ends
+ * visibly, before the next attempt's `RUN_STARTED`. Its id is stable, so sending it twice
+ * stores it once.
+ */
+export function interruptedEvent(row: TaskRow, now: number): PublishEvent {
+	return {
+		type: EventType.RUN_ERROR,
+		id: `${row.id}:${row.attempts}:interrupted`,
+		ts: now,
+		task_id: row.id,
+		...(row.chat_id ? { chat_id: row.chat_id } : {}),
+		attempt: row.attempts,
+		code: "interrupted",
+		message: `attempt ${row.attempts} was interrupted: its runner stopped responding`,
+	};
 }

@@ -14,7 +14,7 @@ export interface TimingError {
 }
 
 /** The tick runs once a minute, so nothing can fire more often. */
-export const MIN_EVERY_MS = 60_000;
+const MIN_EVERY_MS = 60_000;
 const FIELDS = ["minute", "hour", "day of month", "month", "day of week"] as const;
 
 /**
@@ -70,11 +70,6 @@ export function nextSlot(timing: Timing, after: number): number | null {
 	return next ? next.getTime() : null;
 }
 
-/** How the timing reads back: `every 30m` or `cron 0 9 * * 1-5 (Europe/Paris)`. */
-export function describeTiming(timing: Timing): string {
-	return timing.kind === "every" ? `every ${timing.every}` : `cron ${timing.cron} (${timing.timezone})`;
-}
-
 function firstBadField(cron: string, fields: string[]): TimingError | undefined {
 	try {
 		new Cron(cron, { paused: true });
@@ -103,7 +98,7 @@ function detail(error: unknown): string {
 	return (error instanceof Error ? error.message : String(error)).replace(/^CronPattern:\s*/, "");
 }
 
-export function isTimeZone(zone: string): boolean {
+function isTimeZone(zone: string): boolean {
 	try {
 		new Intl.DateTimeFormat("en", { timeZone: zone });
 		return true;

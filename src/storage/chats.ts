@@ -99,3 +99,12 @@ export async function recentMessages(
 		.all<ChatMessageRow>();
 	return results.reverse();
 }
+
+/** The rows one turn has written so far (an earlier attempt's, when a paused turn resumes). */
+export async function turnMessages(db: D1Database, turnId: string): Promise<ChatMessageRow[]> {
+	const { results } = await db
+		.prepare("SELECT * FROM chat_messages WHERE turn_id = ? ORDER BY ordinal, id")
+		.bind(turnId)
+		.all<ChatMessageRow>();
+	return results;
+}

@@ -9,7 +9,7 @@ import type { TaskRow } from "./tasks.ts";
  * Claims a queued task for one run: only a `queued`, uncancelled task can be claimed, so a
  * redelivered message for a task that is running or finished claims nothing. A chat turn
  * is claimed only when it is its chat's oldest queued turn and no turn of that chat is
- * running: turns never interleave, and run in the order they were sent.
+ * running or waiting for approval: turns never interleave, and run in the order they were sent.
  */
 export async function claimTask(
 	db: D1Database,
@@ -24,7 +24,8 @@ export async function claimTask(
 			   started_at = coalesce(started_at, ?), updated_at = ?
 			 WHERE id = ? AND status = 'queued' AND cancel_requested_at IS NULL
 			   AND (kind != 'chat' OR (
-			     NOT EXISTS (SELECT 1 FROM tasks r WHERE r.chat_id = tasks.chat_id AND r.kind = 'chat' AND r.status = 'running')
+			     NOT EXISTS (SELECT 1 FROM tasks r WHERE r.chat_id = tasks.chat_id AND r.kind = 'chat'
+			                 AND r.status IN ('running', 'awaiting_approval'))
 			     AND id = (SELECT q.id FROM tasks q WHERE q.chat_id = tasks.chat_id AND q.kind = 'chat' AND q.status = 'queued'
 			               ORDER BY q.created_at, q.id LIMIT 1)))
 			 RETURNING *`,
@@ -51,7 +52,8 @@ export async function renewLease(
 }
 
 export interface RunOutcome {
-	status: "succeeded" | "failed" | "cancelled" | "queued";
+	/** `queued`: back for a retry; `awaiting_approval`: paused until a person decides. */
+	status: "succeeded" | "failed" | "cancelled" | "queued" | "awaiting_approval";
 	result?: string | null;
 	error?: string | null;
 	model?: string | null;
@@ -70,7 +72,7 @@ export async function finishRun(
 	outcome: RunOutcome,
 	now: number,
 ): Promise<TaskRow | null> {
-	const terminal = outcome.status !== "queued";
+	const terminal = outcome.status !== "queued" && outcome.status !== "awaiting_approval";
 	return db
 		.prepare(
 			`UPDATE tasks SET status = ?, result = coalesce(?, result), error = ?, model = coalesce(?, model),
@@ -109,28 +111,24 @@ export async function expiredLeases(db: D1Database, now: number, limit = 50): Pr
 	return results;
 }
 
+/** Runs that counted against `max_attempts`: every run but those that paused for approval. */
+export const FAILED_RUNS_SQL =
+	"(attempts - coalesce((SELECT c.pauses FROM task_checkpoints c WHERE c.task_id = tasks.id), 0))";
+
 /** Takes an expired lease away from its dead runner: back to queued, or failed when out of attempts. */
 export async function recoverExpired(db: D1Database, row: TaskRow, now: number): Promise<TaskRow | null> {
-	const exhausted = row.attempts >= row.max_attempts;
 	const error = `the runner stopped responding (lease expired) during attempt ${row.attempts}`;
+	const exhausted = `${FAILED_RUNS_SQL} >= max_attempts`;
 	return db
 		.prepare(
-			`UPDATE tasks SET status = ?, error = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
-			   finished_at = CASE WHEN ? THEN ? ELSE NULL END,
-			   active_fingerprint = CASE WHEN ? THEN NULL ELSE active_fingerprint END
+			`UPDATE tasks SET status = CASE WHEN ${exhausted} THEN 'failed' ELSE 'queued' END,
+			   error = CASE WHEN ${exhausted} THEN ? ELSE ? END,
+			   lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
+			   finished_at = CASE WHEN ${exhausted} THEN ? ELSE NULL END,
+			   active_fingerprint = CASE WHEN ${exhausted} THEN NULL ELSE active_fingerprint END
 			 WHERE id = ? AND status = 'running' AND lease_owner = ? AND lease_expires_at < ? RETURNING *`,
 		)
-		.bind(
-			exhausted ? "failed" : "queued",
-			exhausted ? `${error}; no attempts left` : error,
-			now,
-			exhausted ? 1 : 0,
-			now,
-			exhausted ? 1 : 0,
-			row.id,
-			row.lease_owner,
-			now,
-		)
+		.bind(`${error}; no attempts left`, error, now, now, row.id, row.lease_owner, now)
 		.first<TaskRow>();
 }
 

@@ -185,13 +185,15 @@ export async function listTasks(db: D1Database, options: ListOptions): Promise<T
 	return results;
 }
 
-/** Cancels a task that is not running yet. Null when it is running or finished. */
+/** Cancels a task that is not running (yet, or while it waits for approval). Null when it is running or finished. */
 export async function cancelPending(db: D1Database, id: string, now: number): Promise<TaskRow | null> {
 	return db
 		.prepare(
-			`UPDATE tasks SET status = 'cancelled', cancel_requested_at = coalesce(cancel_requested_at, ?),
-			   error = 'cancelled before it ran', active_fingerprint = NULL, updated_at = ?, finished_at = ?
-			 WHERE id = ? AND status IN ('waiting', 'queued') RETURNING *`,
+			`UPDATE tasks SET cancel_requested_at = coalesce(cancel_requested_at, ?),
+			   error = CASE WHEN status = 'awaiting_approval' THEN 'cancelled while waiting for approval'
+			                ELSE 'cancelled before it ran' END,
+			   status = 'cancelled', active_fingerprint = NULL, updated_at = ?, finished_at = ?
+			 WHERE id = ? AND status IN ('waiting', 'queued', 'awaiting_approval') RETURNING *`,
 		)
 		.bind(now, now, now, id)
 		.first<TaskRow>();
@@ -264,11 +266,11 @@ export async function nextQueuedTurn(db: D1Database, chatId: string): Promise<Ta
 		.first<TaskRow>();
 }
 
-/** A chat's turns that haven't finished: running first, then queued in run order. */
+/** A chat's turns that haven't finished: the running (or paused) one first, then queued in run order. */
 export async function openTurns(db: D1Database, chatId: string): Promise<TaskRow[]> {
 	const { results } = await db
 		.prepare(
-			`SELECT * FROM tasks WHERE chat_id = ? AND kind = 'chat' AND status IN ('running', 'queued')
+			`SELECT * FROM tasks WHERE chat_id = ? AND kind = 'chat' AND status IN ('running', 'awaiting_approval', 'queued')
 			 ORDER BY status = 'queued', created_at, id`,
 		)
 		.bind(chatId)

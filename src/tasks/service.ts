@@ -3,6 +3,8 @@ import { agentConfig } from "../config.ts";
 import type { Deps } from "../deps.ts";
 import { log } from "../log.ts";
 import { newId, type PublishEvent, type TaskKind, type TaskMessage } from "../protocol/index.ts";
+import { denyPending } from "../storage/approvals.ts";
+import { saveApproveList } from "../storage/checkpoints.ts";
 import { insertDependencies } from "../storage/dependencies.ts";
 import {
 	cancelPending,
@@ -12,6 +14,7 @@ import {
 	requestCancel,
 	type TaskRow,
 } from "../storage/tasks.ts";
+import { approvalDecidedEvent } from "./approval-events.ts";
 import { resolveWaiting, settleDependents } from "./dependencies.ts";
 import { publishTaskStatus, publishToAudience, taskStatusEvent } from "./status-events.ts";
 
@@ -34,6 +37,8 @@ export interface CreateTaskInput {
 	parentTaskId?: string;
 	depth?: number;
 	scheduleName?: string;
+	/** Tools to ask a person about before they run, beside the server's SPARKY_APPROVE_TOOLS. */
+	approve?: string[];
 }
 
 export type CreateTaskOutcome =
@@ -86,6 +91,7 @@ export async function createTask(
 	}
 	if (outcome.kind === "duplicate") return { kind: "duplicate", task: outcome.row };
 	let task = outcome.row;
+	if (input.approve?.length) await saveApproveList(env.DB, task.id, [...new Set(input.approve)], now);
 	if (input.dependsOn?.length) {
 		await insertDependencies(env.DB, task.id, input.dependsOn);
 		// Its dependencies may all be done already (or one failed): settle it now.
@@ -137,10 +143,20 @@ export type CancelOutcome =
 	| { kind: "cancelling"; task: TaskRow }
 	| { kind: "finished"; task: TaskRow };
 
-export async function cancelTask(deps: Deps, task: TaskRow, now = Date.now()): Promise<CancelOutcome> {
+/** Cancels a task: at once when it isn't running (a paused task's open approvals are closed as denied, by `by`). */
+export async function cancelTask(
+	deps: Deps,
+	task: TaskRow,
+	now = Date.now(),
+	by: string | null = null,
+): Promise<CancelOutcome> {
 	const cancelled = await cancelPending(deps.env.DB, task.id, now);
 	if (cancelled) {
-		await publishTaskStatus(deps, cancelled);
+		const closed = await denyPending(deps.env.DB, task.id, by, now);
+		await publishToAudience(deps, cancelled, [
+			...closed.map((a) => approvalDecidedEvent(a, now)),
+			taskStatusEvent(cancelled),
+		]);
 		await afterTaskEnded(deps, cancelled, now);
 		return { kind: "cancelled", task: cancelled };
 	}

@@ -1,5 +1,5 @@
 import type { Deps } from "../deps.ts";
-import { CustomName, type PublishEvent, type TaskStatusValue } from "../protocol/index.ts";
+import { CustomName, EventType, type PublishEvent, type TaskStatusValue } from "../protocol/index.ts";
 import type { TaskRow } from "../storage/tasks.ts";
 import { taskAudience } from "./audience.ts";
 
@@ -30,7 +30,7 @@ export function taskStatusEvent(row: TaskRow, extra: Partial<TaskStatusValue> = 
 		...extra,
 	};
 	return {
-		type: "CUSTOM",
+		type: EventType.CUSTOM,
 		id: `${row.id}:status:${row.status}:${row.attempts}`,
 		ts: now,
 		task_id: row.id,

@@ -11,6 +11,8 @@ export const MAX_FOLLOW_UPS_PER_TASK = 5;
 
 export const addTaskTool = defineTool({
 	name: "add_task",
+	// its idempotency key makes a repeated call the same follow-up
+	idempotent: true,
 	description:
 		"Queue a follow-up task for this user; it runs later as its own task. Use it for work that should happen after this one.",
 	input: z.strictObject({

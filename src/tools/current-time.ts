@@ -3,6 +3,7 @@ import { defineTool, fail } from "./types.ts";
 
 export const currentTimeTool = defineTool({
 	name: "current_time",
+	idempotent: true,
 	description: "The current date and time, in UTC and optionally in an IANA time zone (e.g. Europe/Paris).",
 	input: z.strictObject({ timezone: z.string().min(1).max(64).optional() }),
 	async execute({ timezone }, ctx) {

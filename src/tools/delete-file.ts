@@ -5,6 +5,8 @@ import { defineTool, fail } from "./types.ts";
 
 export const deleteFileTool = defineTool({
 	name: "delete_file",
+	// deleting twice leaves the same workspace
+	idempotent: true,
 	description: "Delete a file from the user's workspace.",
 	input: z.strictObject({ path: z.string().min(1).max(1024).describe("File path to delete") }),
 	async execute({ path }, ctx) {

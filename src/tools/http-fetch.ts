@@ -1,10 +1,11 @@
 import { z } from "zod";
-import { checkUrl, htmlToText } from "./net-guard.ts";
+import { htmlToText } from "./html-to-text.ts";
+import { checkUrl } from "./net-guard.ts";
 import { defineTool, fail, type ToolContext, type ToolFailure } from "./types.ts";
 
-export const MAX_URL_LENGTH = 2048;
+const MAX_URL_LENGTH = 2048;
 export const MAX_REDIRECTS = 5;
-export const FETCH_TIMEOUT_MS = 10_000;
+const FETCH_TIMEOUT_MS = 10_000;
 /** Bytes of body read at most; the rest is never pulled from the network. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Characters of text handed back to the model at most. */
@@ -152,6 +153,8 @@ export async function httpFetch(
 
 export const httpFetchTool = defineTool({
 	name: "http_fetch",
+	// a URL may do something when fetched; a cut-off call is not repeated blindly
+	idempotent: false,
 	description:
 		"Fetch a public web page or text resource over HTTP(S) and return its readable text. " +
 		"HTML comes back as plain text with the page title; JSON, XML and other text as they are. " +

@@ -5,6 +5,7 @@ import { defineTool, fail } from "./types.ts";
 
 export const listFilesTool = defineTool({
 	name: "list_files",
+	idempotent: true,
 	description:
 		"List the files in the user's workspace (path, size in bytes, last change). Optionally only under a folder.",
 	input: z.strictObject({

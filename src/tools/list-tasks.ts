@@ -5,6 +5,7 @@ import { defineTool } from "./types.ts";
 
 export const listTasksTool = defineTool({
 	name: "list_tasks",
+	idempotent: true,
 	description: "List this user's recent tasks, newest first, optionally by status.",
 	input: z.strictObject({
 		status: TaskStatusSchema.optional(),

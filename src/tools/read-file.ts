@@ -5,6 +5,7 @@ import { defineTool, fail } from "./types.ts";
 
 export const readFileTool = defineTool({
 	name: "read_file",
+	idempotent: true,
 	description: `Read a text file from the user's workspace. Returns at most ${WORKSPACE_LIMITS.readChars} characters.`,
 	input: z.strictObject({ path: z.string().min(1).max(1024).describe("File path, e.g. README.md") }),
 	async execute({ path }, ctx) {

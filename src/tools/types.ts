@@ -36,6 +36,12 @@ export interface SparkyTool<Input extends z.ZodType = z.ZodType, Output = unknow
 	name: string;
 	description: string;
 	input: Input;
+	/**
+	 * Running it twice does no more than running it once (a read, an overwrite, a keyed
+	 * create). A call cut off by a crash runs again only if so; otherwise the model is told it
+	 * may or may not have happened.
+	 */
+	idempotent: boolean;
 	execute(input: z.output<Input>, ctx: ToolContext): Promise<Output | ToolFailure>;
 }
 

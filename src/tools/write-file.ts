@@ -5,6 +5,8 @@ import { defineTool, fail } from "./types.ts";
 
 export const writeFileTool = defineTool({
 	name: "write_file",
+	// the same content written twice is the same file
+	idempotent: true,
 	description: `Create or overwrite a text file in the user's workspace (up to ${WORKSPACE_LIMITS.fileBytes / 1024} KiB per file, ${WORKSPACE_LIMITS.files} files).`,
 	input: z.strictObject({
 		path: z.string().min(1).max(1024).describe("File path, e.g. notes/todo.md"),

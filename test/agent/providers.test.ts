@@ -6,12 +6,12 @@
 import { env } from "cloudflare:workers";
 import { EventSchemas } from "@ag-ui/core/schemas";
 import { describe, expect, inject, it } from "vitest";
-import type { AgUiEvent } from "../../src/agent/ag-ui.ts";
 import { resolveModel } from "../../src/agent/models.ts";
 import { systemPrompt } from "../../src/agent/prompt.ts";
 import { type AgentOutcome, runAgent } from "../../src/agent/runtime.ts";
 import { agentConfig } from "../../src/config.ts";
 import { depsFor } from "../../src/deps.ts";
+import type { AgUiEvent } from "../../src/protocol/index.ts";
 import { WELCOME_README } from "../../src/storage/workspace.ts";
 import { buildToolSet } from "../../src/tools/registry.ts";
 import { newUser } from "../support/api.ts";

@@ -1,9 +1,9 @@
 import { tool } from "ai";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { AgUiEvent } from "../../src/agent/ag-ui.ts";
 import { DemoLanguageModel } from "../../src/agent/demo-model.ts";
 import { runAgent } from "../../src/agent/runtime.ts";
+import type { AgUiEvent } from "../../src/protocol/index.ts";
 
 // Runs the real agent loop with the demo model and in-memory tools: no Workers APIs, so
 // this file runs under Deno too (the loop is part of the portable core).
@@ -49,6 +49,14 @@ describe("runAgent with the demo model", () => {
 		expect(calls).toEqual(["list_files", "read_file"]);
 		const results = events.filter((e) => e.type === "TOOL_CALL_RESULT").map((e) => String(e.content));
 		expect(results[1]).toContain("Hello from the test.");
+	});
+
+	it("lets the model read why a call to a tool it doesn't have failed, instead of ending without an answer", async () => {
+		const { outcome } = await run('Use the gone__echo tool with {"message":"hi"}');
+		expect(outcome.status).toBe("completed");
+		if (outcome.status !== "completed") return;
+		expect(outcome.steps).toBe(2);
+		expect(outcome.text).toContain("**gone__echo** failed");
 	});
 
 	it("is deterministic", async () => {

@@ -1,6 +1,6 @@
 // `sparky users …` and `sparky tokens …`: what an admin does, and what a user may not.
 import { describe, expect, it } from "vitest";
-import { cliEnv, json, server, sparky } from "./support.ts";
+import { cliEnv, json, server, sparky } from "./support/cli.ts";
 
 interface TokenJson {
 	id: string;

@@ -2,7 +2,7 @@
 // essential) or, failing that, Python's pty module. The test types into the terminal and reads
 // what the CLI draws there, Ctrl+C included (the terminal turns \x03 into the key press).
 import { describe, expect, it } from "vitest";
-import { BIN, NODE, newUser, slowInstruction, start, which } from "./support.ts";
+import { BIN, NODE, newUser, slowInstruction, start, which } from "./support/cli.ts";
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 

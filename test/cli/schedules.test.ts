@@ -1,6 +1,6 @@
 // `sparky agent schedule …`: add, list, show, disable/enable, run (and follow the run), delete.
 import { describe, expect, it } from "vitest";
-import { json, newUser, sparky } from "./support.ts";
+import { json, newUser, sparky } from "./support/cli.ts";
 
 interface ScheduleJson {
 	name: string;

@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cliEnv, closedPort, configHome, json, server, sparky } from "./support.ts";
+import { cliEnv, closedPort, configHome, json, server, sparky } from "./support/cli.ts";
 
 describe("sparky login / logout / whoami", () => {
 	it("login checks the token, then writes the config (0600 in a 0700 folder); logout forgets the token", async () => {

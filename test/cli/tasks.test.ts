@@ -1,6 +1,6 @@
 // `sparky agent tasks …` and `sparky agent status` against a real wrangler dev.
 import { describe, expect, it } from "vitest";
-import { json, slowInstruction, sparky, start } from "./support.ts";
+import { json, slowInstruction, sparky, start } from "./support/cli.ts";
 
 interface TaskJson {
 	id: string;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Api, eventually } from "./lib/api.ts";
-import { RawSocket } from "./lib/raw-socket.ts";
-import { report } from "./lib/report.ts";
-import { Deployment } from "./lib/server.ts";
-import { type SeenEvent, TrackedSocket } from "./lib/tracked-socket.ts";
+import { Api, eventually } from "./support/api.ts";
+import { RawSocket } from "./support/raw-socket.ts";
+import { report } from "./support/report.ts";
+import { Deployment } from "./support/server.ts";
+import { type SeenEvent, TrackedSocket } from "./support/tracked-socket.ts";
 
 let deployment: Deployment;
 let admin: Api;

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { Api, eventually } from "./lib/api.ts";
-import { report } from "./lib/report.ts";
-import { Deployment } from "./lib/server.ts";
-import { TrackedSocket } from "./lib/tracked-socket.ts";
+import { Api, eventually } from "./support/api.ts";
+import { report } from "./support/report.ts";
+import { Deployment } from "./support/server.ts";
+import { TrackedSocket } from "./support/tracked-socket.ts";
 
 type TaskView = { id: string; status: string; attempts: number; error: string | null };
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);

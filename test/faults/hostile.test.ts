@@ -1,10 +1,10 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Api, eventually } from "./lib/api.ts";
-import { report } from "./lib/report.ts";
-import { Deployment } from "./lib/server.ts";
-import { TrackedSocket } from "./lib/tracked-socket.ts";
+import { Api, eventually } from "./support/api.ts";
+import { report } from "./support/report.ts";
+import { Deployment } from "./support/server.ts";
+import { TrackedSocket } from "./support/tracked-socket.ts";
 
 let deployment: Deployment;
 let admin: Api;

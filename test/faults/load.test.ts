@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Api, eventually } from "./lib/api.ts";
-import { report } from "./lib/report.ts";
-import { Deployment } from "./lib/server.ts";
-import { type SeenEvent, TrackedSocket } from "./lib/tracked-socket.ts";
+import { Api, eventually } from "./support/api.ts";
+import { report } from "./support/report.ts";
+import { Deployment } from "./support/server.ts";
+import { type SeenEvent, TrackedSocket } from "./support/tracked-socket.ts";
 
 // Full size by default; LOAD_SCALE=0.2 (say) for a quick local look.
 const scale = Number(process.env.LOAD_SCALE ?? 1);

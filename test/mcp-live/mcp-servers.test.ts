@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { api, type ErrorBody, type Json, live, newUser, runTask } from "./support.ts";
+import { api, type ErrorBody, type Json, live, newUser, runTask, waitForStatus } from "./support.ts";
 
 const SECRET = "sk-live-TOPSECRET-4f9a2c7e1b";
 
@@ -264,5 +264,31 @@ describe("MCP tools in a run (demo model)", () => {
 		).toBe(201);
 		const alices = await runTask(alice.token, 'Use the everything__echo tool with {"message":"hi"}');
 		expect(alices.task.result).toContain("Echo: hi");
+	});
+
+	it("approval auto: a tool not annotated read-only waits for a person's approval; never: it runs at once", async () => {
+		const user = await newUser();
+		await api("/api/mcp-servers", { token: user.token, body: { name: "everything", url: live().everythingUrl } });
+		const instruction = "Use the everything__toggle-simulated-logging tool with {}";
+		const created = await api("/api/tasks", { token: user.token, body: { instruction } });
+		const id = created.body.task.id as string;
+		await waitForStatus(user.token, id, (s) => s === "awaiting_approval");
+		const pending = await api("/api/approvals", { token: user.token });
+		const approval = pending.body.approvals.find((a: { task_id: string }) => a.task_id === id);
+		expect(approval).toMatchObject({ tool: "everything__toggle-simulated-logging", status: "pending" });
+		const decided = await api(`/api/tasks/${id}/approvals/${approval.id}`, {
+			token: user.token,
+			body: { approved: true },
+		});
+		expect(decided.status, decided.text).toBeLessThan(300);
+		const done = await waitForStatus(user.token, id, (s) => ["succeeded", "failed", "cancelled"].includes(s));
+		expect(done.status).toBe("succeeded");
+		expect(done.result).toContain("**everything__toggle-simulated-logging** returned:");
+
+		// A read-only tool of the same server ran without asking (the other tests), and "never" asks for none.
+		await api("/api/mcp-servers/everything", { token: user.token, method: "PATCH", body: { approval: "never" } });
+		const { task } = await runTask(user.token, instruction);
+		expect(task.status).toBe("succeeded");
+		expect(task.result).toContain("**everything__toggle-simulated-logging** returned:");
 	});
 });

@@ -75,6 +75,21 @@ describe("Sparky as an MCP server (/mcp)", () => {
 		expect((await api(`/api/tasks/${id}`, { token: user.token })).body.task.status).toBe("succeeded");
 	});
 
+	it("add_task passes approve on: the task waits for approval of that tool", async () => {
+		const user = await newUser();
+		const client = await connect(user.token);
+		const added = await call(client, "add_task", { instruction: "What time is it?", approve: ["current_time"] });
+		expect(added.isError).toBeFalsy();
+		const task = await until(
+			client,
+			added.structuredContent.task.id,
+			(s) => s === "awaiting_approval" || TERMINAL.includes(s),
+		);
+		expect(task.status).toBe("awaiting_approval");
+		const cancelled = await call(client, "cancel_task", { id: task.id });
+		expect(cancelled.isError).toBeFalsy();
+	});
+
 	it("validates tool input like the HTTP API", async () => {
 		const user = await newUser();
 		const client = await connect(user.token);

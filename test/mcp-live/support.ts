@@ -66,3 +66,15 @@ export async function runTask(token: string, instruction: string) {
 	const events = await api(`/api/tasks/${task.id}/events`, { token });
 	return { task, events: events.text };
 }
+
+/** Polls a task until `done(status)`; returns its state. */
+export async function waitForStatus(token: string, id: string, done: (status: string) => boolean, timeoutMs = 60_000) {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const res = await api(`/api/tasks/${id}`, { token });
+		if (res.status !== 200) throw new Error(`get task: ${res.status} ${res.text}`);
+		if (done(res.body.task.status)) return res.body.task as TaskBody["task"];
+		if (Date.now() > deadline) throw new Error(`task ${id} still ${res.body.task.status}`);
+		await new Promise((r) => setTimeout(r, 200));
+	}
+}

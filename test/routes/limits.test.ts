@@ -19,6 +19,7 @@ describe("per-user rate limits", () => {
 		const [flooder, bystander] = await Promise.all([newUser(), newUser()]);
 		const statuses: number[] = [];
 		let limited: Response | undefined;
+		const started = Date.now();
 		for (let i = 0; i < 35; i++) {
 			const res = await api("/api/tasks", {
 				token: flooder.token,
@@ -27,7 +28,12 @@ describe("per-user rate limits", () => {
 			statuses.push(res.status);
 			if (res.status === 429) limited ??= res;
 		}
-		expect(statuses.filter((s) => s === 201)).toHaveLength(30); // the burst (SPARKY_RATE_TASKS_BURST)
+		// The burst (SPARKY_RATE_TASKS_BURST = 30), plus what the bucket refilled while the loop ran
+		// (SPARKY_RATE_TASKS_PER_MINUTE = 60: one a second); a slow machine takes longer, no more.
+		const refilled = Math.floor((Date.now() - started) / 1000);
+		const accepted = statuses.filter((s) => s === 201).length;
+		expect(accepted).toBeGreaterThanOrEqual(30);
+		expect(accepted).toBeLessThanOrEqual(30 + refilled);
 		expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
 		expect(Number(limited?.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
 		expect((await json<{ error: { code: string } }>(limited as Response)).error.code).toBe("rate_limited");
@@ -35,7 +41,7 @@ describe("per-user rate limits", () => {
 		const stored = await env.DB.prepare("SELECT count(*) AS n FROM tasks WHERE user_id = ?")
 			.bind(flooder.id)
 			.first<{ n: number }>();
-		expect(stored?.n).toBe(30);
+		expect(stored?.n).toBe(accepted);
 		expect((await api("/api/tasks", { token: bystander.token, body: { instruction: "what time is it" } })).status).toBe(
 			201,
 		);

@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import type { Role } from "../../src/protocol/index.ts";
 
 export const BASE = "http://sparky.test";
 
@@ -30,7 +31,7 @@ export const adminToken = (): string => env.SPARKY_ADMIN_TOKEN;
 let userCounter = 0;
 /** A fresh user (unique per call) and a token for it. */
 export async function newUser(
-	role: "admin" | "user" = "user",
+	role: Role = "user",
 	tokenOptions: Record<string, unknown> = {},
 ): Promise<{ id: string; token: string; tokenId: string }> {
 	const id = `user-${Date.now().toString(36)}-${userCounter++}`;

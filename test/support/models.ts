@@ -2,7 +2,9 @@ import { APICallError, type LanguageModelV4StreamPart } from "@ai-sdk/provider";
 import { MockLanguageModelV4 } from "ai/test";
 import type { ModelResolution } from "../../src/agent/models.ts";
 
-export const asResolution = (model: MockLanguageModelV4, label = "test:mock"): ModelResolution => ({
+type ResolvedModel = Extract<ModelResolution, { ok: true }>["resolved"]["model"];
+
+export const asResolution = (model: ResolvedModel, label = "test:mock"): ModelResolution => ({
 	ok: true,
 	resolved: { model, label },
 });

@@ -1,5 +1,8 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { newId } from "../../src/protocol/index.ts";
+import { consumeTasks } from "../../src/runner/consumer.ts";
+import type { RunnerDeps } from "../../src/runner/run-task.ts";
 import { claimTask } from "../../src/storage/task-runs.ts";
 import { insertTask, type TaskRow } from "../../src/storage/tasks.ts";
 
@@ -41,4 +44,14 @@ export async function reload(id: string): Promise<TaskRow> {
 	const row = await env.DB.prepare("SELECT * FROM tasks WHERE id = ?").bind(id).first<TaskRow>();
 	if (!row) throw new Error(`task ${id} is gone`);
 	return row;
+}
+
+/** Hands the real queue consumer one message for `taskId`; resolves with what it did to the message. */
+export async function deliver(taskId: string, deps: RunnerDeps = {}, attempts = 1) {
+	const batch = createMessageBatch("sparky-tasks", [
+		{ id: `msg-${taskId}-${attempts}`, timestamp: Date.now(), attempts, body: { task_id: taskId } },
+	]);
+	const ctx = createExecutionContext();
+	await consumeTasks(batch, env, deps);
+	return getQueueResult(batch, ctx);
 }

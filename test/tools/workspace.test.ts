@@ -164,6 +164,7 @@ describe("the registry", () => {
 			name: "explode",
 			description: "x",
 			input: listFilesTool.input,
+			idempotent: true,
 			execute: async () => {
 				throw new Error("kaboom");
 			},

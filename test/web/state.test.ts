@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Timeline } from "../../src/client/timeline.ts";
-import type { ControlMessage, HubEvent } from "../../src/protocol/index.ts";
+import type { HubEvent } from "../../src/protocol/index.ts";
 import { Api, ApiError } from "../../web/src/lib/api.ts";
 import { connectionState } from "../../web/src/lib/connection.ts";
-import { FrameError, FrameRequests } from "../../web/src/lib/frame-requests.ts";
 import { frameThrottle } from "../../web/src/lib/throttle.ts";
 import { routeItems, threadFor } from "../../web/src/state/threads.ts";
 
@@ -14,43 +13,6 @@ describe("web: connection indicator", () => {
 		expect(connectionState("reconnecting", true)).toBe("reconnecting");
 		expect(connectionState("connecting", true)).toBe("connecting");
 		expect(connectionState("closed", true)).toBe("offline");
-	});
-});
-
-describe("web: frame requests", () => {
-	it("matches answers to requests by ref, and rejects refused frames", async () => {
-		const sent: Record<string, unknown>[] = [];
-		const requests = new FrameRequests((frame) => {
-			sent.push(frame);
-			return true;
-		});
-		const history = requests.request({ type: "chat.history", chat_id: "chat_1" });
-		const send = requests.request({ type: "chat.send", chat_id: "chat_1", text: "hi" });
-		expect(sent.map((f) => f.id)).toEqual(["r1", "r2"]);
-		expect(requests.onControl({ type: "pong", ref: "zzz" } as ControlMessage)).toBe(false);
-		expect(requests.onControl({ type: "error", code: "not_found", message: "chat chat_1", ref: "r2" })).toBe(true);
-		await expect(send).rejects.toMatchObject({ code: "not_found", message: "chat chat_1" });
-		requests.onControl({ type: "ack", frame: "chat.history", ref: "r1", result: {} });
-		await expect(history).resolves.toMatchObject({ type: "ack", ref: "r1" });
-		expect(requests.size).toBe(0);
-	});
-
-	it("fails at once when not connected, and fails pending requests when the socket drops", async () => {
-		let open = false;
-		const requests = new FrameRequests(() => open);
-		await expect(requests.request({ type: "chat.cancel", chat_id: "c" })).rejects.toMatchObject({
-			code: "not_connected",
-		});
-		open = true;
-		const pending = requests.request({ type: "chat.cancel", chat_id: "c" });
-		requests.failAll();
-		await expect(pending).rejects.toBeInstanceOf(FrameError);
-		expect(requests.size).toBe(0);
-	});
-
-	it("times out an unanswered request", async () => {
-		const requests = new FrameRequests(() => true, 5);
-		await expect(requests.request({ type: "ping" })).rejects.toMatchObject({ code: "timeout" });
 	});
 });
 

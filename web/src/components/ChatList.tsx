@@ -1,8 +1,8 @@
 import { useState } from "preact/hooks";
 import { describeError } from "../lib/api.ts";
+import { onNavClick } from "../lib/nav-click.ts";
 import type { Route } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
-import { onNavClick } from "./Sidebar.tsx";
 import { UnreadBadge } from "./StatusBadge.tsx";
 
 interface Props {

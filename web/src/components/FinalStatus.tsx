@@ -26,6 +26,7 @@ export function FinalStatus({ summary, details }: Props) {
 		waiting: "Waiting for the tasks it depends on.",
 		queued: summary?.attempt ? "Queued to retry." : "Queued: it starts as soon as the runner is free.",
 		running: "Running…",
+		awaiting_approval: "Waiting for your approval of a tool call.",
 		succeeded: "Finished.",
 		failed: "Failed.",
 		cancelled: "Cancelled.",

@@ -6,6 +6,7 @@ const LABEL: Record<BadgeKind, string> = {
 	waiting: "waiting",
 	queued: "queued",
 	running: "running",
+	awaiting_approval: "needs approval",
 	succeeded: "succeeded",
 	failed: "failed",
 	cancelled: "cancelled",

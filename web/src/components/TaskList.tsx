@@ -1,9 +1,9 @@
 import { type TaskStatus, TaskStatusSchema } from "../../../src/protocol/index.ts";
 import { firstLine, formatTime } from "../lib/format.ts";
+import { onNavClick } from "../lib/nav-click.ts";
 import type { Route } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
 import { NewTaskForm } from "./NewTaskForm.tsx";
-import { onNavClick } from "./Sidebar.tsx";
 import { StatusBadge, UnreadBadge } from "./StatusBadge.tsx";
 
 interface Props {

@@ -1,17 +1,17 @@
-import { type HubClientStatus, Timeline } from "../../../src/client/index.ts";
-import type { Me } from "../../../src/protocol/index.ts";
+import { FrameRequests, type HubClientStatus, Timeline } from "../../../src/client/index.ts";
 import {
 	type Chat,
 	type ControlMessage,
 	CustomName,
+	EventType,
 	type HubEvent,
 	isTerminal,
+	type Me,
 	type Task,
 	type TaskStatus,
 } from "../../../src/protocol/index.ts";
 import { type Api, describeError } from "../lib/api.ts";
 import type { ConnectionState } from "../lib/connection.ts";
-import { FrameRequests } from "../lib/frame-requests.ts";
 import type { Route } from "../lib/route.ts";
 import { frameThrottle } from "../lib/throttle.ts";
 import { HubConnection } from "./hub-connection.ts";
@@ -160,8 +160,8 @@ export class Session {
 
 	#onEvent(event: HubEvent): void {
 		this.timeline.apply([event]);
-		if (event.type === "CUSTOM" && event.name === CustomName.taskStatus) this.#refreshDetails(event.task_id);
-		if (event.type === "CUSTOM" && event.name === CustomName.chat) this.#onChatChange(event);
+		if (event.type === EventType.CUSTOM && event.name === CustomName.taskStatus) this.#refreshDetails(event.task_id);
+		if (event.type === EventType.CUSTOM && event.name === CustomName.chat) this.#onChatChange(event);
 		this.changed();
 	}
 

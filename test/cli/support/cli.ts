@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { afterAll, inject } from "vitest";
 
-export const ROOT = resolve(import.meta.dirname, "../..");
+export const ROOT = resolve(import.meta.dirname, "../../..");
 export const BIN = join(ROOT, "cli", "bin.js");
 /** The repo's Node 24 (the CLI needs ≥ 22.18), whatever Node runs vitest. */
 export const NODE = existsSync(join(ROOT, "node_modules/.bin/node"))

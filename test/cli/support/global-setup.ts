@@ -5,8 +5,8 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { ProvidedContext } from "vitest";
-import { buildWeb } from "../../scripts/lib/build-web.mjs";
-import { startDevServer } from "../../scripts/lib/dev-server.mjs";
+import { buildWeb } from "../../../scripts/lib/build-web.mjs";
+import { startDevServer } from "../../../scripts/lib/dev-server.mjs";
 
 interface Project {
 	provide<K extends keyof ProvidedContext>(key: K, value: ProvidedContext[K]): void;
@@ -18,7 +18,7 @@ const SLOW_MS = 8_000;
 
 export default async function setup(project: Project): Promise<() => Promise<void>> {
 	// wrangler.toml serves web/dist as assets; `npm test` builds it first, `npm run test:cli` alone may not have.
-	if (!existsSync(resolve(import.meta.dirname, "../../web/dist/index.html"))) await buildWeb({ quiet: true });
+	if (!existsSync(resolve(import.meta.dirname, "../../../web/dist/index.html"))) await buildWeb({ quiet: true });
 	const persistTo = mkdtempSync(join(tmpdir(), "sparky-cli-test-"));
 	// A page that takes SLOW_MS to answer: a task that fetches it is surely running for that long
 	// (what the cancel tests need, however loaded the machine is). The agent may fetch it:

@@ -6,22 +6,14 @@ import { hubFor } from "../../src/hub/stub.ts";
 import worker from "../../src/index.ts";
 import type { WireEvent } from "../../src/protocol/index.ts";
 import { consumeDeadLetters, consumeTasks } from "../../src/runner/consumer.ts";
-import { retryDelaySeconds, runClaimedTask } from "../../src/runner/run-task.ts";
+import { retryDelaySeconds } from "../../src/runner/run-ending.ts";
+import { runClaimedTask } from "../../src/runner/run-task.ts";
 import { api, newUser } from "../support/api.ts";
 import { asResolution, flakyModel, hangingModel, loopingModel, providerError } from "../support/models.ts";
-import { claimed, queuedTask, reload } from "../support/tasks.ts";
+import { claimed, deliver, queuedTask, reload } from "../support/tasks.ts";
 
 const statusesOf = (events: WireEvent[], taskId: string) =>
 	events.filter((e) => e.task_id === taskId && e.type === "CUSTOM").map((e) => (e.value as { status: string }).status);
-
-async function deliver(taskId: string, deps = {}, attempts = 1) {
-	const batch = createMessageBatch("sparky-tasks", [
-		{ id: `msg-${taskId}-${attempts}`, timestamp: Date.now(), attempts, body: { task_id: taskId } },
-	]);
-	const ctx = createExecutionContext();
-	await consumeTasks(batch, env, deps);
-	return getQueueResult(batch, ctx);
-}
 
 describe("queue consumer", () => {
 	it("acks each message on its own, and acks a malformed one without running anything", async () => {

@@ -1,37 +1,37 @@
 /**
- * `sparky chat`: an interactive chat over the live WebSocket. HubClient (src/client) keeps
+ * The session behind `sparky chat` (cli/commands/chat.ts picks the chat): an interactive
+ * chat over the live WebSocket. HubClient (src/client) keeps
  * the socket (token in the `sparky.auth.<token>` sub-protocol, reconnects and resumes);
  * chat frames (`chat.create`, `chat.send`, `chat.cancel`, `chat.history`) go over it, their
- * answers come back by `ref`, and the turn's events feed a Timeline that the StreamPrinter
+ * answers come back by `ref` (FrameRequests, src/client), and the turn's events feed a Timeline that the StreamPrinter
  * prints as they stream. Ctrl+C cancels a running turn; Ctrl+C again, Ctrl+C when nothing
  * runs, Ctrl+D or /exit leaves.
  */
 import { createInterface, type Interface } from "node:readline";
-import { HubClient, type ThreadKey, Timeline } from "../src/client/index.ts";
+import {
+	FrameError,
+	type FrameRequest,
+	FrameRequests,
+	HubClient,
+	type ThreadKey,
+	Timeline,
+} from "../src/client/index.ts";
 import {
 	type Chat,
 	ChatHistoryMessageSchema,
 	ChatSchema,
 	ChatTextSchema,
-	type ClientFrame,
 	CloseCode,
 	type ControlMessage,
 	CustomName,
+	EventType,
 	type HubEvent,
 } from "../src/protocol/index.ts";
 import type { Context } from "./context.ts";
 import { CliError, ExitCode } from "./errors.ts";
 import { unauthorized } from "./http.ts";
-import { relativeTime, type Spinner } from "./output.ts";
-import { confirm, interactive } from "./prompt.ts";
+import type { Spinner } from "./output.ts";
 import { StreamPrinter } from "./render.ts";
-import { checkId } from "./validate.ts";
-
-export interface ChatOptions {
-	chat?: string;
-	latest?: boolean;
-	new?: boolean;
-}
 
 /** Characters a WebSocket sub-protocol may hold (an RFC 7230 token). */
 const PROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -39,42 +39,11 @@ const FRAME_TIMEOUT_MS = 15_000;
 const HELP =
 	"Type a message and press Enter. While the agent answers, Ctrl+C (or /cancel) stops it; Ctrl+C with nothing running, Ctrl+D or /exit quits.";
 
-type Pending = { resolve: (message: ControlMessage) => void; reject: (error: Error) => void; timer: NodeJS.Timeout };
-
-export async function runChat(ctx: Context, options: ChatOptions): Promise<number> {
-	const { out } = ctx;
-	if (out.json) throw new CliError("`sparky chat` is interactive and has no --json output", ExitCode.usage, "usage");
-	const api = ctx.api();
-	// Checks the server and the token first: the socket would only say "closed".
-	await api.me();
-	const existing = await pickChat(ctx, options);
-	const session = new ChatSession(ctx);
-	try {
-		await session.connect();
-		const chat = existing ?? (await session.createChat());
-		return await session.run(chat, existing !== undefined);
-	} finally {
-		session.close();
-	}
-}
-
-/** `--chat ID`, `--latest`, or (asked on a terminal) the most recent chat; undefined: a new one. */
-async function pickChat(ctx: Context, options: ChatOptions): Promise<Chat | undefined> {
-	const api = ctx.api();
-	if (options.chat) return (await api.getChat(checkId(options.chat, "--chat"))).data.chat;
-	if (options.new) return undefined;
-	const latest = (await api.listChats()).data.chats[0];
-	if (!latest) return undefined;
-	if (options.latest) return latest;
-	if (!interactive()) return undefined;
-	const yes = await confirm(`Continue your latest chat "${latest.title}" (${relativeTime(latest.updated_at)})?`);
-	return yes ? latest : undefined;
-}
-
-class ChatSession {
+/** One interactive chat over the live WebSocket: the socket, the prompt, the printed answers. */
+export class ChatSession {
 	readonly #ctx: Context;
 	readonly #timeline = new Timeline();
-	readonly #pending = new Map<string, Pending>();
+	readonly #requests = new FrameRequests((frame) => this.#client?.send(frame) ?? false, FRAME_TIMEOUT_MS, "cli");
 	/** Texts sent from here whose user-message events haven't been seen yet (not printed twice). */
 	readonly #mine: string[] = [];
 	/** Ids of the history rows loaded at the start: their user messages are "you". */
@@ -83,7 +52,6 @@ class ChatSession {
 	#chat: Chat | undefined;
 	#printer: StreamPrinter;
 	#rl: Interface | undefined;
-	#frameId = 0;
 	#awaitingAcks = 0;
 	#promptShown = false;
 	#cancelling = false;
@@ -156,7 +124,7 @@ class ChatSession {
 	close(): void {
 		this.#client?.close();
 		this.#rl?.close();
-		for (const p of this.#pending.values()) clearTimeout(p.timer);
+		this.#requests.abandon();
 	}
 
 	async createChat(): Promise<Chat> {
@@ -297,7 +265,7 @@ class ChatSession {
 	#onEvent(event: HubEvent): void {
 		this.#timeline.apply([event]);
 		if (!this.#chat || event.chat_id !== this.#chat.id) return;
-		if (event.type === "CUSTOM" && event.name === CustomName.chat) {
+		if (event.type === EventType.CUSTOM && event.name === CustomName.chat) {
 			const value = event.value as { action?: string } | undefined;
 			if (value?.action === "deleted") {
 				this.#notice(this.#ctx.out.c.yellow("this chat was deleted"));
@@ -309,29 +277,20 @@ class ChatSession {
 	}
 
 	#onControl(message: ControlMessage): void {
-		const ref = "ref" in message ? message.ref : undefined;
-		const pending = ref ? this.#pending.get(ref) : undefined;
-		if (!pending || !ref) return;
-		this.#pending.delete(ref);
-		clearTimeout(pending.timer);
-		if (message.type === "error") pending.reject(new CliError(message.message, ExitCode.error, message.code));
-		else pending.resolve(message);
+		this.#requests.onControl(message);
 	}
 
-	/** Sends a frame; resolves with its answer (`ack`, `chat.history`), rejects on `error`. */
-	#request(frame: ClientFrame): Promise<ControlMessage> {
-		const id = `cli${++this.#frameId}`;
-		return new Promise((resolve, reject) => {
-			if (!this.#client?.send({ ...frame, id })) {
-				reject(new CliError("not connected (reconnecting); try again in a moment"));
-				return;
-			}
-			const timer = setTimeout(() => {
-				this.#pending.delete(id);
-				reject(new CliError(`no answer to ${frame.type} within ${FRAME_TIMEOUT_MS / 1000} s`));
-			}, FRAME_TIMEOUT_MS);
-			this.#pending.set(id, { resolve, reject, timer });
-		});
+	/** Sends a frame; resolves with its answer (`ack`, `chat.history`), rejects with a CliError. */
+	async #request(frame: FrameRequest): Promise<ControlMessage> {
+		try {
+			return await this.#requests.request(frame);
+		} catch (error) {
+			if (!(error instanceof FrameError)) throw error;
+			if (error.code === "not_connected") throw new CliError("not connected (reconnecting); try again in a moment");
+			if (error.code === "timeout")
+				throw new CliError(`no answer to ${frame.type} within ${FRAME_TIMEOUT_MS / 1000} s`);
+			throw new CliError(error.message, ExitCode.error, error.code);
+		}
 	}
 
 	/** Prints what's new in this chat; shows the prompt again once nothing is running. */

@@ -1,0 +1,179 @@
+import type { AgentOutcome } from "../agent/runtime.ts";
+import type { Transcript } from "../chats/transcript.ts";
+import { type AgentConfig, agentConfig } from "../config.ts";
+import type { Deps } from "../deps.ts";
+import { failpoint } from "../faults.ts";
+import { log } from "../log.ts";
+import { type Approval, CustomName, EventType } from "../protocol/index.ts";
+import { putMessages } from "../storage/chats.ts";
+import { countPause } from "../storage/checkpoints.ts";
+import { finishRun, type RunOutcome } from "../storage/task-runs.ts";
+import { nextQueuedTurn, type TaskRow } from "../storage/tasks.ts";
+import { afterTaskEnded, enqueueTask } from "../tasks/service.ts";
+import { taskStatusEvent } from "../tasks/status-events.ts";
+import type { RunEmitter } from "./run-events.ts";
+
+/** What the queue consumer should do with the message afterwards. */
+export type RunResult = { kind: "done"; status: string } | { kind: "retry"; delaySeconds: number };
+
+/** One run of a task, as its ending needs it. */
+export interface RunContext {
+	services: Deps;
+	task: TaskRow;
+	owner: string;
+	events: RunEmitter;
+	transcript: Transcript | undefined;
+	thread: { threadId: string; runId: string };
+	/** Runs of this task that paused for approval (they are not failed attempts). */
+	pauses: number;
+	now: () => number;
+}
+
+export interface AgentEnding {
+	outcome: AgentOutcome;
+	/** Tokens this attempt used (the outcome's totals include earlier attempts'). */
+	attemptTokens: { inputTokens: number; outputTokens: number };
+	label: string;
+	stopReason: "cancelled" | "lease_lost" | undefined;
+	/** The approval a paused run waits for. */
+	approval: Approval | undefined;
+}
+
+/** Turns how the agent loop ended into the run's last events and the task's new status. */
+export async function recordEnding(run: RunContext, ending: AgentEnding): Promise<RunResult> {
+	const { task, events, thread } = run;
+	const { outcome, label } = ending;
+	if (ending.stopReason === "lease_lost") {
+		// The sweep gave this task to another run (and closed this one's events): record nothing more.
+		log.warn("run lost its lease; abandoning", { taskId: task.id, attempt: task.attempts });
+		await events.relay.close();
+		return { kind: "done", status: "abandoned" };
+	}
+	const tokens = { ...ending.attemptTokens, model: label };
+	const usage = [
+		{
+			provider: label.split(":")[0],
+			model: label,
+			...ending.attemptTokens,
+			totalTokens: ending.attemptTokens.inputTokens + ending.attemptTokens.outputTokens,
+		},
+	];
+
+	switch (outcome.status) {
+		case "completed":
+			events.emit({
+				type: EventType.RUN_FINISHED,
+				...thread,
+				result: outcome.text,
+				outcome: { type: "success" },
+				usage,
+			});
+			return finish(run, { status: "succeeded", result: outcome.text, ...tokens });
+		case "cancelled":
+			events.emit({ type: EventType.RUN_FINISHED, ...thread, outcome: { type: "cancelled" }, usage });
+			return finish(run, { status: "cancelled", error: "cancelled while running", ...tokens });
+		case "limit":
+			events.emit({ type: EventType.RUN_ERROR, message: outcome.message, code: `limit_${outcome.limit}`, usage });
+			return finish(run, { status: "failed", error: outcome.message, result: outcome.text || null, ...tokens });
+		case "paused": {
+			const approval = ending.approval;
+			if (!approval) throw new Error("a run paused without an approval to wait for");
+			events.emitWithId({
+				type: EventType.CUSTOM,
+				id: `${approval.id}:requested`,
+				ts: run.now(),
+				task_id: task.id,
+				...(task.chat_id ? { chat_id: task.chat_id } : {}),
+				attempt: task.attempts,
+				name: CustomName.approvalRequested,
+				value: { approval },
+			});
+			events.emit({
+				type: EventType.RUN_FINISHED,
+				...thread,
+				outcome: {
+					type: "interrupt",
+					interrupts: [
+						{
+							id: approval.id,
+							reason: "tool_approval",
+							toolCallId: approval.tool_call_id,
+							message: `${approval.tool} needs your approval before it runs`,
+							expiresAt: new Date(approval.expires_at).toISOString(),
+						},
+					],
+				},
+				usage,
+			});
+			await countPause(run.services.env.DB, task.id, run.now());
+			return finish(run, { status: "awaiting_approval", error: null, ...tokens });
+		}
+		case "failed": {
+			const failedRuns = task.attempts - run.pauses;
+			const retry = outcome.error.kind === "transient" && failedRuns < task.max_attempts;
+			events.emit({
+				type: EventType.RUN_ERROR,
+				message: outcome.error.message,
+				code: retry ? "retrying" : outcome.error.kind === "transient" ? "attempts_exhausted" : "failed",
+				usage,
+			});
+			if (!retry) {
+				const error =
+					outcome.error.kind === "transient"
+						? `${outcome.error.message} (gave up after ${failedRuns} attempts)`
+						: outcome.error.message;
+				return finish(run, { status: "failed", error, ...tokens });
+			}
+			const delaySeconds = retryDelaySeconds(agentConfig(run.services.env), failedRuns);
+			const result = await finish(
+				run,
+				{ status: "queued", error: outcome.error.message, ...tokens },
+				{ retry_in_ms: delaySeconds * 1000 },
+			);
+			return result.kind === "done" && result.status === "queued" ? { kind: "retry", delaySeconds } : result;
+		}
+	}
+}
+
+/**
+ * Records the run's end (fenced by the lease), relays the status change, flushes. A run
+ * that ended for good, or paused, is written into its chat's history; one that ended for good
+ * lets its dependents and the chat's next turn go.
+ */
+export async function finish(
+	run: Pick<RunContext, "services" | "task" | "owner" | "events" | "transcript" | "now">,
+	outcome: RunOutcome,
+	extra: Record<string, unknown> = {},
+): Promise<RunResult> {
+	const { services, task, events, now } = run;
+	const { env } = services;
+	await failpoint(env, "runner.before-finish");
+	const row = await finishRun(env.DB, task.id, run.owner, outcome, now());
+	if (row) events.emitWithId(taskStatusEvent(row, extra, now()));
+	else log.warn("run finished without its lease; outcome not recorded", { taskId: task.id, status: outcome.status });
+	const stats = await events.relay.close();
+	const ended = row !== null && row.status !== "queued" && row.status !== "awaiting_approval";
+	if (ended) await afterTaskEnded(services, row, now());
+	if (row && row.status !== "queued" && task.chat_id) {
+		if (run.transcript) await putMessages(env.DB, run.transcript.rows());
+		if (ended && task.kind === "chat") {
+			const next = await nextQueuedTurn(env.DB, task.chat_id);
+			if (next) await enqueueTask(env, next.id, now());
+		}
+	}
+	log.info("task run ended", {
+		taskId: task.id,
+		attempt: task.attempts,
+		status: row?.status ?? "lease_lost",
+		events: stats.events,
+		rpcCalls: stats.rpcCalls,
+		undelivered: stats.undelivered,
+	});
+	return { kind: "done", status: row?.status ?? "abandoned" };
+}
+
+/** Exponential backoff with jitter: base, 2×base, 4×base… capped at 5 minutes. */
+export function retryDelaySeconds(config: AgentConfig, attempt: number, random = Math.random): number {
+	const base = config.retryBaseSeconds * 2 ** Math.max(0, attempt - 1);
+	return Math.min(300, Math.round(base * (0.8 + 0.4 * random())));
+}

@@ -1,0 +1,133 @@
+import type { Approval, ApprovalStatus } from "../protocol/index.ts";
+import type { TaskRow } from "./tasks.ts";
+
+interface ApprovalRow {
+	id: string;
+	task_id: string;
+	user_id: string;
+	chat_id: string | null;
+	tool_call_id: string;
+	tool: string;
+	input: string;
+	status: ApprovalStatus;
+	requested_at: number;
+	expires_at: number;
+	decided_at: number | null;
+	decided_by: string | null;
+	reason: string | null;
+}
+
+function toApproval(row: ApprovalRow): Approval {
+	return { ...row, input: JSON.parse(row.input) as unknown };
+}
+
+/** Asks for a decision on a tool call; the existing request when one was already made for it. */
+export async function requestApproval(db: D1Database, approval: Approval): Promise<Approval> {
+	const row = await db
+		.prepare(
+			`INSERT INTO approvals (id, task_id, user_id, chat_id, tool_call_id, tool, input, status, requested_at, expires_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+			 ON CONFLICT (task_id, tool_call_id) DO UPDATE SET id = id RETURNING *`,
+		)
+		.bind(
+			approval.id,
+			approval.task_id,
+			approval.user_id,
+			approval.chat_id,
+			approval.tool_call_id,
+			approval.tool,
+			JSON.stringify(approval.input ?? null),
+			approval.requested_at,
+			approval.expires_at,
+		)
+		.first<ApprovalRow>();
+	return toApproval(row as ApprovalRow);
+}
+
+export async function approvalFor(db: D1Database, taskId: string, toolCallId: string): Promise<Approval | null> {
+	const row = await db
+		.prepare("SELECT * FROM approvals WHERE task_id = ? AND tool_call_id = ?")
+		.bind(taskId, toolCallId)
+		.first<ApprovalRow>();
+	return row ? toApproval(row) : null;
+}
+
+export async function getApproval(db: D1Database, taskId: string, id: string): Promise<Approval | null> {
+	const row = await db
+		.prepare("SELECT * FROM approvals WHERE task_id = ? AND id = ?")
+		.bind(taskId, id)
+		.first<ApprovalRow>();
+	return row ? toApproval(row) : null;
+}
+
+export async function taskApprovals(db: D1Database, taskId: string): Promise<Approval[]> {
+	const { results } = await db
+		.prepare("SELECT * FROM approvals WHERE task_id = ? ORDER BY requested_at, id")
+		.bind(taskId)
+		.all<ApprovalRow>();
+	return results.map(toApproval);
+}
+
+/** A user's pending approvals, oldest first (whatever task or chat they belong to). */
+export async function pendingApprovals(db: D1Database, userId: string | null, limit = 100): Promise<Approval[]> {
+	const { results } = await db
+		.prepare(
+			`SELECT * FROM approvals WHERE status = 'pending' AND (? IS NULL OR user_id = ?)
+			 ORDER BY requested_at, id LIMIT ?`,
+		)
+		.bind(userId, userId, limit)
+		.all<ApprovalRow>();
+	return results.map(toApproval);
+}
+
+/** Records a decision; null when it was no longer pending (decided twice, expired). */
+export async function decide(
+	db: D1Database,
+	taskId: string,
+	id: string,
+	decision: { status: "approved" | "denied" | "expired"; by: string | null; reason: string | null },
+	now: number,
+): Promise<Approval | null> {
+	const row = await db
+		.prepare(
+			`UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, reason = ?
+			 WHERE task_id = ? AND id = ? AND status = 'pending' RETURNING *`,
+		)
+		.bind(decision.status, now, decision.by, decision.reason, taskId, id)
+		.first<ApprovalRow>();
+	return row ? toApproval(row) : null;
+}
+
+/** Pending approvals whose time ran out. */
+export async function expiredApprovals(db: D1Database, now: number, limit = 50): Promise<Approval[]> {
+	const { results } = await db
+		.prepare("SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?")
+		.bind(now, limit)
+		.all<ApprovalRow>();
+	return results.map(toApproval);
+}
+
+/** After a decision: a paused task with nothing left to decide goes back to the queue. */
+export async function resumeIfDecided(db: D1Database, taskId: string, now: number): Promise<TaskRow | null> {
+	return db
+		.prepare(
+			`UPDATE tasks SET status = 'queued', updated_at = ?, enqueued_at = NULL
+			 WHERE id = ? AND status = 'awaiting_approval'
+			   AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.task_id = tasks.id AND a.status = 'pending')
+			 RETURNING *`,
+		)
+		.bind(now, taskId)
+		.first<TaskRow>();
+}
+
+/** A cancelled task's open requests are closed as denied, by whoever cancelled it. */
+export async function denyPending(db: D1Database, taskId: string, by: string | null, now: number): Promise<Approval[]> {
+	const { results } = await db
+		.prepare(
+			`UPDATE approvals SET status = 'denied', decided_at = ?, decided_by = ?, reason = 'the task was cancelled'
+			 WHERE task_id = ? AND status = 'pending' RETURNING *`,
+		)
+		.bind(now, by, taskId)
+		.all<ApprovalRow>();
+	return results.map(toApproval);
+}

@@ -1,0 +1,14 @@
+import { type Approval, CustomName, EventType, type PublishEvent } from "../protocol/index.ts";
+
+/** The `CUSTOM` event that tells a task's audience an approval was decided (or expired). */
+export function approvalDecidedEvent(approval: Approval, now = Date.now()): PublishEvent {
+	return {
+		type: EventType.CUSTOM,
+		id: `${approval.id}:${approval.status}`,
+		ts: now,
+		task_id: approval.task_id,
+		...(approval.chat_id ? { chat_id: approval.chat_id } : {}),
+		name: CustomName.approvalDecided,
+		value: { approval },
+	};
+}
