@@ -7,6 +7,7 @@
 //   suites: vitest in workerd (JSON report), the portable core under Deno (JUnit report),
 //           browser end-to-end tests in Chromium against a real `wrangler dev` (JSON report),
 //           the CLI end to end against wrangler dev (vitest in Node, JSON report),
+//           the real @ag-ui/client against wrangler dev (vitest in Node, JSON report),
 //           MCP both ways against wrangler dev and the reference MCP server (JSON report),
 //           the fault suite: crashes, load, slow consumers, floods, fuzz, auth matrix (JSON report)
 import { spawn } from "node:child_process";
@@ -32,6 +33,7 @@ await check("tsc-e2e", ["tsc", "--noEmit", "-p", "test/e2e/tsconfig.json"]);
 // The CLI runs on Node, not Workers: its own tsconfig (Node's types).
 await check("tsc-cli", ["tsc", "--noEmit", "-p", "cli"]);
 await check("tsc-faults", ["tsc", "--noEmit", "-p", "test/faults"]);
+await check("tsc-ag-ui", ["tsc", "--noEmit", "-p", "test/ag-ui-client"]);
 await check("tsc-mcp", ["tsc", "--noEmit", "-p", "test/mcp-live"]);
 await check("biome", ["biome", "check", "."]);
 // The portable core (deno.json's `check` task lists it): protocol, client, agent loop,
@@ -69,6 +71,20 @@ await suite(
 		`--outputFile.json=${results}/cli.json`,
 	],
 	() => countVitest(`${results}/cli.json`),
+);
+// Any AG-UI client: the real @ag-ui/client (HttpAgent, its parser and verifier) against wrangler dev.
+await suite(
+	"ag-ui",
+	[
+		"vitest",
+		"run",
+		"-c",
+		"vitest.agui.config.ts",
+		"--reporter=default",
+		"--reporter=json",
+		`--outputFile.json=${results}/ag-ui.json`,
+	],
+	() => countVitest(`${results}/ag-ui.json`),
 );
 // MCP both ways: the reference MCP server (server-everything) and Sparky's /mcp with the SDK client,
 // against a real wrangler dev (vitest in Node, JSON report).

@@ -14,7 +14,7 @@ function tickInterval(env: Env): number {
 /**
  * A clock that works in both places: a single Durable Object whose alarm re-arms itself
  * (alarms persist, so it keeps going across restarts and deploys once started).
- * - Every SPARKY_SWEEP_SECONDS (10 s) it takes back tasks whose runner died (an expired lease)
+ * - Every SPARKY_SWEEP_SECONDS (5 s) it takes back tasks whose runner died (an expired lease)
  *   and expires approvals: Cron Triggers fire once a minute at most, which is too slow for that.
  * - With SPARKY_LOCAL_CLOCK=on (`npm start`: `wrangler dev` fires no Cron Triggers) it also
  *   runs the minute's full tick, which the Cron Trigger runs when deployed.
@@ -28,9 +28,13 @@ export class Clock extends DurableObject<Env> {
 	#firstTick = true;
 	#lastTick = 0;
 
-	/** Arms the alarm unless it already is. Cheap: called once per Worker isolate. */
+	/**
+	 * Arms the alarm unless it already is. Cheap: called once per Worker isolate. An alarm long
+	 * overdue (a local process killed while it was due) is armed again.
+	 */
 	async start(): Promise<boolean> {
-		if ((await this.ctx.storage.getAlarm()) !== null) return false;
+		const at = await this.ctx.storage.getAlarm();
+		if (at !== null && at > Date.now() - 2 * this.#period()) return false;
 		await this.ctx.storage.setAlarm(Date.now() + this.#period());
 		return true;
 	}

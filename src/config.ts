@@ -29,8 +29,8 @@ const ConfigSchema = z.object({
 	SPARKY_MAX_RUN_SECONDS: positiveInt(300),
 	SPARKY_MAX_OUTPUT_TOKENS: positiveInt(16_000),
 	SPARKY_TASK_MAX_ATTEMPTS: positiveInt(3),
-	SPARKY_TASK_LEASE_SECONDS: positiveInt(30),
-	SPARKY_SWEEP_SECONDS: positiveInt(10),
+	SPARKY_TASK_LEASE_SECONDS: positiveInt(20),
+	SPARKY_SWEEP_SECONDS: positiveInt(5),
 	SPARKY_APPROVE_TOOLS: z
 		.string()
 		.optional()

@@ -16,4 +16,6 @@ export type FailpointName =
 	/** In UserHub.publish: the batch is stored, nothing has been sent to sockets yet. */
 	| "hub.after-store"
 	/** In the runner: the agent finished, its outcome is not yet written to D1. */
-	| "runner.before-finish";
+	| "runner.before-finish"
+	/** In the runner: a tool call ran and its result is checkpointed; the run hasn't gone on. */
+	| "runner.after-tool";

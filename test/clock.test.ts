@@ -18,8 +18,8 @@ describe("the local clock (a Durable Object alarm standing in for the Cron Trigg
 		expect(await runDurableObjectAlarm(clock)).toBe(true);
 		expect((await reload(task.id)).status).toBe("failed");
 		const next = await runInDurableObject(clock, (_i, state) => state.storage.getAlarm());
-		// Every 10 s by default: a dead runner's task is taken back within a lease plus that.
-		expect(next).toBeGreaterThan(Date.now() + 8_000);
-		expect(next).toBeLessThanOrEqual(Date.now() + 10_000);
+		// Every 5 s by default: a dead runner's task is taken back within a lease plus that.
+		expect(next).toBeGreaterThan(Date.now() + 3_000);
+		expect(next).toBeLessThanOrEqual(Date.now() + 5_000);
 	});
 });

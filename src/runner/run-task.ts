@@ -6,6 +6,7 @@ import { CONTEXT_ROWS, historyToMessages } from "../chats/context.ts";
 import { Transcript } from "../chats/transcript.ts";
 import { agentConfig } from "../config.ts";
 import type { Deps } from "../deps.ts";
+import { failpoint } from "../faults.ts";
 import { loadMcpTools, type McpRunTools, unavailableServersNote } from "../mcp/tools.ts";
 import { EventType } from "../protocol/index.ts";
 import { hubPublisher, type Publisher } from "../relay/publish.ts";
@@ -18,6 +19,7 @@ import { taskAudience } from "../tasks/audience.ts";
 import { taskStatusEvent } from "../tasks/status-events.ts";
 import { ALL_TOOLS, buildToolSet } from "../tools/registry.ts";
 import { approvalGate } from "./approval-gate.ts";
+import { withClientTools } from "./client-tools.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { finish, type RunContext, type RunResult, recordEnding } from "./run-ending.ts";
 import { RunEmitter } from "./run-events.ts";
@@ -104,6 +106,7 @@ export async function runClaimedTask(
 		db: env.DB,
 		task,
 		approve: [...config.approveTools, ...saved.checkpoint.approve, ...mcp.needApproval],
+		clientTools: new Set(saved.checkpoint.clientTools.map((t) => t.name)),
 		isIdempotent: (name) => ALL_TOOLS.find((t) => t.name === name)?.idempotent ?? false,
 		inFlight: saved.checkpoint.inFlight,
 		eventId: (call) => `${eventRunIdOf(call.toolCallId)}:${call.toolCallId}`,
@@ -125,21 +128,24 @@ export async function runClaimedTask(
 				usage: { inputTokens: saved.checkpoint.inputTokens, outputTokens: saved.checkpoint.outputTokens },
 				runMs: saved.checkpoint.runMs,
 			},
-			tools: {
-				...mcp.tools,
-				...buildToolSet({
-					env,
-					relay,
-					userId: task.user_id,
-					taskId: task.id,
-					depth: task.depth,
-					chatId: task.chat_id ?? undefined,
-					signal: controller.signal,
-					config,
-					fetch: deps.fetch ?? fetch,
-					now,
-				}),
-			},
+			tools: withClientTools(
+				{
+					...mcp.tools,
+					...buildToolSet({
+						env,
+						relay,
+						userId: task.user_id,
+						taskId: task.id,
+						depth: task.depth,
+						chatId: task.chat_id ?? undefined,
+						signal: controller.signal,
+						config,
+						fetch: deps.fetch ?? fetch,
+						now,
+					}),
+				},
+				saved.checkpoint.clientTools,
+			),
 			limits: { maxSteps: config.maxSteps, maxRunMs: config.maxRunMs, maxOutputTokens: config.maxOutputTokens },
 			signal: controller.signal,
 			onEvent: (event) => {
@@ -151,6 +157,7 @@ export async function runClaimedTask(
 				const rows = added.map((message) => ({ runId, message }));
 				await appendMessages(env.DB, task.id, nextIdx, rows, { ...totals, ...totals.usage }, now());
 				nextIdx += added.length;
+				if (added.some((m) => m.role === "tool")) await failpoint(env, "runner.after-tool");
 			},
 			decide: gate.decide,
 			onCallStart: (call) => markInFlight(env.DB, task.id, call.toolCallId, now()),
@@ -171,6 +178,7 @@ export async function runClaimedTask(
 		label: model.resolved.label,
 		stopReason,
 		approval: gate.requested(),
+		pauseKind: gate.requestedKind(),
 	});
 }
 

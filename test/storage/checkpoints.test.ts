@@ -1,0 +1,97 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import {
+	appendMessages,
+	capMessage,
+	countPause,
+	loadCheckpoint,
+	MESSAGE_ROW_CHARS,
+	markInFlight,
+	saveApproveList,
+} from "../../src/storage/checkpoints.ts";
+import { newUser } from "../support/api.ts";
+import { queuedTask } from "../support/tasks.ts";
+
+describe("task checkpoints (D1)", () => {
+	it("starts empty, then keeps messages in order with the totals, in flight cleared by the next write", async () => {
+		const user = await newUser();
+		const task = await queuedTask(user.id);
+		expect(await loadCheckpoint(env.DB, task.id)).toEqual({
+			checkpoint: {
+				steps: 0,
+				inputTokens: 0,
+				outputTokens: 0,
+				runMs: 0,
+				pauses: 0,
+				inFlight: null,
+				approve: [],
+				clientTools: [],
+			},
+			messages: [],
+		});
+		await saveApproveList(env.DB, task.id, ["write_file"], 1);
+		const call = { type: "tool-call" as const, toolCallId: "c1", toolName: "read_file", input: { path: "a.md" } };
+		await appendMessages(
+			env.DB,
+			task.id,
+			0,
+			[{ runId: `${task.id}:1`, message: { role: "assistant", content: [call] } }],
+			{ steps: 1, inputTokens: 10, outputTokens: 4, runMs: 50 },
+			2,
+		);
+		await markInFlight(env.DB, task.id, "c1", 3);
+		expect((await loadCheckpoint(env.DB, task.id)).checkpoint.inFlight).toBe("c1");
+		const result = {
+			role: "tool" as const,
+			content: [
+				{
+					type: "tool-result" as const,
+					toolCallId: "c1",
+					toolName: "read_file",
+					output: { type: "text" as const, value: "hi" },
+				},
+			],
+		};
+		await appendMessages(
+			env.DB,
+			task.id,
+			1,
+			[{ runId: `${task.id}:2`, message: result }],
+			{ steps: 1, inputTokens: 10, outputTokens: 4, runMs: 80 },
+			4,
+		);
+		await countPause(env.DB, task.id, 5);
+		const saved = await loadCheckpoint(env.DB, task.id);
+		expect(saved.checkpoint).toEqual({
+			steps: 1,
+			inputTokens: 10,
+			outputTokens: 4,
+			runMs: 80,
+			pauses: 1,
+			inFlight: null,
+			approve: ["write_file"],
+			clientTools: [],
+		});
+		expect(saved.messages.map((m) => [m.runId, m.message.role])).toEqual([
+			[`${task.id}:1`, "assistant"],
+			[`${task.id}:2`, "tool"],
+		]);
+	});
+
+	it("cuts a huge tool result visibly instead of failing the row (D1 rows stop at 2 MB)", () => {
+		const huge = "x".repeat(3 * MESSAGE_ROW_CHARS);
+		const capped = capMessage({
+			role: "tool",
+			content: [
+				{ type: "tool-result", toolCallId: "c", toolName: "http_fetch", output: { type: "text", value: huge } },
+			],
+		});
+		const text = JSON.stringify(capped);
+		expect(text.length).toBeLessThan(MESSAGE_ROW_CHARS);
+		expect(text).toContain("truncated for storage");
+		expect(text).toContain(`${JSON.stringify({ type: "text", value: huge }).length} characters`);
+		// Small results and other messages are kept as they are.
+		const small = { role: "assistant" as const, content: "ok" };
+		expect(capMessage(small)).toBe(small);
+	});
+});
