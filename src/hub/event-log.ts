@@ -14,6 +14,14 @@ export interface AppendResult {
 	fresh: string[];
 }
 
+/** What this log cost in SQLite since the object woke (the cursors' billed row counts). */
+export interface LogCounters {
+	rowsWritten: number;
+	rowsRead: number;
+	/** Events stored (not counting ids already stored). */
+	stored: number;
+}
+
 export interface RetentionPolicy {
 	maxCount: number;
 	maxAgeMs: number;
@@ -29,6 +37,8 @@ export class EventLog {
 	readonly #sql: SqlStorage;
 	readonly #storage: DurableObjectStorage;
 	#lastSeq: number;
+	#lastWritten = 0;
+	readonly counters: LogCounters = { rowsWritten: 0, rowsRead: 0, stored: 0 };
 
 	constructor(storage: DurableObjectStorage) {
 		this.#storage = storage;
@@ -48,12 +58,26 @@ export class EventLog {
 			CREATE INDEX IF NOT EXISTS events_task ON events(task_id, seq) WHERE task_id IS NOT NULL;
 			CREATE INDEX IF NOT EXISTS events_chat ON events(chat_id, seq) WHERE chat_id IS NOT NULL;
 		`);
-		const row = this.#sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'last_seq'").toArray()[0];
+		const row = this.#exec<{ value: number }>("SELECT value FROM meta WHERE key = 'last_seq'")[0];
 		this.#lastSeq = row?.value ?? 0;
 	}
 
+	/** Runs one statement to the end and counts its billed rows. */
+	#exec<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): T[] {
+		const cursor = this.#sql.exec<T>(query, ...bindings);
+		const rows = cursor.toArray();
+		this.counters.rowsWritten += cursor.rowsWritten;
+		this.counters.rowsRead += cursor.rowsRead;
+		this.#lastWritten = cursor.rowsWritten;
+		return rows;
+	}
+
 	bounds(): LogBounds {
-		const row = this.#sql.exec<{ oldest: number | null }>("SELECT min(seq) AS oldest FROM events").one();
+		const row = this.#exec<{ oldest: number | null }>("SELECT min(seq) AS oldest FROM events")[0] ?? {
+			oldest: null,
+			at: null,
+			n: 0,
+		};
 		return { oldestSeq: row.oldest ?? this.#lastSeq + 1, lastSeq: this.#lastSeq };
 	}
 
@@ -69,9 +93,7 @@ export class EventLog {
 				const result: AppendResult = { seqs: [], fresh: [] };
 				for (const input of batch) {
 					if (input.id !== undefined) {
-						const existing = this.#sql
-							.exec<{ seq: number }>("SELECT seq FROM events WHERE id = ?", input.id)
-							.toArray()[0];
+						const existing = this.#exec<{ seq: number }>("SELECT seq FROM events WHERE id = ?", input.id)[0];
 						if (existing) {
 							result.seqs.push(existing.seq);
 							continue;
@@ -83,7 +105,7 @@ export class EventLog {
 					if (json.length > LIMITS.eventBytes) {
 						throw new TypeError(`invalid publish batch: an event is over ${LIMITS.eventBytes} bytes`);
 					}
-					this.#sql.exec(
+					this.#exec(
 						"INSERT INTO events (seq, id, type, task_id, chat_id, stored_at, json) VALUES (?, ?, ?, ?, ?, ?, ?)",
 						seq,
 						id,
@@ -95,13 +117,14 @@ export class EventLog {
 					);
 					result.seqs.push(seq);
 					result.fresh.push(json);
+					this.counters.stored++;
 				}
-				this.#sql.exec(
+				this.#exec(
 					"INSERT INTO meta (key, value) VALUES ('last_seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 					this.#lastSeq,
 				);
 				// Count bound: cheap range delete on the primary key, done on every append.
-				this.#sql.exec("DELETE FROM events WHERE seq <= ?", this.#lastSeq - retention.maxCount);
+				this.#exec("DELETE FROM events WHERE seq <= ?", this.#lastSeq - retention.maxCount);
 				return result;
 			});
 		} catch (error) {
@@ -112,37 +135,38 @@ export class EventLog {
 
 	/** Serialised events with seq > since, oldest first. */
 	readAfter(since: number, limit: number): string[] {
-		return this.#sql
-			.exec<{ json: string }>("SELECT json FROM events WHERE seq > ? ORDER BY seq LIMIT ?", since, limit)
-			.toArray()
-			.map((row) => row.json);
+		return this.#exec<{ json: string }>("SELECT json FROM events WHERE seq > ? ORDER BY seq LIMIT ?", since, limit).map(
+			(row) => row.json,
+		);
 	}
 
 	/** Serialised events of one task (or chat), oldest first. */
 	readFor(column: "task_id" | "chat_id", value: string, since: number, limit: number): string[] {
-		return this.#sql
-			.exec<{ json: string }>(
-				`SELECT json FROM events WHERE ${column} = ? AND seq > ? ORDER BY seq LIMIT ?`,
-				value,
-				since,
-				limit,
-			)
-			.toArray()
-			.map((row) => row.json);
+		return this.#exec<{ json: string }>(
+			`SELECT json FROM events WHERE ${column} = ? AND seq > ? ORDER BY seq LIMIT ?`,
+			value,
+			since,
+			limit,
+		).map((row) => row.json);
 	}
 
 	/** Age bound: drops events stored before `now - maxAgeMs`. Returns how many went. */
 	pruneByAge(now: number, maxAgeMs: number): number {
-		return this.#sql.exec("DELETE FROM events WHERE stored_at < ?", now - maxAgeMs).rowsWritten;
+		this.#exec("DELETE FROM events WHERE stored_at < ?", now - maxAgeMs);
+		return this.#lastWritten;
 	}
 
 	/** When the oldest stored event will age out, or undefined when the log is empty. */
 	oldestStoredAt(): number | undefined {
-		const row = this.#sql.exec<{ at: number | null }>("SELECT min(stored_at) AS at FROM events").one();
+		const row = this.#exec<{ at: number | null }>("SELECT min(stored_at) AS at FROM events")[0] ?? {
+			oldest: null,
+			at: null,
+			n: 0,
+		};
 		return row.at ?? undefined;
 	}
 
 	count(): number {
-		return this.#sql.exec<{ n: number }>("SELECT count(*) AS n FROM events").one().n;
+		return this.#exec<{ n: number }>("SELECT count(*) AS n FROM events")[0]?.n ?? 0;
 	}
 }
