@@ -246,7 +246,9 @@ export class Hub extends DurableObject<Env> {
 			await failpoint(this.env, "hub.after-store");
 			if (fresh.length > 0) this.#broadcast(frameOf(fresh));
 			this.#taskWaiters.wake(batch.map((e) => e.task_id));
-			await this.#ensureAlarm();
+			// A pending alarm already comes before anything these events will need (their age-out
+			// is the latest of all): only arm one when none is pending, so a publish reads nothing more.
+			if (!this.#alarmAt) await this.#ensureAlarm();
 			return { seqs, last_seq: this.#log.lastSeq };
 		});
 	}
