@@ -135,6 +135,12 @@ export async function watchTask(ctx: Context, id: string, known?: Task): Promise
 				if (++retries > MAX_RETRIES) throw api.unreachable(error);
 			}
 			if (!end) {
+				// The stream ends with a comment after the task's last run: ask whether it ended.
+				const latest = (await api.getTask(task.id)).data.task;
+				if (isTerminal(latest.status)) {
+					end = { task: latest };
+					break;
+				}
 				// The stream closed before the task ended (a proxy, a restart): resume where it stopped.
 				await sleep(backoffDelay(Math.max(0, retries - 1)), abort.signal).catch(() => {
 					throw stopped(task.id);

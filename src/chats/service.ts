@@ -3,6 +3,7 @@ import { notFound } from "../errors.ts";
 import {
 	type Chat,
 	type ChatMessage,
+	type ClientTool,
 	CustomName,
 	EventType,
 	newId,
@@ -55,13 +56,13 @@ export async function createChat(
 		updated_at: now,
 	};
 	await insertChat(deps.env.DB, chat);
-	await announce(deps, chat, "created", now);
+	await announceChat(deps, chat, "created", now);
 	return chat;
 }
 
 export async function renameChat(deps: Deps, chat: Chat, title: string, now = Date.now()): Promise<Chat> {
 	const renamed = (await updateChat(deps.env.DB, chat.id, { title }, now)) ?? chat;
-	await announce(deps, renamed, "renamed", now);
+	await announceChat(deps, renamed, "renamed", now);
 	return renamed;
 }
 
@@ -69,7 +70,19 @@ export async function renameChat(deps: Deps, chat: Chat, title: string, now = Da
 export async function deleteChat(deps: Deps, chat: Chat, now = Date.now()): Promise<void> {
 	for (const turn of await openTurns(deps.env.DB, chat.id)) await cancelTask(deps, turn, now);
 	await deleteChatRow(deps.env.DB, chat.id);
-	await announce(deps, chat, "deleted", now);
+	await announceChat(deps, chat, "deleted", now);
+}
+
+/** Options of `sendMessage`. */
+export interface SendOptions {
+	approve?: string[];
+	/** Tools the sender (an AG-UI client) runs itself. */
+	clientTools?: ClientTool[];
+	/**
+	 * The message's id(s) as the sender knows them (an AG-UI client's): the history rows and
+	 * the live events use them instead of `<turn>:user`. Several parts become one turn.
+	 */
+	parts?: { id: string; text: string }[];
 }
 
 /**
@@ -80,17 +93,22 @@ export async function sendMessage(
 	deps: Deps,
 	chat: Chat,
 	text: string,
-	options: { approve?: string[] } = {},
+	options: SendOptions = {},
 	now = Date.now(),
 ): Promise<{ message_id: string; turn_id: string; status: string }> {
+	const partsOf = (turnId: string) => options.parts ?? [{ id: `${turnId}:user`, text }];
 	const userMessage = (turnId: string): PublishEvent[] => {
-		const messageId = `${turnId}:user`;
 		const base = { task_id: turnId, chat_id: chat.id, ts: now };
-		return [
-			{ ...base, type: EventType.TEXT_MESSAGE_START, id: `${messageId}:start`, messageId, role: "user" },
-			{ ...base, type: EventType.TEXT_MESSAGE_CONTENT, id: `${messageId}:content`, messageId, delta: text },
-			{ ...base, type: EventType.TEXT_MESSAGE_END, id: `${messageId}:end`, messageId },
-		];
+		return partsOf(turnId).flatMap((part, i): PublishEvent[] => {
+			const messageId = part.id;
+			// Event ids must be short and plain; a sender's message id need not be.
+			const eventId = options.parts ? `${turnId}:user${i}` : messageId;
+			return [
+				{ ...base, type: EventType.TEXT_MESSAGE_START, id: `${eventId}:start`, messageId, role: "user" },
+				{ ...base, type: EventType.TEXT_MESSAGE_CONTENT, id: `${eventId}:content`, messageId, delta: part.text },
+				{ ...base, type: EventType.TEXT_MESSAGE_END, id: `${eventId}:end`, messageId },
+			];
+		});
 	};
 	const { env } = deps;
 	const outcome = await createTask(
@@ -103,30 +121,33 @@ export async function sendMessage(
 			chatUserId: chat.user_id,
 			allowDuplicates: true,
 			approve: options.approve,
+			clientTools: options.clientTools,
 		},
 		now,
 		{
 			announce: (turn) => userMessage(turn.id),
 			beforeEnqueue: async (turn) => {
-				await putMessages(env.DB, [
-					{
-						id: `${turn.id}:user`,
+				await putMessages(
+					env.DB,
+					partsOf(turn.id).map((part, ordinal) => ({
+						id: part.id,
 						chat_id: chat.id,
 						turn_id: turn.id,
 						role: "user",
-						content: text,
+						content: part.text,
 						tool_name: null,
 						tool_args: null,
 						created_at: now,
-						ordinal: 0,
-					},
-				]);
+						ordinal,
+					})),
+				);
 			},
 		},
 	);
 	if (chat.title === DEFAULT_CHAT_TITLE) await renameChat(deps, chat, titleFrom(text), now);
 	else await updateChat(env.DB, chat.id, {}, now);
-	return { message_id: `${outcome.task.id}:user`, turn_id: outcome.task.id, status: outcome.task.status };
+	const messageId = partsOf(outcome.task.id).at(-1)?.id ?? `${outcome.task.id}:user`;
+	return { message_id: messageId, turn_id: outcome.task.id, status: outcome.task.status };
 }
 
 /** Stops the chat's running turn (or the one waiting for approval). Pending turns stay queued. */
@@ -167,7 +188,13 @@ export async function turnsInProgress(
 	return { turns: turns.map((t) => ({ turn_id: t.id, status: t.status, text: t.instruction })), events };
 }
 
-async function announce(deps: Deps, chat: Chat, action: "created" | "renamed" | "deleted", now: number): Promise<void> {
+/** Tells the chat's owner's tabs that it was created, renamed or deleted. */
+export async function announceChat(
+	deps: Deps,
+	chat: Chat,
+	action: "created" | "renamed" | "deleted",
+	now: number,
+): Promise<void> {
 	await deps.relay.send(
 		[chat.user_id],
 		[
