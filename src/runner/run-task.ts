@@ -60,17 +60,18 @@ export async function runClaimedTask(
 		now,
 	);
 	const thread = { threadId: task.chat_id ?? task.id, runId };
-	const transcript = await transcriptOf(env, task);
-	const saved = await loadCheckpoint(env.DB, task.id);
-	const run: RunContext = { services, task, owner, events, transcript, thread, pauses: saved.checkpoint.pauses, now };
+	// The screen hears the run start while its history loads (both leave in one call).
+	const loading = Promise.all([transcriptOf(env, task), loadCheckpoint(env.DB, task.id)]);
 	events.emitWithId(taskStatusEvent(task, {}, now()));
-
 	const model = deps.model ?? resolveModel(env, config.model, deps.fetch);
+	if (model.ok) events.emit({ type: EventType.RUN_STARTED, ...thread, model: model.resolved.label });
+	const [transcript, saved] = await loading;
+	const run: RunContext = { services, task, owner, events, transcript, thread, pauses: saved.checkpoint.pauses, now };
+
 	if (!model.ok) {
 		events.emit({ type: EventType.RUN_ERROR, message: model.error, code: "model_not_configured" });
 		return finish(run, { status: "failed", error: model.error });
 	}
-	events.emit({ type: EventType.RUN_STARTED, ...thread, model: model.resolved.label });
 
 	const controller = new AbortController();
 	let stopReason: "cancelled" | "lease_lost" | undefined;
