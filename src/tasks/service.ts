@@ -100,14 +100,11 @@ export async function createTask(
 		// Its dependencies may all be done already (or one failed): settle it now.
 		task = (await resolveWaiting(env, task, now)) ?? task;
 	}
-	// The announcement and the queue send go out side by side: the queue's hop to a consumer
-	// (then its claim) takes far longer than one hub RPC, so `queued` still lands first.
-	const announced = publishToAudience(deps, task, [...(hooks.announce?.(task) ?? []), taskStatusEvent(task, {}, now)]);
+	await publishToAudience(deps, task, [...(hooks.announce?.(task) ?? []), taskStatusEvent(task, {}, now)]);
 	if (task.status === "queued") {
 		await hooks.beforeEnqueue?.(task);
 		await enqueueTask(env, task.id, now);
 	}
-	await announced;
 	return { kind: "created", task };
 }
 
