@@ -5,6 +5,12 @@ import { type Publisher, publishWithRetry, type RetryOptions } from "./publish.t
 export interface RelayOptions {
 	publish: Publisher;
 	retry?: RetryOptions;
+	/**
+	 * The least time between the starts of two calls to one hub (0: none). A hub every task
+	 * writes to (the `agent` user's) is paced so a run costs it a bounded number of calls a
+	 * second; what arrives meanwhile shares the next call.
+	 */
+	paceMs?: (userId: string) => number;
 }
 
 export interface RelayStats {
@@ -33,6 +39,8 @@ export class Relay {
 	readonly #kicked = new Set<string>();
 	/** Events whose seqs a `send` is waiting to hear, by hub. */
 	readonly #watched = new Map<PublishEvent, Map<string, number>>();
+	/** When the last call to each paced hub started. */
+	readonly #lastCall = new Map<string, number>();
 	readonly stats: RelayStats = { events: 0, rpcCalls: 0, undelivered: 0 };
 
 	constructor(options: RelayOptions) {
@@ -126,10 +134,26 @@ export class Relay {
 		return pump;
 	}
 
+	/**
+	 * How long the hub's pacing still holds its next call (0: go now, and the first call of a
+	 * quiet spell always goes at once). Marks the call's start.
+	 */
+	#paceWait(userId: string): number {
+		const pace = this.#options.paceMs?.(userId) ?? 0;
+		if (pace <= 0) return 0;
+		const now = Date.now();
+		const wait = Math.max(0, (this.#lastCall.get(userId) ?? 0) + pace - now);
+		this.#lastCall.set(userId, now + wait);
+		return wait;
+	}
+
 	async #send(userId: string): Promise<boolean> {
 		const queue = this.#pending.get(userId) ?? [];
 		try {
 			while (queue.length > 0) {
+				const wait = this.#paceWait(userId);
+				// No await unless paced: an unpaced call leaves in this same turn.
+				if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 				const batch = queue.slice(0, LIMITS.publishBatch);
 				this.stats.rpcCalls++;
 				const outcome = await publishWithRetry(this.#options.publish, userId, batch, this.#options.retry);

@@ -15,7 +15,7 @@ import { recentMessages, turnMessages } from "../storage/chats.ts";
 import { appendMessages, loadCheckpoint, markInFlight } from "../storage/checkpoints.ts";
 import { renewLease, runState } from "../storage/task-runs.ts";
 import type { TaskRow } from "../storage/tasks.ts";
-import { taskAudience } from "../tasks/audience.ts";
+import { AGENT_USER_ID, taskAudience } from "../tasks/audience.ts";
 import { taskStatusEvent } from "../tasks/status-events.ts";
 import { ALL_TOOLS, buildToolSet } from "../tools/registry.ts";
 import { approvalGate } from "./approval-gate.ts";
@@ -25,6 +25,9 @@ import { finish, type RunContext, type RunResult, recordEnding } from "./run-end
 import { RunEmitter } from "./run-events.ts";
 
 export type { RunResult } from "./run-ending.ts";
+
+/** At most one call every this many ms from one run to the agent's hub (about 7 a second). */
+const AGENT_HUB_PACE_MS = 150;
 
 export interface RunnerDeps {
 	publish?: Publisher;
@@ -50,7 +53,11 @@ export async function runClaimedTask(
 	const config = agentConfig(env);
 	const now = deps.now ?? Date.now;
 	const runId = `${task.id}:${task.attempts}`;
-	const relay = new Relay({ publish: deps.publish ?? hubPublisher(env) });
+	// The agent's hub hears from every run at once: pace this run's calls to it.
+	const relay = new Relay({
+		publish: deps.publish ?? hubPublisher(env),
+		paceMs: (userId) => (userId === AGENT_USER_ID ? AGENT_HUB_PACE_MS : 0),
+	});
 	const services: Deps = { env, relay };
 	const events = new RunEmitter(
 		relay,

@@ -102,4 +102,33 @@ describe("Relay", () => {
 		expect(seqs.size).toBe(0);
 		expect((await relay.close()).undelivered).toBe(1);
 	});
+
+	it("paces calls to a paced hub (the agent's), but not to the others, and loses nothing", async () => {
+		const [paced, free] = await Promise.all([newUser(), newUser()]);
+		const calls = new Map<string, number[]>();
+		const real = hubPublisher(env);
+		const relay = new Relay({
+			publish: (user, events) => {
+				calls.set(user, [...(calls.get(user) ?? []), Date.now()]);
+				return real(user, events);
+			},
+			paceMs: (user) => (user === paced.id ? 100 : 0),
+		});
+		// Ten events 20 ms apart: the free hub gets each about at once, the paced one at most one call per 100 ms.
+		for (let i = 1; i <= 10; i++) {
+			relay.emit([paced.id, free.id], event(i));
+			await new Promise((r) => setTimeout(r, 20));
+		}
+		await relay.close();
+		const pacedCalls = calls.get(paced.id) ?? [];
+		expect(pacedCalls.length).toBeLessThanOrEqual(4);
+		for (let i = 1; i < pacedCalls.length; i++) {
+			expect((pacedCalls[i] as number) - (pacedCalls[i - 1] as number)).toBeGreaterThanOrEqual(95);
+		}
+		expect((calls.get(free.id) ?? []).length).toBeGreaterThan(pacedCalls.length);
+		for (const user of [paced, free]) {
+			const { events } = await hubFor(env, user.id).replay(0);
+			expect(events.map((e) => e.value)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+		}
+	});
 });
