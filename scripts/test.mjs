@@ -10,6 +10,7 @@
 //           browser end-to-end tests in Chromium against a real `wrangler dev` (JSON report),
 //           the CLI end to end against wrangler dev (vitest in Node, JSON report),
 //           the real @ag-ui/client against wrangler dev (vitest in Node, JSON report),
+//           MCP both ways against wrangler dev and the reference MCP server (JSON report),
 //           the fault suite: crashes, load, slow consumers, floods, fuzz, auth matrix (JSON report)
 import "./lib/node-check.mjs";
 import { execFileSync, spawn } from "node:child_process";
@@ -39,6 +40,7 @@ await check("tsc-e2e", ["tsc", "--noEmit", "-p", "test/e2e/tsconfig.json"]);
 await check("tsc-cli", ["tsc", "--noEmit", "-p", "cli"]);
 await check("tsc-faults", ["tsc", "--noEmit", "-p", "test/faults"]);
 await check("tsc-ag-ui", ["tsc", "--noEmit", "-p", "test/ag-ui-client"]);
+await check("tsc-mcp", ["tsc", "--noEmit", "-p", "test/mcp-live"]);
 await check("biome", ["biome", "check", "."]);
 // The whole Worker (src/) against the Workers types (deno.json's `check` task: deno.worker.json
 // gives it worker-configuration.d.ts instead of Deno's own globals). Run directly, not as
@@ -90,6 +92,21 @@ await suite(
 		`--outputFile.json=${results}/ag-ui.json`,
 	],
 	() => countVitest(`${results}/ag-ui.json`),
+);
+// MCP both ways: the reference MCP server (server-everything) and Sparky's /mcp with the SDK client,
+// against a real wrangler dev (vitest in Node, JSON report).
+await suite(
+	"mcp",
+	[
+		"vitest",
+		"run",
+		"-c",
+		"vitest.mcp.config.ts",
+		"--reporter=default",
+		"--reporter=json",
+		`--outputFile.json=${results}/mcp.json`,
+	],
+	() => countVitest(`${results}/mcp.json`),
 );
 // Debian's Chromium (playwright-core) against a real `wrangler dev`; fails, never skips,
 // when Chromium is missing. Its global setup builds the page again, so `npm test e2e` works alone.
