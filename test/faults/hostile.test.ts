@@ -35,9 +35,9 @@ beforeAll(async () => {
 	redirectorPort = await listen(redirector);
 	deployment = new Deployment();
 	// The redirector is allowed (as a stand-in for a public site); the target it points at is not.
-	// No tool needs approval here: these tests are about what the tools refuse (delete_file needs
-	// one by default, and a task waiting for it never ends; test/faults/durable.test.ts covers approvals).
-	await deployment.start({ SPARKY_HTTP_FETCH_ALLOW: `127.0.0.1:${redirectorPort}`, SPARKY_APPROVE_TOOLS: "" });
+	// Approvals stay on (delete_file asks by default): toolResultsOf approves what a run asks
+	// about, and the tool must still refuse a path that leaves the workspace.
+	await deployment.start({ SPARKY_HTTP_FETCH_ALLOW: `127.0.0.1:${redirectorPort}` });
 	admin = new Api(deployment.url, deployment.adminToken);
 	secrets.add(deployment.adminToken);
 });
