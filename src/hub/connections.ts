@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type ControlMessage, LIMITS, type Role, RoleSchema } from "../protocol/index.ts";
+import { CloseCode, type ControlMessage, LIMITS, type Role, RoleSchema } from "../protocol/index.ts";
 
 /**
  * What the Worker tells the hub about a socket it authenticated. Sent as a header on the
@@ -53,10 +53,44 @@ export function sendControl(ws: WebSocket, ...messages: ControlMessage[]): boole
 	return sendRaw(ws, JSON.stringify(messages));
 }
 
-/** Sends already-serialised events as frames of at most `LIMITS.replayFrameEvents`. */
+/**
+ * The one door for event frames, live and replayed alike: a socket that has more than
+ * `LIMITS.socketBufferBytes` queued and unsent (it stopped reading) is closed with 4008
+ * instead of being given more, so no client can make the hub buffer without bound (by not
+ * reading, or by asking for the same replay again and again). It resumes from its seq.
+ * A send that throws means that one socket is broken: it is closed. False when it was closed.
+ */
+export function sendBounded(ws: WebSocket, frame: string): boolean {
+	if (closedForBacklog(ws)) return false;
+	if (sendRaw(ws, frame)) return true;
+	closeQuietly(ws, CloseCode.internalError, "send failed");
+	return false;
+}
+
+/** Closes a socket with 4008 when its unsent backlog is over the limit; true when it did. */
+export function closedForBacklog(ws: WebSocket): boolean {
+	if (ws.bufferedAmount <= LIMITS.socketBufferBytes) return false;
+	closeQuietly(ws, CloseCode.slowConsumer, "slow consumer: reconnect with since");
+	return true;
+}
+
+/**
+ * Sends already-serialised events through `sendBounded`, as frames of at most
+ * `LIMITS.replayFrameEvents` events and about `LIMITS.replayFrameBytes` bytes, so the buffer
+ * check runs often enough to bound what one replay queues. False when the socket was closed.
+ */
 export function sendEvents(ws: WebSocket, events: string[]): boolean {
-	for (let i = 0; i < events.length; i += LIMITS.replayFrameEvents) {
-		if (!sendRaw(ws, frameOf(events.slice(i, i + LIMITS.replayFrameEvents)))) return false;
+	let start = 0;
+	while (start < events.length) {
+		let end = start;
+		let bytes = 0;
+		while (end < events.length && end - start < LIMITS.replayFrameEvents) {
+			bytes += (events[end] ?? "").length;
+			end++;
+			if (bytes >= LIMITS.replayFrameBytes) break;
+		}
+		if (!sendBounded(ws, frameOf(events.slice(start, end)))) return false;
+		start = end;
 	}
 	return true;
 }

@@ -5,7 +5,7 @@ import { type AgentOutcome, runAgent } from "../agent/runtime.ts";
 import { CONTEXT_ROWS, historyToMessages } from "../chats/context.ts";
 import { Transcript } from "../chats/transcript.ts";
 import { agentConfig } from "../config.ts";
-import type { Deps } from "../deps.ts";
+import { type Deps, depsFor } from "../deps.ts";
 import { failpoint } from "../faults.ts";
 import { EventType } from "../protocol/index.ts";
 import { hubPublisher, type Publisher } from "../relay/publish.ts";
@@ -49,7 +49,7 @@ export async function runClaimedTask(
 	const now = deps.now ?? Date.now;
 	const runId = `${task.id}:${task.attempts}`;
 	const relay = new Relay({ publish: deps.publish ?? hubPublisher(env) });
-	const services: Deps = { env, relay };
+	const services: Deps = depsFor(env, relay);
 	const events = new RunEmitter(
 		relay,
 		taskAudience(task),

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { TaskLimits } from "../protocol/index.ts";
 import { countChildren } from "../storage/tasks.ts";
+import { depsFor } from "../deps.ts";
+import { SparkyError } from "../errors.ts";
 import { createTask } from "../tasks/service.ts";
 import { defineTool, fail } from "./types.ts";
 
@@ -29,8 +31,9 @@ export const addTaskTool = defineTool({
 		if (ctx.taskId && (await countChildren(ctx.env.DB, ctx.taskId)) >= MAX_FOLLOW_UPS_PER_TASK) {
 			return fail(`a task may queue at most ${MAX_FOLLOW_UPS_PER_TASK} follow-ups`);
 		}
+		// The user's task rate and open-task cap apply to follow-ups too: past them, a tool error.
 		const outcome = await createTask(
-			{ env: ctx.env, relay: ctx.relay },
+			depsFor(ctx.env, ctx.relay),
 			{
 				userId: ctx.userId,
 				instruction,
@@ -40,7 +43,11 @@ export const addTaskTool = defineTool({
 				// A retried run asks for the same follow-up again: the key makes that the same task.
 				idempotencyKey: ctx.taskId ? `follow-up:${ctx.taskId}:${instruction}`.slice(0, 200) : undefined,
 			},
-		);
+		).catch((error: unknown) => {
+			if (error instanceof SparkyError) return fail(`could not queue the follow-up: ${error.message}`);
+			throw error;
+		});
+		if ("error" in outcome) return outcome;
 		if (outcome.kind === "duplicate") {
 			return fail(`an identical task is already ${outcome.task.status} (${outcome.task.id})`, {
 				task_id: outcome.task.id,
