@@ -69,7 +69,8 @@ export function sendBounded(ws: WebSocket, frame: string): boolean {
 
 /** Closes a socket with 4008 when its unsent backlog is over the limit; true when it did. */
 export function closedForBacklog(ws: WebSocket): boolean {
-	if (ws.bufferedAmount <= LIMITS.socketBufferBytes) return false;
+	// Written as "not over" so a runtime that reports no bufferedAmount never closes anything.
+	if (!(ws.bufferedAmount > LIMITS.socketBufferBytes)) return false;
 	closeQuietly(ws, CloseCode.slowConsumer, "slow consumer: reconnect with since");
 	return true;
 }

@@ -38,7 +38,8 @@ export const usersRoutes = new Hono<AppEnv>()
 		const body = c.req.valid("json");
 		const user = await getUser(c.env.DB, id);
 		if (!user) throw notFound(`user ${id}`);
-		await spendRate({ rates: hubRates(c.env) }, c.var.auth.userId, "tokens");
+		// Counted on the user the token is for (an admin provisioning many users isn't slowed).
+		await spendRate({ rates: hubRates(c.env) }, id, "tokens");
 		const cap = capsConfig(c.env).tokens;
 		if ((await countLiveTokens(c.env.DB, id, Date.now())) >= cap) {
 			throw conflict(`user ${id} has ${cap} live tokens, the most one user may have; revoke one first`, {
