@@ -60,27 +60,35 @@ export function sendControl(ws: WebSocket, ...messages: ControlMessage[]): boole
  * reading, or by asking for the same replay again and again). It resumes from its seq.
  * A send that throws means that one socket is broken: it is closed. False when it was closed.
  */
-export function sendBounded(ws: WebSocket, frame: string): boolean {
-	if (closedForBacklog(ws)) return false;
+export function sendBounded(ws: WebSocket, frame: string, ownBytes = 0): boolean {
+	if (closedForBacklog(ws, ownBytes)) return false;
 	if (sendRaw(ws, frame)) return true;
 	closeQuietly(ws, CloseCode.internalError, "send failed");
 	return false;
 }
 
-/** Closes a socket with 4008 when its unsent backlog is over the limit; true when it did. */
-export function closedForBacklog(ws: WebSocket): boolean {
+/**
+ * Closes a socket with 4008 when its unsent backlog is over the limit; true when it did.
+ * `ownBytes`: what the caller itself queued within this same synchronous step (a replay in
+ * progress), which the socket has had no chance to read yet and so doesn't count against it.
+ */
+export function closedForBacklog(ws: WebSocket, ownBytes = 0): boolean {
 	// Written as "not over" so a runtime that reports no bufferedAmount never closes anything.
-	if (!(ws.bufferedAmount > LIMITS.socketBufferBytes)) return false;
+	if (!(ws.bufferedAmount - ownBytes > LIMITS.socketBufferBytes)) return false;
 	closeQuietly(ws, CloseCode.slowConsumer, "slow consumer: reconnect with since");
 	return true;
 }
 
 /**
- * Sends already-serialised events through `sendBounded`, as frames of at most
- * `LIMITS.replayFrameEvents` events and about `LIMITS.replayFrameBytes` bytes, so the buffer
- * check runs often enough to bound what one replay queues. False when the socket was closed.
+ * Sends already-serialised events (a replay) through `sendBounded`, as frames of at most
+ * `LIMITS.replayFrameEvents` events and about `LIMITS.replayFrameBytes` bytes. A replay is
+ * sent in one synchronous step (no live event can slip in between), so what it queued itself
+ * is not held against the socket; a backlog from before it (a client that asked again without
+ * reading) is, and closes the socket with 4008. One replay thus queues at most the log once.
+ * False when the socket was closed.
  */
-export function sendEvents(ws: WebSocket, events: string[]): boolean {
+export function sendEvents(ws: WebSocket, events: string[], trailer?: string): boolean {
+	let own = 0;
 	let start = 0;
 	while (start < events.length) {
 		let end = start;
@@ -90,10 +98,14 @@ export function sendEvents(ws: WebSocket, events: string[]): boolean {
 			end++;
 			if (bytes >= LIMITS.replayFrameBytes) break;
 		}
-		if (!sendBounded(ws, frameOf(events.slice(start, end)))) return false;
+		const before = ws.bufferedAmount || 0;
+		if (!sendBounded(ws, frameOf(events.slice(start, end)), own)) return false;
+		// What this frame added to the backlog, exactly as the runtime counts it.
+		own += Math.max(0, (ws.bufferedAmount || 0) - before);
 		start = end;
 	}
-	return true;
+	// The replay's closing marker is part of it too.
+	return trailer === undefined || sendBounded(ws, trailer, own);
 }
 
 /** A server frame from serialised events: built once per publish, shared by every socket. */

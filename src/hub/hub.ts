@@ -170,8 +170,7 @@ export class Hub extends DurableObject<Env> {
 		// again without reading is closed with 4008, not handed another copy.
 		if (closedForBacklog(ws)) return;
 		const events = this.#log.readAfter(from, Number.MAX_SAFE_INTEGER);
-		if (!sendEvents(ws, events)) return;
-		sendBounded(ws, JSON.stringify([{ type: "replay.done", since, count: events.length, last_seq: lastSeq }]));
+		sendEvents(ws, events, JSON.stringify([{ type: "replay.done", since, count: events.length, last_seq: lastSeq }]));
 	}
 
 	// ---- Hibernation API handlers ---------------------------------------------------------

@@ -1,4 +1,5 @@
 import { createServer, type Server as HttpServer } from "node:http";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Api, eventually } from "./support/api.ts";
 import { RawSocket } from "./support/raw-socket.ts";
@@ -16,7 +17,7 @@ let redirector: HttpServer;
 let targetHits = 0;
 let redirectorPort = 0;
 
-const CAPS = { SPARKY_MAX_CHATS: "30", SPARKY_MAX_SOCKETS: "4" };
+const CAPS = { SPARKY_MAX_CHATS: "12", SPARKY_MAX_SOCKETS: "4" };
 
 const listen = (server: HttpServer) =>
 	new Promise<number>((resolve) =>
@@ -53,12 +54,42 @@ async function runToEnd(api: Api, instruction: string): Promise<{ id: string; re
 			["succeeded", "failed"].includes(
 				(await api.get<{ task: { status: string } }>(`/api/tasks/${body.task.id}`)).body.task.status,
 			),
-		30_000,
+		// Generous: the flood tests before it leave dozens of tasks in the queue.
+		90_000,
 	);
-	expect(done).toBe(true);
+	expect(done, `${instruction}: the run ends`).toBe(true);
 	const events = (await api.get<{ events: { type: string; content?: string }[] }>(`/api/tasks/${body.task.id}/events`))
 		.body.events;
 	return { id: body.task.id, results: events.filter((e) => e.type === "TOOL_CALL_RESULT").map((e) => e.content ?? "") };
+}
+
+/** An upgrade request over bare TCP (fetch refuses `Upgrade`): the status and the body's start. */
+async function upgradeRequest(path: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+	const url = new URL(path, deployment.url);
+	const socket = connect(Number(url.port), url.hostname);
+	const lines = [
+		`GET ${url.pathname}${url.search} HTTP/1.1`,
+		`Host: ${url.host}`,
+		"Upgrade: websocket",
+		"Connection: Upgrade",
+		"Sec-WebSocket-Version: 13",
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+		...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+		"",
+		"",
+	];
+	socket.write(lines.join("\r\n"));
+	let text = "";
+	await new Promise<void>((resolve) => {
+		socket.on("data", (chunk) => {
+			text += chunk.toString();
+			if (text.includes("\r\n\r\n") && (text.startsWith("HTTP/1.1 101") || text.includes("}"))) resolve();
+		});
+		socket.on("close", () => resolve());
+		setTimeout(resolve, 5000);
+	});
+	socket.destroy();
+	return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -123,9 +154,12 @@ describe("#14.2 replay amplification", () => {
 		const raw = await RawSocket.open(deployment.url, user.token);
 		raw.sendText(JSON.stringify({ type: "resume", since: 0 }));
 		await eventually(() => raw.bytesRead > 100 * 60_000 || raw.closeCode !== undefined, 30_000, 50);
+		await sleep(500);
 		report("holes: large replay to a reader", { bytes_read: raw.bytesRead, close_code: raw.closeCode ?? null });
 		raw.destroy();
 		expect(raw.bytesRead).toBeGreaterThan(100 * 60_000);
+		// A reader is never closed for the replay it asked for.
+		expect(raw.closeCode).toBeUndefined();
 	});
 });
 
@@ -136,21 +170,29 @@ describe("#14.3 every path that creates a task is rate limited", () => {
 		expect(created.status).toBe(201);
 		const statuses: number[] = [];
 		let retryAfter: string | null = null;
+		const started = Date.now();
 		for (let i = 0; i < 80; i++) {
 			const res = await user.post("/api/schedules/flood/run");
 			statuses.push(res.status);
 			if (res.status === 429) retryAfter ??= res.headers.get("retry-after");
 		}
 		const accepted = statuses.filter((s) => s === 201).length;
-		report("holes: schedule run flood", { calls: 80, accepted, limited: statuses.filter((s) => s === 429).length });
-		expect(accepted).toBeLessThan(45);
-		expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(30);
+		const seconds = (Date.now() - started) / 1000;
+		report("holes: schedule run flood", {
+			calls: 80,
+			seconds: Number(seconds.toFixed(1)),
+			accepted,
+			limited: statuses.filter((s) => s === 429).length,
+		});
+		// The burst (30) plus the refill (60 a minute) while the loop ran: never all 80.
+		expect(accepted).toBeLessThanOrEqual(30 + Math.ceil(seconds) + 2);
+		expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
 		expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
 	});
 });
 
 describe("#14.4 the agent user watches everything and changes only what it created", () => {
-	it("can't clear, cancel, decide or post into what isn't its own, nor read others' chat turns", async () => {
+	it("can't clear, cancel, decide or post into what isn't its own, nor read others' chat turns", { timeout: 150_000 }, async () => {
 		const agent = admin.with((await admin.user("agent")).token);
 		const alice = admin.with((await admin.user("holes-alice")).token);
 		const finished = await runToEnd(alice, "Say hello");
@@ -201,10 +243,10 @@ describe("#14.5 chats are capped and rate limited, and listed with a cursor", ()
 		const frameAcks = answers.filter((a) => a.type === "ack").length;
 		const frameLimited = answers.filter((a) => a.code === "rate_limited").length;
 
-		// The cap (30 here): a patient user meets 409 naming it.
+		// The cap (12 here): a patient user meets 409 naming it.
 		const patient = admin.with((await admin.user("holes-chats-cap")).token);
 		let capped: { status: number; body: unknown } | undefined;
-		for (let i = 0; i < 40 && !capped; i++) {
+		for (let i = 0; i < 30 && !capped; i++) {
 			const res = await patient.post("/api/chats", { title: `p${i}` });
 			if (res.status === 409) capped = res;
 			else if (res.status === 429) await sleep(Number(res.headers.get("retry-after")) * 1000);
@@ -214,7 +256,7 @@ describe("#14.5 chats are capped and rate limited, and listed with a cursor", ()
 		let cursor: string | null = null;
 		do {
 			const page: { body: { chats: { id: string }[]; next_cursor: string | null } } = await patient.get(
-				`/api/chats?limit=7${cursor ? `&cursor=${cursor}` : ""}`,
+				`/api/chats?limit=5${cursor ? `&cursor=${cursor}` : ""}`,
 			);
 			for (const chat of page.body.chats) seen.add(chat.id);
 			cursor = page.body.next_cursor;
@@ -228,12 +270,13 @@ describe("#14.5 chats are capped and rate limited, and listed with a cursor", ()
 			cap_status: capped?.status ?? null,
 			listed_by_cursor: seen.size,
 		});
-		expect(httpAccepted).toBeLessThan(40);
-		expect(frameAcks).toBeLessThan(40);
+		expect(httpAccepted).toBeLessThanOrEqual(12);
+		expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(100);
+		expect(frameAcks).toBeLessThanOrEqual(12);
 		expect(frameLimited).toBeGreaterThan(150);
 		expect(capped?.status).toBe(409);
 		expect(JSON.stringify(capped?.body)).toContain("SPARKY_MAX_CHATS");
-		expect(seen.size).toBe(30);
+		expect(seen.size).toBe(12);
 	}, 120_000);
 });
 
@@ -277,16 +320,9 @@ describe("#14.8 the smaller holes", () => {
 		ws.close();
 		expect(opened).toBe(true);
 
-		const authOnly = await fetch(`${deployment.url}/api/ws`, {
-			headers: {
-				Upgrade: "websocket",
-				Connection: "Upgrade",
-				"Sec-WebSocket-Version": "13",
-				"Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-				"Sec-WebSocket-Protocol": `sparky.auth.${user.token}`,
-			},
-		}).catch(() => undefined);
-		expect(authOnly?.status).toBe(400);
+		const authOnly = await upgradeRequest("/api/ws", { "Sec-WebSocket-Protocol": `sparky.auth.${user.token}` });
+		expect(authOnly.status).toBe(400);
+		expect(authOnly.text).toContain("sparky.v1");
 
 		// 5,000 × "é" is 5,000 UTF-16 units but 10,000 bytes: over the 8 KiB metadata limit.
 		const meta = await api.post("/api/tasks", { instruction: "x", metadata: { note: "é".repeat(5000) } });
@@ -305,28 +341,20 @@ describe("#14.8 the smaller holes", () => {
 				}),
 			);
 		}
-		const fifth = await fetch(`${deployment.url}/api/ws`, {
-			headers: {
-				Authorization: `Bearer ${user.token}`,
-				Upgrade: "websocket",
-				Connection: "Upgrade",
-				"Sec-WebSocket-Version": "13",
-				"Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-			},
-		}).catch(() => undefined);
-		const fifthBody = fifth ? await fifth.text() : "";
+		const fifth = await upgradeRequest("/api/ws", { Authorization: `Bearer ${user.token}` });
+		const fifthBody = fifth.text;
 		for (const s of sockets) s.close();
 		report("holes: small", {
 			plain_get: plain.status,
 			ticket_after_plain_get: opened,
-			auth_only_protocol: authOnly?.status ?? null,
+			auth_only_protocol: authOnly.status,
 			metadata_bytes: meta.status,
 			sockets: outcomes,
-			over_cap: fifth?.status ?? null,
+			over_cap: fifth.status,
 		});
 		expect(outcomes.slice(0, 4)).toEqual(["open", "open", "open", "open"]);
 		expect(outcomes[4]).toBe("refused");
-		expect(fifth?.status).toBe(409);
+		expect(fifth.status).toBe(409);
 		expect(fifthBody).toContain("SPARKY_MAX_SOCKETS");
 	});
 
