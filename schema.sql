@@ -170,6 +170,7 @@ CREATE TABLE IF NOT EXISTS task_checkpoints (
   pauses INTEGER NOT NULL DEFAULT 0,      -- runs that ended waiting for approval (not failures)
   in_flight TEXT,                         -- the tool call id running when last written
   approve TEXT,                           -- JSON array: tools this task asked to approve
+  client_tools TEXT,                      -- JSON array: tools an AG-UI client offered ({name, description, parameters})
   updated_at INTEGER NOT NULL
 );
 -- The messages a task's runs added, in order: the model's responses and each tool result,
@@ -183,9 +184,11 @@ CREATE TABLE IF NOT EXISTS task_messages (
   PRIMARY KEY (task_id, idx)
 );
 
--- Tool calls waiting for (or past) a person's approval. One per tool call.
+-- Tool calls waiting for (or past) a person's approval, or (kind 'client_tool') for the
+-- result of a tool an AG-UI client runs itself. One per tool call.
 CREATE TABLE IF NOT EXISTS approvals (
   id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL DEFAULT 'approval' CHECK (kind IN ('approval', 'client_tool')),
   task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
   user_id TEXT NOT NULL,                  -- whose decision it is (the task's creator)
   chat_id TEXT,
@@ -202,3 +205,16 @@ CREATE TABLE IF NOT EXISTS approvals (
 );
 CREATE INDEX IF NOT EXISTS approvals_user ON approvals (user_id, status, requested_at);
 CREATE INDEX IF NOT EXISTS approvals_expiry ON approvals (status, expires_at);
+
+-- AG-UI runs (POST /api/ag-ui): which turn a client's runId follows, and from which seq of
+-- the caller's hub, so a client that lost the stream can ask again (Last-Event-ID).
+CREATE TABLE IF NOT EXISTS ag_ui_runs (
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  run_id TEXT NOT NULL,                   -- the client's RunAgentInput.runId
+  thread_id TEXT NOT NULL,                -- the chat
+  task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE, -- the turn it follows
+  since_seq INTEGER NOT NULL,             -- the run's events are the task's after this seq
+  min_attempt INTEGER NOT NULL,           -- events of earlier attempts belong to earlier runs
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, run_id)
+);

@@ -29,7 +29,7 @@ export default defineConfig(async () => {
 		],
 		test: {
 			include: ["test/**/*.test.ts"],
-			exclude: ["test/e2e/**", "test/faults/**", "test/cli/**"],
+			exclude: ["test/e2e/**", "test/faults/**", "test/cli/**", "test/ag-ui-client/**"],
 			setupFiles: ["./test/setup.ts"],
 			// Runs in Node: starts the fake LLM provider server; tests get its URL with inject("fakeLlmUrl").
 			globalSetup: ["./test/support/global-setup.ts"],

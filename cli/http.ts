@@ -8,10 +8,12 @@ import { z } from "zod";
 import {
 	type AgentStatus,
 	AgentStatusSchema,
+	ApprovalSchema,
 	ChatMessageSchema,
 	ChatSchema,
 	type CreateScheduleBody,
 	type CreateTaskBody,
+	type DecideApprovalBody,
 	ErrorBodySchema,
 	type Me,
 	MeSchema,
@@ -30,6 +32,8 @@ import type { Spinner } from "./output.ts";
 export { type AgentStatus, AgentStatusSchema, type Me, MeSchema, type Token, TokenSchema, type User, UserSchema };
 
 const TaskAnswer = z.object({ task: TaskSchema });
+/** `GET /api/tasks/:id`: the task and its approvals. */
+const TaskViewAnswer = z.object({ task: TaskSchema.extend({ approvals: z.array(ApprovalSchema).optional() }) });
 const ScheduleAnswer = z.object({ schedule: ScheduleSchema });
 const ChatAnswer = z.object({ chat: ChatSchema });
 
@@ -77,7 +81,17 @@ export class Api {
 			query,
 			label: "listing tasks",
 		});
-	getTask = (id: string) => this.get(`/api/tasks/${enc(id)}`, TaskAnswer, "fetching the task");
+	getTask = (id: string) => this.get(`/api/tasks/${enc(id)}`, TaskViewAnswer, "fetching the task");
+	decideApproval = (taskId: string, approvalId: string, body: DecideApprovalBody) =>
+		this.send(
+			"POST",
+			`/api/tasks/${enc(taskId)}/approvals/${enc(approvalId)}`,
+			z.object({ approval: ApprovalSchema }),
+			{
+				body,
+				label: body.approved ? "approving" : "denying",
+			},
+		);
 	cancelTask = (id: string) => this.send("POST", `/api/tasks/${enc(id)}/cancel`, TaskAnswer, { label: "cancelling" });
 	deleteTask = (id: string) => this.send("DELETE", `/api/tasks/${enc(id)}`, z.unknown(), { label: "deleting" });
 	clearTasks = (body: { status?: string | string[]; created_before?: number | string }) =>

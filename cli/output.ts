@@ -172,6 +172,8 @@ export function statusColor(out: Output, status: string): string {
 			return c.yellow(status);
 		case "running":
 			return c.cyan(status);
+		case "awaiting_approval":
+			return c.magenta(status);
 		default:
 			return c.dim(status);
 	}

@@ -4,8 +4,8 @@
  * result another, and a run's end is one line. The Timeline does the merging (order,
  * duplicates, history); this only remembers how much of each item is already on screen.
  */
-import type { TimelineItem } from "../src/client/index.ts";
-import { duration, type Output, oneLine } from "./output.ts";
+import type { ApprovalView, TimelineItem } from "../src/client/index.ts";
+import { duration, type Output, oneLine, timestamp } from "./output.ts";
 
 type Item = TimelineItem;
 
@@ -170,6 +170,7 @@ export class StreamPrinter {
 			const attempt = /:(\d+)$/.exec(item.id)?.[1];
 			this.#line(c.dim(`▶ run${attempt ? ` ${attempt}` : ""} started${item.model ? ` · model ${item.model}` : ""}`));
 		}
+		for (const approval of item.approvals ?? []) this.#renderApproval(approval);
 		if (s.ended || item.state === "running") return;
 		s.ended = true;
 		const took = item.endedTs !== undefined ? duration(Math.max(0, item.endedTs - item.ts)) : undefined;
@@ -188,7 +189,44 @@ export class StreamPrinter {
 			case "failed":
 				this.#line(c.red(`✖ ${item.error || "the run failed"}${item.code ? ` (${item.code})` : ""}`));
 				return;
+			case "interrupted":
+				this.#line(
+					c.yellow(`⚡ interrupted: ${item.error || "its runner stopped responding"} (the next attempt goes on)`),
+				);
+				return;
+			case "awaiting_approval":
+			case "paused":
+				if (facts) this.#line(c.dim(`  ${facts}`));
+				return;
 		}
+	}
+
+	/** What a paused run waits for (with the commands that decide it), then the decision. */
+	#renderApproval(a: ApprovalView): void {
+		const { c } = this.#o.out;
+		const s = this.#state(`approval:${a.id}`);
+		const task = a.taskId ?? "TASK";
+		if (!s.started && a.status === "pending") {
+			s.started = true;
+			const input = a.input === undefined ? "" : JSON.stringify(a.input);
+			const expires = a.expiresAt ? ` · expires ${timestamp(a.expiresAt)}` : "";
+			this.#line(
+				c.magenta(
+					`⏸ waiting for approval: ${c.bold(a.tool || "a tool")} ${oneLine(input, this.#width(a.tool.length + 26))}`,
+				),
+			);
+			this.#line(c.dim(`    approval ${a.id}${expires}`));
+			this.#line(`    approve: sparky agent tasks approve ${task} ${a.id}`);
+			this.#line(`    deny:    sparky agent tasks deny ${task} ${a.id} --reason "…"`);
+		}
+		if (s.ended || a.status === "pending") return;
+		s.ended = true;
+		s.started = true;
+		const by = a.decidedBy ? ` by ${a.decidedBy}` : "";
+		const why = a.reason ? `: ${a.reason}` : "";
+		if (a.status === "approved") this.#line(c.green(`✔ ${a.tool || a.id} approved${by}${why}`));
+		else if (a.status === "denied") this.#line(c.yellow(`✖ ${a.tool || a.id} denied${by}${why}`));
+		else this.#line(c.yellow(`⌛ ${a.tool || a.id} approval expired (nobody decided in time)`));
 	}
 
 	#width(used: number): number {

@@ -50,7 +50,14 @@ export async function watchTask(ctx: Context, id: string, known?: Task): Promise
 	const waitSpinner = (status: TaskStatus | undefined) => {
 		stopSpinner();
 		if (out.json || printer.lineOpen || (status && isTerminal(status))) return;
-		const what = status === "waiting" ? "waiting for its dependencies" : status === "queued" ? "queued" : "working";
+		const what =
+			status === "waiting"
+				? "waiting for its dependencies"
+				: status === "queued"
+					? "queued"
+					: status === "awaiting_approval"
+						? "waiting for a decision"
+						: "working";
 		spinner = out.spinner(`${what}…`);
 	};
 	const showStatus = (status: TaskStatus) => {
@@ -128,6 +135,12 @@ export async function watchTask(ctx: Context, id: string, known?: Task): Promise
 				if (++retries > MAX_RETRIES) throw api.unreachable(error);
 			}
 			if (!end) {
+				// The stream ends with a comment after the task's last run: ask whether it ended.
+				const latest = (await api.getTask(task.id)).data.task;
+				if (isTerminal(latest.status)) {
+					end = { task: latest };
+					break;
+				}
 				// The stream closed before the task ended (a proxy, a restart): resume where it stopped.
 				await sleep(backoffDelay(Math.max(0, retries - 1)), abort.signal).catch(() => {
 					throw stopped(task.id);

@@ -7,6 +7,7 @@
 //   suites: vitest in workerd (JSON report), the portable core under Deno (JUnit report),
 //           browser end-to-end tests in Chromium against a real `wrangler dev` (JSON report),
 //           the CLI end to end against wrangler dev (vitest in Node, JSON report),
+//           the real @ag-ui/client against wrangler dev (vitest in Node, JSON report),
 //           the fault suite: crashes, load, slow consumers, floods, fuzz, auth matrix (JSON report)
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,6 +32,7 @@ await check("tsc-e2e", ["tsc", "--noEmit", "-p", "test/e2e/tsconfig.json"]);
 // The CLI runs on Node, not Workers: its own tsconfig (Node's types).
 await check("tsc-cli", ["tsc", "--noEmit", "-p", "cli"]);
 await check("tsc-faults", ["tsc", "--noEmit", "-p", "test/faults"]);
+await check("tsc-ag-ui", ["tsc", "--noEmit", "-p", "test/ag-ui-client"]);
 await check("biome", ["biome", "check", "."]);
 // The portable core (deno.json's `check` task lists it): protocol, client, agent loop,
 // pure tool logic. Run directly: `deno task` would re-resolve `deno` through npm's shim.
@@ -67,6 +69,20 @@ await suite(
 		`--outputFile.json=${results}/cli.json`,
 	],
 	() => countVitest(`${results}/cli.json`),
+);
+// Any AG-UI client: the real @ag-ui/client (HttpAgent, its parser and verifier) against wrangler dev.
+await suite(
+	"ag-ui",
+	[
+		"vitest",
+		"run",
+		"-c",
+		"vitest.agui.config.ts",
+		"--reporter=default",
+		"--reporter=json",
+		`--outputFile.json=${results}/ag-ui.json`,
+	],
+	() => countVitest(`${results}/ag-ui.json`),
 );
 // Debian's Chromium (playwright-core) against a real `wrangler dev`; fails, never skips,
 // when Chromium is missing. Its global setup builds the page again, so `npm test e2e` works alone.

@@ -5,6 +5,7 @@ import type { AppEnv } from "./http/auth.ts";
 import { onError, onNotFound } from "./http/errors.ts";
 import { securityHeaders } from "./http/security-headers.ts";
 import { LIMITS } from "./protocol/index.ts";
+import { agUiRoutes } from "./routes/ag-ui.ts";
 import { agentRoutes } from "./routes/agent.ts";
 import { approvalsRoutes } from "./routes/approvals.ts";
 import { chatsRoutes } from "./routes/chats.ts";
@@ -40,6 +41,7 @@ export function createApp() {
 	app.route("/api/agent", agentRoutes);
 	app.route("/api/approvals", approvalsRoutes);
 	app.route("/api/chats", chatsRoutes);
+	app.route("/api/ag-ui", agUiRoutes);
 	app.route("/api/schedules", schedulesRoutes);
 	app.onError(onError);
 	app.notFound(onNotFound);

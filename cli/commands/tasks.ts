@@ -1,8 +1,10 @@
 /** `sparky agent tasks …`: queue, list, inspect, follow, cancel, delete and clear tasks. */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import {
+	type Approval,
 	ClearTasksBodySchema,
 	CreateTaskBodySchema,
+	DecideApprovalBodySchema,
 	IdempotencyKeySchema,
 	ListTasksQuerySchema,
 	type Task,
@@ -31,10 +33,11 @@ export function addTaskCommands(agent: Command): void {
 		.option("--max-attempts <n>", "attempts on transient failures (1-10)", integer)
 		.option("--allow-duplicates", "queue it even if an identical task is queued or running")
 		.option("--idempotency-key <key>", "the same key always means the same task (safe to retry)")
+		.option("--approve <tools>", "ask before these tools run, comma separated (write_file,http_fetch)", collect, [])
 		.option("-w, --watch", "follow the task live until it ends; the exit code tells how it ended")
 		.addHelpText(
 			"after",
-			'\nExamples:\n  sparky agent tasks add "List files in the workspace and summarise README.md" --watch\n  sparky agent tasks add "what time is it" -m source=cron --idempotency-key nightly-2026-11-24',
+			'\nExamples:\n  sparky agent tasks add "List files in the workspace and summarise README.md" --watch\n  sparky agent tasks add "what time is it" -m source=cron --idempotency-key nightly-2026-11-24\n  sparky agent tasks add "Write notes.md with: hello" --approve write_file --watch',
 		)
 		.action(
 			act(async (ctx, words: string[], options: AddOptions) => {
@@ -104,6 +107,7 @@ export function addTaskCommands(agent: Command): void {
 				const { data } = await ctx.api().getTask(checkId(id, "task id"));
 				if (ctx.out.json) return ctx.out.printJson(data);
 				printTask(ctx, data.task);
+				printApprovals(ctx, data.task.id, data.task.approvals ?? []);
 			}),
 		);
 
@@ -112,6 +116,29 @@ export function addTaskCommands(agent: Command): void {
 		.description("follow a task live until it ends (exit 0 succeeded, 1 failed or cancelled)")
 		.argument("<id>", "task id")
 		.action(act(async (ctx, id: string) => watchTask(ctx, checkId(id, "task id"))));
+
+	for (const approved of [true, false]) {
+		const verb = approved ? "approve" : "deny";
+		tasks
+			.command(verb)
+			.description(
+				approved
+					? "approve a tool call the task waits for: it runs, and the task goes on"
+					: "deny a tool call the task waits for: the agent is told (with your reason) and goes on without it",
+			)
+			.argument("<task>", "task id")
+			.argument("[approval]", "approval id (default: the task's only pending approval)")
+			.option("-r, --reason <text>", approved ? "why (kept with the decision)" : "why not (the agent reads it)")
+			.addHelpText(
+				"after",
+				`\nExamples:\n  sparky agent tasks ${verb} task_Ab12…\n  sparky agent tasks ${verb} task_Ab12… apr_Cd34… --reason "${approved ? "fine, it is a scratch file" : "keep it"}"`,
+			)
+			.action(
+				act(async (ctx, taskId: string, approvalId: string | undefined, options: { reason?: string }) =>
+					decide(ctx, taskId, approvalId, approved, options.reason),
+				),
+			);
+	}
 
 	tasks
 		.command("cancel")
@@ -188,7 +215,69 @@ interface AddOptions {
 	maxAttempts?: number;
 	allowDuplicates?: boolean;
 	idempotencyKey?: string;
+	approve: string[];
 	watch?: boolean;
+}
+
+/** `tasks approve|deny TASK [APPROVAL]`: one decision; without APPROVAL, the task's only pending one. */
+async function decide(
+	ctx: Context,
+	taskId: string,
+	approvalId: string | undefined,
+	approved: boolean,
+	reason: string | undefined,
+): Promise<void> {
+	const verb = approved ? "approve" : "deny";
+	checkId(taskId, "task id");
+	if (approvalId !== undefined) checkId(approvalId, "approval id");
+	const body = check(DecideApprovalBodySchema, { approved, ...(reason !== undefined ? { reason } : {}) }, "option", {
+		reason: "--reason",
+	});
+	const api = ctx.api();
+	const id = approvalId ?? (await onlyPending(ctx, taskId, verb));
+	const { data } = await api.decideApproval(taskId, id, body).catch((error: unknown) => {
+		if (error instanceof CliError && error.exitCode === ExitCode.conflict) {
+			throw new CliError(
+				`approval ${id} was already decided (or expired): ${error.message}`,
+				ExitCode.conflict,
+				error.code,
+				error.details,
+				`see \`sparky agent tasks get ${taskId}\``,
+			);
+		}
+		throw error;
+	});
+	const { out } = ctx;
+	if (out.json) return out.printJson(data);
+	const a = data.approval;
+	const call = `${out.c.bold(a.tool)} ${out.c.dim(oneLine(JSON.stringify(a.input ?? {}), Math.max(20, out.columns - a.tool.length - 40)))}`;
+	if (approved) out.line(out.c.green(`✔ Approved ${a.id}: `) + call);
+	else out.line(out.c.yellow(`✖ Denied ${a.id}: `) + call + (a.reason ? ` ${out.c.dim(`(${a.reason})`)}` : ""));
+	out.line(out.c.dim(`${taskId} goes on; follow it with \`sparky agent tasks watch ${taskId}\``));
+}
+
+/** The task's one pending approval; a clear error when it has none or several. */
+async function onlyPending(ctx: Context, taskId: string, verb: string): Promise<string> {
+	const { data } = await ctx.api().getTask(taskId);
+	const pending = (data.task.approvals ?? []).filter((a: Approval) => a.status === "pending");
+	const [first] = pending;
+	if (first && pending.length === 1) return first.id;
+	if (!first) {
+		throw new CliError(
+			`task ${taskId} has no tool call waiting for a decision (it is ${data.task.status})`,
+			ExitCode.conflict,
+			"no_pending_approval",
+			undefined,
+			`see \`sparky agent tasks get ${taskId}\``,
+		);
+	}
+	throw new CliError(
+		`task ${taskId} waits for ${pending.length} approvals: name one`,
+		ExitCode.usage,
+		"usage",
+		pending.map((a: Approval) => `${a.id}: ${a.tool} ${oneLine(JSON.stringify(a.input ?? {}), 60)}`),
+		`sparky agent tasks ${verb} ${taskId} ${first.id}`,
+	);
 }
 
 function taskBody(words: string[], options: AddOptions) {
@@ -201,6 +290,7 @@ function taskBody(words: string[], options: AddOptions) {
 			...(options.maxAttempts !== undefined ? { max_attempts: options.maxAttempts } : {}),
 			...(options.allowDuplicates ? { allow_duplicates: true } : {}),
 			...(options.dependsOn.length ? { depends_on: options.dependsOn } : {}),
+			...(options.approve.length ? { approve: splitList(options.approve) } : {}),
 		},
 		"task",
 		{
@@ -209,6 +299,7 @@ function taskBody(words: string[], options: AddOptions) {
 			chat_id: "--chat",
 			max_attempts: "--max-attempts",
 			depends_on: "--depends-on",
+			approve: "--approve",
 		},
 	);
 	const key =
@@ -216,6 +307,14 @@ function taskBody(words: string[], options: AddOptions) {
 			? undefined
 			: check(IdempotencyKeySchema, options.idempotencyKey, "--idempotency-key");
 	return { body, key };
+}
+
+/** `--approve a,b --approve c` → [a, b, c] (blanks dropped, each checked by the schema). */
+function splitList(values: readonly string[]): string[] {
+	return values
+		.flatMap((v) => v.split(","))
+		.map((v) => v.trim())
+		.filter(Boolean);
 }
 
 /** 409 for an identical active task: say which one, and how to add it anyway. */
@@ -241,6 +340,27 @@ function printCreated(ctx: Context, task: Task, replayed: boolean): void {
 		out.line(
 			`${c.bold(task.id)} ${statusColor(out, task.status)} ${c.dim("·")} ${oneLine(task.instruction, out.columns - task.id.length - 12)}`,
 		);
+}
+
+/** A task's approvals: pending ones with the commands that decide them, decided ones in a line. */
+function printApprovals(ctx: Context, taskId: string, approvals: readonly Approval[]): void {
+	const { out } = ctx;
+	const { c } = out;
+	if (approvals.length === 0) return;
+	out.line("");
+	out.line(c.bold("approvals"));
+	for (const a of approvals) {
+		const input = oneLine(JSON.stringify(a.input ?? {}), Math.max(20, out.columns - a.tool.length - 40));
+		const state =
+			a.status === "pending"
+				? c.magenta(`pending, expires ${timestamp(a.expires_at)}`)
+				: `${a.status}${a.decided_by ? ` by ${a.decided_by}` : ""}${a.decided_at ? ` ${relativeTime(a.decided_at)}` : ""}${a.reason ? `: ${a.reason}` : ""}`;
+		out.line(`  ${a.id}  ${c.bold(a.tool)} ${c.dim(input)}  ${state}`);
+		if (a.status === "pending") {
+			out.line(c.dim(`    sparky agent tasks approve ${taskId} ${a.id}`));
+			out.line(c.dim(`    sparky agent tasks deny ${taskId} ${a.id} --reason "…"`));
+		}
+	}
 }
 
 function printTask(ctx: Context, t: Task): void {

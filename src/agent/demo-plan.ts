@@ -54,10 +54,25 @@ const INTENTS: { pattern: RegExp; call: (m: RegExpMatchArray) => PlannedCall }[]
 		call: () => ({ toolName: "list_tasks", input: {} }),
 	},
 	{
+		// A tool by name (an AG-UI client's own, say): "use the confirm tool with {"ok": true}".
+		pattern: /\buse\s+the\s+([A-Za-z0-9_-]{1,100})\s+tool\b(?:\s+with\s+(\{.*\}))?/i,
+		call: (m) => ({ toolName: m[1] as string, input: jsonObject(m[2]) }),
+	},
+	{
 		pattern: /\b(?:what time|current time|the time|date today|today's date|what day)\b/i,
 		call: () => ({ toolName: "current_time", input: {} }),
 	},
 ];
+
+function jsonObject(text: string | undefined): Record<string, unknown> {
+	if (!text) return {};
+	try {
+		const value: unknown = JSON.parse(text);
+		return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+	} catch {
+		return {};
+	}
+}
 
 /** The tool calls an instruction asks for, in the order it mentions them. */
 export function planCalls(instruction: string): PlannedCall[] {
@@ -99,7 +114,7 @@ export function honestAnswer(instruction: string): string {
 	const quoted = instruction.length > 120 ? `${instruction.slice(0, 120)}…` : instruction;
 	return [
 		`I'm Sparky's built-in **demo model**, so I can't really answer "${quoted}".`,
-		"I can run the real tools for requests like: list files, read or summarise README.md, write notes.md with: some text, delete notes.md, fetch https://example.com, add a follow-up task: …, list my tasks, what time is it.",
+		"I can run the real tools for requests like: list files, read or summarise README.md, write notes.md with: some text, delete notes.md, fetch https://example.com, add a follow-up task: …, list my tasks, what time is it, use the <name> tool (with {…}).",
 		"To use a real model, set `SPARKY_MODEL` (for example `anthropic:claude-sonnet-4-5` or `openai:gpt-5-mini`) and the provider's key as a secret (`ANTHROPIC_API_KEY`, `OPENAI_API_KEY`), then restart. See the README's \"Models\" section.",
 	].join("\n\n");
 }
@@ -136,8 +151,10 @@ function describeOutcome({ toolName, output }: ToolOutcome): string {
 		}
 		case "current_time":
 			return `It is ${o.local} (${o.iso}).`;
-		default:
-			return `**${toolName}** returned ${JSON.stringify(output).slice(0, 300)}.`;
+		default: {
+			const text = typeof output === "string" ? output : JSON.stringify(output);
+			return `The **${toolName}** tool returned: ${text.slice(0, 300)}${text.length > 300 ? "…" : ""}`;
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import { conflict, notFound } from "../errors.ts";
 import {
 	type Chat,
 	type ChatMessage,
+	type ClientTool,
 	CustomName,
 	EventType,
 	newId,
@@ -37,13 +38,11 @@ export async function ownedChat(env: Env, chatId: string, viewer: Viewer): Promi
 /** A chat a task may be posted into: the creator's own, whoever they are (the agent user included). */
 export const chatForTask = ownedChat;
 
-/** Creates a chat (HTTP and the `chat.create` frame alike): the `chats` rate (429) and SPARKY_MAX_CHATS (409) apply. */
-export async function createChat(
-	deps: Deps,
-	userId: string,
-	title: string | undefined,
-	now = Date.now(),
-): Promise<Chat> {
+/**
+ * What every new chat passes, however it is made (HTTP, `chat.create`, an AG-UI thread):
+ * the `chats` rate (429) and SPARKY_MAX_CHATS (409).
+ */
+export async function spendChatQuota(deps: Deps, userId: string): Promise<void> {
 	await spendRate(deps, userId, "chats");
 	const cap = capsConfig(deps.env).chats;
 	if ((await countChats(deps.env.DB, userId)) >= cap) {
@@ -52,6 +51,16 @@ export async function createChat(
 			cap: "SPARKY_MAX_CHATS",
 		});
 	}
+}
+
+/** Creates a chat (HTTP and the `chat.create` frame alike): the `chats` rate (429) and SPARKY_MAX_CHATS (409) apply. */
+export async function createChat(
+	deps: Deps,
+	userId: string,
+	title: string | undefined,
+	now = Date.now(),
+): Promise<Chat> {
+	await spendChatQuota(deps, userId);
 	const chat: Chat = {
 		id: newId("chat", 12),
 		user_id: userId,
@@ -60,13 +69,13 @@ export async function createChat(
 		updated_at: now,
 	};
 	await insertChat(deps.env.DB, chat);
-	await announce(deps, chat, "created", now);
+	await announceChat(deps, chat, "created", now);
 	return chat;
 }
 
 export async function renameChat(deps: Deps, chat: Chat, title: string, now = Date.now()): Promise<Chat> {
 	const renamed = (await updateChat(deps.env.DB, chat.id, { title }, now)) ?? chat;
-	await announce(deps, renamed, "renamed", now);
+	await announceChat(deps, renamed, "renamed", now);
 	return renamed;
 }
 
@@ -74,7 +83,19 @@ export async function renameChat(deps: Deps, chat: Chat, title: string, now = Da
 export async function deleteChat(deps: Deps, chat: Chat, now = Date.now()): Promise<void> {
 	for (const turn of await openTurns(deps.env.DB, chat.id)) await cancelTask(deps, turn, now);
 	await deleteChatRow(deps.env.DB, chat.id);
-	await announce(deps, chat, "deleted", now);
+	await announceChat(deps, chat, "deleted", now);
+}
+
+/** Options of `sendMessage`. */
+export interface SendOptions {
+	approve?: string[];
+	/** Tools the sender (an AG-UI client) runs itself. */
+	clientTools?: ClientTool[];
+	/**
+	 * The message's id(s) as the sender knows them (an AG-UI client's): the history rows and
+	 * the live events use them instead of `<turn>:user`. Several parts become one turn.
+	 */
+	parts?: { id: string; text: string }[];
 }
 
 /**
@@ -85,17 +106,22 @@ export async function sendMessage(
 	deps: Deps,
 	chat: Chat,
 	text: string,
-	options: { approve?: string[] } = {},
+	options: SendOptions = {},
 	now = Date.now(),
 ): Promise<{ message_id: string; turn_id: string; status: string }> {
+	const partsOf = (turnId: string) => options.parts ?? [{ id: `${turnId}:user`, text }];
 	const userMessage = (turnId: string): PublishEvent[] => {
-		const messageId = `${turnId}:user`;
 		const base = { task_id: turnId, chat_id: chat.id, ts: now };
-		return [
-			{ ...base, type: EventType.TEXT_MESSAGE_START, id: `${messageId}:start`, messageId, role: "user" },
-			{ ...base, type: EventType.TEXT_MESSAGE_CONTENT, id: `${messageId}:content`, messageId, delta: text },
-			{ ...base, type: EventType.TEXT_MESSAGE_END, id: `${messageId}:end`, messageId },
-		];
+		return partsOf(turnId).flatMap((part, i): PublishEvent[] => {
+			const messageId = part.id;
+			// Event ids must be short and plain; a sender's message id need not be.
+			const eventId = options.parts ? `${turnId}:user${i}` : messageId;
+			return [
+				{ ...base, type: EventType.TEXT_MESSAGE_START, id: `${eventId}:start`, messageId, role: "user" },
+				{ ...base, type: EventType.TEXT_MESSAGE_CONTENT, id: `${eventId}:content`, messageId, delta: part.text },
+				{ ...base, type: EventType.TEXT_MESSAGE_END, id: `${eventId}:end`, messageId },
+			];
+		});
 	};
 	const { env } = deps;
 	const outcome = await createTask(
@@ -108,30 +134,33 @@ export async function sendMessage(
 			chatUserId: chat.user_id,
 			allowDuplicates: true,
 			approve: options.approve,
+			clientTools: options.clientTools,
 		},
 		now,
 		{
 			announce: (turn) => userMessage(turn.id),
 			beforeEnqueue: async (turn) => {
-				await putMessages(env.DB, [
-					{
-						id: `${turn.id}:user`,
+				await putMessages(
+					env.DB,
+					partsOf(turn.id).map((part, ordinal) => ({
+						id: part.id,
 						chat_id: chat.id,
 						turn_id: turn.id,
 						role: "user",
-						content: text,
+						content: part.text,
 						tool_name: null,
 						tool_args: null,
 						created_at: now,
-						ordinal: 0,
-					},
-				]);
+						ordinal,
+					})),
+				);
 			},
 		},
 	);
 	if (chat.title === DEFAULT_CHAT_TITLE) await renameChat(deps, chat, titleFrom(text), now);
 	else await updateChat(env.DB, chat.id, {}, now);
-	return { message_id: `${outcome.task.id}:user`, turn_id: outcome.task.id, status: outcome.task.status };
+	const messageId = partsOf(outcome.task.id).at(-1)?.id ?? `${outcome.task.id}:user`;
+	return { message_id: messageId, turn_id: outcome.task.id, status: outcome.task.status };
 }
 
 /** Stops the chat's running turn (or the one waiting for approval). Pending turns stay queued. */
@@ -172,7 +201,13 @@ export async function turnsInProgress(
 	return { turns: turns.map((t) => ({ turn_id: t.id, status: t.status, text: t.instruction })), events };
 }
 
-async function announce(deps: Deps, chat: Chat, action: "created" | "renamed" | "deleted", now: number): Promise<void> {
+/** Tells the chat's owner's tabs that it was created, renamed or deleted. */
+export async function announceChat(
+	deps: Deps,
+	chat: Chat,
+	action: "created" | "renamed" | "deleted",
+	now: number,
+): Promise<void> {
 	await deps.relay.send(
 		[chat.user_id],
 		[

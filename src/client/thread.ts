@@ -1,4 +1,4 @@
-import { type ChatMessage, EventType, type HubEvent } from "../protocol/index.ts";
+import { type Approval, type ApprovalStatus, type ChatMessage, EventType, type HubEvent } from "../protocol/index.ts";
 
 /**
  * One chat's or task's timeline: its agent events and history rows folded into items. Pure
@@ -6,6 +6,31 @@ import { type ChatMessage, EventType, type HubEvent } from "../protocol/index.ts
  */
 
 export type ThreadKey = `chat:${string}` | `task:${string}`;
+
+/**
+ * A tool call a run paused at, waiting for (or past) a person's decision. Built from the
+ * `sparky.approval.requested`/`decided` events, `GET /api/tasks/:id`'s approvals and the
+ * `RUN_FINISHED` interrupt outcome, whichever arrives first; a decision always wins over
+ * `pending`, whatever the order.
+ */
+export interface ApprovalView {
+	id: string;
+	taskId?: string;
+	/** The run (`<task>:<attempt>`) that paused for it. */
+	runId?: string;
+	/** The `TOOL_CALL_START.toolCallId` it is about. */
+	toolCallId: string;
+	tool: string;
+	/** The tool call's input (parsed JSON), as the model gave it. */
+	input: unknown;
+	status: ApprovalStatus;
+	message?: string;
+	requestedAt?: number;
+	expiresAt?: number;
+	decidedAt?: number;
+	decidedBy?: string;
+	reason?: string;
+}
 
 export type TimelineItem =
 	| {
@@ -24,6 +49,8 @@ export type TimelineItem =
 			name: string;
 			args: string;
 			result?: string;
+			/** The approval this call waits for (or waited for). */
+			approval?: ApprovalView;
 			/** `running` until the result arrives. */
 			state: "calling" | "running" | "done" | "error";
 			turnId?: string;
@@ -33,7 +60,22 @@ export type TimelineItem =
 	| {
 			kind: "run";
 			id: string;
-			state: "running" | "succeeded" | "failed" | "cancelled" | "retrying";
+			/**
+			 * `interrupted`: its runner stopped responding (the task goes on in a next attempt).
+			 * `awaiting_approval`: it paused at a tool call someone must approve; `paused` once
+			 * every approval it waited for is decided (the next attempt carries on).
+			 */
+			state:
+				| "running"
+				| "succeeded"
+				| "failed"
+				| "cancelled"
+				| "retrying"
+				| "interrupted"
+				| "awaiting_approval"
+				| "paused";
+			/** What it paused for (runs that ended with an interrupt). */
+			approvals?: ApprovalView[];
 			model?: string;
 			usage?: { inputTokens: number; outputTokens: number };
 			error?: string;
@@ -59,6 +101,7 @@ export class Thread {
 	readonly #slots = new Map<string, ItemSlot>();
 	/** When each turn began (its first event or history row): turns are shown in this order. */
 	readonly #turnStart = new Map<string, number>();
+	readonly #approvals = new Map<string, ApprovalView>();
 	/** Bumped on every change. */
 	version = 0;
 
@@ -75,8 +118,36 @@ export class Thread {
 		const turnId = e.task_id;
 		if (turnId) this.#noteTurn(turnId, e.ts);
 		const known = this.#applyAgentEvent(e, turnId, order);
-		if (known) this.version++;
+		if (known) {
+			this.#linkApprovals();
+			this.version++;
+		}
 		return known;
+	}
+
+	/** An approval as the API or a `sparky.approval.*` event has it. */
+	applyApproval(a: Approval): void {
+		this.#mergeApproval({
+			id: a.id,
+			taskId: a.task_id,
+			runId: runIdOf(a.task_id, a.tool_call_id),
+			toolCallId: a.tool_call_id,
+			tool: a.tool,
+			input: a.input,
+			status: a.status,
+			requestedAt: a.requested_at,
+			expiresAt: a.expires_at,
+			decidedAt: a.decided_at ?? undefined,
+			decidedBy: a.decided_by ?? undefined,
+			reason: a.reason ?? undefined,
+		});
+		this.#linkApprovals();
+		this.version++;
+	}
+
+	/** Approvals known to this thread (any status). */
+	approvals(): ApprovalView[] {
+		return [...this.#approvals.values()];
 	}
 
 	/** A page of a chat's history: complete messages and tool rows. */
@@ -213,13 +284,87 @@ export class Thread {
 		}
 		const usage = Array.isArray(e.usage) ? (e.usage[0] as { inputTokens?: number; outputTokens?: number }) : undefined;
 		if (usage) item.usage = { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
+		const interrupted = e.type === EventType.RUN_ERROR && e.code === "interrupted";
+		// A run's real end wins over the sweep's "interrupted", in whichever order they arrive.
+		if (interrupted && item.state !== "running" && item.state !== "interrupted") return;
 		item.endedTs = e.ts;
 		if (e.type === EventType.RUN_FINISHED) {
-			item.state = (e.outcome as { type?: string } | undefined)?.type === "cancelled" ? "cancelled" : "succeeded";
+			const outcome = e.outcome as { type?: string; interrupts?: unknown } | undefined;
+			item.error = undefined;
+			item.code = undefined;
+			if (outcome?.type === "interrupt") {
+				item.state = "awaiting_approval";
+				for (const interrupt of Array.isArray(outcome.interrupts) ? outcome.interrupts : [])
+					this.#noteInterrupt(interrupt, id, e.task_id);
+			} else item.state = outcome?.type === "cancelled" ? "cancelled" : "succeeded";
 		} else {
-			item.state = e.code === "retrying" ? "retrying" : "failed";
+			item.state = interrupted ? "interrupted" : e.code === "retrying" ? "retrying" : "failed";
 			item.error = str(e.message);
 			item.code = str(e.code);
+		}
+	}
+
+	/** One of a `RUN_FINISHED` outcome's `interrupts`: what the run waits for. */
+	#noteInterrupt(value: unknown, runId: string, taskId: string | undefined): void {
+		const i = (value ?? {}) as Record<string, unknown>;
+		if (i.reason !== "tool_approval" || typeof i.id !== "string" || !i.id) return;
+		const expires = typeof i.expiresAt === "string" ? Date.parse(i.expiresAt) : Number.NaN;
+		this.#mergeApproval({
+			id: i.id,
+			taskId,
+			runId,
+			toolCallId: str(i.toolCallId),
+			tool: "",
+			input: undefined,
+			status: "pending",
+			message: str(i.message) || undefined,
+			expiresAt: Number.isFinite(expires) ? expires : undefined,
+		});
+	}
+
+	/** Merges what is known of an approval: decided beats pending, and known fields are kept. */
+	#mergeApproval(next: ApprovalView): void {
+		const current = this.#approvals.get(next.id);
+		if (!current) {
+			this.#approvals.set(next.id, next);
+			return;
+		}
+		const newer =
+			next.status !== "pending" && (current.status === "pending" || (next.decidedAt ?? 0) >= (current.decidedAt ?? 0));
+		for (const [key, value] of Object.entries(next) as [keyof ApprovalView, unknown][]) {
+			if (value === undefined || value === "") continue;
+			if (["status", "decidedAt", "decidedBy", "reason"].includes(key) && !newer) continue;
+			(current as unknown as Record<string, unknown>)[key] = value;
+		}
+		if (newer) {
+			current.decidedAt = next.decidedAt;
+			current.decidedBy = next.decidedBy;
+			current.reason = next.reason;
+		}
+	}
+
+	/** Attaches each approval to its run and its tool call; a paused run waits while one is pending. */
+	#linkApprovals(): void {
+		if (this.#approvals.size === 0) return;
+		const byRun = new Map<string, ApprovalView[]>();
+		for (const approval of this.#approvals.values()) {
+			const tool = this.#slots.get(approval.toolCallId)?.item;
+			if (tool?.kind === "tool") {
+				tool.approval = approval;
+				approval.tool ||= tool.name;
+				if (approval.input === undefined && tool.args) approval.input = parseJson(tool.args);
+			}
+			if (!approval.runId) continue;
+			const list = byRun.get(approval.runId) ?? [];
+			list.push(approval);
+			byRun.set(approval.runId, list);
+		}
+		for (const [runId, approvals] of byRun) {
+			const run = this.#slots.get(runId)?.item;
+			if (run?.kind !== "run") continue;
+			run.approvals = approvals.sort((a, b) => (a.requestedAt ?? 0) - (b.requestedAt ?? 0) || a.id.localeCompare(b.id));
+			if (run.state === "awaiting_approval" || run.state === "paused")
+				run.state = approvals.some((a) => a.status === "pending") ? "awaiting_approval" : "paused";
 		}
 	}
 
@@ -246,6 +391,21 @@ export class Thread {
 	#noteTurn(turnId: string, at: number): void {
 		const known = this.#turnStart.get(turnId);
 		if (known === undefined || at < known) this.#turnStart.set(turnId, at);
+	}
+}
+
+/** `<task>:<attempt>` from a tool call id `<task>:<attempt>:<n>` (how the runner names them). */
+function runIdOf(taskId: string, toolCallId: string): string | undefined {
+	if (!toolCallId.startsWith(`${taskId}:`)) return undefined;
+	const attempt = toolCallId.slice(taskId.length + 1).split(":")[0];
+	return attempt && /^\d+$/.test(attempt) ? `${taskId}:${attempt}` : undefined;
+}
+
+function parseJson(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return text;
 	}
 }
 

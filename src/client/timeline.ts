@@ -1,4 +1,5 @@
 import {
+	type Approval,
 	type Chat,
 	type ChatMessage,
 	CustomName,
@@ -6,12 +7,13 @@ import {
 	type HubEvent,
 	type Task,
 	type TaskStatus,
+	TaskStatusSchema,
 	type TaskStatusValue,
 } from "../protocol/index.ts";
 import { orderOf } from "./run-order.ts";
-import { Thread, type ThreadKey, type TimelineItem } from "./thread.ts";
+import { type ApprovalView, Thread, type ThreadKey, type TimelineItem } from "./thread.ts";
 
-export type { ThreadKey, TimelineItem } from "./thread.ts";
+export type { ApprovalView, ThreadKey, TimelineItem } from "./thread.ts";
 
 /**
  * The page's (and the CLI's) model of what happened: events in, timelines out. Pure and
@@ -47,6 +49,8 @@ export class Timeline {
 	readonly #seen = new Set<string>();
 	readonly #tasks = new Map<string, TaskSummary>();
 	readonly #chats = new Map<string, ChatSummary>();
+	/** Every approval seen (events, task views, `GET /api/approvals`), by id. */
+	readonly #approvals = new Map<string, Approval>();
 	#open: ThreadKey | undefined;
 	/** Bumped on every change: cheap change detection for a UI. */
 	version = 0;
@@ -117,6 +121,37 @@ export class Timeline {
 		this.version++;
 	}
 
+	/**
+	 * Approvals from the API (`GET /api/tasks/:id`'s, `GET /api/approvals`, an `approval.decide`
+	 * ack): they go to their thread like the `sparky.approval.*` events do.
+	 */
+	applyApprovals(approvals: readonly Approval[]): void {
+		for (const a of approvals) this.#applyApproval(a);
+		this.version++;
+	}
+
+	/** Approvals still waiting for a decision, oldest first; only `taskId`'s or `chatId`'s when given. */
+	pendingApprovals(filter: { taskId?: string; chatId?: string } = {}): Approval[] {
+		return [...this.#approvals.values()]
+			.filter(
+				(a) =>
+					a.status === "pending" &&
+					(!filter.taskId || a.task_id === filter.taskId) &&
+					(!filter.chatId || a.chat_id === filter.chatId),
+			)
+			.sort((a, b) => a.requested_at - b.requested_at || a.id.localeCompare(b.id));
+	}
+
+	/** Whether a task (or any turn of a chat) is paused for someone's approval. */
+	waitsForApproval(kind: "task" | "chat", id: string): boolean {
+		if (kind === "task")
+			return this.#tasks.get(id)?.status === "awaiting_approval" || this.pendingApprovals({ taskId: id }).length > 0;
+		return (
+			this.openTurns(id).some((t) => t.status === "awaiting_approval") ||
+			this.pendingApprovals({ chatId: id }).length > 0
+		);
+	}
+
 	applyChats(chats: readonly Chat[]): void {
 		for (const c of chats) this.#upsertChat(c);
 		this.version++;
@@ -125,6 +160,11 @@ export class Timeline {
 	/** Items of a thread, in display order. */
 	items(key: ThreadKey): TimelineItem[] {
 		return this.#threads.get(key)?.items() ?? [];
+	}
+
+	/** Approvals of a thread (any status), as its items show them. */
+	approvalsIn(key: ThreadKey): ApprovalView[] {
+		return this.#threads.get(key)?.approvals() ?? [];
 	}
 
 	threadVersion(key: ThreadKey): number {
@@ -192,6 +232,17 @@ export class Timeline {
 			this.version++;
 			return;
 		}
+		if (e.name === CustomName.approvalRequested || e.name === CustomName.approvalDecided) {
+			const approval = (e.value as { approval?: Approval } | undefined)?.approval;
+			if (!approval || typeof approval.id !== "string" || typeof approval.task_id !== "string") {
+				this.unknownEvents++;
+				return;
+			}
+			this.#applyApproval(approval);
+			this.#markUnread(e);
+			this.version++;
+			return;
+		}
 		if (e.name === CustomName.chat) {
 			const v = e.value as { action: string; chat: Chat };
 			if (v.action === "deleted") {
@@ -213,6 +264,16 @@ export class Timeline {
 			this.#threads.set(key, thread);
 		}
 		return thread;
+	}
+
+	#applyApproval(a: Approval): void {
+		const current = this.#approvals.get(a.id);
+		const newer =
+			!current ||
+			(a.status !== "pending" && (current.status === "pending" || (a.decided_at ?? 0) >= (current.decided_at ?? 0)));
+		if (newer) this.#approvals.set(a.id, a);
+		const key = threadOf({ chat_id: a.chat_id ?? undefined, task_id: a.task_id });
+		if (key) this.#thread(key).applyApproval(a);
 	}
 
 	#upsertChat(chat: Chat): void {
@@ -253,7 +314,7 @@ function splitKey(key: ThreadKey): ["chat" | "task", string] {
 	return [key.slice(0, i) as "chat" | "task", key.slice(i + 1)];
 }
 
-const STATUSES = new Set<string>(["waiting", "queued", "running", "succeeded", "failed", "cancelled"]);
+const STATUSES = new Set<string>(TaskStatusSchema.options);
 
 function isTaskStatus(status: string): status is TaskStatus {
 	return STATUSES.has(status);

@@ -18,9 +18,9 @@ import {
 import { handleClientFrame } from "./client-frames.ts";
 import {
 	attach,
-	closedForBacklog,
 	CONNECT_INFO_HEADER,
 	ConnectInfoSchema,
+	closedForBacklog,
 	closeQuietly,
 	frameOf,
 	type SocketState,
@@ -115,9 +115,15 @@ export class Hub extends DurableObject<Env> {
 		const rate = this.#takeRate("sockets");
 		if (!rate.ok) {
 			const seconds = Math.max(1, Math.ceil(rate.retryAfterMs / 1000));
-			return refusal(429, ErrorCode.rateLimited, `too many new sockets; retry in ${seconds} s`, {
-				retry_after_ms: rate.retryAfterMs,
-			}, { "Retry-After": String(seconds) });
+			return refusal(
+				429,
+				ErrorCode.rateLimited,
+				`too many new sockets; retry in ${seconds} s`,
+				{
+					retry_after_ms: rate.retryAfterMs,
+				},
+				{ "Retry-After": String(seconds) },
+			);
 		}
 		const url = new URL(request.url);
 		const since = parseCursor(url.searchParams.get("since"));

@@ -69,6 +69,10 @@ export const CustomName = {
 	approvalRequested: "sparky.approval.requested",
 	/** Someone approved or denied it, or it expired; `value` is `{ approval }`. */
 	approvalDecided: "sparky.approval.decided",
+	/** Inside an AG-UI run (`POST /api/ag-ui`): one attempt of the turn started; `value` is `{task_id, attempt, runId, model}`. */
+	attempt: "sparky.attempt.started",
+	/** Inside an AG-UI run: an attempt ended and another follows (`code` `retrying` or `interrupted`). */
+	attemptError: "sparky.attempt.error",
 } as const;
 
 /** `HubEvent` as plain JSON (what crosses RPC and the wire). */

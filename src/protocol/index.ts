@@ -1,3 +1,4 @@
+export * from "./ag-ui.ts";
 export * from "./approvals.ts";
 export * from "./chats.ts";
 export * from "./close-codes.ts";

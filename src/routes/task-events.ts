@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
+import { TaskStreamFramer } from "../agui/events.ts";
 import { invalid } from "../errors.ts";
 import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { paramsOf, queryOf } from "../http/validate.ts";
@@ -49,12 +50,29 @@ export const taskEventsRoutes = new Hono<AppEnv>().get(
 			let cursor = since;
 			// A finished task needs no waiting: send what is stored, then end.
 			let finished = isTerminal(task.status);
+			// Valid AG-UI run by run: what happens between runs travels inside the next one.
+			const framer = new TaskStreamFramer();
+			if (since > 0) {
+				// Resumed mid-task: learn whether the cut fell inside a run (what was sent is not sent again).
+				const { events } = await hub.taskEvents(task.id, 0, 1000);
+				for (const event of events) if (event.seq <= since) framer.accept(event);
+			}
+			const end = async (body: unknown) => stream.write(`: end ${JSON.stringify(body)}\n\n`);
 			for (;;) {
 				const { events } = await hub.waitForTask(task.id, cursor, finished ? 0 : WAIT_MS);
 				for (const event of events) {
-					await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
+					for (const framed of framer.accept(event)) {
+						await stream.writeSSE({
+							...(framed.withId ? { id: String(framed.event.seq) } : {}),
+							event: framed.event.type,
+							data: JSON.stringify(framed.event),
+						});
+					}
 					cursor = event.seq;
-					if (endsTask(event)) return;
+					if (endsTask(event)) {
+						await end({ status: (event.value as { status: TaskStatus }).status, seq: event.seq });
+						return;
+					}
 				}
 				if (stream.aborted) return;
 				if (events.length > 0) continue;
@@ -68,7 +86,7 @@ export const taskEventsRoutes = new Hono<AppEnv>().get(
 					finished = true; // read once more: its last events may have landed meanwhile
 					continue;
 				}
-				await stream.writeSSE({ event: "end", data: JSON.stringify(row ? { task: toTask(row) } : { deleted: true }) });
+				await end(row ? { task: toTask(row) } : { deleted: true });
 				return;
 			}
 		});

@@ -30,7 +30,9 @@ export const wsRoutes = new Hono<AppEnv>()
 		}
 		// Offering protocols means one must be picked from them; the only one we speak is sparky.v1.
 		if (offered.length > 0 && !offered.includes(SUBPROTOCOL)) {
-			throw invalid(`offer the ${SUBPROTOCOL} sub-protocol (beside ${AUTH_SUBPROTOCOL_PREFIX}<token>, if you send one)`);
+			throw invalid(
+				`offer the ${SUBPROTOCOL} sub-protocol (beside ${AUTH_SUBPROTOCOL_PREFIX}<token>, if you send one)`,
+			);
 		}
 		// Then the credential: a bad one is a 401 JSON, never an upgrade.
 		const auth = await authenticateSocket(c.env, query.ticket, offered, c.req.header("Authorization"));

@@ -1,6 +1,6 @@
 import type { CallDecision, ToolCallRequest } from "../agent/runtime.ts";
 import { type Approval, newId } from "../protocol/index.ts";
-import { approvalFor, requestApproval } from "../storage/approvals.ts";
+import { type ApprovalKind, approvalFor, requestApproval } from "../storage/approvals.ts";
 import type { TaskRow } from "../storage/tasks.ts";
 
 export interface GateOptions {
@@ -8,6 +8,8 @@ export interface GateOptions {
 	task: TaskRow;
 	/** The server's floor (SPARKY_APPROVE_TOOLS) plus what the task asked for; `*` means every tool. */
 	approve: readonly string[];
+	/** Tools the AG-UI client runs itself: the run pauses before each call, for its result. */
+	clientTools?: ReadonlySet<string>;
 	/** Whether running a tool twice does no harm (see `SparkyTool.idempotent`). */
 	isIdempotent: (toolName: string) => boolean;
 	/** The tool call that was running when the last attempt stopped, if any. */
@@ -32,15 +34,34 @@ export function needsApproval(approve: readonly string[], toolName: string): boo
 export function approvalGate(options: GateOptions): {
 	decide: (call: ToolCallRequest) => Promise<CallDecision>;
 	requested: () => Approval | undefined;
+	/** What the pause waits for: a person's decision, or a client's tool result. */
+	requestedKind: () => ApprovalKind;
 } {
 	let requested: Approval | undefined;
+	let requestedKind: ApprovalKind = "approval";
 	let inFlight = options.inFlight;
 	const decide = async (call: ToolCallRequest): Promise<CallDecision> => {
+		if (options.clientTools?.has(call.toolName)) {
+			// Its result arrives with the client's next run, written into the checkpoint: a call
+			// still asked about here has none yet.
+			const eventId = options.eventId(call);
+			const existing = await approvalFor(options.db, options.task.id, eventId);
+			if (!existing || existing.status === "pending") {
+				requested = existing ?? (await requestApproval(options.db, newApproval(options, call, eventId), "client_tool"));
+				requestedKind = "client_tool";
+				return { kind: "pause" };
+			}
+			return {
+				kind: "answer",
+				output: { error: "not run: the client did not send this tool's result in time" },
+			};
+		}
 		if (needsApproval(options.approve, call.toolName)) {
 			const eventId = options.eventId(call);
 			const existing = await approvalFor(options.db, options.task.id, eventId);
 			if (!existing || existing.status === "pending") {
 				requested = existing ?? (await requestApproval(options.db, newApproval(options, call, eventId)));
+				requestedKind = "approval";
 				return { kind: "pause" };
 			}
 			if (existing.status === "denied") return { kind: "answer", output: { error: deniedText(existing) } };
@@ -66,7 +87,7 @@ export function approvalGate(options: GateOptions): {
 		}
 		return { kind: "run" };
 	};
-	return { decide, requested: () => requested };
+	return { decide, requested: () => requested, requestedKind: () => requestedKind };
 }
 
 export function deniedText(approval: Approval): string {

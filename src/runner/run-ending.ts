@@ -37,6 +37,8 @@ export interface AgentEnding {
 	stopReason: "cancelled" | "lease_lost" | undefined;
 	/** The approval a paused run waits for. */
 	approval: Approval | undefined;
+	/** `client_tool`: the pause waits for an AG-UI client's tool result, not a person. */
+	pauseKind?: "approval" | "client_tool";
 }
 
 /** Turns how the agent loop ended into the run's last events and the task's new status. */
@@ -78,6 +80,18 @@ export async function recordEnding(run: RunContext, ending: AgentEnding): Promis
 		case "paused": {
 			const approval = ending.approval;
 			if (!approval) throw new Error("a run paused without an approval to wait for");
+			if (ending.pauseKind === "client_tool") {
+				// The client runs this tool: the run ends here, as AG-UI's client-side tools do
+				// (the call was announced, no result follows); the client's next run brings it.
+				events.emit({
+					type: EventType.RUN_FINISHED,
+					...thread,
+					outcome: { type: "success", pendingToolCallIds: [approval.tool_call_id] },
+					usage,
+				});
+				await countPause(run.services.env.DB, task.id, run.now());
+				return finish(run, { status: "awaiting_approval", error: null, ...tokens });
+			}
 			events.emitWithId({
 				type: EventType.CUSTOM,
 				id: `${approval.id}:requested`,

@@ -18,6 +18,7 @@ import { taskAudience } from "../tasks/audience.ts";
 import { taskStatusEvent } from "../tasks/status-events.ts";
 import { ALL_TOOLS, buildToolSet } from "../tools/registry.ts";
 import { approvalGate } from "./approval-gate.ts";
+import { withClientTools } from "./client-tools.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { finish, type RunContext, type RunResult, recordEnding } from "./run-ending.ts";
 import { RunEmitter } from "./run-events.ts";
@@ -95,6 +96,7 @@ export async function runClaimedTask(
 		db: env.DB,
 		task,
 		approve: [...config.approveTools, ...saved.checkpoint.approve],
+		clientTools: new Set(saved.checkpoint.clientTools.map((t) => t.name)),
 		isIdempotent: (name) => ALL_TOOLS.find((t) => t.name === name)?.idempotent ?? false,
 		inFlight: saved.checkpoint.inFlight,
 		eventId: (call) => `${eventRunIdOf(call.toolCallId)}:${call.toolCallId}`,
@@ -115,18 +117,21 @@ export async function runClaimedTask(
 				usage: { inputTokens: saved.checkpoint.inputTokens, outputTokens: saved.checkpoint.outputTokens },
 				runMs: saved.checkpoint.runMs,
 			},
-			tools: buildToolSet({
-				env,
-				relay,
-				userId: task.user_id,
-				taskId: task.id,
-				depth: task.depth,
-				chatId: task.chat_id ?? undefined,
-				signal: controller.signal,
-				config,
-				fetch: deps.fetch ?? fetch,
-				now,
-			}),
+			tools: withClientTools(
+				buildToolSet({
+					env,
+					relay,
+					userId: task.user_id,
+					taskId: task.id,
+					depth: task.depth,
+					chatId: task.chat_id ?? undefined,
+					signal: controller.signal,
+					config,
+					fetch: deps.fetch ?? fetch,
+					now,
+				}),
+				saved.checkpoint.clientTools,
+			),
 			limits: { maxSteps: config.maxSteps, maxRunMs: config.maxRunMs, maxOutputTokens: config.maxOutputTokens },
 			signal: controller.signal,
 			onEvent: (event) => {
@@ -158,6 +163,7 @@ export async function runClaimedTask(
 		label: model.resolved.label,
 		stopReason,
 		approval: gate.requested(),
+		pauseKind: gate.requestedKind(),
 	});
 }
 

@@ -1,8 +1,12 @@
 import type { Approval, ApprovalStatus } from "../protocol/index.ts";
 import type { TaskRow } from "./tasks.ts";
 
+/** `approval`: a person decides; `client_tool`: an AG-UI client runs the tool and sends its result. */
+export type ApprovalKind = "approval" | "client_tool";
+
 interface ApprovalRow {
 	id: string;
+	kind: ApprovalKind;
 	task_id: string;
 	user_id: string;
 	chat_id: string | null;
@@ -18,19 +22,25 @@ interface ApprovalRow {
 }
 
 function toApproval(row: ApprovalRow): Approval {
-	return { ...row, input: JSON.parse(row.input) as unknown };
+	const { kind: _kind, ...rest } = row;
+	return { ...rest, input: JSON.parse(row.input) as unknown };
 }
 
 /** Asks for a decision on a tool call; the existing request when one was already made for it. */
-export async function requestApproval(db: D1Database, approval: Approval): Promise<Approval> {
+export async function requestApproval(
+	db: D1Database,
+	approval: Approval,
+	kind: ApprovalKind = "approval",
+): Promise<Approval> {
 	const row = await db
 		.prepare(
-			`INSERT INTO approvals (id, task_id, user_id, chat_id, tool_call_id, tool, input, status, requested_at, expires_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+			`INSERT INTO approvals (id, kind, task_id, user_id, chat_id, tool_call_id, tool, input, status, requested_at, expires_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
 			 ON CONFLICT (task_id, tool_call_id) DO UPDATE SET id = id RETURNING *`,
 		)
 		.bind(
 			approval.id,
+			kind,
 			approval.task_id,
 			approval.user_id,
 			approval.chat_id,
@@ -44,6 +54,7 @@ export async function requestApproval(db: D1Database, approval: Approval): Promi
 	return toApproval(row as ApprovalRow);
 }
 
+/** Either kind: what the runner's gate asks before a call. */
 export async function approvalFor(db: D1Database, taskId: string, toolCallId: string): Promise<Approval | null> {
 	const row = await db
 		.prepare("SELECT * FROM approvals WHERE task_id = ? AND tool_call_id = ?")
@@ -52,9 +63,30 @@ export async function approvalFor(db: D1Database, taskId: string, toolCallId: st
 	return row ? toApproval(row) : null;
 }
 
+/** A client-run tool call a task waits on, by its event id (`TOOL_CALL_START.toolCallId`). */
+export async function pendingClientCall(db: D1Database, taskId: string, toolCallId: string): Promise<Approval | null> {
+	const row = await db
+		.prepare(
+			"SELECT * FROM approvals WHERE task_id = ? AND tool_call_id = ? AND kind = 'client_tool' AND status = 'pending'",
+		)
+		.bind(taskId, toolCallId)
+		.first<ApprovalRow>();
+	return row ? toApproval(row) : null;
+}
+
+/** Pending client-run tool calls of a task (what its next AG-UI run must answer). */
+export async function pendingClientCalls(db: D1Database, taskId: string): Promise<Approval[]> {
+	const { results } = await db
+		.prepare("SELECT * FROM approvals WHERE task_id = ? AND kind = 'client_tool' AND status = 'pending'")
+		.bind(taskId)
+		.all<ApprovalRow>();
+	return results.map(toApproval);
+}
+
+/** A person's approval (never a client tool call). */
 export async function getApproval(db: D1Database, taskId: string, id: string): Promise<Approval | null> {
 	const row = await db
-		.prepare("SELECT * FROM approvals WHERE task_id = ? AND id = ?")
+		.prepare("SELECT * FROM approvals WHERE task_id = ? AND id = ? AND kind = 'approval'")
 		.bind(taskId, id)
 		.first<ApprovalRow>();
 	return row ? toApproval(row) : null;
@@ -62,7 +94,7 @@ export async function getApproval(db: D1Database, taskId: string, id: string): P
 
 export async function taskApprovals(db: D1Database, taskId: string): Promise<Approval[]> {
 	const { results } = await db
-		.prepare("SELECT * FROM approvals WHERE task_id = ? ORDER BY requested_at, id")
+		.prepare("SELECT * FROM approvals WHERE task_id = ? AND kind = 'approval' ORDER BY requested_at, id")
 		.bind(taskId)
 		.all<ApprovalRow>();
 	return results.map(toApproval);
@@ -72,7 +104,7 @@ export async function taskApprovals(db: D1Database, taskId: string): Promise<App
 export async function pendingApprovals(db: D1Database, userId: string | null, limit = 100): Promise<Approval[]> {
 	const { results } = await db
 		.prepare(
-			`SELECT * FROM approvals WHERE status = 'pending' AND (? IS NULL OR user_id = ?)
+			`SELECT * FROM approvals WHERE status = 'pending' AND kind = 'approval' AND (? IS NULL OR user_id = ?)
 			 ORDER BY requested_at, id LIMIT ?`,
 		)
 		.bind(userId, userId, limit)

@@ -1,4 +1,5 @@
 import type { ModelMessage } from "ai";
+import type { ClientTool } from "../protocol/index.ts";
 
 /**
  * A task's checkpoint (`task_checkpoints`) and the messages its runs added (`task_messages`):
@@ -15,6 +16,8 @@ export interface Checkpoint {
 	inFlight: string | null;
 	/** Tools this task asked to approve (beside the server's floor). */
 	approve: string[];
+	/** Tools the AG-UI client that started this task runs itself (offered to the model on every attempt). */
+	clientTools: ClientTool[];
 }
 
 export interface StoredMessage {
@@ -34,6 +37,7 @@ const EMPTY: Checkpoint = {
 	pauses: 0,
 	inFlight: null,
 	approve: [],
+	clientTools: [],
 };
 
 interface CheckpointRow {
@@ -44,6 +48,7 @@ interface CheckpointRow {
 	pauses: number;
 	in_flight: string | null;
 	approve: string | null;
+	client_tools: string | null;
 }
 
 export async function loadCheckpoint(
@@ -64,6 +69,7 @@ export async function loadCheckpoint(
 				pauses: c.pauses,
 				inFlight: c.in_flight,
 				approve: c.approve ? (JSON.parse(c.approve) as string[]) : [],
+				clientTools: c.client_tools ? (JSON.parse(c.client_tools) as ClientTool[]) : [],
 			}
 		: { ...EMPTY };
 	const messages = ((rows?.results ?? []) as { run_id: string; json: string }[]).map((r) => ({
@@ -81,6 +87,17 @@ export async function saveApproveList(db: D1Database, taskId: string, approve: s
 			 ON CONFLICT (task_id) DO UPDATE SET approve = excluded.approve, updated_at = excluded.updated_at`,
 		)
 		.bind(taskId, JSON.stringify(approve), now)
+		.run();
+}
+
+/** Records the tools an AG-UI client offered for this task (at creation). */
+export async function saveClientTools(db: D1Database, taskId: string, tools: ClientTool[], now: number): Promise<void> {
+	await db
+		.prepare(
+			`INSERT INTO task_checkpoints (task_id, client_tools, updated_at) VALUES (?, ?, ?)
+			 ON CONFLICT (task_id) DO UPDATE SET client_tools = excluded.client_tools, updated_at = excluded.updated_at`,
+		)
+		.bind(taskId, JSON.stringify(tools), now)
 		.run();
 }
 

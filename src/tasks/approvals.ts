@@ -1,13 +1,14 @@
+import type { ModelMessage } from "ai";
 import { type Deps, spendRate } from "../deps.ts";
 import { conflict, forbidden, notFound } from "../errors.ts";
 import type { Approval, DecideApprovalBody } from "../protocol/index.ts";
 import { decide, expiredApprovals, getApproval, resumeIfDecided } from "../storage/approvals.ts";
+import { appendMessages, loadCheckpoint } from "../storage/checkpoints.ts";
 import { getTask, type TaskRow } from "../storage/tasks.ts";
 import { approvalDecidedEvent } from "./approval-events.ts";
 import { canChangeTask, canSeeTask } from "./audience.ts";
 import { enqueueTask } from "./service.ts";
 import { publishTaskStatus, publishToAudience } from "./status-events.ts";
-
 
 /**
  * Approves or denies one tool call a task waits on. The task goes back to the queue as soon
@@ -61,6 +62,50 @@ export async function expireApprovals(deps: Deps, now: number): Promise<number> 
 		if (task) await settle(deps, task, decided, now);
 	}
 	return expired;
+}
+
+/**
+ * An AG-UI client sent the result of a tool it runs itself: it is written into the task's
+ * checkpoint as that call's result (what the model reads next), and the task goes on from it.
+ */
+export async function deliverClientResult(
+	deps: Deps,
+	task: TaskRow,
+	call: Approval,
+	content: string,
+	by: string,
+	now = Date.now(),
+): Promise<void> {
+	const { DB } = deps.env;
+	const saved = await loadCheckpoint(DB, task.id);
+	const found = saved.messages.flatMap((m) =>
+		m.message.role === "assistant" && typeof m.message.content !== "string"
+			? m.message.content
+					.filter((p) => p.type === "tool-call" && `${m.runId}:${p.toolCallId}` === call.tool_call_id)
+					.map((p) => ({ runId: m.runId, part: p as { toolCallId: string; toolName: string } }))
+			: [],
+	)[0];
+	if (!found) throw conflict(`tool call ${call.tool_call_id} is not waiting for a result`);
+	const message: ModelMessage = {
+		role: "tool",
+		content: [
+			{
+				type: "tool-result",
+				toolCallId: found.part.toolCallId,
+				toolName: found.part.toolName,
+				output: { type: "text", value: content },
+			},
+		],
+	};
+	const { checkpoint } = saved;
+	await appendMessages(DB, task.id, saved.messages.length, [{ runId: found.runId, message }], checkpoint, now);
+	const decided = await decide(DB, task.id, call.id, { status: "approved", by, reason: null }, now);
+	if (!decided) throw conflict(`tool call ${call.tool_call_id} already has its result`);
+	const resumed = await resumeIfDecided(DB, task.id, now);
+	if (resumed) {
+		await publishTaskStatus(deps, resumed);
+		await enqueueTask(deps.env, resumed.id, now);
+	}
 }
 
 async function settle(deps: Deps, task: TaskRow, decided: Approval, now: number): Promise<void> {

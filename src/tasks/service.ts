@@ -3,9 +3,9 @@ import { agentConfig, capsConfig } from "../config.ts";
 import { type Deps, spendRate } from "../deps.ts";
 import { conflict } from "../errors.ts";
 import { log } from "../log.ts";
-import { newId, type PublishEvent, type TaskKind, type TaskMessage } from "../protocol/index.ts";
+import { type ClientTool, newId, type PublishEvent, type TaskKind, type TaskMessage } from "../protocol/index.ts";
 import { denyPending } from "../storage/approvals.ts";
-import { saveApproveList } from "../storage/checkpoints.ts";
+import { saveApproveList, saveClientTools } from "../storage/checkpoints.ts";
 import { insertDependencies } from "../storage/dependencies.ts";
 import {
 	cancelPending,
@@ -41,6 +41,8 @@ export interface CreateTaskInput {
 	scheduleName?: string;
 	/** Tools to ask a person about before they run, beside the server's SPARKY_APPROVE_TOOLS. */
 	approve?: string[];
+	/** Tools an AG-UI client runs itself, offered to the model beside Sparky's. */
+	clientTools?: ClientTool[];
 }
 
 export type CreateTaskOutcome =
@@ -106,6 +108,7 @@ export async function createTask(
 	if (outcome.kind === "duplicate") return { kind: "duplicate", task: outcome.row };
 	let task = outcome.row;
 	if (input.approve?.length) await saveApproveList(env.DB, task.id, [...new Set(input.approve)], now);
+	if (input.clientTools?.length) await saveClientTools(env.DB, task.id, input.clientTools, now);
 	if (input.dependsOn?.length) {
 		await insertDependencies(env.DB, task.id, input.dependsOn);
 		// Its dependencies may all be done already (or one failed): settle it now.

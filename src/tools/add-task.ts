@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { TaskLimits } from "../protocol/index.ts";
-import { countChildren } from "../storage/tasks.ts";
 import { depsFor } from "../deps.ts";
 import { SparkyError } from "../errors.ts";
+import { TaskLimits } from "../protocol/index.ts";
+import { countChildren } from "../storage/tasks.ts";
 import { createTask } from "../tasks/service.ts";
 import { defineTool, fail } from "./types.ts";
 
@@ -32,18 +32,15 @@ export const addTaskTool = defineTool({
 			return fail(`a task may queue at most ${MAX_FOLLOW_UPS_PER_TASK} follow-ups`);
 		}
 		// The user's task rate and open-task cap apply to follow-ups too: past them, a tool error.
-		const outcome = await createTask(
-			depsFor(ctx.env, ctx.relay),
-			{
-				userId: ctx.userId,
-				instruction,
-				metadata,
-				parentTaskId: ctx.taskId,
-				depth,
-				// A retried run asks for the same follow-up again: the key makes that the same task.
-				idempotencyKey: ctx.taskId ? `follow-up:${ctx.taskId}:${instruction}`.slice(0, 200) : undefined,
-			},
-		).catch((error: unknown) => {
+		const outcome = await createTask(depsFor(ctx.env, ctx.relay), {
+			userId: ctx.userId,
+			instruction,
+			metadata,
+			parentTaskId: ctx.taskId,
+			depth,
+			// A retried run asks for the same follow-up again: the key makes that the same task.
+			idempotencyKey: ctx.taskId ? `follow-up:${ctx.taskId}:${instruction}`.slice(0, 200) : undefined,
+		}).catch((error: unknown) => {
 			if (error instanceof SparkyError) return fail(`could not queue the follow-up: ${error.message}`);
 			throw error;
 		});

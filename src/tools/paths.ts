@@ -20,7 +20,10 @@ export function normalizePath(raw: string): PathCheck {
 	if (/[\u0000-\u001f\u007f]/.test(raw)) return { ok: false, reason: "path contains control characters" };
 	const segments: string[] = [];
 	// Each segment is trimmed before it is read, so `" ../x.md"` is the `..` it becomes.
-	for (const segment of raw.replace(/\\/g, "/").split("/").map((s) => s.trim())) {
+	for (const segment of raw
+		.replace(/\\/g, "/")
+		.split("/")
+		.map((s) => s.trim())) {
 		if (segment === "" || segment === ".") continue;
 		if (segment === "..") {
 			if (segments.length === 0) return { ok: false, reason: `path "${raw}" escapes the workspace` };

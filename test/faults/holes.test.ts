@@ -47,7 +47,10 @@ afterAll(async () => {
 });
 
 async function runToEnd(api: Api, instruction: string): Promise<{ id: string; results: string[] }> {
-	const { body, status } = await api.post<{ task: { id: string } }>("/api/tasks", { instruction, allow_duplicates: true });
+	const { body, status } = await api.post<{ task: { id: string } }>("/api/tasks", {
+		instruction,
+		allow_duplicates: true,
+	});
 	expect(status).toBe(201);
 	const done = await eventually(
 		async () =>
@@ -64,7 +67,10 @@ async function runToEnd(api: Api, instruction: string): Promise<{ id: string; re
 }
 
 /** An upgrade request over bare TCP (fetch refuses `Upgrade`): the status and the body's start. */
-async function upgradeRequest(path: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+async function upgradeRequest(
+	path: string,
+	headers: Record<string, string>,
+): Promise<{ status: number; text: string }> {
 	const url = new URL(path, deployment.url);
 	const socket = connect(Number(url.port), url.hostname);
 	const lines = [
@@ -117,7 +123,10 @@ describe("#14.2 replay amplification", () => {
 		const user = await admin.user("holes-replay");
 		// ~6 MiB of log in 60 KiB notices.
 		for (let n = 0; n < 100; n++) {
-			const res = await admin.post(`/api/users/${user.id}/events`, { name: "pad", value: { n, pad: "x".repeat(60_000) } });
+			const res = await admin.post(`/api/users/${user.id}/events`, {
+				name: "pad",
+				value: { n, pad: "x".repeat(60_000) },
+			});
 			expect(res.status).toBe(201);
 		}
 		const raw = await RawSocket.open(deployment.url, user.token);
@@ -167,7 +176,12 @@ describe("#14.2 replay amplification", () => {
 describe("#14.3 every path that creates a task is rate limited", () => {
 	it("POST /api/schedules/:name/run answers 429 with Retry-After past the task rate", async () => {
 		const user = admin.with((await admin.user("holes-sched-run")).token);
-		const created = await user.post("/api/schedules", { name: "flood", instruction: "Say hi", every: "1d", enabled: false });
+		const created = await user.post("/api/schedules", {
+			name: "flood",
+			instruction: "Say hi",
+			every: "1d",
+			enabled: false,
+		});
 		expect(created.status).toBe(201);
 		const statuses: number[] = [];
 		let retryAfter: string | null = null;
@@ -193,7 +207,9 @@ describe("#14.3 every path that creates a task is rate limited", () => {
 });
 
 describe("#14.4 the agent user watches everything and changes only what it created", () => {
-	it("can't clear, cancel, decide or post into what isn't its own, nor read others' chat turns", { timeout: 150_000 }, async () => {
+	it("can't clear, cancel, decide or post into what isn't its own, nor read others' chat turns", {
+		timeout: 150_000,
+	}, async () => {
 		const agent = admin.with((await admin.user("agent")).token);
 		const alice = admin.with((await admin.user("holes-alice")).token);
 		const finished = await runToEnd(alice, "Say hello");
@@ -229,7 +245,10 @@ describe("#14.5 chats are capped and rate limited, and listed with a cursor", ()
 		const httpAccepted = statuses.filter((s) => s === 201).length;
 
 		const socketUser = await admin.user("holes-chats-ws");
-		const ws = new WebSocket(`${deployment.url.replace("http", "ws")}/api/ws`, ["sparky.v1", `sparky.auth.${socketUser.token}`]);
+		const ws = new WebSocket(`${deployment.url.replace("http", "ws")}/api/ws`, [
+			"sparky.v1",
+			`sparky.auth.${socketUser.token}`,
+		]);
 		const answers: { type: string; code?: string }[] = [];
 		ws.addEventListener("message", (m) => {
 			for (const msg of JSON.parse(String(m.data)) as { type: string; code?: string }[]) answers.push(msg);
@@ -333,7 +352,10 @@ describe("#14.8 the smaller holes", () => {
 		const sockets: WebSocket[] = [];
 		const outcomes: string[] = [];
 		for (let i = 0; i < 5; i++) {
-			const s = new WebSocket(`${deployment.url.replace("http", "ws")}/api/ws`, ["sparky.v1", `sparky.auth.${user.token}`]);
+			const s = new WebSocket(`${deployment.url.replace("http", "ws")}/api/ws`, [
+				"sparky.v1",
+				`sparky.auth.${user.token}`,
+			]);
 			sockets.push(s);
 			outcomes.push(
 				await new Promise<string>((resolve) => {

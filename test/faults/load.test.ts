@@ -22,7 +22,11 @@ let admin: Api;
 beforeAll(async () => {
 	deployment = new Deployment();
 	// 1,000 sockets of one user open at once: above the shipped socket rate (a flood it is meant to stop).
-	await deployment.start({ SPARKY_DEMO_DELAY_MS: "0", SPARKY_RATE_SOCKETS_BURST: "2000", SPARKY_RATE_SOCKETS_PER_MINUTE: "2000" });
+	await deployment.start({
+		SPARKY_DEMO_DELAY_MS: "0",
+		SPARKY_RATE_SOCKETS_BURST: "2000",
+		SPARKY_RATE_SOCKETS_PER_MINUTE: "2000",
+	});
 	admin = new Api(deployment.url, deployment.adminToken);
 });
 afterAll(async () => {

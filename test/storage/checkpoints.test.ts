@@ -17,7 +17,16 @@ describe("task checkpoints (D1)", () => {
 		const user = await newUser();
 		const task = await queuedTask(user.id);
 		expect(await loadCheckpoint(env.DB, task.id)).toEqual({
-			checkpoint: { steps: 0, inputTokens: 0, outputTokens: 0, runMs: 0, pauses: 0, inFlight: null, approve: [] },
+			checkpoint: {
+				steps: 0,
+				inputTokens: 0,
+				outputTokens: 0,
+				runMs: 0,
+				pauses: 0,
+				inFlight: null,
+				approve: [],
+				clientTools: [],
+			},
 			messages: [],
 		});
 		await saveApproveList(env.DB, task.id, ["write_file"], 1);
@@ -61,6 +70,7 @@ describe("task checkpoints (D1)", () => {
 			pauses: 1,
 			inFlight: null,
 			approve: ["write_file"],
+			clientTools: [],
 		});
 		expect(saved.messages.map((m) => [m.runId, m.message.role])).toEqual([
 			[`${task.id}:1`, "assistant"],

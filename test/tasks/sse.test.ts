@@ -12,7 +12,10 @@ interface SseEvent {
 
 /** Reads a whole SSE response (it ends when the task does) into events. */
 async function readSse(res: Response): Promise<SseEvent[]> {
-	const text = await res.text();
+	return parseSse(await res.text());
+}
+
+function parseSse(text: string): SseEvent[] {
 	return text
 		.split("\n\n")
 		.filter((block) => block.trim() && !block.startsWith(":"))
@@ -38,13 +41,17 @@ describe("GET /api/tasks/:id/events as Server-Sent Events", () => {
 			headers: { Accept: "text/event-stream" },
 		});
 		expect(res.headers.get("Content-Type")).toContain("text/event-stream");
-		const events = await readSse(res);
-		expect(events[0]?.event).toBe("CUSTOM");
-		expect(events.at(-1)?.event).toBe("CUSTOM");
-		expect(JSON.parse(events.at(-1)?.data ?? "{}").value.status).toBe("succeeded");
+		const text = await res.text();
+		const events = parseSse(text);
+		// Valid AG-UI: the run first (status changes travel inside it), the run's end last,
+		// then a comment that says how the task ended.
+		expect(events[0]?.event).toBe("RUN_STARTED");
+		expect(events.at(-1)?.event).toBe("RUN_FINISHED");
+		expect(text.trimEnd().split("\n").at(-1)).toMatch(/^: end \{"status":"succeeded"/);
 		expect(events.map((e) => e.event)).toContain("TOOL_CALL_RESULT");
-		// ids are the hub's seqs, strictly increasing
-		const ids = events.map((e) => Number(e.id));
+		expect(events.map((e) => e.event)).toContain("CUSTOM");
+		// ids are the hub's seqs, strictly increasing (events held between runs carry none)
+		const ids = events.filter((e) => e.id !== undefined).map((e) => Number(e.id));
 		expect(ids).toEqual([...ids].sort((a, b) => a - b));
 		expect(new Set(ids).size).toBe(ids.length);
 		expect((await reload(task.id)).status).toBe("succeeded");
@@ -58,27 +65,28 @@ describe("GET /api/tasks/:id/events as Server-Sent Events", () => {
 		const all = await readSse(
 			await api(`/api/tasks/${task.id}/events`, { token: user.token, headers: { Accept: "text/event-stream" } }),
 		);
-		const cut = all[3]?.id as string;
+		const withIds = all.filter((e) => e.id !== undefined);
+		const cut = withIds[3]?.id as string;
 		const rest = await readSse(
 			await api(`/api/tasks/${task.id}/events`, {
 				token: user.token,
 				headers: { Accept: "text/event-stream", "Last-Event-ID": cut },
 			}),
 		);
-		expect(rest.map((e) => e.id)).toEqual(all.slice(4).map((e) => e.id));
+		expect(rest.map((e) => e.id)).toEqual(withIds.slice(4).map((e) => e.id));
 	});
 
-	it("ends with an `end` event when the task finished but its events aged out", async () => {
+	it("ends with an `end` comment when the task finished but its events aged out", async () => {
 		const user = await newUser();
 		const { queuedTask } = await import("../support/tasks.ts");
 		const task = await queuedTask(user.id);
 		await env.DB.prepare("UPDATE tasks SET status = 'succeeded', result = 'ok' WHERE id = ?").bind(task.id).run();
-		const events = await readSse(
-			await api(`/api/tasks/${task.id}/events`, { token: user.token, headers: { Accept: "text/event-stream" } }),
-		);
-		expect(events).toHaveLength(1);
-		expect(events[0]?.event).toBe("end");
-		expect(JSON.parse(events[0]?.data ?? "{}").task.status).toBe("succeeded");
+		const text = await (
+			await api(`/api/tasks/${task.id}/events`, { token: user.token, headers: { Accept: "text/event-stream" } })
+		).text();
+		expect(parseSse(text)).toHaveLength(0);
+		const end = text.split("\n").find((l) => l.startsWith(": end "));
+		expect(JSON.parse(end?.slice(6) ?? "{}").task.status).toBe("succeeded");
 	});
 
 	it("refuses a malformed Last-Event-ID", async () => {

@@ -143,7 +143,9 @@ describe("checkUrl: host names", () => {
 		["http://127.0.0.1.evil.com/"],
 		["http://10-0-0-1.evil.com/"],
 	])("refuses %s", (raw) => {
-		expect(reason(raw)).toMatch(/local host name|reserved for private|top-level domain|wildcard-DNS|spells an IP|valid host name/);
+		expect(reason(raw)).toMatch(
+			/local host name|reserved for private|top-level domain|wildcard-DNS|spells an IP|valid host name/,
+		);
 	});
 });
 

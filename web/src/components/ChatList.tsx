@@ -3,7 +3,7 @@ import { describeError } from "../lib/api.ts";
 import { onNavClick } from "../lib/nav-click.ts";
 import type { Route } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
-import { UnreadBadge } from "./StatusBadge.tsx";
+import { StatusBadge, UnreadBadge } from "./StatusBadge.tsx";
 
 interface Props {
 	session: Session;
@@ -49,6 +49,7 @@ export function ChatList({ session, navigate }: Props) {
 					{chats.map((chat) => {
 						const current = route.kind === "chat" && route.id === chat.id;
 						const running = session.timeline.openTurns(chat.id).some((t) => t.status === "running");
+						const waits = session.timeline.waitsForApproval("chat", chat.id);
 						return (
 							<li key={chat.id}>
 								<a
@@ -60,6 +61,7 @@ export function ChatList({ session, navigate }: Props) {
 								>
 									<span class="side-title">{chat.title}</span>
 									{running && <span class="typing">answering…</span>}
+									{waits && <StatusBadge status="awaiting_approval" />}
 									<UnreadBadge count={chat.unread} />
 								</a>
 							</li>

@@ -20,7 +20,10 @@ export function ChatView({ session, chatId }: Props) {
 	const items = routeItems(session.route, timeline);
 	const turns = timeline.openTurns(chatId);
 	const running = turns.some((t) => t.status === "running");
-	const pending = new Set(turns.filter((t) => t.status !== "running").map((t) => t.id));
+	// Waiting its turn; a turn paused for approval has started (its card says what it waits for).
+	const pending = new Set(
+		turns.filter((t) => t.status !== "running" && t.status !== "awaiting_approval").map((t) => t.id),
+	);
 
 	const earlier =
 		load.nextBefore || load.loadingEarlier ? (
@@ -49,6 +52,8 @@ export function ChatView({ session, chatId }: Props) {
 			)}
 			<TimelineView
 				items={items}
+				onDecide={(approval, approved, reason) => session.decideApproval(approval, approved, reason)}
+				me={session.me.user_id}
 				pendingTurns={pending}
 				before={earlier}
 				empty={

@@ -1,6 +1,17 @@
 import type { TaskStatus } from "../../../src/protocol/index.ts";
 
-export type BadgeKind = TaskStatus | "retrying" | "calling" | "done" | "error" | "pending";
+export type BadgeKind =
+	| TaskStatus
+	| "retrying"
+	| "calling"
+	| "done"
+	| "error"
+	| "pending"
+	| "interrupted"
+	| "paused"
+	| "approved"
+	| "denied"
+	| "expired";
 
 const LABEL: Record<BadgeKind, string> = {
 	waiting: "waiting",
@@ -15,6 +26,11 @@ const LABEL: Record<BadgeKind, string> = {
 	done: "done",
 	error: "error",
 	pending: "pending",
+	interrupted: "interrupted",
+	paused: "paused for approval",
+	approved: "approved",
+	denied: "denied",
+	expired: "expired",
 };
 
 /** A status as text on a tinted background (colours in styles.css, each at least 4.5:1). */

@@ -51,7 +51,13 @@ export function TaskList({ session, navigate }: Props) {
 							>
 								<span class="side-title">{firstLine(task.instruction, 90) || task.id}</span>
 								<span class="side-meta">
-									<StatusBadge status={task.status} />
+									<StatusBadge
+										status={
+											task.status !== "awaiting_approval" && session.timeline.waitsForApproval("task", task.id)
+												? "awaiting_approval"
+												: task.status
+										}
+									/>
 									<time dateTime={new Date(task.updatedAt).toISOString()}>{formatTime(task.updatedAt)}</time>
 									<UnreadBadge count={task.unread} />
 								</span>

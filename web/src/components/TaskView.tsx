@@ -77,6 +77,8 @@ export function TaskView({ session, taskId }: Props) {
 			)}
 			<TimelineView
 				items={items}
+				onDecide={(approval, approved, reason) => session.decideApproval(approval, approved, reason)}
+				me={session.me.user_id}
 				empty={
 					<p class="muted empty">
 						{load.status === "loaded" ? "Nothing has happened yet: the task is waiting to run." : "Loading…"}

@@ -1,4 +1,4 @@
-import type { Chat, Me, Task, TaskStatus, WireEvent } from "../../../src/protocol/index.ts";
+import type { Approval, Chat, Me, Task, TaskStatus, WireEvent } from "../../../src/protocol/index.ts";
 
 /** An answer from the API that wasn't a success: its HTTP status and `{error: {code, message}}`. */
 export class ApiError extends Error {
@@ -38,7 +38,10 @@ export class Api {
 		const query = new URLSearchParams({ limit: "50", ...(status ? { status } : {}) });
 		return (await this.#call<{ tasks: Task[] }>("GET", `/api/tasks?${query}`)).tasks;
 	};
-	task = async (id: string) => (await this.#call<{ task: Task }>("GET", `/api/tasks/${enc(id)}`)).task;
+	task = async (id: string) =>
+		(await this.#call<{ task: Task & { approvals?: Approval[] } }>("GET", `/api/tasks/${enc(id)}`)).task;
+	/** The caller's tool calls waiting for a decision. */
+	approvals = async () => (await this.#call<{ approvals: Approval[] }>("GET", "/api/approvals")).approvals;
 	/** A task's stored events, every page of them (seqs are those of the task creator's hub). */
 	taskEvents = async (id: string) => {
 		const all: WireEvent[] = [];

@@ -1,5 +1,6 @@
-import { FrameRequests, type HubClientStatus, Timeline } from "../../../src/client/index.ts";
+import { type ApprovalView, FrameRequests, type HubClientStatus, Timeline } from "../../../src/client/index.ts";
 import {
+	type Approval,
 	type Chat,
 	type ControlMessage,
 	CustomName,
@@ -149,6 +150,22 @@ export class Session {
 		return task;
 	}
 
+	/** Approves or denies a tool call a run waits for, over the socket (`approval.decide`). */
+	async decideApproval(approval: ApprovalView, approved: boolean, reason?: string): Promise<void> {
+		if (!approval.taskId) throw new Error("This approval's task is not known yet.");
+		const answer = await this.requests.request({
+			type: "approval.decide",
+			task_id: approval.taskId,
+			approval_id: approval.id,
+			approved,
+			...(reason ? { reason } : {}),
+		});
+		const decided =
+			answer.type === "ack" ? (answer.result as { approval?: Approval } | undefined)?.approval : undefined;
+		if (decided) this.timeline.applyApprovals([decided]);
+		this.changed();
+	}
+
 	async cancelTask(id: string): Promise<void> {
 		const task = await this.api.cancelTask(id);
 		this.taskDetails.set(id, task);
@@ -202,7 +219,17 @@ export class Session {
 		} catch (error) {
 			this.listsError = describeError(error);
 		}
-		await this.#loadTasks();
+		await Promise.all([this.#loadTasks(), this.#loadApprovals()]);
+	}
+
+	/** What waits for the user's decision (for the sidebar's badges, before any event says so). */
+	async #loadApprovals(): Promise<void> {
+		try {
+			this.timeline.applyApprovals(await this.api.approvals());
+			this.changed();
+		} catch {
+			// The badges then come from events; the lists' own errors are shown already.
+		}
 	}
 
 	async #loadTasks(): Promise<void> {
@@ -259,6 +286,7 @@ export class Session {
 		this.taskDetails.set(id, task);
 		this.timeline.applyTasks([task]);
 		this.timeline.apply(events);
+		if (task.approvals) this.timeline.applyApprovals(task.approvals);
 		this.changed();
 	}
 

@@ -1,11 +1,21 @@
 import type { TimelineItem } from "../../../../src/client/index.ts";
 import { formatDuration, formatTokens } from "../../lib/format.ts";
 import { StatusBadge } from "../StatusBadge.tsx";
+import { ApprovalCard, type Decide } from "./ApprovalCard.tsx";
 
 type Run = Extract<TimelineItem, { kind: "run" }>;
 
+interface Props {
+	item: Run;
+	/** Tool calls shown in the thread: their approvals show with them, the others here. */
+	toolIds?: ReadonlySet<string>;
+	onDecide?: Decide;
+	me?: string;
+}
+
 /** One attempt of a run: model, state, how long it took and the tokens it used. */
-export function RunItem({ item }: { item: Run }) {
+export function RunItem({ item, toolIds, onDecide, me }: Props) {
+	const orphans = (item.approvals ?? []).filter((a) => !toolIds?.has(a.toolCallId));
 	const attempt = item.id.split(":").at(-1);
 	const took = item.endedTs !== undefined ? formatDuration(item.endedTs - item.ts) : "";
 	return (
@@ -16,11 +26,15 @@ export function RunItem({ item }: { item: Run }) {
 			{took && <span class="run-took">{took}</span>}
 			{item.usage && <span class="run-usage">{formatTokens(item.usage)}</span>}
 			{item.error && (
-				<span class="run-error">
-					{item.code ? `${item.code}: ` : ""}
+				<span class={item.state === "interrupted" ? "run-note" : "run-error"}>
+					{item.code && item.state !== "interrupted" ? `${item.code}: ` : ""}
 					{item.error}
+					{item.state === "interrupted" ? " The task goes on in its next attempt." : ""}
 				</span>
 			)}
+			{orphans.map((a) => (
+				<ApprovalCard key={a.id} approval={a} onDecide={onDecide} me={me} />
+			))}
 		</li>
 	);
 }

@@ -1,0 +1,276 @@
+import {
+	type AgUiEvent,
+	type ChatMessage,
+	CustomName,
+	EventType,
+	isTerminal,
+	type TaskStatus,
+	type WireEvent,
+} from "../protocol/index.ts";
+
+/**
+ * Sparky's hub events as pure AG-UI events: the envelope (seq, id, ts, task_id, attempt,
+ * chat_id, model) stays on the hub socket and the task API; AG-UI's own `timestamp` carries
+ * the time. Pure, so it is tested anywhere.
+ */
+export function toAgUi(event: WireEvent): AgUiEvent {
+	const { seq: _s, id: _i, ts, task_id: _t, attempt: _a, chat_id: _c, model: _m, ...rest } = event;
+	return { ...rest, type: event.type as EventType, ...(typeof ts === "number" ? { timestamp: ts } : {}) };
+}
+
+/** What one AG-UI run (a response of `POST /api/ag-ui`) is. */
+export interface RunIdentity {
+	threadId: string;
+	runId: string;
+	/** Events of earlier attempts of the task belong to earlier runs (a paused turn resumed). */
+	minAttempt: number;
+}
+
+export interface Step {
+	events: AgUiEvent[];
+	/** The run ended (`RUN_FINISHED` or `RUN_ERROR` is in `events`): nothing may follow. */
+	done: boolean;
+}
+
+const ATTEMPT_ENDS = new Set(["retrying", "interrupted"]);
+
+/**
+ * Follows one turn's hub events and makes them one valid AG-UI run by the client's own rules:
+ * `RUN_STARTED` (the client's ids) first; each attempt's `RUN_STARTED` and an attempt-level
+ * `RUN_ERROR` (retrying, interrupted) travel as `CUSTOM` events inside the run, with whatever
+ * the failed attempt left open closed first; Sparky's status changes are `CUSTOM` too; the
+ * user's own message is not echoed (the client has it); `RUN_FINISHED` or the final
+ * `RUN_ERROR` is last. It tracks what is open, so a re-attached stream can state it again.
+ */
+export class RunFollower {
+	readonly #run: RunIdentity;
+	readonly #userMessages = new Set<string>();
+	readonly #text = new Set<string>();
+	readonly #reasoning = new Set<string>();
+	readonly #reasoningMessages = new Set<string>();
+	readonly #tools = new Map<string, string>();
+	#done = false;
+
+	constructor(run: RunIdentity) {
+		this.#run = run;
+	}
+
+	get done(): boolean {
+		return this.#done;
+	}
+
+	/** The run's first event. */
+	start(timestamp: number): AgUiEvent {
+		return { type: EventType.RUN_STARTED, threadId: this.#run.threadId, runId: this.#run.runId, timestamp };
+	}
+
+	/** A re-attached stream's openers for what was open where the last one broke off. */
+	reopen(): AgUiEvent[] {
+		return [
+			...[...this.#reasoning].map((messageId) => ({ type: EventType.REASONING_START, messageId })),
+			...[...this.#reasoningMessages].map((messageId) => ({
+				type: EventType.REASONING_MESSAGE_START,
+				messageId,
+				role: "reasoning",
+			})),
+			...[...this.#text].map((messageId) => ({ type: EventType.TEXT_MESSAGE_START, messageId, role: "assistant" })),
+			...[...this.#tools].map(([toolCallId, toolCallName]) => ({
+				type: EventType.TOOL_CALL_START,
+				toolCallId,
+				toolCallName,
+			})),
+		];
+	}
+
+	accept(event: WireEvent): Step {
+		if (this.#done) return { events: [], done: true };
+		if (typeof event.attempt === "number" && event.attempt < this.#run.minAttempt) return { events: [], done: false };
+		const out = this.#translate(event);
+		return { events: out, done: this.#done };
+	}
+
+	/** Ends the run early (the task ended with no run event, e.g. cancelled while queued). */
+	#finish(events: AgUiEvent[], last: AgUiEvent): AgUiEvent[] {
+		this.#done = true;
+		return [...events, ...this.#closeAll(), last];
+	}
+
+	#translate(event: WireEvent): AgUiEvent[] {
+		const e = toAgUi(event);
+		const messageId = String(event.messageId ?? "");
+		const toolCallId = String(event.toolCallId ?? "");
+		switch (event.type) {
+			case EventType.TEXT_MESSAGE_START:
+				if (event.role === "user") {
+					this.#userMessages.add(messageId);
+					return [];
+				}
+				this.#text.add(messageId);
+				return [e];
+			case EventType.TEXT_MESSAGE_CONTENT:
+				return this.#userMessages.has(messageId) ? [] : [e];
+			case EventType.TEXT_MESSAGE_END:
+				if (this.#userMessages.has(messageId)) return [];
+				this.#text.delete(messageId);
+				return [e];
+			case EventType.REASONING_START:
+				this.#reasoning.add(messageId);
+				return [e];
+			case EventType.REASONING_END:
+				this.#reasoning.delete(messageId);
+				return [e];
+			case EventType.REASONING_MESSAGE_START:
+				this.#reasoningMessages.add(messageId);
+				return [e];
+			case EventType.REASONING_MESSAGE_END:
+				this.#reasoningMessages.delete(messageId);
+				return [e];
+			case EventType.TOOL_CALL_START:
+				this.#tools.set(toolCallId, String(event.toolCallName ?? ""));
+				return [e];
+			case EventType.TOOL_CALL_END:
+				this.#tools.delete(toolCallId);
+				return [e];
+			case EventType.RUN_STARTED:
+				return [
+					custom(CustomName.attempt, {
+						task_id: event.task_id,
+						attempt: event.attempt,
+						runId: event.runId,
+						model: event.model,
+					}),
+				];
+			case EventType.RUN_ERROR: {
+				if (typeof event.code === "string" && ATTEMPT_ENDS.has(event.code)) {
+					// This attempt ended; the task goes on in another one, inside this same run.
+					return [
+						...this.#closeAll(),
+						custom(CustomName.attemptError, {
+							task_id: event.task_id,
+							attempt: event.attempt,
+							code: event.code,
+							message: event.message,
+						}),
+					];
+				}
+				return this.#finish([], e);
+			}
+			case EventType.RUN_FINISHED:
+				return this.#finish([], { ...e, threadId: this.#run.threadId, runId: this.#run.runId });
+			case EventType.CUSTOM:
+				return this.#custom(event, e);
+			default:
+				return [e];
+		}
+	}
+
+	/** A status change that ends the task without a run event of its own ends the run too. */
+	#custom(event: WireEvent, e: AgUiEvent): AgUiEvent[] {
+		if (event.name !== CustomName.taskStatus) return [e];
+		const value = (event.value ?? {}) as { status?: TaskStatus; error?: string | null; result?: string | null };
+		if (!value.status || !isTerminal(value.status)) return [e];
+		const timestamp = e.timestamp;
+		if (value.status === "failed") {
+			return this.#finish([e], {
+				type: EventType.RUN_ERROR,
+				message: value.error ?? "the task failed",
+				code: "failed",
+				timestamp,
+			});
+		}
+		return this.#finish([e], {
+			type: EventType.RUN_FINISHED,
+			threadId: this.#run.threadId,
+			runId: this.#run.runId,
+			...(value.status === "succeeded" && value.result ? { result: value.result } : {}),
+			outcome: { type: value.status === "cancelled" ? "cancelled" : "success" },
+			timestamp,
+		});
+	}
+
+	#closeAll(): AgUiEvent[] {
+		const out: AgUiEvent[] = [
+			...[...this.#text].map((messageId) => ({ type: EventType.TEXT_MESSAGE_END, messageId })),
+			...[...this.#reasoningMessages].map((messageId) => ({ type: EventType.REASONING_MESSAGE_END, messageId })),
+			...[...this.#reasoning].map((messageId) => ({ type: EventType.REASONING_END, messageId })),
+			...[...this.#tools.keys()].map((toolCallId) => ({ type: EventType.TOOL_CALL_END, toolCallId })),
+		];
+		this.#text.clear();
+		this.#reasoningMessages.clear();
+		this.#reasoning.clear();
+		this.#tools.clear();
+		return out;
+	}
+}
+
+function custom(name: string, value: Record<string, unknown>): AgUiEvent {
+	const clean = Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+	return { type: EventType.CUSTOM, name, value: clean };
+}
+
+/** One SSE message of the task stream: the event, and whether it carries its seq as the SSE id. */
+export interface Framed {
+	event: WireEvent;
+	withId: boolean;
+}
+
+/**
+ * Frames a task's hub events (envelope kept) so the stream is valid AG-UI run by run: what
+ * happens between runs (status changes, the user's message, approval decisions) is held and
+ * sent right after the next `RUN_STARTED`, without an SSE id (it was delivered if the run
+ * start was, so `Last-Event-ID` stays exact). What follows the last run is never sent as an
+ * event: the stream ends with a comment.
+ */
+export class TaskStreamFramer {
+	#inRun = false;
+	#lastEnd: string | undefined;
+	#held: WireEvent[] = [];
+
+	accept(event: WireEvent): Framed[] {
+		if (this.#inRun) {
+			if (event.type === EventType.RUN_FINISHED || event.type === EventType.RUN_ERROR) {
+				this.#inRun = false;
+				this.#lastEnd = event.type;
+			}
+			return [{ event, withId: true }];
+		}
+		if (event.type === EventType.RUN_STARTED) {
+			this.#inRun = true;
+			const held = this.#held.map((e) => ({ event: e, withId: false }));
+			this.#held = [];
+			return [{ event, withId: true }, ...held];
+		}
+		if (event.type === EventType.RUN_ERROR && this.#lastEnd !== EventType.RUN_ERROR) {
+			// A run that failed before it started (no model configured): AG-UI allows that.
+			this.#lastEnd = event.type;
+			this.#held = [];
+			return [{ event, withId: true }];
+		}
+		this.#held.push(event);
+		return [];
+	}
+}
+
+/** AG-UI messages of a thread's stored history (`MESSAGES_SNAPSHOT`), with the client's own ids. */
+export function historyToAgUiMessages(chatId: string, rows: ChatMessage[]): Record<string, unknown>[] {
+	const own = (id: string) => (id.startsWith(`${chatId}:`) ? id.slice(chatId.length + 1) : id);
+	return rows.flatMap((row): Record<string, unknown>[] => {
+		if (row.role === "tool") {
+			return [
+				{
+					id: `${row.id}:call`,
+					role: "assistant",
+					toolCalls: [
+						{
+							id: row.id,
+							type: "function",
+							function: { name: row.tool_name ?? "tool", arguments: row.tool_args ?? "{}" },
+						},
+					],
+				},
+				{ id: `${row.id}:result`, role: "tool", toolCallId: row.id, content: row.content },
+			];
+		}
+		return [{ id: own(row.id), role: row.role, content: row.content }];
+	});
+}

@@ -1,0 +1,106 @@
+import { RunAgentInputSchema } from "@ag-ui/core/schemas";
+import { z } from "zod";
+import { ChatLimits } from "./chats.ts";
+import { OpaqueIdSchema } from "./ids.ts";
+import { ApproveToolsSchema, ToolNameSchema } from "./tasks.ts";
+
+/** AG-UI's own schema of a run request (`@ag-ui/core`), checked first, as any AG-UI server would. */
+export { RunAgentInputSchema };
+
+export const AgUiLimits = {
+	/** Client-side tools one run may offer. */
+	clientTools: 32,
+	/** Characters of one client tool's JSON Schema (as JSON). */
+	toolSchemaChars: 16_000,
+	/** Characters of one tool result a client sends back. */
+	toolResultChars: 64_000,
+	messages: 500,
+	messageIdChars: 128,
+} as const;
+
+/** Sparky's own tools (src/tools/registry.ts; a test keeps the two lists equal): a client tool can't take their names. */
+export const BUILTIN_TOOL_NAMES = [
+	"list_files",
+	"read_file",
+	"write_file",
+	"delete_file",
+	"http_fetch",
+	"add_task",
+	"list_tasks",
+	"current_time",
+] as const;
+
+/** A tool the AG-UI client runs itself: offered to the model beside Sparky's own. */
+export const ClientToolSchema = z.object({
+	name: ToolNameSchema.refine((name) => !(BUILTIN_TOOL_NAMES as readonly string[]).includes(name), {
+		message: "a client tool can't take the name of one of Sparky's own tools",
+	}),
+	description: z.string().max(2_000),
+	/** A JSON Schema for the tool's input (an object); absent means "no input". */
+	parameters: z
+		.record(z.string(), z.unknown())
+		.refine((s) => JSON.stringify(s).length <= AgUiLimits.toolSchemaChars, {
+			message: `a tool's parameters schema over ${AgUiLimits.toolSchemaChars} characters`,
+		})
+		.refine((s) => s.type === undefined || s.type === "object", {
+			message: 'a tool\'s parameters must describe an object (`"type": "object"`)',
+		})
+		.optional(),
+});
+export type ClientTool = z.infer<typeof ClientToolSchema>;
+
+/** `resume[].payload` for an approval interrupt (`reason: "tool_approval"`). */
+export const ApprovalResumePayloadSchema = z.object({
+	approved: z.boolean(),
+	reason: z.string().trim().min(1).max(500).optional(),
+});
+
+const MessageIdSchema = z.string().min(1).max(AgUiLimits.messageIdChars);
+
+/**
+ * What Sparky adds to AG-UI's own checks of a `RunAgentInput`: a thread id that can be a chat
+ * id, bounded sizes, client tool schemas, and `forwardedProps.sparky`. Unknown fields pass
+ * (AG-UI's objects are open); only what Sparky reads is checked.
+ */
+export const SparkyRunInputSchema = z.object({
+	threadId: OpaqueIdSchema,
+	runId: z.string().min(1).max(128),
+	messages: z.array(z.object({ id: MessageIdSchema, role: z.string() }).loose()).max(AgUiLimits.messages),
+	tools: z
+		.array(ClientToolSchema)
+		.max(AgUiLimits.clientTools)
+		.refine((tools) => new Set(tools.map((t) => t.name)).size === tools.length, {
+			message: "tool names must be unique",
+		})
+		.optional(),
+	resume: z
+		.array(
+			z.object({
+				interruptId: OpaqueIdSchema,
+				status: z.enum(["resolved", "cancelled"]),
+				payload: z.unknown().optional(),
+			}),
+		)
+		.max(50)
+		.optional(),
+	forwardedProps: z
+		.object({
+			sparky: z.strictObject({ approve: ApproveToolsSchema.optional() }).optional(),
+		})
+		.loose()
+		.nullish(),
+});
+export type SparkyRunInput = z.infer<typeof SparkyRunInputSchema>;
+
+/** A user message's text (AG-UI allows multimodal parts; Sparky reads the text parts). */
+export function messageText(content: unknown): string {
+	if (typeof content === "string") return content;
+	if (!Array.isArray(content)) return "";
+	return content
+		.map((part) => (part && typeof part === "object" && part.type === "text" ? String(part.text ?? "") : ""))
+		.filter(Boolean)
+		.join("\n");
+}
+
+/** The longest text one AG-UI turn may carry (the same as a chat message). */
+export const TURN_TEXT_CHARS = ChatLimits.messageChars;

@@ -1,0 +1,177 @@
+import { Hono } from "hono";
+import type { SSEStreamingApi } from "hono/streaming";
+import { streamSSE } from "hono/streaming";
+import { historyToAgUiMessages, RunFollower } from "../agui/events.ts";
+import { type RunStart, startRun, threadChat } from "../agui/threads.ts";
+import { chatHistory } from "../chats/service.ts";
+import { depsFor } from "../deps.ts";
+import { conflict, invalid, invalidJson, notFound } from "../errors.ts";
+import { type AppEnv, requireAuth } from "../http/auth.ts";
+import { rateLimit } from "../http/rate-limit.ts";
+import { hubFor } from "../hub/stub.ts";
+import {
+	type AgUiEvent,
+	CustomName,
+	describeIssues,
+	EventType,
+	isTerminal,
+	LIMITS,
+	RunAgentInputSchema,
+	SparkyRunInputSchema,
+	tooDeep,
+	type WireEvent,
+} from "../protocol/index.ts";
+import { getAgUiRun } from "../storage/ag-ui-runs.ts";
+import { getTask } from "../storage/tasks.ts";
+
+/** How long one long-poll waits for new events before the stream sends a keep-alive. */
+const WAIT_MS = 20_000;
+/** Messages a snapshot carries (the newest). */
+const SNAPSHOT_MESSAGES = 100;
+
+/**
+ * POST /api/ag-ui: an AG-UI endpoint. The body is AG-UI's `RunAgentInput`; the answer is one
+ * AG-UI run as Server-Sent Events. The thread is a chat of the caller's and the run a turn of
+ * it (see docs/ag-ui.md). `Last-Event-ID` with the same body re-attaches to a run.
+ */
+export const agUiRoutes = new Hono<AppEnv>().post("/", requireAuth, rateLimit("chat"), async (c) => {
+	const input = await readInput(c.req.raw);
+	const resumeAt = lastEventId(c.req.header("Last-Event-ID"));
+	const deps = depsFor(c.env);
+	const viewer = c.var.auth;
+	const chat = await threadChat(deps, input.threadId, viewer);
+	const hub = hubFor(c.env, viewer.userId);
+
+	const known = await getAgUiRun(c.env.DB, viewer.userId, input.runId);
+	if (known && known.thread_id !== chat.id) throw conflict(`run ${input.runId} belongs to another thread`);
+	let start: RunStart;
+	if (known) start = { kind: "follow", run: known };
+	else if (resumeAt !== undefined) throw notFound(`run ${input.runId}`);
+	else start = await startRun(deps, chat, input, viewer, async () => (await hub.stats()).last_seq);
+
+	if (start.kind === "snapshot") {
+		const page = await chatHistory(c.env, chat, SNAPSHOT_MESSAGES);
+		return streamSSE(c, async (stream) => {
+			const now = Date.now();
+			for (const event of [
+				{ type: EventType.RUN_STARTED, threadId: chat.id, runId: input.runId, timestamp: now },
+				{ type: EventType.MESSAGES_SNAPSHOT, messages: historyToAgUiMessages(chat.id, page.messages), timestamp: now },
+				{
+					type: EventType.RUN_FINISHED,
+					threadId: chat.id,
+					runId: input.runId,
+					outcome: { type: "success" },
+					timestamp: now,
+				},
+			]) {
+				await stream.writeSSE({ data: JSON.stringify(event) });
+			}
+		});
+	}
+
+	const { run } = start;
+	return streamSSE(c, async (stream) => {
+		const follower = new RunFollower({ threadId: chat.id, runId: input.runId, minAttempt: run.min_attempt });
+		const send = (event: AgUiEvent, id?: number) =>
+			stream.writeSSE({
+				data: JSON.stringify(event.timestamp === undefined ? { ...event, timestamp: Date.now() } : event),
+				...(id !== undefined ? { id: String(id) } : {}),
+			});
+		let cursor = run.since_seq;
+		const from = Math.max(resumeAt ?? cursor, cursor);
+		// A re-attached stream: what the client had is read again, silently, to know what is open.
+		let last: AgUiEvent | undefined;
+		while (cursor < from && !follower.done) {
+			const { events } = await hub.taskEvents(run.task_id, cursor, 1000);
+			const before = events.filter((e) => e.seq <= from);
+			for (const event of before) last = follower.accept(event).events.at(-1) ?? last;
+			if (before.length === 0 || before.length < events.length) break;
+			cursor = before.at(-1)?.seq ?? from;
+		}
+		cursor = from;
+		await send(follower.start(Date.now()), from);
+		if (follower.done) {
+			// It had ended already: the client missed only how.
+			if (last) await send(last, from);
+			return;
+		}
+		for (const event of follower.reopen()) await send(event);
+		try {
+			await follow(stream, follower, run.task_id, cursor, send, hub, c.env);
+		} catch (error) {
+			if (!follower.done && !stream.aborted) {
+				await send({
+					type: EventType.RUN_ERROR,
+					message: `the stream failed: ${String(error)}`,
+					code: "stream_failed",
+				});
+			}
+		}
+	});
+});
+
+async function follow(
+	stream: SSEStreamingApi,
+	follower: RunFollower,
+	taskId: string,
+	from: number,
+	send: (event: AgUiEvent, id?: number) => Promise<void>,
+	hub: ReturnType<typeof hubFor>,
+	env: Env,
+): Promise<void> {
+	let cursor = from;
+	let ended = false;
+	for (;;) {
+		const { events } = await hub.waitForTask(taskId, cursor, ended ? 0 : WAIT_MS);
+		for (const event of events) {
+			cursor = event.seq;
+			for (const out of follower.accept(event).events) await send(out, event.seq);
+			if (follower.done) return;
+		}
+		if (stream.aborted) return;
+		if (events.length > 0) continue;
+		const row = await getTask(env.DB, taskId);
+		if (row && !isTerminal(row.status)) {
+			await stream.write(": keep-alive\n\n");
+			continue;
+		}
+		if (row && !ended) {
+			ended = true; // read once more: its last events may have landed meanwhile
+			continue;
+		}
+		// Its events aged out (or it was deleted): end the run from what D1 says.
+		const status: WireEvent = {
+			seq: cursor,
+			id: `${taskId}:end`,
+			ts: Date.now(),
+			type: EventType.CUSTOM,
+			name: CustomName.taskStatus,
+			value: row ? { status: row.status, error: row.error, result: row.result } : { status: "cancelled" },
+		};
+		for (const out of follower.accept(status).events) await send(out);
+		return;
+	}
+}
+
+/** The body: AG-UI's `RunAgentInput` (its own schema), then what Sparky needs of it. */
+async function readInput(request: Request) {
+	let body: unknown;
+	try {
+		body = JSON.parse(await request.text());
+	} catch {
+		throw invalidJson("request body is not valid JSON");
+	}
+	if (tooDeep(body, LIMITS.jsonDepth)) throw invalid(`request body nests deeper than ${LIMITS.jsonDepth} levels`);
+	const agUi = RunAgentInputSchema.safeParse(body);
+	if (!agUi.success) throw invalid("request body is not an AG-UI RunAgentInput", describeIssues(agUi.error as never));
+	const sparky = SparkyRunInputSchema.safeParse(body);
+	if (!sparky.success) throw invalid("invalid request body", describeIssues(sparky.error));
+	return { ...sparky.data, messages: agUi.data.messages as { id: string; role: string; [k: string]: unknown }[] };
+}
+
+function lastEventId(header: string | undefined): number | undefined {
+	if (header === undefined) return undefined;
+	const n = Number(header);
+	if (!Number.isSafeInteger(n) || n < 0) throw invalid("Last-Event-ID must be an id from this run's stream");
+	return n;
+}

@@ -1,0 +1,115 @@
+// `sparky agent tasks approve|deny`, `watch` on a paused task and `add --approve`, against a real wrangler dev.
+import { describe, expect, it } from "vitest";
+import { json, newUser, sparky, start } from "./support/cli.ts";
+
+interface ApprovalJson {
+	id: string;
+	task_id: string;
+	tool: string;
+	input: unknown;
+	status: string;
+	decided_by: string | null;
+	reason: string | null;
+}
+interface TaskJson {
+	id: string;
+	status: string;
+	result: string | null;
+	approvals?: ApprovalJson[];
+}
+
+/** Polls `tasks get --json` until the task has this status. */
+async function until(env: NodeJS.ProcessEnv, id: string, status: string): Promise<TaskJson> {
+	const deadline = Date.now() + 60_000;
+	for (;;) {
+		const got = json<{ task: TaskJson }>(await sparky(["agent", "tasks", "get", id, "--json"], { env }));
+		if (got.task.status === status) return got.task;
+		if (Date.now() > deadline) throw new Error(`task ${id} is ${got.task.status}, not ${status}`);
+		await new Promise((r) => setTimeout(r, 500));
+	}
+}
+
+describe("sparky agent tasks approve / deny", () => {
+	it("watch shows what waits and how to decide; approve runs the tool; a second decision exits 6", async () => {
+		const user = await newUser("approve");
+		const { env } = user;
+		const added = json<{ task: TaskJson }>(
+			await sparky(["agent", "tasks", "add", "Delete README.md", "--json"], { env }),
+		);
+		const id = added.task.id;
+		const watch = start(["agent", "tasks", "watch", id], { env, timeoutMs: 90_000 });
+		await watch.waitFor(/deny: {4}sparky agent tasks deny task_\S+ apr_\S+ --reason/, 60_000);
+		const shown = watch.output();
+		expect(shown).toMatch(/⏸ waiting for approval: delete_file \{"path":"README\.md"\}/);
+		expect(shown).toMatch(/approval apr_\S+ · expires \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+		const approvalId = /approve: sparky agent tasks approve (\S+) (apr_\S+)/.exec(shown)?.slice(1) ?? [];
+		expect(approvalId[0]).toBe(id);
+
+		// `tasks get` lists it, with the commands.
+		const get = await sparky(["agent", "tasks", "get", id], { env });
+		expect(get.stdout).toMatch(/awaiting_approval/);
+		expect(get.stdout).toMatch(new RegExp(`${approvalId[1]}\\s+delete_file .*pending, expires`));
+
+		// No approval id: the task's only pending one.
+		const approve = await sparky(["agent", "tasks", "approve", id], { env });
+		expect(approve.code, approve.stderr).toBe(0);
+		expect(approve.stdout).toMatch(new RegExp(`✔ Approved ${approvalId[1]}: delete_file \\{"path":"README\\.md"\\}`));
+
+		const watched = await watch.result;
+		expect(watched.code, watched.stdout + watched.stderr).toBe(0);
+		expect(watched.stdout).toMatch(new RegExp(`✔ delete_file approved by ${user.id}`));
+		expect(watched.stdout).toMatch(/Deleted \*\*README\.md\*\*/);
+		expect(watched.stdout).toMatch(new RegExp(`✔ ${id} succeeded`));
+
+		// Deciding again: a conflict (exit 6), named or not.
+		const again = await sparky(["agent", "tasks", "deny", id, approvalId[1] as string], { env });
+		expect(again.code).toBe(6);
+		expect(again.stderr).toMatch(/already decided/);
+		const none = await sparky(["agent", "tasks", "approve", id, "--json"], { env });
+		expect(none.code).toBe(6);
+		expect(json<{ error: { code: string } }>(none).error.code).toBe("no_pending_approval");
+	});
+
+	it("--approve asks about more tools; deny --reason --json tells the agent; bad input exits 2, unknown ids 4", async () => {
+		const { env, id: userId } = await newUser("deny");
+		const added = json<{ task: TaskJson }>(
+			await sparky(
+				["agent", "tasks", "add", "Write notes.md with: hello", "--approve", "write_file,read_file", "--json"],
+				{
+					env,
+				},
+			),
+		);
+		const id = added.task.id;
+		const paused = await until(env, id, "awaiting_approval");
+		const pending = paused.approvals?.find((a) => a.status === "pending");
+		expect(pending).toMatchObject({ tool: "write_file", input: { path: "notes.md" } });
+
+		expect((await sparky(["agent", "tasks", "add", "x", "--approve", "rm -rf"], { env })).code).toBe(2);
+		expect((await sparky(["agent", "tasks", "deny", id, "not an id!"], { env })).code).toBe(2);
+		expect((await sparky(["agent", "tasks", "deny", id, "--reason", " "], { env })).code).toBe(2);
+		expect((await sparky(["agent", "tasks", "deny", id, "apr_nope"], { env })).code).toBe(4);
+		// Someone else's task is not found.
+		const stranger = await newUser("stranger");
+		expect((await sparky(["agent", "tasks", "approve", id, pending?.id as string], { env: stranger.env })).code).toBe(
+			4,
+		);
+
+		const denied = await sparky(
+			["agent", "tasks", "deny", id, pending?.id as string, "--reason", "not now", "--json"],
+			{
+				env,
+			},
+		);
+		expect(denied.code, denied.stderr).toBe(0);
+		expect(json<{ approval: ApprovalJson }>(denied).approval).toMatchObject({
+			id: pending?.id,
+			status: "denied",
+			decided_by: userId,
+			reason: "not now",
+		});
+		const done = await until(env, id, "succeeded");
+		expect(done.result).toContain(`denied by ${userId}: not now`);
+		expect(done.approvals?.[0]).toMatchObject({ status: "denied", reason: "not now" });
+	});
+});
