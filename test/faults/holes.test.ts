@@ -387,3 +387,90 @@ describe("#14.8 the smaller holes", () => {
 		expect(count).toBe(0);
 	});
 });
+
+describe("kept looking: approvals and the AG-UI endpoint", () => {
+	it("approvals: strangers get 404, the agent user 403 (socket too), decisions are rate limited; AG-UI threads stay their owner's", {
+		timeout: 150_000,
+	}, async () => {
+		const owner = admin.with((await admin.user("holes-apr-owner")).token);
+		const stranger = admin.with((await admin.user("holes-apr-stranger")).token);
+		const agentUser = await admin.user("agent");
+		const agent = admin.with(agentUser.token);
+		await runToEnd(owner, "List files");
+		const created = await owner.post<{ task: { id: string } }>("/api/tasks", { instruction: "Delete README.md" });
+		const id = created.body.task.id;
+		type View = { task: { status: string; approvals?: { id: string }[] } };
+		expect(
+			await eventually(
+				async () => (await owner.get<View>(`/api/tasks/${id}`)).body.task.status === "awaiting_approval",
+				60_000,
+			),
+		).toBe(true);
+		const approvalId = (await owner.get<View>(`/api/tasks/${id}`)).body.task.approvals?.[0]?.id ?? "";
+		const listedToStranger = (await stranger.get<{ approvals: unknown[] }>("/api/approvals")).body.approvals.length;
+		const strangerDecides = (await stranger.post(`/api/tasks/${id}/approvals/${approvalId}`, { approved: true }))
+			.status;
+		const agentDecides = (await agent.post(`/api/tasks/${id}/approvals/${approvalId}`, { approved: true })).status;
+		// The same over the agent's socket: an error frame, and the approval stays pending.
+		const ws = new WebSocket(`${deployment.url.replace("http", "ws")}/api/ws`, [
+			"sparky.v1",
+			`sparky.auth.${agentUser.token}`,
+		]);
+		const answers: { type: string; code?: string; ref?: string }[] = [];
+		ws.addEventListener("message", (m) => {
+			for (const msg of JSON.parse(String(m.data)) as { type: string; ref?: string }[]) answers.push(msg);
+		});
+		await new Promise((resolve) => ws.addEventListener("open", resolve));
+		ws.send(
+			JSON.stringify({ type: "approval.decide", id: "d1", task_id: id, approval_id: approvalId, approved: true }),
+		);
+		await eventually(() => answers.some((a) => a.ref === "d1"), 10_000, 50);
+		ws.close();
+		const frameAnswer = answers.find((a) => a.ref === "d1");
+		const stillPaused = (await owner.get<View>(`/api/tasks/${id}`)).body.task.status;
+
+		// A flood of decisions (on an approval already decided: each is still counted) meets 429.
+		expect((await owner.post(`/api/tasks/${id}/approvals/${approvalId}`, { approved: false })).status).toBe(200);
+		const decisionStatuses: number[] = [];
+		for (let i = 0; i < 60; i++) {
+			decisionStatuses.push((await owner.post(`/api/tasks/${id}/approvals/${approvalId}`, { approved: true })).status);
+		}
+
+		// AG-UI: another user's thread is not found; a flood of new threads meets the chat rate.
+		const run = (api: Api, threadId: string, runId: string) =>
+			api.call("POST", "/api/ag-ui", {
+				threadId,
+				runId,
+				messages: [{ id: "m1", role: "user", content: "what time is it" }],
+			});
+		const ownChat = (await owner.post<{ chat: { id: string } }>("/api/chats", { title: "mine" })).body.chat;
+		const foreignThread = (await run(stranger, ownChat.id, "r1")).status;
+		const threadStatuses: number[] = [];
+		for (let i = 0; i < 25; i++) threadStatuses.push((await run(stranger, `holes-thread-${i}`, "r1")).status);
+
+		report("holes: approvals and ag-ui", {
+			listed_to_stranger: listedToStranger,
+			stranger_decides: strangerDecides,
+			agent_decides: agentDecides,
+			agent_frame: frameAnswer?.code ?? frameAnswer?.type ?? null,
+			still_paused: stillPaused,
+			decisions_sent: 60,
+			decisions_409: decisionStatuses.filter((s) => s === 409).length,
+			decisions_429: decisionStatuses.filter((s) => s === 429).length,
+			foreign_thread: foreignThread,
+			new_threads: threadStatuses.length,
+			threads_200: threadStatuses.filter((s) => s === 200).length,
+			threads_429: threadStatuses.filter((s) => s === 429).length,
+			threads_409: threadStatuses.filter((s) => s === 409).length,
+		});
+		expect(listedToStranger).toBe(0);
+		expect(strangerDecides).toBe(404);
+		expect(agentDecides).toBe(403);
+		expect(frameAnswer?.type).toBe("error");
+		expect(stillPaused).toBe("awaiting_approval");
+		expect(decisionStatuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+		expect(foreignThread).toBe(404);
+		expect(threadStatuses.filter((s) => s === 200).length).toBeLessThanOrEqual(12);
+		expect(threadStatuses.some((s) => s === 429 || s === 409)).toBe(true);
+	});
+});
