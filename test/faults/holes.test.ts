@@ -446,7 +446,7 @@ describe("kept looking: approvals and the AG-UI endpoint", () => {
 		const ownChat = (await owner.post<{ chat: { id: string } }>("/api/chats", { title: "mine" })).body.chat;
 		const foreignThread = (await run(stranger, ownChat.id, "r1")).status;
 		const threadStatuses: number[] = [];
-		for (let i = 0; i < 25; i++) threadStatuses.push((await run(stranger, `holes-thread-${i}`, "r1")).status);
+		for (let i = 0; i < 25; i++) threadStatuses.push((await run(stranger, `holes-thread-${i}`, `r${i}`)).status);
 
 		report("holes: approvals and ag-ui", {
 			listed_to_stranger: listedToStranger,

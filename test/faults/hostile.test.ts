@@ -35,7 +35,12 @@ beforeAll(async () => {
 	redirectorPort = await listen(redirector);
 	deployment = new Deployment();
 	// The redirector is allowed (as a stand-in for a public site); the target it points at is not.
-	await deployment.start({ SPARKY_HTTP_FETCH_ALLOW: `127.0.0.1:${redirectorPort}` });
+	await deployment.start({
+		SPARKY_HTTP_FETCH_ALLOW: `127.0.0.1:${redirectorPort}`,
+		// No tool waits for a person here ("none" names no tool): `Delete ../../README.md` must
+		// meet the file tools' own path guard, not pause for an approval (delete_file's default).
+		SPARKY_APPROVE_TOOLS: "none",
+	});
 	admin = new Api(deployment.url, deployment.adminToken);
 	secrets.add(deployment.adminToken);
 });
