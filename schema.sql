@@ -158,6 +158,21 @@ CREATE TABLE IF NOT EXISTS task_dependencies (
 );
 CREATE INDEX IF NOT EXISTS task_dependencies_on ON task_dependencies (depends_on_id);
 
+-- MCP servers a user connected: their tools join every run of that user's tasks and chats.
+-- `headers` holds the header values (API keys) encrypted (AES-GCM, key from SPARKY_SECRETS_KEY);
+-- `header_names` (JSON array) is what the API shows.
+CREATE TABLE IF NOT EXISTS mcp_servers (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  url TEXT NOT NULL,
+  header_names TEXT NOT NULL DEFAULT '[]',
+  headers TEXT,
+  approval TEXT NOT NULL DEFAULT 'auto' CHECK (approval IN ('auto', 'never', 'always')),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (user_id, name)
+);
 -- A run's checkpoint: how far the agent loop got, so a retry, a crash, a lost lease or an
 -- approval resumes there (in a new attempt) instead of starting over. Limits count across
 -- attempts from these totals.

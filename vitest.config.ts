@@ -15,6 +15,8 @@ export default defineConfig(async () => {
 					bindings: {
 						TEST_MIGRATIONS: migrations,
 						SPARKY_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+						// Encrypts MCP server header values at rest (tests only).
+						SPARKY_SECRETS_KEY: "test-secrets-key-0123456789abcdefghijklmnop",
 						// Small enough that tests can reach it.
 						SPARKY_EVENT_RETENTION_COUNT: "200",
 						// No pauses: the demo model streams and retries happen at once.
@@ -29,7 +31,7 @@ export default defineConfig(async () => {
 		],
 		test: {
 			include: ["test/**/*.test.ts"],
-			exclude: ["test/e2e/**", "test/faults/**", "test/cli/**", "test/ag-ui-client/**"],
+			exclude: ["test/e2e/**", "test/faults/**", "test/cli/**", "test/ag-ui-client/**", "test/mcp-live/**"],
 			setupFiles: ["./test/setup.ts"],
 			// Runs in Node: starts the fake LLM provider server; tests get its URL with inject("fakeLlmUrl").
 			globalSetup: ["./test/support/global-setup.ts"],

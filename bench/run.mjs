@@ -18,10 +18,17 @@ const server = await startDevServer({ config: "bench/wrangler.bench.toml", persi
 console.log(`wrangler dev on ${server.url} (state in ${state})`);
 
 const summary = [];
+const figures = {};
 try {
 	if (!only || only === "fanout") summary.push(await fanout());
 	if (!only || only === "tasks") summary.push(await tasks());
 	console.log(`\n${summary.join("\n")}`);
+	if (!only || only === "tasks") {
+		const line = Object.entries(figures)
+			.map(([k, v]) => `${k}=${v}`)
+			.join(" ");
+		console.log(`summary ${line}`);
+	}
 } finally {
 	await server.stop();
 	rmSync(state, { recursive: true, force: true });
@@ -90,5 +97,45 @@ async function tasks() {
 	console.log(
 		`       ${JSON.stringify(b.statuses)}; agent socket: ${b.eventsDelivered} events, gaps ${b.gaps}, duplicates ${b.duplicates}`,
 	);
+	console.log(
+		`       creator socket: ${b.creatorEvents} events, gaps ${b.creatorGaps}, duplicates ${b.creatorDuplicates}`,
+	);
+	const s = r.stream;
+	console.log(
+		`\nStreaming: ${s.tasks} tasks at once, demo chunk delay ${s.chunkDelayMs} ms, ${fmt(s.taskSeconds, 1)} task-seconds`,
+	);
+	console.log(
+		`text delta → creator socket: p50 ${fmt(s.deltaP50)} ms, p99 ${fmt(s.deltaP99)} ms over ${s.deltas} deltas (target p99 ≤ ${s.chunkDelayMs + 15} ms)`,
+	);
+	console.log(
+		`hub calls per task-second: agent ${fmt(s.agentCallsPerTaskSecond)} (${fmt(s.agentEventsPerTaskSecond)} events), creator ${fmt(s.creatorCallsPerTaskSecond)}`,
+	);
+	const c = r.cost;
+	console.log("\nStorage and cost over the burst (billed units counted in the hubs and the Worker)");
+	console.log(
+		table(
+			["agent", "creator"].map((side) => ({
+				hub: side,
+				publishes: c.hubs[side].publishes,
+				events: c.hubs[side].events,
+				"rows written": c.hubs[side].rowsWritten,
+				"rows read": c.hubs[side].rowsRead,
+				"rows/event": fmt(c.hubs[side].rowsPerEvent),
+			})),
+		),
+	);
+	console.log(
+		`per 1,000 tasks: ${JSON.stringify(Object.fromEntries(Object.entries(c.units).map(([k, v]) => [k, Math.round(v)])))}`,
+	);
+	console.log(
+		`$ per 1,000 tasks: ${Object.entries(c.dollars)
+			.map(([k, v]) => `${k} ${v.toFixed(4)}`)
+			.join(", ")}; total ${c.total.toFixed(4)} (target ≤ 0.15)`,
+	);
+	figures.dispatch_vs_direct_p50 = fmt(r.dispatch.p50 / r.direct.p50);
+	figures.delta_to_socket_p99_ms = fmt(s.deltaP99);
+	figures.rows_per_event = fmt(Math.max(c.hubs.agent.rowsPerEvent, c.hubs.creator.rowsPerEvent));
+	figures.agent_hub_calls_per_task_s = fmt(s.agentCallsPerTaskSecond);
+	figures.burst500_s = fmt(b.drainSeconds, 1);
 	return `task_dispatch_vs_direct p50=${fmt(r.dispatch.p50 / r.direct.p50)}`;
 }

@@ -1,12 +1,23 @@
 // Task pipeline on wrangler dev with the demo model, beside a baseline from the same run:
 //   direct: POST /api/users/agent/events publishes straight to the agent's hub;
 //   task:   POST /api/tasks → queue → runner → agent → RUN_STARTED on the agent's socket.
-// Then a burst of tasks submitted at once, drained to terminal states, every event accounted.
+// Then streaming tasks at the demo model's chunk delay (text delta → socket, calls to the agent
+// hub per task-second), and a burst of tasks submitted at once, drained to terminal states,
+// every event accounted, with what each task cost in rows, requests and queries.
 import { now, percentile } from "./lib/stats.mjs";
+
+/** Cloudflare's published prices (US$ per unit; docs/benchmarks.md cites them). */
+export const PRICES = {
+	doRequest: 0.15 / 1e6,
+	sqlRowWritten: 1.0 / 1e6,
+	sqlRowRead: 0.001 / 1e6,
+	queueOperation: 0.4 / 1e6,
+	workerRequest: 0.3 / 1e6,
+};
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
-/** One socket on the agent user's hub that records arrival times and checks seq continuity. */
+/** One socket on a user's hub that records arrival times and checks seq continuity. */
 async function agentWatcher(url, token) {
 	const ws = new WebSocket(`${url.replace(/^http/, "ws")}/api/ws`, ["sparky.v1", `sparky.auth.${token}`]);
 	const state = {
@@ -17,6 +28,10 @@ async function agentWatcher(url, token) {
 		arrivals: new Map(),
 		terminal: new Map(),
 		notices: new Map(),
+		/** TEXT_MESSAGE_CONTENT: arrival − the event's ts (stamped when the runner got the delta). */
+		deltaLatencies: [],
+		started: new Map(),
+		ended: new Map(),
 	};
 	const waiters = new Set();
 	ws.addEventListener("message", (m) => {
@@ -31,9 +46,14 @@ async function agentWatcher(url, token) {
 			state.lastSeq = Math.max(state.lastSeq, item.seq);
 			state.events++;
 			if (item.type === "RUN_STARTED" && !state.arrivals.has(item.task_id)) state.arrivals.set(item.task_id, at);
+			if (item.type === "TEXT_MESSAGE_CONTENT" && typeof item.ts === "number") state.deltaLatencies.push(at - item.ts);
 			if (item.type === "CUSTOM" && item.name === "bench.direct") state.notices.set(item.value.n, at);
 			if (item.type === "CUSTOM" && item.name === "sparky.task.status" && TERMINAL.has(item.value.status)) {
 				state.terminal.set(item.task_id, item.value.status);
+				state.ended.set(item.task_id, at);
+			}
+			if (item.type === "CUSTOM" && item.name === "sparky.task.status" && item.value.status === "running") {
+				if (!state.started.has(item.task_id)) state.started.set(item.task_id, at);
 			}
 		}
 		for (const waiter of [...waiters]) waiter();
@@ -60,15 +80,28 @@ async function agentWatcher(url, token) {
 	return { ws, state, until };
 }
 
-export async function runTaskBench({ url, adminToken, burst = 500, samples = 40 }) {
+export async function runTaskBench({ url, adminToken, burst = 500, samples = 40, streaming = 8, chunkDelayMs = 25 }) {
 	const headers = { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" };
 	const post = async (path, body) => {
 		const res = await fetch(`${url}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
 		if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
 		return res.json();
 	};
+	const get = async (path) => {
+		const res = await fetch(`${url}${path}`, { headers });
+		if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+		return res.json();
+	};
 	const { token } = await post("/api/users/agent/tokens", { name: "bench" });
 	const watcher = await agentWatcher(url, token);
+	// The tasks' creator (the admin secret's user): its hub carries each task's full stream.
+	const creator = await agentWatcher(url, adminToken);
+	/** Both hubs' counters plus the Worker's (D1, queue), to diff around a phase. */
+	const snapshot = async () => ({
+		agent: await get("/bench/hub-stats/agent"),
+		creator: await get("/bench/hub-stats/admin"),
+		worker: await get("/bench/counters"),
+	});
 
 	// Baseline: publish straight to the hub, one at a time.
 	const direct = [];
@@ -89,8 +122,43 @@ export async function runTaskBench({ url, adminToken, burst = 500, samples = 40 
 		await watcher.until(() => watcher.state.terminal.has(task.id), 30_000);
 	}
 
+	// Streaming: tasks at the demo model's chunk delay, a few at once. Text delta → socket
+	// latency on the creator's socket, and how often the agent hub is called per task-second.
+	await post("/bench/demo-delay", { ms: chunkDelayMs });
+	const streamBefore = await snapshot();
+	creator.state.deltaLatencies.length = 0;
+	const streamIds = await Promise.all(
+		Array.from({ length: streaming }, async () => {
+			const { task } = await post("/api/tasks", {
+				instruction: "list files and summarise README.md",
+				allow_duplicates: true,
+			});
+			return task.id;
+		}),
+	);
+	await creator.until(() => streamIds.every((id) => creator.state.ended.has(id)), 120_000);
+	const streamAfter = await snapshot();
+	await post("/bench/demo-delay", { ms: null });
+	const taskSeconds = streamIds.reduce(
+		(sum, id) => sum + ((creator.state.ended.get(id) ?? now()) - (creator.state.started.get(id) ?? now())) / 1000,
+		0,
+	);
+	const stream = {
+		tasks: streaming,
+		chunkDelayMs,
+		deltas: creator.state.deltaLatencies.length,
+		deltaP50: percentile(creator.state.deltaLatencies, 50),
+		deltaP99: percentile(creator.state.deltaLatencies, 99),
+		taskSeconds,
+		agentCallsPerTaskSecond: (streamAfter.agent.publishes - streamBefore.agent.publishes) / taskSeconds,
+		creatorCallsPerTaskSecond: (streamAfter.creator.publishes - streamBefore.creator.publishes) / taskSeconds,
+		agentEventsPerTaskSecond: (streamAfter.agent.events_stored - streamBefore.agent.events_stored) / taskSeconds,
+	};
+
 	// Burst: submit at once (64 requests in flight), then wait for every task to end.
+	const burstBefore = await snapshot();
 	const eventsBefore = watcher.state.events;
+	const creatorEventsBefore = creator.state.events;
 	const started = now();
 	const ids = [];
 	const instructions = [
@@ -120,8 +188,48 @@ export async function runTaskBench({ url, adminToken, burst = 500, samples = 40 
 		const s = watcher.state.terminal.get(id) ?? "not terminal";
 		statuses[s] = (statuses[s] ?? 0) + 1;
 	}
+	// Let the last events land before counting.
+	await new Promise((r) => setTimeout(r, 1000));
+	const burstAfter = await snapshot();
+	const diff = (side, key) => burstAfter[side][key] - burstBefore[side][key];
+	const hubs = {};
+	for (const side of ["agent", "creator"]) {
+		hubs[side] = {
+			publishes: diff(side, "publishes"),
+			events: diff(side, "events_stored"),
+			rowsWritten: diff(side, "rows_written"),
+			rowsRead: diff(side, "rows_read"),
+			rowsPerEvent: diff(side, "rows_written") / diff(side, "events_stored"),
+		};
+	}
+	const worker = Object.fromEntries(Object.keys(burstAfter.worker).map((k) => [k, diff("worker", k)]));
+	const per1000 = 1000 / burst;
+	// Billed units per 1,000 tasks: DO requests (hub publishes + the POST's rate-limit call),
+	// DO SQL rows (both hubs' event logs), D1 rows, queue operations (write + read + delete per
+	// message), Worker requests (the POSTs and the consumer's batches).
+	const units = {
+		doRequests: (hubs.agent.publishes + hubs.creator.publishes + burst) * per1000,
+		sqlRowsWritten: (hubs.agent.rowsWritten + hubs.creator.rowsWritten) * per1000,
+		sqlRowsRead: (hubs.agent.rowsRead + hubs.creator.rowsRead) * per1000,
+		d1RowsWritten: worker.d1RowsWritten * per1000,
+		d1RowsRead: worker.d1RowsRead * per1000,
+		d1Queries: worker.d1Queries * per1000,
+		queueOperations: (worker.queueSends * 2 + worker.queueMessages) * per1000,
+		workerRequests: (burst + worker.queueBatches) * per1000,
+	};
+	const dollars = {
+		doRequests: units.doRequests * PRICES.doRequest,
+		doSqlRows: units.sqlRowsWritten * PRICES.sqlRowWritten + units.sqlRowsRead * PRICES.sqlRowRead,
+		d1Rows: units.d1RowsWritten * PRICES.sqlRowWritten + units.d1RowsRead * PRICES.sqlRowRead,
+		queue: units.queueOperations * PRICES.queueOperation,
+		workerRequests: units.workerRequests * PRICES.workerRequest,
+	};
+	const total = Object.values(dollars).reduce((a, b) => a + b, 0);
 	watcher.ws.close();
+	creator.ws.close();
 	return {
+		stream,
+		cost: { units, dollars, total, hubs, worker },
 		direct: { p50: percentile(direct, 50), p99: percentile(direct, 99) },
 		dispatch: { p50: percentile(dispatch, 50), p99: percentile(dispatch, 99) },
 		burst: {
@@ -134,6 +242,9 @@ export async function runTaskBench({ url, adminToken, burst = 500, samples = 40 
 			eventsDelivered: watcher.state.events - eventsBefore,
 			gaps: watcher.state.gaps,
 			duplicates: watcher.state.dups,
+			creatorEvents: creator.state.events - creatorEventsBefore,
+			creatorGaps: creator.state.gaps,
+			creatorDuplicates: creator.state.dups,
 		},
 	};
 }

@@ -28,22 +28,119 @@ const Events = z
 	.min(1)
 	.max(500);
 
+/** What the Worker (routes and queue consumer) cost, counted in this isolate: the bench reads and diffs it. */
+const counters = { d1Queries: 0, d1RowsRead: 0, d1RowsWritten: 0, queueSends: 0, queueBatches: 0, queueMessages: 0 };
+/** The demo model's chunk delay for runs started from now on (undefined: the config's). */
+let demoDelayMs: string | undefined;
+
+type Meta = { rows_read?: number; rows_written?: number } | undefined;
+const count = (meta: Meta) => {
+	counters.d1Queries++;
+	counters.d1RowsRead += meta?.rows_read ?? 0;
+	counters.d1RowsWritten += meta?.rows_written ?? 0;
+};
+
+/** D1 with every query's billed rows counted (first() runs as all(), which returns the meta). */
+function countedStatement(statement: D1PreparedStatement): D1PreparedStatement {
+	const wrapped = {
+		bind: (...values: unknown[]) => countedStatement(statement.bind(...values)),
+		async first(column?: string) {
+			const result = await statement.all();
+			count(result.meta);
+			const row = (result.results[0] ?? null) as Record<string, unknown> | null;
+			return column === undefined ? row : (row?.[column] ?? null);
+		},
+		async all() {
+			const result = await statement.all();
+			count(result.meta);
+			return result;
+		},
+		async run() {
+			const result = await statement.run();
+			count(result.meta);
+			return result;
+		},
+		async raw(options?: { columnNames?: boolean }) {
+			counters.d1Queries++;
+			return statement.raw(options as { columnNames: true });
+		},
+		inner: statement,
+	};
+	return wrapped as unknown as D1PreparedStatement;
+}
+
+function countedEnv(env: Env): Env {
+	const db = env.DB;
+	const DB = {
+		prepare: (query: string) => countedStatement(db.prepare(query)),
+		async batch(statements: D1PreparedStatement[]) {
+			const results = await db.batch(statements.map((s) => (s as unknown as { inner: D1PreparedStatement }).inner));
+			for (const r of results) count(r.meta);
+			return results;
+		},
+		exec: (query: string) => db.exec(query),
+		withSession: () => DB,
+		dump: () => db.dump(),
+	} as unknown as D1Database;
+	const queue = env.TASK_QUEUE;
+	const TASK_QUEUE = {
+		send: (body: unknown, options?: QueueSendOptions) => {
+			counters.queueSends++;
+			return queue.send(body, options);
+		},
+		sendBatch: (messages: Iterable<MessageSendRequest>, options?: QueueSendBatchOptions) => {
+			counters.queueSends += [...messages].length;
+			return queue.sendBatch(messages, options);
+		},
+	} as unknown as Queue;
+	return {
+		...env,
+		DB,
+		TASK_QUEUE,
+		...(demoDelayMs === undefined ? {} : { SPARKY_DEMO_DELAY_MS: demoDelayMs }),
+	} as Env;
+}
+
+type BenchEnv = Env & { RAW_HUB: DurableObjectNamespace<RawHub> };
+
+async function benchRoute(request: Request, env: BenchEnv, url: URL): Promise<Response | undefined> {
+	if (url.pathname === "/raw/ws") return env.RAW_HUB.getByName("bench").fetch(request);
+	if (!url.pathname.startsWith("/raw/") && !url.pathname.startsWith("/bench/")) return undefined;
+	if (request.headers.get("Authorization") !== `Bearer ${env.SPARKY_ADMIN_TOKEN}`) {
+		return new Response("unauthorized", { status: 401 });
+	}
+	if (url.pathname === "/bench/counters") return Response.json(counters);
+	if (url.pathname.startsWith("/bench/hub-stats/")) {
+		return Response.json(await hubFor(env, url.pathname.slice("/bench/hub-stats/".length)).stats());
+	}
+	if (url.pathname === "/bench/demo-delay") {
+		const { ms } = z.object({ ms: z.number().int().min(0).nullable() }).parse(await request.json());
+		demoDelayMs = ms === null ? undefined : String(ms);
+		return Response.json({ ms });
+	}
+	if (url.pathname === "/raw/publish" || url.pathname.startsWith("/bench/publish/")) {
+		const events = Events.parse(await request.json());
+		if (url.pathname === "/raw/publish") {
+			return Response.json({ sockets: await env.RAW_HUB.getByName("bench").broadcast(events) });
+		}
+		const user = url.pathname.slice("/bench/publish/".length);
+		return Response.json(await hubFor(env, user).publish(events));
+	}
+	return new Response("not found", { status: 404 });
+}
+
 export default {
 	...sparky,
 	async fetch(request, env, ctx) {
-		const url = new URL(request.url);
-		if (url.pathname === "/raw/ws") return env.RAW_HUB.getByName("bench").fetch(request);
-		if (url.pathname === "/raw/publish" || url.pathname.startsWith("/bench/publish/")) {
-			if (request.headers.get("Authorization") !== `Bearer ${env.SPARKY_ADMIN_TOKEN}`) {
-				return new Response("unauthorized", { status: 401 });
-			}
-			const events = Events.parse(await request.json());
-			if (url.pathname === "/raw/publish") {
-				return Response.json({ sockets: await env.RAW_HUB.getByName("bench").broadcast(events) });
-			}
-			const user = url.pathname.slice("/bench/publish/".length);
-			return Response.json(await hubFor(env, user).publish(events));
-		}
-		return sparky.fetch(request, env, ctx);
+		const answer = await benchRoute(request, env, new URL(request.url));
+		return answer ?? sparky.fetch(request, countedEnv(env), ctx);
 	},
-} satisfies ExportedHandler<Env & { RAW_HUB: DurableObjectNamespace<RawHub> }>;
+	async queue(batch, env) {
+		counters.queueBatches++;
+		counters.queueMessages += batch.messages.length;
+		return sparky.queue(batch, countedEnv(env));
+	},
+	async scheduled(controller, env) {
+		return sparky.scheduled(controller, countedEnv(env));
+	},
+} satisfies ExportedHandler<BenchEnv>;

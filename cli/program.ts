@@ -8,6 +8,7 @@ import { Command, CommanderError } from "commander";
 import { addAdminCommands } from "./commands/admin.ts";
 import { addAgentCommands } from "./commands/agent.ts";
 import { addChatCommands } from "./commands/chat.ts";
+import { addMcpCommands } from "./commands/mcp.ts";
 import { addSessionCommands } from "./commands/session.ts";
 import { CliError, ExitCode } from "./errors.ts";
 import { colorEnabled } from "./output.ts";
@@ -25,6 +26,7 @@ function buildProgram(): Command {
 	addSessionCommands(program);
 	addChatCommands(program);
 	addAgentCommands(program);
+	addMcpCommands(program);
 	addAdminCommands(program);
 	program.addHelpText(
 		"after",

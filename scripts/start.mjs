@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start`: everything a fresh checkout needs to run Sparky locally.
-//   1. a local admin token in .dev.vars (created once, shown once),
+//   1. a local admin token in .dev.vars (created once, shown once) and a key for stored secrets,
 //   2. schema.sql applied to the local D1,
 //   3. the web page built (web/ → web/dist, served by the Worker as static assets),
 //   4. `wrangler dev` on 127.0.0.1:$PORT (default 8787), state under .wrangler/state.
@@ -30,7 +30,7 @@ child.on("exit", (code) => process.exit(code ?? 0));
 
 /**
  * .dev.vars: the local admin token (created once, never printed: this terminal is also
- * wrangler's log, which may be kept or shared) and the local clock switch.
+ * wrangler's log, which may be kept or shared), the secrets key and the local clock switch.
  */
 function ensureDevVars(file) {
 	let text = existsSync(file) ? readFileSync(file, "utf8") : "";
@@ -39,6 +39,11 @@ function ensureDevVars(file) {
 	};
 	// wrangler dev fires no Cron Triggers: run the minute tick from a Durable Object alarm.
 	if (!/^SPARKY_LOCAL_CLOCK=/m.test(text)) add("SPARKY_LOCAL_CLOCK=on");
+	// The key that encrypts MCP server header values at rest (made once; never shown).
+	if (!/^SPARKY_SECRETS_KEY=.{32,}$/m.test(text)) {
+		text = text.replace(/^SPARKY_SECRETS_KEY=.*\n?/m, "");
+		add(`SPARKY_SECRETS_KEY=${randomBytes(32).toString("base64url")}`);
+	}
 	let created;
 	if (!/^SPARKY_ADMIN_TOKEN=.{24,}$/m.test(text)) {
 		created = `spk_admin_${randomBytes(32).toString("base64url")}`;

@@ -8,6 +8,7 @@
 //           browser end-to-end tests in Chromium against a real `wrangler dev` (JSON report),
 //           the CLI end to end against wrangler dev (vitest in Node, JSON report),
 //           the real @ag-ui/client against wrangler dev (vitest in Node, JSON report),
+//           MCP both ways against wrangler dev and the reference MCP server (JSON report),
 //           the fault suite: crashes, load, slow consumers, floods, fuzz, auth matrix (JSON report)
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -33,6 +34,7 @@ await check("tsc-e2e", ["tsc", "--noEmit", "-p", "test/e2e/tsconfig.json"]);
 await check("tsc-cli", ["tsc", "--noEmit", "-p", "cli"]);
 await check("tsc-faults", ["tsc", "--noEmit", "-p", "test/faults"]);
 await check("tsc-ag-ui", ["tsc", "--noEmit", "-p", "test/ag-ui-client"]);
+await check("tsc-mcp", ["tsc", "--noEmit", "-p", "test/mcp-live"]);
 await check("biome", ["biome", "check", "."]);
 // The portable core (deno.json's `check` task lists it): protocol, client, agent loop,
 // pure tool logic. Run directly: `deno task` would re-resolve `deno` through npm's shim.
@@ -83,6 +85,21 @@ await suite(
 		`--outputFile.json=${results}/ag-ui.json`,
 	],
 	() => countVitest(`${results}/ag-ui.json`),
+);
+// MCP both ways: the reference MCP server (server-everything) and Sparky's /mcp with the SDK client,
+// against a real wrangler dev (vitest in Node, JSON report).
+await suite(
+	"mcp",
+	[
+		"vitest",
+		"run",
+		"-c",
+		"vitest.mcp.config.ts",
+		"--reporter=default",
+		"--reporter=json",
+		`--outputFile.json=${results}/mcp.json`,
+	],
+	() => countVitest(`${results}/mcp.json`),
 );
 // Debian's Chromium (playwright-core) against a real `wrangler dev`; fails, never skips,
 // when Chromium is missing. Its global setup builds the page again, so `npm test e2e` works alone.

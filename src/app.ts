@@ -10,6 +10,8 @@ import { agentRoutes } from "./routes/agent.ts";
 import { approvalsRoutes } from "./routes/approvals.ts";
 import { chatsRoutes } from "./routes/chats.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { mcpRoutes } from "./routes/mcp.ts";
+import { mcpServersRoutes } from "./routes/mcp-servers.ts";
 import { meRoutes } from "./routes/me.ts";
 import { schedulesRoutes } from "./routes/schedules.ts";
 import { taskEventsRoutes } from "./routes/task-events.ts";
@@ -43,6 +45,9 @@ export function createApp() {
 	app.route("/api/chats", chatsRoutes);
 	app.route("/api/ag-ui", agUiRoutes);
 	app.route("/api/schedules", schedulesRoutes);
+	app.route("/api/mcp-servers", mcpServersRoutes);
+	// Sparky as an MCP server (the transport caps its own request bodies).
+	app.route("/mcp", mcpRoutes);
 	app.onError(onError);
 	app.notFound(onNotFound);
 	return app;

@@ -64,6 +64,9 @@ const ConfigSchema = z.object({
 	SPARKY_RATE_TOKENS_BURST: positiveInt(10),
 	SPARKY_RATE_DECISIONS_PER_MINUTE: positiveInt(60),
 	SPARKY_RATE_DECISIONS_BURST: positiveInt(30),
+	SPARKY_RATE_MCP_PER_MINUTE: positiveInt(10),
+	SPARKY_RATE_MCP_BURST: positiveInt(20),
+	SPARKY_MAX_MCP_SERVERS: positiveInt(20),
 	SPARKY_MAX_OPEN_TASKS: positiveInt(500),
 	SPARKY_MAX_CHATS: positiveInt(500),
 	SPARKY_MAX_SCHEDULES: positiveInt(100),
@@ -72,7 +75,7 @@ const ConfigSchema = z.object({
 });
 
 /** What a user creates, each with its own rate (a token bucket in the user's hub). */
-export const RATE_KINDS = ["tasks", "chat", "chats", "schedules", "sockets", "tokens", "decisions"] as const;
+export const RATE_KINDS = ["tasks", "chat", "chats", "schedules", "sockets", "tokens", "decisions", "mcp"] as const;
 export type RateKind = (typeof RATE_KINDS)[number];
 
 /** How many of a thing one user may hold at once (409 naming the cap past it). */
@@ -85,6 +88,8 @@ export interface Caps {
 	sockets: number;
 	/** Live (unrevoked, unexpired) API tokens. */
 	tokens: number;
+	/** MCP servers registered. */
+	mcpServers: number;
 }
 
 /** The caps, from SPARKY_MAX_*. */
@@ -96,6 +101,7 @@ export function capsConfig(env: unknown): Caps {
 		schedules: c.SPARKY_MAX_SCHEDULES,
 		sockets: c.SPARKY_MAX_SOCKETS,
 		tokens: c.SPARKY_MAX_TOKENS,
+		mcpServers: c.SPARKY_MAX_MCP_SERVERS,
 	};
 }
 
@@ -162,6 +168,7 @@ export function hubConfig(env: unknown): HubConfig {
 			sockets: { perMinute: c.SPARKY_RATE_SOCKETS_PER_MINUTE, burst: c.SPARKY_RATE_SOCKETS_BURST },
 			tokens: { perMinute: c.SPARKY_RATE_TOKENS_PER_MINUTE, burst: c.SPARKY_RATE_TOKENS_BURST },
 			decisions: { perMinute: c.SPARKY_RATE_DECISIONS_PER_MINUTE, burst: c.SPARKY_RATE_DECISIONS_BURST },
+			mcp: { perMinute: c.SPARKY_RATE_MCP_PER_MINUTE, burst: c.SPARKY_RATE_MCP_BURST },
 		},
 		maxSockets: c.SPARKY_MAX_SOCKETS,
 	};

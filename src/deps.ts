@@ -33,6 +33,7 @@ const WHAT: Record<RateKind, string> = {
 	sockets: "new sockets",
 	tokens: "new tokens",
 	decisions: "approval decisions",
+	mcp: "MCP server changes",
 };
 
 /**

@@ -17,6 +17,8 @@ interface SparkyOptionalEnv {
 	SPARKY_DEMO_DELAY_MS?: string;
 	/** The local clock's tick, in seconds (default 60). */
 	SPARKY_CLOCK_SECONDS?: string;
+	/** Seconds one MCP tool call may take (default 60). */
+	SPARKY_MCP_TIMEOUT_SECONDS?: string;
 	/** Test-only: see src/faults.ts. */
 	SPARKY_FAILPOINTS?: string;
 }

@@ -64,6 +64,53 @@ const INTENTS: { pattern: RegExp; call: (m: RegExpMatchArray) => PlannedCall }[]
 	},
 ];
 
+/** "Use the <server>__<tool> tool with {json}": a call to a tool of one of the user's MCP servers. */
+const MCP_CALL = /\buse the ([a-z0-9-]{1,32}__[A-Za-z0-9_-]{1,64}) tool\b/gi;
+
+/**
+ * The MCP tool calls an instruction asks for ("Use the files__search tool with {"q":"x"}"),
+ * each with its JSON object input ({} when there is none; `_invalid_json` when it doesn't parse,
+ * so the tool's schema check reports it).
+ */
+export function planMcpCalls(instruction: string): PlannedCall[] {
+	const calls: PlannedCall[] = [];
+	for (const match of instruction.matchAll(MCP_CALL)) {
+		const rest = instruction.slice((match.index ?? 0) + match[0].length);
+		const withJson = /^\s+with\s*(?=\{)/i.exec(rest);
+		let input: Record<string, unknown> = {};
+		if (withJson) {
+			const text = jsonObjectAt(rest, withJson[0].length);
+			try {
+				const parsed: unknown = JSON.parse(text);
+				input =
+					typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+						? (parsed as Record<string, unknown>)
+						: { _invalid_json: text };
+			} catch {
+				input = { _invalid_json: text };
+			}
+		}
+		calls.push({ toolName: match[1] as string, input });
+	}
+	return calls;
+}
+
+/** The balanced `{…}` starting at `start` (strings and escapes respected), or the rest of the text. */
+function jsonObjectAt(text: string, start: number): string {
+	let depth = 0;
+	let inString = false;
+	for (let i = start; i < text.length; i++) {
+		const c = text[i];
+		if (inString) {
+			if (c === "\\") i++;
+			else if (c === '"') inString = false;
+		} else if (c === '"') inString = true;
+		else if (c === "{") depth++;
+		else if (c === "}" && --depth === 0) return text.slice(start, i + 1);
+	}
+	return text.slice(start);
+}
+
 function jsonObject(text: string | undefined): Record<string, unknown> {
 	if (!text) return {};
 	try {
@@ -76,6 +123,9 @@ function jsonObject(text: string | undefined): Record<string, unknown> {
 
 /** The tool calls an instruction asks for, in the order it mentions them. */
 export function planCalls(instruction: string): PlannedCall[] {
+	// MCP calls carry JSON, whose contents (a URL, a file name) must not read as other requests.
+	const mcp = planMcpCalls(instruction);
+	if (mcp.length > 0) return mcp;
 	const found: { index: number; call: PlannedCall }[] = [];
 	for (const intent of INTENTS) {
 		const match = instruction.match(intent.pattern);
@@ -122,6 +172,11 @@ export function honestAnswer(instruction: string): string {
 function describeOutcome({ toolName, output }: ToolOutcome): string {
 	const o = (output ?? {}) as Record<string, unknown>;
 	if (typeof o.error === "string") return `**${toolName}** failed: ${o.error}`;
+	if (toolName.includes("__")) {
+		const text = String(o.text ?? "").trim();
+		const structured = o.structured === undefined ? "" : ` Structured: ${JSON.stringify(o.structured).slice(0, 500)}`;
+		return `**${toolName}** returned: ${text.slice(0, 1000)}${text.length > 1000 ? "…" : ""}${structured}`;
+	}
 	switch (toolName) {
 		case "list_files": {
 			const files = (o.files as { path: string; size: number }[] | undefined) ?? [];

@@ -185,6 +185,9 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
 					common(),
 				);
 			}
+			// Calls the SDK answered itself with an error (a tool the run doesn't have, such as one of
+			// an MCP server that could not be reached): the model reads why in its next step.
+			if (open.length === 0 && step.responseMessages.some((m) => m.role === "tool")) continue;
 			if (open.length === 0) return { status: "completed", text: finalText, ...common() };
 		}
 	} catch (error) {

@@ -4,9 +4,13 @@ import { type Publisher, publishWithRetry, type RetryOptions } from "./publish.t
 
 export interface RelayOptions {
 	publish: Publisher;
-	/** How long an event may wait to share an RPC call with the next ones. */
-	coalesceMs?: number;
 	retry?: RetryOptions;
+	/**
+	 * The least time between the starts of two calls to one hub (0: none). A hub every task
+	 * writes to (the `agent` user's) is paced so a run costs it a bounded number of calls a
+	 * second; what arrives meanwhile shares the next call.
+	 */
+	paceMs?: (userId: string) => number;
 }
 
 export interface RelayStats {
@@ -18,31 +22,46 @@ export interface RelayStats {
 
 /**
  * The one way out to the hubs. Every event is queued per hub in order and published with
- * retries (stable ids make a retry safe: the hub stores an id once). `emit` lets a chatty
- * producer (a run) share RPC calls a few tens of ms at a time; `send` goes out now and
- * waits. One flush at a time keeps each hub's order; a publish that keeps failing stays
- * queued for the next flush rather than being dropped.
+ * retries (stable ids make a retry safe: the hub stores an id once). The first event of a
+ * burst leaves at once; what follows while that call is out coalesces into the next call,
+ * which leaves as soon as it returns (one call in flight per hub keeps each hub's order).
+ * So a lone event (a text delta) reaches the socket one RPC after it happened, and a burst
+ * costs a few calls rather than one per event. `emit` doesn't wait; `send` waits until its
+ * hubs have everything queued so far. A publish that keeps failing stays queued for the
+ * next emit or flush rather than being dropped.
  */
 export class Relay {
-	readonly #options: Required<Omit<RelayOptions, "retry">> & { retry?: RetryOptions };
+	readonly #options: RelayOptions;
 	readonly #pending = new Map<string, PublishEvent[]>();
-	#timer: ReturnType<typeof setTimeout> | undefined;
-	#flushing: Promise<void> = Promise.resolve();
+	/** The call in flight to each hub (and the ones that follow it while there is more). */
+	readonly #pumps = new Map<string, Promise<boolean>>();
+	/** Hubs whose first call is about to start (at the end of this synchronous stretch). */
+	readonly #kicked = new Set<string>();
 	/** Events whose seqs a `send` is waiting to hear, by hub. */
 	readonly #watched = new Map<PublishEvent, Map<string, number>>();
+	/** When the last call to each paced hub started. */
+	readonly #lastCall = new Map<string, number>();
 	readonly stats: RelayStats = { events: 0, rpcCalls: 0, undelivered: 0 };
 
 	constructor(options: RelayOptions) {
-		this.#options = { coalesceMs: 50, ...options };
+		this.#options = options;
 	}
 
-	/** Queues one event for each hub of `audience`; it leaves with the next flush (at most `coalesceMs` away). */
+	/**
+	 * Queues one event for each hub of `audience`. It leaves at once (with whatever else is
+	 * emitted in the same synchronous stretch: a microtask later), or with the call after the
+	 * one in flight.
+	 */
 	emit(audience: readonly string[], event: PublishEvent): void {
 		this.#enqueue(audience, [event]);
-		this.#timer ??= setTimeout(() => {
-			this.#timer = undefined;
-			void this.flush();
-		}, this.#options.coalesceMs);
+		for (const userId of new Set(audience)) {
+			if (this.#pumps.has(userId) || this.#kicked.has(userId)) continue;
+			this.#kicked.add(userId);
+			queueMicrotask(() => {
+				this.#kicked.delete(userId);
+				void this.#pump(userId);
+			});
+		}
 	}
 
 	/**
@@ -55,21 +74,17 @@ export class Relay {
 		const last = events.at(-1);
 		if (last) this.#watched.set(last, seqs);
 		this.#enqueue(audience, events);
-		await this.flush();
+		const hubs = [...new Set(audience)];
+		await Promise.all(hubs.map((userId) => this.#drain(userId)));
 		if (last) this.#watched.delete(last);
-		const stuck = [...new Set(audience)].filter((userId) => (this.#pending.get(userId)?.length ?? 0) > 0);
+		const stuck = hubs.filter((userId) => (this.#pending.get(userId)?.length ?? 0) > 0);
 		if (stuck.length > 0) log.warn("events not delivered to every hub yet", { users: stuck, events: events.length });
 		return seqs;
 	}
 
-	/** Sends everything queued so far; resolves when the hubs have it (or gave up for now). */
-	flush(): Promise<void> {
-		if (this.#timer !== undefined) {
-			clearTimeout(this.#timer);
-			this.#timer = undefined;
-		}
-		this.#flushing = this.#flushing.then(() => this.#flushAll());
-		return this.#flushing;
+	/** Sends everything queued so far; resolves when the hubs have it (or a call gave up for now). */
+	async flush(): Promise<void> {
+		await Promise.all([...this.#pending.keys()].map((userId) => this.#drain(userId)));
 	}
 
 	/** Final flush; counts what could not be delivered. */
@@ -100,20 +115,57 @@ export class Relay {
 		});
 	}
 
-	async #flushAll(): Promise<void> {
-		await Promise.all([...this.#pending.keys()].map((userId) => this.#flushOne(userId)));
+	/** Until the hub's queue is empty or a call failed: waits for the call in flight, starts one if needed. */
+	async #drain(userId: string): Promise<void> {
+		let ok = true;
+		while (ok && ((this.#pending.get(userId)?.length ?? 0) > 0 || this.#pumps.has(userId))) {
+			ok = await this.#pump(userId);
+		}
 	}
 
-	async #flushOne(userId: string): Promise<void> {
-		const queue = this.#pending.get(userId);
-		while (queue && queue.length > 0) {
-			const batch = queue.slice(0, LIMITS.publishBatch);
-			this.stats.rpcCalls++;
-			const outcome = await publishWithRetry(this.#options.publish, userId, batch, this.#options.retry);
-			if (outcome.kind === "failed") return; // keep them; the next flush tries again
-			if (outcome.kind === "refused") this.stats.undelivered += batch.length;
-			else if (this.#watched.size > 0) this.#record(userId, batch, outcome.seqs);
-			queue.splice(0, batch.length);
+	/** The hub's call in flight, or a new one if its queue has events. Resolves false when a call failed. */
+	#pump(userId: string): Promise<boolean> {
+		const running = this.#pumps.get(userId);
+		if (running) return running;
+		if ((this.#pending.get(userId)?.length ?? 0) === 0) return Promise.resolve(true);
+		// #send awaits its first call before it can finish, so this is set before it is cleared.
+		const pump = this.#send(userId);
+		this.#pumps.set(userId, pump);
+		return pump;
+	}
+
+	/**
+	 * How long the hub's pacing still holds its next call (0: go now, and the first call of a
+	 * quiet spell always goes at once). Marks the call's start.
+	 */
+	#paceWait(userId: string): number {
+		const pace = this.#options.paceMs?.(userId) ?? 0;
+		if (pace <= 0) return 0;
+		const now = Date.now();
+		const wait = Math.max(0, (this.#lastCall.get(userId) ?? 0) + pace - now);
+		this.#lastCall.set(userId, now + wait);
+		return wait;
+	}
+
+	async #send(userId: string): Promise<boolean> {
+		const queue = this.#pending.get(userId) ?? [];
+		try {
+			while (queue.length > 0) {
+				const wait = this.#paceWait(userId);
+				// No await unless paced: an unpaced call leaves in this same turn.
+				if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+				const batch = queue.slice(0, LIMITS.publishBatch);
+				this.stats.rpcCalls++;
+				const outcome = await publishWithRetry(this.#options.publish, userId, batch, this.#options.retry);
+				if (outcome.kind === "failed") return false; // keep them; the next emit or flush tries again
+				if (outcome.kind === "refused") this.stats.undelivered += batch.length;
+				else if (this.#watched.size > 0) this.#record(userId, batch, outcome.seqs);
+				queue.splice(0, batch.length);
+			}
+			return true;
+		} finally {
+			// Synchronous with the last look at the queue: an event queued later starts a new call.
+			this.#pumps.delete(userId);
 		}
 	}
 }

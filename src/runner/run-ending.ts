@@ -163,17 +163,18 @@ export async function finish(
 	const { env } = services;
 	await failpoint(env, "runner.before-finish");
 	const row = await finishRun(env.DB, task.id, run.owner, outcome, now());
+	const ended = row !== null && row.status !== "queued" && row.status !== "awaiting_approval";
+	// History first: a client that sees the status change can read the run in the chat's history.
+	if (row && row.status !== "queued" && task.chat_id && run.transcript) {
+		await putMessages(env.DB, run.transcript.rows());
+	}
 	if (row) events.emitWithId(taskStatusEvent(row, extra, now()));
 	else log.warn("run finished without its lease; outcome not recorded", { taskId: task.id, status: outcome.status });
 	const stats = await events.relay.close();
-	const ended = row !== null && row.status !== "queued" && row.status !== "awaiting_approval";
 	if (ended) await afterTaskEnded(services, row, now());
-	if (row && row.status !== "queued" && task.chat_id) {
-		if (run.transcript) await putMessages(env.DB, run.transcript.rows());
-		if (ended && task.kind === "chat") {
-			const next = await nextQueuedTurn(env.DB, task.chat_id);
-			if (next) await enqueueTask(env, next.id, now());
-		}
+	if (ended && task.chat_id && task.kind === "chat") {
+		const next = await nextQueuedTurn(env.DB, task.chat_id);
+		if (next) await enqueueTask(env, next.id, now());
 	}
 	log.info("task run ended", {
 		taskId: task.id,

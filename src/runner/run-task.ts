@@ -7,6 +7,7 @@ import { Transcript } from "../chats/transcript.ts";
 import { agentConfig } from "../config.ts";
 import { type Deps, depsFor } from "../deps.ts";
 import { failpoint } from "../faults.ts";
+import { loadMcpTools, type McpRunTools, unavailableServersNote } from "../mcp/tools.ts";
 import { EventType } from "../protocol/index.ts";
 import { hubPublisher, type Publisher } from "../relay/publish.ts";
 import { Relay } from "../relay/relay.ts";
@@ -14,7 +15,7 @@ import { recentMessages, turnMessages } from "../storage/chats.ts";
 import { appendMessages, loadCheckpoint, markInFlight } from "../storage/checkpoints.ts";
 import { renewLease, runState } from "../storage/task-runs.ts";
 import type { TaskRow } from "../storage/tasks.ts";
-import { taskAudience } from "../tasks/audience.ts";
+import { AGENT_USER_ID, taskAudience } from "../tasks/audience.ts";
 import { taskStatusEvent } from "../tasks/status-events.ts";
 import { ALL_TOOLS, buildToolSet } from "../tools/registry.ts";
 import { approvalGate } from "./approval-gate.ts";
@@ -24,6 +25,9 @@ import { finish, type RunContext, type RunResult, recordEnding } from "./run-end
 import { RunEmitter } from "./run-events.ts";
 
 export type { RunResult } from "./run-ending.ts";
+
+/** At most one call every this many ms from one run to the agent's hub (about 7 a second). */
+const AGENT_HUB_PACE_MS = 150;
 
 export interface RunnerDeps {
 	publish?: Publisher;
@@ -49,7 +53,11 @@ export async function runClaimedTask(
 	const config = agentConfig(env);
 	const now = deps.now ?? Date.now;
 	const runId = `${task.id}:${task.attempts}`;
-	const relay = new Relay({ publish: deps.publish ?? hubPublisher(env) });
+	// The agent's hub hears from every run at once: pace this run's calls to it.
+	const relay = new Relay({
+		publish: deps.publish ?? hubPublisher(env),
+		paceMs: (userId) => (userId === AGENT_USER_ID ? AGENT_HUB_PACE_MS : 0),
+	});
 	const services: Deps = depsFor(env, relay);
 	const events = new RunEmitter(
 		relay,
@@ -59,17 +67,18 @@ export async function runClaimedTask(
 		now,
 	);
 	const thread = { threadId: task.chat_id ?? task.id, runId };
-	const transcript = await transcriptOf(env, task);
-	const saved = await loadCheckpoint(env.DB, task.id);
-	const run: RunContext = { services, task, owner, events, transcript, thread, pauses: saved.checkpoint.pauses, now };
+	// The screen hears the run start while its history loads (both leave in one call).
+	const loading = Promise.all([transcriptOf(env, task), loadCheckpoint(env.DB, task.id)]);
 	events.emitWithId(taskStatusEvent(task, {}, now()));
-
 	const model = deps.model ?? resolveModel(env, config.model, deps.fetch);
+	if (model.ok) events.emit({ type: EventType.RUN_STARTED, ...thread, model: model.resolved.label });
+	const [transcript, saved] = await loading;
+	const run: RunContext = { services, task, owner, events, transcript, thread, pauses: saved.checkpoint.pauses, now };
+
 	if (!model.ok) {
 		events.emit({ type: EventType.RUN_ERROR, message: model.error, code: "model_not_configured" });
 		return finish(run, { status: "failed", error: model.error });
 	}
-	events.emit({ type: EventType.RUN_STARTED, ...thread, model: model.resolved.label });
 
 	const controller = new AbortController();
 	let stopReason: "cancelled" | "lease_lost" | undefined;
@@ -92,10 +101,19 @@ export async function runClaimedTask(
 	};
 	for (const m of saved.messages) remember(m.runId, m.message);
 	const eventRunIdOf = (toolCallId: string) => announcedBy.get(toolCallId) ?? runId;
+	// The owner's MCP servers: reached and listed once per run; their tools join the built-ins,
+	// and those their server's `approval` says need a person's approval join the gate's list.
+	let mcp: McpRunTools | undefined;
+	try {
+		mcp = await loadMcpTools(env, task.user_id, { signal: controller.signal, fetch: deps.fetch });
+	} catch (error) {
+		stopHeartbeat();
+		throw error;
+	}
 	const gate = approvalGate({
 		db: env.DB,
 		task,
-		approve: [...config.approveTools, ...saved.checkpoint.approve],
+		approve: [...config.approveTools, ...saved.checkpoint.approve, ...mcp.needApproval],
 		clientTools: new Set(saved.checkpoint.clientTools.map((t) => t.name)),
 		isIdempotent: (name) => ALL_TOOLS.find((t) => t.name === name)?.idempotent ?? false,
 		inFlight: saved.checkpoint.inFlight,
@@ -110,7 +128,8 @@ export async function runClaimedTask(
 		outcome = await runAgent({
 			runId,
 			model: model.resolved.model,
-			system: systemPrompt({ userId: task.user_id, now: now(), kind: "task" }),
+			system:
+				systemPrompt({ userId: task.user_id, now: now(), kind: "task" }) + unavailableServersNote(mcp.unavailable),
 			messages: [...(await baseMessages(env, task)), ...saved.messages.map((m) => m.message)],
 			spent: {
 				steps: saved.checkpoint.steps,
@@ -118,18 +137,21 @@ export async function runClaimedTask(
 				runMs: saved.checkpoint.runMs,
 			},
 			tools: withClientTools(
-				buildToolSet({
-					env,
-					relay,
-					userId: task.user_id,
-					taskId: task.id,
-					depth: task.depth,
-					chatId: task.chat_id ?? undefined,
-					signal: controller.signal,
-					config,
-					fetch: deps.fetch ?? fetch,
-					now,
-				}),
+				{
+					...mcp.tools,
+					...buildToolSet({
+						env,
+						relay,
+						userId: task.user_id,
+						taskId: task.id,
+						depth: task.depth,
+						chatId: task.chat_id ?? undefined,
+						signal: controller.signal,
+						config,
+						fetch: deps.fetch ?? fetch,
+						now,
+					}),
+				},
 				saved.checkpoint.clientTools,
 			),
 			limits: { maxSteps: config.maxSteps, maxRunMs: config.maxRunMs, maxOutputTokens: config.maxOutputTokens },
@@ -151,6 +173,7 @@ export async function runClaimedTask(
 		});
 	} finally {
 		stopHeartbeat();
+		await mcp.close();
 	}
 	// Tokens this attempt used (the outcome's totals include the earlier attempts').
 	const attemptTokens = {

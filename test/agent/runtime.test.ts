@@ -51,6 +51,14 @@ describe("runAgent with the demo model", () => {
 		expect(results[1]).toContain("Hello from the test.");
 	});
 
+	it("lets the model read why a call to a tool it doesn't have failed, instead of ending without an answer", async () => {
+		const { outcome } = await run('Use the gone__echo tool with {"message":"hi"}');
+		expect(outcome.status).toBe("completed");
+		if (outcome.status !== "completed") return;
+		expect(outcome.steps).toBe(2);
+		expect(outcome.text).toContain("**gone__echo** failed");
+	});
+
 	it("is deterministic", async () => {
 		const a = await run("read README.md");
 		const b = await run("read README.md");

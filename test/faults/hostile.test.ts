@@ -139,11 +139,16 @@ function acceptable(status: number, body: unknown): boolean {
 /** Runs one task to its end (it must succeed: a refused tool is a value, not a crash) and returns its tool results. */
 async function toolResultsOf(api: Api, instruction: string): Promise<string[]> {
 	const { body } = await api.post<{ task: { id: string } }>("/api/tasks", { instruction, allow_duplicates: true });
-	const done = await eventually(
-		async () =>
-			(await api.get<{ task: { status: string } }>(`/api/tasks/${body.task.id}`)).body.task.status === "succeeded",
-		30_000,
-	);
+	const path = `/api/tasks/${body.task.id}`;
+	const done = await eventually(async () => {
+		const task = (await api.get<{ task: { status: string; approvals?: { id: string; status: string }[] } }>(path)).body
+			.task;
+		// A person approves whatever the run asks about (delete_file asks by default): the tool must still refuse.
+		for (const a of task.approvals ?? []) {
+			if (a.status === "pending") await api.post(`${path}/approvals/${a.id}`, { approved: true });
+		}
+		return task.status === "succeeded";
+	}, 30_000);
 	expect(done, `${instruction}: the run ends normally`).toBe(true);
 	const events = (await api.get<{ events: { type: string; content?: string }[] }>(`/api/tasks/${body.task.id}/events`))
 		.body.events;

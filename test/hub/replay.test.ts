@@ -154,7 +154,7 @@ describe("retention", () => {
 		const hub = hubFor(env, user.id);
 		await hub.publish([notice(1), notice(2), notice(3)]);
 		await runInDurableObject(hubStub(env, user.id), (_instance, state) => {
-			state.storage.sql.exec("UPDATE events SET stored_at = 0");
+			state.storage.sql.exec("UPDATE log SET stored_at = 0");
 		});
 		expect(await runDurableObjectAlarm(hubStub(env, user.id))).toBe(true);
 		expect(await hub.stats()).toMatchObject({ events: 0, last_seq: 3, oldest_seq: 4 });

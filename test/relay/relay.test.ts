@@ -9,7 +9,7 @@ import { newUser } from "../support/api.ts";
 const event = (n: number): PublishEvent => ({ type: "CUSTOM", id: `run:1:${n}`, name: "n", value: n });
 
 describe("Relay", () => {
-	it("coalesces a burst of events into few RPC calls, in order, to every audience hub", async () => {
+	it("sends a burst's first event at once and coalesces the rest, in order, to every audience hub", async () => {
 		const [a, b] = await Promise.all([newUser(), newUser()]);
 		let calls = 0;
 		const real = hubPublisher(env);
@@ -19,10 +19,15 @@ describe("Relay", () => {
 				return real(user, events);
 			},
 		});
-		for (let i = 1; i <= 40; i++) relay.emit([a.id, b.id, a.id], event(i));
-		const stats = await relay.close();
-		expect(stats).toEqual({ events: 40, rpcCalls: 2, undelivered: 0 });
+		relay.emit([a.id, b.id, a.id], event(1));
+		// The first event is on its way to each hub a microtask later, before any timer could fire.
+		await Promise.resolve();
 		expect(calls).toBe(2);
+		for (let i = 2; i <= 40; i++) relay.emit([a.id, b.id, a.id], event(i));
+		const stats = await relay.close();
+		// Per hub: the first event alone, then the 39 that followed it in one call.
+		expect(stats).toEqual({ events: 40, rpcCalls: 4, undelivered: 0 });
+		expect(calls).toBe(4);
 		for (const user of [a, b]) {
 			const { events } = await hubFor(env, user.id).replay(0);
 			expect(events.map((e) => e.value)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
@@ -79,7 +84,7 @@ describe("Relay", () => {
 
 	it("send goes out at once, after what was emitted before it, and tells each hub's seq", async () => {
 		const [a, b] = await Promise.all([newUser(), newUser()]);
-		const relay = new Relay({ publish: hubPublisher(env), coalesceMs: 60_000 });
+		const relay = new Relay({ publish: hubPublisher(env) });
 		relay.emit([a.id], event(1));
 		const seqs = await relay.send([a.id, b.id], [event(2), event(3)]);
 		expect(Object.fromEntries(seqs)).toEqual({ [a.id]: 3, [b.id]: 2 });
@@ -96,5 +101,34 @@ describe("Relay", () => {
 		const seqs = await relay.send([user.id], [event(1)]);
 		expect(seqs.size).toBe(0);
 		expect((await relay.close()).undelivered).toBe(1);
+	});
+
+	it("paces calls to a paced hub (the agent's), but not to the others, and loses nothing", async () => {
+		const [paced, free] = await Promise.all([newUser(), newUser()]);
+		const calls = new Map<string, number[]>();
+		const real = hubPublisher(env);
+		const relay = new Relay({
+			publish: (user, events) => {
+				calls.set(user, [...(calls.get(user) ?? []), Date.now()]);
+				return real(user, events);
+			},
+			paceMs: (user) => (user === paced.id ? 100 : 0),
+		});
+		// Ten events 20 ms apart: the free hub gets each about at once, the paced one at most one call per 100 ms.
+		for (let i = 1; i <= 10; i++) {
+			relay.emit([paced.id, free.id], event(i));
+			await new Promise((r) => setTimeout(r, 20));
+		}
+		await relay.close();
+		const pacedCalls = calls.get(paced.id) ?? [];
+		expect(pacedCalls.length).toBeLessThanOrEqual(4);
+		for (let i = 1; i < pacedCalls.length; i++) {
+			expect((pacedCalls[i] as number) - (pacedCalls[i - 1] as number)).toBeGreaterThanOrEqual(95);
+		}
+		expect((calls.get(free.id) ?? []).length).toBeGreaterThan(pacedCalls.length);
+		for (const user of [paced, free]) {
+			const { events } = await hubFor(env, user.id).replay(0);
+			expect(events.map((e) => e.value)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+		}
 	});
 });

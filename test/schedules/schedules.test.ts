@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { depsFor } from "../../src/deps.ts";
 import worker from "../../src/index.ts";
-import { type Schedule, type Task } from "../../src/protocol/index.ts";
+import type { Schedule, Task } from "../../src/protocol/index.ts";
 import { runDueSchedules } from "../../src/schedules/service.ts";
 import { api, json, newUser } from "../support/api.ts";
 

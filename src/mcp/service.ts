@@ -1,0 +1,146 @@
+/** The MCP servers a user connects: create, change, remove, list, and their live tool lists. */
+import { agentConfig, capsConfig } from "../config.ts";
+import { hubRates, spendRate } from "../deps.ts";
+import { conflict, invalid, notFound, unavailable } from "../errors.ts";
+import { newId } from "../protocol/index.ts";
+import {
+	type CreateMcpServerBody,
+	type McpHeaders,
+	McpHeadersSchema,
+	type McpServer,
+	type McpToolInfo,
+	type UpdateMcpServerBody,
+} from "../protocol/mcp.ts";
+import {
+	getMcpServer,
+	insertMcpServer,
+	type McpServerRow,
+	updateMcpServer as updateRow,
+} from "../storage/mcp-servers.ts";
+import { checkUrl } from "../tools/net-guard.ts";
+import { mcpToolNeedsApproval } from "./approval.ts";
+import { connectMcp, listRemoteTools, McpUnavailable, messageOf } from "./client.ts";
+import { agentToolName, scrub } from "./names.ts";
+import { openJson, SecretsKeyMissing, sealJson } from "./secrets.ts";
+
+export function toMcpServer(row: McpServerRow): McpServer {
+	return {
+		name: row.name,
+		url: row.url,
+		header_names: JSON.parse(row.header_names) as string[],
+		approval: row.approval,
+		created_at: row.created_at,
+		updated_at: row.updated_at,
+	};
+}
+
+/** The URL as stored, once the network guard let it through (else a 400 naming the reason). */
+function vetUrl(env: Env, raw: string): string {
+	const checked = checkUrl(raw, agentConfig(env).fetchAllow);
+	if (!checked.ok) {
+		throw invalid(`url refused: ${checked.reason}`, [{ path: "url", message: checked.reason }]);
+	}
+	return checked.url.href;
+}
+
+const context = (row: Pick<McpServerRow, "id" | "user_id">) => `${row.user_id}/${row.id}`;
+
+async function seal(env: Env, row: Pick<McpServerRow, "id" | "user_id">, headers: McpHeaders | null | undefined) {
+	if (!headers || Object.keys(headers).length === 0) return { header_names: "[]", headers: null };
+	try {
+		return {
+			header_names: JSON.stringify(Object.keys(headers)),
+			headers: await sealJson(env.SPARKY_SECRETS_KEY, headers, context(row)),
+		};
+	} catch (error) {
+		if (error instanceof SecretsKeyMissing) throw unavailable(error.message);
+		throw error;
+	}
+}
+
+/** The server's header values, decrypted (for the transport only: never returned, logged or relayed). */
+export async function headersOf(env: Env, row: McpServerRow): Promise<Record<string, string>> {
+	if (!row.headers) return {};
+	const parsed = McpHeadersSchema.safeParse(await openJson(env.SPARKY_SECRETS_KEY, row.headers, context(row)));
+	if (!parsed.success) throw new Error("stored MCP headers do not validate");
+	return parsed.data;
+}
+
+export async function createMcpServer(
+	env: Env,
+	userId: string,
+	body: CreateMcpServerBody,
+	now = Date.now(),
+): Promise<McpServerRow> {
+	const url = vetUrl(env, body.url);
+	await spendRate({ rates: hubRates(env) }, userId, "mcp");
+	const cap = capsConfig(env).mcpServers;
+	const id = newId("mcp", 12);
+	const sealed = await seal(env, { id, user_id: userId }, body.headers);
+	const row = await insertMcpServer(
+		env.DB,
+		{
+			id,
+			user_id: userId,
+			name: body.name,
+			url,
+			...sealed,
+			approval: body.approval ?? "auto",
+			created_at: now,
+			updated_at: now,
+		},
+		cap,
+	);
+	if (row) return row;
+	if (await getMcpServer(env.DB, userId, body.name))
+		throw conflict(`you already have an MCP server named "${body.name}"`);
+	throw conflict(`you have ${cap} MCP servers, the most one user may have; remove one first`, {
+		limit: cap,
+		cap: "SPARKY_MAX_MCP_SERVERS",
+	});
+}
+
+export async function updateMcpServer(
+	env: Env,
+	row: McpServerRow,
+	body: UpdateMcpServerBody,
+	now = Date.now(),
+): Promise<McpServerRow> {
+	const next: McpServerRow = { ...row, updated_at: now };
+	if (body.url !== undefined) next.url = vetUrl(env, body.url);
+	if (body.approval !== undefined) next.approval = body.approval;
+	if (body.headers !== undefined) Object.assign(next, await seal(env, row, body.headers));
+	const updated = await updateRow(env.DB, next);
+	if (!updated) throw notFound(`MCP server "${row.name}"`);
+	return updated;
+}
+
+/** A user's own server by name, or 404. */
+export async function ownMcpServer(env: Env, userId: string, name: string): Promise<McpServerRow> {
+	const row = await getMcpServer(env.DB, userId, name);
+	if (!row) throw notFound(`MCP server "${name}"`);
+	return row;
+}
+
+/** The server's live tool list (503 `unavailable` naming the problem when it can't be reached). */
+export async function liveTools(env: Env, row: McpServerRow, fetchImpl?: typeof fetch): Promise<McpToolInfo[]> {
+	const headers = await headersOf(env, row);
+	let client: Awaited<ReturnType<typeof connectMcp>> | undefined;
+	try {
+		client = await connectMcp({ url: row.url, headers, allow: agentConfig(env).fetchAllow, fetch: fetchImpl });
+		const tools = await listRemoteTools(client);
+		return tools.map((tool) => ({
+			name: tool.name,
+			agent_name: agentToolName(row.name, tool.name),
+			description: tool.description ?? null,
+			input_schema: tool.inputSchema,
+			read_only: tool.annotations?.readOnlyHint === true,
+			needs_approval: mcpToolNeedsApproval(row, tool),
+		}));
+	} catch (error) {
+		const message = scrub(error instanceof McpUnavailable ? error.message : messageOf(error), headers);
+		throw unavailable(`MCP server "${row.name}" could not be listed: ${message}`);
+	} finally {
+		await client?.close().catch(() => {});
+	}
+}

@@ -1,0 +1,76 @@
+import { z } from "zod";
+
+export const McpServerNameSchema = z.string().regex(/^[a-z0-9-]{1,32}$/, "name: 1-32 of a-z 0-9 -");
+
+/** `auto`: tools annotated readOnlyHint run at once, others need approval; `never`/`always` for every tool. */
+export const McpApprovalSchema = z.enum(["auto", "never", "always"]);
+export type McpApproval = z.infer<typeof McpApprovalSchema>;
+
+/** An HTTP header name (RFC 9110 token) a user may set; the transport's own headers are not theirs to set. */
+const RESERVED_HEADERS = new Set([
+	"host",
+	"content-length",
+	"content-type",
+	"accept",
+	"connection",
+	"transfer-encoding",
+	"mcp-session-id",
+	"mcp-protocol-version",
+	"last-event-id",
+]);
+const HeaderNameSchema = z
+	.string()
+	.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, "header name: 1-64 token characters")
+	.refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), { message: "this header is set by Sparky itself" });
+/** Visible ASCII and spaces, no line breaks (a header value). */
+const HeaderValueSchema = z.string().regex(/^[\x20-\x7e]{1,4096}$/, "header value: 1-4096 printable ASCII characters");
+
+export const McpHeadersSchema = z
+	.record(HeaderNameSchema, HeaderValueSchema)
+	.refine((headers) => Object.keys(headers).length <= 10, { message: "at most 10 headers" })
+	.refine((headers) => new Set(Object.keys(headers).map((h) => h.toLowerCase())).size === Object.keys(headers).length, {
+		message: "header names must differ in more than case",
+	});
+export type McpHeaders = z.infer<typeof McpHeadersSchema>;
+
+const UrlSchema = z.string().trim().min(1).max(2048);
+
+/** `POST /api/mcp-servers` body. */
+export const CreateMcpServerBodySchema = z.strictObject({
+	name: McpServerNameSchema,
+	url: UrlSchema,
+	headers: McpHeadersSchema.optional(),
+	approval: McpApprovalSchema.optional(),
+});
+export type CreateMcpServerBody = z.infer<typeof CreateMcpServerBodySchema>;
+
+/** `PATCH /api/mcp-servers/:name` body: what to change. `headers` replaces every header (null: none). */
+export const UpdateMcpServerBodySchema = z.strictObject({
+	url: UrlSchema.optional(),
+	headers: McpHeadersSchema.nullable().optional(),
+	approval: McpApprovalSchema.optional(),
+});
+export type UpdateMcpServerBody = z.infer<typeof UpdateMcpServerBodySchema>;
+
+/** An MCP server as the API returns it: header names only, never their values. */
+export const McpServerSchema = z.object({
+	name: z.string(),
+	url: z.string(),
+	header_names: z.array(z.string()),
+	approval: McpApprovalSchema,
+	created_at: z.number().int(),
+	updated_at: z.number().int(),
+});
+export type McpServer = z.infer<typeof McpServerSchema>;
+
+/** One tool of a connected server, as `GET /api/mcp-servers/:name/tools` lists it. */
+export const McpToolInfoSchema = z.object({
+	name: z.string(),
+	/** What the agent's model calls it: `<server>__<tool>`. */
+	agent_name: z.string(),
+	description: z.string().nullable(),
+	input_schema: z.record(z.string(), z.unknown()),
+	read_only: z.boolean(),
+	needs_approval: z.boolean(),
+});
+export type McpToolInfo = z.infer<typeof McpToolInfoSchema>;

@@ -1,0 +1,34 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { type AppEnv, requireAuth } from "../http/auth.ts";
+import { jsonBody, paramsOf } from "../http/validate.ts";
+import { createMcpServer, liveTools, ownMcpServer, toMcpServer, updateMcpServer } from "../mcp/service.ts";
+import { CreateMcpServerBodySchema, McpServerNameSchema, UpdateMcpServerBodySchema } from "../protocol/mcp.ts";
+import { deleteMcpServer, listMcpServers } from "../storage/mcp-servers.ts";
+
+const NameParams = z.object({ name: McpServerNameSchema });
+
+/** MCP servers, under /api/mcp-servers: a user's own, addressed by name. Header values never leave. */
+export const mcpServersRoutes = new Hono<AppEnv>()
+	.use(requireAuth)
+	.get("/", async (c) => c.json({ mcp_servers: (await listMcpServers(c.env.DB, c.var.auth.userId)).map(toMcpServer) }))
+	.post("/", jsonBody(CreateMcpServerBodySchema), async (c) => {
+		const row = await createMcpServer(c.env, c.var.auth.userId, c.req.valid("json"));
+		return c.json({ mcp_server: toMcpServer(row) }, 201);
+	})
+	.get("/:name", paramsOf(NameParams), async (c) =>
+		c.json({ mcp_server: toMcpServer(await ownMcpServer(c.env, c.var.auth.userId, c.req.valid("param").name)) }),
+	)
+	.get("/:name/tools", paramsOf(NameParams), async (c) => {
+		const row = await ownMcpServer(c.env, c.var.auth.userId, c.req.valid("param").name);
+		return c.json({ mcp_server: toMcpServer(row), tools: await liveTools(c.env, row) });
+	})
+	.patch("/:name", paramsOf(NameParams), jsonBody(UpdateMcpServerBodySchema), async (c) => {
+		const row = await ownMcpServer(c.env, c.var.auth.userId, c.req.valid("param").name);
+		return c.json({ mcp_server: toMcpServer(await updateMcpServer(c.env, row, c.req.valid("json"))) });
+	})
+	.delete("/:name", paramsOf(NameParams), async (c) => {
+		const row = await ownMcpServer(c.env, c.var.auth.userId, c.req.valid("param").name);
+		await deleteMcpServer(c.env.DB, row.id);
+		return c.body(null, 204);
+	});
