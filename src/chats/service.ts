@@ -43,7 +43,7 @@ export const chatForTask = ownedChat;
  * the `chats` rate (429) and SPARKY_MAX_CHATS (409).
  */
 export async function spendChatQuota(deps: Deps, userId: string): Promise<void> {
-	await spendRate(deps, userId, "chats");
+	// The cap first: a 409 spends no rate.
 	const cap = capsConfig(deps.env).chats;
 	if ((await countChats(deps.env.DB, userId)) >= cap) {
 		throw conflict(`you have ${cap} chats, the most one user may have; delete one first`, {
@@ -51,6 +51,7 @@ export async function spendChatQuota(deps: Deps, userId: string): Promise<void> 
 			cap: "SPARKY_MAX_CHATS",
 		});
 	}
+	await spendRate(deps, userId, "chats");
 }
 
 /** Creates a chat (HTTP and the `chat.create` frame alike): the `chats` rate (429) and SPARKY_MAX_CHATS (409) apply. */

@@ -14,6 +14,7 @@ import {
 import {
 	getMcpServer,
 	insertMcpServer,
+	listMcpServers,
 	type McpServerRow,
 	updateMcpServer as updateRow,
 } from "../storage/mcp-servers.ts";
@@ -73,8 +74,10 @@ export async function createMcpServer(
 	now = Date.now(),
 ): Promise<McpServerRow> {
 	const url = vetUrl(env, body.url);
-	await spendRate({ rates: hubRates(env) }, userId, "mcp");
 	const cap = capsConfig(env).mcpServers;
+	// At the cap, a 409 that spends nothing; below it, the rate (the insert re-checks the cap atomically).
+	if ((await listMcpServers(env.DB, userId)).length >= cap) throw overCap(cap);
+	await spendRate({ rates: hubRates(env) }, userId, "mcp");
 	const id = newId("mcp", 12);
 	const sealed = await seal(env, { id, user_id: userId }, body.headers);
 	const row = await insertMcpServer(
@@ -94,11 +97,14 @@ export async function createMcpServer(
 	if (row) return row;
 	if (await getMcpServer(env.DB, userId, body.name))
 		throw conflict(`you already have an MCP server named "${body.name}"`);
-	throw conflict(`you have ${cap} MCP servers, the most one user may have; remove one first`, {
+	throw overCap(cap);
+}
+
+const overCap = (cap: number) =>
+	conflict(`you have ${cap} MCP servers, the most one user may have; remove one first`, {
 		limit: cap,
 		cap: "SPARKY_MAX_MCP_SERVERS",
 	});
-}
 
 export async function updateMcpServer(
 	env: Env,

@@ -74,7 +74,7 @@ export async function createTask(
 ): Promise<CreateTaskOutcome> {
 	const { env } = deps;
 	const config = agentConfig(env);
-	await spendRate(deps, input.userId, "tasks");
+	// The cap first (a 409 spends no rate), then the rate.
 	const cap = capsConfig(env).openTasks;
 	if ((await countOpenTasks(env.DB, input.userId)) >= cap) {
 		throw conflict(`you have ${cap} unfinished tasks, the most one user may have; wait for some to end`, {
@@ -82,6 +82,7 @@ export async function createTask(
 			cap: "SPARKY_MAX_OPEN_TASKS",
 		});
 	}
+	await spendRate(deps, input.userId, "tasks");
 	const fingerprint = await taskFingerprint(input.instruction, input.metadata);
 	const row: NewTask = {
 		id: input.id ?? newTaskId(input.kind ?? "task"),

@@ -474,3 +474,35 @@ describe("kept looking: approvals and the AG-UI endpoint", () => {
 		expect(threadStatuses.some((s) => s === 429 || s === 409)).toBe(true);
 	});
 });
+
+describe("kept looking: MCP servers", () => {
+	it("a server URL on a host-file name is refused at registration; a flood of registrations meets the rate or the cap", async () => {
+		const user = admin.with((await admin.user("holes-mcp")).token);
+		const named = await user.post<{ error: { message: string } }>("/api/mcp-servers", {
+			name: "vm",
+			url: "http://vm:8080/mcp",
+		});
+		const lan = await user.post("/api/mcp-servers", { name: "lan", url: "https://tools.lan/mcp" });
+		const statuses: number[] = [];
+		// Registering checks the name only (no connection), so a public-looking URL is enough here.
+		for (let i = 0; i < 30; i++) {
+			statuses.push(
+				(await user.post("/api/mcp-servers", { name: `s${i}`, url: `https://mcp${i}.example.com/mcp` })).status,
+			);
+		}
+		report("holes: mcp servers", {
+			host_file_name: named.status,
+			lan_name: lan.status,
+			registrations: 30,
+			created: statuses.filter((s) => s === 201).length,
+			limited_429: statuses.filter((s) => s === 429).length,
+			capped_409: statuses.filter((s) => s === 409).length,
+		});
+		expect(named.status).toBeGreaterThanOrEqual(400);
+		expect(named.status).toBeLessThan(500);
+		expect(JSON.stringify(named.body)).toMatch(/single-label/);
+		expect(lan.status).toBeGreaterThanOrEqual(400);
+		expect(statuses.filter((s) => s === 201).length).toBeLessThanOrEqual(20);
+		expect(statuses.filter((s) => s === 409 || s === 429).length).toBeGreaterThanOrEqual(10);
+	});
+});

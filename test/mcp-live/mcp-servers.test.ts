@@ -118,7 +118,7 @@ describe("registering MCP servers", () => {
 		const user = await newUser();
 		const cases: [string, RegExp][] = [
 			["http://169.254.169.254/latest/meta-data/", /link-local.*metadata/],
-			["http://metadata.google.internal/computeMetadata/v1/", /local or internal host name/],
+			["http://metadata.google.internal/computeMetadata/v1/", /reserved for private or local names/],
 			["http://127.0.0.1:9/mcp", /loopback/],
 			["http://10.0.0.8/mcp", /private/],
 			["http://[::1]/mcp", /loopback/],
