@@ -17,7 +17,7 @@ export function openToolCalls(messages: ModelMessage[]): ToolCallRequest[] {
 		if (m.role === "assistant") last = i;
 	});
 	const response = messages[last];
-	if (!response || response.role !== "assistant" || typeof response.content === "string") return [];
+	if (response?.role !== "assistant" || typeof response.content === "string") return [];
 	if (messages.slice(last + 1).some((m) => m.role === "user")) return [];
 	const answered = new Set<string>();
 	for (const m of messages.slice(last)) {

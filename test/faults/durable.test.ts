@@ -104,7 +104,8 @@ describe("durable runs", () => {
 
 	it("SIGKILL with tasks running: every one is taken back within a lease and a sweep of the restart", async () => {
 		deployment = new Deployment();
-		const shipped = { SPARKY_TASK_LEASE_SECONDS: "20", SPARKY_SWEEP_SECONDS: "5", SPARKY_DEMO_DELAY_MS: "40" };
+		// Slow streaming (100 ms a chunk) so tasks are still running when the process dies.
+		const shipped = { SPARKY_TASK_LEASE_SECONDS: "20", SPARKY_SWEEP_SECONDS: "5", SPARKY_DEMO_DELAY_MS: "100" };
 		await deployment.start(shipped);
 		const admin = new Api(deployment.url, deployment.adminToken);
 		const user = await admin.user("durable-recovery");
@@ -118,8 +119,17 @@ describe("durable runs", () => {
 			ids.push(res.body.task.id);
 		}
 		const list = async () => (await api.get<{ tasks: TaskView[] }>("/api/tasks?limit=100")).body.tasks;
-		expect(await eventually(async () => (await list()).some((t) => t.status === "running"), 30_000, 50)).toBe(true);
-		const runningAtCrash = (await list()).filter((t) => t.status === "running").map((t) => t.id);
+		// The kill follows the snapshot that saw tasks running at once.
+		let runningAtCrash: string[] = [];
+		const sawRunning = await eventually(
+			async () => {
+				runningAtCrash = (await list()).filter((t) => t.status === "running").map((t) => t.id);
+				return runningAtCrash.length > 0;
+			},
+			30_000,
+			25,
+		);
+		expect(sawRunning).toBe(true);
 		await deployment.crash();
 		await deployment.start(shipped);
 		const restarted = Date.now();
