@@ -29,7 +29,10 @@ const child = spawnWrangler(["dev", "--ip", "127.0.0.1", "--port", String(port)]
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code) => process.exit(code ?? 0));
 
-/** .dev.vars: the local admin token (created once, shown once), the secrets key and the local clock switch. */
+/**
+ * .dev.vars: the local admin token (created once, never printed: this terminal is also
+ * wrangler's log, which may be kept or shared), the secrets key and the local clock switch.
+ */
 function ensureDevVars(file) {
 	let text = existsSync(file) ? readFileSync(file, "utf8") : "";
 	const add = (line) => {
@@ -56,10 +59,10 @@ function ensureDevVars(file) {
 	console.log(
 		[
 			"",
-			"  A local admin token was created and stored in .dev.vars (git-ignored).",
-			"  It is shown this once:",
+			"  A local admin token was created and stored in .dev.vars (git-ignored, mode 600).",
+			"  It is not printed here (this output is wrangler's log too); read it from the file:",
 			"",
-			`    ${created}`,
+			"    grep SPARKY_ADMIN_TOKEN .dev.vars | cut -d= -f2",
 			"",
 			`  Try: curl -H "Authorization: Bearer $(grep SPARKY_ADMIN_TOKEN .dev.vars | cut -d= -f2)" http://127.0.0.1:${port}/api/me`,
 			"",

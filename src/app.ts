@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { tooLarge } from "./errors.ts";
 import type { AppEnv } from "./http/auth.ts";
 import { onError, onNotFound } from "./http/errors.ts";
+import { securityHeaders } from "./http/security-headers.ts";
 import { LIMITS } from "./protocol/index.ts";
 import { agUiRoutes } from "./routes/ag-ui.ts";
 import { agentRoutes } from "./routes/agent.ts";
@@ -22,6 +23,7 @@ import { wsRoutes } from "./routes/ws.ts";
 /** The HTTP API. Every route but /api/health authenticates; see README for each one. */
 export function createApp() {
 	const app = new Hono<AppEnv>();
+	app.use("/api/*", securityHeaders);
 	app.use(
 		"/api/*",
 		bodyLimit({

@@ -54,14 +54,65 @@ const ConfigSchema = z.object({
 	SPARKY_RATE_TASKS_BURST: positiveInt(30),
 	SPARKY_RATE_CHAT_PER_MINUTE: positiveInt(30),
 	SPARKY_RATE_CHAT_BURST: positiveInt(10),
+	SPARKY_RATE_CHATS_PER_MINUTE: positiveInt(20),
+	SPARKY_RATE_CHATS_BURST: positiveInt(10),
+	SPARKY_RATE_SCHEDULES_PER_MINUTE: positiveInt(20),
+	SPARKY_RATE_SCHEDULES_BURST: positiveInt(10),
+	SPARKY_RATE_SOCKETS_PER_MINUTE: positiveInt(60),
+	SPARKY_RATE_SOCKETS_BURST: positiveInt(30),
+	SPARKY_RATE_TOKENS_PER_MINUTE: positiveInt(10),
+	SPARKY_RATE_TOKENS_BURST: positiveInt(10),
+	SPARKY_RATE_DECISIONS_PER_MINUTE: positiveInt(60),
+	SPARKY_RATE_DECISIONS_BURST: positiveInt(30),
+	SPARKY_RATE_MCP_PER_MINUTE: positiveInt(10),
+	SPARKY_RATE_MCP_BURST: positiveInt(20),
+	SPARKY_MAX_MCP_SERVERS: positiveInt(20),
+	SPARKY_MAX_OPEN_TASKS: positiveInt(500),
+	SPARKY_MAX_CHATS: positiveInt(500),
+	SPARKY_MAX_SCHEDULES: positiveInt(100),
+	SPARKY_MAX_SOCKETS: positiveInt(1000),
+	SPARKY_MAX_TOKENS: positiveInt(50),
 });
+
+/** What a user creates, each with its own rate (a token bucket in the user's hub). */
+export const RATE_KINDS = ["tasks", "chat", "chats", "schedules", "sockets", "tokens", "decisions", "mcp"] as const;
+export type RateKind = (typeof RATE_KINDS)[number];
+
+/** How many of a thing one user may hold at once (409 naming the cap past it). */
+export interface Caps {
+	/** Tasks not yet finished (waiting, queued, running, awaiting approval). */
+	openTasks: number;
+	chats: number;
+	schedules: number;
+	/** Open sockets on the user's hub. */
+	sockets: number;
+	/** Live (unrevoked, unexpired) API tokens. */
+	tokens: number;
+	/** MCP servers registered. */
+	mcpServers: number;
+}
+
+/** The caps, from SPARKY_MAX_*. */
+export function capsConfig(env: unknown): Caps {
+	const c = parse(env);
+	return {
+		openTasks: c.SPARKY_MAX_OPEN_TASKS,
+		chats: c.SPARKY_MAX_CHATS,
+		schedules: c.SPARKY_MAX_SCHEDULES,
+		sockets: c.SPARKY_MAX_SOCKETS,
+		tokens: c.SPARKY_MAX_TOKENS,
+		mcpServers: c.SPARKY_MAX_MCP_SERVERS,
+	};
+}
 
 export interface HubConfig {
 	retentionCount: number;
 	retentionMs: number;
 	sessionTtlMs: number;
-	/** Per-user limits: task creation and chat messages (token buckets in the user's hub). */
-	rates: Record<"tasks" | "chat", { perMinute: number; burst: number }>;
+	/** Per-user rates of everything a user creates (token buckets in the user's hub). */
+	rates: Record<RateKind, { perMinute: number; burst: number }>;
+	/** Open sockets one user may have. */
+	maxSockets: number;
 }
 
 export interface AgentConfig {
@@ -112,7 +163,14 @@ export function hubConfig(env: unknown): HubConfig {
 		rates: {
 			tasks: { perMinute: c.SPARKY_RATE_TASKS_PER_MINUTE, burst: c.SPARKY_RATE_TASKS_BURST },
 			chat: { perMinute: c.SPARKY_RATE_CHAT_PER_MINUTE, burst: c.SPARKY_RATE_CHAT_BURST },
+			chats: { perMinute: c.SPARKY_RATE_CHATS_PER_MINUTE, burst: c.SPARKY_RATE_CHATS_BURST },
+			schedules: { perMinute: c.SPARKY_RATE_SCHEDULES_PER_MINUTE, burst: c.SPARKY_RATE_SCHEDULES_BURST },
+			sockets: { perMinute: c.SPARKY_RATE_SOCKETS_PER_MINUTE, burst: c.SPARKY_RATE_SOCKETS_BURST },
+			tokens: { perMinute: c.SPARKY_RATE_TOKENS_PER_MINUTE, burst: c.SPARKY_RATE_TOKENS_BURST },
+			decisions: { perMinute: c.SPARKY_RATE_DECISIONS_PER_MINUTE, burst: c.SPARKY_RATE_DECISIONS_BURST },
+			mcp: { perMinute: c.SPARKY_RATE_MCP_PER_MINUTE, burst: c.SPARKY_RATE_MCP_BURST },
 		},
+		maxSockets: c.SPARKY_MAX_SOCKETS,
 	};
 }
 

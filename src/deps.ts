@@ -1,13 +1,47 @@
+import type { RateKind } from "./config.ts";
+import { rateLimited } from "./errors.ts";
+import { hubFor } from "./hub/stub.ts";
 import { hubPublisher } from "./relay/publish.ts";
 import { Relay } from "./relay/relay.ts";
 
-/** What a service call needs: the Worker's bindings, and the one way out to the hubs. */
+/** Takes one unit of a user's rate for `kind` (the bucket lives in the user's hub). */
+export type RateTaker = (userId: string, kind: RateKind) => Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
+
+/** What a service call needs: the Worker's bindings, the one way out to the hubs, and the users' rates. */
 export interface Deps {
 	env: Env;
 	relay: Relay;
+	rates: RateTaker;
 }
 
+/** The rates by RPC to each user's hub. */
+export const hubRates =
+	(env: Env): RateTaker =>
+	(userId, kind) =>
+		hubFor(env, userId).takeRate(kind);
+
 /** Deps for one request or job: events leave through a relay of its own, by RPC to each hub. */
-export function depsFor(env: Env, relay = new Relay({ publish: hubPublisher(env) })): Deps {
-	return { env, relay };
+export function depsFor(env: Env, relay = new Relay({ publish: hubPublisher(env) }), rates = hubRates(env)): Deps {
+	return { env, relay, rates };
+}
+
+const WHAT: Record<RateKind, string> = {
+	tasks: "new tasks",
+	chat: "chat messages",
+	chats: "new chats",
+	schedules: "schedule changes",
+	sockets: "new sockets",
+	tokens: "new tokens",
+	decisions: "approval decisions",
+	mcp: "MCP server changes",
+};
+
+/**
+ * The one limiter every path that creates something passes (HTTP, socket frames, tools, the
+ * clock): throws `rate_limited` (429 with Retry-After, or an `error` frame) when `userId`'s
+ * bucket for `kind` is empty.
+ */
+export async function spendRate(deps: Pick<Deps, "rates">, userId: string, kind: RateKind): Promise<void> {
+	const rate = await deps.rates(userId, kind);
+	if (!rate.ok) throw rateLimited(WHAT[kind], rate.retryAfterMs);
 }

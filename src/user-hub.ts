@@ -1,4 +1,4 @@
-import { depsFor } from "./deps.ts";
+import { depsFor, hubRates, type RateTaker } from "./deps.ts";
 import { handleApprovalFrame, isApprovalFrame } from "./frames/approvals.ts";
 import { handleChatFrame, isChatFrame } from "./frames/chat.ts";
 import { errorFrame } from "./frames/errors.ts";
@@ -18,12 +18,14 @@ export class UserHub extends Hub {
 		const rpc = hubPublisher(this.env);
 		const publish: Publisher = (userId, events) =>
 			userId === state.userId ? this.publish(events) : rpc(userId, events);
-		const deps = depsFor(this.env, new Relay({ publish }));
+		// This user's rates are this hub's own buckets: taken directly, never by RPC to itself.
+		const remote = hubRates(this.env);
+		const rates: RateTaker = (userId, kind) => (userId === state.userId ? this.takeRate(kind) : remote(userId, kind));
+		const deps = depsFor(this.env, new Relay({ publish }), rates);
 		try {
 			if (isChatFrame(frame)) {
 				return await handleChatFrame(deps, state, frame, {
 					readTaskEvents: async (taskId) => (await this.taskEvents(taskId)).events,
-					takeRate: (kind) => this.takeRate(kind),
 				});
 			}
 			if (isApprovalFrame(frame)) return await handleApprovalFrame(deps, state, frame);

@@ -11,14 +11,16 @@ const root = fileURLToPath(new URL(".", import.meta.url));
 export default defineConfig({
 	root,
 	base: "/",
-	publicDir: false,
+	// public/_headers: the page's security headers (CSP with frame-ancestors, X-Frame-Options).
+	publicDir: "public",
 	clearScreen: false,
 	oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
 	build: {
 		outDir: "dist",
 		emptyOutDir: true,
 		target: "es2022",
-		sourcemap: true,
+		// No source maps in the build: web/dist is served as is, and the map is the whole source.
+		sourcemap: false,
 		// One small bundle; no external requests of any kind (fonts, CDNs).
 		assetsInlineLimit: 0,
 	},

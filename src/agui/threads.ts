@@ -1,4 +1,4 @@
-import { announceChat, DEFAULT_CHAT_TITLE, sendMessage } from "../chats/service.ts";
+import { announceChat, DEFAULT_CHAT_TITLE, sendMessage, spendChatQuota } from "../chats/service.ts";
 import type { Deps } from "../deps.ts";
 import { conflict, invalid, notFound } from "../errors.ts";
 import {
@@ -32,6 +32,7 @@ export async function threadChat(deps: Deps, threadId: string, viewer: Viewer, n
 		if (existing.user_id !== viewer.userId) throw notFound(`thread ${threadId}`);
 		return existing;
 	}
+	await spendChatQuota(deps, viewer.userId);
 	const chat: Chat = {
 		id: threadId,
 		user_id: viewer.userId,

@@ -1,5 +1,6 @@
-import type { Deps } from "../deps.ts";
-import { notFound } from "../errors.ts";
+import { capsConfig } from "../config.ts";
+import { type Deps, spendRate } from "../deps.ts";
+import { conflict, notFound } from "../errors.ts";
 import {
 	type Chat,
 	type ChatMessage,
@@ -11,6 +12,7 @@ import {
 	type WireEvent,
 } from "../protocol/index.ts";
 import {
+	countChats,
 	deleteChat as deleteChatRow,
 	getChat,
 	type HistoryCursor,
@@ -21,33 +23,45 @@ import {
 } from "../storage/chats.ts";
 import { decodeCursor, encodeCursor } from "../storage/page-cursor.ts";
 import { openTurns, type TaskRow } from "../storage/tasks.ts";
-import { AGENT_USER_ID } from "../tasks/audience.ts";
+import { canUseChat, type Viewer } from "../tasks/audience.ts";
 import { cancelTask, createTask } from "../tasks/service.ts";
 
 export const DEFAULT_CHAT_TITLE = "New chat";
 
-/** Who may use a chat: its owner; the agent user and admins may post tasks into any chat. */
-export async function ownedChat(env: Env, chatId: string, viewer: { userId: string; role: string }): Promise<Chat> {
+/** A chat the viewer may use (read, post into, rename, delete): their own only (tasks/audience.ts). */
+export async function ownedChat(env: Env, chatId: string, viewer: Viewer): Promise<Chat> {
 	const chat = await getChat(env.DB, chatId);
-	if (!chat || (chat.user_id !== viewer.userId && viewer.role !== "admin")) throw notFound(`chat ${chatId}`);
+	if (!chat || !canUseChat(chat, viewer)) throw notFound(`chat ${chatId}`);
 	return chat;
 }
 
-/** A chat a task may be posted into: the creator's own, or any chat for the agent user and admins. */
-export async function chatForTask(env: Env, chatId: string, viewer: { userId: string; role: string }): Promise<Chat> {
-	const chat = await getChat(env.DB, chatId);
-	const allowed =
-		chat && (chat.user_id === viewer.userId || viewer.userId === AGENT_USER_ID || viewer.role === "admin");
-	if (!allowed) throw notFound(`chat ${chatId}`);
-	return chat;
+/** A chat a task may be posted into: the creator's own, whoever they are (the agent user included). */
+export const chatForTask = ownedChat;
+
+/**
+ * What every new chat passes, however it is made (HTTP, `chat.create`, an AG-UI thread):
+ * the `chats` rate (429) and SPARKY_MAX_CHATS (409).
+ */
+export async function spendChatQuota(deps: Deps, userId: string): Promise<void> {
+	// The cap first: a 409 spends no rate.
+	const cap = capsConfig(deps.env).chats;
+	if ((await countChats(deps.env.DB, userId)) >= cap) {
+		throw conflict(`you have ${cap} chats, the most one user may have; delete one first`, {
+			limit: cap,
+			cap: "SPARKY_MAX_CHATS",
+		});
+	}
+	await spendRate(deps, userId, "chats");
 }
 
+/** Creates a chat (HTTP and the `chat.create` frame alike): the `chats` rate (429) and SPARKY_MAX_CHATS (409) apply. */
 export async function createChat(
 	deps: Deps,
 	userId: string,
 	title: string | undefined,
 	now = Date.now(),
 ): Promise<Chat> {
+	await spendChatQuota(deps, userId);
 	const chat: Chat = {
 		id: newId("chat", 12),
 		user_id: userId,

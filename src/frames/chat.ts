@@ -6,10 +6,8 @@ import {
 	sendMessage,
 	turnsInProgress,
 } from "../chats/service.ts";
-import type { Deps } from "../deps.ts";
-import { rateLimited } from "../errors.ts";
+import { type Deps, spendRate } from "../deps.ts";
 import type { SocketState } from "../hub/connections.ts";
-import type { RateKind } from "../hub/rate-limit.ts";
 import type { ClientFrame, ControlMessage, WireEvent } from "../protocol/index.ts";
 
 export type ChatFrame = Extract<ClientFrame, { type: `chat.${string}` }>;
@@ -21,7 +19,6 @@ export function isChatFrame(frame: ClientFrame): frame is ChatFrame {
 /** What a chat frame needs from the hub it arrived at. */
 export interface ChatFrameHub {
 	readTaskEvents(taskId: string): Promise<WireEvent[]>;
-	takeRate(kind: RateKind): Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
 }
 
 /**
@@ -43,8 +40,7 @@ export async function handleChatFrame(
 			return ack({ chat: await createChat(deps, state.userId, frame.title) });
 		case "chat.send": {
 			const chat = await ownedChat(deps.env, frame.chat_id, viewer);
-			const rate = await hub.takeRate("chat");
-			if (!rate.ok) throw rateLimited("chat messages", rate.retryAfterMs);
+			await spendRate(deps, state.userId, "chat");
 			return ack(await sendMessage(deps, chat, frame.text, { approve: frame.approve }));
 		}
 		case "chat.cancel": {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type ControlMessage, LIMITS, type Role, RoleSchema } from "../protocol/index.ts";
+import { CloseCode, type ControlMessage, LIMITS, type Role, RoleSchema } from "../protocol/index.ts";
 
 /**
  * What the Worker tells the hub about a socket it authenticated. Sent as a header on the
@@ -53,12 +53,59 @@ export function sendControl(ws: WebSocket, ...messages: ControlMessage[]): boole
 	return sendRaw(ws, JSON.stringify(messages));
 }
 
-/** Sends already-serialised events as frames of at most `LIMITS.replayFrameEvents`. */
-export function sendEvents(ws: WebSocket, events: string[]): boolean {
-	for (let i = 0; i < events.length; i += LIMITS.replayFrameEvents) {
-		if (!sendRaw(ws, frameOf(events.slice(i, i + LIMITS.replayFrameEvents)))) return false;
-	}
+/**
+ * The one door for event frames, live and replayed alike: a socket that has more than
+ * `LIMITS.socketBufferBytes` queued and unsent (it stopped reading) is closed with 4008
+ * instead of being given more, so no client can make the hub buffer without bound (by not
+ * reading, or by asking for the same replay again and again). It resumes from its seq.
+ * A send that throws means that one socket is broken: it is closed. False when it was closed.
+ */
+export function sendBounded(ws: WebSocket, frame: string, ownBytes = 0): boolean {
+	if (closedForBacklog(ws, ownBytes)) return false;
+	if (sendRaw(ws, frame)) return true;
+	closeQuietly(ws, CloseCode.internalError, "send failed");
+	return false;
+}
+
+/**
+ * Closes a socket with 4008 when its unsent backlog is over the limit; true when it did.
+ * `ownBytes`: what the caller itself queued within this same synchronous step (a replay in
+ * progress), which the socket has had no chance to read yet and so doesn't count against it.
+ */
+export function closedForBacklog(ws: WebSocket, ownBytes = 0): boolean {
+	// Written as "not over" so a runtime that reports no bufferedAmount never closes anything.
+	if (!(ws.bufferedAmount - ownBytes > LIMITS.socketBufferBytes)) return false;
+	closeQuietly(ws, CloseCode.slowConsumer, "slow consumer: reconnect with since");
 	return true;
+}
+
+/**
+ * Sends already-serialised events (a replay) through `sendBounded`, as frames of at most
+ * `LIMITS.replayFrameEvents` events and about `LIMITS.replayFrameBytes` bytes. A replay is
+ * sent in one synchronous step (no live event can slip in between), so what it queued itself
+ * is not held against the socket; a backlog from before it (a client that asked again without
+ * reading) is, and closes the socket with 4008. One replay thus queues at most the log once.
+ * False when the socket was closed.
+ */
+export function sendEvents(ws: WebSocket, events: string[], trailer?: string): boolean {
+	let own = 0;
+	let start = 0;
+	while (start < events.length) {
+		let end = start;
+		let bytes = 0;
+		while (end < events.length && end - start < LIMITS.replayFrameEvents) {
+			bytes += (events[end] ?? "").length;
+			end++;
+			if (bytes >= LIMITS.replayFrameBytes) break;
+		}
+		const before = ws.bufferedAmount || 0;
+		if (!sendBounded(ws, frameOf(events.slice(start, end)), own)) return false;
+		// What this frame added to the backlog, exactly as the runtime counts it.
+		own += Math.max(0, (ws.bufferedAmount || 0) - before);
+		start = end;
+	}
+	// The replay's closing marker is part of it too.
+	return trailer === undefined || sendBounded(ws, trailer, own);
 }
 
 /** A server frame from serialised events: built once per publish, shared by every socket. */

@@ -10,7 +10,6 @@ import {
 	type ControlMessage,
 	describeIssues,
 	ErrorCode,
-	LIMITS,
 	PublishBatchSchema,
 	type PublishEvent,
 	SUBPROTOCOL,
@@ -21,12 +20,13 @@ import {
 	attach,
 	CONNECT_INFO_HEADER,
 	ConnectInfoSchema,
+	closedForBacklog,
 	closeQuietly,
 	frameOf,
 	type SocketState,
+	sendBounded,
 	sendControl,
 	sendEvents,
-	sendRaw,
 	sessionTag,
 	socketState,
 	tokenTag,
@@ -118,6 +118,27 @@ export class Hub extends DurableObject<Env> {
 			return new Response("expected a WebSocket upgrade", { status: 426 });
 		}
 		const info = ConnectInfoSchema.parse(JSON.parse(request.headers.get(CONNECT_INFO_HEADER) ?? "null"));
+		// Sockets are something a user creates: capped (409) and rate limited (429) like the rest.
+		const open = this.ctx.getWebSockets().length;
+		if (open >= this.#config.maxSockets) {
+			return refusal(409, ErrorCode.conflict, `you have ${open} open sockets, the most one user may have`, {
+				limit: this.#config.maxSockets,
+				cap: "SPARKY_MAX_SOCKETS",
+			});
+		}
+		const rate = this.#takeRate("sockets");
+		if (!rate.ok) {
+			const seconds = Math.max(1, Math.ceil(rate.retryAfterMs / 1000));
+			return refusal(
+				429,
+				ErrorCode.rateLimited,
+				`too many new sockets; retry in ${seconds} s`,
+				{
+					retry_after_ms: rate.retryAfterMs,
+				},
+				{ "Retry-After": String(seconds) },
+			);
+		}
 		const url = new URL(request.url);
 		const since = parseCursor(url.searchParams.get("since"));
 		const now = Date.now();
@@ -161,12 +182,15 @@ export class Hub extends DurableObject<Env> {
 		let from = since;
 		if (since > lastSeq || since < oldestSeq - 1) {
 			const reason = since > lastSeq ? "cursor_ahead" : "retention";
-			sendControl(ws, { type: "replay.truncated", since, oldest_seq: oldestSeq, last_seq: lastSeq, reason });
+			const notice = { type: "replay.truncated", since, oldest_seq: oldestSeq, last_seq: lastSeq, reason } as const;
+			if (!sendBounded(ws, JSON.stringify([notice]))) return;
 			from = oldestSeq - 1;
 		}
+		// Through the same buffer limit as live sends: a client that asks for the log again and
+		// again without reading is closed with 4008, not handed another copy.
+		if (closedForBacklog(ws)) return;
 		const events = this.#log.readAfter(from, Number.MAX_SAFE_INTEGER);
-		if (!sendEvents(ws, events)) return;
-		sendControl(ws, { type: "replay.done", since, count: events.length, last_seq: lastSeq });
+		sendEvents(ws, events, JSON.stringify([{ type: "replay.done", since, count: events.length, last_seq: lastSeq }]));
 	}
 
 	// ---- Hibernation API handlers ---------------------------------------------------------
@@ -340,16 +364,9 @@ export class Hub extends DurableObject<Env> {
 	// ---- internals ------------------------------------------------------------------------
 
 	#broadcast(frame: string): void {
-		for (const ws of this.ctx.getWebSockets()) {
-			// A socket that stopped reading must not grow this object's memory, nor slow the
-			// others: past the buffer limit it is closed and resumes from its seq later.
-			if (ws.bufferedAmount > LIMITS.socketBufferBytes) {
-				closeQuietly(ws, CloseCode.slowConsumer, "slow consumer: reconnect with since");
-				continue;
-			}
-			// A send that throws means that one socket is broken: close it, keep going.
-			if (!sendRaw(ws, frame)) closeQuietly(ws, CloseCode.internalError, "send failed");
-		}
+		// A socket that stopped reading must not grow this object's memory, nor slow the
+		// others: sendBounded closes it past the buffer limit (replays pass the same door).
+		for (const ws of this.ctx.getWebSockets()) sendBounded(ws, frame);
 	}
 
 	#retention() {
@@ -409,6 +426,17 @@ export class Hub extends DurableObject<Env> {
 			throw error;
 		}
 	}
+}
+
+/** The API's error shape, for an upgrade the hub refuses (it can't throw to the Worker's mapping). */
+function refusal(
+	status: number,
+	code: string,
+	message: string,
+	details: unknown,
+	headers: Record<string, string> = {},
+): Response {
+	return Response.json({ error: { code, message, details } }, { status, headers });
 }
 
 function parseCursor(value: string | null): number | undefined {

@@ -25,4 +25,4 @@ export class TokenBucket {
 	}
 }
 
-export type RateKind = "tasks" | "chat";
+export type { RateKind } from "../config.ts";

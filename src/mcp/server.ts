@@ -10,8 +10,7 @@ import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } fr
 import { z } from "zod";
 import { chatForTask } from "../chats/service.ts";
 import { depsFor } from "../deps.ts";
-import { conflict, invalid, rateLimited, SparkyError } from "../errors.ts";
-import { hubFor } from "../hub/stub.ts";
+import { conflict, forbidden, invalid, SparkyError } from "../errors.ts";
 import {
 	ApproveToolsSchema,
 	type AuthContext,
@@ -23,7 +22,7 @@ import {
 } from "../protocol/index.ts";
 import { visibleTask } from "../routes/tasks.ts";
 import { listTasks, toTask } from "../storage/tasks.ts";
-import { taskScope } from "../tasks/audience.ts";
+import { canChangeTask, taskScope } from "../tasks/audience.ts";
 import { cancelTask, createTask, newTaskId } from "../tasks/service.ts";
 import { zodJsonSchemaValidator } from "./json-schema.ts";
 
@@ -90,8 +89,7 @@ function sparkyTools(env: Env, auth: AuthContext): SparkyMcpTool[] {
 			}),
 			annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
 			async run(args) {
-				const rate = await hubFor(env, auth.userId).takeRate("tasks");
-				if (!rate.ok) throw rateLimited("new tasks", rate.retryAfterMs);
+				// The task rate and open-task cap are counted in createTask, as on every path.
 				const chat = args.chat_id ? await chatForTask(env, args.chat_id, auth) : undefined;
 				const outcome = await createTask(depsFor(env), {
 					id: newTaskId("task"),
@@ -128,7 +126,7 @@ function sparkyTools(env: Env, auth: AuthContext): SparkyMcpTool[] {
 			annotations: { readOnlyHint: true },
 			async run(args) {
 				const rows = await listTasks(env.DB, {
-					userId: taskScope(auth),
+					scope: taskScope(auth),
 					status: args.status,
 					kind: "task",
 					limit: args.limit ?? 20,
@@ -142,7 +140,10 @@ function sparkyTools(env: Env, auth: AuthContext): SparkyMcpTool[] {
 			input: z.strictObject({ id: OpaqueIdSchema.describe("The task id (task_…).") }),
 			annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
 			async run(args) {
-				const outcome = await cancelTask(depsFor(env), await visibleTask(env, args.id, auth));
+				const task = await visibleTask(env, args.id, auth);
+				// The one policy (tasks/audience.ts): a watcher (the agent user) may not cancel others' tasks.
+				if (!canChangeTask(task, auth)) throw forbidden(`task ${args.id} is not yours to change (you may watch it)`);
+				const outcome = await cancelTask(depsFor(env), task, Date.now(), auth.userId);
 				if (outcome.kind === "finished") {
 					throw conflict(`task is already ${outcome.task.status}`, { status: outcome.task.status });
 				}

@@ -1,10 +1,10 @@
 /** The MCP servers a user connects: create, change, remove, list, and their live tool lists. */
-import { agentConfig } from "../config.ts";
+import { agentConfig, capsConfig } from "../config.ts";
+import { hubRates, spendRate } from "../deps.ts";
 import { conflict, invalid, notFound, unavailable } from "../errors.ts";
 import { newId } from "../protocol/index.ts";
 import {
 	type CreateMcpServerBody,
-	MCP_SERVERS_PER_USER,
 	type McpHeaders,
 	McpHeadersSchema,
 	type McpServer,
@@ -14,6 +14,7 @@ import {
 import {
 	getMcpServer,
 	insertMcpServer,
+	listMcpServers,
 	type McpServerRow,
 	updateMcpServer as updateRow,
 } from "../storage/mcp-servers.ts";
@@ -73,6 +74,10 @@ export async function createMcpServer(
 	now = Date.now(),
 ): Promise<McpServerRow> {
 	const url = vetUrl(env, body.url);
+	const cap = capsConfig(env).mcpServers;
+	// At the cap, a 409 that spends nothing; below it, the rate (the insert re-checks the cap atomically).
+	if ((await listMcpServers(env.DB, userId)).length >= cap) throw overCap(cap);
+	await spendRate({ rates: hubRates(env) }, userId, "mcp");
 	const id = newId("mcp", 12);
 	const sealed = await seal(env, { id, user_id: userId }, body.headers);
 	const row = await insertMcpServer(
@@ -87,15 +92,19 @@ export async function createMcpServer(
 			created_at: now,
 			updated_at: now,
 		},
-		MCP_SERVERS_PER_USER,
+		cap,
 	);
 	if (row) return row;
 	if (await getMcpServer(env.DB, userId, body.name))
 		throw conflict(`you already have an MCP server named "${body.name}"`);
-	throw conflict(`you have ${MCP_SERVERS_PER_USER} MCP servers, the most one user may have; remove one first`, {
-		limit: MCP_SERVERS_PER_USER,
-	});
+	throw overCap(cap);
 }
+
+const overCap = (cap: number) =>
+	conflict(`you have ${cap} MCP servers, the most one user may have; remove one first`, {
+		limit: cap,
+		cap: "SPARKY_MAX_MCP_SERVERS",
+	});
 
 export async function updateMcpServer(
 	env: Env,

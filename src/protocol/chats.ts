@@ -42,6 +42,15 @@ export const ChatTextSchema = z.string().trim().min(1).max(ChatLimits.messageCha
 export const CreateChatBodySchema = z.strictObject({ title: ChatTitleSchema.optional() });
 /** `PATCH /api/chats/:id` body. */
 export const RenameChatBodySchema = z.strictObject({ title: ChatTitleSchema });
+/** `GET /api/chats` query: most recently active first; `cursor` (a `next_cursor`) continues. */
+export const ListChatsQuerySchema = z.object({
+	limit: z.coerce.number().int().min(1).max(200).default(200),
+	cursor: z
+		.string()
+		.regex(/^[A-Za-z0-9_-]{1,200}$/)
+		.optional(),
+});
+
 /** `GET /api/chats/:id/messages` query: newest page first; `before` continues backwards. */
 export const ChatHistoryQuerySchema = z.object({
 	limit: z.coerce.number().int().min(1).max(ChatLimits.historyPage).default(50),

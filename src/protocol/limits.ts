@@ -8,6 +8,8 @@ export const LIMITS = {
 	publishBatch: 500,
 	/** Events per server frame when replaying; live frames carry one publish call's events. */
 	replayFrameEvents: 200,
+	/** A replay frame is closed once it holds this many characters of events (then the buffer is checked again). */
+	replayFrameBytes: 256 * 1024,
 	/** JSON request bodies. */
 	httpBodyBytes: 1024 * 1024,
 	/** Nesting of JSON accepted from outside (bodies, frames); deeper is refused before validation. */
@@ -17,6 +19,4 @@ export const LIMITS = {
 	 * it with 4008 rather than buffer without bound; the client resumes from its last seq.
 	 */
 	socketBufferBytes: 4 * 1024 * 1024,
-	/** Schedules one user may have: each one creates tasks on its own, so they are capped. */
-	schedulesPerUser: 100,
 } as const;

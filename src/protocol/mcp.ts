@@ -1,8 +1,5 @@
 import { z } from "zod";
 
-/** MCP servers one user may connect (each one adds tools to every run of theirs). */
-export const MCP_SERVERS_PER_USER = 20;
-
 export const McpServerNameSchema = z.string().regex(/^[a-z0-9-]{1,32}$/, "name: 1-32 of a-z 0-9 -");
 
 /** `auto`: tools annotated readOnlyHint run at once, others need approval; `never`/`always` for every tool. */

@@ -7,7 +7,9 @@ export const ScheduleNameSchema = z
 
 const Metadata = z
 	.record(z.string().min(1).max(100), z.json())
-	.refine((v) => JSON.stringify(v).length <= TaskLimits.metadataBytes, { message: "metadata too large" });
+	.refine((v) => new TextEncoder().encode(JSON.stringify(v)).length <= TaskLimits.metadataBytes, {
+		message: "metadata too large",
+	});
 
 const timingFields = {
 	/** A fixed interval: "30m", "2h", "1d" (at least 1m), aligned to the Unix epoch (UTC). */

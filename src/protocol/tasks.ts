@@ -31,7 +31,8 @@ export const TaskLimits = {
 
 const MetadataSchema = z
 	.record(z.string().min(1).max(100), z.json())
-	.refine((value) => JSON.stringify(value).length <= TaskLimits.metadataBytes, {
+	// UTF-8 bytes, not UTF-16 units: "é" counts 2, an emoji 4.
+	.refine((value) => new TextEncoder().encode(JSON.stringify(value)).length <= TaskLimits.metadataBytes, {
 		message: `metadata over ${TaskLimits.metadataBytes} bytes`,
 	});
 

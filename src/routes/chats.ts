@@ -10,17 +10,28 @@ import {
 	ChatHistoryQuerySchema,
 	ChatTextSchema,
 	CreateChatBodySchema,
+	ListChatsQuerySchema,
 	OpaqueIdSchema,
 	RenameChatBodySchema,
 } from "../protocol/index.ts";
 import { listChats } from "../storage/chats.ts";
+import { decodeCursor, encodeCursor } from "../storage/page-cursor.ts";
 
 const ChatParams = z.object({ id: OpaqueIdSchema });
 
 /** Chats, under /api/chats: a user's own conversations with the agent. */
 export const chatsRoutes = new Hono<AppEnv>()
 	.use(requireAuth)
-	.get("/", async (c) => c.json({ chats: await listChats(c.env.DB, c.var.auth.userId) }))
+	.get("/", queryOf(ListChatsQuerySchema), async (c) => {
+		const { limit, cursor } = c.req.valid("query");
+		const rows = await listChats(c.env.DB, c.var.auth.userId, limit + 1, cursor ? chatCursor(cursor) : undefined);
+		const page = rows.slice(0, limit);
+		const last = page.at(-1);
+		return c.json({
+			chats: page,
+			next_cursor: rows.length > limit && last ? encodeCursor([last.updated_at, last.id]) : null,
+		});
+	})
 	.post("/", jsonBody(CreateChatBodySchema), async (c) => {
 		const chat = await createChat(depsFor(c.env), c.var.auth.userId, c.req.valid("json").title);
 		return c.json({ chat }, 201);
@@ -52,3 +63,14 @@ export const chatsRoutes = new Hono<AppEnv>()
 			return c.json(await sendMessage(depsFor(c.env), chat, body.text, { approve: body.approve }), 202);
 		},
 	);
+
+function chatCursor(text: string): { updatedAt: number; id: string } {
+	return decodeCursor(
+		text,
+		([updatedAt, id]) =>
+			Number.isSafeInteger(updatedAt) && OpaqueIdSchema.safeParse(id).success
+				? { updatedAt: updatedAt as number, id: id as string }
+				: undefined,
+		"use next_cursor from the previous page",
+	);
+}

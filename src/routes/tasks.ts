@@ -2,9 +2,8 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { chatForTask } from "../chats/service.ts";
 import { depsFor } from "../deps.ts";
-import { conflict, invalid, notFound, unprocessable } from "../errors.ts";
+import { conflict, forbidden, invalid, notFound, unprocessable } from "../errors.ts";
 import { type AppEnv, requireAuth } from "../http/auth.ts";
-import { rateLimit } from "../http/rate-limit.ts";
 import { jsonBody, paramsOf, queryOf } from "../http/validate.ts";
 import {
 	ApprovalParamsSchema,
@@ -21,7 +20,7 @@ import { taskApprovals } from "../storage/approvals.ts";
 import { decodeCursor, encodeCursor } from "../storage/page-cursor.ts";
 import { clearFinished, deleteFinished, getTask, listTasks, type TaskRow, toTask } from "../storage/tasks.ts";
 import { decideApproval } from "../tasks/approvals.ts";
-import { canSeeTask, taskScope } from "../tasks/audience.ts";
+import { canChangeTask, canSeeTask, clearScope, taskScope } from "../tasks/audience.ts";
 import { checkDependencies } from "../tasks/dependencies.ts";
 import { cancelTask, createTask, newTaskId } from "../tasks/service.ts";
 
@@ -30,10 +29,11 @@ const TaskParams = z.object({ id: OpaqueIdSchema });
 /** Tasks, under /api/tasks. A task is visible to its creator, the agent user and admins. */
 export const tasksRoutes = new Hono<AppEnv>()
 	.use(requireAuth)
-	.post("/", jsonBody(CreateTaskBodySchema), rateLimit("tasks"), async (c) => {
+	// The task rate and open-task cap are counted in createTask, on every path that makes one.
+	.post("/", jsonBody(CreateTaskBodySchema), async (c) => {
 		const body = c.req.valid("json");
 		const key = idempotencyKey(c.req.header("Idempotency-Key"));
-		// Posting into a chat: the creator's own chat (or any chat, for the agent user and admins).
+		// Posting into a chat: only into the creator's own chat (chats are their owner's alone).
 		const chat = body.chat_id ? await chatForTask(c.env, body.chat_id, c.var.auth) : undefined;
 		const id = newTaskId("task");
 		const dependsOn = body.depends_on ? await checkDependencies(c.env, c.var.auth, id, body.depends_on) : undefined;
@@ -72,7 +72,7 @@ export const tasksRoutes = new Hono<AppEnv>()
 	.get("/", queryOf(ListTasksQuerySchema), async (c) => {
 		const query = c.req.valid("query");
 		const rows = await listTasks(c.env.DB, {
-			userId: taskScope(c.var.auth),
+			scope: taskScope(c.var.auth),
 			status: query.status,
 			kind: query.kind,
 			limit: query.limit + 1,
@@ -94,7 +94,7 @@ export const tasksRoutes = new Hono<AppEnv>()
 				: typeof body.created_before === "number"
 					? body.created_before
 					: Date.parse(body.created_before);
-		const deleted = await clearFinished(c.env.DB, taskScope(c.var.auth), statuses, before);
+		const deleted = await clearFinished(c.env.DB, clearScope(c.var.auth), statuses, before);
 		return c.json({ deleted });
 	})
 	.get("/:id", paramsOf(TaskParams), async (c) => {
@@ -108,14 +108,14 @@ export const tasksRoutes = new Hono<AppEnv>()
 		return c.json({ approval });
 	})
 	.post("/:id/cancel", paramsOf(TaskParams), async (c) => {
-		const task = await visibleTask(c.env, c.req.valid("param").id, c.var.auth);
+		const task = await changeableTask(c.env, c.req.valid("param").id, c.var.auth);
 		const outcome = await cancelTask(depsFor(c.env), task, Date.now(), c.var.auth.userId);
 		if (outcome.kind === "finished")
 			throw conflict(`task is already ${outcome.task.status}`, { status: outcome.task.status });
 		return c.json({ task: toTask(outcome.task) }, outcome.kind === "cancelled" ? 200 : 202);
 	})
 	.delete("/:id", paramsOf(TaskParams), async (c) => {
-		const task = await visibleTask(c.env, c.req.valid("param").id, c.var.auth);
+		const task = await changeableTask(c.env, c.req.valid("param").id, c.var.auth);
 		const deleted = await deleteFinished(c.env.DB, task.id);
 		if (!deleted) throw conflict(`task is ${task.status}; cancel it before deleting it`, { status: task.status });
 		return c.body(null, 204);
@@ -125,6 +125,13 @@ export const tasksRoutes = new Hono<AppEnv>()
 export async function visibleTask(env: Env, id: string, viewer: { userId: string; role: string }): Promise<TaskRow> {
 	const task = await getTask(env.DB, id);
 	if (!task || !canSeeTask(task, viewer)) throw notFound(`task ${id}`);
+	return task;
+}
+
+/** The task, if the caller may change it: one they may only watch is refused with 403. */
+async function changeableTask(env: Env, id: string, actor: { userId: string; role: string }): Promise<TaskRow> {
+	const task = await visibleTask(env, id, actor);
+	if (!canChangeTask(task, actor)) throw forbidden(`task ${id} is not yours to change (you may watch it)`);
 	return task;
 }
 

@@ -1,12 +1,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { newSecret, sha256Hex } from "../auth/secrets.ts";
-import { depsFor } from "../deps.ts";
+import { capsConfig } from "../config.ts";
+import { depsFor, hubRates, spendRate } from "../deps.ts";
 import { conflict, invalid, notFound, unavailable } from "../errors.ts";
 import { type AppEnv, requireAdmin, requireAuth } from "../http/auth.ts";
 import { jsonBody, paramsOf } from "../http/validate.ts";
 import { CreateTokenBodySchema, CreateUserBodySchema, EventType, newId, UserIdSchema } from "../protocol/index.ts";
-import { insertToken, listTokens, type TokenRecord } from "../storage/tokens.ts";
+import { countLiveTokens, insertToken, listTokens, type TokenRecord } from "../storage/tokens.ts";
 import { createUser, getUser, listUsers } from "../storage/users.ts";
 
 const UserParams = z.object({ id: UserIdSchema });
@@ -16,7 +17,7 @@ const PublishNoticeBody = z.strictObject({
 	name: z.string().trim().min(1).max(100),
 	value: z
 		.json()
-		.refine((v) => JSON.stringify(v ?? null).length <= NOTICE_VALUE_BYTES, {
+		.refine((v) => new TextEncoder().encode(JSON.stringify(v ?? null)).length <= NOTICE_VALUE_BYTES, {
 			message: `value must be at most ${NOTICE_VALUE_BYTES} bytes of JSON`,
 		})
 		.optional(),
@@ -37,6 +38,15 @@ export const usersRoutes = new Hono<AppEnv>()
 		const body = c.req.valid("json");
 		const user = await getUser(c.env.DB, id);
 		if (!user) throw notFound(`user ${id}`);
+		// Counted on the user the token is for (an admin provisioning many users isn't slowed).
+		await spendRate({ rates: hubRates(c.env) }, id, "tokens");
+		const cap = capsConfig(c.env).tokens;
+		if ((await countLiveTokens(c.env.DB, id, Date.now())) >= cap) {
+			throw conflict(`user ${id} has ${cap} live tokens, the most one user may have; revoke one first`, {
+				limit: cap,
+				cap: "SPARKY_MAX_TOKENS",
+			});
+		}
 		const role = body.role ?? user.role;
 		if (role === "admin" && user.role !== "admin") {
 			throw invalid(`user ${id} is not an admin; its tokens can't be either`);

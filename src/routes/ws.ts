@@ -2,14 +2,14 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { authenticateToken, bearerToken } from "../auth/authenticate.ts";
 import { issueTicket, redeemTicket } from "../auth/tickets.ts";
-import { unauthorized } from "../errors.ts";
+import { invalid, unauthorized } from "../errors.ts";
 import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { errorResponse } from "../http/errors.ts";
 import { queryOf } from "../http/validate.ts";
 import { CONNECT_INFO_HEADER, type ConnectInfo } from "../hub/connections.ts";
 import { hubFor } from "../hub/stub.ts";
 import type { AuthContext } from "../protocol/index.ts";
-import { AUTH_SUBPROTOCOL_PREFIX, ErrorCode, OpaqueIdSchema } from "../protocol/index.ts";
+import { AUTH_SUBPROTOCOL_PREFIX, ErrorCode, OpaqueIdSchema, SUBPROTOCOL } from "../protocol/index.ts";
 
 const WsQuery = z.object({
 	ticket: z.string().min(1).max(200).optional(),
@@ -23,11 +23,19 @@ export const wsRoutes = new Hono<AppEnv>()
 	.get("/ws", queryOf(WsQuery), async (c) => {
 		const query = c.req.valid("query");
 		const offered = parseProtocols(c.req.header("Sec-WebSocket-Protocol"));
-		// Authenticate before anything else: a bad credential is a 401 JSON, never an upgrade.
-		const auth = await authenticateSocket(c.env, query.ticket, offered, c.req.header("Authorization"));
+		// What can't become a socket is refused before the credential is looked at, so a
+		// single-use ticket is never spent on a request that was never going to upgrade.
 		if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
 			return errorResponse(426, ErrorCode.upgradeRequired, "expected a WebSocket upgrade (Upgrade: websocket)");
 		}
+		// Offering protocols means one must be picked from them; the only one we speak is sparky.v1.
+		if (offered.length > 0 && !offered.includes(SUBPROTOCOL)) {
+			throw invalid(
+				`offer the ${SUBPROTOCOL} sub-protocol (beside ${AUTH_SUBPROTOCOL_PREFIX}<token>, if you send one)`,
+			);
+		}
+		// Then the credential: a bad one is a 401 JSON, never an upgrade.
+		const auth = await authenticateSocket(c.env, query.ticket, offered, c.req.header("Authorization"));
 		const info: ConnectInfo = {
 			userId: auth.userId,
 			tokenId: auth.tokenId,

@@ -5,7 +5,7 @@ import { type AgentOutcome, runAgent } from "../agent/runtime.ts";
 import { CONTEXT_ROWS, historyToMessages } from "../chats/context.ts";
 import { Transcript } from "../chats/transcript.ts";
 import { agentConfig } from "../config.ts";
-import type { Deps } from "../deps.ts";
+import { type Deps, depsFor } from "../deps.ts";
 import { failpoint } from "../faults.ts";
 import { loadMcpTools, type McpRunTools, unavailableServersNote } from "../mcp/tools.ts";
 import { EventType } from "../protocol/index.ts";
@@ -58,7 +58,7 @@ export async function runClaimedTask(
 		publish: deps.publish ?? hubPublisher(env),
 		paceMs: (userId) => (userId === AGENT_USER_ID ? AGENT_HUB_PACE_MS : 0),
 	});
-	const services: Deps = { env, relay };
+	const services: Deps = depsFor(env, relay);
 	const events = new RunEmitter(
 		relay,
 		taskAudience(task),

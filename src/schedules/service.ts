@@ -1,9 +1,9 @@
-import type { Deps } from "../deps.ts";
+import { capsConfig } from "../config.ts";
+import { type Deps, hubRates, spendRate } from "../deps.ts";
 import { conflict, invalid, type SparkyError } from "../errors.ts";
 import { log } from "../log.ts";
 import {
 	type CreateScheduleBody,
-	LIMITS,
 	newId,
 	parseDuration,
 	type Schedule,
@@ -54,6 +54,8 @@ export async function createSchedule(
 	now = Date.now(),
 ): Promise<ScheduleRow> {
 	const timing = checkedTiming(body);
+	await spendRate({ rates: hubRates(env) }, userId, "schedules");
+	const cap = capsConfig(env).schedules;
 	const enabled = body.enabled ?? true;
 	const row = await insertSchedule(
 		env.DB,
@@ -73,12 +75,13 @@ export async function createSchedule(
 			created_at: now,
 			updated_at: now,
 		},
-		LIMITS.schedulesPerUser,
+		cap,
 	);
 	if (row) return row;
 	if (await getSchedule(env.DB, userId, body.name)) throw conflict(`you already have a schedule named "${body.name}"`);
-	throw conflict(`you have ${LIMITS.schedulesPerUser} schedules, the most one user may have; delete one first`, {
-		limit: LIMITS.schedulesPerUser,
+	throw conflict(`you have ${cap} schedules, the most one user may have; delete one first`, {
+		limit: cap,
+		cap: "SPARKY_MAX_SCHEDULES",
 	});
 }
 

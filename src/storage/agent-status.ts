@@ -1,4 +1,5 @@
 import type { TaskRow } from "./tasks.ts";
+import { scopeSql } from "./tasks.ts";
 
 export interface AgentStatus {
 	counts: Record<string, number>;
@@ -8,9 +9,14 @@ export interface AgentStatus {
 }
 
 /** A snapshot of the agent's work: for one user, or for everyone (userId null). */
-export async function agentStatus(db: D1Database, userId: string | null, now: number): Promise<AgentStatus> {
-	const scope = userId === null ? "" : "AND user_id = ?";
-	const args = userId === null ? [] : [userId];
+export async function agentStatus(
+	db: D1Database,
+	within: { kind: "own" | "watch"; userId: string },
+	now: number,
+): Promise<AgentStatus> {
+	const scoped = scopeSql(within);
+	const scope = `AND ${scoped.sql}`;
+	const args = scoped.args;
 	const [counts, running, oldest, failures] = await db.batch([
 		db.prepare(`SELECT status, count(*) AS n FROM tasks WHERE 1 = 1 ${scope} GROUP BY status`).bind(...args),
 		db

@@ -11,12 +11,25 @@ export async function getChat(db: D1Database, id: string): Promise<Chat | null> 
 	return db.prepare("SELECT * FROM chats WHERE id = ?").bind(id).first<Chat>();
 }
 
-export async function listChats(db: D1Database, userId: string, limit = 200): Promise<Chat[]> {
+/** A user's chats, most recently active first; `after` continues past (updated_at, id). */
+export async function listChats(
+	db: D1Database,
+	userId: string,
+	limit = 200,
+	after?: { updatedAt: number; id: string },
+): Promise<Chat[]> {
+	const page = after ? "AND (updated_at < ? OR (updated_at = ? AND id < ?))" : "";
+	const args = after ? [after.updatedAt, after.updatedAt, after.id] : [];
 	const { results } = await db
-		.prepare("SELECT * FROM chats WHERE user_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?")
-		.bind(userId, limit)
+		.prepare(`SELECT * FROM chats WHERE user_id = ? ${page} ORDER BY updated_at DESC, id DESC LIMIT ?`)
+		.bind(userId, ...args, limit)
 		.all<Chat>();
 	return results;
+}
+
+export async function countChats(db: D1Database, userId: string): Promise<number> {
+	const row = await db.prepare("SELECT count(*) AS n FROM chats WHERE user_id = ?").bind(userId).first<{ n: number }>();
+	return row?.n ?? 0;
 }
 
 export async function updateChat(

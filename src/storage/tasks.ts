@@ -148,8 +148,8 @@ export async function getTask(db: D1Database, id: string): Promise<TaskRow | nul
 }
 
 export interface ListOptions {
-	/** Only this user's tasks; null for every user's. */
-	userId: string | null;
+	/** Whose tasks (see scopeSql). */
+	scope: { kind: "own" | "watch"; userId: string };
 	status?: TaskStatus;
 	kind?: TaskKind;
 	limit: number;
@@ -157,13 +157,20 @@ export interface ListOptions {
 	after?: { createdAt: number; id: string };
 }
 
+/**
+ * SQL for a task scope: `own` is one user's tasks; `watch` is every background task plus the
+ * viewer's own (chat turns of others never). The policy itself is in tasks/audience.ts.
+ */
+export function scopeSql(scope: { kind: "own" | "watch"; userId: string }): { sql: string; args: string[] } {
+	return scope.kind === "own"
+		? { sql: "user_id = ?", args: [scope.userId] }
+		: { sql: "(kind = 'task' OR user_id = ?)", args: [scope.userId] };
+}
+
 export async function listTasks(db: D1Database, options: ListOptions): Promise<TaskRow[]> {
-	const where: string[] = [];
-	const args: (string | number)[] = [];
-	if (options.userId !== null) {
-		where.push("user_id = ?");
-		args.push(options.userId);
-	}
+	const scope = scopeSql(options.scope);
+	const where: string[] = [scope.sql];
+	const args: (string | number)[] = [...scope.args];
 	if (options.status) {
 		where.push("status = ?");
 		args.push(options.status);
@@ -227,16 +234,13 @@ export async function deleteFinished(db: D1Database, id: string): Promise<TaskRo
 
 export async function clearFinished(
 	db: D1Database,
-	userId: string | null,
+	scope: { kind: "own" | "watch"; userId: string },
 	statuses: readonly TaskStatus[],
 	createdBefore: number | undefined,
 ): Promise<number> {
-	const where = [`status IN (${statuses.map(() => "?").join(", ")})`, `NOT EXISTS (${WAITED_ON})`];
-	const args: (string | number)[] = [...statuses];
-	if (userId !== null) {
-		where.push("user_id = ?");
-		args.push(userId);
-	}
+	const scoped = scopeSql(scope);
+	const where = [`status IN (${statuses.map(() => "?").join(", ")})`, `NOT EXISTS (${WAITED_ON})`, scoped.sql];
+	const args: (string | number)[] = [...statuses, ...scoped.args];
 	if (createdBefore !== undefined) {
 		where.push("created_at < ?");
 		args.push(createdBefore);
@@ -246,6 +250,15 @@ export async function clearFinished(
 		.bind(...args)
 		.run();
 	return result.meta.changes ?? 0;
+}
+
+/** Tasks of a user that have not ended (what SPARKY_MAX_OPEN_TASKS caps). */
+export async function countOpenTasks(db: D1Database, userId: string): Promise<number> {
+	const row = await db
+		.prepare("SELECT count(*) AS n FROM tasks WHERE user_id = ? AND status NOT IN ('succeeded', 'failed', 'cancelled')")
+		.bind(userId)
+		.first<{ n: number }>();
+	return row?.n ?? 0;
 }
 
 export async function countChildren(db: D1Database, parentId: string): Promise<number> {

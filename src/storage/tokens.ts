@@ -63,3 +63,14 @@ export async function touchToken(db: D1Database, id: string, now: number): Promi
 		.bind(now, id, now - 60_000)
 		.run();
 }
+
+/** Tokens of a user that still open doors (not revoked, not expired): what SPARKY_MAX_TOKENS caps. */
+export async function countLiveTokens(db: D1Database, userId: string, now: number): Promise<number> {
+	const row = await db
+		.prepare(
+			"SELECT count(*) AS n FROM api_tokens WHERE user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+		)
+		.bind(userId, now)
+		.first<{ n: number }>();
+	return row?.n ?? 0;
+}

@@ -1,18 +1,14 @@
 import type { ModelMessage } from "ai";
-import type { Deps } from "../deps.ts";
-import { conflict, notFound } from "../errors.ts";
+import { type Deps, spendRate } from "../deps.ts";
+import { conflict, forbidden, notFound } from "../errors.ts";
 import type { Approval, DecideApprovalBody } from "../protocol/index.ts";
 import { decide, expiredApprovals, getApproval, resumeIfDecided } from "../storage/approvals.ts";
 import { appendMessages, loadCheckpoint } from "../storage/checkpoints.ts";
 import { getTask, type TaskRow } from "../storage/tasks.ts";
 import { approvalDecidedEvent } from "./approval-events.ts";
+import { canChangeTask, canSeeTask } from "./audience.ts";
 import { enqueueTask } from "./service.ts";
 import { publishTaskStatus, publishToAudience } from "./status-events.ts";
-
-/** Who may decide a task's approvals: its creator, or an admin. Anyone else is told it doesn't exist. */
-export function mayDecide(task: TaskRow, viewer: { userId: string; role: string }): boolean {
-	return task.user_id === viewer.userId || viewer.role === "admin";
-}
 
 /**
  * Approves or denies one tool call a task waits on. The task goes back to the queue as soon
@@ -27,7 +23,12 @@ export async function decideApproval(
 	decider: { userId: string; role: string },
 	now = Date.now(),
 ): Promise<Approval> {
-	if (!mayDecide(task, decider)) throw notFound(`task ${task.id}`);
+	// Who may decide is the one policy of tasks/audience.ts: whoever may change the task.
+	if (!canChangeTask(task, decider)) {
+		if (!canSeeTask(task, decider)) throw notFound(`task ${task.id}`);
+		throw forbidden(`task ${task.id} is not yours to decide for (you may watch it)`);
+	}
+	await spendRate(deps, decider.userId, "decisions");
 	const approval = await getApproval(deps.env.DB, task.id, approvalId);
 	if (!approval) throw notFound(`approval ${approvalId}`);
 	const decided = await decide(

@@ -1,6 +1,7 @@
 import { sha256Hex } from "../auth/secrets.ts";
-import { agentConfig } from "../config.ts";
-import type { Deps } from "../deps.ts";
+import { agentConfig, capsConfig } from "../config.ts";
+import { type Deps, spendRate } from "../deps.ts";
+import { conflict } from "../errors.ts";
 import { log } from "../log.ts";
 import { type ClientTool, newId, type PublishEvent, type TaskKind, type TaskMessage } from "../protocol/index.ts";
 import { denyPending } from "../storage/approvals.ts";
@@ -8,6 +9,7 @@ import { saveApproveList, saveClientTools } from "../storage/checkpoints.ts";
 import { insertDependencies } from "../storage/dependencies.ts";
 import {
 	cancelPending,
+	countOpenTasks,
 	insertTask,
 	markEnqueued,
 	type NewTask,
@@ -59,7 +61,11 @@ export interface CreateHooks {
 	beforeEnqueue?: (task: TaskRow) => Promise<void>;
 }
 
-/** Creates a task, queues it and tells its audience. Used by the API, the agent, chats and schedules. */
+/**
+ * Creates a task, queues it and tells its audience. Used by the API, the agent, chats and
+ * schedules: every one of them passes the same per-user limits here (the `tasks` rate, 429;
+ * the open-task cap, 409), whoever the caller is.
+ */
 export async function createTask(
 	deps: Deps,
 	input: CreateTaskInput,
@@ -68,6 +74,15 @@ export async function createTask(
 ): Promise<CreateTaskOutcome> {
 	const { env } = deps;
 	const config = agentConfig(env);
+	// The cap first (a 409 spends no rate), then the rate.
+	const cap = capsConfig(env).openTasks;
+	if ((await countOpenTasks(env.DB, input.userId)) >= cap) {
+		throw conflict(`you have ${cap} unfinished tasks, the most one user may have; wait for some to end`, {
+			limit: cap,
+			cap: "SPARKY_MAX_OPEN_TASKS",
+		});
+	}
+	await spendRate(deps, input.userId, "tasks");
 	const fingerprint = await taskFingerprint(input.instruction, input.metadata);
 	const row: NewTask = {
 		id: input.id ?? newTaskId(input.kind ?? "task"),

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { depsFor } from "../deps.ts";
+import { SparkyError } from "../errors.ts";
 import { TaskLimits } from "../protocol/index.ts";
 import { countChildren } from "../storage/tasks.ts";
 import { createTask } from "../tasks/service.ts";
@@ -29,18 +31,20 @@ export const addTaskTool = defineTool({
 		if (ctx.taskId && (await countChildren(ctx.env.DB, ctx.taskId)) >= MAX_FOLLOW_UPS_PER_TASK) {
 			return fail(`a task may queue at most ${MAX_FOLLOW_UPS_PER_TASK} follow-ups`);
 		}
-		const outcome = await createTask(
-			{ env: ctx.env, relay: ctx.relay },
-			{
-				userId: ctx.userId,
-				instruction,
-				metadata,
-				parentTaskId: ctx.taskId,
-				depth,
-				// A retried run asks for the same follow-up again: the key makes that the same task.
-				idempotencyKey: ctx.taskId ? `follow-up:${ctx.taskId}:${instruction}`.slice(0, 200) : undefined,
-			},
-		);
+		// The user's task rate and open-task cap apply to follow-ups too: past them, a tool error.
+		const outcome = await createTask(depsFor(ctx.env, ctx.relay), {
+			userId: ctx.userId,
+			instruction,
+			metadata,
+			parentTaskId: ctx.taskId,
+			depth,
+			// A retried run asks for the same follow-up again: the key makes that the same task.
+			idempotencyKey: ctx.taskId ? `follow-up:${ctx.taskId}:${instruction}`.slice(0, 200) : undefined,
+		}).catch((error: unknown) => {
+			if (error instanceof SparkyError) return fail(`could not queue the follow-up: ${error.message}`);
+			throw error;
+		});
+		if ("error" in outcome) return outcome;
 		if (outcome.kind === "duplicate") {
 			return fail(`an identical task is already ${outcome.task.status} (${outcome.task.id})`, {
 				task_id: outcome.task.id,

@@ -12,7 +12,11 @@ export const listTasksTool = defineTool({
 		limit: z.number().int().min(1).max(50).optional(),
 	}),
 	async execute({ status, limit }, ctx) {
-		const rows = await listTasks(ctx.env.DB, { userId: ctx.userId, status, limit: limit ?? 10 });
+		const rows = await listTasks(ctx.env.DB, {
+			scope: { kind: "own", userId: ctx.userId },
+			status,
+			limit: limit ?? 10,
+		});
 		return {
 			tasks: rows.map((t) => ({
 				id: t.id,

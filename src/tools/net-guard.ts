@@ -2,20 +2,75 @@
  * What `http_fetch` may reach (how it reads what comes back is in html-to-text.ts).
  * Web-standard APIs only (it type-checks and is tested under Deno too).
  *
- * The guard works on the URL alone: a Worker cannot resolve DNS, so a public name that
- * points at a private address (DNS rebinding, `127.0.0.1.nip.io`) is not caught here. On
- * Cloudflare that is harmless (a Worker's subrequests cannot reach a private network); the
- * guard keeps the model from probing `wrangler dev`'s own machine and metadata endpoints,
- * and from being steered there by a redirect.
+ * The guard works on the URL alone, and is applied to the first URL and to every redirect
+ * hop. A Worker cannot resolve DNS and its fetch does not report the address it connected
+ * to (and DNS-over-HTTPS needs the internet, which a local or air-gapped run lacks), so what
+ * a *name* resolves to is never seen. What the guard can do, it does: literal private
+ * addresses in every spelling are refused, and a name must look like a public one — a fully
+ * qualified name with at least two labels whose last label is an alphabetic top-level domain
+ * that is not reserved for private use (`vm`, `db.lan`, `x.internal`, `printer.home`,
+ * `a.test` and `localhost` are refused), and not a wildcard-DNS service that maps names to
+ * embedded addresses (`127.0.0.1.nip.io`). What it still can't see: a public-looking name
+ * (`intranet.example.com`) that the machine's hosts file or resolver maps to a private
+ * address. On Cloudflare that is harmless (a Worker's subrequests cannot reach a private
+ * network); under `wrangler dev` it is the remaining gap, documented in docs/reliability.md.
  */
 export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
 
 /** Ports a public web server plausibly uses; anything else needs an `allow` entry. */
 const ALLOWED_PORTS = new Set(["", "80", "443", "8080", "8443"]);
 
-/** Names that only ever mean "this machine" or "this private network". */
-const BLOCKED_NAMES = new Set(["localhost", "metadata", "metadata.google.internal", "local", "internal", "home.arpa"]);
-const BLOCKED_SUFFIXES = [".localhost", ".local", ".internal", ".home.arpa"];
+/**
+ * Top-level labels that never name a public host: RFC 6761/6762/8375 special-use names,
+ * ICANN's reserved `internal`, and the private suffixes routers, VMs and clusters use.
+ */
+const RESERVED_TLDS = new Set([
+	"localhost",
+	"local",
+	"internal",
+	"arpa",
+	"test",
+	"example",
+	"invalid",
+	"onion",
+	"alt",
+	"lan",
+	"home",
+	"homenet",
+	"corp",
+	"intranet",
+	"private",
+	"localdomain",
+	"domain",
+	"workgroup",
+	"intra",
+	"priv",
+	"svc",
+	"cluster",
+	"docker",
+	"vm",
+	"router",
+	"gateway",
+	"wpad",
+	"mail",
+]);
+
+/** Wildcard-DNS services whose names resolve to an address spelled inside the name. */
+const REBINDING_SUFFIXES = [
+	"nip.io",
+	"sslip.io",
+	"xip.io",
+	"traefik.me",
+	"localtest.me",
+	"lvh.me",
+	"vcap.me",
+	"lacolhost.com",
+	"fbi.com",
+	"localhost.run",
+	"1u.ms",
+	"rbndr.us",
+	"rebind.network",
+];
 
 /**
  * Parses and vets a URL the model asked for (or a redirect led to).
@@ -64,11 +119,36 @@ function checkHost(hostname: string): string | undefined {
 		const kind = classifyIPv4(v4);
 		return kind && `${hostname} is ${article(kind)} address`;
 	}
+	return checkName(hostname);
+}
+
+/**
+ * Why a host name can't be a public one, or undefined when it looks like one. No DNS is
+ * consulted (see the top of this file): the name alone must look public.
+ */
+export function checkName(hostname: string): string | undefined {
 	// A trailing dot names the same host (`localhost.`).
-	const name = hostname.replace(/\.+$/, "");
-	if (BLOCKED_NAMES.has(name) || BLOCKED_SUFFIXES.some((suffix) => name.endsWith(suffix))) {
-		return `${hostname} is a local or internal host name`;
+	const name = hostname.toLowerCase().replace(/\.+$/, "");
+	const labels = name.split(".");
+	if (labels.length < 2 || labels.some((label) => label === "")) {
+		return `${hostname} is a single-label or local host name; only public, fully qualified names can be fetched`;
 	}
+	const tld = labels.at(-1) ?? "";
+	if (RESERVED_TLDS.has(tld)) return `${hostname} is under .${tld}, which is reserved for private or local names`;
+	if (!/^([a-z]{2,63}|xn--[a-z0-9-]{1,59})$/.test(tld)) {
+		return `${hostname} does not end in a public top-level domain`;
+	}
+	if (labels.some((label) => !/^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/.test(label) && !label.startsWith("xn--"))) {
+		return `${hostname} is not a valid host name`;
+	}
+	if (REBINDING_SUFFIXES.some((suffix) => name === suffix || name.endsWith(`.${suffix}`))) {
+		return `${hostname} is a wildcard-DNS name that can point anywhere, private addresses included`;
+	}
+	// `10-0-0-1.example.com`, `127.0.0.1.example.com`: a name that spells an address.
+	if (labels.some((label, i) => i < labels.length - 2 && /^\d{1,3}([.-]\d{1,3}){3}$/.test(label))) {
+		return `${hostname} spells an IP address in its name`;
+	}
+	if (/(^|\.)(\d{1,3}\.){3}\d{1,3}\./.test(name)) return `${hostname} spells an IP address in its name`;
 	return undefined;
 }
 

@@ -19,7 +19,11 @@ export function normalizePath(raw: string): PathCheck {
 	// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we refuse.
 	if (/[\u0000-\u001f\u007f]/.test(raw)) return { ok: false, reason: "path contains control characters" };
 	const segments: string[] = [];
-	for (const segment of raw.replace(/\\/g, "/").split("/")) {
+	// Each segment is trimmed before it is read, so `" ../x.md"` is the `..` it becomes.
+	for (const segment of raw
+		.replace(/\\/g, "/")
+		.split("/")
+		.map((s) => s.trim())) {
 		if (segment === "" || segment === ".") continue;
 		if (segment === "..") {
 			if (segments.length === 0) return { ok: false, reason: `path "${raw}" escapes the workspace` };
@@ -29,7 +33,7 @@ export function normalizePath(raw: string): PathCheck {
 		if (segment.length > WORKSPACE_LIMITS.segmentChars) {
 			return { ok: false, reason: `a path segment is over ${WORKSPACE_LIMITS.segmentChars} characters` };
 		}
-		segments.push(segment.trim());
+		segments.push(segment);
 	}
 	const path = segments.join("/");
 	if (path === "") return { ok: false, reason: "path is empty (name a file, e.g. notes.md)" };

@@ -235,14 +235,14 @@ describe("/api/chats", () => {
 		expect(page3.next_before).toBeNull();
 	});
 
-	it("a task posted into a chat streams there and joins its history; its owner sees it", async () => {
+	it("a task posted into one's own chat streams there and joins its history; nobody else may post into it", async () => {
 		const owner = await newUser();
 		const { chat } = await json<{ chat: Chat }>(api("/api/chats", { token: owner.token, body: {} }));
 		const tab = await connect({ token: owner.token });
 		await tab.untilControl("session");
-		// The operator (admin) posts a task into the owner's chat.
+		// The owner posts a task into their chat.
 		const res = await api("/api/tasks", {
-			token: adminToken(),
+			token: owner.token,
 			body: { instruction: "what time is it", chat_id: chat.id },
 		});
 		expect(res.status).toBe(201);
@@ -258,10 +258,13 @@ describe("/api/chats", () => {
 		);
 		expect(history.messages.map((m) => m.role)).toEqual(["user", "tool", "assistant"]);
 		expect(history.messages[0]?.content).toBe("Task: what time is it");
-		// A plain user can't post into someone else's chat.
+		// Nobody else posts into it: a plain user, an admin, or the agent user (issue #14: a
+		// "Task: …" row in someone's history is context for their later turns).
 		const stranger = await newUser();
-		const refused = await api("/api/tasks", { token: stranger.token, body: { instruction: "x", chat_id: chat.id } });
-		expect(refused.status).toBe(404);
+		for (const token of [stranger.token, adminToken()]) {
+			const refused = await api("/api/tasks", { token, body: { instruction: "x", chat_id: chat.id } });
+			expect(refused.status).toBe(404);
+		}
 		tab.close();
 	});
 });

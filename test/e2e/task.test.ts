@@ -95,7 +95,8 @@ describe("tasks, watched as agent", () => {
 	it("cancels a running task", async () => {
 		const page = t.page;
 		const key = "cancel-1";
-		const task = await createTask(admin(), `Fetch ${inject("pageUrl")}/slow.html?key=${key}`);
+		// The agent user watches every task but changes only its own (issue #14): it made this one.
+		const task = await createTask(agent(), `Fetch ${inject("pageUrl")}/slow.html?key=${key}`);
 		await page.locator(`.sidebar a[data-task-id="${task.id}"]`).click();
 		await expect.poll(() => page.locator(".timeline [data-kind=tool]").getAttribute("data-state")).toBe("running");
 		await page.getByRole("button", { name: "Cancel task" }).click();

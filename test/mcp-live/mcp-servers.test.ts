@@ -111,14 +111,14 @@ describe("registering MCP servers", () => {
 		}
 		const over = await api("/api/mcp-servers", { token: user.token, body: { name: "s20", url: live().everythingUrl } });
 		expect(over.status).toBe(409);
-		expect((over.body as ErrorBody).error.details).toEqual({ limit: 20 });
+		expect((over.body as ErrorBody).error.details).toEqual({ limit: 20, cap: "SPARKY_MAX_MCP_SERVERS" });
 	});
 
 	it("refuses metadata, link-local, loopback and private URLs at registration, naming the reason", async () => {
 		const user = await newUser();
 		const cases: [string, RegExp][] = [
 			["http://169.254.169.254/latest/meta-data/", /link-local.*metadata/],
-			["http://metadata.google.internal/computeMetadata/v1/", /local or internal host name/],
+			["http://metadata.google.internal/computeMetadata/v1/", /reserved for private or local names/],
 			["http://127.0.0.1:9/mcp", /loopback/],
 			["http://10.0.0.8/mcp", /private/],
 			["http://[::1]/mcp", /loopback/],

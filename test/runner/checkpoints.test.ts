@@ -33,7 +33,7 @@ function countingFetch() {
 	return { fetch, count: (url: string) => calls.get(url) ?? 0 };
 }
 
-const URL_ = "https://effects.example/charge?id=1";
+const URL_ = "https://effects.example.com/charge?id=1";
 
 describe("checkpointed runs", () => {
 	it("a retry resumes from the last checkpoint: a completed side effect is not repeated", async () => {
@@ -54,7 +54,7 @@ describe("checkpointed runs", () => {
 		const done = await reload(task.id);
 		expect(done).toMatchObject({ status: "succeeded", attempts: 2 });
 		expect(count(URL_)).toBe(1);
-		expect(done.result).toContain("Fetched https://effects.example/charge?id=1");
+		expect(done.result).toContain("Fetched https://effects.example.com/charge?id=1");
 		expect(done.result).toContain("README.md");
 		// The second attempt ran only what was left: one list_files call, no second fetch.
 		const { events } = await hubFor(env, user.id).taskEvents(task.id);

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { depsFor } from "../../src/deps.ts";
 import worker from "../../src/index.ts";
-import { LIMITS, type Schedule, type Task } from "../../src/protocol/index.ts";
+import type { Schedule, Task } from "../../src/protocol/index.ts";
 import { runDueSchedules } from "../../src/schedules/service.ts";
 import { api, json, newUser } from "../support/api.ts";
 
@@ -30,7 +30,7 @@ describe("/api/schedules", () => {
 		const user = await newUser();
 		const now = Date.now();
 		await env.DB.batch(
-			Array.from({ length: LIMITS.schedulesPerUser }, (_, i) =>
+			Array.from({ length: 100 }, (_, i) =>
 				env.DB.prepare(
 					"INSERT INTO schedules (id, user_id, name, instruction, every, created_at, updated_at) VALUES (?, ?, ?, 'x', '1d', ?, ?)",
 				).bind(`sched_cap${i}`, user.id, `s${i}`, now, now),
@@ -40,7 +40,7 @@ describe("/api/schedules", () => {
 		expect(refused.status).toBe(409);
 		const body = await json<ErrorBody>(refused);
 		expect(body.error.code).toBe("conflict");
-		expect(body.error.details).toEqual({ limit: LIMITS.schedulesPerUser });
+		expect(body.error.details).toEqual({ limit: 100, cap: "SPARKY_MAX_SCHEDULES" });
 
 		const other = await newUser();
 		expect((await create(other.token, { name: "one-more", instruction: "x", every: "1d" })).status).toBe(201);

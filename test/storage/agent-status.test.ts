@@ -25,7 +25,7 @@ describe("storage: agent status", () => {
 		await set(failedNew.id, { status: "failed", error: "new", finished_at: 20 });
 		await queuedTask(other.id, { created_at: 1 });
 
-		const status = await agentStatus(env.DB, user.id, 6_000);
+		const status = await agentStatus(env.DB, { kind: "own", userId: user.id }, 6_000);
 		expect(status.counts).toEqual({ waiting: 0, queued: 2, running: 1, succeeded: 0, failed: 2, cancelled: 0 });
 		expect(status.running).toEqual([
 			{ id: running.id, user_id: user.id, attempt: 2, started_at: 5_000, instruction: "run me" },
@@ -39,7 +39,7 @@ describe("storage: agent status", () => {
 
 	it("has zero counts and no oldest age for a user with no tasks; the age is never negative", async () => {
 		const user = await dbUser();
-		expect(await agentStatus(env.DB, user.id, 1)).toEqual({
+		expect(await agentStatus(env.DB, { kind: "own", userId: user.id }, 1)).toEqual({
 			counts: { waiting: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
 			running: [],
 			oldest_queued_age_ms: null,
@@ -47,7 +47,7 @@ describe("storage: agent status", () => {
 		});
 		const future = await dbUser();
 		await queuedTask(future.id, { created_at: 10_000 });
-		expect((await agentStatus(env.DB, future.id, 5_000)).oldest_queued_age_ms).toBe(0);
+		expect((await agentStatus(env.DB, { kind: "own", userId: future.id }, 5_000)).oldest_queued_age_ms).toBe(0);
 	});
 
 	it("covers everyone without a user, and caps recent failures at 10", async () => {
@@ -58,7 +58,7 @@ describe("storage: agent status", () => {
 				await set(task.id, { status: "failed", error: `e${i}${n}`, finished_at: 9_000_000_000_000 + i * 10 + n });
 			}
 		}
-		const status = await agentStatus(env.DB, null, Date.now());
+		const status = await agentStatus(env.DB, { kind: "watch", userId: "agent" }, Date.now());
 		expect(status.counts.failed).toBeGreaterThanOrEqual(12);
 		expect(status.recent_failures).toHaveLength(10);
 		expect(status.recent_failures.map((f) => f.error)).toEqual([

@@ -101,14 +101,14 @@ describe("approvals", () => {
 		expect(await fileExists(user.id, "README.md")).toBe(true);
 	});
 
-	it("a second decision is a 409; a stranger's (or the agent user's) is a 404; an admin may decide", async () => {
+	it("a second decision is a 409; a stranger's is a 404, the agent user's (it may only watch) a 403; an admin may decide", async () => {
 		const [user, stranger] = await Promise.all([newUser(), newUser()]);
 		const { task, approval } = await pausedAt(user, "Delete README.md");
 		expect((await decide(stranger.token, task.id, approval.id, { approved: true })).status).toBe(404);
 		const agent = await json<{ token: string }>(
 			api("/api/users/agent/tokens", { token: adminToken(), body: { name: "approvals-test" } }),
 		);
-		expect((await decide(agent.token, task.id, approval.id, { approved: true })).status).toBe(404);
+		expect((await decide(agent.token, task.id, approval.id, { approved: true })).status).toBe(403);
 		expect((await decide(adminToken(), task.id, approval.id, { approved: false })).status).toBe(200);
 		const again = await decide(user.token, task.id, approval.id, { approved: true });
 		expect(again.status).toBe(409);

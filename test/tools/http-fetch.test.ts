@@ -130,7 +130,7 @@ describe("http_fetch", () => {
 
 	it.each([
 		["http://169.254.169.254/latest/meta-data/", "link-local"],
-		["http://localhost/", "local or internal"],
+		["http://localhost/", "single-label or local host name"],
 		["file:///etc/passwd", "only http: and https:"],
 		["http://[::ffff:7f00:1]/", "loopback"],
 	])("refuses %s without calling fetch", async (url, why) => {

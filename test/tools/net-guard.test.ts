@@ -122,8 +122,30 @@ describe("checkUrl: host names", () => {
 		["http://nas.home.arpa/"],
 		["http://metadata/"],
 		["http://metadata.google.internal/computeMetadata/v1/"],
+		// single-label names a hosts file or search domain may map anywhere (issue #14)
+		["http://vm:8080/"],
+		["http://db/"],
+		["http://intranet./"],
+		// private or special-use top-level domains
+		["http://db.lan/"],
+		["http://printer.home/"],
+		["http://a.test/"],
+		["http://x.example/"],
+		["http://build.corp:8080/"],
+		["http://svc.cluster/"],
+		["http://x.onion/"],
+		// not a top-level domain at all
+		["http://a.b_c/"],
+		// wildcard DNS that resolves to the address in the name
+		["http://127.0.0.1.nip.io/"],
+		["http://10-0-0-1.sslip.io/"],
+		["http://app.localtest.me/"],
+		["http://127.0.0.1.evil.com/"],
+		["http://10-0-0-1.evil.com/"],
 	])("refuses %s", (raw) => {
-		expect(reason(raw)).toContain("local or internal host name");
+		expect(reason(raw)).toMatch(
+			/local host name|reserved for private|top-level domain|wildcard-DNS|spells an IP|valid host name/,
+		);
 	});
 });
 

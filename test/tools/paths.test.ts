@@ -18,6 +18,10 @@ describe("normalizePath", () => {
 		["a/../../b"],
 		["/../../etc/passwd"],
 		["..\\..\\windows"],
+		// `..` hidden behind spaces (issue #14): trimmed first, then refused
+		[" ../x.md"],
+		["a/ .. / ../x.md"],
+		["\u00a0..\u00a0/x.md"],
 		[""],
 		["/"],
 		["./."],

@@ -47,6 +47,18 @@ export class RawSocket {
 		return raw;
 	}
 
+	/** Sends one text frame (masked, as a client must). */
+	sendText(text: string): void {
+		const payload = Buffer.from(text);
+		const mask = randomBytes(4);
+		const header =
+			payload.length < 126
+				? Buffer.from([0x81, 0x80 | payload.length])
+				: Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+		const masked = Buffer.from(payload.map((byte, i) => byte ^ (mask[i % 4] as number)));
+		this.#socket.write(Buffer.concat([header, mask, masked]));
+	}
+
 	/** Stop reading: the kernel buffers fill, then the server's. */
 	pause(): void {
 		this.#socket.pause();
