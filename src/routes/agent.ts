@@ -13,6 +13,6 @@ export const agentRoutes = new Hono<AppEnv>().get("/status", requireAuth, async 
 		...status,
 		model: model.ok ? model.resolved.label : null,
 		...(model.ok ? {} : { model_error: model.error }),
-		scope: taskScope(c.var.auth).kind === "watch" ? "all" : "own",
+		scope: taskScope(c.var.auth).kind === "own" ? "own" : "all",
 	});
 });

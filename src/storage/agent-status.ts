@@ -11,7 +11,7 @@ export interface AgentStatus {
 /** A snapshot of the agent's work: for one user, or for everyone (userId null). */
 export async function agentStatus(
 	db: D1Database,
-	within: { kind: "own" | "watch"; userId: string },
+	within: { kind: "own" | "watch" | "all"; userId: string },
 	now: number,
 ): Promise<AgentStatus> {
 	const scoped = scopeSql(within);

@@ -149,7 +149,7 @@ export async function getTask(db: D1Database, id: string): Promise<TaskRow | nul
 
 export interface ListOptions {
 	/** Whose tasks (see scopeSql). */
-	scope: { kind: "own" | "watch"; userId: string };
+	scope: { kind: "own" | "watch" | "all"; userId: string };
 	status?: TaskStatus;
 	kind?: TaskKind;
 	limit: number;
@@ -159,9 +159,10 @@ export interface ListOptions {
 
 /**
  * SQL for a task scope: `own` is one user's tasks; `watch` is every background task plus the
- * viewer's own (chat turns of others never). The policy itself is in tasks/audience.ts.
+ * viewer's own; `all` is every task. The policy itself is in tasks/audience.ts.
  */
-export function scopeSql(scope: { kind: "own" | "watch"; userId: string }): { sql: string; args: string[] } {
+export function scopeSql(scope: { kind: "own" | "watch" | "all"; userId: string }): { sql: string; args: string[] } {
+	if (scope.kind === "all") return { sql: "1 = 1", args: [] };
 	return scope.kind === "own"
 		? { sql: "user_id = ?", args: [scope.userId] }
 		: { sql: "(kind = 'task' OR user_id = ?)", args: [scope.userId] };
@@ -234,7 +235,7 @@ export async function deleteFinished(db: D1Database, id: string): Promise<TaskRo
 
 export async function clearFinished(
 	db: D1Database,
-	scope: { kind: "own" | "watch"; userId: string },
+	scope: { kind: "own" | "watch" | "all"; userId: string },
 	statuses: readonly TaskStatus[],
 	createdBefore: number | undefined,
 ): Promise<number> {

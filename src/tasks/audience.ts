@@ -7,12 +7,13 @@ import type { TaskRow } from "../storage/tasks.ts";
  * - **A user** owns what they created: their tasks, chats, schedules, tokens' use. They see
  *   a task they created or one posted into their chat, and change (cancel, delete, clear,
  *   decide its approvals) what they created; a task posted into their chat they may cancel.
- * - **The `agent` user** is the operator's live view, a *watcher*: it sees every task (kind
- *   `task`) and its events, across users, and changes only what it created itself. It never
- *   sees other users' chats or their chat turns (a turn is a user's message: chat content is
- *   its owner's), and cannot post into another user's chat.
- * - **An admin** watches like the agent user and may also change any task (cancel, delete,
- *   clear, decide): the operator's hand. Chats are their owner's alone, admins included.
+ * - **The `agent` user** is the operator's live view of everything the agent does
+ *   (docs/architecture.md, "Who sees what"): it sees every task and every chat turn with their
+ *   events, across users, and changes only what it created itself: it can't clear, cancel or
+ *   delete others' tasks, decide their approvals, or read, rename or post into their chats.
+ * - **An admin** sees every background task (not chat turns) and may change any of them
+ *   (cancel, delete, clear, decide): the operator's hand. Chats are their owner's alone,
+ *   admins included.
  */
 export const AGENT_USER_ID = "agent";
 
@@ -23,16 +24,15 @@ export interface Viewer {
 
 type Owned = Pick<TaskRow, "user_id" | "chat_user_id" | "kind">;
 
-/** Watchers see every task of kind `task`, whoever created it. */
+/** Watchers see others' tasks: the agent user all of them, admins every background task. */
 export const isWatcher = (viewer: Viewer): boolean => viewer.userId === AGENT_USER_ID || viewer.role === "admin";
 
 /**
- * Whose hubs a task's events go to: its creator, the chat's owner for a task posted into a
- * chat, and the agent user for background tasks (not for chat turns, which are private).
+ * Whose hubs a task's events go to: the agent user (it watches all agent work), the task's
+ * creator, and the chat's owner for a task posted into a chat.
  */
 export function taskAudience(task: Owned): string[] {
-	const owners = [task.user_id, ...(task.chat_user_id ? [task.chat_user_id] : [])];
-	return [...new Set(task.kind === "chat" ? owners : [AGENT_USER_ID, ...owners])];
+	return [...new Set([AGENT_USER_ID, task.user_id, ...(task.chat_user_id ? [task.chat_user_id] : [])])];
 }
 
 /** Who may read a task over HTTP or the socket: its audience, and admins for background tasks. */
@@ -50,10 +50,11 @@ export function canChangeTask(task: Owned, actor: Viewer): boolean {
 	return actor.role === "admin" && task.kind !== "chat";
 }
 
-/** Which tasks a viewer lists (and counts in /api/agent/status). */
-export type TaskScope = { kind: "own"; userId: string } | { kind: "watch"; userId: string };
+/** Which tasks a viewer lists (and counts in /api/agent/status): `all` for the agent user. */
+export type TaskScope = { kind: "own" | "watch" | "all"; userId: string };
 
 export function taskScope(viewer: Viewer): TaskScope {
+	if (viewer.userId === AGENT_USER_ID) return { kind: "all", userId: viewer.userId };
 	return { kind: isWatcher(viewer) ? "watch" : "own", userId: viewer.userId };
 }
 
