@@ -30,8 +30,9 @@ for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(
 child.on("exit", (code) => process.exit(code ?? 0));
 
 /**
- * .dev.vars: the local admin token (created once, never printed: this terminal is also
- * wrangler's log, which may be kept or shared), the secrets key and the local clock switch.
+ * .dev.vars: the local admin token (created once, shown once to the person at the terminal,
+ * never written into piped or redirected output, which is where logs are kept), the secrets
+ * key and the local clock switch.
  */
 function ensureDevVars(file) {
 	let text = existsSync(file) ? readFileSync(file, "utf8") : "";
@@ -56,12 +57,15 @@ function ensureDevVars(file) {
 		console.log("Admin token: SPARKY_ADMIN_TOKEN in .dev.vars (created on first start).");
 		return;
 	}
+	// Shown once, on an interactive terminal only: output that goes to a pipe or a file is a log.
+	const shown = process.stdout.isTTY
+		? ["  Your admin token (shown once; sign in to the page with it):", "", `    ${created}`, ""]
+		: ["  It is not printed here (this output is not a terminal: it may be a log); read it from the file:", ""];
 	console.log(
 		[
 			"",
 			"  A local admin token was created and stored in .dev.vars (git-ignored, mode 600).",
-			"  It is not printed here (this output is wrangler's log too); read it from the file:",
-			"",
+			...shown,
 			"    grep SPARKY_ADMIN_TOKEN .dev.vars | cut -d= -f2",
 			"",
 			`  Try: curl -H "Authorization: Bearer $(grep SPARKY_ADMIN_TOKEN .dev.vars | cut -d= -f2)" http://127.0.0.1:${port}/api/me`,
