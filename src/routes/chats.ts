@@ -15,7 +15,7 @@ import {
 	RenameChatBodySchema,
 } from "../protocol/index.ts";
 import { listChats } from "../storage/chats.ts";
-import { decodeCursor, encodeCursor } from "../storage/page-cursor.ts";
+import { decodeTimeIdCursor, encodeCursor } from "../storage/page-cursor.ts";
 
 const ChatParams = z.object({ id: OpaqueIdSchema });
 
@@ -65,12 +65,6 @@ export const chatsRoutes = new Hono<AppEnv>()
 	);
 
 function chatCursor(text: string): { updatedAt: number; id: string } {
-	return decodeCursor(
-		text,
-		([updatedAt, id]) =>
-			Number.isSafeInteger(updatedAt) && OpaqueIdSchema.safeParse(id).success
-				? { updatedAt: updatedAt as number, id: id as string }
-				: undefined,
-		"use next_cursor from the previous page",
-	);
+	const { at, id } = decodeTimeIdCursor(text);
+	return { updatedAt: at, id };
 }

@@ -17,7 +17,7 @@ import {
 	TERMINAL_STATUSES,
 } from "../protocol/index.ts";
 import { taskApprovals } from "../storage/approvals.ts";
-import { decodeCursor, encodeCursor } from "../storage/page-cursor.ts";
+import { decodeTimeIdCursor, encodeCursor } from "../storage/page-cursor.ts";
 import { clearFinished, deleteFinished, getTask, listTasks, type TaskRow, toTask } from "../storage/tasks.ts";
 import { decideApproval } from "../tasks/approvals.ts";
 import { canChangeTask, canSeeTask, clearScope, taskScope } from "../tasks/audience.ts";
@@ -145,12 +145,6 @@ function idempotencyKey(header: string | undefined): string | undefined {
 }
 
 function taskCursor(text: string): { createdAt: number; id: string } {
-	return decodeCursor(
-		text,
-		([createdAt, id]) =>
-			Number.isSafeInteger(createdAt) && OpaqueIdSchema.safeParse(id).success
-				? { createdAt: createdAt as number, id: id as string }
-				: undefined,
-		"use next_cursor from the previous page",
-	);
+	const { at, id } = decodeTimeIdCursor(text);
+	return { createdAt: at, id };
 }

@@ -1,5 +1,5 @@
 import { invalid } from "../errors.ts";
-import { base64url } from "../protocol/index.ts";
+import { base64url, OpaqueIdSchema } from "../protocol/index.ts";
 
 /**
  * Keyset paging: a page ends at a row's sort key, and the next page starts after it. The
@@ -23,4 +23,16 @@ export function decodeCursor<T>(text: string, accept: (key: unknown[]) => T | un
 		// fall through: not base64 or not JSON
 	}
 	throw invalid(`invalid cursor (${hint})`);
+}
+
+/** The usual key of a newest-first list: a time and an id (`[at, id]`). */
+export function decodeTimeIdCursor(text: string): { at: number; id: string } {
+	return decodeCursor(
+		text,
+		([at, id]) =>
+			Number.isSafeInteger(at) && OpaqueIdSchema.safeParse(id).success
+				? { at: at as number, id: id as string }
+				: undefined,
+		"use next_cursor from the previous page",
+	);
 }
