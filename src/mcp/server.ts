@@ -10,7 +10,7 @@ import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } fr
 import { z } from "zod";
 import { chatForTask } from "../chats/service.ts";
 import { depsFor } from "../deps.ts";
-import { conflict, forbidden, invalid, SparkyError } from "../errors.ts";
+import { conflict, invalid, SparkyError } from "../errors.ts";
 import {
 	ApproveToolsSchema,
 	type AuthContext,
@@ -20,9 +20,9 @@ import {
 	TaskLimits,
 	TaskStatusSchema,
 } from "../protocol/index.ts";
-import { visibleTask } from "../routes/tasks.ts";
 import { listTasks, toTask } from "../storage/tasks.ts";
-import { canChangeTask, taskScope } from "../tasks/audience.ts";
+import { taskScope } from "../tasks/audience.ts";
+import { changeableTask, visibleTask } from "../tasks/lookup.ts";
 import { cancelTask, createTask, newTaskId } from "../tasks/service.ts";
 import { zodJsonSchemaValidator } from "./json-schema.ts";
 
@@ -140,9 +140,8 @@ function sparkyTools(env: Env, auth: AuthContext): SparkyMcpTool[] {
 			input: z.strictObject({ id: OpaqueIdSchema.describe("The task id (task_…).") }),
 			annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
 			async run(args) {
-				const task = await visibleTask(env, args.id, auth);
 				// The one policy (tasks/audience.ts): a watcher (the agent user) may not cancel others' tasks.
-				if (!canChangeTask(task, auth)) throw forbidden(`task ${args.id} is not yours to change (you may watch it)`);
+				const task = await changeableTask(env, args.id, auth);
 				const outcome = await cancelTask(depsFor(env), task, Date.now(), auth.userId);
 				if (outcome.kind === "finished") {
 					throw conflict(`task is already ${outcome.task.status}`, { status: outcome.task.status });

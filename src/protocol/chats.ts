@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { OpaqueIdSchema } from "./ids.ts";
 
 export const ChatLimits = {
 	titleChars: 120,

@@ -15,7 +15,7 @@ import {
 	type WireEvent,
 } from "../protocol/index.ts";
 import { getTask, toTask } from "../storage/tasks.ts";
-import { visibleTask } from "./tasks.ts";
+import { visibleTask } from "../tasks/lookup.ts";
 
 const Query = z.object({
 	since: z.coerce.number().int().nonnegative().optional(),

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { chatForTask } from "../chats/service.ts";
 import { depsFor } from "../deps.ts";
-import { conflict, forbidden, invalid, notFound, unprocessable } from "../errors.ts";
+import { conflict, invalid, unprocessable } from "../errors.ts";
 import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { jsonBody, paramsOf, queryOf } from "../http/validate.ts";
 import {
@@ -18,10 +18,11 @@ import {
 } from "../protocol/index.ts";
 import { taskApprovals } from "../storage/approvals.ts";
 import { decodeTimeIdCursor, encodeCursor } from "../storage/page-cursor.ts";
-import { clearFinished, deleteFinished, getTask, listTasks, type TaskRow, toTask } from "../storage/tasks.ts";
+import { clearFinished, deleteFinished, listTasks, toTask } from "../storage/tasks.ts";
 import { decideApproval } from "../tasks/approvals.ts";
-import { canChangeTask, canSeeTask, clearScope, taskScope } from "../tasks/audience.ts";
+import { clearScope, taskScope } from "../tasks/audience.ts";
 import { checkDependencies } from "../tasks/dependencies.ts";
+import { changeableTask, visibleTask } from "../tasks/lookup.ts";
 import { cancelTask, createTask, newTaskId } from "../tasks/service.ts";
 
 const TaskParams = z.object({ id: OpaqueIdSchema });
@@ -120,20 +121,6 @@ export const tasksRoutes = new Hono<AppEnv>()
 		if (!deleted) throw conflict(`task is ${task.status}; cancel it before deleting it`, { status: task.status });
 		return c.body(null, 204);
 	});
-
-/** The task, if the caller may see it. Someone else's task is "not found", not "forbidden". */
-export async function visibleTask(env: Env, id: string, viewer: { userId: string; role: string }): Promise<TaskRow> {
-	const task = await getTask(env.DB, id);
-	if (!task || !canSeeTask(task, viewer)) throw notFound(`task ${id}`);
-	return task;
-}
-
-/** The task, if the caller may change it: one they may only watch is refused with 403. */
-async function changeableTask(env: Env, id: string, actor: { userId: string; role: string }): Promise<TaskRow> {
-	const task = await visibleTask(env, id, actor);
-	if (!canChangeTask(task, actor)) throw forbidden(`task ${id} is not yours to change (you may watch it)`);
-	return task;
-}
 
 function idempotencyKey(header: string | undefined): string | undefined {
 	if (header === undefined) return undefined;
