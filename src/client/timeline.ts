@@ -11,9 +11,10 @@ import {
 	type TaskStatusValue,
 } from "../protocol/index.ts";
 import { orderOf } from "./run-order.ts";
-import { type ApprovalView, Thread, type ThreadKey, type TimelineItem } from "./thread.ts";
+import { Thread } from "./thread.ts";
+import type { ApprovalView, ThreadKey, TimelineItem } from "./timeline-items.ts";
 
-export type { ApprovalView, ThreadKey, TimelineItem } from "./thread.ts";
+export type { ApprovalView, ThreadKey, TimelineItem } from "./timeline-items.ts";
 
 /**
  * The page's (and the CLI's) model of what happened: events in, timelines out. Pure and

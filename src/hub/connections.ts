@@ -137,3 +137,14 @@ export function frameTooBig(text: string): boolean {
 	if (text.length > LIMITS.clientFrameBytes) return true;
 	return new TextEncoder().encode(text).length > LIMITS.clientFrameBytes;
 }
+
+/** The API's error shape, for an upgrade the hub refuses (it can't throw to the Worker's mapping). */
+export function refusal(
+	status: number,
+	code: string,
+	message: string,
+	details: unknown,
+	headers: Record<string, string> = {},
+): Response {
+	return Response.json({ error: { code, message, details } }, { status, headers });
+}

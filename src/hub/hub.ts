@@ -23,6 +23,7 @@ import {
 	closedForBacklog,
 	closeQuietly,
 	frameOf,
+	refusal,
 	type SocketState,
 	sendBounded,
 	sendControl,
@@ -32,42 +33,14 @@ import {
 	tokenTag,
 } from "./connections.ts";
 import { EventLog } from "./event-log.ts";
-import { type RateKind, TokenBucket } from "./rate-limit.ts";
-import { type SessionRow, SessionStore } from "./sessions.ts";
+import { clampLimit, parseCursor } from "./query.ts";
+import { RateBuckets, type RateKind } from "./rate-limit.ts";
+import { SessionStore } from "./sessions.ts";
+import type { HubStats, PublishResult, ReplayResult, SessionInfo } from "./types.ts";
 import { Waiters } from "./waiters.ts";
 
 /** How often the alarm looks at open sockets (token expiry, session liveness). */
 const SOCKET_SWEEP_MS = 5 * 60_000;
-
-export interface PublishResult {
-	seqs: number[];
-	last_seq: number;
-}
-
-export interface ReplayResult {
-	events: WireEvent[];
-	/** True when events after `since` were already dropped by retention. */
-	truncated: boolean;
-	oldest_seq: number;
-	last_seq: number;
-}
-
-export interface HubStats {
-	sockets: number;
-	events: number;
-	oldest_seq: number;
-	last_seq: number;
-	/** Since the object last woke: publish calls, events stored, and the event log's billed SQLite rows. */
-	publishes: number;
-	events_stored: number;
-	rows_written: number;
-	rows_read: number;
-}
-
-export interface SessionInfo extends SessionRow {
-	/** Open sockets using this session right now. */
-	sockets: number;
-}
 
 /**
  * One per user (addressed by user id). Holds the user's hibernatable WebSockets, session
@@ -82,7 +55,7 @@ export class Hub extends DurableObject<Env> {
 	readonly #sessions: SessionStore;
 	readonly #config: HubConfig;
 	/** Per-user rate limits (in memory: a restart forgives, which is fine for a limit). */
-	readonly #buckets = new Map<RateKind, TokenBucket>();
+	readonly #rates: RateBuckets;
 	/** Long-poll readers of one task's events (the SSE route), woken by publish. */
 	readonly #taskWaiters = new Waiters();
 	/** Publish calls since the object woke (the bench's calls-per-task-second). */
@@ -93,6 +66,7 @@ export class Hub extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.#config = hubConfig(env);
+		this.#rates = new RateBuckets(this.#config.rates);
 		this.#log = new EventLog(ctx.storage);
 		this.#sessions = new SessionStore(ctx.storage.sql);
 		// Answered by the runtime itself: an idle tab's keep-alive never wakes the object.
@@ -314,14 +288,7 @@ export class Hub extends DurableObject<Env> {
 	}
 
 	#takeRate(kind: RateKind): { ok: true } | { ok: false; retryAfterMs: number } {
-		const now = Date.now();
-		let bucket = this.#buckets.get(kind);
-		if (!bucket) {
-			const { perMinute, burst } = this.#config.rates[kind];
-			bucket = new TokenBucket(perMinute, burst, now);
-			this.#buckets.set(kind, bucket);
-		}
-		return bucket.take(now);
+		return this.#rates.take(kind, Date.now());
 	}
 
 	async sessions(): Promise<SessionInfo[]> {
@@ -401,10 +368,11 @@ export class Hub extends DurableObject<Env> {
 	}
 
 	#nextSweep(now: number): number | undefined {
+		const oldestAt = this.#log.oldestStoredAt();
 		const candidates = [
 			this.ctx.getWebSockets().length > 0 ? now + SOCKET_SWEEP_MS : undefined,
 			this.#sessions.nextExpiry(),
-			addOrUndefined(this.#log.oldestStoredAt(), this.#config.retentionMs),
+			oldestAt === undefined ? undefined : oldestAt + this.#config.retentionMs,
 		].filter((at): at is number => at !== undefined);
 		if (candidates.length === 0) return undefined;
 		return Math.max(now + 1000, Math.min(...candidates));
@@ -426,29 +394,4 @@ export class Hub extends DurableObject<Env> {
 			throw error;
 		}
 	}
-}
-
-/** The API's error shape, for an upgrade the hub refuses (it can't throw to the Worker's mapping). */
-function refusal(
-	status: number,
-	code: string,
-	message: string,
-	details: unknown,
-	headers: Record<string, string> = {},
-): Response {
-	return Response.json({ error: { code, message, details } }, { status, headers });
-}
-
-function parseCursor(value: string | null): number | undefined {
-	if (value === null || value === "") return undefined;
-	const n = Number(value);
-	return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
-}
-
-function clampLimit(limit: number): number {
-	return Number.isInteger(limit) ? Math.min(Math.max(limit, 1), 5000) : 1000;
-}
-
-function addOrUndefined(at: number | undefined, delta: number): number | undefined {
-	return at === undefined ? undefined : at + delta;
 }

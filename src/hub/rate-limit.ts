@@ -1,3 +1,5 @@
+import type { RateKind } from "../config.ts";
+
 /** A token bucket: `burst` requests at once, refilled at `perMinute`. Pure; time is passed in. */
 export class TokenBucket {
 	#tokens: number;
@@ -26,3 +28,20 @@ export class TokenBucket {
 }
 
 export type { RateKind } from "../config.ts";
+
+/** One token bucket per kind of action, made on first use from the hub's configured rates. */
+export class RateBuckets {
+	readonly #buckets = new Map<RateKind, TokenBucket>();
+
+	constructor(private readonly rates: Record<RateKind, { perMinute: number; burst: number }>) {}
+
+	take(kind: RateKind, now: number): { ok: true } | { ok: false; retryAfterMs: number } {
+		let bucket = this.#buckets.get(kind);
+		if (!bucket) {
+			const { perMinute, burst } = this.rates[kind];
+			bucket = new TokenBucket(perMinute, burst, now);
+			this.#buckets.set(kind, bucket);
+		}
+		return bucket.take(now);
+	}
+}

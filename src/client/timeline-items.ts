@@ -1,0 +1,83 @@
+import type { ApprovalStatus } from "../protocol/index.ts";
+
+/** What a timeline is made of: the items a chat or task thread folds its events into. */
+
+export type ThreadKey = `chat:${string}` | `task:${string}`;
+
+/**
+ * A tool call a run paused at, waiting for (or past) a person's decision. Built from the
+ * `sparky.approval.requested`/`decided` events, `GET /api/tasks/:id`'s approvals and the
+ * `RUN_FINISHED` interrupt outcome, whichever arrives first; a decision always wins over
+ * `pending`, whatever the order.
+ */
+export interface ApprovalView {
+	id: string;
+	taskId?: string;
+	/** The run (`<task>:<attempt>`) that paused for it. */
+	runId?: string;
+	/** The `TOOL_CALL_START.toolCallId` it is about. */
+	toolCallId: string;
+	tool: string;
+	/** The tool call's input (parsed JSON), as the model gave it. */
+	input: unknown;
+	status: ApprovalStatus;
+	message?: string;
+	requestedAt?: number;
+	expiresAt?: number;
+	decidedAt?: number;
+	decidedBy?: string;
+	reason?: string;
+}
+
+export type TimelineItem =
+	| {
+			kind: "message";
+			id: string;
+			role: "user" | "assistant";
+			text: string;
+			streaming: boolean;
+			turnId?: string;
+			ts: number;
+	  }
+	| { kind: "thought"; id: string; text: string; streaming: boolean; turnId?: string; ts: number }
+	| {
+			kind: "tool";
+			id: string;
+			name: string;
+			args: string;
+			result?: string;
+			/** The approval this call waits for (or waited for). */
+			approval?: ApprovalView;
+			/** `running` until the result arrives. */
+			state: "calling" | "running" | "done" | "error";
+			turnId?: string;
+			ts: number;
+			endedTs?: number;
+	  }
+	| {
+			kind: "run";
+			id: string;
+			/**
+			 * `interrupted`: its runner stopped responding (the task goes on in a next attempt).
+			 * `awaiting_approval`: it paused at a tool call someone must approve; `paused` once
+			 * every approval it waited for is decided (the next attempt carries on).
+			 */
+			state:
+				| "running"
+				| "succeeded"
+				| "failed"
+				| "cancelled"
+				| "retrying"
+				| "interrupted"
+				| "awaiting_approval"
+				| "paused";
+			/** What it paused for (runs that ended with an interrupt). */
+			approvals?: ApprovalView[];
+			model?: string;
+			usage?: { inputTokens: number; outputTokens: number };
+			error?: string;
+			code?: string;
+			turnId?: string;
+			ts: number;
+			endedTs?: number;
+	  };

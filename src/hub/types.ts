@@ -1,0 +1,33 @@
+import type { WireEvent } from "../protocol/index.ts";
+import type { SessionRow } from "./sessions.ts";
+
+/** What the hub's RPC methods answer. */
+export interface PublishResult {
+	seqs: number[];
+	last_seq: number;
+}
+
+export interface ReplayResult {
+	events: WireEvent[];
+	/** True when events after `since` were already dropped by retention. */
+	truncated: boolean;
+	oldest_seq: number;
+	last_seq: number;
+}
+
+export interface HubStats {
+	sockets: number;
+	events: number;
+	oldest_seq: number;
+	last_seq: number;
+	/** Since the object last woke: publish calls, events stored, and the event log's billed SQLite rows. */
+	publishes: number;
+	events_stored: number;
+	rows_written: number;
+	rows_read: number;
+}
+
+export interface SessionInfo extends SessionRow {
+	/** Open sockets using this session right now. */
+	sockets: number;
+}
