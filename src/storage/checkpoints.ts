@@ -81,24 +81,12 @@ export async function loadCheckpoint(
 
 /** Records the tools a task asked to approve (at creation). */
 export async function saveApproveList(db: D1Database, taskId: string, approve: string[], now: number): Promise<void> {
-	await db
-		.prepare(
-			`INSERT INTO task_checkpoints (task_id, approve, updated_at) VALUES (?, ?, ?)
-			 ON CONFLICT (task_id) DO UPDATE SET approve = excluded.approve, updated_at = excluded.updated_at`,
-		)
-		.bind(taskId, JSON.stringify(approve), now)
-		.run();
+	await setField(db, taskId, "approve", JSON.stringify(approve), now);
 }
 
 /** Records the tools an AG-UI client offered for this task (at creation). */
 export async function saveClientTools(db: D1Database, taskId: string, tools: ClientTool[], now: number): Promise<void> {
-	await db
-		.prepare(
-			`INSERT INTO task_checkpoints (task_id, client_tools, updated_at) VALUES (?, ?, ?)
-			 ON CONFLICT (task_id) DO UPDATE SET client_tools = excluded.client_tools, updated_at = excluded.updated_at`,
-		)
-		.bind(taskId, JSON.stringify(tools), now)
-		.run();
+	await setField(db, taskId, "client_tools", JSON.stringify(tools), now);
 }
 
 /**
@@ -134,12 +122,23 @@ export async function appendMessages(
 
 /** Marks a tool call as running (written before it starts), so a crash knows it may have run. */
 export async function markInFlight(db: D1Database, taskId: string, toolCallId: string, now: number): Promise<void> {
+	await setField(db, taskId, "in_flight", toolCallId, now);
+}
+
+/** Sets one column of a task's checkpoint row, making the row if it has none yet. */
+async function setField(
+	db: D1Database,
+	taskId: string,
+	column: "approve" | "client_tools" | "in_flight",
+	value: string,
+	now: number,
+): Promise<void> {
 	await db
 		.prepare(
-			`INSERT INTO task_checkpoints (task_id, in_flight, updated_at) VALUES (?, ?, ?)
-			 ON CONFLICT (task_id) DO UPDATE SET in_flight = excluded.in_flight, updated_at = excluded.updated_at`,
+			`INSERT INTO task_checkpoints (task_id, ${column}, updated_at) VALUES (?, ?, ?)
+			 ON CONFLICT (task_id) DO UPDATE SET ${column} = excluded.${column}, updated_at = excluded.updated_at`,
 		)
-		.bind(taskId, toolCallId, now)
+		.bind(taskId, value, now)
 		.run();
 }
 

@@ -1,37 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { authenticateToken, bearerToken } from "../../src/auth/authenticate.ts";
-import { newSecret, sha256Hex } from "../../src/auth/secrets.ts";
+import { newSecret } from "../../src/auth/secrets.ts";
 import { ADMIN_SECRET_TOKEN_ID, ADMIN_USER_ID } from "../../src/auth/types.ts";
-import { newId } from "../../src/protocol/index.ts";
-import { insertToken, revokeToken } from "../../src/storage/tokens.ts";
-import { dbUser } from "../support/db.ts";
-
-/** A real token secret for a fresh user, stored as the API stores it (hash only). */
-async function storedToken(expiresAt: number | null = null, role: "user" | "admin" = "user") {
-	const user = await dbUser(role);
-	const secret = newSecret("spk");
-	const id = newId("tok", 9);
-	await insertToken(
-		env.DB,
-		{
-			id,
-			user_id: user.id,
-			name: null,
-			role,
-			created_at: 1,
-			expires_at: expiresAt,
-			revoked_at: null,
-			last_used_at: null,
-		},
-		await sha256Hex(secret),
-	);
-	return { secret, id, userId: user.id };
-}
+import { revokeToken } from "../../src/storage/tokens.ts";
+import { dbToken } from "../support/db.ts";
 
 describe("auth: bearer tokens", () => {
 	it("resolves a stored token to its user, role and expiry", async () => {
-		const { secret, id, userId } = await storedToken(9_000);
+		const { secret, id, userId } = await dbToken(9_000);
 		expect(await authenticateToken(env, secret, 1_000)).toEqual({
 			userId,
 			role: "user",
@@ -41,10 +18,10 @@ describe("auth: bearer tokens", () => {
 	});
 
 	it("refuses an expired token (expiry is exclusive) and a revoked one", async () => {
-		const expiring = await storedToken(5_000);
+		const expiring = await dbToken(5_000);
 		expect(await authenticateToken(env, expiring.secret, 4_999)).not.toBeNull();
 		expect(await authenticateToken(env, expiring.secret, 5_000)).toBeNull();
-		const revoked = await storedToken();
+		const revoked = await dbToken();
 		await revokeToken(env.DB, revoked.id, 2_000);
 		expect(await authenticateToken(env, revoked.secret, 3_000)).toBeNull();
 	});
@@ -68,7 +45,7 @@ describe("auth: bearer tokens", () => {
 	it("ignores an admin secret too short to be a real secret", async () => {
 		const short = "short-admin-secret-1234";
 		expect(await authenticateToken({ ...env, SPARKY_ADMIN_TOKEN: short }, short, 1)).toBeNull();
-		const { secret, userId } = await storedToken();
+		const { secret, userId } = await dbToken();
 		expect(await authenticateToken({ ...env, SPARKY_ADMIN_TOKEN: short }, secret, 1)).toMatchObject({ userId });
 	});
 

@@ -4,29 +4,13 @@ import { sha256Hex } from "../../src/auth/secrets.ts";
 import { issueTicket, purgeTickets, redeemTicket, TICKET_TTL_MS } from "../../src/auth/tickets.ts";
 import { ADMIN_SECRET_TOKEN_ID, ADMIN_USER_ID } from "../../src/auth/types.ts";
 import type { AuthContext } from "../../src/protocol/index.ts";
-import { newId } from "../../src/protocol/index.ts";
-import { insertToken, revokeToken } from "../../src/storage/tokens.ts";
-import { dbUser } from "../support/db.ts";
+import { revokeToken } from "../../src/storage/tokens.ts";
+import { dbToken } from "../support/db.ts";
 
 /** A user with a live API token, as the auth context that token gives. */
 async function tokenAuth(expiresAt: number | null = null): Promise<AuthContext> {
-	const user = await dbUser();
-	const id = newId("tok", 9);
-	await insertToken(
-		env.DB,
-		{
-			id,
-			user_id: user.id,
-			name: null,
-			role: "user",
-			created_at: 1,
-			expires_at: expiresAt,
-			revoked_at: null,
-			last_used_at: null,
-		},
-		`hash-${id}`,
-	);
-	return { userId: user.id, role: "user", tokenId: id, tokenExpiresAt: expiresAt };
+	const { userId, id } = await dbToken(expiresAt);
+	return { userId, role: "user", tokenId: id, tokenExpiresAt: expiresAt };
 }
 
 describe("auth: WebSocket tickets", () => {
