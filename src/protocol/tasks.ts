@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { OpaqueIdSchema } from "./ids.ts";
+import { OpaqueIdSchema, UserIdSchema } from "./ids.ts";
 
 /**
  * `waiting` (for dependencies) → `queued` → `running` → one of the terminal three. A run that
@@ -91,10 +91,16 @@ export const TaskSchema = z.object({
 });
 export type Task = z.infer<typeof TaskSchema>;
 
+/** `GET /api/tasks?q=`: a substring of the instruction (bounded: the search scans rows). */
+export const TaskSearchSchema = z.string().trim().min(1).max(200);
+
 export const ListTasksQuerySchema = z.object({
 	status: TaskStatusSchema.optional(),
-	/** Chat turns are tasks too; lists show background tasks unless asked. */
-	kind: TaskKindSchema.default("task"),
+	/** Chat turns are tasks too; lists show background tasks unless asked (`all`: both). */
+	kind: z.enum([...TaskKindSchema.options, "all"]).default("task"),
+	/** Only this creator's tasks (useful to watchers: the agent user and admins). */
+	user: UserIdSchema.optional(),
+	q: TaskSearchSchema.optional(),
 	limit: z.coerce.number().int().min(1).max(TaskLimits.listLimit).default(20),
 	cursor: z
 		.string()

@@ -75,7 +75,9 @@ export const tasksRoutes = new Hono<AppEnv>()
 		const rows = await listTasks(c.env.DB, {
 			scope: taskScope(c.var.auth),
 			status: query.status,
-			kind: query.kind,
+			kind: query.kind === "all" ? undefined : query.kind,
+			userId: query.user,
+			search: query.q,
 			limit: query.limit + 1,
 			after: query.cursor ? taskCursor(query.cursor) : undefined,
 		});

@@ -152,6 +152,10 @@ export interface ListOptions {
 	scope: { kind: "own" | "watch" | "all"; userId: string };
 	status?: TaskStatus;
 	kind?: TaskKind;
+	/** Only this creator's tasks. */
+	userId?: string;
+	/** A substring of the instruction (case-insensitive for ASCII, LIKE wildcards taken literally). */
+	search?: string;
 	limit: number;
 	/** Continue after this (created_at, id), newest first. */
 	after?: { createdAt: number; id: string };
@@ -180,6 +184,14 @@ export async function listTasks(db: D1Database, options: ListOptions): Promise<T
 		where.push("kind = ?");
 		args.push(options.kind);
 	}
+	if (options.userId) {
+		where.push("user_id = ?");
+		args.push(options.userId);
+	}
+	if (options.search) {
+		where.push("instruction LIKE ? ESCAPE '\\'");
+		args.push(`%${escapeLike(options.search)}%`);
+	}
 	if (options.after) {
 		where.push("(created_at < ? OR (created_at = ? AND id < ?))");
 		args.push(options.after.createdAt, options.after.createdAt, options.after.id);
@@ -192,6 +204,9 @@ export async function listTasks(db: D1Database, options: ListOptions): Promise<T
 		.all<TaskRow>();
 	return results;
 }
+
+/** `%`, `_` and the escape character itself match only themselves. */
+export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Cancels a task that is not running (yet, or while it waits for approval). Null when it is running or finished. */
 export async function cancelPending(db: D1Database, id: string, now: number): Promise<TaskRow | null> {

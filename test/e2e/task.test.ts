@@ -121,16 +121,22 @@ describe("tasks, watched as agent", () => {
 		expect(await result.locator("code").textContent()).not.toContain("Line 120 of a long page.");
 	});
 
-	it("counts what happens in a task that isn't open, until it is opened", async () => {
+	it("marks a task that changed while it wasn't open with a dot, until it is opened (and after a reload)", async () => {
 		const page = t.page;
 		const task = await createTask(admin(), "What time is it?");
 		await waitForTask(admin(), task.id, ["succeeded"]);
 		const link = page.locator(`.sidebar a[data-task-id="${task.id}"]`);
-		const unread = async () => Number(/\d+/.exec((await link.locator(".unread").textContent()) ?? "")?.[0] ?? 0);
-		await expect.poll(unread).toBeGreaterThan(5); // its status changes, thought, tool call, answer…
+		await expect.poll(() => link.getAttribute("data-unread")).toBe("true");
+		expect(await link.locator(".unread-dot").count()).toBe(1);
+		expect(await link.locator(".unread").count()).toBe(0); // a dot, not a number of events
 		await link.click();
 		await page.locator(".final-status[data-status=succeeded]").waitFor();
-		expect(await link.locator(".unread").count()).toBe(0);
+		expect(await link.getAttribute("data-unread")).toBeNull();
+		expect(await link.locator(".unread-dot").count()).toBe(0);
+		await page.goto(inject("sparkyUrl"));
+		await page.locator(".conn[data-state=connected]").waitFor();
+		await link.waitFor();
+		expect(await link.getAttribute("data-unread")).toBeNull();
 	});
 
 	it("filters the activity list by status", async () => {

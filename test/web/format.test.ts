@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { firstLine, formatDuration, formatTokens, prettyJson, truncate } from "../../web/src/lib/format.ts";
+import {
+	firstLine,
+	formatDuration,
+	formatTokens,
+	prettyJson,
+	relativeTime,
+	truncate,
+} from "../../web/src/lib/format.ts";
 import { parseRoute, routePath } from "../../web/src/lib/route.ts";
 
 describe("web: formatting", () => {
@@ -29,6 +36,16 @@ describe("web: formatting", () => {
 		expect(truncate("x".repeat(50), 20)).toEqual({ text: `${"x".repeat(20)}…`, more: true });
 	});
 
+	it("says how long ago, in words", () => {
+		const now = Date.UTC(2026, 0, 10, 12, 0, 0);
+		expect(relativeTime(now - 10_000, now)).toBe("just now");
+		expect(relativeTime(now + 5_000, now)).toBe("just now"); // a clock a little ahead
+		expect(relativeTime(now - 2 * 60_000, now)).toBe("2 min ago");
+		expect(relativeTime(now - 3 * 3_600_000, now)).toBe("3 h ago");
+		expect(relativeTime(now - 26 * 3_600_000, now)).toBe("yesterday");
+		expect(relativeTime(now - 5 * 86_400_000, now)).toBe("5 days ago");
+	});
+
 	it("takes the first line of a text, shortened", () => {
 		expect(firstLine("  hello\nworld")).toBe("hello");
 		expect(firstLine("abcdef", 4)).toBe("abc…");
@@ -45,6 +62,14 @@ describe("web: routes", () => {
 		expect(parseRoute("/task/a/b")).toEqual({ kind: "home" });
 		expect(parseRoute("/task/%3Cscript%3E")).toEqual({ kind: "home" });
 		expect(parseRoute("/api/me")).toEqual({ kind: "home" });
+	});
+
+	it("reads the settings and admin panels, nothing under them", () => {
+		expect(parseRoute("/settings")).toEqual({ kind: "settings" });
+		expect(parseRoute("/admin")).toEqual({ kind: "admin" });
+		expect(parseRoute("/admin/x")).toEqual({ kind: "home" });
+		expect(routePath({ kind: "settings" })).toBe("/settings");
+		expect(routePath({ kind: "admin" })).toBe("/admin");
 	});
 
 	it("writes them back", () => {

@@ -7,7 +7,7 @@ import { launchChromium } from "./chromium.ts";
 
 export { launchChromium };
 
-export const DESKTOP = { width: 1280, height: 800 };
+export const DESKTOP = { width: 1366, height: 850 };
 export const PHONE = { width: 390, height: 844 };
 export const SCREENSHOTS = resolve(import.meta.dirname, "../../../screenshots");
 

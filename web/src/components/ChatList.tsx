@@ -1,8 +1,7 @@
-import { useState } from "preact/hooks";
-import { describeError } from "../lib/api.ts";
 import { onNavClick } from "../lib/nav-click.ts";
 import type { Route } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
+import { NewChatButton } from "./NewChatButton.tsx";
 import { StatusBadge, UnreadBadge } from "./StatusBadge.tsx";
 
 interface Props {
@@ -11,37 +10,15 @@ interface Props {
 }
 
 export function ChatList({ session, navigate }: Props) {
-	const [error, setError] = useState<string | undefined>();
-	const [busy, setBusy] = useState(false);
 	const chats = session.timeline.chats();
 	const route = session.route;
-
-	const newChat = async () => {
-		setBusy(true);
-		setError(undefined);
-		try {
-			const chat = await session.newChat();
-			navigate({ kind: "chat", id: chat.id });
-		} catch (cause) {
-			setError(describeError(cause));
-		} finally {
-			setBusy(false);
-		}
-	};
 
 	return (
 		<section class="side-section" aria-labelledby="chats-heading">
 			<div class="side-head">
 				<h2 id="chats-heading">Chats</h2>
-				<button type="button" class="small" onClick={newChat} disabled={busy}>
-					New chat
-				</button>
+				<NewChatButton session={session} navigate={navigate} />
 			</div>
-			{error && (
-				<p class="error" role="alert">
-					{error}
-				</p>
-			)}
 			{chats.length === 0 ? (
 				<p class="muted">No chats yet.</p>
 			) : (

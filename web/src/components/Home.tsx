@@ -1,3 +1,5 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { describeError } from "../lib/api.ts";
 import type { Route } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
 
@@ -6,26 +8,106 @@ interface Props {
 	navigate: (route: Route) => void;
 }
 
-/** Nothing open yet: what this page does. */
-export function Home({ session }: Props) {
+/** Prompts the built-in demo model answers with a real tool call (src/agent/demo-plan.ts). */
+export const EXAMPLES = [
+	"List the files in my workspace and summarise README.md",
+	"What time is it?",
+	"Write notes.txt with: water the plants on Friday",
+	"Show my tasks",
+] as const;
+
+/**
+ * Nothing open yet: one box that starts a chat with its first message (or runs it as a
+ * background task), and examples that start a chat in one click.
+ */
+export function Home({ session, navigate }: Props) {
+	const [text, setText] = useState("");
+	const [busy, setBusy] = useState(false);
+	const [error, setError] = useState<string | undefined>();
+	const input = useRef<HTMLTextAreaElement>(null);
 	const isAgent = session.me.user_id === "agent";
+
+	useEffect(() => {
+		// "New task" in the header lands here: the box is where to type it.
+		if (session.homeFocus) input.current?.focus();
+		session.homeFocus = false;
+	}, [session.homeFocus]);
+
+	const start = async (how: "chat" | "task", message = text.trim()) => {
+		if (!message || busy) return;
+		setBusy(true);
+		setError(undefined);
+		try {
+			if (how === "task") {
+				const task = await session.createTask(message);
+				navigate({ kind: "task", id: task.id });
+			} else {
+				const chat = await session.newChat();
+				await session.sendChat(chat.id, message);
+				navigate({ kind: "chat", id: chat.id });
+			}
+		} catch (cause) {
+			setError(describeError(cause));
+			setBusy(false);
+		}
+	};
+
 	return (
-		<section class="home">
-			<h2>Hello, {session.me.user_id}</h2>
-			<p>
-				Start a <strong>chat</strong> with the agent, or give it a <strong>task</strong> to run in the background.
-				Answers stream in as they are written; every tool call and its result shows inline.
+		<section class="home" aria-labelledby="home-heading">
+			<h2 id="home-heading">What should Sparky do?</h2>
+			<form
+				class="home-form"
+				onSubmit={(e) => {
+					e.preventDefault();
+					void start("chat");
+				}}
+			>
+				<label for="home-input">Ask Sparky</label>
+				<textarea
+					id="home-input"
+					ref={input}
+					rows={3}
+					value={text}
+					placeholder="e.g. List the files in my workspace"
+					onInput={(e) => setText(e.currentTarget.value)}
+					onKeyDown={(e) => {
+						if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+							e.preventDefault();
+							void start("chat");
+						}
+					}}
+				/>
+				<div class="home-actions">
+					<button type="submit" disabled={busy}>
+						Start chat
+					</button>
+					<button type="button" class="quiet" disabled={busy} onClick={() => void start("task")}>
+						Run as background task
+					</button>
+				</div>
+				{error && (
+					<p class="error" role="alert">
+						{error}
+					</p>
+				)}
+			</form>
+			<h3 id="examples-heading">Try one</h3>
+			<ul class="examples" aria-labelledby="examples-heading">
+				{EXAMPLES.map((example) => (
+					<li key={example}>
+						<button type="button" class="example" disabled={busy} onClick={() => void start("chat", example)}>
+							{example}
+						</button>
+					</li>
+				))}
+			</ul>
+			<p class="muted">
+				A chat answers as it writes, with every tool call inline; a background task runs on its own and shows under{" "}
+				<em>Agent activity</em>.{" "}
+				{isAgent
+					? "You are signed in as agent: every task anyone gives the agent appears there, live."
+					: "Sign in as agent to watch every task the agent runs, whoever asked for it."}
 			</p>
-			{isAgent ? (
-				<p>
-					You are signed in as <code>agent</code>: every task anyone gives the agent appears under{" "}
-					<em>Agent activity</em>, live.
-				</p>
-			) : (
-				<p>
-					Sign in as <code>agent</code> to watch every task the agent runs, whoever asked for it.
-				</p>
-			)}
 		</section>
 	);
 }

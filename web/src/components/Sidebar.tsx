@@ -1,3 +1,4 @@
+import { onNavClick } from "../lib/nav-click.ts";
 import type { Route } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
 import { ChatList } from "./ChatList.tsx";
@@ -6,10 +7,22 @@ import { TaskList } from "./TaskList.tsx";
 interface Props {
 	session: Session;
 	navigate: (route: Route) => void;
+	onSignOut: () => void;
 }
 
-/** Chats, then the agent's activity. A column on wide screens, a drawer on narrow ones. */
-export function Sidebar({ session, navigate }: Props) {
+/** Chats, then the agent's activity, then settings. A column on wide screens, a drawer on narrow ones. */
+export function Sidebar({ session, navigate, onSignOut }: Props) {
+	const route = session.route;
+	const link = (to: "settings" | "admin", label: string) => (
+		<a
+			href={`/${to}`}
+			class="side-link"
+			aria-current={route.kind === to ? "page" : undefined}
+			onClick={(e) => onNavClick(e, () => navigate({ kind: to }))}
+		>
+			{label}
+		</a>
+	);
 	return (
 		<nav id="sidebar" class="sidebar" aria-label="Chats and agent activity">
 			{session.listsError && (
@@ -22,6 +35,16 @@ export function Sidebar({ session, navigate }: Props) {
 			)}
 			<ChatList session={session} navigate={navigate} />
 			<TaskList session={session} navigate={navigate} />
+			<ul class="side-list side-footer">
+				<li>{link("settings", "Settings")}</li>
+				{session.me.role === "admin" && <li>{link("admin", "Admin")}</li>}
+				<li class="narrow-only">
+					<span class="muted">Signed in as {session.me.user_id}</span>{" "}
+					<button type="button" class="quiet small" onClick={onSignOut}>
+						Sign out
+					</button>
+				</li>
+			</ul>
 		</nav>
 	);
 }

@@ -5,6 +5,7 @@ import { useSessionUpdates } from "../state/use-session.ts";
 import { ChatView } from "./ChatView.tsx";
 import { Header } from "./Header.tsx";
 import { Home } from "./Home.tsx";
+import { LazyPanel } from "./LazyPanel.tsx";
 import { Sidebar } from "./Sidebar.tsx";
 import { TaskView } from "./TaskView.tsx";
 
@@ -48,12 +49,21 @@ export function Workspace({ session, onSignOut }: Props) {
 			<a class="skip-link" href="#main">
 				Skip to content
 			</a>
-			<Header session={session} drawerOpen={drawer} onToggleDrawer={() => setDrawer(!drawer)} onSignOut={onSignOut} />
-			<Sidebar session={session} navigate={navigate} />
+			<Header
+				session={session}
+				drawerOpen={drawer}
+				onToggleDrawer={() => setDrawer(!drawer)}
+				onSignOut={onSignOut}
+				navigate={navigate}
+			/>
+			<Sidebar session={session} navigate={navigate} onSignOut={onSignOut} />
 			<main id="main" class="main" tabIndex={-1}>
 				{route.kind === "chat" && <ChatView key={route.id} session={session} chatId={route.id} />}
 				{route.kind === "task" && <TaskView key={route.id} session={session} taskId={route.id} />}
 				{route.kind === "home" && <Home session={session} navigate={navigate} />}
+				{(route.kind === "settings" || route.kind === "admin") && (
+					<LazyPanel key={route.kind} session={session} which={route.kind} />
+				)}
 			</main>
 		</div>
 	);

@@ -58,6 +58,9 @@ export class Api {
 		(await this.#call<{ task: Task }>("POST", "/api/tasks", { instruction })).task;
 	cancelTask = async (id: string) => (await this.#call<{ task: Task }>("POST", `/api/tasks/${enc(id)}/cancel`)).task;
 
+	/** Any other call (the activity list, settings and admin panels keep their paths beside them). */
+	request = <T>(method: string, path: string, body?: unknown) => this.#call<T>(method, path, body);
+
 	async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
 		let res: Response;
 		try {

@@ -46,3 +46,21 @@ export function firstLine(text: string | undefined, max = 80): string {
 	const line = (text ?? "").trim().split("\n")[0] ?? "";
 	return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
+
+/** "just now", "2 min ago", "3 h ago", "yesterday", "5 days ago"; the exact time goes in a title. */
+export function relativeTime(ms: number, now = Date.now()): string {
+	const s = Math.max(0, Math.round((now - ms) / 1000));
+	if (s < 45) return "just now";
+	const m = Math.round(s / 60);
+	if (m < 60) return `${m} min ago`;
+	const h = Math.round(m / 60);
+	if (h < 24) return `${h} h ago`;
+	const d = Math.round(h / 24);
+	if (d === 1) return "yesterday";
+	return d < 30 ? `${d} days ago` : formatTime(ms, now);
+}
+
+/** The full local date and time, for a title. */
+export function exactTime(ms: number): string {
+	return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+}

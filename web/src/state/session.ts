@@ -9,12 +9,12 @@ import {
 	isTerminal,
 	type Me,
 	type Task,
-	type TaskStatus,
 } from "../../../src/protocol/index.ts";
 import { type Api, describeError } from "../lib/api.ts";
 import type { ConnectionState } from "../lib/connection.ts";
 import type { Route } from "../lib/route.ts";
 import { frameThrottle } from "../lib/throttle.ts";
+import { ActivityList } from "./activity.ts";
 import { HubConnection } from "./hub-connection.ts";
 import { type ThreadLoad, threadFor } from "./threads.ts";
 
@@ -31,7 +31,10 @@ export class Session {
 	readonly requests: FrameRequests;
 	connection: ConnectionState = "connecting";
 	route: Route = { kind: "home" };
-	taskFilter: TaskStatus | undefined;
+	/** The home screen should focus its box when it opens ("New task" in the header). */
+	homeFocus = false;
+	/** The sidebar's task list (filters, search, pages). */
+	readonly activity: ActivityList;
 	listsError: string | undefined;
 	readonly loads = new Map<string, ThreadLoad>();
 	readonly taskDetails = new Map<string, Task>();
@@ -47,6 +50,7 @@ export class Session {
 		readonly onSignedOut: (reason: string) => void,
 	) {
 		api.onUnauthorized = () => onSignedOut("Your token is no longer accepted (revoked or expired). Sign in again.");
+		this.activity = new ActivityList(api, this.timeline, () => this.changed());
 		this.requests = new FrameRequests((frame) => this.hub.send(frame));
 		this.hub = new HubConnection({
 			baseUrl: api.baseUrl,
@@ -89,12 +93,6 @@ export class Session {
 
 	load(key: string): ThreadLoad {
 		return this.loads.get(key) ?? { status: "idle" };
-	}
-
-	async setTaskFilter(status: TaskStatus | undefined): Promise<void> {
-		this.taskFilter = status;
-		this.changed();
-		await this.#loadTasks();
 	}
 
 	/** Everything fetched over HTTP, again (after `replay.truncated`, or a retry button). */
@@ -146,6 +144,7 @@ export class Session {
 		const task = await this.api.createTask(instruction);
 		this.timeline.applyTasks([task]);
 		this.taskDetails.set(task.id, task);
+		this.activity.added(task);
 		this.changed();
 		return task;
 	}
@@ -177,6 +176,7 @@ export class Session {
 
 	#onEvent(event: HubEvent): void {
 		this.timeline.apply([event]);
+		this.activity.onEvent(event);
 		if (event.type === EventType.CUSTOM && event.name === CustomName.taskStatus) this.#refreshDetails(event.task_id);
 		if (event.type === EventType.CUSTOM && event.name === CustomName.chat) this.#onChatChange(event);
 		this.changed();
@@ -233,19 +233,13 @@ export class Session {
 	}
 
 	async #loadTasks(): Promise<void> {
-		try {
-			this.timeline.applyTasks(await this.api.tasks(this.taskFilter));
-			this.listsError = undefined;
-		} catch (error) {
-			this.listsError = describeError(error);
-		}
-		this.changed();
+		await this.activity.reload();
 	}
 
 	/** Loads the open thread's past once the hub is live (so live events cover what follows). */
 	async #loadOpenThread(): Promise<void> {
 		const route = this.route;
-		if (!this.#ready || route.kind === "home") return;
+		if (!this.#ready || (route.kind !== "chat" && route.kind !== "task")) return;
 		const key = `${route.kind}:${route.id}`;
 		const load = this.load(key);
 		if (load.status === "loading" || load.status === "loaded") return;

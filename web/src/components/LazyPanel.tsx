@@ -1,0 +1,54 @@
+import type { ComponentType } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { describeError } from "../lib/api.ts";
+import type { Session } from "../state/session.ts";
+
+type Panel = ComponentType<{ session: Session }>;
+
+/** Settings and admin load on first use (the first load stays small); the rest of the page never waits for them. */
+const LOADERS: Record<"settings" | "admin", () => Promise<Panel>> = {
+	settings: () => import("./panels/SettingsPanel.tsx").then((m) => m.SettingsPanel),
+	admin: () => import("./panels/AdminPanel.tsx").then((m) => m.AdminPanel),
+};
+
+export function LazyPanel({ session, which }: { session: Session; which: "settings" | "admin" }) {
+	// The API refuses non-admins anyway; the page doesn't even load the panel for them.
+	if (which === "admin" && session.me.role !== "admin") {
+		return (
+			<section class="panel" aria-labelledby="panel-heading">
+				<h2 id="panel-heading">Admin</h2>
+				<p>Only admins can manage users, tokens and schedules here.</p>
+			</section>
+		);
+	}
+	return <Loaded session={session} which={which} />;
+}
+
+function Loaded({ session, which }: { session: Session; which: "settings" | "admin" }) {
+	const [panel, setPanel] = useState<{ Component: Panel } | { error: string } | undefined>();
+	useEffect(() => {
+		let live = true;
+		LOADERS[which]().then(
+			(Component) => live && setPanel({ Component }),
+			(error) => live && setPanel({ error: describeError(error) }),
+		);
+		return () => {
+			live = false;
+		};
+	}, [which]);
+	if (!panel) {
+		return (
+			<p class="panel-loading" role="status">
+				Loading…
+			</p>
+		);
+	}
+	if ("error" in panel) {
+		return (
+			<p class="error banner" role="alert">
+				Could not load this page: {panel.error}
+			</p>
+		);
+	}
+	return <panel.Component session={session} />;
+}

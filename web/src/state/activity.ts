@@ -1,0 +1,142 @@
+import type { Timeline } from "../../../src/client/index.ts";
+import {
+	CustomName,
+	EventType,
+	type HubEvent,
+	type Task,
+	type TaskKind,
+	type TaskStatus,
+	type TaskStatusValue,
+} from "../../../src/protocol/index.ts";
+import { type Api, describeError } from "../lib/api.ts";
+
+/** What the activity list shows: the server's filters (`GET /api/tasks`). */
+export interface ActivityFilters {
+	status?: TaskStatus;
+	/** `all`: background tasks and chat turns (chat turns are only listed to their watchers). */
+	kind: TaskKind | "all";
+	/** One creator's tasks (watchers). */
+	user?: string;
+	/** A piece of the instruction. */
+	q?: string;
+}
+
+/** One row: what the list needs of a task. Its live status comes from the timeline. */
+export type ActivityRow = Pick<
+	Task,
+	"id" | "kind" | "user_id" | "instruction" | "status" | "created_at" | "updated_at"
+>;
+
+const PAGE = 30;
+
+/**
+ * The sidebar's list of tasks, in the server's order (creation time, newest first) so rows
+ * never move while tasks run; "Load more" follows the cursor. A task created while the list
+ * is open (its first status event) goes on top when it matches the filters.
+ */
+export class ActivityList {
+	filters: ActivityFilters = { kind: "task" };
+	rows: ActivityRow[] = [];
+	nextCursor: string | null = null;
+	loading = false;
+	error: string | undefined;
+	#generation = 0;
+
+	constructor(
+		readonly api: Api,
+		readonly timeline: Timeline,
+		readonly changed: () => void,
+	) {}
+
+	async setFilters(change: Partial<ActivityFilters>): Promise<void> {
+		this.filters = { ...this.filters, ...change };
+		await this.reload();
+	}
+
+	/** The first page again (filters changed, or everything is reloaded). */
+	async reload(): Promise<void> {
+		const generation = ++this.#generation;
+		this.loading = true;
+		this.changed();
+		try {
+			const page = await this.#fetch();
+			if (generation !== this.#generation) return;
+			this.rows = page.tasks;
+			this.nextCursor = page.next_cursor;
+			this.error = undefined;
+			this.timeline.applyTasks(page.tasks);
+		} catch (error) {
+			if (generation === this.#generation) this.error = describeError(error);
+		} finally {
+			if (generation === this.#generation) this.loading = false;
+			this.changed();
+		}
+	}
+
+	async loadMore(): Promise<void> {
+		if (!this.nextCursor || this.loading) return;
+		const generation = this.#generation;
+		this.loading = true;
+		this.changed();
+		try {
+			const page = await this.#fetch(this.nextCursor);
+			if (generation !== this.#generation) return;
+			const known = new Set(this.rows.map((r) => r.id));
+			this.rows = [...this.rows, ...page.tasks.filter((t) => !known.has(t.id))];
+			this.nextCursor = page.next_cursor;
+			this.error = undefined;
+			this.timeline.applyTasks(page.tasks);
+		} catch (error) {
+			if (generation === this.#generation) this.error = describeError(error);
+		} finally {
+			if (generation === this.#generation) this.loading = false;
+			this.changed();
+		}
+	}
+
+	/** A task made here (the form): on top at once, whatever the socket does. */
+	added(task: Task): void {
+		if (this.#matches(task)) this.#insert(task);
+	}
+
+	onEvent(event: HubEvent): void {
+		if (event.type !== EventType.CUSTOM || event.name !== CustomName.taskStatus) return;
+		const v = event.value as TaskStatusValue;
+		// Only a task's first status (made just now) is new to the list; older tasks come with pages.
+		if (v.attempt !== 0 || (v.status !== "queued" && v.status !== "waiting")) return;
+		const row: ActivityRow = {
+			id: v.task_id,
+			kind: v.kind ?? "task",
+			user_id: v.user_id,
+			instruction: v.instruction ?? "",
+			status: v.status,
+			created_at: event.ts,
+			updated_at: event.ts,
+		};
+		if (this.#matches(row)) this.#insert(row);
+	}
+
+	#insert(row: ActivityRow): void {
+		if (this.rows.some((r) => r.id === row.id)) return;
+		this.rows = [row, ...this.rows].sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1));
+		this.changed();
+	}
+
+	#matches(row: ActivityRow): boolean {
+		const f = this.filters;
+		if (f.status && row.status !== f.status) return false;
+		if (f.kind !== "all" && row.kind !== f.kind) return false;
+		if (f.user && row.user_id !== f.user) return false;
+		return !f.q || row.instruction.toLowerCase().includes(f.q.toLowerCase());
+	}
+
+	#fetch(cursor?: string): Promise<{ tasks: Task[]; next_cursor: string | null }> {
+		const f = this.filters;
+		const query = new URLSearchParams({ limit: String(PAGE), kind: f.kind });
+		if (f.status) query.set("status", f.status);
+		if (f.user) query.set("user", f.user);
+		if (f.q) query.set("q", f.q);
+		if (cursor) query.set("cursor", cursor);
+		return this.api.request("GET", `/api/tasks?${query}`);
+	}
+}
