@@ -36,7 +36,7 @@ describe("accessibility basics", () => {
 		const page = t.page;
 		await page.locator(".brand").click(); // start from the top of the page
 		const order: string[] = [];
-		for (let i = 0; i < 40 && !order.includes("#composer-input"); i++) {
+		for (let i = 0; i < 150 && !order.includes("#composer-input"); i++) {
 			await page.keyboard.press("Tab");
 			order.push(await focused(page));
 		}

@@ -76,7 +76,7 @@ describe("home", () => {
 		await page.locator(".examples button").first().waitFor();
 		await newChat.click();
 		await page.waitForURL(/\/chat\//);
-		expect(await page.getByLabel("Message").isVisible()).toBe(true);
+		await page.getByLabel("Message").waitFor(); // the page renders on the next frame after the URL changes
 		expect(await page.locator("#sidebar").isVisible()).toBe(false);
 		await newTask.click();
 		await page.waitForURL((url) => url.pathname === "/");
