@@ -1,17 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { seenStore } from "../../web/src/lib/seen-store.ts";
+import { type KeyValueStore, seenStore } from "../../web/src/lib/seen-store.ts";
 
 /** A Storage in memory. */
-function memory(): Storage {
+function memory(): KeyValueStore {
 	const data = new Map<string, string>();
 	return {
-		get length() {
-			return data.size;
-		},
-		clear: () => data.clear(),
 		getItem: (k) => data.get(k) ?? null,
-		key: (i) => [...data.keys()][i] ?? null,
-		removeItem: (k) => void data.delete(k),
 		setItem: (k, v) => void data.set(k, v),
 	};
 }
@@ -50,13 +44,12 @@ describe("web: what was seen (unread dots)", () => {
 		const broken = memory();
 		broken.setItem("sparky.seen.alice", "{not json");
 		expect(seenStore("alice", broken, 10).isNew("t", 20)).toBe(true);
-		const full = {
-			...memory(),
+		const full: KeyValueStore = {
 			getItem: () => null,
 			setItem: () => {
 				throw new Error("quota");
 			},
-		} as unknown as Storage;
+		};
 		const seen = seenStore("alice", full, 10);
 		seen.mark("t", 20);
 		expect(seen.isNew("t", 20)).toBe(false);

@@ -12,6 +12,12 @@ export interface SeenStore {
 	mark(id: string, changedAt: number): void;
 }
 
+/** The part of `localStorage` used here (and a test's stand-in). */
+export interface KeyValueStore {
+	getItem(key: string): string | null;
+	setItem(key: string, value: string): void;
+}
+
 interface Saved {
 	since: number;
 	seen: Record<string, number>;
@@ -19,7 +25,7 @@ interface Saved {
 
 export function seenStore(
 	userId: string,
-	storage: Storage | undefined = globalThis.localStorage,
+	storage: KeyValueStore | undefined = (globalThis as { localStorage?: KeyValueStore }).localStorage,
 	now = Date.now(),
 ): SeenStore {
 	const key = `sparky.seen.${userId}`;
@@ -48,7 +54,7 @@ export function seenStore(
 	};
 }
 
-function read(storage: Storage | undefined, key: string): Saved | undefined {
+function read(storage: KeyValueStore | undefined, key: string): Saved | undefined {
 	try {
 		const value = JSON.parse(storage?.getItem(key) ?? "null") as Saved | null;
 		if (value && typeof value.since === "number" && value.seen && typeof value.seen === "object") return value;
