@@ -39,6 +39,7 @@ export interface TaskSummary {
 export interface ChatSummary {
 	id: string;
 	title: string;
+	createdAt: number;
 	updatedAt: number;
 	unread: number;
 }
@@ -282,6 +283,7 @@ export class Timeline {
 		this.#chats.set(chat.id, {
 			id: chat.id,
 			title: chat.title,
+			createdAt: chat.created_at,
 			updatedAt: Math.max(chat.updated_at, current?.updatedAt ?? 0),
 			unread: current?.unread ?? 0,
 		});

@@ -1,3 +1,4 @@
+import { pastRuns } from "../chats/past-runs.ts";
 import {
 	cancelRunningTurn,
 	chatHistory,
@@ -52,7 +53,9 @@ export async function handleChatFrame(
 			const chat = await ownedChat(deps.env, frame.chat_id, viewer);
 			const page = await chatHistory(deps.env, chat, frame.limit ?? 50, frame.before);
 			const progress = await turnsInProgress(deps.env, chat, hub.readTaskEvents);
-			return { type: "chat.history", ...ref, chat, ...page, ...progress };
+			const running = progress.turns.find((t) => t.status === "running")?.turn_id;
+			const past = await pastRuns(page.messages, running, hub.readTaskEvents);
+			return { type: "chat.history", ...ref, chat, ...page, ...progress, events: [...past, ...progress.events] };
 		}
 	}
 }

@@ -128,7 +128,10 @@ export const ChatHistoryMessageSchema = z.object({
 	next_before: z.string().nullable(),
 	/** Turns that haven't finished: running first, then pending in the order they will run. */
 	turns: z.array(z.object({ turn_id: z.string(), status: z.string(), text: z.string() })),
-	/** The running turn's events so far (they carry seqs; live ones follow on the socket). */
+	/**
+	 * The running turn's events so far (they carry seqs; live ones follow on the socket), and
+	 * the page's finished turns' run lines and thoughts (chats/past-runs.ts).
+	 */
 	events: z.array(WireEventSchema),
 });
 

@@ -88,6 +88,8 @@ export const TaskSchema = z.object({
 	updated_at: z.number().int(),
 	started_at: z.number().int().nullable(),
 	finished_at: z.number().int().nullable(),
+	/** `GET /api/tasks/:id` only: whether the caller may cancel or delete it (tasks/audience.ts). */
+	can_cancel: z.boolean().optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 
@@ -101,6 +103,8 @@ export const ListTasksQuerySchema = z.object({
 	/** Only this creator's tasks (useful to watchers: the agent user and admins). */
 	user: UserIdSchema.optional(),
 	q: TaskSearchSchema.optional(),
+	/** Only the follow-ups this task created (the run view's links). */
+	parent_task_id: OpaqueIdSchema.optional(),
 	limit: z.coerce.number().int().min(1).max(TaskLimits.listLimit).default(20),
 	cursor: z
 		.string()

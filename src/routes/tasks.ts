@@ -20,7 +20,7 @@ import { taskApprovals } from "../storage/approvals.ts";
 import { decodeTimeIdCursor, encodeCursor } from "../storage/page-cursor.ts";
 import { clearFinished, deleteFinished, listTasks, toTask } from "../storage/tasks.ts";
 import { decideApproval } from "../tasks/approvals.ts";
-import { clearScope, taskScope } from "../tasks/audience.ts";
+import { canChangeTask, clearScope, taskScope } from "../tasks/audience.ts";
 import { checkDependencies } from "../tasks/dependencies.ts";
 import { changeableTask, visibleTask } from "../tasks/lookup.ts";
 import { cancelTask, createTask, newTaskId } from "../tasks/service.ts";
@@ -78,6 +78,7 @@ export const tasksRoutes = new Hono<AppEnv>()
 			kind: query.kind === "all" ? undefined : query.kind,
 			userId: query.user,
 			search: query.q,
+			parentTaskId: query.parent_task_id,
 			limit: query.limit + 1,
 			after: query.cursor ? taskCursor(query.cursor) : undefined,
 		});
@@ -102,7 +103,8 @@ export const tasksRoutes = new Hono<AppEnv>()
 	})
 	.get("/:id", paramsOf(TaskParams), async (c) => {
 		const task = await visibleTask(c.env, c.req.valid("param").id, c.var.auth);
-		return c.json({ task: { ...toTask(task), approvals: await taskApprovals(c.env.DB, task.id) } });
+		const approvals = await taskApprovals(c.env.DB, task.id);
+		return c.json({ task: { ...toTask(task), can_cancel: canChangeTask(task, c.var.auth), approvals } });
 	})
 	.post("/:id/approvals/:approvalId", paramsOf(ApprovalParamsSchema), jsonBody(DecideApprovalBodySchema), async (c) => {
 		const { id, approvalId } = c.req.valid("param");

@@ -156,6 +156,8 @@ export interface ListOptions {
 	userId?: string;
 	/** A substring of the instruction (case-insensitive for ASCII, LIKE wildcards taken literally). */
 	search?: string;
+	/** Only follow-ups of this task. */
+	parentTaskId?: string;
 	limit: number;
 	/** Continue after this (created_at, id), newest first. */
 	after?: { createdAt: number; id: string };
@@ -191,6 +193,10 @@ export async function listTasks(db: D1Database, options: ListOptions): Promise<T
 	if (options.search) {
 		where.push("instruction LIKE ? ESCAPE '\\'");
 		args.push(`%${escapeLike(options.search)}%`);
+	}
+	if (options.parentTaskId) {
+		where.push("parent_task_id = ?");
+		args.push(options.parentTaskId);
 	}
 	if (options.after) {
 		where.push("(created_at < ? OR (created_at = ? AND id < ?))");

@@ -80,7 +80,7 @@ export async function httpFetch(
 			response = await doFetch(url.href, { method: input.method, redirect: "manual", signal, headers: HEADERS });
 		} catch (error) {
 			if (signal.aborted) return aborted();
-			return fail(`could not fetch ${url.href}: ${messageOf(error)}`);
+			return fail(`could not fetch ${url.href}: ${networkErrorText(error, url.host)}`);
 		}
 		const location = response.headers.get("location");
 		if (!REDIRECT_STATUSES.has(response.status) || location === null) break;
@@ -129,7 +129,7 @@ export async function httpFetch(
 		body = await readCapped(response.body, limits.maxBodyBytes, signal);
 	} catch (error) {
 		if (signal.aborted) return aborted();
-		return fail(`could not read the body of ${url.href}: ${messageOf(error)}`);
+		return fail(`could not read the body of ${url.href}: ${networkErrorText(error, url.host)}`);
 	}
 	if (kind === "unknown" && !looksLikeText(body.bytes)) {
 		return fail(`${url.href} has no content type and looks binary; http_fetch reads only text`, {
@@ -251,6 +251,15 @@ async function discard(response: Response): Promise<void> {
 	await response.body?.cancel().catch(() => {});
 }
 
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
+/**
+ * What went wrong, in words the model and the page can use. workerd reports a refused
+ * connection, a failed DNS lookup or an unreachable network as an opaque "internal error;
+ * reference = …" (the details stay in its own log): say what it means instead of the code.
+ */
+export function networkErrorText(error: unknown, host: string): string {
+	const text = error instanceof Error ? error.message : String(error);
+	if (/^internal error(; reference = \S+)?$/i.test(text.trim())) {
+		return `could not connect to ${host} (connection refused, unknown host or no network)`;
+	}
+	return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }

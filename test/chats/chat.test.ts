@@ -62,6 +62,7 @@ describe("chat over the hub socket", () => {
 		const history = tab.controls.find((c) => c.type === "chat.history") as {
 			messages: ChatMessage[];
 			turns: unknown[];
+			events: HubEvent[];
 		};
 		expect(history.messages.map((m) => m.role)).toEqual(["user", "tool", "assistant"]);
 		expect(history.messages[0]).toMatchObject({ id: `${turnId}:user`, content: "List files in the workspace" });
@@ -70,6 +71,19 @@ describe("chat over the hub socket", () => {
 		const assistant = events.find((e) => e.type === "TEXT_MESSAGE_START" && e.role === "assistant");
 		expect(history.messages[2]?.id).toBe(assistant?.messageId);
 		expect(history.turns).toEqual([]);
+		// The finished turn's run line comes back too (a reopened chat shows time and tokens)...
+		const types = history.events.map((e) => e.type);
+		expect(types).toContain("RUN_STARTED");
+		expect(types).toContain("RUN_FINISHED");
+		expect(history.events.find((e) => e.type === "RUN_FINISHED")).toEqual(
+			events.find((e) => e.type === "RUN_FINISHED"),
+		);
+		// ...with the starts that order its rows, but no text or results (the rows have those).
+		expect(types).not.toContain("TEXT_MESSAGE_CONTENT");
+		expect(types).not.toContain("TOOL_CALL_RESULT");
+		expect(history.events.filter((e) => e.type === "TOOL_CALL_START").map((e) => e.toolCallId)).toEqual([
+			toolCall?.toolCallId,
+		]);
 		tab.close();
 		other.close();
 	});

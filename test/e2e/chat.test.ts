@@ -2,7 +2,7 @@
 // (pending); Stop cancels the running turn; a reload shows the history once.
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { api, release, userToken } from "./support/api.ts";
-import { itemIds, PHONE, screenshot, usePage } from "./support/browser.ts";
+import { DESKTOP, itemIds, PHONE, screenshot, usePage } from "./support/browser.ts";
 import { focused } from "./support/checks.ts";
 
 let alice: string;
@@ -28,6 +28,21 @@ afterEach(async (context) => {
 	);
 	console.error(`page items:\n${shown.join("\n")}\nturns:\n${JSON.stringify(tasks, null, 1)}`);
 });
+
+/** Each run line's state, time and tokens as shown. */
+function runLines(page: import("playwright-core").Page): Promise<string[]> {
+	return page
+		.locator(".timeline [data-kind=run]")
+		.evaluateAll((els) =>
+			els.map((e) =>
+				[
+					(e as HTMLElement).dataset.state,
+					e.querySelector(".run-took")?.textContent,
+					e.querySelector(".run-usage")?.textContent,
+				].join(" | "),
+			),
+		);
+}
 
 describe("chat", () => {
 	it("streams a turn: the user's message, the tool call and the answer as it is written", async () => {
@@ -76,7 +91,7 @@ describe("chat", () => {
 		await page.getByRole("button", { name: "Menu" }).click();
 		await screenshot(page, "chat-phone-menu");
 		await page.getByRole("button", { name: "Menu" }).click();
-		await page.setViewportSize({ width: 1280, height: 800 });
+		await page.setViewportSize(DESKTOP);
 	});
 
 	it("Enter sends, Shift+Enter makes a new line; Tab goes from the message to Send", async () => {
@@ -117,9 +132,24 @@ describe("chat", () => {
 		await pending.locator(".badge[data-status=pending]").waitFor();
 
 		await page.getByRole("button", { name: "Stop" }).click();
+		// At once: the button says so, and the keyboard user is back in the message box.
+		expect(await page.locator(".composer-actions button.danger").textContent()).toBe("Stopping…");
+		expect(await focused(page)).toBe("#composer-input");
 		await expect
 			.poll(() => page.locator(".timeline [data-kind=run][data-state=cancelled]").count(), { timeout: 15_000 })
 			.toBe(1);
+		// "stopped" in neutral words, not a failure, and marked where the answer ended: right after
+		// the call it cut off (which says it got no result, instead of "running" forever).
+		const stoppedRun = page.locator(".timeline [data-kind=run][data-state=cancelled]");
+		expect(await stoppedRun.locator(".badge").textContent()).toBe("stopped");
+		expect(await stoppedRun.locator(".run-error").count()).toBe(0);
+		const end = page.locator(".timeline .turn-end[data-ending=stopped]");
+		expect(await end.textContent()).toBe("Stopped: the answer ends here.");
+		const before = end.locator("xpath=preceding-sibling::li[1]");
+		expect(await before.getAttribute("data-kind")).toBe("tool");
+		expect(await before.getAttribute("data-ending")).toBe("stopped");
+		expect(await before.locator("summary .badge").textContent()).toBe("stopped");
+		await screenshot(page, "chat-stopped-desktop");
 		// The waiting message runs next: its answer comes, and it is no longer pending.
 		await expect
 			.poll(() => page.locator(".timeline [data-kind=tool] code.tool-name").last().textContent(), { timeout: 15_000 })
@@ -137,20 +167,22 @@ describe("chat", () => {
 			})
 			.toBe("false");
 		await page.waitForTimeout(300); // the turn's history rows are written as it ends
-		const kinds = ["message", "tool"];
-		const before = await itemIds(page, kinds);
+		const before = await itemIds(page);
+		const runsBefore = await runLines(page);
+		expect(runsBefore.length).toBeGreaterThanOrEqual(3);
+		expect(await itemIds(page, ["thought"])).not.toEqual([]);
 		const users = await page
 			.locator(".timeline [data-role=user]")
 			.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.itemId));
 		await page.reload();
 		await page.locator(".conn[data-state=connected]").waitFor();
 		await expect.poll(async () => (await itemIds(page)).length).toBeGreaterThan(0);
+		await expect.poll(() => itemIds(page)).toEqual(before);
 		const after = await itemIds(page);
-		// Each item once; history holds messages and tool calls (thoughts and run lines are live only).
+		// Each item once, in the same order, run lines and thoughts included, with their time and tokens.
 		expect(new Set(after).size).toBe(after.length);
-		expect(after.filter((id) => !before.includes(id))).toEqual([]);
-		expect(after).toEqual(before.filter((id) => after.includes(id)));
 		for (const id of users) expect(after).toContain(id);
+		expect(await runLines(page)).toEqual(runsBefore);
 		expect(t.foreign).toEqual([]);
 		expect(t.errors).toEqual([]);
 	});

@@ -31,14 +31,19 @@ describe("chat history", () => {
 		await page.locator(`.sidebar a[data-chat-id="${chat.id}"]`).click();
 		const earlier = page.getByRole("button", { name: "Load earlier messages" });
 		await earlier.waitFor();
+		// A page is 50 history rows (messages and tool calls), with its turns' run lines and thoughts.
+		await expect.poll(async () => (await itemIds(page, ["message", "tool"])).length).toBe(50);
 		const firstPage = await itemIds(page);
-		expect(firstPage.length).toBe(50);
 		await earlier.click();
-		await expect.poll(async () => (await itemIds(page)).length).toBe(TURNS * 3);
+		await expect.poll(async () => (await itemIds(page, ["message", "tool"])).length).toBe(TURNS * 3);
 		await expect.poll(() => page.locator(".load-earlier").count()).toBe(0); // the start is loaded
 		const all = await itemIds(page);
 		expect(new Set(all).size).toBe(all.length);
-		expect(all.slice(-50)).toEqual(firstPage);
+		expect(all.slice(-firstPage.length)).toEqual(firstPage);
+		// Every turn kept its run line (time, tokens) and its two thoughts.
+		expect(await itemIds(page, ["run"])).toHaveLength(TURNS);
+		expect(await page.locator(".timeline [data-kind=run] .run-usage").count()).toBe(TURNS);
+		expect(await itemIds(page, ["thought"])).toHaveLength(TURNS * 2);
 		const users = await page.locator(".timeline [data-role=user]").allTextContents();
 		expect(users.map((text) => Number(/Question (\d+)/.exec(text)?.[1]))).toEqual(
 			Array.from({ length: TURNS }, (_, i) => i + 1),

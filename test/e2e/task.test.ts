@@ -12,7 +12,7 @@ import {
 	visibleText,
 	waitForTask,
 } from "./support/api.ts";
-import { itemIds, PHONE, screenshot, usePage } from "./support/browser.ts";
+import { DESKTOP, itemIds, PHONE, screenshot, usePage } from "./support/browser.ts";
 
 const t = usePage(agent);
 
@@ -47,7 +47,7 @@ describe("tasks, watched as agent", () => {
 		await screenshot(page, "task-running-desktop");
 		await page.setViewportSize(PHONE);
 		await screenshot(page, "task-running-phone");
-		await page.setViewportSize({ width: 1280, height: 800 });
+		await page.setViewportSize(DESKTOP);
 
 		await release(key);
 		await expect.poll(() => tool.getAttribute("data-state"), { timeout: 15_000 }).toBe("done");
@@ -111,7 +111,10 @@ describe("tasks, watched as agent", () => {
 		const task = await createTask(admin(), `Fetch ${inject("pageUrl")}/long.html`);
 		await page.locator(`.sidebar a[data-task-id="${task.id}"]`).click();
 		await page.locator(".final-status[data-status=succeeded]").waitFor();
-		const result = page.locator(".timeline [data-kind=tool] .code-block").nth(1);
+		// Steps are folded to one line: open it to read the result.
+		await page.locator(".timeline [data-kind=tool] summary").click();
+		const result = page.locator(".timeline [data-kind=tool] .tool-result .code-block");
+		await result.waitFor();
 		expect(await result.locator("code").textContent()).not.toContain("Line 120 of a long page.");
 		const more = result.getByRole("button", { name: /Show more/ });
 		expect(await more.getAttribute("aria-expanded")).toBe("false");

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Task } from "../../src/protocol/index.ts";
-import { api, json, newUser } from "../support/api.ts";
+import { adminToken, api, json, newUser, tokenFor } from "../support/api.ts";
 import { queuedTask, reload } from "../support/tasks.ts";
 
 type ErrorBody = { error: { code: string; message: string; details?: unknown } };
@@ -121,6 +121,34 @@ describe("reading and managing tasks", () => {
 		for (const q of ["status=bogus", "limit=0", "limit=101", "cursor=!!"]) {
 			expect((await api(`/api/tasks?${q}`, { token: user.token })).status).toBe(400);
 		}
+	});
+
+	it("lists the follow-ups of one task (parent_task_id), validated", async () => {
+		const user = await newUser();
+		const parent = await queuedTask(user.id);
+		const a = await queuedTask(user.id, { parent_task_id: parent.id, depth: 1, created_at: 2_000 });
+		const b = await queuedTask(user.id, { parent_task_id: parent.id, depth: 1, created_at: 2_001 });
+		await queuedTask(user.id, { parent_task_id: a.id, depth: 2 });
+		const page = await json<{ tasks: Task[] }>(api(`/api/tasks?parent_task_id=${parent.id}`, { token: user.token }));
+		expect(page.tasks.map((t) => t.id)).toEqual([b.id, a.id]);
+		expect(page.tasks.every((t) => t.parent_task_id === parent.id)).toBe(true);
+		// Another user's follow-ups stay theirs.
+		const other = await newUser();
+		const none = await json<{ tasks: Task[] }>(api(`/api/tasks?parent_task_id=${parent.id}`, { token: other.token }));
+		expect(none.tasks).toEqual([]);
+		expect((await api("/api/tasks?parent_task_id=../x", { token: user.token })).status).toBe(400);
+	});
+
+	it("says who may cancel a task (can_cancel): its creator and admins, not the watching agent user", async () => {
+		const user = await newUser();
+		const task = await queuedTask(user.id);
+		const read = async (token: string) =>
+			(await json<{ task: Task }>(api(`/api/tasks/${task.id}`, { token }))).task.can_cancel;
+		expect(await read(user.token)).toBe(true);
+		expect(await read(adminToken())).toBe(true);
+		const { token: agent } = await tokenFor("agent");
+		expect(await read(agent)).toBe(false);
+		expect((await api(`/api/tasks/${task.id}/cancel`, { method: "POST", token: agent })).status).toBe(403);
 	});
 
 	it("deletes a finished task, refuses an active one", async () => {

@@ -271,6 +271,17 @@ describe("http_fetch", () => {
 		expect(result.error).toBe("could not fetch https://down.example.com/: Network connection lost.");
 	});
 
+	it("says what workerd's opaque network error means, without its reference", async () => {
+		const { ctx } = context(() => {
+			throw new Error("internal error; reference = 8ak2h3b1l0q9f1k2");
+		});
+		const result = failure(await run(ctx, "https://gone.example.com:8443/x"));
+		expect(result.error).toBe(
+			"could not fetch https://gone.example.com:8443/x: could not connect to gone.example.com:8443 (connection refused, unknown host or no network)",
+		);
+		expect(result.error).not.toContain("reference");
+	});
+
 	it("does not read a binary body, but says its type and size", async () => {
 		let pulled = false;
 		const { ctx } = context(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { renderMarkdown } from "../../web/src/lib/markdown.ts";
+import { loadHighlighter } from "../../web/src/lib/highlight.ts";
+import { hasCode, renderMarkdown } from "../../web/src/lib/markdown.ts";
 
 describe("web: message Markdown", () => {
 	it("renders Markdown", () => {
@@ -30,5 +31,22 @@ describe("web: message Markdown", () => {
 	it("shows no images (nothing may load from elsewhere)", () => {
 		const html = renderMarkdown("![tracker](https://example.com/pixel.png)");
 		expect(html).not.toContain("<img");
+	});
+
+	it("shows code plain with a copy button, highlighted once the highlighter has loaded", async () => {
+		const text = '```ts\nconst a: number = 1; // "<b>"\n```';
+		expect(hasCode(text)).toBe(true);
+		expect(hasCode("no `fence` here")).toBe(false);
+		const plain = renderMarkdown(text);
+		expect(plain).toContain('<button type="button" class="copy-button" data-copy-code aria-label="Copy code">');
+		expect(plain).toContain('<code class="language-ts">const a: number = 1; // &quot;&lt;b&gt;&quot;\n</code>');
+		expect(plain).not.toContain("hljs-");
+		await loadHighlighter();
+		const lit = renderMarkdown(text);
+		expect(lit).toContain('<span class="hljs-keyword">const</span>');
+		expect(lit).toContain('<span class="hljs-comment">// &quot;&lt;b&gt;&quot;</span>');
+		expect(lit).not.toContain("<b>");
+		// A language it doesn't know stays plain (and escaped).
+		expect(renderMarkdown("```brainfuck\n<+>\n```")).toContain("&lt;+&gt;");
 	});
 });

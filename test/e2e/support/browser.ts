@@ -26,7 +26,12 @@ export interface TestPage {
  */
 export async function openPage(browser: Browser, viewport = DESKTOP): Promise<TestPage> {
 	const base = new URL(inject("sparkyUrl"));
-	const context = await browser.newContext({ viewport, colorScheme: "light" });
+	// Clipboard permissions: the copy buttons are tested by reading what they copied.
+	const context = await browser.newContext({
+		viewport,
+		colorScheme: "light",
+		permissions: ["clipboard-read", "clipboard-write"],
+	});
 	await context.addInitScript(() => {
 		const w = window as unknown as { __sockets: WebSocket[]; WebSocket: typeof WebSocket };
 		w.__sockets = [];

@@ -1,3 +1,5 @@
+import { chatNames } from "../lib/chat-names.ts";
+import { formatTime } from "../lib/format.ts";
 import { onNavClick } from "../lib/nav-click.ts";
 import type { Route } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
@@ -11,6 +13,7 @@ interface Props {
 
 export function ChatList({ session, navigate }: Props) {
 	const chats = session.timeline.chats();
+	const names = chatNames(chats, (ms) => formatTime(ms));
 	const route = session.route;
 
 	return (
@@ -36,7 +39,7 @@ export function ChatList({ session, navigate }: Props) {
 									data-chat-id={chat.id}
 									onClick={(e) => onNavClick(e, () => navigate({ kind: "chat", id: chat.id }))}
 								>
-									<span class="side-title">{chat.title}</span>
+									<span class="side-title">{names.get(chat.id) ?? chat.title}</span>
 									{running && <span class="typing">answering…</span>}
 									{waits && <StatusBadge status="awaiting_approval" />}
 									<UnreadBadge count={chat.unread} />

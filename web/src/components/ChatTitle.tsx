@@ -43,7 +43,7 @@ export function ChatTitle({ session, chatId, title }: Props) {
 
 	return (
 		<header class="thread-head">
-			<h2 id="thread-title" class={editing ? "visually-hidden" : "thread-title"}>
+			<h2 id="thread-title" class={editing ? "visually-hidden" : "thread-title"} tabIndex={-1}>
 				{title}
 			</h2>
 			{editing ? (

@@ -1,9 +1,10 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../lib/api.ts";
 import type { Session } from "../state/session.ts";
 import { routeItems } from "../state/threads.ts";
 import { ChatTitle } from "./ChatTitle.tsx";
 import { Composer } from "./Composer.tsx";
+import { QuietNote } from "./QuietNote.tsx";
 import { TimelineView } from "./TimelineView.tsx";
 
 interface Props {
@@ -24,6 +25,11 @@ export function ChatView({ session, chatId }: Props) {
 	const pending = new Set(
 		turns.filter((t) => t.status !== "running" && t.status !== "awaiting_approval").map((t) => t.id),
 	);
+
+	// Arriving at a chat puts the reader at its title; a new, empty chat at its message box (Composer).
+	useEffect(() => {
+		if (!(load.status === "loaded" && items.length === 0)) document.getElementById("thread-title")?.focus();
+	}, [chatId]);
 
 	const earlier =
 		load.nextBefore || load.loadingEarlier ? (
@@ -62,6 +68,7 @@ export function ChatView({ session, chatId }: Props) {
 					</p>
 				}
 			/>
+			<QuietNote last={session.liveness.lastOf(`chat:${chatId}`, items)} running={running} />
 			<Composer
 				running={running}
 				autoFocus={load.status === "loaded" && items.length === 0}

@@ -14,7 +14,13 @@ export function Composer({ onSend, onStop, running, autoFocus }: Props) {
 	const [text, setText] = useState("");
 	const [busy, setBusy] = useState(false);
 	const [error, setError] = useState<string | undefined>();
+	const [stopping, setStopping] = useState(false);
 	const input = useRef<HTMLTextAreaElement>(null);
+
+	// "Stopping…" lasts until the turn has really ended (its run line then says "stopped").
+	useEffect(() => {
+		if (!running) setStopping(false);
+	}, [running]);
 
 	useEffect(() => {
 		if (autoFocus) input.current?.focus();
@@ -40,9 +46,13 @@ export function Composer({ onSend, onStop, running, autoFocus }: Props) {
 
 	const stop = async () => {
 		setError(undefined);
+		setStopping(true);
+		// The Stop button goes away with the turn: the keyboard user's place is the message box.
+		input.current?.focus();
 		try {
 			await onStop();
 		} catch (cause) {
+			setStopping(false);
 			setError(`Could not stop: ${describeError(cause)}`);
 		}
 	};
@@ -69,8 +79,8 @@ export function Composer({ onSend, onStop, running, autoFocus }: Props) {
 					{busy ? "Sending…" : "Send"}
 				</button>
 				{running && (
-					<button type="button" class="danger" onClick={stop}>
-						Stop
+					<button type="button" class="danger" onClick={stop} disabled={stopping} aria-disabled={stopping}>
+						{stopping ? "Stopping…" : "Stop"}
 					</button>
 				)}
 			</div>

@@ -37,7 +37,8 @@ export function FinalStatus({ summary, details }: Props) {
 			<span>{text[status]}</span>
 			{took && <span class="muted">Took {took}.</span>}
 			{usage && <span class="muted">Used {usage}.</span>}
-			{error && status !== "succeeded" && <p class="run-error">{error}</p>}
+			{/* A cancellation someone asked for is news, not a failure: said in neutral words. */}
+			{error && status !== "succeeded" && <p class={status === "cancelled" ? "run-note" : "run-error"}>{error}</p>}
 		</div>
 	);
 }

@@ -38,6 +38,8 @@ export function SignIn({ onSignIn, error }: Props) {
 					autocomplete="current-password"
 					spellcheck={false}
 					required
+					// biome-ignore lint/a11y/noAutofocus: the sign-in form is the whole page; the token is its one field
+					autoFocus
 					value={token}
 					onInput={(e) => setToken(e.currentTarget.value)}
 					aria-invalid={error ? true : undefined}

@@ -11,7 +11,8 @@ export type BadgeKind =
 	| "paused"
 	| "approved"
 	| "denied"
-	| "expired";
+	| "expired"
+	| "stopped";
 
 const LABEL: Record<BadgeKind, string> = {
 	waiting: "waiting",
@@ -31,6 +32,7 @@ const LABEL: Record<BadgeKind, string> = {
 	approved: "approved",
 	denied: "denied",
 	expired: "expired",
+	stopped: "stopped",
 };
 
 /** A status as text on a tinted background (colours in styles.css, each at least 4.5:1). */

@@ -1,72 +1,34 @@
-import { useState } from "preact/hooks";
-import { isTerminal } from "../../../src/protocol/index.ts";
-import { describeError } from "../lib/api.ts";
-import { formatDuration, formatTime } from "../lib/format.ts";
+import type { Route } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
 import { routeItems } from "../state/threads.ts";
 import { FinalStatus } from "./FinalStatus.tsx";
-import { StatusBadge } from "./StatusBadge.tsx";
+import { FollowUps } from "./FollowUps.tsx";
+import { QuietNote } from "./QuietNote.tsx";
+import { TaskHeader } from "./TaskHeader.tsx";
+import { TaskResult } from "./TaskResult.tsx";
 import { TimelineView } from "./TimelineView.tsx";
 
 interface Props {
 	session: Session;
 	taskId: string;
+	navigate: (route: Route) => void;
 }
 
-/** One task: its instruction and status, every run's steps live, and how it ended. */
-export function TaskView({ session, taskId }: Props) {
-	const [error, setError] = useState<string | undefined>();
-	const [cancelling, setCancelling] = useState(false);
+/**
+ * One task: its instruction and id, its answer on top, related tasks, then every run's steps
+ * live (earlier attempts folded) and how it ended.
+ */
+export function TaskView({ session, taskId, navigate }: Props) {
 	const summary = session.timeline.task(taskId);
 	const details = session.taskDetails.get(taskId);
 	const load = session.load(`task:${taskId}`);
 	const items = routeItems(session.route, session.timeline);
 	const status = summary?.status ?? details?.status;
-	const instruction = summary?.instruction ?? details?.instruction;
-
-	const cancel = async () => {
-		setCancelling(true);
-		setError(undefined);
-		try {
-			await session.cancelTask(taskId);
-		} catch (cause) {
-			setError(describeError(cause));
-		} finally {
-			setCancelling(false);
-		}
-	};
+	const result = status === "succeeded" ? (summary?.result ?? details?.result ?? undefined) : undefined;
 
 	return (
 		<section class="thread" aria-labelledby="thread-title" data-task-id={taskId}>
-			<header class="thread-head task-head">
-				<div class="task-title-row">
-					<h2 id="thread-title" class="thread-title">
-						Task <code class="task-id">{taskId}</code>
-					</h2>
-					{status && <StatusBadge status={status} />}
-					{status && !isTerminal(status) && (
-						<button type="button" class="small danger" onClick={cancel} disabled={cancelling}>
-							{cancelling ? "Cancelling…" : "Cancel task"}
-						</button>
-					)}
-				</div>
-				{instruction && <p class="instruction">{instruction}</p>}
-				{details && (
-					<p class="task-meta muted">
-						by {details.user_id} · created {formatTime(details.created_at)}
-						{details.chat_id && <> · in a chat</>}
-						{details.started_at && details.finished_at && (
-							<> · took {formatDuration(details.finished_at - details.started_at)}</>
-						)}
-						{details.attempts > 1 && <> · {details.attempts} attempts</>}
-					</p>
-				)}
-				{error && (
-					<p class="error" role="alert">
-						{error}
-					</p>
-				)}
-			</header>
+			<TaskHeader session={session} taskId={taskId} summary={summary} details={details} navigate={navigate} />
 			{load.status === "error" && (
 				<p class="error banner" role="alert">
 					Could not load this task: {load.error}{" "}
@@ -75,8 +37,11 @@ export function TaskView({ session, taskId }: Props) {
 					</button>
 				</p>
 			)}
+			{result && <TaskResult text={result} />}
+			<FollowUps session={session} task={details} navigate={navigate} />
 			<TimelineView
 				items={items}
+				foldAttempts
 				onDecide={(approval, approved, reason) => session.decideApproval(approval, approved, reason)}
 				me={session.me.user_id}
 				empty={
@@ -84,7 +49,14 @@ export function TaskView({ session, taskId }: Props) {
 						{load.status === "loaded" ? "Nothing has happened yet: the task is waiting to run." : "Loading…"}
 					</p>
 				}
-				after={summary || details ? <FinalStatus summary={summary} details={details} /> : null}
+				after={
+					summary || details ? (
+						<>
+							<QuietNote last={session.liveness.lastOf(`task:${taskId}`, items)} running={status === "running"} />
+							<FinalStatus summary={summary} details={details} />
+						</>
+					) : null
+				}
 			/>
 		</section>
 	);

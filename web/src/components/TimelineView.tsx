@@ -1,6 +1,9 @@
-import type { ComponentChildren } from "preact";
+import { type ComponentChildren, Fragment } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { TimelineItem } from "../../../src/client/index.ts";
+import { type Block, type EarlierAttempt, foldAttempts as fold } from "../lib/attempts.ts";
+import { formatDuration } from "../lib/format.ts";
+import { type Ending, turnEndings } from "../lib/turn-ends.ts";
 import type { Decide } from "./items/ApprovalCard.tsx";
 import { MessageItem } from "./items/MessageItem.tsx";
 import { RunItem } from "./items/RunItem.tsx";
@@ -20,6 +23,8 @@ interface Props {
 	onDecide?: Decide;
 	/** The signed-in user's id. */
 	me?: string;
+	/** A task's view: attempts before the last one are folded. */
+	foldAttempts?: boolean;
 }
 
 /** How close to the bottom counts as "following along". */
@@ -29,7 +34,7 @@ const STICK_PX = 80;
  * A thread's items in order. Follows the bottom while the reader is there; keeps the
  * reader's place when older items are loaded above.
  */
-export function TimelineView({ items, pendingTurns, before, after, empty, onDecide, me }: Props) {
+export function TimelineView({ items, pendingTurns, before, after, empty, onDecide, me, foldAttempts }: Props) {
 	const scroller = useRef<HTMLDivElement>(null);
 	const stick = useRef(true);
 	const last = useRef({ firstId: "", height: 0 });
@@ -46,6 +51,28 @@ export function TimelineView({ items, pendingTurns, before, after, empty, onDeci
 	});
 
 	const toolIds = new Set(items.filter((i) => i.kind === "tool").map((i) => i.id));
+	const blocks: Block[] = foldAttempts ? fold(items) : items.map((item) => ({ kind: "item", item }));
+	const { endings, lastItem } = turnEndings(items);
+	const render = (item: TimelineItem) => {
+		const ending = item.turnId ? endings.get(item.turnId) : undefined;
+		return (
+			<Fragment key={item.id}>
+				<Item
+					item={item}
+					pending={!!item.turnId && !!pendingTurns?.has(item.turnId)}
+					cut={item.kind === "tool" && item.result === undefined ? ending : undefined}
+					toolIds={toolIds}
+					onDecide={onDecide}
+					me={me}
+				/>
+				{ending === "stopped" && item.turnId && lastItem.get(item.turnId) === item.id && (
+					<li class="turn-end" data-ending="stopped">
+						Stopped: the answer ends here.
+					</li>
+				)}
+			</Fragment>
+		);
+	};
 
 	const onScroll = () => {
 		const el = scroller.current;
@@ -57,38 +84,57 @@ export function TimelineView({ items, pendingTurns, before, after, empty, onDeci
 			{before}
 			{items.length === 0 && empty}
 			<ol class="timeline" aria-label="Timeline">
-				{items.map((item) => (
-					<Item
-						key={item.id}
-						item={item}
-						pending={!!item.turnId && !!pendingTurns?.has(item.turnId)}
-						toolIds={toolIds}
-						onDecide={onDecide}
-						me={me}
-					/>
-				))}
+				{blocks.map((block) =>
+					block.kind === "item" ? (
+						render(block.item)
+					) : (
+						<Earlier key={block.attempt.run.id} attempt={block.attempt} render={render} />
+					),
+				)}
 			</ol>
 			{after}
 		</div>
 	);
 }
 
+/** An attempt that didn't finish the task: one line (how it ended, steps, time), opened on demand. */
+function Earlier({ attempt, render }: { attempt: EarlierAttempt; render: (item: TimelineItem) => ComponentChildren }) {
+	const { run } = attempt;
+	const number = run.id.split(":").at(-1);
+	const steps = attempt.items.filter((i) => i.kind === "tool").length;
+	const took = run.endedTs !== undefined ? formatDuration(run.endedTs - run.ts) : "";
+	return (
+		<li class="attempt-earlier" data-attempt={number} data-state={run.state}>
+			<details>
+				<summary>
+					Earlier attempt {number}: {run.state}
+					{` · ${steps} ${steps === 1 ? "step" : "steps"}`}
+					{took && ` · ${took}`}
+				</summary>
+				<ol class="timeline attempt-items">{attempt.items.map(render)}</ol>
+			</details>
+		</li>
+	);
+}
+
 interface ItemProps {
 	item: TimelineItem;
 	pending: boolean;
+	/** A tool call its run ended without (stopped, cancelled, …): it will get no result. */
+	cut?: Ending;
 	toolIds: ReadonlySet<string>;
 	onDecide?: Decide;
 	me?: string;
 }
 
-function Item({ item, pending, toolIds, onDecide, me }: ItemProps) {
+function Item({ item, pending, cut, toolIds, onDecide, me }: ItemProps) {
 	switch (item.kind) {
 		case "message":
 			return <MessageItem item={item} pending={pending && item.role === "user"} />;
 		case "thought":
 			return <ThoughtItem item={item} />;
 		case "tool":
-			return <ToolItem item={item} onDecide={onDecide} me={me} />;
+			return <ToolItem item={item} cut={cut} onDecide={onDecide} me={me} />;
 		case "run":
 			return <RunItem item={item} toolIds={toolIds} onDecide={onDecide} me={me} />;
 	}

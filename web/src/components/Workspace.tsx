@@ -6,6 +6,7 @@ import { ChatView } from "./ChatView.tsx";
 import { Header } from "./Header.tsx";
 import { Home } from "./Home.tsx";
 import { LazyPanel } from "./LazyPanel.tsx";
+import { LiveRegion } from "./LiveRegion.tsx";
 import { Sidebar } from "./Sidebar.tsx";
 import { TaskView } from "./TaskView.tsx";
 
@@ -14,13 +15,19 @@ interface Props {
 	onSignOut: () => void;
 }
 
+/** The drawer closed without a choice (Escape, Menu again): focus goes back to what opened it. */
+function closedDrawer(): void {
+	document.querySelector<HTMLElement>(".menu-button")?.focus();
+}
+
 /** Header, sidebar (a drawer on narrow screens) and the open chat or task; the URL says which. */
 export function Workspace({ session, onSignOut }: Props) {
 	useSessionUpdates(session);
 	const [drawer, setDrawer] = useState(false);
 
 	const navigate = (route: Route) => {
-		// The drawer covers the page on narrow screens: closing it moves focus to what opened.
+		// The drawer covers the page on narrow screens: after choosing in it, focus goes to the
+		// main pane (the chat or task then moves it to its title).
 		if (drawer) document.getElementById("main")?.focus({ preventScroll: true });
 		setDrawer(false);
 		if (sameRoute(route, session.route)) return;
@@ -38,12 +45,20 @@ export function Workspace({ session, onSignOut }: Props) {
 
 	useEffect(() => {
 		if (!drawer) return;
-		const onKey = (e: KeyboardEvent) => e.key === "Escape" && setDrawer(false);
+		const onKey = (e: KeyboardEvent) => {
+			if (e.key !== "Escape") return;
+			setDrawer(false);
+			closedDrawer();
+		};
 		window.addEventListener("keydown", onKey);
 		return () => window.removeEventListener("keydown", onKey);
 	}, [drawer]);
 
 	const route = session.route;
+	const toggleDrawer = () => {
+		if (drawer) closedDrawer();
+		setDrawer(!drawer);
+	};
 	return (
 		<div class="app" data-drawer={drawer ? "open" : "closed"}>
 			<a class="skip-link" href="#main">
@@ -52,14 +67,15 @@ export function Workspace({ session, onSignOut }: Props) {
 			<Header
 				session={session}
 				drawerOpen={drawer}
-				onToggleDrawer={() => setDrawer(!drawer)}
+				onToggleDrawer={toggleDrawer}
 				onSignOut={onSignOut}
 				navigate={navigate}
 			/>
 			<Sidebar session={session} navigate={navigate} onSignOut={onSignOut} />
+			<LiveRegion text={session.announcement.text} count={session.announcement.count} />
 			<main id="main" class="main" tabIndex={-1}>
 				{route.kind === "chat" && <ChatView key={route.id} session={session} chatId={route.id} />}
-				{route.kind === "task" && <TaskView key={route.id} session={session} taskId={route.id} />}
+				{route.kind === "task" && <TaskView key={route.id} session={session} taskId={route.id} navigate={navigate} />}
 				{route.kind === "home" && <Home session={session} navigate={navigate} />}
 				{(route.kind === "settings" || route.kind === "admin") && (
 					<LazyPanel key={route.kind} session={session} which={route.kind} />

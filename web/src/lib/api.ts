@@ -54,8 +54,11 @@ export class Api {
 			since = last.seq;
 		}
 	};
-	createTask = async (instruction: string) =>
-		(await this.#call<{ task: Task }>("POST", "/api/tasks", { instruction })).task;
+	/** The follow-ups a task created (`parent_task_id`), newest first. */
+	followUps = async (id: string) =>
+		(await this.#call<{ tasks: Task[] }>("GET", `/api/tasks?limit=50&parent_task_id=${enc(id)}`)).tasks;
+	createTask = async (instruction: string, options: { allow_duplicates?: boolean } = {}) =>
+		(await this.#call<{ task: Task }>("POST", "/api/tasks", { instruction, ...options })).task;
 	cancelTask = async (id: string) => (await this.#call<{ task: Task }>("POST", `/api/tasks/${enc(id)}/cancel`)).task;
 
 	/** Any other call (the activity list, settings and admin panels keep their paths beside them). */

@@ -15,7 +15,9 @@ import type { ConnectionState } from "../lib/connection.ts";
 import type { Route } from "../lib/route.ts";
 import { frameThrottle } from "../lib/throttle.ts";
 import { ActivityList } from "./activity.ts";
+import { announcementFor } from "./announce.ts";
 import { HubConnection } from "./hub-connection.ts";
+import { Liveness } from "./liveness.ts";
 import { type ThreadLoad, threadFor } from "./threads.ts";
 
 const HISTORY_PAGE = 50;
@@ -38,6 +40,10 @@ export class Session {
 	listsError: string | undefined;
 	readonly loads = new Map<string, ThreadLoad>();
 	readonly taskDetails = new Map<string, Task>();
+	/** When each task and chat last had a live event ("no activity for N s"). */
+	readonly liveness = new Liveness();
+	/** The live region's text (components/LiveRegion.tsx); `count` tells a repeat apart. */
+	announcement = { text: "", count: 0 };
 	#ready = false;
 	#listeners = new Set<() => void>();
 	readonly #notify = frameThrottle(() => {
@@ -140,8 +146,8 @@ export class Session {
 		await this.requests.request({ type: "chat.cancel", chat_id: chatId });
 	}
 
-	async createTask(instruction: string): Promise<Task> {
-		const task = await this.api.createTask(instruction);
+	async createTask(instruction: string, options: { allow_duplicates?: boolean } = {}): Promise<Task> {
+		const task = await this.api.createTask(instruction, options);
 		this.timeline.applyTasks([task]);
 		this.taskDetails.set(task.id, task);
 		this.activity.added(task);
@@ -167,7 +173,8 @@ export class Session {
 
 	async cancelTask(id: string): Promise<void> {
 		const task = await this.api.cancelTask(id);
-		this.taskDetails.set(id, task);
+		// The cancel answer is the plain task: keep what `GET /api/tasks/:id` said about the caller.
+		this.taskDetails.set(id, { ...task, can_cancel: this.taskDetails.get(id)?.can_cancel });
 		this.timeline.applyTasks([task]);
 		this.changed();
 	}
@@ -175,8 +182,11 @@ export class Session {
 	// ---- internals ------------------------------------------------------------------------
 
 	#onEvent(event: HubEvent): void {
+		this.liveness.mark(event);
 		this.timeline.apply([event]);
 		this.activity.onEvent(event);
+		const said = announcementFor(event, this.timeline, this.route);
+		if (said) this.announcement = { text: said, count: this.announcement.count + 1 };
 		if (event.type === EventType.CUSTOM && event.name === CustomName.taskStatus) this.#refreshDetails(event.task_id);
 		if (event.type === EventType.CUSTOM && event.name === CustomName.chat) this.#onChatChange(event);
 		this.changed();
@@ -268,9 +278,10 @@ export class Session {
 		});
 		if (answer.type !== "chat.history") throw new Error(`unexpected answer ${answer.type}`);
 		this.timeline.applyChats([answer.chat]);
+		// Events first: their starts place the rows (which then bring the full texts) among thoughts and run lines.
+		this.timeline.apply(answer.events);
 		this.timeline.applyHistory(chatId, answer.messages);
 		this.timeline.applyTurns(chatId, answer.turns);
-		this.timeline.apply(answer.events);
 		this.changed();
 		return answer;
 	}

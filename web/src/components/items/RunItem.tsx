@@ -13,16 +13,21 @@ interface Props {
 	me?: string;
 }
 
-/** One attempt of a run: model, state, how long it took and the tokens it used. */
+/**
+ * One attempt of a run: model, state, how long it took and the tokens it used. A chat turn
+ * someone stopped says "stopped" (and TurnEnd marks where its answer ended); a cancelled
+ * task "cancelled"; neither as a failure.
+ */
 export function RunItem({ item, toolIds, onDecide, me }: Props) {
 	const orphans = (item.approvals ?? []).filter((a) => !toolIds?.has(a.toolCallId));
 	const attempt = item.id.split(":").at(-1);
 	const took = item.endedTs !== undefined ? formatDuration(item.endedTs - item.ts) : "";
+	const stopped = item.state === "cancelled" && item.id.startsWith("turn_");
 	return (
 		<li class={`item run run-${item.state}`} data-item-id={item.id} data-kind="run" data-state={item.state}>
 			<span class="run-label">Run{attempt && /^\d+$/.test(attempt) ? ` · attempt ${attempt}` : ""}</span>
 			{item.model && <code class="run-model">{item.model}</code>}
-			<StatusBadge status={item.state} />
+			<StatusBadge status={stopped ? "stopped" : item.state} />
 			{took && <span class="run-took">{took}</span>}
 			{item.usage && <span class="run-usage">{formatTokens(item.usage)}</span>}
 			{item.error && (
