@@ -34,6 +34,7 @@ describe("web: a tool result as a person reads it", () => {
 		const failed = resultView(JSON.stringify({ error: 'no file "a.md" in the workspace' }));
 		expect(failed).toMatchObject({ text: 'no file "a.md" in the workspace', error: true });
 		expect(failed.note).toBe('no file "a.md" in the workspace');
+		expect(failed.json).toBeUndefined(); // nothing more to show than the text
 		const missing = resultView(JSON.stringify({ url: "https://example.com/x", status: 404, text: "Not found" }));
 		expect(missing).toMatchObject({ text: "Not found", error: false, note: "HTTP 404 from example.com" });
 	});

@@ -67,7 +67,9 @@ export function resultView(resultText: string | undefined): ResultView {
 	const field = TEXT_FIELDS.find((f) => typeof value[f] === "string" && (value[f] as string) !== "");
 	const note = noteOf(value, error);
 	const text = field ? (value[field] as string) : json;
-	return { text, json, error, ...(note ? { note } : {}) };
+	// `{"error": "…"}` alone: its JSON says nothing more than its text.
+	const more = !field || Object.keys(value).length > 1;
+	return { text, ...(more ? { json } : {}), error, ...(note ? { note } : {}) };
 }
 
 /** A few words for the step's line: the error, or an HTTP status that isn't a success. */
