@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // `npm run bench`: benchmarks against a real `wrangler dev` on 127.0.0.1, each beside a
 // baseline measured in the same run. Prints ratios; asserts nothing (docs/benchmarks.md).
-//   BENCH_ONLY=fanout|tasks  run one part;  BENCH_TASKS=N  size of the task burst (500).
+//   BENCH_ONLY=fanout|tasks  run one part;  BENCH_TASKS=N  size of the task burst (500);
+//   BENCH_PROFILE=<file>  a CPU profile of workerd over the burst (.cpuprofile) and its top self times.
 import "../scripts/lib/node-check.mjs";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startDevServer } from "../scripts/lib/dev-server.mjs";
+import { freePort, startDevServer } from "../scripts/lib/dev-server.mjs";
 import { runFanout } from "./fanout.mjs";
 import { fmt, table } from "./lib/stats.mjs";
 import { runTaskBench } from "./tasks.mjs";
@@ -15,7 +16,14 @@ import { runTaskBench } from "./tasks.mjs";
 const only = process.env.BENCH_ONLY;
 const adminToken = `bench_${randomBytes(24).toString("base64url")}`;
 const state = mkdtempSync(join(tmpdir(), "sparky-bench-"));
-const server = await startDevServer({ config: "bench/wrangler.bench.toml", persistTo: state, adminToken });
+const profile = process.env.BENCH_PROFILE;
+const inspectorPort = profile ? await freePort() : undefined;
+const server = await startDevServer({
+	config: "bench/wrangler.bench.toml",
+	persistTo: state,
+	adminToken,
+	inspectorPort,
+});
 console.log(`wrangler dev on ${server.url} (state in ${state})`);
 
 const summary = [];
@@ -83,7 +91,12 @@ async function fanout() {
 }
 
 async function tasks() {
-	const r = await runTaskBench({ url: server.url, adminToken, burst: Number(process.env.BENCH_TASKS ?? 500) });
+	const r = await runTaskBench({
+		url: server.url,
+		adminToken,
+		burst: Number(process.env.BENCH_TASKS ?? 500),
+		profile: profile && { port: inspectorPort, file: profile },
+	});
 	console.log("\nTask pipeline (demo model) vs publishing straight to the hub");
 	console.log(
 		table([
@@ -101,6 +114,9 @@ async function tasks() {
 	console.log(
 		`       creator socket: ${b.creatorEvents} events, gaps ${b.creatorGaps}, duplicates ${b.creatorDuplicates}`,
 	);
+	console.log(
+		`       behind the runs (event ts → socket): agent p50 ${fmt(b.agentLagP50)} ms, p99 ${fmt(b.agentLagP99)} ms; creator p50 ${fmt(b.creatorLagP50)} ms, p99 ${fmt(b.creatorLagP99)} ms`,
+	);
 	const s = r.stream;
 	console.log(
 		`\nStreaming: ${s.tasks} tasks at once, demo chunk delay ${s.chunkDelayMs} ms, ${fmt(s.taskSeconds, 1)} task-seconds`,
@@ -110,6 +126,21 @@ async function tasks() {
 	);
 	console.log(
 		`hub calls per task-second: agent ${fmt(s.agentCallsPerTaskSecond)} (${fmt(s.agentEventsPerTaskSecond)} events), creator ${fmt(s.creatorCallsPerTaskSecond)}`,
+	);
+	console.log("\nThe agent view under load: streaming tasks at once (25 ms chunks)");
+	console.log(
+		table(
+			[s, ...r.levels].map((l) => ({
+				tasks: l.tasks,
+				"wall s": fmt(l.wallSeconds, 1),
+				"task-s": fmt(l.taskSeconds, 1),
+				"creator lag p99 ms": fmt(l.creatorLagP99),
+				"agent lag p99 ms": fmt(l.agentLagP99),
+				"agent calls/s": fmt(l.agentCalls / l.wallSeconds),
+				"agent events/s": fmt(l.agentEvents / l.wallSeconds),
+				"agent calls/task-s": fmt(l.agentCallsPerTaskSecond, 3),
+			})),
+		),
 	);
 	const c = r.cost;
 	console.log("\nStorage and cost over the burst (billed units counted in the hubs and the Worker)");

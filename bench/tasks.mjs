@@ -4,6 +4,7 @@
 // Then streaming tasks at the demo model's chunk delay (text delta → socket, calls to the agent
 // hub per task-second), and a burst of tasks submitted at once, drained to terminal states,
 // every event accounted, with what each task cost in rows, requests and queries.
+import { cpuProfiler } from "./lib/profile.mjs";
 import { now, percentile } from "./lib/stats.mjs";
 
 /** Cloudflare's published prices (US$ per unit; docs/benchmarks.md cites them). */
@@ -30,6 +31,8 @@ async function agentWatcher(url, token) {
 		notices: new Map(),
 		/** TEXT_MESSAGE_CONTENT: arrival − the event's ts (stamped when the runner got the delta). */
 		deltaLatencies: [],
+		/** Every task event: arrival − its ts (how far behind the socket's view runs). */
+		lags: [],
 		started: new Map(),
 		ended: new Map(),
 	};
@@ -47,6 +50,7 @@ async function agentWatcher(url, token) {
 			state.events++;
 			if (item.type === "RUN_STARTED" && !state.arrivals.has(item.task_id)) state.arrivals.set(item.task_id, at);
 			if (item.type === "TEXT_MESSAGE_CONTENT" && typeof item.ts === "number") state.deltaLatencies.push(at - item.ts);
+			if (item.task_id && typeof item.ts === "number") state.lags.push(at - item.ts);
 			if (item.type === "CUSTOM" && item.name === "bench.direct") state.notices.set(item.value.n, at);
 			if (item.type === "CUSTOM" && item.name === "sparky.task.status" && TERMINAL.has(item.value.status)) {
 				state.terminal.set(item.task_id, item.value.status);
@@ -80,7 +84,16 @@ async function agentWatcher(url, token) {
 	return { ws, state, until };
 }
 
-export async function runTaskBench({ url, adminToken, burst = 500, samples = 40, streaming = 8, chunkDelayMs = 25 }) {
+export async function runTaskBench({
+	url,
+	adminToken,
+	burst = 500,
+	samples = 40,
+	streaming = 8,
+	chunkDelayMs = 25,
+	loadLevels = [32, 96],
+	profile,
+}) {
 	const headers = { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" };
 	const post = async (path, body) => {
 		const res = await fetch(`${url}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
@@ -122,43 +135,63 @@ export async function runTaskBench({ url, adminToken, burst = 500, samples = 40,
 		await watcher.until(() => watcher.state.terminal.has(task.id), 30_000);
 	}
 
-	// Streaming: tasks at the demo model's chunk delay, a few at once. Text delta → socket
-	// latency on the creator's socket, and how often the agent hub is called per task-second.
-	await post("/bench/demo-delay", { ms: chunkDelayMs });
-	const streamBefore = await snapshot();
-	creator.state.deltaLatencies.length = 0;
-	const streamIds = await Promise.all(
-		Array.from({ length: streaming }, async () => {
-			const { task } = await post("/api/tasks", {
-				instruction: "list files and summarise README.md",
-				allow_duplicates: true,
-			});
-			return task.id;
-		}),
-	);
-	await creator.until(() => streamIds.every((id) => creator.state.ended.has(id)), 120_000);
-	const streamAfter = await snapshot();
-	await post("/bench/demo-delay", { ms: null });
-	const taskSeconds = streamIds.reduce(
-		(sum, id) => sum + ((creator.state.ended.get(id) ?? now()) - (creator.state.started.get(id) ?? now())) / 1000,
-		0,
-	);
-	const stream = {
-		tasks: streaming,
-		chunkDelayMs,
-		deltas: creator.state.deltaLatencies.length,
-		deltaP50: percentile(creator.state.deltaLatencies, 50),
-		deltaP99: percentile(creator.state.deltaLatencies, 99),
-		taskSeconds,
-		agentCallsPerTaskSecond: (streamAfter.agent.publishes - streamBefore.agent.publishes) / taskSeconds,
-		creatorCallsPerTaskSecond: (streamAfter.creator.publishes - streamBefore.creator.publishes) / taskSeconds,
-		agentEventsPerTaskSecond: (streamAfter.agent.events_stored - streamBefore.agent.events_stored) / taskSeconds,
+	// Streaming: tasks at the demo model's chunk delay, `count` at once. Text delta → socket
+	// latency on the creator's socket, how far behind the runs each socket is, and how often
+	// the agent hub is called per task-second.
+	const streamPhase = async (count) => {
+		await post("/bench/demo-delay", { ms: chunkDelayMs });
+		const before = await snapshot();
+		creator.state.deltaLatencies.length = 0;
+		creator.state.lags.length = 0;
+		watcher.state.lags.length = 0;
+		const t0 = now();
+		const streamIds = await Promise.all(
+			Array.from({ length: count }, async () => {
+				const { task } = await post("/api/tasks", {
+					instruction: "list files and summarise README.md",
+					allow_duplicates: true,
+				});
+				return task.id;
+			}),
+		);
+		await creator.until(() => streamIds.every((id) => creator.state.ended.has(id)), 300_000);
+		const wallSeconds = (now() - t0) / 1000;
+		const after = await snapshot();
+		await post("/bench/demo-delay", { ms: null });
+		const taskSeconds = streamIds.reduce(
+			(sum, id) => sum + ((creator.state.ended.get(id) ?? now()) - (creator.state.started.get(id) ?? now())) / 1000,
+			0,
+		);
+		return {
+			tasks: count,
+			chunkDelayMs,
+			wallSeconds,
+			deltas: creator.state.deltaLatencies.length,
+			deltaP50: percentile(creator.state.deltaLatencies, 50),
+			deltaP99: percentile(creator.state.deltaLatencies, 99),
+			agentLagP99: percentile(watcher.state.lags, 99),
+			creatorLagP99: percentile(creator.state.lags, 99),
+			taskSeconds,
+			agentCalls: after.agent.publishes - before.agent.publishes,
+			agentEvents: after.agent.events_stored - before.agent.events_stored,
+			agentCallsPerTaskSecond: (after.agent.publishes - before.agent.publishes) / taskSeconds,
+			creatorCallsPerTaskSecond: (after.creator.publishes - before.creator.publishes) / taskSeconds,
+			agentEventsPerTaskSecond: (after.agent.events_stored - before.agent.events_stored) / taskSeconds,
+		};
 	};
+	const stream = await streamPhase(streaming);
+	// Load levels: more streaming tasks at once, up to past what this machine runs in real time.
+	const levels = [];
+	for (const count of loadLevels) levels.push(await streamPhase(count));
 
 	// Burst: submit at once (64 requests in flight), then wait for every task to end.
 	const burstBefore = await snapshot();
 	const eventsBefore = watcher.state.events;
 	const creatorEventsBefore = creator.state.events;
+	const profiler = profile ? await cpuProfiler(profile.port) : undefined;
+	await profiler?.start();
+	watcher.state.lags.length = 0;
+	creator.state.lags.length = 0;
 	const started = now();
 	const ids = [];
 	const instructions = [
@@ -183,6 +216,7 @@ export async function runTaskBench({ url, adminToken, burst = 500, samples = 40,
 	const submitted = now();
 	const drained = await watcher.until(() => ids.every((id) => watcher.state.terminal.has(id)), 15 * 60_000);
 	const finished = now();
+	if (profiler) console.log(`CPU over the burst (${profile.file}):\n${(await profiler.stop(profile.file)).join("\n")}`);
 	const statuses = {};
 	for (const id of ids) {
 		const s = watcher.state.terminal.get(id) ?? "not terminal";
@@ -229,6 +263,7 @@ export async function runTaskBench({ url, adminToken, burst = 500, samples = 40,
 	creator.ws.close();
 	return {
 		stream,
+		levels,
 		cost: { units, dollars, total, hubs, worker },
 		direct: { p50: percentile(direct, 50), p99: percentile(direct, 99) },
 		dispatch: { p50: percentile(dispatch, 50), p99: percentile(dispatch, 99) },
@@ -237,6 +272,10 @@ export async function runTaskBench({ url, adminToken, burst = 500, samples = 40,
 			drained,
 			statuses,
 			submitSeconds: (submitted - started) / 1000,
+			agentLagP50: percentile(watcher.state.lags, 50),
+			agentLagP99: percentile(watcher.state.lags, 99),
+			creatorLagP50: percentile(creator.state.lags, 50),
+			creatorLagP99: percentile(creator.state.lags, 99),
 			drainSeconds: (finished - started) / 1000,
 			tasksPerSecond: burst / ((finished - started) / 1000),
 			eventsDelivered: watcher.state.events - eventsBefore,

@@ -27,8 +27,17 @@ export function freePort() {
  * @param {Record<string,string>} [options.vars] extra vars
  * @param {number} [options.port]
  * @param {(line: string) => void} [options.onLog] receives wrangler's output lines
+ * @param {number} [options.inspectorPort] where workerd's DevTools inspector listens (bench profiles)
  */
-export async function startDevServer({ persistTo, adminToken, config = "wrangler.toml", vars = {}, port, onLog }) {
+export async function startDevServer({
+	persistTo,
+	adminToken,
+	config = "wrangler.toml",
+	vars = {},
+	port,
+	onLog,
+	inspectorPort,
+}) {
 	const configArgs = ["-c", config, "--persist-to", persistTo];
 	await runWrangler(["d1", "execute", "DB", "--local", "--file", "schema.sql", ...configArgs], {
 		cwd: root,
@@ -47,6 +56,7 @@ export async function startDevServer({ persistTo, adminToken, config = "wrangler
 			"--port",
 			String(listen),
 			"--show-interactive-dev-session=false",
+			...(inspectorPort ? ["--inspector-port", String(inspectorPort)] : []),
 			...varArgs,
 		],
 		{ cwd: root, stdio: "pipe", detached: true },

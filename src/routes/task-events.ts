@@ -20,13 +20,16 @@ import { visibleTask } from "../tasks/lookup.ts";
 const Query = z.object({
 	since: z.coerce.number().int().nonnegative().optional(),
 	limit: z.coerce.number().int().min(1).max(1000).default(1000),
+	/** JSON only: wait up to this many seconds for an event after `since` (a long poll). */
+	wait: z.coerce.number().int().min(0).max(25).default(0),
 });
 
 /** How long one long-poll waits for new events before the stream sends a keep-alive. */
 const WAIT_MS = 20_000;
 
 /**
- * GET /api/tasks/:id/events: the task's stored events (JSON), or, with
+ * GET /api/tasks/:id/events: the task's stored events (JSON; with `wait`, a long poll for
+ * the next ones: how the page follows a task whose stream is not on the viewer's hub), or, with
  * `Accept: text/event-stream`, the task followed live as Server-Sent Events until it ends,
  * resuming after `Last-Event-ID`. Event ids are seqs of the creator's hub.
  */
@@ -42,8 +45,11 @@ export const taskEventsRoutes = new Hono<AppEnv>().get(
 		const since = lastEventId(c.req.header("Last-Event-ID")) ?? query.since ?? 0;
 
 		if (!(c.req.header("Accept") ?? "").includes("text/event-stream")) {
-			const { events } = await hub.taskEvents(task.id, since, query.limit);
-			return c.json({ task_id: task.id, events });
+			// A finished task has nothing left to wait for.
+			const waitMs = isTerminal(task.status) ? 0 : query.wait * 1000;
+			const { events } =
+				waitMs > 0 ? await hub.waitForTask(task.id, since, waitMs) : await hub.taskEvents(task.id, since, query.limit);
+			return c.json({ task_id: task.id, events: events.slice(0, query.limit) });
 		}
 
 		return streamSSE(c, async (stream) => {

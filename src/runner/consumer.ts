@@ -2,14 +2,23 @@ import { agentConfig } from "../config.ts";
 import { depsFor } from "../deps.ts";
 import { log } from "../log.ts";
 import { describeIssues, newId, TaskMessageSchema } from "../protocol/index.ts";
+import { hubPublisher } from "../relay/publish.ts";
 import { claimTask, failUnfinished } from "../storage/task-runs.ts";
 import { afterTaskEnded } from "../tasks/service.ts";
 import { publishTaskStatus } from "../tasks/status-events.ts";
-import { type RunnerDeps, runClaimedTask } from "./run-task.ts";
+import { type RunnerDeps, runClaimedTask, runnerRelay } from "./run-task.ts";
 
-/** The task queue's consumer. Each message is acked or retried on its own, never the batch. */
+/**
+ * The task queue's consumer. Each message is acked or retried on its own, never the batch.
+ * The batch's runs share one relay: what they emit together leaves together, one call per
+ * hub at a time, and the agent's hub gets a paced call for the whole batch, not one per run.
+ */
 export async function consumeTasks(batch: MessageBatch<unknown>, env: Env, deps: RunnerDeps = {}): Promise<void> {
-	await Promise.all(batch.messages.map((message) => consumeOne(message, env, deps)));
+	const relay = deps.relay ?? runnerRelay(deps.publish ?? hubPublisher(env));
+	await Promise.all(batch.messages.map((message) => consumeOne(message, env, { ...deps, relay })));
+	if (deps.relay) return;
+	const stats = await relay.close();
+	log.info("task batch relayed", { messages: batch.messages.length, ...stats });
 }
 
 async function consumeOne(message: Message<unknown>, env: Env, deps: RunnerDeps): Promise<void> {

@@ -48,7 +48,7 @@ export async function recordEnding(run: RunContext, ending: AgentEnding): Promis
 	if (ending.stopReason === "lease_lost") {
 		// The sweep gave this task to another run (and closed this one's events): record nothing more.
 		log.warn("run lost its lease; abandoning", { taskId: task.id, attempt: task.attempts });
-		await events.relay.close();
+		await events.relay.flush();
 		return { kind: "done", status: "abandoned" };
 	}
 	const tokens = { ...ending.attemptTokens, model: label };
@@ -170,7 +170,8 @@ export async function finish(
 	}
 	if (row) events.emitWithId(taskStatusEvent(row, extra, now()));
 	else log.warn("run finished without its lease; outcome not recorded", { taskId: task.id, status: outcome.status });
-	const stats = await events.relay.close();
+	// Delivered before the task counts as ended (the relay is shared by the batch: its owner closes it).
+	await events.relay.flush();
 	if (ended) await afterTaskEnded(services, row, now());
 	if (ended && task.chat_id && task.kind === "chat") {
 		const next = await nextQueuedTurn(env.DB, task.chat_id);
@@ -180,9 +181,6 @@ export async function finish(
 		taskId: task.id,
 		attempt: task.attempts,
 		status: row?.status ?? "lease_lost",
-		events: stats.events,
-		rpcCalls: stats.rpcCalls,
-		undelivered: stats.undelivered,
 	});
 	return { kind: "done", status: row?.status ?? "abandoned" };
 }

@@ -1,5 +1,12 @@
 import type { AgUiEvent, PublishEvent } from "../protocol/index.ts";
 import type { Relay } from "../relay/relay.ts";
+import { inSummaryView } from "../tasks/summary-view.ts";
+
+/** Who hears a run: hubs that keep its whole stream, and hubs that get its summary. */
+export interface RunAudience {
+	stream: readonly string[];
+	summary: readonly string[];
+}
 
 /**
  * Wraps one run's AG-UI events in Sparky's envelope: what they belong to, when, and an id
@@ -10,24 +17,25 @@ export class RunEmitter {
 
 	constructor(
 		readonly relay: Relay,
-		/** Whose hubs see this run (the task's audience). */
-		readonly audience: readonly string[],
+		readonly audience: RunAudience,
 		readonly envelope: { task_id?: string; chat_id?: string; attempt?: number },
 		readonly runId: string,
 		readonly now: () => number = Date.now,
 	) {}
 
 	emit(event: AgUiEvent): void {
-		this.relay.emit(this.audience, {
+		const wrapped = {
 			...event,
 			...this.envelope,
 			id: `${this.runId}:${++this.#n}`,
 			ts: this.now(),
-		} as PublishEvent);
+		} as PublishEvent;
+		this.relay.emit(this.audience.stream, wrapped);
+		if (this.audience.summary.length > 0 && inSummaryView(wrapped)) this.relay.emit(this.audience.summary, wrapped);
 	}
 
-	/** Events that already carry their own stable id (task status changes). */
+	/** Events that already carry their own stable id (task status changes): every hub hears them. */
 	emitWithId(event: PublishEvent): void {
-		this.relay.emit(this.audience, event);
+		this.relay.emit([...this.audience.summary, ...this.audience.stream], event);
 	}
 }

@@ -15,8 +15,8 @@ import { recentMessages, turnMessages } from "../storage/chats.ts";
 import { appendMessages, loadCheckpoint, markInFlight } from "../storage/checkpoints.ts";
 import { renewLease, runState } from "../storage/task-runs.ts";
 import type { TaskRow } from "../storage/tasks.ts";
-import { AGENT_USER_ID, taskAudience } from "../tasks/audience.ts";
-import { taskStatusEvent } from "../tasks/status-events.ts";
+import { AGENT_USER_ID, streamAudience, summaryAudience } from "../tasks/audience.ts";
+import { queuedAnnouncement, taskStatusEvent } from "../tasks/status-events.ts";
 import { ALL_TOOLS, buildToolSet } from "../tools/registry.ts";
 import { approvalGate } from "./approval-gate.ts";
 import { withClientTools } from "./client-tools.ts";
@@ -26,10 +26,24 @@ import { RunEmitter } from "./run-events.ts";
 
 export type { RunResult } from "./run-ending.ts";
 
-/** At most one call every this many ms from one run to the agent's hub (about 7 a second). */
-const AGENT_HUB_PACE_MS = 150;
+/**
+ * At most one call every this many ms from one relay to the agent's hub. The consumer's
+ * relay carries every run of its batch, so an invocation costs the agent hub at most four
+ * calls a second however many runs it holds; what the runs emit meanwhile shares the call.
+ */
+export const AGENT_HUB_PACE_MS = 250;
+
+/** The relay a consumer invocation's runs share: unpaced to the stream hubs, paced to the agent's. */
+export function runnerRelay(publish: Publisher): Relay {
+	return new Relay({ publish, paceMs: (userId) => (userId === AGENT_USER_ID ? AGENT_HUB_PACE_MS : 0) });
+}
+
+/** How soon after its creation a run may still overtake the task's `queued` announcement. */
+const ANNOUNCEMENT_RACE_MS = 5000;
 
 export interface RunnerDeps {
+	/** The relay runs share (one per consumer batch); a run makes its own without one. */
+	relay?: Relay;
 	publish?: Publisher;
 	/** The tools' and providers' fetch (tests point it at fakes). */
 	fetch?: typeof fetch;
@@ -50,18 +64,29 @@ export async function runClaimedTask(
 	owner: string,
 	deps: RunnerDeps = {},
 ): Promise<RunResult> {
+	if (deps.relay) return runWithRelay(env, task, owner, deps, deps.relay);
+	const relay = runnerRelay(deps.publish ?? hubPublisher(env));
+	try {
+		return await runWithRelay(env, task, owner, deps, relay);
+	} finally {
+		await relay.close();
+	}
+}
+
+async function runWithRelay(
+	env: Env,
+	task: TaskRow,
+	owner: string,
+	deps: RunnerDeps,
+	relay: Relay,
+): Promise<RunResult> {
 	const config = agentConfig(env);
 	const now = deps.now ?? Date.now;
 	const runId = `${task.id}:${task.attempts}`;
-	// The agent's hub hears from every run at once: pace this run's calls to it.
-	const relay = new Relay({
-		publish: deps.publish ?? hubPublisher(env),
-		paceMs: (userId) => (userId === AGENT_USER_ID ? AGENT_HUB_PACE_MS : 0),
-	});
 	const services: Deps = depsFor(env, relay);
 	const events = new RunEmitter(
 		relay,
-		taskAudience(task),
+		{ stream: streamAudience(task), summary: summaryAudience(task) },
 		{ task_id: task.id, attempt: task.attempts, ...(task.chat_id ? { chat_id: task.chat_id } : {}) },
 		runId,
 		now,
@@ -69,6 +94,11 @@ export async function runClaimedTask(
 	const thread = { threadId: task.chat_id ?? task.id, runId };
 	// The screen hears the run start while its history loads (both leave in one call).
 	const loading = Promise.all([transcriptOf(env, task), loadCheckpoint(env.DB, task.id)]);
+	// A first attempt that starts right after its POST repeats the POST's `queued` announcement
+	// (same id: a hub that has it drops this copy), so `queued` is never stored after
+	// `running` when the two race. Later than that, the announcement has long landed.
+	if (task.attempts === 1 && now() - task.created_at < ANNOUNCEMENT_RACE_MS)
+		events.emitWithId(queuedAnnouncement(task));
 	events.emitWithId(taskStatusEvent(task, {}, now()));
 	const model = deps.model ?? resolveModel(env, config.model, deps.fetch);
 	if (model.ok) events.emit({ type: EventType.RUN_STARTED, ...thread, model: model.resolved.label });

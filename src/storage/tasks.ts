@@ -93,18 +93,29 @@ export type InsertOutcome =
 	/** Same Idempotency-Key as an earlier request of this user. */
 	| { kind: "idempotent"; row: TaskRow }
 	/** An identical task is already queued or running. */
-	| { kind: "duplicate"; row: TaskRow };
+	| { kind: "duplicate"; row: TaskRow }
+	/** The user already has `openCap` unfinished tasks. */
+	| { kind: "capped" };
+
+const OPEN = "status NOT IN ('succeeded', 'failed', 'cancelled')";
 
 /**
  * Inserts a task. The two unique indexes (idempotency key, active fingerprint) decide
  * races; on a conflict we read which one won.
  */
-export async function insertTask(db: D1Database, task: NewTask): Promise<InsertOutcome> {
+export async function insertTask(
+	db: D1Database,
+	task: NewTask,
+	openCap = Number.MAX_SAFE_INTEGER,
+): Promise<InsertOutcome> {
+	// The open-task cap is checked in the insert itself: one round trip, and no race between
+	// two requests that both counted one under the cap.
 	const inserted = await db
 		.prepare(
 			`INSERT INTO tasks (id, kind, user_id, instruction, metadata, chat_id, chat_user_id, status, max_attempts,
 			   fingerprint, active_fingerprint, idempotency_key, parent_task_id, depth, schedule_name, created_at, updated_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			 WHERE (SELECT count(*) FROM tasks WHERE user_id = ? AND ${OPEN}) < ?
 			 ON CONFLICT DO NOTHING RETURNING *`,
 		)
 		.bind(
@@ -125,6 +136,8 @@ export async function insertTask(db: D1Database, task: NewTask): Promise<InsertO
 			task.schedule_name,
 			task.created_at,
 			task.created_at,
+			task.user_id,
+			openCap,
 		)
 		.first<TaskRow>();
 	if (inserted) return { kind: "created", row: inserted };
@@ -140,7 +153,8 @@ export async function insertTask(db: D1Database, task: NewTask): Promise<InsertO
 		.bind(task.user_id, task.fingerprint)
 		.first<TaskRow>();
 	if (active) return { kind: "duplicate", row: active };
-	throw new Error(`task insert conflicted on an unknown constraint (${task.id})`);
+	// No conflict to report: the cap's condition kept the row out.
+	return { kind: "capped" };
 }
 
 export async function getTask(db: D1Database, id: string): Promise<TaskRow | null> {
@@ -275,14 +289,6 @@ export async function clearFinished(
 }
 
 /** Tasks of a user that have not ended (what SPARKY_MAX_OPEN_TASKS caps). */
-export async function countOpenTasks(db: D1Database, userId: string): Promise<number> {
-	const row = await db
-		.prepare("SELECT count(*) AS n FROM tasks WHERE user_id = ? AND status NOT IN ('succeeded', 'failed', 'cancelled')")
-		.bind(userId)
-		.first<{ n: number }>();
-	return row?.n ?? 0;
-}
-
 export async function countChildren(db: D1Database, parentId: string): Promise<number> {
 	const row = await db
 		.prepare("SELECT count(*) AS n FROM tasks WHERE parent_task_id = ?")

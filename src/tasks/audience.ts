@@ -28,11 +28,24 @@ type Owned = Pick<TaskRow, "user_id" | "chat_user_id" | "kind">;
 export const isWatcher = (viewer: Viewer): boolean => viewer.userId === AGENT_USER_ID || viewer.role === "admin";
 
 /**
- * Whose hubs a task's events go to: the agent user (it watches all agent work), the task's
- * creator, and the chat's owner for a task posted into a chat.
+ * Whose hubs keep a task's whole stream (every token): its creator's, and the chat's owner's
+ * for a task posted into a chat. `GET /api/tasks/:id/events` reads the creator's.
  */
+export function streamAudience(task: Owned): string[] {
+	return [...new Set([task.user_id, ...(task.chat_user_id ? [task.chat_user_id] : [])])];
+}
+
+/**
+ * Whose hubs get only a task's summary (tasks/summary-view.ts): the agent user's, which
+ * watches all agent work, unless the task is its own.
+ */
+export function summaryAudience(task: Owned): string[] {
+	return streamAudience(task).includes(AGENT_USER_ID) ? [] : [AGENT_USER_ID];
+}
+
+/** Every hub that hears of a task: status changes, approvals and notices go to all of them. */
 export function taskAudience(task: Owned): string[] {
-	return [...new Set([AGENT_USER_ID, task.user_id, ...(task.chat_user_id ? [task.chat_user_id] : [])])];
+	return [...summaryAudience(task), ...streamAudience(task)];
 }
 
 /** Who may read a task over HTTP or the socket: its audience, and admins for background tasks. */

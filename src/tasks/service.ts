@@ -9,7 +9,6 @@ import { saveApproveList, saveClientTools } from "../storage/checkpoints.ts";
 import { insertDependencies } from "../storage/dependencies.ts";
 import {
 	cancelPending,
-	countOpenTasks,
 	insertTask,
 	markEnqueued,
 	type NewTask,
@@ -74,14 +73,8 @@ export async function createTask(
 ): Promise<CreateTaskOutcome> {
 	const { env } = deps;
 	const config = agentConfig(env);
-	// The cap first (a 409 spends no rate), then the rate.
+	// The rate, then the insert, which checks the open-task cap itself.
 	const cap = capsConfig(env).openTasks;
-	if ((await countOpenTasks(env.DB, input.userId)) >= cap) {
-		throw conflict(`you have ${cap} unfinished tasks, the most one user may have; wait for some to end`, {
-			limit: cap,
-			cap: "SPARKY_MAX_OPEN_TASKS",
-		});
-	}
 	await spendRate(deps, input.userId, "tasks");
 	const fingerprint = await taskFingerprint(input.instruction, input.metadata);
 	const row: NewTask = {
@@ -102,7 +95,13 @@ export async function createTask(
 		schedule_name: input.scheduleName ?? null,
 		created_at: now,
 	};
-	const outcome = await insertTask(env.DB, row);
+	const outcome = await insertTask(env.DB, row, cap);
+	if (outcome.kind === "capped") {
+		throw conflict(`you have ${cap} unfinished tasks, the most one user may have; wait for some to end`, {
+			limit: cap,
+			cap: "SPARKY_MAX_OPEN_TASKS",
+		});
+	}
 	if (outcome.kind === "idempotent") {
 		return { kind: outcome.row.fingerprint === fingerprint ? "idempotent" : "key_reused", task: outcome.row };
 	}
@@ -115,11 +114,15 @@ export async function createTask(
 		// Its dependencies may all be done already (or one failed): settle it now.
 		task = (await resolveWaiting(env, task, now)) ?? task;
 	}
-	await publishToAudience(deps, task, [...(hooks.announce?.(task) ?? []), taskStatusEvent(task, {}, now)]);
+	// The announcement and the queue send go out side by side. Should the run's first events
+	// reach a hub before the announcement does, they carry the same `queued` event (same id)
+	// ahead of `running`, and the hub stores an id once: every hub still reads queued, running.
+	const announced = publishToAudience(deps, task, [...(hooks.announce?.(task) ?? []), taskStatusEvent(task, {}, now)]);
 	if (task.status === "queued") {
 		await hooks.beforeEnqueue?.(task);
 		await enqueueTask(env, task.id, now);
 	}
+	await announced;
 	return { kind: "created", task };
 }
 

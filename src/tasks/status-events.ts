@@ -42,6 +42,18 @@ export function taskStatusEvent(row: TaskRow, extra: Partial<TaskStatusValue> = 
 }
 
 /** Sends events about a task to everyone in its audience, through the relay (never throws). */
+/**
+ * The `queued` event a task was announced with when it was created (same id, value and time),
+ * rebuilt from its row: the run sends it again ahead of `running` (tasks/service.ts).
+ */
+export function queuedAnnouncement(row: TaskRow): PublishEvent {
+	return taskStatusEvent(
+		{ ...row, status: "queued", attempts: 0, error: null, result: null, model: null },
+		{},
+		row.created_at,
+	);
+}
+
 export async function publishToAudience({ relay }: Deps, row: TaskRow, events: PublishEvent[]): Promise<void> {
 	await relay.send(taskAudience(row), events);
 }

@@ -1,4 +1,4 @@
-import { type ToolSet, tool } from "ai";
+import { type Schema, type ToolSet, tool, zodSchema } from "ai";
 import { log } from "../log.ts";
 import { addTaskTool } from "./add-task.ts";
 import { currentTimeTool } from "./current-time.ts";
@@ -23,6 +23,22 @@ export const ALL_TOOLS: SparkyTool[] = [
 ] as SparkyTool[];
 
 /**
+ * Each tool's input schema as the AI SDK wants it, made once per isolate. The SDK turns a
+ * zod schema into JSON Schema on every model step unless it is given one it already built
+ * (its `jsonSchema` getter remembers the conversion): that conversion was 7% of the Worker's
+ * CPU in the 500-task burst (docs/benchmarks.md).
+ */
+const inputSchemas = new WeakMap<SparkyTool, Schema<unknown>>();
+function inputSchemaOf(t: SparkyTool): Schema<unknown> {
+	let schema = inputSchemas.get(t);
+	if (!schema) {
+		schema = zodSchema(t.input) as Schema<unknown>;
+		inputSchemas.set(t, schema);
+	}
+	return schema;
+}
+
+/**
  * The AI SDK tool set for one run. The SDK validates the model's arguments against each
  * zod schema (a mismatch goes back to the model as a tool error); an unexpected exception
  * inside a tool also becomes a value for the model, never a crashed run.
@@ -33,7 +49,7 @@ export function buildToolSet(ctx: ToolContext, tools: SparkyTool[] = ALL_TOOLS):
 			t.name,
 			tool({
 				description: t.description,
-				inputSchema: t.input,
+				inputSchema: inputSchemaOf(t),
 				execute: async (input: unknown) => {
 					try {
 						return await t.execute(input, ctx);

@@ -5,7 +5,7 @@ import { agentConfig } from "../../src/config.ts";
 import { hubFor } from "../../src/hub/stub.ts";
 import worker from "../../src/index.ts";
 import type { WireEvent } from "../../src/protocol/index.ts";
-import { consumeDeadLetters, consumeTasks } from "../../src/runner/consumer.ts";
+import { consumeDeadLetters } from "../../src/runner/consumer.ts";
 import { retryDelaySeconds } from "../../src/runner/run-ending.ts";
 import { runClaimedTask } from "../../src/runner/run-task.ts";
 import { api, newUser } from "../support/api.ts";
@@ -72,8 +72,9 @@ describe("queue consumer", () => {
 			error: null,
 		});
 
+		// The first attempt repeats the task's `queued` announcement ahead of `running` (here no POST made one).
 		const { events } = await hubFor(env, user.id).taskEvents(task.id);
-		expect(statusesOf(events, task.id)).toEqual(["running", "queued", "running", "succeeded"]);
+		expect(statusesOf(events, task.id)).toEqual(["queued", "running", "queued", "running", "succeeded"]);
 		const runError = events.find((e) => e.type === "RUN_ERROR");
 		expect(runError).toMatchObject({ code: "retrying", attempt: 1 });
 	});

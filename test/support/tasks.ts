@@ -31,6 +31,7 @@ export async function queuedTask(userId: string, overrides: Partial<TaskRow> = {
 		created_at: Date.now(),
 		...overrides,
 	});
+	if (outcome.kind === "capped") throw new Error("insertTask refused: open-task cap");
 	return outcome.row;
 }
 

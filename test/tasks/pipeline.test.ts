@@ -1,17 +1,18 @@
 import { EventSchemas } from "@ag-ui/core/schemas";
 import { describe, expect, it } from "vitest";
 import type { HubEvent, Task } from "../../src/protocol/index.ts";
+import { inSummaryView } from "../../src/tasks/summary-view.ts";
 import { adminToken, api, json, newUser, tokenFor } from "../support/api.ts";
 import { connect, type SocketRecorder } from "../support/sockets.ts";
 
 const isStatus = (e: HubEvent, status: string) =>
 	e.type === "CUSTOM" && e.name === "sparky.task.status" && (e.value as { status: string }).status === status;
 
-async function agentSocket(): Promise<SocketRecorder> {
+async function agentSocket(): Promise<SocketRecorder & { token: string }> {
 	const { token } = await tokenFor("agent");
 	const tab = await connect({ token });
 	await tab.untilControl("session");
-	return tab;
+	return Object.assign(tab, { token });
 }
 
 async function until(tab: SocketRecorder, taskId: string, status: string, timeoutMs = 15_000) {
@@ -23,7 +24,7 @@ async function until(tab: SocketRecorder, taskId: string, status: string, timeou
 }
 
 describe("task pipeline (POST → queue → agent → hubs)", () => {
-	it("runs a task with the demo model and streams every step to the agent and the creator", async () => {
+	it("streams every step to the creator and a summary to the agent, whose full view is one read away", async () => {
 		const creator = await newUser();
 		const agentTab = await agentSocket();
 		const creatorTab = await connect({ token: creator.token });
@@ -71,11 +72,25 @@ describe("task pipeline (POST → queue → agent → hubs)", () => {
 			expect(parsed.success, `${event.type}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
 		}
 
-		// Both hubs got the same events in the same order; the HTTP view matches.
-		const agentIds = agentTab.events.filter((e) => e.task_id === task.id).map((e) => e.id);
-		expect(agentIds).toEqual(mine.map((e) => e.id));
-		const stored = await json<{ events: HubEvent[] }>(api(`/api/tasks/${task.id}/events`, { token: creator.token }));
-		expect(stored.events.map((e) => e.id)).toEqual(mine.map((e) => e.id));
+		// The agent's hub got the run's summary: the same events, in the same order, minus the
+		// tokens (text, reasoning, tool arguments and results).
+		const agentEvents = agentTab.events.filter((e) => e.task_id === task.id);
+		expect(agentEvents.map((e) => e.id)).toEqual(mine.filter((e) => inSummaryView(e)).map((e) => e.id));
+		const agentTypes = new Set(agentEvents.map((e) => e.type));
+		for (const t of ["TEXT_MESSAGE_CONTENT", "REASONING_MESSAGE_CONTENT", "TOOL_CALL_ARGS", "TOOL_CALL_RESULT"]) {
+			expect(agentTypes.has(t as never), t).toBe(false);
+		}
+		expect(agentEvents.filter((e) => e.type === "TOOL_CALL_START").map((e) => e.toolCallName)).toEqual([
+			"list_files",
+			"read_file",
+		]);
+		expect(agentEvents.length).toBeLessThan(mine.length / 2);
+
+		// The HTTP view is the creator's whole stream, for the creator and the agent alike.
+		for (const token of [creator.token, agentTab.token]) {
+			const stored = await json<{ events: HubEvent[] }>(api(`/api/tasks/${task.id}/events`, { token }));
+			expect(stored.events.map((e) => e.id)).toEqual(mine.map((e) => e.id));
+		}
 
 		const done = await json<{ task: Task }>(api(`/api/tasks/${task.id}`, { token: creator.token }));
 		expect(done.task).toMatchObject({ status: "succeeded", attempts: 1, model: "demo", error: null });
@@ -105,5 +120,51 @@ describe("task pipeline (POST → queue → agent → hubs)", () => {
 		expect(adminView.status).toBe(200);
 		aliceTab.close();
 		bobTab.close();
+	});
+});
+
+describe("following a task over HTTP (GET /api/tasks/:id/events?wait=)", () => {
+	it("long-polls for the next events of a running task, and refuses a wait past 25 s", async () => {
+		const creator = await newUser();
+		const tab = await connect({ token: creator.token });
+		await tab.untilControl("session");
+		const { task } = await json<{ task: Task }>(
+			api("/api/tasks", {
+				token: creator.token,
+				body: { instruction: "List files in the workspace", approve: ["list_files"] },
+			}),
+		);
+		await until(tab, task.id, "awaiting_approval");
+		const agent = await tokenFor("agent");
+		const events = (since: number, wait: number) =>
+			json<{ events: HubEvent[] }>(
+				api(`/api/tasks/${task.id}/events?since=${since}&wait=${wait}`, { token: agent.token }),
+			);
+		const { events: sofar } = await events(0, 0);
+		const last = sofar.at(-1)?.seq ?? 0;
+		expect(last).toBeGreaterThan(0);
+
+		// Nothing new while it waits: the poll answers empty after its wait.
+		const quiet = Date.now();
+		expect((await events(last, 1)).events).toEqual([]);
+		expect(Date.now() - quiet).toBeGreaterThanOrEqual(900);
+
+		// A poll in flight hears the approval's events as soon as they are stored.
+		const polling = events(last, 20);
+		const { approvals } = await json<{ approvals: { id: string }[] }>(api("/api/approvals", { token: creator.token }));
+		const decided = await api(`/api/tasks/${task.id}/approvals/${approvals[0]?.id}`, {
+			token: creator.token,
+			body: { approved: true },
+		});
+		expect(decided.status).toBe(200);
+		const next = (await polling).events;
+		expect(next.length).toBeGreaterThan(0);
+		expect(next.every((e) => e.seq > last)).toBe(true);
+		expect(next.some((e) => e.type === "CUSTOM" && e.name === "sparky.approval.decided")).toBe(true);
+
+		const tooLong = await api(`/api/tasks/${task.id}/events?wait=26`, { token: creator.token });
+		expect(tooLong.status).toBe(400);
+		await until(tab, task.id, "succeeded");
+		tab.close();
 	});
 });

@@ -57,6 +57,16 @@ export class Api {
 	/** The follow-ups a task created (`parent_task_id`), newest first. */
 	followUps = async (id: string) =>
 		(await this.#call<{ tasks: Task[] }>("GET", `/api/tasks?limit=50&parent_task_id=${enc(id)}`)).tasks;
+	/** A long poll: the task's events after `since`, waiting up to `waitSeconds` for the next. */
+	taskEventsAfter = async (id: string, since: number, waitSeconds: number, signal?: AbortSignal) =>
+		(
+			await this.#call<{ events: WireEvent[] }>(
+				"GET",
+				`/api/tasks/${enc(id)}/events?since=${since}&wait=${waitSeconds}`,
+				undefined,
+				signal,
+			)
+		).events;
 	createTask = async (instruction: string, options: { allow_duplicates?: boolean } = {}) =>
 		(await this.#call<{ task: Task }>("POST", "/api/tasks", { instruction, ...options })).task;
 	cancelTask = async (id: string) => (await this.#call<{ task: Task }>("POST", `/api/tasks/${enc(id)}/cancel`)).task;
@@ -64,7 +74,7 @@ export class Api {
 	/** Any other call (the activity list, settings and admin panels keep their paths beside them). */
 	request = <T>(method: string, path: string, body?: unknown) => this.#call<T>(method, path, body);
 
-	async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+	async #call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
 		let res: Response;
 		try {
 			res = await this.fetchImpl(`${this.baseUrl}${path}`, {
@@ -74,8 +84,10 @@ export class Api {
 					...(body === undefined ? {} : { "Content-Type": "application/json" }),
 				},
 				body: body === undefined ? undefined : JSON.stringify(body),
+				signal,
 			});
-		} catch {
+		} catch (error) {
+			if (signal?.aborted) throw error;
 			throw new ApiError(0, "network", "Can't reach Sparky: check your connection and that the server is running.");
 		}
 		if (res.status === 204) return null as T;

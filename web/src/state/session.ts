@@ -18,6 +18,7 @@ import { ActivityList } from "./activity.ts";
 import { announcementFor } from "./announce.ts";
 import { HubConnection } from "./hub-connection.ts";
 import { Liveness } from "./liveness.ts";
+import { TaskFollower } from "./task-follow.ts";
 import { type ThreadLoad, threadFor } from "./threads.ts";
 
 const HISTORY_PAGE = 50;
@@ -45,6 +46,8 @@ export class Session {
 	/** The live region's text (components/LiveRegion.tsx); `count` tells a repeat apart. */
 	announcement = { text: "", count: 0 };
 	#ready = false;
+	/** The open task's stream, followed from its creator's hub when it isn't this user's. */
+	#follower: TaskFollower | undefined;
 	#listeners = new Set<() => void>();
 	readonly #notify = frameThrottle(() => {
 		for (const listener of this.#listeners) listener();
@@ -82,6 +85,7 @@ export class Session {
 	}
 
 	stop(): void {
+		this.#follower?.stop();
 		this.requests.failAll("Signed out.");
 		this.hub.stop();
 		this.#listeners.clear();
@@ -90,6 +94,10 @@ export class Session {
 	// ---- navigation and loading -----------------------------------------------------------
 
 	open(route: Route): void {
+		if (this.#follower && (route.kind !== "task" || route.id !== this.#follower.taskId)) {
+			this.#follower.stop();
+			this.#follower = undefined;
+		}
 		this.route = route;
 		const thread = threadFor(route, this.timeline);
 		this.timeline.open(thread?.key);
@@ -293,6 +301,24 @@ export class Session {
 		this.timeline.apply(events);
 		if (task.approvals) this.timeline.applyApprovals(task.approvals);
 		this.changed();
+		this.#follow(task, events.at(-1)?.seq ?? 0);
+	}
+
+	/**
+	 * Someone else's running task: this user's hub gets its summary only (the `agent` user's
+	 * view) or nothing (an admin's), so its tokens are followed where the task keeps them.
+	 */
+	#follow(task: Task, since: number): void {
+		if (task.user_id === this.me.user_id || isTerminal(task.status)) return;
+		if (this.#follower?.taskId === task.id || this.route.kind !== "task" || this.route.id !== task.id) return;
+		this.#follower?.stop();
+		const follower = new TaskFollower(this.api, task.id, (events) => {
+			for (const event of events) this.#onEvent(event);
+		});
+		this.#follower = follower;
+		void follower.run(since).finally(() => {
+			if (this.#follower === follower) this.#follower = undefined;
+		});
 	}
 
 	/** The details (times, usage) of an open task are re-read when it finishes. */

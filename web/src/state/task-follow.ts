@@ -1,0 +1,55 @@
+import { CustomName, EventType, isTerminal, type TaskStatus, type WireEvent } from "../../../src/protocol/index.ts";
+import type { Api } from "../lib/api.ts";
+
+/** How long one long poll waits on the server for the task's next events. */
+const WAIT_SECONDS = 20;
+/** Pause after a failed poll (the network, a restarting server) before the next. */
+const RETRY_MS = 2000;
+
+/**
+ * Follows one task's whole stream where it is kept (its creator's hub), for a viewer whose
+ * own hub gets only the task's summary: the `agent` user watching someone's task, an admin
+ * opening another user's. Long polls `GET /api/tasks/:id/events?since=…&wait=…` from the
+ * last seq it has until the task ends or `stop()`; every event goes to `onEvents` (the
+ * timeline merges them with what the socket brings: same ids, ordered by run position).
+ */
+export class TaskFollower {
+	readonly #abort = new AbortController();
+
+	constructor(
+		readonly api: Api,
+		readonly taskId: string,
+		readonly onEvents: (events: WireEvent[]) => void,
+	) {}
+
+	/** Runs until the task ends or `stop()`; `since` is the last seq already applied. */
+	async run(since: number): Promise<void> {
+		let cursor = since;
+		const signal = this.#abort.signal;
+		while (!signal.aborted) {
+			let events: WireEvent[];
+			try {
+				events = await this.api.taskEventsAfter(this.taskId, cursor, WAIT_SECONDS, signal);
+			} catch {
+				if (signal.aborted) return;
+				await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+				continue;
+			}
+			if (signal.aborted) return;
+			if (events.length === 0) continue;
+			cursor = events.at(-1)?.seq ?? cursor;
+			this.onEvents(events);
+			if (events.some((e) => endsTask(e, this.taskId))) return;
+		}
+	}
+
+	stop(): void {
+		this.#abort.abort();
+	}
+}
+
+function endsTask(e: WireEvent, taskId: string): boolean {
+	if (e.type !== EventType.CUSTOM || e.name !== CustomName.taskStatus) return false;
+	const value = e.value as { task_id?: string; status?: string } | undefined;
+	return value?.task_id === taskId && typeof value.status === "string" && isTerminal(value.status as TaskStatus);
+}
