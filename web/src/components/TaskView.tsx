@@ -53,7 +53,7 @@ export function TaskView({ session, taskId, navigate }: Props) {
 					summary || details ? (
 						<>
 							<QuietNote last={session.liveness.lastOf(`task:${taskId}`, items)} running={status === "running"} />
-							<FinalStatus summary={summary} details={details} />
+							{!session.catchingUp(taskId) && <FinalStatus summary={summary} details={details} />}
 						</>
 					) : null
 				}

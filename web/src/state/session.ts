@@ -105,6 +105,14 @@ export class Session {
 		this.changed();
 	}
 
+	/**
+	 * Whether the task's stream is still being caught up from where it is kept: its end is
+	 * shown once the stream has it, never before the answer that came with it.
+	 */
+	catchingUp(taskId: string): boolean {
+		return this.#follower?.taskId === taskId;
+	}
+
 	load(key: string): ThreadLoad {
 		return this.loads.get(key) ?? { status: "idle" };
 	}
@@ -216,6 +224,7 @@ export class Session {
 		this.connection = state;
 		if (hub !== "open") this.requests.failAll();
 		if (hub === "open" && this.#ready) void this.#loadOpenThread();
+		if (hub === "open") this.#follower?.wake();
 		this.changed();
 	}
 
@@ -318,6 +327,7 @@ export class Session {
 		this.#follower = follower;
 		void follower.run(since).finally(() => {
 			if (this.#follower === follower) this.#follower = undefined;
+			this.changed();
 		});
 	}
 

@@ -15,6 +15,8 @@ const RETRY_MS = 2000;
  */
 export class TaskFollower {
 	readonly #abort = new AbortController();
+	/** Ends the pause after a failed poll early (the connection is back). */
+	#wake: (() => void) | undefined;
 
 	constructor(
 		readonly api: Api,
@@ -32,7 +34,14 @@ export class TaskFollower {
 				events = await this.api.taskEventsAfter(this.taskId, cursor, WAIT_SECONDS, signal);
 			} catch {
 				if (signal.aborted) return;
-				await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+				await new Promise<void>((resolve) => {
+					const timer = setTimeout(resolve, RETRY_MS);
+					this.#wake = () => {
+						clearTimeout(timer);
+						resolve();
+					};
+				});
+				this.#wake = undefined;
 				continue;
 			}
 			if (signal.aborted) return;
@@ -43,8 +52,14 @@ export class TaskFollower {
 		}
 	}
 
+	/** Polls again now if it is pausing after a failure (the page is back online). */
+	wake(): void {
+		this.#wake?.();
+	}
+
 	stop(): void {
 		this.#abort.abort();
+		this.#wake?.();
 	}
 }
 
