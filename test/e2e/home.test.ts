@@ -3,6 +3,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { getTask, userToken } from "./support/api.ts";
 import { DESKTOP, launchChromium, openPage, PHONE, screenshot, usePage } from "./support/browser.ts";
+import { sticksOut } from "./support/checks.ts";
 
 let token = "";
 const t = usePage(async () => {
@@ -62,6 +63,7 @@ describe("home", () => {
 		await page.locator(".conn[data-state=connected]").waitFor();
 		expect(await page.locator("#sidebar").isVisible()).toBe(false);
 		await screenshot(page, "home-phone");
+		expect(await sticksOut(page, ".topbar, .home")).toEqual([]);
 		const header = page.locator("header.topbar");
 		const newTask = header.getByRole("button", { name: "New task" });
 		const newChat = header.getByRole("button", { name: "New chat" });

@@ -52,3 +52,17 @@ export function contrastRatios(page: Page, selector: string): Promise<{ text: st
 		});
 	}, selector);
 }
+
+/** Elements under `selector` that stick out of the viewport on the right (a layout that doesn't fit). */
+export function sticksOut(page: Page, selector: string): Promise<string[]> {
+	return page.evaluate(
+		(sel) =>
+			[...document.querySelectorAll(`${sel}, ${sel} *`)]
+				.filter((el) => {
+					const box = el.getBoundingClientRect();
+					return box.width > 0 && box.right > window.innerWidth + 1;
+				})
+				.map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${(el.textContent ?? "").slice(0, 40)}`),
+		selector,
+	);
+}

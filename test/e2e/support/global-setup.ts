@@ -40,6 +40,8 @@ export default async function setup(project: Project): Promise<() => Promise<voi
 			SPARKY_HTTP_FETCH_ALLOW: pages.host,
 			SPARKY_MODEL: "demo",
 			SPARKY_RETRY_BASE_SECONDS: "1",
+			// Seals MCP server headers (the settings test adds a server with one).
+			SPARKY_SECRETS_KEY: randomBytes(32).toString("base64url"),
 		},
 		onLog: process.env.SPARKY_E2E_LOG ? (line) => console.log(`[wrangler] ${line}`) : undefined,
 	});

@@ -1,7 +1,8 @@
 // A tiny local web server for the agent's http_fetch tool to read (wrangler dev is told to
 // allow exactly this host:port with SPARKY_HTTP_FETCH_ALLOW). `/slow.html?key=K` holds its
 // answer until the test releases K (POST /release?key=K), so a task stays mid-run on cue.
-import { createServer } from "node:http";
+// `/mcp` is the smallest MCP server (Streamable HTTP, JSON answers, one `echo` tool).
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** Longest a slow page is held: below http_fetch's own 10 s timeout. */
@@ -24,6 +25,8 @@ export async function startPageServer(): Promise<PageServer> {
 	const page = (title: string, body: string) =>
 		`<!doctype html><html><head><title>${title}</title></head><body><h1>${title}</h1><p>${body}</p></body></html>`;
 
+	// The Authorization headers the MCP endpoint was sent (the page's settings test reads them).
+	const auth: string[] = [];
 	const server = createServer(async (req, res) => {
 		const url = new URL(req.url ?? "/", "http://localhost");
 		const key = url.searchParams.get("key") ?? "";
@@ -51,6 +54,14 @@ export async function startPageServer(): Promise<PageServer> {
 			res.writeHead(200, { "Content-Type": "text/html" }).end(page(`Slow page ${key}`, "Worth the wait."));
 			return;
 		}
+		if (url.pathname === "/mcp") {
+			await answerMcp(req, res, auth);
+			return;
+		}
+		if (url.pathname === "/mcp-auth") {
+			res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(auth));
+			return;
+		}
 		res.writeHead(404).end("not found");
 	});
 	await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -64,4 +75,43 @@ export async function startPageServer(): Promise<PageServer> {
 				server.close(() => resolve());
 			}),
 	};
+}
+
+/** JSON-RPC over one POST: initialize, tools/list; notifications get a 202. */
+async function answerMcp(req: IncomingMessage, res: ServerResponse, auth: string[]): Promise<void> {
+	if (req.method !== "POST") {
+		res.writeHead(405).end();
+		return;
+	}
+	if (req.headers.authorization) auth.push(req.headers.authorization);
+	let body = "";
+	for await (const chunk of req) body += chunk;
+	const message = JSON.parse(body) as { id?: number | string; method: string; params?: { protocolVersion?: string } };
+	if (message.id === undefined) {
+		res.writeHead(202).end();
+		return;
+	}
+	const result =
+		message.method === "initialize"
+			? {
+					protocolVersion: message.params?.protocolVersion ?? "2025-06-18",
+					capabilities: { tools: {} },
+					serverInfo: { name: "e2e-mcp", version: "1.0.0" },
+				}
+			: message.method === "tools/list"
+				? {
+						tools: [
+							{
+								name: "echo",
+								description: "Says back what it is given.",
+								inputSchema: { type: "object", properties: { message: { type: "string" } } },
+								annotations: { readOnlyHint: true },
+							},
+						],
+					}
+				: undefined;
+	const answer = result
+		? { jsonrpc: "2.0", id: message.id, result }
+		: { jsonrpc: "2.0", id: message.id, error: { code: -32601, message: "method not found" } };
+	res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(answer));
 }

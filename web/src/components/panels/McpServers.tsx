@@ -60,52 +60,66 @@ export function McpServers({ session }: { session: Session }) {
 			</p>
 			<form class="stack-form" onSubmit={add}>
 				<div class="inline-form">
-					<label for="mcp-name">Name</label>
-					<input
-						id="mcp-name"
-						required
-						maxLength={32}
-						placeholder="everything"
-						value={name}
-						onInput={(e) => setName(e.currentTarget.value)}
-					/>
-					<label for="mcp-url">URL</label>
-					<input
-						id="mcp-url"
-						type="url"
-						required
-						maxLength={2048}
-						placeholder="https://mcp.example.com/mcp"
-						value={url}
-						onInput={(e) => setUrl(e.currentTarget.value)}
-					/>
+					<span class="field">
+						<label for="mcp-name">Name</label>
+						<input
+							id="mcp-name"
+							required
+							maxLength={32}
+							placeholder="everything"
+							value={name}
+							onInput={(e) => setName(e.currentTarget.value)}
+						/>
+					</span>
+					<span class="field">
+						<label for="mcp-url">URL</label>
+						<input
+							id="mcp-url"
+							type="url"
+							required
+							maxLength={2048}
+							placeholder="https://mcp.example.com/mcp"
+							value={url}
+							onInput={(e) => setUrl(e.currentTarget.value)}
+						/>
+					</span>
 				</div>
 				<div class="inline-form">
-					<label for="mcp-header-name">Auth header</label>
-					<input id="mcp-header-name" value={headerName} onInput={(e) => setHeaderName(e.currentTarget.value)} />
-					<label for="mcp-header-value">Value (optional, never shown again)</label>
-					<input
-						id="mcp-header-value"
-						type="password"
-						autoComplete="off"
-						placeholder="Bearer …"
-						value={headerValue}
-						onInput={(e) => setHeaderValue(e.currentTarget.value)}
-					/>
+					<span class="field">
+						<label for="mcp-header-name">Auth header</label>
+						<input id="mcp-header-name" value={headerName} onInput={(e) => setHeaderName(e.currentTarget.value)} />
+					</span>
+					<span class="field">
+						<label for="mcp-header-value">Header value</label>
+						<input
+							id="mcp-header-value"
+							type="password"
+							autoComplete="off"
+							placeholder="Bearer …"
+							aria-describedby="mcp-header-hint"
+							value={headerValue}
+							onInput={(e) => setHeaderValue(e.currentTarget.value)}
+						/>
+					</span>
 				</div>
+				<p id="mcp-header-hint" class="hint">
+					Optional, for servers that want a key. Write-only: Sparky stores it encrypted and never shows it again.
+				</p>
 				<div class="inline-form">
-					<label for="mcp-approval">Approval</label>
-					<select
-						id="mcp-approval"
-						value={approval}
-						onChange={(e) => setApproval(e.currentTarget.value as McpApproval)}
-					>
-						{(Object.keys(APPROVAL_LABEL) as McpApproval[]).map((a) => (
-							<option key={a} value={a}>
-								{APPROVAL_LABEL[a]}
-							</option>
-						))}
-					</select>
+					<span class="field">
+						<label for="mcp-approval">Approval</label>
+						<select
+							id="mcp-approval"
+							value={approval}
+							onChange={(e) => setApproval(e.currentTarget.value as McpApproval)}
+						>
+							{(Object.keys(APPROVAL_LABEL) as McpApproval[]).map((a) => (
+								<option key={a} value={a}>
+									{APPROVAL_LABEL[a]}
+								</option>
+							))}
+						</select>
+					</span>
 					<button type="submit" class="small">
 						Add server
 					</button>

@@ -57,21 +57,25 @@ export function SchedulesAdmin({ session }: { session: Session }) {
 					onInput={(e) => setInstruction(e.currentTarget.value)}
 				/>
 				<div class="inline-form">
-					<label for="schedule-timing">Runs</label>
-					<select
-						id="schedule-timing"
-						value={timing}
-						onChange={(e) => {
-							const next = e.currentTarget.value as "every" | "cron";
-							setTiming(next);
-							setWhen(next === "every" ? "1h" : "0 9 * * 1-5");
-						}}
-					>
-						<option value="every">every (30m, 2h, 1d)</option>
-						<option value="cron">on a cron (UTC)</option>
-					</select>
-					<label for="schedule-when">{timing === "every" ? "Interval" : "Cron"}</label>
-					<input id="schedule-when" required value={when} onInput={(e) => setWhen(e.currentTarget.value)} />
+					<span class="field">
+						<label for="schedule-timing">Runs</label>
+						<select
+							id="schedule-timing"
+							value={timing}
+							onChange={(e) => {
+								const next = e.currentTarget.value as "every" | "cron";
+								setTiming(next);
+								setWhen(next === "every" ? "1h" : "0 9 * * 1-5");
+							}}
+						>
+							<option value="every">every (30m, 2h, 1d)</option>
+							<option value="cron">on a cron (UTC)</option>
+						</select>
+					</span>
+					<span class="field">
+						<label for="schedule-when">{timing === "every" ? "Interval" : "Cron"}</label>
+						<input id="schedule-when" required value={when} onInput={(e) => setWhen(e.currentTarget.value)} />
+					</span>
 					<button type="submit" class="small">
 						Create schedule
 					</button>

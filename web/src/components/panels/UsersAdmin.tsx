@@ -31,13 +31,23 @@ export function UsersAdmin({ session }: { session: Session }) {
 		<section class="panel-section" aria-labelledby="users-heading">
 			<h3 id="users-heading">Users and tokens</h3>
 			<form class="inline-form" onSubmit={create}>
-				<label for="new-user-id">New user id</label>
-				<input id="new-user-id" value={id} required placeholder="alice" onInput={(e) => setId(e.currentTarget.value)} />
-				<label for="new-user-role">Role</label>
-				<select id="new-user-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-					<option value="user">user</option>
-					<option value="admin">admin</option>
-				</select>
+				<span class="field">
+					<label for="new-user-id">New user id</label>
+					<input
+						id="new-user-id"
+						value={id}
+						required
+						placeholder="alice"
+						onInput={(e) => setId(e.currentTarget.value)}
+					/>
+				</span>
+				<span class="field">
+					<label for="new-user-role">Role</label>
+					<select id="new-user-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+						<option value="user">user</option>
+						<option value="admin">admin</option>
+					</select>
+				</span>
 				<button type="submit" class="small">
 					Create user
 				</button>
@@ -97,21 +107,25 @@ function UserTokens({ session, userId }: { session: Session; userId: string }) {
 	return (
 		<div class="sub-panel">
 			<form class="inline-form" onSubmit={create}>
-				<label for={`token-name-${userId}`}>Token name</label>
-				<input
-					id={`token-name-${userId}`}
-					value={name}
-					maxLength={100}
-					placeholder="laptop"
-					onInput={(e) => setName(e.currentTarget.value)}
-				/>
-				<label for={`token-expiry-${userId}`}>Expires</label>
-				<select id={`token-expiry-${userId}`} value={expires} onChange={(e) => setExpires(e.currentTarget.value)}>
-					<option value="">never</option>
-					<option value="1d">in 1 day</option>
-					<option value="30d">in 30 days</option>
-					<option value="90d">in 90 days</option>
-				</select>
+				<span class="field">
+					<label for={`token-name-${userId}`}>Token name</label>
+					<input
+						id={`token-name-${userId}`}
+						value={name}
+						maxLength={100}
+						placeholder="laptop"
+						onInput={(e) => setName(e.currentTarget.value)}
+					/>
+				</span>
+				<span class="field">
+					<label for={`token-expiry-${userId}`}>Expires</label>
+					<select id={`token-expiry-${userId}`} value={expires} onChange={(e) => setExpires(e.currentTarget.value)}>
+						<option value="">never</option>
+						<option value="1d">in 1 day</option>
+						<option value="30d">in 30 days</option>
+						<option value="90d">in 90 days</option>
+					</select>
+				</span>
 				<button type="submit" class="small">
 					Create token
 				</button>

@@ -1,0 +1,64 @@
+// Settings: the user's MCP servers. Add one with an auth header (write-only: used, never shown
+// back), list its tools from the live server, remove it.
+import { describe, expect, inject, it } from "vitest";
+import type { McpServer } from "../../src/protocol/mcp.ts";
+import { api, userToken } from "./support/api.ts";
+import { DESKTOP, PHONE, screenshot, usePage } from "./support/browser.ts";
+import { sticksOut } from "./support/checks.ts";
+
+let token = "";
+const t = usePage(async () => {
+	token = await userToken(`settings-${Date.now().toString(36)}`);
+	return token;
+});
+const secret = `Bearer e2e-secret-${Date.now().toString(36)}`;
+
+describe("settings: MCP servers", () => {
+	it("adds a server with a write-only auth header and shows its live tools", async () => {
+		const page = t.page;
+		await page.getByRole("link", { name: "Settings" }).click();
+		await page.waitForURL(/\/settings$/);
+		await page.getByText("No MCP servers yet.").waitFor();
+		await page.getByLabel("Name", { exact: true }).fill("tools");
+		await page.getByLabel("URL").fill(`${inject("pageUrl")}/mcp`);
+		await page.getByLabel("Header value").fill(secret);
+		await page.getByRole("button", { name: "Add server" }).click();
+		const row = page.locator('[data-mcp-server="tools"]');
+		await row.waitFor();
+		expect(await row.textContent()).toContain("Authorization (values hidden)");
+		expect(await page.getByLabel("Header value").inputValue()).toBe("");
+		expect(await page.content()).not.toContain(secret);
+		const listed = await api<{ mcp_servers: McpServer[] }>(token, "GET", "/api/mcp-servers");
+		expect(JSON.stringify(listed)).not.toContain(secret);
+
+		await row.getByRole("button", { name: "Show tools of tools" }).click();
+		await row.locator(".tools-list code", { hasText: "tools__echo" }).waitFor();
+		expect(await row.locator(".tools-list").textContent()).toContain("Says back what it is given.");
+		// The header went to the server itself.
+		const seen = (await (await fetch(`${inject("pageUrl")}/mcp-auth`)).json()) as string[];
+		expect(seen).toContain(secret);
+		await screenshot(page, "settings-desktop");
+		await page.setViewportSize(PHONE);
+		await screenshot(page, "settings-phone");
+		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+		expect(await sticksOut(page, ".panel")).toEqual([]);
+		await page.setViewportSize(DESKTOP);
+	});
+
+	it("shows why a server's tools can't be listed, and removes it", async () => {
+		const page = t.page;
+		await page.getByLabel("Name", { exact: true }).fill("broken");
+		await page.getByLabel("URL").fill(`${inject("pageUrl")}/not-mcp`);
+		await page.getByRole("button", { name: "Add server" }).click();
+		const row = page.locator('[data-mcp-server="broken"]');
+		await row.getByRole("button", { name: "Show tools of broken" }).click();
+		await row.getByRole("alert").waitFor({ timeout: 20_000 });
+		await row.getByRole("button", { name: "Remove broken" }).click();
+		await expect.poll(() => row.count()).toBe(0);
+		await page.locator('[data-mcp-server="tools"]').getByRole("button", { name: "Remove tools" }).click();
+		await page.getByText("No MCP servers yet.").waitFor();
+		expect((await api<{ mcp_servers: McpServer[] }>(token, "GET", "/api/mcp-servers")).mcp_servers).toEqual([]);
+		expect(t.foreign).toEqual([]);
+		expect(t.errors).toEqual([]);
+	});
+});
