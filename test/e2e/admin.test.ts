@@ -18,7 +18,7 @@ describe("admin panel", () => {
 	it("shows the agent's status and the model in use", async () => {
 		const page = t.page;
 		await t.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: inject("sparkyUrl") });
-		await page.getByRole("link", { name: "Admin" }).click();
+		await page.getByRole("link", { name: "Admin", exact: true }).click();
 		await page.waitForURL(/\/admin$/);
 		await page.getByRole("heading", { name: "Agent status" }).waitFor();
 		await expect.poll(() => page.getByTestId("agent-model").textContent()).toBe("demo");
@@ -100,8 +100,8 @@ describe("admin panel", () => {
 			const user = await userToken(`plain-${stamp}`);
 			const other = await openPage(browser);
 			await signIn(other.page, user);
-			expect(await other.page.getByRole("link", { name: "Settings" }).count()).toBe(1);
-			expect(await other.page.getByRole("link", { name: "Admin" }).count()).toBe(0);
+			expect(await other.page.getByRole("link", { name: "Settings", exact: true }).count()).toBe(1);
+			expect(await other.page.getByRole("link", { name: "Admin", exact: true }).count()).toBe(0);
 			await other.page.goto(`${inject("sparkyUrl")}/admin`);
 			await other.page.getByText("Only admins can manage users, tokens and schedules here.").waitFor();
 			expect(await other.page.getByLabel("New user id").count()).toBe(0);

@@ -16,7 +16,7 @@ const secret = `Bearer e2e-secret-${Date.now().toString(36)}`;
 describe("settings: MCP servers", () => {
 	it("adds a server with a write-only auth header and shows its live tools", async () => {
 		const page = t.page;
-		await page.getByRole("link", { name: "Settings" }).click();
+		await page.getByRole("link", { name: "Settings", exact: true }).click();
 		await page.waitForURL(/\/settings$/);
 		await page.getByText("No MCP servers yet.").waitFor();
 		await page.getByLabel("Name", { exact: true }).fill("tools");

@@ -43,7 +43,8 @@ export function Home({ session, navigate }: Props) {
 				navigate({ kind: "task", id: task.id });
 			} else {
 				const chat = await session.newChat();
-				await session.sendChat(chat.id, message);
+				// Over HTTP: it works while the socket is still connecting (right after a load).
+				await session.api.request("POST", `/api/chats/${encodeURIComponent(chat.id)}/messages`, { text: message });
 				navigate({ kind: "chat", id: chat.id });
 			}
 		} catch (cause) {
