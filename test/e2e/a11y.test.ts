@@ -1,8 +1,11 @@
 // Accessibility basics in the signed-in page: labelled fields, focus order, readable badges,
-// and a phone-width layout where the sidebar is a drawer.
-import { describe, expect, it } from "vitest";
-import { agent } from "./support/api.ts";
-import { PHONE, usePage } from "./support/browser.ts";
+// and a phone-width layout where the sidebar is a drawer. Then axe-core on every screen, in
+// light and dark: no serious or critical violation.
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { admin, agent, createTask, waitForTask } from "./support/api.ts";
+import { axeCheck } from "./support/axe.ts";
+import { DESKTOP, launchChromium, openPage, PHONE, screenshot, signIn, usePage } from "./support/browser.ts";
 import { contrastRatios, focused, unlabelledFields } from "./support/checks.ts";
 
 const t = usePage(agent);
@@ -75,9 +78,14 @@ describe("accessibility basics", () => {
 			box.append(unread);
 			document.body.append(box);
 		}, STATUSES);
-		const ratios = await contrastRatios(page, "#badge-samples > *, .sidebar .badge, .conn");
-		expect(ratios.length).toBeGreaterThanOrEqual(STATUSES.length + 5);
-		for (const { text, ratio } of ratios) expect(ratio, text).toBeGreaterThanOrEqual(4.5);
+		// In the light scheme and the dark one (the page follows the system's).
+		for (const colorScheme of ["light", "dark"] as const) {
+			await page.emulateMedia({ colorScheme });
+			const ratios = await contrastRatios(page, "#badge-samples > *, .sidebar .badge, .conn");
+			expect(ratios.length).toBeGreaterThanOrEqual(STATUSES.length + 5);
+			for (const { text, ratio } of ratios) expect(ratio, `${colorScheme} ${text}`).toBeGreaterThanOrEqual(4.5);
+		}
+		await page.emulateMedia({ colorScheme: "light" });
 		await page.evaluate(() => document.getElementById("badge-samples")?.remove());
 	});
 
@@ -99,4 +107,98 @@ describe("accessibility basics", () => {
 		expect(t.foreign).toEqual([]);
 		expect(t.errors).toEqual([]);
 	});
+});
+
+describe("axe-core on every screen", () => {
+	let browser: Browser | undefined;
+	beforeAll(async () => {
+		browser = await launchChromium();
+	});
+	afterAll(async () => {
+		await browser?.close();
+	});
+
+	/** axe ran (many rules) and found nothing serious or critical on this screen. */
+	async function expectClean(page: Page, screen: string) {
+		const { serious, rulesRun } = await axeCheck(page);
+		expect(rulesRun, screen).toBeGreaterThan(30);
+		expect(serious, screen).toEqual([]);
+	}
+
+	it("would notice: a low-contrast paragraph is a serious violation", async () => {
+		if (!browser) throw new Error("no browser");
+		const { page, context } = await openPage(browser, DESKTOP, { bypassCSP: true });
+		await page.goto(inject("sparkyUrl"));
+		await page.getByLabel("API token").waitFor();
+		await page.evaluate(() => {
+			const p = document.createElement("p");
+			p.textContent = "Barely readable";
+			p.style.cssText = "color: #999; background: #aaa";
+			document.body.append(p);
+		});
+		const { serious } = await axeCheck(page);
+		expect(serious.map((f) => f.id)).toContain("color-contrast");
+		await context.close();
+	});
+
+	for (const scheme of ["light", "dark"] as const) {
+		it(`${scheme}: sign-in, home, chat, task, approval, settings, admin, phone drawer`, async () => {
+			if (!browser) throw new Error("no browser");
+			const { page, errors } = await openPage(browser, DESKTOP, { colorScheme: scheme, bypassCSP: true });
+			const shot = (name: string) => screenshot(page, `axe-${scheme}-${name}`);
+			await page.goto(inject("sparkyUrl"));
+			await page.getByLabel("API token").waitFor();
+			// The system's scheme is followed: a dark page has a dark background, and back.
+			const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+			const [r = 0, g = 0, b = 0] = (background.match(/\d+/g) ?? []).map(Number);
+			if (scheme === "dark") expect(r + g + b, background).toBeLessThan(120);
+			else expect(r + g + b, background).toBeGreaterThan(600);
+			await expectClean(page, "sign-in");
+			await shot("sign-in");
+
+			await signIn(page, admin());
+			await page.locator(".examples button").first().waitFor();
+			await expectClean(page, "home");
+			await shot("home");
+
+			await page.getByRole("button", { name: "What time is it?" }).click();
+			await page.waitForURL(/\/chat\//);
+			await page.locator(".timeline [data-kind=tool]").first().waitFor({ timeout: 20_000 });
+			await expect.poll(() => page.locator(".timeline [data-kind=message]").count(), { timeout: 20_000 }).toBe(2);
+			await expectClean(page, "chat");
+			await shot("chat");
+
+			const task = await createTask(admin(), "What time is it?");
+			await waitForTask(admin(), task.id, ["succeeded"]);
+			await page.locator(`.sidebar a[data-task-id="${task.id}"]`).click();
+			await page.locator(".final-status[data-status=succeeded]").waitFor();
+			await expectClean(page, "task");
+			await shot("task");
+
+			const waiting = await createTask(admin(), "Delete README.md");
+			await waitForTask(admin(), waiting.id, ["awaiting_approval"]);
+			await page.locator(`.sidebar a[data-task-id="${waiting.id}"]`).click();
+			await page.locator(".approval-card[data-status=pending]").waitFor();
+			await expectClean(page, "approval");
+			await shot("approval");
+
+			await page.getByRole("link", { name: "Settings", exact: true }).click();
+			await page.getByRole("heading", { name: "MCP servers" }).waitFor();
+			await expectClean(page, "settings");
+			await shot("settings");
+
+			await page.getByRole("link", { name: "Admin", exact: true }).click();
+			await page.locator("[data-user-id=agent]").waitFor();
+			await page.getByTestId("agent-model").waitFor();
+			await expectClean(page, "admin");
+			await shot("admin");
+
+			await page.setViewportSize(PHONE);
+			await page.getByRole("button", { name: "Menu" }).click();
+			await page.locator("#sidebar").waitFor();
+			await expectClean(page, "phone drawer");
+			await shot("phone-drawer");
+			expect(errors).toEqual([]);
+		});
+	}
 });

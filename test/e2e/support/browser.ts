@@ -24,12 +24,19 @@ export interface TestPage {
  * A page in a new context. An init script records the page's WebSockets (`window.__sockets`)
  * so a test can close one under the app.
  */
-export async function openPage(browser: Browser, viewport = DESKTOP): Promise<TestPage> {
+export interface PageOptions {
+	colorScheme?: "light" | "dark";
+	/** Only for injecting axe-core (an inline script the page's CSP rightly refuses). */
+	bypassCSP?: boolean;
+}
+
+export async function openPage(browser: Browser, viewport = DESKTOP, options: PageOptions = {}): Promise<TestPage> {
 	const base = new URL(inject("sparkyUrl"));
 	// Clipboard permissions: the copy buttons are tested by reading what they copied.
 	const context = await browser.newContext({
 		viewport,
-		colorScheme: "light",
+		colorScheme: options.colorScheme ?? "light",
+		bypassCSP: options.bypassCSP ?? false,
 		permissions: ["clipboard-read", "clipboard-write"],
 	});
 	await context.addInitScript(() => {
