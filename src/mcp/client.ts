@@ -9,6 +9,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { z } from "zod";
 import { checkUrl } from "../tools/net-guard.ts";
+import { isOpaque, networkErrorText } from "../tools/network-error.ts";
 import { zodJsonSchemaValidator } from "./json-schema.ts";
 
 /** How long connecting (initialize) and listing tools may take. */
@@ -120,10 +121,13 @@ function newClient(): Client {
 
 function unavailable(url: URL, error: unknown): McpUnavailable {
 	if (error instanceof McpUnavailable) return error;
-	return new McpUnavailable(`could not connect to the MCP server at ${url.origin}${url.pathname}: ${messageOf(error)}`);
+	return new McpUnavailable(
+		`could not connect to the MCP server at ${url.origin}${url.pathname}: ${networkErrorText(error, url.host, 500)}`,
+	);
 }
 
 export function messageOf(error: unknown): string {
 	const text = error instanceof Error ? error.message : String(error);
+	if (isOpaque(text)) return "could not reach the server (connection refused, unknown host or no network)";
 	return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { htmlToText } from "./html-to-text.ts";
 import { checkUrl } from "./net-guard.ts";
+import { networkErrorText } from "./network-error.ts";
 import { defineTool, fail, type ToolContext, type ToolFailure } from "./types.ts";
 
 const MAX_URL_LENGTH = 2048;
@@ -249,17 +250,4 @@ function looksLikeText(bytes: Uint8Array): boolean {
 /** Frees a body we won't read (workerd keeps the connection until it is consumed or cancelled). */
 async function discard(response: Response): Promise<void> {
 	await response.body?.cancel().catch(() => {});
-}
-
-/**
- * What went wrong, in words the model and the page can use. workerd reports a refused
- * connection, a failed DNS lookup or an unreachable network as an opaque "internal error;
- * reference = …" (the details stay in its own log): say what it means instead of the code.
- */
-export function networkErrorText(error: unknown, host: string): string {
-	const text = error instanceof Error ? error.message : String(error);
-	if (/^internal error(; reference = \S+)?$/i.test(text.trim())) {
-		return `could not connect to ${host} (connection refused, unknown host or no network)`;
-	}
-	return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }

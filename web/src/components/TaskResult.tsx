@@ -1,6 +1,6 @@
-import { useHighlighter } from "../lib/highlight.ts";
 import { hasCode, renderMarkdown } from "../lib/markdown.ts";
 import { CopyButton } from "./CopyButton.tsx";
+import { useHighlighter } from "./use-highlighter.ts";
 
 /** A finished task's answer, above its steps: what the reader came for first. */
 export function TaskResult({ text }: { text: string }) {

@@ -1,12 +1,12 @@
-import type { HLJSApi } from "highlight.js";
-import { useEffect, useState } from "preact/hooks";
+import { type Highlighter, loadHighlightJs } from "./highlight-load.js";
 
 /**
  * Syntax highlighting, loaded on first need (a dynamic import: highlight.js is not in the
  * page's first load). Until it has loaded, code shows as plain text; then every code block
- * on the page re-renders highlighted.
+ * on the page re-renders highlighted (components/use-highlighter.ts). No Preact here: the
+ * Worker's type check reads this file through the Markdown tests.
  */
-let hljs: HLJSApi | undefined;
+let hljs: Highlighter | undefined;
 let loading: Promise<void> | undefined;
 const waiting = new Set<() => void>();
 /** Bumped when the highlighter arrives: part of cache keys of rendered HTML. */
@@ -14,29 +14,7 @@ export let highlightVersion = 0;
 
 export function loadHighlighter(): Promise<void> {
 	loading ??= (async () => {
-		const [core, js, ts, json, bash, python, xml, css, sql, diff] = await Promise.all([
-			import("highlight.js/lib/core"),
-			import("highlight.js/lib/languages/javascript"),
-			import("highlight.js/lib/languages/typescript"),
-			import("highlight.js/lib/languages/json"),
-			import("highlight.js/lib/languages/bash"),
-			import("highlight.js/lib/languages/python"),
-			import("highlight.js/lib/languages/xml"),
-			import("highlight.js/lib/languages/css"),
-			import("highlight.js/lib/languages/sql"),
-			import("highlight.js/lib/languages/diff"),
-		]);
-		const h = core.default;
-		h.registerLanguage("javascript", js.default);
-		h.registerLanguage("typescript", ts.default);
-		h.registerLanguage("json", json.default);
-		h.registerLanguage("bash", bash.default);
-		h.registerLanguage("python", python.default);
-		h.registerLanguage("xml", xml.default);
-		h.registerLanguage("css", css.default);
-		h.registerLanguage("sql", sql.default);
-		h.registerLanguage("diff", diff.default);
-		h.registerAliases(["sh", "shell", "zsh", "console"], { languageName: "bash" });
+		const h = await loadHighlightJs();
 		hljs = h;
 		highlightVersion++;
 		for (const wake of waiting) wake();
@@ -53,16 +31,8 @@ export function highlightCode(code: string, lang: string | undefined): string | 
 	return hljs.highlight(code, { language: name, ignoreIllegals: true }).value;
 }
 
-/** Loads the highlighter when `needed` and re-renders the caller once it is there. */
-export function useHighlighter(needed: boolean): number {
-	const [version, setVersion] = useState(highlightVersion);
-	useEffect(() => {
-		if (!needed) return;
-		const wake = () => setVersion(highlightVersion);
-		waiting.add(wake);
-		if (highlightVersion !== version) wake();
-		void loadHighlighter();
-		return () => void waiting.delete(wake);
-	}, [needed]);
-	return version;
+/** Calls `wake` once the highlighter has arrived (already there: never); returns how to stop waiting. */
+export function whenHighlighterReady(wake: () => void): () => void {
+	waiting.add(wake);
+	return () => void waiting.delete(wake);
 }

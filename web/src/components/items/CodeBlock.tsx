@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
 import { truncate } from "../../lib/format.ts";
-import { highlightCode, useHighlighter } from "../../lib/highlight.ts";
+import { highlightCode } from "../../lib/highlight.ts";
 import { CopyButton } from "../CopyButton.tsx";
+import { useHighlighter } from "../use-highlighter.ts";
 
 /** Past this many characters, output is cut until "Show more" is pressed. */
 const LIMIT = 1_500;

@@ -1,10 +1,10 @@
 import { useEffect, useRef } from "preact/hooks";
 import type { TimelineItem } from "../../../../src/client/index.ts";
 import { copyText } from "../../lib/clipboard.ts";
-import { useHighlighter } from "../../lib/highlight.ts";
 import { hasCode, renderMarkdown } from "../../lib/markdown.ts";
 import { CopyButton } from "../CopyButton.tsx";
 import { StatusBadge } from "../StatusBadge.tsx";
+import { useHighlighter } from "../use-highlighter.ts";
 
 type Message = Extract<TimelineItem, { kind: "message" }>;
 
