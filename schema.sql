@@ -173,6 +173,12 @@ CREATE TABLE IF NOT EXISTS mcp_servers (
   updated_at INTEGER NOT NULL,
   UNIQUE (user_id, name)
 );
+-- MCP servers their user switched off: their tools stay out of runs until switched on again.
+-- (A table of its own, so applying this file again upgrades an existing database.)
+CREATE TABLE IF NOT EXISTS mcp_servers_off (
+  server_id TEXT PRIMARY KEY REFERENCES mcp_servers (id) ON DELETE CASCADE,
+  since INTEGER NOT NULL
+);
 -- A run's checkpoint: how far the agent loop got, so a retry, a crash, a lost lease or an
 -- approval resumes there (in a new attempt) instead of starting over. Limits count across
 -- attempts from these totals.

@@ -16,6 +16,7 @@ import {
 	insertMcpServer,
 	listMcpServers,
 	type McpServerRow,
+	setMcpServerEnabled,
 	updateMcpServer as updateRow,
 } from "../storage/mcp-servers.ts";
 import { checkUrl } from "../tools/net-guard.ts";
@@ -24,12 +25,14 @@ import { connectMcp, listRemoteTools, McpUnavailable, messageOf } from "./client
 import { agentToolName, scrub } from "./names.ts";
 import { openJson, SecretsKeyMissing, sealJson } from "./secrets.ts";
 
-export function toMcpServer(row: McpServerRow): McpServer {
+/** The API's view of a row; `off` is the user's switched-off servers (disabledMcpServers). */
+export function toMcpServer(row: McpServerRow, off: ReadonlySet<string>): McpServer {
 	return {
 		name: row.name,
 		url: row.url,
 		header_names: JSON.parse(row.header_names) as string[],
 		approval: row.approval,
+		enabled: !off.has(row.id),
 		created_at: row.created_at,
 		updated_at: row.updated_at,
 	};
@@ -118,6 +121,7 @@ export async function updateMcpServer(
 	if (body.headers !== undefined) Object.assign(next, await seal(env, row, body.headers));
 	const updated = await updateRow(env.DB, next);
 	if (!updated) throw notFound(`MCP server "${row.name}"`);
+	if (body.enabled !== undefined) await setMcpServerEnabled(env.DB, row.id, body.enabled, now);
 	return updated;
 }
 

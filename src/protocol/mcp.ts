@@ -49,6 +49,8 @@ export const UpdateMcpServerBodySchema = z.strictObject({
 	url: UrlSchema.optional(),
 	headers: McpHeadersSchema.nullable().optional(),
 	approval: McpApprovalSchema.optional(),
+	/** Off: its tools stay out of your runs (the server stays configured). */
+	enabled: z.boolean().optional(),
 });
 export type UpdateMcpServerBody = z.infer<typeof UpdateMcpServerBodySchema>;
 
@@ -58,6 +60,8 @@ export const McpServerSchema = z.object({
 	url: z.string(),
 	header_names: z.array(z.string()),
 	approval: McpApprovalSchema,
+	/** Whether its tools join your runs. */
+	enabled: z.boolean(),
 	created_at: z.number().int(),
 	updated_at: z.number().int(),
 });

@@ -72,3 +72,20 @@ export async function deleteMcpServer(db: D1Database, id: string): Promise<boole
 	const result = await db.prepare("DELETE FROM mcp_servers WHERE id = ?").bind(id).run();
 	return (result.meta.changes ?? 0) > 0;
 }
+
+/** Ids of a user's servers that are switched off. */
+export async function disabledMcpServers(db: D1Database, userId: string): Promise<Set<string>> {
+	const { results } = await db
+		.prepare("SELECT o.server_id FROM mcp_servers_off o JOIN mcp_servers s ON s.id = o.server_id WHERE s.user_id = ?")
+		.bind(userId)
+		.all<{ server_id: string }>();
+	return new Set(results.map((r) => r.server_id));
+}
+
+/** Switches a server on (its tools join runs again) or off. */
+export async function setMcpServerEnabled(db: D1Database, id: string, enabled: boolean, now: number): Promise<void> {
+	await (enabled
+		? db.prepare("DELETE FROM mcp_servers_off WHERE server_id = ?").bind(id)
+		: db.prepare("INSERT INTO mcp_servers_off (server_id, since) VALUES (?, ?) ON CONFLICT DO NOTHING").bind(id, now)
+	).run();
+}

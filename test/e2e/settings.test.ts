@@ -1,5 +1,5 @@
 // Settings: the user's MCP servers. Add one with an auth header (write-only: used, never shown
-// back), list its tools from the live server, remove it.
+// back), switch it off and on, list its tools from the live server, remove it.
 import { describe, expect, inject, it } from "vitest";
 import type { McpServer } from "../../src/protocol/mcp.ts";
 import { api, userToken } from "./support/api.ts";
@@ -30,6 +30,16 @@ describe("settings: MCP servers", () => {
 		expect(await page.content()).not.toContain(secret);
 		const listed = await api<{ mcp_servers: McpServer[] }>(token, "GET", "/api/mcp-servers");
 		expect(JSON.stringify(listed)).not.toContain(secret);
+
+		expect(await row.locator(".badge").textContent()).toBe("on");
+		const enabled = async () =>
+			(await api<{ mcp_server: McpServer }>(token, "GET", "/api/mcp-servers/tools")).mcp_server.enabled;
+		await row.getByRole("button", { name: "Disable tools" }).click();
+		await expect.poll(() => row.locator(".badge").textContent()).toBe("off");
+		expect(await enabled()).toBe(false);
+		await row.getByRole("button", { name: "Enable tools" }).click();
+		await expect.poll(() => row.locator(".badge").textContent()).toBe("on");
+		expect(await enabled()).toBe(true);
 
 		await row.getByRole("button", { name: "Show tools of tools" }).click();
 		await row.locator(".tools-list code", { hasText: "tools__echo" }).waitFor();

@@ -10,7 +10,7 @@ const APPROVAL_LABEL: Record<McpApproval, string> = {
 	never: "never ask",
 };
 
-/** `/api/mcp-servers`: connect one (its auth header is write-only), list, show tools, remove. */
+/** `/api/mcp-servers`: connect one (its auth header is write-only), list, switch off and on, show tools, remove. */
 export function McpServers({ session }: { session: Session }) {
 	const api = session.api;
 	const servers = useLoad(
@@ -40,6 +40,11 @@ export function McpServers({ session }: { session: Session }) {
 	const remove = async (server: McpServer) => {
 		setError(await attempt(() => api.request("DELETE", `/api/mcp-servers/${enc(server.name)}`)));
 		if (tools?.server === server.name) setTools(undefined);
+		await servers.reload();
+	};
+	const toggle = async (server: McpServer) => {
+		const path = `/api/mcp-servers/${enc(server.name)}`;
+		setError(await attempt(() => api.request("PATCH", path, { enabled: !server.enabled })));
 		await servers.reload();
 	};
 	const showTools = async (server: McpServer) => {
@@ -135,7 +140,11 @@ export function McpServers({ session }: { session: Session }) {
 				{servers.data?.map((s) => (
 					<li key={s.name} data-mcp-server={s.name}>
 						<div>
-							<strong>{s.name}</strong> <code class="muted">{s.url}</code>
+							<strong>{s.name}</strong>{" "}
+							<span class={`badge ${s.enabled ? "status-succeeded" : "status-cancelled"}`}>
+								{s.enabled ? "on" : "off"}
+							</span>{" "}
+							<code class="muted">{s.url}</code>
 						</div>
 						<div class="muted">
 							{s.header_names.length > 0 ? `headers: ${s.header_names.join(", ")} (values hidden)` : "no headers"} ·{" "}
@@ -149,6 +158,10 @@ export function McpServers({ session }: { session: Session }) {
 								onClick={() => (tools?.server === s.name ? setTools(undefined) : void showTools(s))}
 							>
 								Show tools<span class="visually-hidden"> of {s.name}</span>
+							</button>
+							<button type="button" class="quiet small" onClick={() => void toggle(s)}>
+								{s.enabled ? "Disable" : "Enable"}
+								<span class="visually-hidden"> {s.name}</span>
 							</button>
 							<button type="button" class="danger small" onClick={() => void remove(s)}>
 								Remove<span class="visually-hidden"> {s.name}</span>
