@@ -32,7 +32,21 @@ export function FollowUps({ session, task, navigate }: Props) {
 		};
 	}, [id, status]);
 
-	const parent = task?.parent_task_id;
+	const parent = task?.parent_task_id ?? undefined;
+	const [parentTitle, setParentTitle] = useState<string | undefined>();
+	useEffect(() => {
+		setParentTitle(undefined);
+		if (!parent) return;
+		let live = true;
+		session.api
+			.task(parent)
+			.then((t) => live && setParentTitle(t.instruction))
+			.catch(() => undefined); // not visible to this viewer: its id stands in
+		return () => {
+			live = false;
+		};
+	}, [parent]);
+
 	if (!parent && children.length === 0) return null;
 	const link = (taskId: string, text: string) => (
 		<a href={`/task/${taskId}`} onClick={(e) => onNavClick(e, () => navigate({ kind: "task", id: taskId }))}>
@@ -42,7 +56,10 @@ export function FollowUps({ session, task, navigate }: Props) {
 	return (
 		<nav class="follow-ups" aria-label="Related tasks">
 			{parent && (
-				<p class="follow-up-of">Follow-up of {link(parent, session.timeline.task(parent)?.instruction ?? parent)}</p>
+				<p class="follow-up-of">
+					Follow-up of{" "}
+					{link(parent, firstLine(parentTitle ?? session.timeline.task(parent)?.instruction ?? parent, 90))}
+				</p>
 			)}
 			{children.length > 0 && (
 				<>
