@@ -63,6 +63,16 @@ describe("following a thread", () => {
 			.toMatch(/^Task succeeded: Fetch http:\/\/127\.0\.0\.1:\d+\/slow/);
 	});
 
+	it("says when a tool call waits for an approval", async () => {
+		const page = t.page;
+		await page.goto(inject("sparkyUrl"));
+		await page.locator(".conn[data-state=connected]").waitFor();
+		await createTask(erin, "Delete README.md");
+		await expect
+			.poll(() => live().textContent(), { timeout: 15_000 })
+			.toMatch(/^Approval needed: delete_file waits for a decision\.\s?$/);
+	});
+
 	it("on a phone, closing the drawer with Escape puts focus back on the Menu button", async () => {
 		const page = t.page;
 		await page.setViewportSize(PHONE);
