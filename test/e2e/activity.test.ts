@@ -64,6 +64,13 @@ describe("the activity list", () => {
 			.poll(async () => new Set(await page.locator(".sidebar .creator").allTextContents()))
 			.toEqual(new Set([`by ${aliceId}`]));
 		expect(await rowIds()).toContain(match.id);
+		// Not a user id: said so, and the list stays as it was.
+		const shown = await rowIds();
+		await page.getByLabel("Creator").fill("Not A User!");
+		await page.getByLabel("Creator").press("Enter");
+		await page.getByText("Not a user id").waitFor();
+		expect(await page.getByLabel("Creator").getAttribute("aria-invalid")).toBe("true");
+		expect(await rowIds()).toEqual(shown);
 		await page.getByLabel("Creator").fill("");
 		await page.getByLabel("Creator").press("Enter");
 	});

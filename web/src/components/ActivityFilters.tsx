@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { TaskStatusSchema } from "../../../src/protocol/index.ts";
+import { TaskStatusSchema, UserIdSchema } from "../../../src/protocol/index.ts";
 import type { ActivityFilters as Filters } from "../state/activity.ts";
 import type { Session } from "../state/session.ts";
 
@@ -20,10 +20,11 @@ export function ActivityFilters({ session, watcher }: { session: Session; watche
 		clearTimeout(timer.current);
 		timer.current = setTimeout(() => set({ q: value.trim().slice(0, 200) || undefined }), SEARCH_DELAY_MS);
 	};
+	const userValid = user.trim() === "" || UserIdSchema.safeParse(user.trim().toLowerCase()).success;
 	const applyUser = () => {
 		const id = user.trim().toLowerCase();
-		if (id === (f.user ?? "")) return;
-		set({ user: /^[a-z0-9][a-z0-9_.-]{0,63}$/.test(id) ? id : undefined });
+		if (!userValid || id === (f.user ?? "")) return;
+		set({ user: id || undefined });
 	};
 
 	return (
@@ -73,7 +74,14 @@ export function ActivityFilters({ session, watcher }: { session: Session; watche
 						onInput={(e) => setUser(e.currentTarget.value)}
 						onChange={applyUser}
 						onKeyDown={(e) => e.key === "Enter" && applyUser()}
+						aria-invalid={!userValid}
+						aria-describedby={userValid ? undefined : "task-user-error"}
 					/>
+					{!userValid && (
+						<span id="task-user-error" class="field-error">
+							Not a user id (a-z, 0-9, _ . -)
+						</span>
+					)}
 				</div>
 			)}
 		</div>

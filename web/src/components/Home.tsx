@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError } from "../lib/api.ts";
+import { EXAMPLES } from "../lib/examples.ts";
 import type { Route } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
 
@@ -7,14 +8,6 @@ interface Props {
 	session: Session;
 	navigate: (route: Route) => void;
 }
-
-/** Prompts the built-in demo model answers with a real tool call (src/agent/demo-plan.ts). */
-export const EXAMPLES = [
-	"List the files in my workspace and summarise README.md",
-	"What time is it?",
-	"Write notes.txt with: water the plants on Friday",
-	"Show my tasks",
-] as const;
 
 /**
  * Nothing open yet: one box that starts a chat with its first message (or runs it as a
