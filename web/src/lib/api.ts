@@ -1,4 +1,4 @@
-import type { Approval, Chat, Me, Task, TaskStatus, WireEvent } from "../../../src/protocol/index.ts";
+import type { Approval, Chat, Me, Task, WireEvent } from "../../../src/protocol/index.ts";
 
 /** An answer from the API that wasn't a success: its HTTP status and `{error: {code, message}}`. */
 export class ApiError extends Error {
@@ -34,10 +34,6 @@ export class Api {
 		(await this.#call<{ chat: Chat }>("PATCH", `/api/chats/${enc(id)}`, { title })).chat;
 	deleteChat = (id: string) => this.#call<null>("DELETE", `/api/chats/${enc(id)}`);
 
-	tasks = async (status?: TaskStatus) => {
-		const query = new URLSearchParams({ limit: "50", ...(status ? { status } : {}) });
-		return (await this.#call<{ tasks: Task[] }>("GET", `/api/tasks?${query}`)).tasks;
-	};
 	task = async (id: string) =>
 		(await this.#call<{ task: Task & { approvals?: Approval[] } }>("GET", `/api/tasks/${enc(id)}`)).task;
 	/** The caller's tool calls waiting for a decision. */
