@@ -21,8 +21,8 @@ const sockets = (page: Page) =>
 
 async function expectWholeRun(page: Page, taskId: string) {
 	const expected = await expectedTimeline(agent(), taskId);
-	const ids = await itemIds(page);
-	expect(ids).toEqual(expected.ids);
+	// The agent's hub is paced: its last events may land just after the status the page shows.
+	await expect.poll(() => itemIds(page)).toEqual(expected.ids);
 	for (const [id, text] of expected.texts) {
 		const shown = await page.locator(`[data-item-id="${id}"] .message-text`).textContent();
 		expect(normalise(shown ?? "")).toBe(visibleText(text));

@@ -68,6 +68,8 @@ describe("the run view", () => {
 		await page.goto(`${inject("sparkyUrl")}/task/${task.id}`);
 		await expect.poll(() => page.locator(".timeline [data-kind=tool]").getAttribute("data-state")).toBe("running");
 		await page.getByRole("button", { name: "Cancel task" }).click();
+		// Until the run has stopped, the button says it is on its way.
+		await expect.poll(() => page.locator(".task-actions button.danger").textContent()).toBe("Cancelling…");
 		const final = page.locator(".final-status[data-status=cancelled]");
 		await final.waitFor({ timeout: 15_000 });
 		expect(await final.locator(".run-error").count()).toBe(0);

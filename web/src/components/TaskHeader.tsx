@@ -28,6 +28,8 @@ export function TaskHeader({ session, taskId, summary, details, navigate }: Prop
 	const instruction = summary?.instruction ?? details?.instruction;
 	// The server says (GET /api/tasks/:id's can_cancel); until it has, its creator may.
 	const canCancel = details?.can_cancel ?? details?.user_id === session.me.user_id;
+	// A running task stops at its next step: until then it says so (the answer was 202).
+	const stopping = !!details?.cancel_requested && !!status && !isTerminal(status);
 	const canRerun = !!instruction && (details?.kind ?? summary?.kind) !== "chat";
 
 	// Arriving at a task puts the reader at its title (screen readers start reading there).
@@ -62,8 +64,8 @@ export function TaskHeader({ session, taskId, summary, details, navigate }: Prop
 				</span>
 				<span class="task-actions">
 					{status && !isTerminal(status) && canCancel && (
-						<button type="button" class="small danger" onClick={() => void act("cancel")} disabled={!!busy}>
-							{busy === "cancel" ? "Cancelling…" : "Cancel task"}
+						<button type="button" class="small danger" onClick={() => void act("cancel")} disabled={!!busy || stopping}>
+							{busy === "cancel" || stopping ? "Cancelling…" : "Cancel task"}
 						</button>
 					)}
 					{canRerun && (
