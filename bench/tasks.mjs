@@ -18,6 +18,15 @@ export const PRICES = {
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
+/**
+ * A counter's growth between two snapshots; NaN when the hub restarted in between (its
+ * counters start again at 0 on each wake, `woke_at`), so a restart never reads as a figure.
+ */
+function counted(before, after, side, key) {
+	if (side !== "worker" && before[side].woke_at !== after[side].woke_at) return Number.NaN;
+	return after[side][key] - before[side][key];
+}
+
 /** One socket on a user's hub that records arrival times and checks seq continuity. */
 async function agentWatcher(url, token) {
 	const ws = new WebSocket(`${url.replace(/^http/, "ws")}/api/ws`, ["sparky.v1", `sparky.auth.${token}`]);
@@ -172,11 +181,11 @@ export async function runTaskBench({
 			agentLagP99: percentile(watcher.state.lags, 99),
 			creatorLagP99: percentile(creator.state.lags, 99),
 			taskSeconds,
-			agentCalls: after.agent.publishes - before.agent.publishes,
-			agentEvents: after.agent.events_stored - before.agent.events_stored,
-			agentCallsPerTaskSecond: (after.agent.publishes - before.agent.publishes) / taskSeconds,
-			creatorCallsPerTaskSecond: (after.creator.publishes - before.creator.publishes) / taskSeconds,
-			agentEventsPerTaskSecond: (after.agent.events_stored - before.agent.events_stored) / taskSeconds,
+			agentCalls: counted(before, after, "agent", "publishes"),
+			agentEvents: counted(before, after, "agent", "events_stored"),
+			agentCallsPerTaskSecond: counted(before, after, "agent", "publishes") / taskSeconds,
+			creatorCallsPerTaskSecond: counted(before, after, "creator", "publishes") / taskSeconds,
+			agentEventsPerTaskSecond: counted(before, after, "agent", "events_stored") / taskSeconds,
 		};
 	};
 	const stream = await streamPhase(streaming);
@@ -225,7 +234,7 @@ export async function runTaskBench({
 	// Let the last events land before counting.
 	await new Promise((r) => setTimeout(r, 1000));
 	const burstAfter = await snapshot();
-	const diff = (side, key) => burstAfter[side][key] - burstBefore[side][key];
+	const diff = (side, key) => counted(burstBefore, burstAfter, side, key);
 	const hubs = {};
 	for (const side of ["agent", "creator"]) {
 		hubs[side] = {

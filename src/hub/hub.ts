@@ -60,6 +60,7 @@ export class Hub extends DurableObject<Env> {
 	readonly #taskWaiters = new Waiters();
 	/** Publish calls since the object woke (the bench's calls-per-task-second). */
 	#publishes = 0;
+	readonly #wokeAt = Date.now();
 	/** The pending alarm as last seen: undefined = not read yet since wake-up, null = none. */
 	#alarmAt: number | null | undefined;
 
@@ -320,6 +321,7 @@ export class Hub extends DurableObject<Env> {
 				events: this.#log.count(),
 				oldest_seq: oldestSeq,
 				last_seq: lastSeq,
+				woke_at: this.#wokeAt,
 				publishes: this.#publishes,
 				events_stored: stored,
 				rows_written: rowsWritten,

@@ -20,6 +20,8 @@ export interface HubStats {
 	events: number;
 	oldest_seq: number;
 	last_seq: number;
+	/** Which wake of the object the counters below belong to (they start at 0 on each). */
+	woke_at: number;
 	/** Since the object last woke: publish calls, events stored, and the event log's billed SQLite rows. */
 	publishes: number;
 	events_stored: number;

@@ -7,10 +7,15 @@ export interface RelayOptions {
 	retry?: RetryOptions;
 	/**
 	 * The least time between the starts of two calls to one hub (0: none). A hub every task
-	 * writes to (the `agent` user's) is paced so a run costs it a bounded number of calls a
-	 * second; what arrives meanwhile shares the next call.
+	 * writes to (the `agent` user's) is paced so a relay costs it a bounded number of calls a
+	 * second; what arrives meanwhile is held and shares the next call. Held events leave with
+	 * the first `emit` (to any hub) after the pace has passed, or on a timer when all is quiet:
+	 * in a busy isolate timers fire late (seconds late, measured), emits don't stop coming.
+	 * A flush (`send`, `flush`, `close`) sends what is held at once.
 	 */
 	paceMs?: (userId: string) => number;
+	/** The timer that lets held events go when no emit comes (tests replace it). */
+	holdTimer?: (release: () => void, ms: number) => void;
 }
 
 export interface RelayStats {
@@ -41,6 +46,8 @@ export class Relay {
 	readonly #watched = new Map<PublishEvent, Map<string, number>>();
 	/** When the last call to each paced hub started. */
 	readonly #lastCall = new Map<string, number>();
+	/** Paced hubs with events held until their pace has passed. */
+	readonly #held = new Set<string>();
 	readonly stats: RelayStats = { events: 0, rpcCalls: 0, undelivered: 0 };
 
 	constructor(options: RelayOptions) {
@@ -54,14 +61,8 @@ export class Relay {
 	 */
 	emit(audience: readonly string[], event: PublishEvent): void {
 		this.#enqueue(audience, [event]);
-		for (const userId of new Set(audience)) {
-			if (this.#pumps.has(userId) || this.#kicked.has(userId)) continue;
-			this.#kicked.add(userId);
-			queueMicrotask(() => {
-				this.#kicked.delete(userId);
-				void this.#pump(userId);
-			});
-		}
+		for (const userId of new Set(audience)) this.#kick(userId);
+		for (const userId of this.#held) this.#kick(userId);
 	}
 
 	/**
@@ -115,45 +116,79 @@ export class Relay {
 		});
 	}
 
-	/** Until the hub's queue is empty or a call failed: waits for the call in flight, starts one if needed. */
+	/**
+	 * Starts the hub's next call at the end of this synchronous stretch (so what is emitted in
+	 * it shares the call), unless one is out or coming, or its pace holds it.
+	 */
+	#kick(userId: string): void {
+		if (this.#pumps.has(userId) || this.#kicked.has(userId)) return;
+		const wait = this.#paceLeft(userId);
+		if (wait > 0) {
+			this.#hold(userId, wait);
+			return;
+		}
+		this.#held.delete(userId);
+		this.#kicked.add(userId);
+		queueMicrotask(() => {
+			this.#kicked.delete(userId);
+			void this.#pump(userId);
+		});
+	}
+
+	/** Holds a paced hub's events; a timer lets them go if no emit does first. */
+	#hold(userId: string, wait: number): void {
+		if (this.#held.has(userId)) return;
+		this.#held.add(userId);
+		const timer = this.#options.holdTimer ?? ((release, ms) => void setTimeout(release, ms));
+		timer(() => {
+			if (this.#held.delete(userId)) this.#kick(userId);
+		}, wait);
+	}
+
+	/** How long the hub's pace still holds its next call (0: go now; the first call of a quiet spell always goes at once). */
+	#paceLeft(userId: string): number {
+		const pace = this.#options.paceMs?.(userId) ?? 0;
+		if (pace <= 0) return 0;
+		const last = this.#lastCall.get(userId);
+		return last === undefined ? 0 : Math.max(0, last + pace - Date.now());
+	}
+
+	/** Until the hub's queue is empty or a call failed: waits for the call in flight, starts one if needed (pace or not). */
 	async #drain(userId: string): Promise<void> {
 		let ok = true;
 		while (ok && ((this.#pending.get(userId)?.length ?? 0) > 0 || this.#pumps.has(userId))) {
-			ok = await this.#pump(userId);
+			ok = await this.#pump(userId, true);
 		}
 	}
 
-	/** The hub's call in flight, or a new one if its queue has events. Resolves false when a call failed. */
-	#pump(userId: string): Promise<boolean> {
+	/**
+	 * The hub's call in flight, or a new one if its queue has events. Resolves false when a
+	 * call failed. `flushing`: send what is held now, whatever the pace.
+	 */
+	#pump(userId: string, flushing = false): Promise<boolean> {
 		const running = this.#pumps.get(userId);
 		if (running) return running;
 		if ((this.#pending.get(userId)?.length ?? 0) === 0) return Promise.resolve(true);
 		// #send awaits its first call before it can finish, so this is set before it is cleared.
-		const pump = this.#send(userId);
+		const pump = this.#send(userId, flushing);
 		this.#pumps.set(userId, pump);
 		return pump;
 	}
 
-	/**
-	 * How long the hub's pacing still holds its next call (0: go now, and the first call of a
-	 * quiet spell always goes at once). Marks the call's start.
-	 */
-	#paceWait(userId: string): number {
-		const pace = this.#options.paceMs?.(userId) ?? 0;
-		if (pace <= 0) return 0;
-		const now = Date.now();
-		const wait = Math.max(0, (this.#lastCall.get(userId) ?? 0) + pace - now);
-		this.#lastCall.set(userId, now + wait);
-		return wait;
-	}
-
-	async #send(userId: string): Promise<boolean> {
+	async #send(userId: string, flushing: boolean): Promise<boolean> {
 		const queue = this.#pending.get(userId) ?? [];
 		try {
 			while (queue.length > 0) {
-				const wait = this.#paceWait(userId);
-				// No await unless paced: an unpaced call leaves in this same turn.
-				if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+				// A paced hub's next call waits for its pace (held: the next emit or the timer sends it).
+				if (!flushing) {
+					const wait = this.#paceLeft(userId);
+					if (wait > 0) {
+						this.#hold(userId, wait);
+						return true;
+					}
+				}
+				if (this.#options.paceMs) this.#lastCall.set(userId, Date.now());
+				this.#held.delete(userId);
 				const batch = queue.slice(0, LIMITS.publishBatch);
 				this.stats.rpcCalls++;
 				const outcome = await publishWithRetry(this.#options.publish, userId, batch, this.#options.retry);
