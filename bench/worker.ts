@@ -33,31 +33,40 @@ const counters = { d1Queries: 0, d1RowsRead: 0, d1RowsWritten: 0, queueSends: 0,
 /** The demo model's chunk delay for runs started from now on (undefined: the config's). */
 let demoDelayMs: string | undefined;
 
+/** D1 queries by statement (its first words), to see where a task's queries go. */
+const statements = new Map<string, { queries: number; rowsRead: number; rowsWritten: number }>();
+
 type Meta = { rows_read?: number; rows_written?: number } | undefined;
-const count = (meta: Meta) => {
+const count = (meta: Meta, sql = "?") => {
+	const key = sql.replace(/\s+/g, " ").trim().slice(0, 70);
+	const s = statements.get(key) ?? { queries: 0, rowsRead: 0, rowsWritten: 0 };
+	s.queries++;
+	s.rowsRead += meta?.rows_read ?? 0;
+	s.rowsWritten += meta?.rows_written ?? 0;
+	statements.set(key, s);
 	counters.d1Queries++;
 	counters.d1RowsRead += meta?.rows_read ?? 0;
 	counters.d1RowsWritten += meta?.rows_written ?? 0;
 };
 
 /** D1 with every query's billed rows counted (first() runs as all(), which returns the meta). */
-function countedStatement(statement: D1PreparedStatement): D1PreparedStatement {
+function countedStatement(statement: D1PreparedStatement, sql: string): D1PreparedStatement {
 	const wrapped = {
-		bind: (...values: unknown[]) => countedStatement(statement.bind(...values)),
+		bind: (...values: unknown[]) => countedStatement(statement.bind(...values), sql),
 		async first(column?: string) {
 			const result = await statement.all();
-			count(result.meta);
+			count(result.meta, sql);
 			const row = (result.results[0] ?? null) as Record<string, unknown> | null;
 			return column === undefined ? row : (row?.[column] ?? null);
 		},
 		async all() {
 			const result = await statement.all();
-			count(result.meta);
+			count(result.meta, sql);
 			return result;
 		},
 		async run() {
 			const result = await statement.run();
-			count(result.meta);
+			count(result.meta, sql);
 			return result;
 		},
 		async raw(options?: { columnNames?: boolean }) {
@@ -65,6 +74,7 @@ function countedStatement(statement: D1PreparedStatement): D1PreparedStatement {
 			return statement.raw(options as { columnNames: true });
 		},
 		inner: statement,
+		sql,
 	};
 	return wrapped as unknown as D1PreparedStatement;
 }
@@ -72,10 +82,11 @@ function countedStatement(statement: D1PreparedStatement): D1PreparedStatement {
 function countedEnv(env: Env): Env {
 	const db = env.DB;
 	const DB = {
-		prepare: (query: string) => countedStatement(db.prepare(query)),
-		async batch(statements: D1PreparedStatement[]) {
-			const results = await db.batch(statements.map((s) => (s as unknown as { inner: D1PreparedStatement }).inner));
-			for (const r of results) count(r.meta);
+		prepare: (query: string) => countedStatement(db.prepare(query), query),
+		async batch(batch: D1PreparedStatement[]) {
+			const inner = batch as unknown as { inner: D1PreparedStatement; sql: string }[];
+			const results = await db.batch(inner.map((s) => s.inner));
+			results.forEach((r, i) => count(r.meta, inner[i]?.sql));
 			return results;
 		},
 		exec: (query: string) => db.exec(query),
@@ -110,6 +121,7 @@ async function benchRoute(request: Request, env: BenchEnv, url: URL): Promise<Re
 		return new Response("unauthorized", { status: 401 });
 	}
 	if (url.pathname === "/bench/counters") return Response.json(counters);
+	if (url.pathname === "/bench/statements") return Response.json(Object.fromEntries(statements));
 	if (url.pathname.startsWith("/bench/hub-stats/")) {
 		return Response.json(await hubFor(env, url.pathname.slice("/bench/hub-stats/".length)).stats());
 	}

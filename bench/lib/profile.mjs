@@ -27,12 +27,15 @@ export async function cpuProfiler(port) {
 	await send("Profiler.enable");
 	return {
 		start: () => send("Profiler.start"),
-		/** Stops, writes the `.cpuprofile` (open it in Chrome DevTools) and returns the top self times. */
-		async stop(file) {
+		/**
+		 * Stops, writes the `.cpuprofile` (open it in Chrome DevTools) and returns the top self
+		 * times and the CPU milliseconds spent inside functions named `name` (with what they call).
+		 */
+		async stop(file, name = "publish") {
 			const { result } = await send("Profiler.stop");
 			ws.close();
 			writeFileSync(file, JSON.stringify(result.profile));
-			return topSelfTimes(result.profile);
+			return { top: topSelfTimes(result.profile), insideMs: inclusiveMs(result.profile, name) };
 		},
 	};
 }
@@ -53,4 +56,25 @@ function topSelfTimes(profile, count = 25) {
 		.sort((a, b) => b[1] - a[1])
 		.slice(0, count)
 		.map(([name, n]) => `${((100 * n) / total).toFixed(1).padStart(5)}%  ${name}`);
+}
+
+/** CPU ms sampled inside any frame of a function called `name` (each sample counted once). */
+function inclusiveMs(profile, name) {
+	const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+	const parent = new Map();
+	for (const n of profile.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
+	const inside = new Map();
+	const isInside = (id) => {
+		if (inside.has(id)) return inside.get(id);
+		const node = byNode.get(id);
+		const up = parent.get(id);
+		const answer = node.callFrame.functionName === name || (up !== undefined && isInside(up));
+		inside.set(id, answer);
+		return answer;
+	};
+	let ms = 0;
+	profile.samples.forEach((id, i) => {
+		if (isInside(id)) ms += (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0) / 1000;
+	});
+	return ms;
 }
