@@ -174,7 +174,7 @@ async function tasks() {
 	console.log(
 		table(
 			["agent", "creator"].map((side) => ({
-				hub: side,
+				hub: c.hubs[side].estimated ? `${side}*` : side,
 				publishes: c.hubs[side].publishes,
 				events: c.hubs[side].events,
 				"rows written": c.hubs[side].rowsWritten,
@@ -183,6 +183,9 @@ async function tasks() {
 			})),
 		),
 	);
+	if (c.hubs.agent.estimated || c.hubs.creator.estimated) {
+		console.log("* restarted during the burst: per event since its wake, times the events its socket got");
+	}
 	console.log(
 		`per 1,000 tasks: ${JSON.stringify(Object.fromEntries(Object.entries(c.units).map(([k, v]) => [k, Math.round(v)])))}`,
 	);
