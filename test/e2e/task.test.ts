@@ -79,9 +79,11 @@ describe("tasks, watched as agent", () => {
 		await page.goto(`${inject("sparkyUrl")}/task/${task.id}`);
 		const tool = page.locator(".timeline [data-kind=tool]").first();
 		await expect.poll(() => tool.getAttribute("data-state")).toBe("running");
-		// Live events can show the call before the page's HTTP load brings what came first.
-		await page.locator(".timeline [data-kind=run]").waitFor();
-		await page.locator(".timeline [data-kind=thought]").first().waitFor();
+		// The run is held at the slow fetch: once the page shows everything stored so far (the
+		// agent's socket brings the summary, the thought and arguments follow from the creator's
+		// stream), the snapshot is the whole run up to here.
+		const sofar = (await expectedTimeline(agent(), task.id)).ids;
+		await expect.poll(() => itemIds(page)).toEqual(sofar);
 		const before = await itemIds(page);
 
 		await page.reload();
