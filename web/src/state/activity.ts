@@ -54,35 +54,28 @@ export class ActivityList {
 	}
 
 	/** The first page again (filters changed, or everything is reloaded). */
-	async reload(): Promise<void> {
-		const generation = ++this.#generation;
-		this.loading = true;
-		this.changed();
-		try {
-			const page = await this.#fetch();
-			if (generation !== this.#generation) return;
-			this.rows = page.tasks;
-			this.nextCursor = page.next_cursor;
-			this.error = undefined;
-			this.timeline.applyTasks(page.tasks);
-		} catch (error) {
-			if (generation === this.#generation) this.error = describeError(error);
-		} finally {
-			if (generation === this.#generation) this.loading = false;
-			this.changed();
-		}
+	reload(): Promise<void> {
+		return this.#load(++this.#generation, undefined);
 	}
 
-	async loadMore(): Promise<void> {
-		if (!this.nextCursor || this.loading) return;
-		const generation = this.#generation;
+	loadMore(): Promise<void> {
+		if (!this.nextCursor || this.loading) return Promise.resolve();
+		return this.#load(this.#generation, this.nextCursor);
+	}
+
+	/** One page: the first (replacing the rows) or the one after `cursor` (appended). A page for filters that changed meanwhile is dropped. */
+	async #load(generation: number, cursor: string | undefined): Promise<void> {
 		this.loading = true;
 		this.changed();
 		try {
-			const page = await this.#fetch(this.nextCursor);
+			const page = await this.#fetch(cursor);
 			if (generation !== this.#generation) return;
-			const known = new Set(this.rows.map((r) => r.id));
-			this.rows = [...this.rows, ...page.tasks.filter((t) => !known.has(t.id))];
+			if (cursor) {
+				const known = new Set(this.rows.map((r) => r.id));
+				this.rows = [...this.rows, ...page.tasks.filter((t) => !known.has(t.id))];
+			} else {
+				this.rows = page.tasks;
+			}
 			this.nextCursor = page.next_cursor;
 			this.error = undefined;
 			this.timeline.applyTasks(page.tasks);
