@@ -295,7 +295,8 @@ export class Timeline {
 		if (e.chat_id) {
 			const chat = this.#chats.get(e.chat_id);
 			if (chat) {
-				chat.unread++;
+				// A chat's unread count is its new messages (each starts once), not its events.
+				if (e.type === EventType.TEXT_MESSAGE_START) chat.unread++;
 				chat.updatedAt = Math.max(chat.updatedAt, e.ts);
 			}
 		} else if (e.task_id) {

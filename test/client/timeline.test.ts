@@ -131,7 +131,7 @@ describe("Timeline (events in, timeline out)", () => {
 		expect(t.items("task:task_2")[0]).toMatchObject({ state: "error", result: '{"error":"no file"}' });
 	});
 
-	it("counts events of threads that aren't open as unread, and opening clears them", () => {
+	it("counts a chat's new messages (not its events) as unread while it isn't open, and opening clears them", () => {
 		const t = new Timeline();
 		t.applyChats([{ id: "chat_a", user_id: "u", title: "A", created_at: 1, updated_at: 1 }]);
 		t.open("chat:chat_b");
@@ -139,6 +139,10 @@ describe("Timeline (events in, timeline out)", () => {
 		t.apply([
 			ev({ type: "TEXT_MESSAGE_START", chat_id: "chat_a", task_id: "turn_1", messageId: "u1", role: "user" }),
 			ev({ type: "TEXT_MESSAGE_CONTENT", chat_id: "chat_a", task_id: "turn_1", messageId: "u1", delta: "hi" }),
+			ev({ type: "TEXT_MESSAGE_END", chat_id: "chat_a", task_id: "turn_1", messageId: "u1" }),
+			ev({ type: "TEXT_MESSAGE_START", chat_id: "chat_a", task_id: "turn_1", messageId: "a1", role: "assistant" }),
+			ev({ type: "TEXT_MESSAGE_CONTENT", chat_id: "chat_a", task_id: "turn_1", messageId: "a1", delta: "hello" }),
+			ev({ type: "TEXT_MESSAGE_CONTENT", chat_id: "chat_a", task_id: "turn_1", messageId: "a1", delta: " there" }),
 		]);
 		expect(t.chats()[0]?.unread).toBe(2);
 		t.open("chat:chat_a");
