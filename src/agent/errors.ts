@@ -44,6 +44,13 @@ export function classifyError(error: unknown): ClassifiedError {
 	if (isObject(error) && error.retryable === true) {
 		return { kind: "transient", message: `temporary failure: ${trim(errorText(error))}` };
 	}
+	// workerd's opaque fetch failure (refused, DNS, no route: tools/network-error.ts says the same for tools).
+	if (/(^|: )internal error(; reference = \S+)?$/i.test(errorText(error).trim())) {
+		return {
+			kind: "transient",
+			message: "could not reach the model provider (connection refused, unknown host or no network)",
+		};
+	}
 	if (error instanceof TypeError && /fetch|network|connect|socket|reset/i.test(error.message)) {
 		return { kind: "transient", message: `network error reaching the model provider: ${trim(error.message)}` };
 	}

@@ -6,6 +6,7 @@ import { deleteFileTool } from "./delete-file.ts";
 import { httpFetchTool } from "./http-fetch.ts";
 import { listFilesTool } from "./list-files.ts";
 import { listTasksTool } from "./list-tasks.ts";
+import { isOpaque } from "./network-error.ts";
 import { readFileTool } from "./read-file.ts";
 import type { SparkyTool, ToolContext } from "./types.ts";
 import { writeFileTool } from "./write-file.ts";
@@ -56,10 +57,18 @@ export function buildToolSet(ctx: ToolContext, tools: SparkyTool[] = ALL_TOOLS):
 					} catch (error) {
 						if (ctx.signal.aborted) throw error;
 						log.error("tool failed unexpectedly", { tool: t.name, userId: ctx.userId, taskId: ctx.taskId, error });
-						return { error: `${t.name} failed: ${error instanceof Error ? error.message : String(error)}` };
+						return { error: `${t.name} failed: ${unexpectedText(error)}` };
 					}
 				},
 			}),
 		]),
 	);
+}
+
+/** An unexpected exception in words: workerd's opaque one (no details) says what kind of thing failed. */
+export function unexpectedText(error: unknown): string {
+	const text = error instanceof Error ? error.message : String(error);
+	if (isOpaque(text))
+		return "the Workers runtime reported an internal error (a network or storage call failed; the server log has the details)";
+	return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }

@@ -22,6 +22,14 @@ describe("classifyError", () => {
 		expect(classifyError(error)).toMatchObject({ kind: "transient" });
 	});
 
+	it("says what workerd's opaque fetch failure means, and retries it", () => {
+		const c = classifyError(new Error("internal error; reference = 9f8e7d6c5b4a"));
+		expect(c).toEqual({
+			kind: "transient",
+			message: "could not reach the model provider (connection refused, unknown host or no network)",
+		});
+	});
+
 	it("treats network failures, retryable RPC errors and provider overload as transient", () => {
 		expect(classifyError(new TypeError("fetch failed")).kind).toBe("transient");
 		expect(classifyError(Object.assign(new Error("Network connection lost."), { retryable: true })).kind).toBe(

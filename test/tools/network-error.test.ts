@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { messageOf } from "../../src/mcp/client.ts";
 import { isOpaque, networkErrorText } from "../../src/tools/network-error.ts";
+import { unexpectedText } from "../../src/tools/registry.ts";
 
 describe("network errors in words", () => {
 	it("says what workerd's opaque error means, without its reference", () => {
@@ -20,5 +21,12 @@ describe("network errors in words", () => {
 		const long = networkErrorText(new Error("x".repeat(400)), "a.test");
 		expect(long).toHaveLength(301);
 		expect(long.endsWith("…")).toBe(true);
+	});
+
+	it("turns a tool's unexpected opaque exception into words, keeps any other message", () => {
+		expect(unexpectedText(new Error("internal error; reference = abc123"))).toBe(
+			"the Workers runtime reported an internal error (a network or storage call failed; the server log has the details)",
+		);
+		expect(unexpectedText(new Error("D1_ERROR: no such table: x"))).toBe("D1_ERROR: no such table: x");
 	});
 });
