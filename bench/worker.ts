@@ -86,7 +86,7 @@ function countedEnv(env: Env): Env {
 		async batch(batch: D1PreparedStatement[]) {
 			const inner = batch as unknown as { inner: D1PreparedStatement; sql: string }[];
 			const results = await db.batch(inner.map((s) => s.inner));
-			results.forEach((r, i) => count(r.meta, inner[i]?.sql));
+			for (const [i, r] of results.entries()) count(r.meta, inner[i]?.sql);
 			return results;
 		},
 		exec: (query: string) => db.exec(query),

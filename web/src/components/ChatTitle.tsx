@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError } from "../lib/api.ts";
 import type { Session } from "../state/session.ts";
+import { ErrorNote } from "./ErrorNote.tsx";
 
 interface Props {
 	session: Session;
@@ -81,11 +82,7 @@ export function ChatTitle({ session, chatId, title }: Props) {
 					</button>
 				</div>
 			)}
-			{error && (
-				<p class="error" role="alert">
-					{error}
-				</p>
-			)}
+			<ErrorNote error={error} />
 		</header>
 	);
 }

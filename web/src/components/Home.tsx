@@ -3,6 +3,7 @@ import { describeError } from "../lib/api.ts";
 import { EXAMPLES } from "../lib/examples.ts";
 import type { Route } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
+import { ErrorNote } from "./ErrorNote.tsx";
 
 interface Props {
 	session: Session;
@@ -79,11 +80,7 @@ export function Home({ session, navigate }: Props) {
 						Run as background task
 					</button>
 				</div>
-				{error && (
-					<p class="error" role="alert">
-						{error}
-					</p>
-				)}
+				<ErrorNote error={error} />
 			</form>
 			<h3 id="examples-heading">Try one</h3>
 			<ul class="examples" aria-labelledby="examples-heading">

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { describeError } from "../lib/api.ts";
 import type { Route } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
+import { ErrorNote } from "./ErrorNote.tsx";
 
 interface Props {
 	session: Session;
@@ -47,11 +48,7 @@ export function NewTaskForm({ session, navigate }: Props) {
 			<button type="submit" class="small" disabled={busy}>
 				{busy ? "Adding…" : "Add task"}
 			</button>
-			{error && (
-				<p class="error" role="alert">
-					{error}
-				</p>
-			)}
+			<ErrorNote error={error} />
 		</form>
 	);
 }

@@ -6,6 +6,7 @@ import { formatDuration, formatTime, formatTokens } from "../lib/format.ts";
 import type { Route } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
 import { CopyButton } from "./CopyButton.tsx";
+import { ErrorNote } from "./ErrorNote.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
 
 interface Props {
@@ -91,11 +92,7 @@ export function TaskHeader({ session, taskId, summary, details, navigate }: Prop
 					{details.attempts > 1 && <> · {details.attempts} attempts</>}
 				</p>
 			)}
-			{error && (
-				<p class="error" role="alert">
-					{error}
-				</p>
-			)}
+			<ErrorNote error={error} />
 		</header>
 	);
 }

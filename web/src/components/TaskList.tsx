@@ -6,6 +6,7 @@ import { seenStore } from "../lib/seen-store.ts";
 import type { ActivityRow } from "../state/activity.ts";
 import type { Session } from "../state/session.ts";
 import { ActivityFilters } from "./ActivityFilters.tsx";
+import { ErrorNote } from "./ErrorNote.tsx";
 import { NewTaskForm } from "./NewTaskForm.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
 
@@ -52,11 +53,7 @@ export function TaskList({ session, navigate }: Props) {
 			</div>
 			<NewTaskForm session={session} navigate={navigate} />
 			<ActivityFilters session={session} watcher={watcher} />
-			{activity.error && (
-				<p class="error" role="alert">
-					{activity.error}
-				</p>
-			)}
+			<ErrorNote error={activity.error} />
 			{activity.rows.length === 0 ? (
 				<p class="muted">{activity.loading ? "Loading…" : filtered ? "No tasks match." : "No tasks yet."}</p>
 			) : (

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { ApprovalView } from "../../../../src/client/index.ts";
 import { describeError } from "../../lib/api.ts";
 import { formatTime } from "../../lib/format.ts";
+import { ErrorNote } from "../ErrorNote.tsx";
 import { StatusBadge } from "../StatusBadge.tsx";
 import { CodeBlock } from "./CodeBlock.tsx";
 
@@ -136,11 +137,7 @@ export function ApprovalCard({ approval: a, onDecide, me, decidedInput = true }:
 					</div>
 				</form>
 			)}
-			{error && (
-				<p class="error" role="alert">
-					{error}
-				</p>
-			)}
+			<ErrorNote error={error} />
 		</section>
 	);
 }

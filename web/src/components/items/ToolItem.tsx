@@ -10,7 +10,8 @@ import { ToolResult } from "./ToolResult.tsx";
 type Tool = Extract<TimelineItem, { kind: "tool" }>;
 
 /** The line's glance mark (the badge beside it says the same in words). */
-const MARK = { done: "✓", error: "✗", awaiting: "⏸", running: "…", cut: "–" } as const;
+// Characters every common system font has (⏸ shows as an empty box in Debian's Chromium).
+const MARK = { done: "✓", error: "✗", awaiting: "‖", running: "…", cut: "–" } as const;
 
 const CUT_BADGE = { stopped: "stopped", cancelled: "cancelled", failed: "error", interrupted: "interrupted" } as const;
 

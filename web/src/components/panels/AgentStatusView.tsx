@@ -1,6 +1,7 @@
 import type { AgentStatus } from "../../../../src/protocol/index.ts";
 import { exactTime, firstLine, formatDuration, relativeTime } from "../../lib/format.ts";
 import type { Session } from "../../state/session.ts";
+import { ErrorNote } from "../ErrorNote.tsx";
 import { useLoad } from "./use-load.ts";
 
 /** `GET /api/agent/status`: the model, counts by status, what runs now, queue age, recent failures. */
@@ -14,11 +15,7 @@ export function AgentStatusView({ session }: { session: Session }) {
 					Refresh
 				</button>
 			</div>
-			{error && (
-				<p class="error" role="alert">
-					{error}
-				</p>
-			)}
+			<ErrorNote error={error} />
 			{data && (
 				<>
 					<dl class="facts">
