@@ -31,6 +31,8 @@ export interface RetentionPolicy {
 const RECENT_IDS = 10_000;
 /** A row's serialised events stay well under SQLite's row limit (2 MB in Durable Objects). */
 const ROW_BYTES = 512 * 1024;
+/** A row's `task_id`/`chat_id` when its events belong to several: a read looks at each event. */
+const SEVERAL = "*";
 /** The id of a serialised event: `JSON.stringify({ seq, id, ... })` puts it second. */
 const ID_OF = /^\{"seq":\d+,"id":("(?:[^"\\]|\\.)*")/;
 
@@ -48,11 +50,13 @@ interface Row {
  * the log). Every method is synchronous, so a caller that sends right after reading cannot
  * be interleaved with a publish (that is what makes replay → live seamless).
  *
- * Billed by the row written, so one row holds a run of consecutive events of one publish
- * that share a task and chat (`seq` is the first's, `n` how many, `json` the events one per
- * line): no secondary index, and eviction deletes whole rows by primary-key range. A task's
- * or chat's read scans from the cursor's row, filtering by the row's `task_id`/`chat_id`
- * (rows read cost a thousandth of rows written). Ids are deduplicated against the last
+ * Billed by the row written, so one row holds the events of one publish (`seq` is the
+ * first's, `n` how many, `json` the events one per line; a new row past ROW_BYTES): no
+ * secondary index, and eviction deletes whole rows by primary-key range. A row whose events
+ * share a task (or chat) names it; one whose events belong to several says `*`. A task's or
+ * chat's read scans from the cursor's row, taking the rows that name it whole and picking its
+ * events out of `*` rows (rows read cost a thousandth of rows written; the relay sends a
+ * call's events grouped by thread, so most rows name one). Ids are deduplicated against the last
  * RECENT_IDS events (in memory, seeded from the log's tail on the first append after a
  * wake): a retried publish stores once.
  */
@@ -157,10 +161,12 @@ export class EventLog {
 					const task = input.task_id ?? null;
 					const chat = input.chat_id ?? null;
 					const row = rows.at(-1);
-					if (row && row.task_id === task && row.chat_id === chat && row.bytes + json.length < ROW_BYTES) {
+					if (row && row.bytes + json.length < ROW_BYTES) {
 						row.json += `\n${json}`;
 						row.n++;
 						row.bytes += json.length + 1;
+						if (row.task_id !== task) row.task_id = SEVERAL;
+						if (row.chat_id !== chat) row.chat_id = SEVERAL;
 					} else {
 						rows.push({ seq, n: 1, task_id: task, chat_id: chat, json, bytes: json.length });
 					}
@@ -228,22 +234,28 @@ export class EventLog {
 	/** Serialised events of one task (or chat), oldest first. */
 	readFor(column: "task_id" | "chat_id", value: string, since: number, limit: number): string[] {
 		return this.#read(
-			`SELECT seq, json FROM log WHERE seq >= ? AND ${column} = ? ORDER BY seq`,
+			`SELECT seq, json, ${column} AS owner FROM log WHERE seq >= ? AND ${column} IN (?, '${SEVERAL}') ORDER BY seq`,
 			[this.#rowAt(Math.max(since, this.#firstKept() - 1) + 1), value],
 			since,
 			limit,
+			(line) => (JSON.parse(line) as Record<string, unknown>)[column] === value,
 		);
 	}
 
-	/** The events of the rows a query yields, after `since`, at most `limit`: stops reading once it has them. */
-	#read(query: string, bindings: unknown[], after: number, limit: number): string[] {
+	/**
+	 * The events of the rows a query yields, after `since`, at most `limit`: stops reading once
+	 * it has them. In a row whose `owner` is `*`, only the events `mine` accepts.
+	 */
+	#read(query: string, bindings: unknown[], after: number, limit: number, mine?: (line: string) => boolean): string[] {
 		const since = Math.max(after, this.#firstKept() - 1);
 		const out: string[] = [];
-		const cursor = this.#sql.exec<{ seq: number; json: string }>(query, ...bindings);
+		const cursor = this.#sql.exec<{ seq: number; json: string; owner?: string | null }>(query, ...bindings);
 		for (const row of cursor) {
 			const lines = row.json.split("\n");
+			const picking = mine !== undefined && row.owner === SEVERAL;
 			for (let i = Math.max(0, since + 1 - row.seq); i < lines.length && out.length < limit; i++) {
-				out.push(lines[i] as string);
+				const line = lines[i] as string;
+				if (!picking || mine(line)) out.push(line);
 			}
 			if (out.length >= limit) break;
 		}
