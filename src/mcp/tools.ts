@@ -9,7 +9,7 @@ import { jsonSchema, type ToolSet, tool } from "ai";
 import { z } from "zod";
 import { agentConfig } from "../config.ts";
 import { log } from "../log.ts";
-import { disabledMcpServers, listMcpServers, type McpServerRow } from "../storage/mcp-servers.ts";
+import { enabledMcpServers, type McpServerRow } from "../storage/mcp-servers.ts";
 import { ALL_TOOLS } from "../tools/registry.ts";
 import { fail, type ToolFailure } from "../tools/types.ts";
 import { mcpToolNeedsApproval } from "./approval.ts";
@@ -111,8 +111,7 @@ interface RunOptions {
 export async function loadMcpTools(env: Env, userId: string, options: RunOptions): Promise<McpRunTools> {
 	let rows: McpServerRow[];
 	try {
-		const [all, off] = await Promise.all([listMcpServers(env.DB, userId), disabledMcpServers(env.DB, userId)]);
-		rows = all.filter((row) => !off.has(row.id));
+		rows = await enabledMcpServers(env.DB, userId);
 	} catch (error) {
 		log.error("could not read the user's MCP servers; running without them", { userId, error });
 		return { tools: {}, needApproval: [], unavailable: [], close: async () => {} };

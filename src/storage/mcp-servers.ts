@@ -73,6 +73,18 @@ export async function deleteMcpServer(db: D1Database, id: string): Promise<boole
 	return (result.meta.changes ?? 0) > 0;
 }
 
+/** A user's servers that are switched on, by name: what a run connects to (one query). */
+export async function enabledMcpServers(db: D1Database, userId: string): Promise<McpServerRow[]> {
+	const { results } = await db
+		.prepare(
+			`SELECT s.* FROM mcp_servers s WHERE s.user_id = ?
+			 AND NOT EXISTS (SELECT 1 FROM mcp_servers_off o WHERE o.server_id = s.id) ORDER BY s.name`,
+		)
+		.bind(userId)
+		.all<McpServerRow>();
+	return results;
+}
+
 /** Ids of a user's servers that are switched off. */
 export async function disabledMcpServers(db: D1Database, userId: string): Promise<Set<string>> {
 	const { results } = await db

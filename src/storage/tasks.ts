@@ -51,7 +51,9 @@ export type NewTask = Pick<
 	| "depth"
 	| "schedule_name"
 	| "created_at"
->;
+> &
+	/** Set when the caller sends its queue message right after the insert (saves an update). */
+	Partial<Pick<TaskRow, "enqueued_at">>;
 
 /** A finished task that a waiting task still depends on is kept (its outcome is still needed). */
 const WAITED_ON = `SELECT 1 FROM task_dependencies d JOIN tasks w ON w.id = d.task_id
@@ -113,8 +115,9 @@ export async function insertTask(
 	const inserted = await db
 		.prepare(
 			`INSERT INTO tasks (id, kind, user_id, instruction, metadata, chat_id, chat_user_id, status, max_attempts,
-			   fingerprint, active_fingerprint, idempotency_key, parent_task_id, depth, schedule_name, created_at, updated_at)
-			 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			   fingerprint, active_fingerprint, idempotency_key, parent_task_id, depth, schedule_name, created_at, updated_at,
+			   enqueued_at)
+			 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 			 WHERE (SELECT count(*) FROM tasks WHERE user_id = ? AND ${OPEN}) < ?
 			 ON CONFLICT DO NOTHING RETURNING *`,
 		)
@@ -136,6 +139,7 @@ export async function insertTask(
 			task.schedule_name,
 			task.created_at,
 			task.created_at,
+			task.enqueued_at ?? null,
 			task.user_id,
 			openCap,
 		)
@@ -253,7 +257,8 @@ export async function requestCancel(db: D1Database, id: string, now: number): Pr
 		.first<TaskRow>();
 }
 
-export async function markEnqueued(db: D1Database, id: string, now: number): Promise<void> {
+/** When the task's queue message was sent (null: it wasn't, and the housekeeping tick sends it). */
+export async function markEnqueued(db: D1Database, id: string, now: number | null): Promise<void> {
 	await db.prepare("UPDATE tasks SET enqueued_at = ? WHERE id = ?").bind(now, id).run();
 }
 

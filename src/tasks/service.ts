@@ -94,6 +94,8 @@ export async function createTask(
 		depth: input.depth ?? 0,
 		schedule_name: input.scheduleName ?? null,
 		created_at: now,
+		// Sent right below: the insert records it, and a failed send clears it again.
+		enqueued_at: input.dependsOn?.length ? null : now,
 	};
 	const outcome = await insertTask(env.DB, row, cap);
 	if (outcome.kind === "capped") {
@@ -120,7 +122,7 @@ export async function createTask(
 	const announced = publishToAudience(deps, task, [...(hooks.announce?.(task) ?? []), taskStatusEvent(task, {}, now)]);
 	if (task.status === "queued") {
 		await hooks.beforeEnqueue?.(task);
-		await enqueueTask(env, task.id, now);
+		await enqueueTask(env, task.id, now, 0, row.enqueued_at === now);
 	}
 	await announced;
 	return { kind: "created", task };
@@ -147,13 +149,21 @@ export async function afterTaskEnded(deps: Deps, task: TaskRow, now = Date.now()
  * Sends the task's queue message. If sending fails the task stays `queued` with no
  * `enqueued_at`, and the housekeeping tick sends it again: accepted tasks are never lost.
  */
-export async function enqueueTask(env: Env, taskId: string, now = Date.now(), delaySeconds = 0): Promise<boolean> {
+export async function enqueueTask(
+	env: Env,
+	taskId: string,
+	now = Date.now(),
+	delaySeconds = 0,
+	/** The insert already wrote `enqueued_at` (a new task): no update unless the send fails. */
+	markedAtInsert = false,
+): Promise<boolean> {
 	try {
 		await env.TASK_QUEUE.send({ task_id: taskId } satisfies TaskMessage, delaySeconds ? { delaySeconds } : undefined);
-		await markEnqueued(env.DB, taskId, now);
+		if (!markedAtInsert) await markEnqueued(env.DB, taskId, now);
 		return true;
 	} catch (error) {
 		log.error("could not enqueue task; the tick will retry", { taskId, error });
+		if (markedAtInsert) await markEnqueued(env.DB, taskId, null).catch(() => undefined);
 		return false;
 	}
 }

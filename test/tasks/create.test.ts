@@ -1,8 +1,9 @@
-// The open-task cap (SPARKY_MAX_OPEN_TASKS), checked inside the task's insert.
+// Creating a task: the open-task cap (checked inside the insert) and the queue send (recorded with it).
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { depsFor } from "../../src/deps.ts";
 import { SparkyError } from "../../src/errors.ts";
+import { sweepTasks } from "../../src/runner/sweep.ts";
 import { createTask } from "../../src/tasks/service.ts";
 import { newUser } from "../support/api.ts";
 
@@ -41,5 +42,48 @@ describe("the open-task cap", () => {
 		await env.DB.prepare("UPDATE tasks SET status = 'succeeded' WHERE id = ?").bind(first.task.id).run();
 		expect((await add(user.id, "three")).kind).toBe("created");
 		await expect(add(user.id, "four")).rejects.toBeInstanceOf(SparkyError);
+	});
+});
+
+describe("a task whose queue send fails", () => {
+	it("is kept with no enqueued_at, and the housekeeping sweep sends it", async () => {
+		const user = await newUser();
+		const failing = {
+			...env,
+			TASK_QUEUE: {
+				send: async () => {
+					throw new Error("queue unavailable");
+				},
+			},
+		} as unknown as Env;
+		const outcome = await createTask(depsFor(failing), {
+			userId: user.id,
+			instruction: "lost?",
+			allowDuplicates: true,
+		});
+		if (outcome.kind !== "created") throw new Error(`expected a new task, got ${outcome.kind}`);
+		const row = async () =>
+			env.DB.prepare("SELECT status, enqueued_at FROM tasks WHERE id = ?")
+				.bind(outcome.task.id)
+				.first<{ status: string; enqueued_at: number | null }>();
+		expect(await row()).toEqual({ status: "queued", enqueued_at: null });
+
+		const sent: unknown[] = [];
+		const working = { ...env, TASK_QUEUE: { send: async (body: unknown) => void sent.push(body) } } as unknown as Env;
+		const { resent } = await sweepTasks(depsFor(working), Date.now() + 60 * 60_000);
+		expect(resent).toBeGreaterThanOrEqual(1);
+		expect(sent).toContainEqual({ task_id: outcome.task.id });
+		expect((await row())?.enqueued_at).not.toBeNull();
+	});
+
+	it("records enqueued_at with the insert when the send works (no separate update)", async () => {
+		const user = await newUser();
+		const before = Date.now();
+		const outcome = await createTask(deps, { userId: user.id, instruction: "sent", allowDuplicates: true });
+		if (outcome.kind !== "created") throw new Error(`expected a new task, got ${outcome.kind}`);
+		const stored = await env.DB.prepare("SELECT enqueued_at FROM tasks WHERE id = ?")
+			.bind(outcome.task.id)
+			.first<{ enqueued_at: number | null }>();
+		expect(stored?.enqueued_at).toBeGreaterThanOrEqual(before);
 	});
 });
