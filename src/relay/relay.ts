@@ -189,13 +189,13 @@ export class Relay {
 				}
 				if (this.#options.paceMs) this.#lastCall.set(userId, Date.now());
 				this.#held.delete(userId);
-				const batch = groupedByThread(queue.slice(0, LIMITS.publishBatch));
+				const batch = queue.slice(0, LIMITS.publishBatch);
 				this.stats.rpcCalls++;
 				const outcome = await publishWithRetry(this.#options.publish, userId, batch, this.#options.retry);
 				if (outcome.kind === "failed") return false; // keep them; the next emit or flush tries again
 				if (outcome.kind === "refused") this.stats.undelivered += batch.length;
 				else if (this.#watched.size > 0) this.#record(userId, batch, outcome.seqs);
-				queue.splice(0, batch.length); // the same events, grouped: the first batch.length of the queue
+				queue.splice(0, batch.length);
 			}
 			return true;
 		} finally {
@@ -203,22 +203,4 @@ export class Relay {
 			this.#pumps.delete(userId);
 		}
 	}
-}
-
-/**
- * A call's events grouped by the chat (or else the task) they belong to, each group in the
- * order it was emitted and the groups in the order each first appears. The hub stores a run
- * of consecutive events of one task as one row, so a call that interleaves many runs (the
- * agent hub's, from a whole consumer batch) costs one row per task instead of one per event.
- * Nothing of one chat or one task changes order; only different threads' events do.
- */
-export function groupedByThread(events: PublishEvent[]): PublishEvent[] {
-	const groups = new Map<string, PublishEvent[]>();
-	for (const event of events) {
-		const key = event.chat_id ? `c:${event.chat_id}` : event.task_id ? `t:${event.task_id}` : "";
-		const group = groups.get(key);
-		if (group) group.push(event);
-		else groups.set(key, [event]);
-	}
-	return groups.size === 1 ? events : [...groups.values()].flat();
 }
