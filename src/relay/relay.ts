@@ -83,9 +83,14 @@ export class Relay {
 		return seqs;
 	}
 
-	/** Sends everything queued so far; resolves when the hubs have it (or a call gave up for now). */
-	async flush(): Promise<void> {
-		await Promise.all([...this.#pending.keys()].map((userId) => this.#drain(userId)));
+	/**
+	 * Sends everything queued so far; resolves when the hubs have it (or a call gave up for now).
+	 * `paced: false` leaves paced hubs to their pace (what they hold goes with a later call, and
+	 * at `close` at the latest): a run's end needn't cost the agent hub a call of its own.
+	 */
+	async flush({ paced = true }: { paced?: boolean } = {}): Promise<void> {
+		const hubs = [...this.#pending.keys()].filter((userId) => paced || (this.#options.paceMs?.(userId) ?? 0) <= 0);
+		await Promise.all(hubs.map((userId) => this.#drain(userId)));
 	}
 
 	/** Final flush; counts what could not be delivered. */

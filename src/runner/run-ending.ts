@@ -48,7 +48,7 @@ export async function recordEnding(run: RunContext, ending: AgentEnding): Promis
 	if (ending.stopReason === "lease_lost") {
 		// The sweep gave this task to another run (and closed this one's events): record nothing more.
 		log.warn("run lost its lease; abandoning", { taskId: task.id, attempt: task.attempts });
-		await events.relay.flush();
+		await events.relay.flush({ paced: false });
 		return { kind: "done", status: "abandoned" };
 	}
 	const tokens = { ...ending.attemptTokens, model: label };
@@ -170,8 +170,10 @@ export async function finish(
 	}
 	if (row) events.emitWithId(taskStatusEvent(row, extra, now()));
 	else log.warn("run finished without its lease; outcome not recorded", { taskId: task.id, status: outcome.status });
-	// Delivered before the task counts as ended (the relay is shared by the batch: its owner closes it).
-	await events.relay.flush();
+	// Delivered to the hubs that keep the task's stream before the task counts as ended. The
+	// relay is shared by the batch: the agent hub's paced calls carry this run's end with the
+	// others', and the batch's close sends whatever is still held.
+	await events.relay.flush({ paced: false });
 	if (ended) await afterTaskEnded(services, row, now());
 	if (ended && task.chat_id && task.kind === "chat") {
 		const next = await nextQueuedTurn(env.DB, task.chat_id);

@@ -137,6 +137,30 @@ describe("Relay", () => {
 		}
 	});
 
+	it("flush({ paced: false }) leaves what a paced hub holds for its pace; close sends it", async () => {
+		const [paced, free] = await Promise.all([newUser(), newUser()]);
+		const calls: string[] = [];
+		const real = hubPublisher(env);
+		const relay = new Relay({
+			publish: (user, events) => {
+				calls.push(user);
+				return real(user, events);
+			},
+			paceMs: (user) => (user === paced.id ? 60_000 : 0),
+			holdTimer: () => undefined,
+		});
+		relay.emit([paced.id, free.id], event(1));
+		await relay.flush();
+		relay.emit([paced.id, free.id], event(2)); // the paced hub holds this one
+		await relay.flush({ paced: false });
+		expect(calls.filter((u) => u === paced.id)).toHaveLength(1);
+		expect(calls.filter((u) => u === free.id)).toHaveLength(2);
+		await relay.close();
+		expect(calls.filter((u) => u === paced.id)).toHaveLength(2);
+		const { events } = await hubFor(env, paced.id).replay(0);
+		expect(events.map((e) => e.value)).toEqual([1, 2]);
+	});
+
 	it("sends a paced hub's held events with the first emit after its pace, to any hub", async () => {
 		const [paced, free] = await Promise.all([newUser(), newUser()]);
 		const calls: { user: string; values: unknown[] }[] = [];
