@@ -55,8 +55,7 @@ interface Row {
  * secondary index, and eviction deletes whole rows by primary-key range. A row whose events
  * share a task (or chat) names it; one whose events belong to several says `*`. A task's or
  * chat's read scans from the cursor's row, taking the rows that name it whole and picking its
- * events out of `*` rows (rows read cost a thousandth of rows written; the relay sends a
- * call's events grouped by thread, so most rows name one). Ids are deduplicated against the last
+ * events out of `*` rows (rows read cost a thousandth of rows written). Ids are deduplicated against the last
  * RECENT_IDS events (in memory, seeded from the log's tail on the first append after a
  * wake): a retried publish stores once.
  */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CustomName, EventType, type WireEvent } from "./events.ts";
 import { OpaqueIdSchema, UserIdSchema } from "./ids.ts";
 
 /**
@@ -21,6 +22,20 @@ export const TaskKindSchema = z.enum(["task", "chat"]);
 export type TaskKind = z.infer<typeof TaskKindSchema>;
 export const TERMINAL_STATUSES = ["succeeded", "failed", "cancelled"] as const satisfies TaskStatus[];
 export const isTerminal = (status: TaskStatus): boolean => (TERMINAL_STATUSES as readonly string[]).includes(status);
+
+/**
+ * Whether `event` is a status change that ends a task (of `taskId`, when given): what a
+ * follower of a task's stream stops at (the SSE route, the page's long poll).
+ */
+export function endsTask(
+	event: Pick<WireEvent, "type"> & { name?: unknown; value?: unknown },
+	taskId?: string,
+): boolean {
+	if (event.type !== EventType.CUSTOM || event.name !== CustomName.taskStatus) return false;
+	const value = event.value as { task_id?: string; status?: TaskStatus } | undefined;
+	if (taskId !== undefined && value?.task_id !== taskId) return false;
+	return value?.status !== undefined && isTerminal(value.status);
+}
 
 export const TaskLimits = {
 	instructionChars: 8_000,

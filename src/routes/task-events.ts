@@ -6,14 +6,7 @@ import { invalid } from "../errors.ts";
 import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { paramsOf, queryOf } from "../http/validate.ts";
 import { hubFor } from "../hub/stub.ts";
-import {
-	CustomName,
-	EventType,
-	isTerminal,
-	OpaqueIdSchema,
-	type TaskStatus,
-	type WireEvent,
-} from "../protocol/index.ts";
+import { endsTask, isTerminal, OpaqueIdSchema, type TaskStatus } from "../protocol/index.ts";
 import { getTask, toTask } from "../storage/tasks.ts";
 import { visibleTask } from "../tasks/lookup.ts";
 
@@ -98,12 +91,6 @@ export const taskEventsRoutes = new Hono<AppEnv>().get(
 		});
 	},
 );
-
-function endsTask(event: WireEvent): boolean {
-	if (event.type !== EventType.CUSTOM || event.name !== CustomName.taskStatus) return false;
-	const status = (event.value as { status?: TaskStatus } | undefined)?.status;
-	return status !== undefined && isTerminal(status);
-}
 
 function lastEventId(header: string | undefined): number | undefined {
 	if (header === undefined) return undefined;

@@ -41,7 +41,6 @@ export function taskStatusEvent(row: TaskRow, extra: Partial<TaskStatusValue> = 
 	};
 }
 
-/** Sends events about a task to everyone in its audience, through the relay (never throws). */
 /**
  * The `queued` event a task was announced with when it was created (same id, value and time),
  * rebuilt from its row: the run sends it again ahead of `running` (tasks/service.ts).
@@ -54,6 +53,7 @@ export function queuedAnnouncement(row: TaskRow): PublishEvent {
 	);
 }
 
+/** Sends events about a task to everyone in its audience, through the relay (never throws). */
 export async function publishToAudience({ relay }: Deps, row: TaskRow, events: PublishEvent[]): Promise<void> {
 	await relay.send(taskAudience(row), events);
 }

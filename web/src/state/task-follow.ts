@@ -1,4 +1,4 @@
-import { CustomName, EventType, isTerminal, type TaskStatus, type WireEvent } from "../../../src/protocol/index.ts";
+import { endsTask, type WireEvent } from "../../../src/protocol/index.ts";
 import type { Api } from "../lib/api.ts";
 
 /** How long one long poll waits on the server for the task's next events. */
@@ -61,10 +61,4 @@ export class TaskFollower {
 		this.#abort.abort();
 		this.#wake?.();
 	}
-}
-
-function endsTask(e: WireEvent, taskId: string): boolean {
-	if (e.type !== EventType.CUSTOM || e.name !== CustomName.taskStatus) return false;
-	const value = e.value as { task_id?: string; status?: string } | undefined;
-	return value?.task_id === taskId && typeof value.status === "string" && isTerminal(value.status as TaskStatus);
 }
