@@ -120,7 +120,7 @@ describe("crash and restart", () => {
 		await socket.open({ since: 0 });
 		// This request never gets an answer: the hub stops between storing and sending.
 		const pending = admin.post("/api/users/fanout-crash/events", { name: "n", value: 1 }).catch(() => undefined);
-		await deployment.waitForLog("FAILPOINT");
+		await deployment.waitForLog("FAILPOINT reached");
 		// A task accepted while the hub hangs: its "queued" publish hangs too, so the POST never answers.
 		const taskPost = admin
 			.with(user.token)
@@ -164,7 +164,7 @@ describe("crash and restart", () => {
 		const created = await admin
 			.with(user.token)
 			.post<{ task: TaskView }>("/api/tasks", { instruction: "what time is it" });
-		await deployment.waitForLog("FAILPOINT");
+		await deployment.waitForLog("FAILPOINT reached");
 		await deployment.crash();
 		await deployment.start();
 		await socket.resume();

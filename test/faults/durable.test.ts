@@ -56,7 +56,7 @@ describe("durable runs", () => {
 			instruction: `Fetch ${target.url}/charge?order=1 and list files`,
 		});
 		expect(created.status).toBe(201);
-		await deployment.waitForLog("FAILPOINT");
+		await deployment.waitForLog("FAILPOINT reached");
 		// The call was made (the log line can overtake the test server's own bookkeeping).
 		expect(await eventually(() => target.hits() === 1, 5_000, 50)).toBe(true);
 		await deployment.crash();
