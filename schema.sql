@@ -80,6 +80,10 @@ CREATE INDEX IF NOT EXISTS tasks_created ON tasks (created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS tasks_status ON tasks (status, lease_expires_at);
 CREATE INDEX IF NOT EXISTS tasks_parent ON tasks (parent_task_id) WHERE parent_task_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tasks_chat ON tasks (chat_id, status, created_at) WHERE chat_id IS NOT NULL;
+-- A user's unfinished tasks: the open-task cap counts them on every insert, in time bounded by
+-- the cap rather than by the user's whole history (the WHERE must match tasks.ts's OPEN).
+CREATE INDEX IF NOT EXISTS tasks_user_open ON tasks (user_id)
+  WHERE status NOT IN ('succeeded', 'failed', 'cancelled');
 CREATE UNIQUE INDEX IF NOT EXISTS tasks_active_fingerprint ON tasks (user_id, active_fingerprint)
   WHERE active_fingerprint IS NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS tasks_idempotency ON tasks (user_id, idempotency_key)

@@ -49,14 +49,20 @@ export interface RunAgentOptions {
 	onEvent: (event: AgUiEvent) => void;
 	spent?: Spent;
 	/**
-	 * The checkpoint: called with each message the run adds (the model's response as soon as
-	 * it is complete, then each tool result), before the run goes on.
+	 * The checkpoint: called with the messages the run added since its last call, in one write,
+	 * before anything that depends on them: before a tool call runs (that call's id comes as
+	 * `inFlight`, marked in the same write), before a decision that may pause, before the next
+	 * model call, and before the run returns. A completed run's answer is the exception: it
+	 * comes back as the outcome's `unsaved`, for the run's end to write with the task's status.
 	 */
-	onMessages?: (added: ModelMessage[], totals: Spent) => Promise<void>;
+	onMessages?: (added: ModelMessage[], totals: Spent, inFlight?: string) => Promise<void>;
 	/** Asked before each tool call runs. Default: run it. */
 	decide?: (call: ToolCallRequest) => Promise<CallDecision>;
-	/** Called right before a tool runs (a checkpoint marks the call in flight). */
-	onCallStart?: (call: ToolCallRequest) => Promise<void>;
+	/**
+	 * Whether `decide` may write or pause for this call (an approval, a client's tool): the
+	 * checkpoint is written first. Default: yes, for every call.
+	 */
+	decideMayPause?: (call: ToolCallRequest) => boolean;
 	/** The run id whose events announced a tool call (an earlier attempt's, for a resumed call). */
 	eventRunIdOf?: (toolCallId: string) => string;
 }
@@ -71,7 +77,8 @@ interface Common {
 }
 
 export type AgentOutcome =
-	| ({ status: "completed"; text: string } & Common)
+	/** `unsaved`: the answer's messages, not yet checkpointed (the run's end writes them). */
+	| ({ status: "completed"; text: string; unsaved: ModelMessage[] } & Common)
 	/** A limit ended it; `text` is whatever answer it had reached. */
 	| ({ status: "limit"; limit: "steps" | "time" | "output_tokens"; message: string; text: string } & Common)
 	| ({ status: "cancelled" } & Common)
@@ -103,10 +110,19 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
 	const added: ModelMessage[] = [];
 	let finalText = "";
 	const totals = (): Spent => ({ steps, usage: { ...usage }, runMs: spent.runMs + (Date.now() - started) });
-	const record = async (more: ModelMessage[]) => {
+	// Messages added since the last checkpoint write: written together with what comes next
+	// (a call's in-flight mark), one write where there were two.
+	let unsaved: ModelMessage[] = [];
+	const record = (more: ModelMessage[]) => {
 		messages.push(...more);
 		added.push(...more);
-		await options.onMessages?.(more, totals());
+		unsaved.push(...more);
+	};
+	const save = async (inFlight?: string) => {
+		if (unsaved.length === 0 && inFlight === undefined) return;
+		const batch = unsaved;
+		unsaved = [];
+		await options.onMessages?.(batch, totals(), inFlight);
 	};
 	const common = (): Common => ({ usage: { ...usage }, steps, runMs: totals().runMs, responseMessages: added });
 	const declared = declarations(options.tools);
@@ -116,21 +132,25 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
 		for (;;) {
 			for (const call of open) {
 				if (signal.aborted) break;
+				if (options.decideMayPause?.(call) ?? true) await save();
 				const decision = (await options.decide?.(call)) ?? { kind: "run" };
 				if (decision.kind === "pause") {
 					emit(translator.closeAll());
+					await save();
 					return { status: "paused", call, ...common() };
 				}
 				let output: unknown;
 				if (decision.kind === "answer") output = decision.output;
 				else {
-					await options.onCallStart?.(call);
+					await save(call.toolCallId);
 					output = await execute(options.tools, call, messages, signal);
 				}
 				if (signal.aborted) break;
 				emit([translator.toolResult(call.toolCallId, output, options.eventRunIdOf?.(call.toolCallId))]);
-				await record([toolResultMessage(call, output)]);
+				record([toolResultMessage(call, output)]);
 			}
+			// Every result is written before the next model call (or the run's end).
+			await save();
 			if (signal.aborted) break;
 			if (steps >= limits.maxSteps) {
 				return limitOutcome(
@@ -174,10 +194,12 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
 				emit(translator.closeAll());
 				return { status: "failed", error: { kind: "transient", message }, ...common() };
 			}
-			// Checkpointed before any of its tool calls runs: a crash from here on resumes with them.
-			await record(step.responseMessages);
+			// Written before any of its tool calls runs (with the first call's in-flight mark): a crash
+			// from there on resumes with them.
+			record(step.responseMessages);
 			open = openToolCalls(messages);
 			if (step.finishReason === "length" || (open.length > 0 && usage.outputTokens >= limits.maxOutputTokens)) {
+				await save();
 				return limitOutcome(
 					"output_tokens",
 					`stopped: the run used its ${limits.maxOutputTokens} output tokens`,
@@ -188,15 +210,30 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
 			// Calls the SDK answered itself with an error (a tool the run doesn't have, such as one of
 			// an MCP server that could not be reached): the model reads why in its next step.
 			if (open.length === 0 && step.responseMessages.some((m) => m.role === "tool")) continue;
-			if (open.length === 0) return { status: "completed", text: finalText, ...common() };
+			if (open.length === 0) return { status: "completed", text: finalText, unsaved, ...common() };
 		}
 	} catch (error) {
 		emit(translator.closeAll());
-		if (!signal.aborted) return { status: "failed", error: classifyError(error), ...common() };
+		if (!signal.aborted) return { status: "failed", error: classifyError(error), ...(await saved(save, common)) };
 	}
 	emit(translator.closeAll());
-	if (options.signal.aborted) return { status: "cancelled", ...common() };
-	return limitOutcome("time", `stopped: the run took longer than ${limits.maxRunMs / 1000} s`, finalText, common());
+	if (options.signal.aborted) return { status: "cancelled", ...(await saved(save, common)) };
+	return limitOutcome(
+		"time",
+		`stopped: the run took longer than ${limits.maxRunMs / 1000} s`,
+		finalText,
+		await saved(save, common),
+	);
+}
+
+/** The run's totals once what it added is written (a write that fails leaves the rest to the next attempt). */
+async function saved(save: () => Promise<void>, common: () => Common): Promise<Common> {
+	try {
+		await save();
+	} catch {
+		// The run is ending anyway: its next attempt goes on from the last checkpoint that was written.
+	}
+	return common();
 }
 
 interface StepResult {

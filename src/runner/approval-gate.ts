@@ -33,6 +33,8 @@ export function needsApproval(approve: readonly string[], toolName: string): boo
  */
 export function approvalGate(options: GateOptions): {
 	decide: (call: ToolCallRequest) => Promise<CallDecision>;
+	/** Whether deciding this call reads or writes approvals (and may pause); otherwise it is pure. */
+	mayPause: (call: ToolCallRequest) => boolean;
 	requested: () => Approval | undefined;
 	/** What the pause waits for: a person's decision, or a client's tool result. */
 	requestedKind: () => ApprovalKind;
@@ -87,7 +89,9 @@ export function approvalGate(options: GateOptions): {
 		}
 		return { kind: "run" };
 	};
-	return { decide, requested: () => requested, requestedKind: () => requestedKind };
+	const mayPause = (call: ToolCallRequest) =>
+		(options.clientTools?.has(call.toolName) ?? false) || needsApproval(options.approve, call.toolName);
+	return { decide, mayPause, requested: () => requested, requestedKind: () => requestedKind };
 }
 
 export function deniedText(approval: Approval): string {

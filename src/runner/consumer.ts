@@ -3,7 +3,7 @@ import { depsFor } from "../deps.ts";
 import { log } from "../log.ts";
 import { describeIssues, newId, TaskMessageSchema } from "../protocol/index.ts";
 import { hubPublisher } from "../relay/publish.ts";
-import { claimTask, failUnfinished } from "../storage/task-runs.ts";
+import { claimWithCheckpoint, failUnfinished } from "../storage/task-runs.ts";
 import { afterTaskEnded } from "../tasks/service.ts";
 import { publishTaskStatus } from "../tasks/status-events.ts";
 import { type RunnerDeps, runClaimedTask, runnerRelay } from "./run-task.ts";
@@ -33,13 +33,13 @@ async function consumeOne(message: Message<unknown>, env: Env, deps: RunnerDeps)
 	try {
 		const config = agentConfig(env);
 		const owner = newId("run", 9);
-		const claimed = await claimTask(env.DB, taskId, owner, Date.now(), config.leaseMs);
+		const claimed = await claimWithCheckpoint(env.DB, taskId, owner, Date.now(), config.leaseMs);
 		if (!claimed) {
 			// Finished, cancelled, unknown, or held by a live lease: a redelivery, nothing to do.
 			message.ack();
 			return;
 		}
-		const result = await runClaimedTask(env, claimed, owner, deps);
+		const result = await runClaimedTask(env, claimed.row, owner, deps, claimed.saved);
 		if (result.kind === "retry") message.retry({ delaySeconds: result.delaySeconds });
 		else message.ack();
 	} catch (error) {

@@ -6,7 +6,7 @@ import { failpoint } from "../faults.ts";
 import { log } from "../log.ts";
 import { type Approval, CustomName, EventType } from "../protocol/index.ts";
 import { putMessages } from "../storage/chats.ts";
-import { countPause } from "../storage/checkpoints.ts";
+import { type CheckpointWrite, countPause } from "../storage/checkpoints.ts";
 import { finishRun, type RunOutcome } from "../storage/task-runs.ts";
 import { nextQueuedTurn, type TaskRow } from "../storage/tasks.ts";
 import { afterTaskEnded, enqueueTask } from "../tasks/service.ts";
@@ -31,6 +31,8 @@ export interface RunContext {
 
 export interface AgentEnding {
 	outcome: AgentOutcome;
+	/** What the run added that is not checkpointed yet (a completed run's answer). */
+	last?: CheckpointWrite;
 	/** Tokens this attempt used (the outcome's totals include earlier attempts'). */
 	attemptTokens: { inputTokens: number; outputTokens: number };
 	label: string;
@@ -70,7 +72,7 @@ export async function recordEnding(run: RunContext, ending: AgentEnding): Promis
 				outcome: { type: "success" },
 				usage,
 			});
-			return finish(run, { status: "succeeded", result: outcome.text, ...tokens });
+			return finish(run, { status: "succeeded", result: outcome.text, ...tokens }, {}, ending.last);
 		case "cancelled":
 			events.emit({ type: EventType.RUN_FINISHED, ...thread, outcome: { type: "cancelled" }, usage });
 			return finish(run, { status: "cancelled", error: "cancelled while running", ...tokens });
@@ -158,11 +160,12 @@ export async function finish(
 	run: Pick<RunContext, "services" | "task" | "owner" | "events" | "transcript" | "now">,
 	outcome: RunOutcome,
 	extra: Record<string, unknown> = {},
+	last?: CheckpointWrite,
 ): Promise<RunResult> {
 	const { services, task, events, now } = run;
 	const { env } = services;
 	await failpoint(env, "runner.before-finish");
-	const row = await finishRun(env.DB, task.id, run.owner, outcome, now());
+	const row = await finishRun(env.DB, task.id, run.owner, outcome, now(), last);
 	const ended = row !== null && row.status !== "queued" && row.status !== "awaiting_approval";
 	// History first: a client that sees the status change can read the run in the chat's history.
 	if (row && row.status !== "queued" && task.chat_id && run.transcript) {

@@ -12,7 +12,7 @@ import { EventType } from "../protocol/index.ts";
 import { hubPublisher, type Publisher } from "../relay/publish.ts";
 import { Relay } from "../relay/relay.ts";
 import { recentMessages, turnMessages } from "../storage/chats.ts";
-import { appendMessages, loadCheckpoint, markInFlight } from "../storage/checkpoints.ts";
+import { appendMessages, loadCheckpoint, type SavedRun } from "../storage/checkpoints.ts";
 import { renewLease, runState } from "../storage/task-runs.ts";
 import type { TaskRow } from "../storage/tasks.ts";
 import { AGENT_USER_ID, streamAudience, summaryAudience } from "../tasks/audience.ts";
@@ -63,11 +63,13 @@ export async function runClaimedTask(
 	task: TaskRow,
 	owner: string,
 	deps: RunnerDeps = {},
+	/** The checkpoint, when the claim read it (otherwise it is read here). */
+	saved?: SavedRun,
 ): Promise<RunResult> {
-	if (deps.relay) return runWithRelay(env, task, owner, deps, deps.relay);
+	if (deps.relay) return runWithRelay(env, task, owner, deps, deps.relay, saved);
 	const relay = runnerRelay(deps.publish ?? hubPublisher(env));
 	try {
-		return await runWithRelay(env, task, owner, deps, relay);
+		return await runWithRelay(env, task, owner, deps, relay, saved);
 	} finally {
 		await relay.close();
 	}
@@ -79,6 +81,7 @@ async function runWithRelay(
 	owner: string,
 	deps: RunnerDeps,
 	relay: Relay,
+	checkpoint: SavedRun | undefined,
 ): Promise<RunResult> {
 	const config = agentConfig(env);
 	const now = deps.now ?? Date.now;
@@ -93,7 +96,7 @@ async function runWithRelay(
 	);
 	const thread = { threadId: task.chat_id ?? task.id, runId };
 	// The screen hears the run start while its history loads (both leave in one call).
-	const loading = Promise.all([transcriptOf(env, task), loadCheckpoint(env.DB, task.id)]);
+	const loading = Promise.all([transcriptOf(env, task), checkpoint ?? loadCheckpoint(env.DB, task.id)]);
 	// A first attempt that starts right after its POST repeats the POST's `queued` announcement
 	// (same id: a hub that has it drops this copy), so `queued` is never stored after
 	// `running` when the two race. Later than that, the announcement has long landed.
@@ -190,15 +193,15 @@ async function runWithRelay(
 				transcript?.observe(event);
 				events.emit(event);
 			},
-			onMessages: async (added, totals) => {
+			onMessages: async (added, totals, inFlight) => {
 				for (const message of added) remember(runId, message);
 				const rows = added.map((message) => ({ runId, message }));
-				await appendMessages(env.DB, task.id, nextIdx, rows, { ...totals, ...totals.usage }, now());
+				await appendMessages(env.DB, task.id, nextIdx, rows, { ...totals, ...totals.usage }, now(), inFlight);
 				nextIdx += added.length;
 				if (added.some((m) => m.role === "tool")) await failpoint(env, "runner.after-tool");
 			},
 			decide: gate.decide,
-			onCallStart: (call) => markInFlight(env.DB, task.id, call.toolCallId, now()),
+			decideMayPause: gate.mayPause,
 			eventRunIdOf,
 		});
 	} finally {
@@ -212,6 +215,15 @@ async function runWithRelay(
 	};
 	return recordEnding(run, {
 		outcome,
+		// A completed run's answer is written with the task's new status, in one transaction.
+		last:
+			outcome.status === "completed" && outcome.unsaved.length > 0
+				? {
+						fromIdx: nextIdx,
+						messages: outcome.unsaved.map((message) => ({ runId, message })),
+						totals: { steps: outcome.steps, ...outcome.usage, runMs: outcome.runMs },
+					}
+				: undefined,
 		attemptTokens,
 		label: model.resolved.label,
 		stopReason,

@@ -51,14 +51,26 @@ interface CheckpointRow {
 	client_tools: string | null;
 }
 
-export async function loadCheckpoint(
-	db: D1Database,
-	taskId: string,
-): Promise<{ checkpoint: Checkpoint; messages: StoredMessage[] }> {
-	const [row, rows] = await db.batch([
+export interface SavedRun {
+	checkpoint: Checkpoint;
+	messages: StoredMessage[];
+}
+
+export async function loadCheckpoint(db: D1Database, taskId: string): Promise<SavedRun> {
+	return readCheckpoint(await db.batch(checkpointReads(db, taskId)));
+}
+
+/** A checkpoint's two reads, to run in a batch of their own or at the end of another one. */
+export function checkpointReads(db: D1Database, taskId: string): D1PreparedStatement[] {
+	return [
 		db.prepare("SELECT * FROM task_checkpoints WHERE task_id = ?").bind(taskId),
 		db.prepare("SELECT run_id, json FROM task_messages WHERE task_id = ? ORDER BY idx").bind(taskId),
-	]);
+	];
+}
+
+/** The checkpoint from the results of `checkpointReads` (the last two of a batch). */
+export function readCheckpoint(results: D1Result[]): SavedRun {
+	const [row, rows] = results.slice(-2);
 	const c = row?.results[0] as CheckpointRow | undefined;
 	const checkpoint: Checkpoint = c
 		? {
@@ -89,47 +101,83 @@ export async function saveClientTools(db: D1Database, taskId: string, tools: Cli
 	await setField(db, taskId, "client_tools", JSON.stringify(tools), now);
 }
 
+/** What a run adds to its task's checkpoint in one write. */
+export interface CheckpointWrite {
+	fromIdx: number;
+	messages: StoredMessage[];
+	totals: Pick<Checkpoint, "steps" | "inputTokens" | "outputTokens" | "runMs">;
+	/** The tool call about to run (written before it starts, so a crash knows it may have run). */
+	inFlight?: string | null;
+}
+
 /**
- * Appends messages after `fromIdx` and moves the totals, in one batch (D1 runs a batch as one
- * transaction): a crash leaves either the step recorded whole, or not at all.
+ * Appends messages after `fromIdx`, moves the totals and sets the in-flight call, in one
+ * batch (D1 runs a batch as one transaction): a crash leaves the write whole, or not at all.
  */
 export async function appendMessages(
 	db: D1Database,
 	taskId: string,
 	fromIdx: number,
 	messages: StoredMessage[],
-	totals: Pick<Checkpoint, "steps" | "inputTokens" | "outputTokens" | "runMs">,
+	totals: CheckpointWrite["totals"],
 	now: number,
+	inFlight: string | null = null,
 ): Promise<void> {
-	const inserts = messages.map((m, i) =>
+	await db.batch(checkpointStatements(db, taskId, { fromIdx, messages, totals, inFlight }, now));
+}
+
+/**
+ * The statements of one checkpoint write. With `leaseOwner`, each applies only while that run
+ * still holds the task (a run's last write goes in one batch with its status change, which the
+ * lease fences too).
+ */
+export function checkpointStatements(
+	db: D1Database,
+	taskId: string,
+	write: CheckpointWrite,
+	now: number,
+	leaseOwner?: string,
+): D1PreparedStatement[] {
+	// (An INSERT … SELECT with an upsert needs a WHERE: SQLite's parser would read ON as a join's.)
+	const held =
+		leaseOwner === undefined
+			? "WHERE true"
+			: "WHERE EXISTS (SELECT 1 FROM tasks WHERE id = ? AND status = 'running' AND lease_owner = ?)";
+	const fence = leaseOwner === undefined ? [] : [taskId, leaseOwner];
+	const { totals } = write;
+	const inserts = write.messages.map((m, i) =>
 		db
-			.prepare("INSERT OR REPLACE INTO task_messages (task_id, idx, run_id, json) VALUES (?, ?, ?, ?)")
-			.bind(taskId, fromIdx + i, m.runId, JSON.stringify(capMessage(m.message))),
+			.prepare(`INSERT OR REPLACE INTO task_messages (task_id, idx, run_id, json) SELECT ?, ?, ?, ? ${held}`)
+			.bind(taskId, write.fromIdx + i, m.runId, JSON.stringify(capMessage(m.message)), ...fence),
 	);
-	await db.batch([
+	return [
 		...inserts,
 		db
 			.prepare(
 				`INSERT INTO task_checkpoints (task_id, steps, input_tokens, output_tokens, run_ms, in_flight, updated_at)
-				 VALUES (?, ?, ?, ?, ?, NULL, ?)
+				 SELECT ?, ?, ?, ?, ?, ?, ? ${held}
 				 ON CONFLICT (task_id) DO UPDATE SET steps = excluded.steps, input_tokens = excluded.input_tokens,
-				   output_tokens = excluded.output_tokens, run_ms = excluded.run_ms, in_flight = NULL,
+				   output_tokens = excluded.output_tokens, run_ms = excluded.run_ms, in_flight = excluded.in_flight,
 				   updated_at = excluded.updated_at`,
 			)
-			.bind(taskId, totals.steps, totals.inputTokens, totals.outputTokens, totals.runMs, now),
-	]);
-}
-
-/** Marks a tool call as running (written before it starts), so a crash knows it may have run. */
-export async function markInFlight(db: D1Database, taskId: string, toolCallId: string, now: number): Promise<void> {
-	await setField(db, taskId, "in_flight", toolCallId, now);
+			.bind(
+				taskId,
+				totals.steps,
+				totals.inputTokens,
+				totals.outputTokens,
+				totals.runMs,
+				write.inFlight ?? null,
+				now,
+				...fence,
+			),
+	];
 }
 
 /** Sets one column of a task's checkpoint row, making the row if it has none yet. */
 async function setField(
 	db: D1Database,
 	taskId: string,
-	column: "approve" | "client_tools" | "in_flight",
+	column: "approve" | "client_tools",
 	value: string,
 	now: number,
 ): Promise<void> {

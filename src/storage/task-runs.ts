@@ -1,3 +1,10 @@
+import {
+	type CheckpointWrite,
+	checkpointReads,
+	checkpointStatements,
+	readCheckpoint,
+	type SavedRun,
+} from "./checkpoints.ts";
 import type { TaskRow } from "./tasks.ts";
 
 /*
@@ -18,6 +25,26 @@ export async function claimTask(
 	now: number,
 	leaseMs: number,
 ): Promise<TaskRow | null> {
+	return claimStatement(db, id, owner, now, leaseMs).first<TaskRow>();
+}
+
+/**
+ * `claimTask` and the task's checkpoint in one round trip (one transaction: the checkpoint
+ * read is the one the claimed run goes on from).
+ */
+export async function claimWithCheckpoint(
+	db: D1Database,
+	id: string,
+	owner: string,
+	now: number,
+	leaseMs: number,
+): Promise<{ row: TaskRow; saved: SavedRun } | null> {
+	const results = await db.batch([claimStatement(db, id, owner, now, leaseMs), ...checkpointReads(db, id)]);
+	const row = results[0]?.results[0] as TaskRow | undefined;
+	return row ? { row, saved: readCheckpoint(results) } : null;
+}
+
+function claimStatement(db: D1Database, id: string, owner: string, now: number, leaseMs: number): D1PreparedStatement {
 	return db
 		.prepare(
 			`UPDATE tasks SET status = 'running', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?,
@@ -30,8 +57,7 @@ export async function claimTask(
 			               ORDER BY q.created_at, q.id LIMIT 1)))
 			 RETURNING *`,
 		)
-		.bind(owner, now + leaseMs, now, now, id)
-		.first<TaskRow>();
+		.bind(owner, now + leaseMs, now, now, id);
 }
 
 /** Extends a run's lease; null when the run no longer holds the task. */
@@ -63,7 +89,8 @@ export interface RunOutcome {
 
 /**
  * Ends a run, fenced by its lease: a run that lost its lease (the sweep gave the task to
- * another run) changes nothing. `queued` puts the task back for a retry.
+ * another run) changes nothing. `queued` puts the task back for a retry. `last`, the run's
+ * last checkpoint write (its answer), goes in the same transaction, under the same fence.
  */
 export async function finishRun(
 	db: D1Database,
@@ -71,9 +98,10 @@ export async function finishRun(
 	owner: string,
 	outcome: RunOutcome,
 	now: number,
+	last?: CheckpointWrite,
 ): Promise<TaskRow | null> {
 	const terminal = outcome.status !== "queued" && outcome.status !== "awaiting_approval";
-	return db
+	const update = db
 		.prepare(
 			`UPDATE tasks SET status = ?, result = coalesce(?, result), error = ?, model = coalesce(?, model),
 			   input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
@@ -98,8 +126,10 @@ export async function finishRun(
 			now,
 			id,
 			owner,
-		)
-		.first<TaskRow>();
+		);
+	if (!last) return update.first<TaskRow>();
+	const results = await db.batch<TaskRow>([...checkpointStatements(db, id, last, now, owner), update]);
+	return results.at(-1)?.results[0] ?? null;
 }
 
 /** Running tasks whose lease expired: their runner died. */

@@ -99,7 +99,11 @@ export type InsertOutcome =
 	/** The user already has `openCap` unfinished tasks. */
 	| { kind: "capped" };
 
+/** Unfinished. The same text as the partial index `tasks_user_open` (schema.sql), so SQLite uses it. */
 const OPEN = "status NOT IN ('succeeded', 'failed', 'cancelled')";
+
+/** How many unfinished tasks a user has (the open-task cap's count): visits only those, by that index. */
+export const OPEN_TASKS_OF_USER = `SELECT count(*) FROM tasks WHERE user_id = ? AND ${OPEN}`;
 
 /**
  * Inserts a task. The two unique indexes (idempotency key, active fingerprint) decide
@@ -118,7 +122,7 @@ export async function insertTask(
 			   fingerprint, active_fingerprint, idempotency_key, parent_task_id, depth, schedule_name, created_at, updated_at,
 			   enqueued_at)
 			 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-			 WHERE (SELECT count(*) FROM tasks WHERE user_id = ? AND ${OPEN}) < ?
+			 WHERE (${OPEN_TASKS_OF_USER}) < ?
 			 ON CONFLICT DO NOTHING RETURNING *`,
 		)
 		.bind(

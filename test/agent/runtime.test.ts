@@ -51,6 +51,48 @@ describe("runAgent with the demo model", () => {
 		expect(results[1]).toContain("Hello from the test.");
 	});
 
+	it("checkpoints each step with the next call's in-flight mark, results before the next model call, and hands back the answer", async () => {
+		// What the checkpoint sees, in order, beside what the tools and the model see.
+		const log: string[] = [];
+		const logged = Object.fromEntries(
+			Object.entries(tools).map(([name, t]) => [
+				name,
+				{
+					...t,
+					execute: (input: never, o: never) => {
+						log.push(`run ${name}`);
+						return t.execute(input, o);
+					},
+				},
+			]),
+		);
+		const outcome = await runAgent({
+			runId: "t:1",
+			model: new DemoLanguageModel(),
+			system: "test",
+			messages: [{ role: "user", content: "List files in the workspace and summarise README.md" }],
+			tools: logged as typeof tools,
+			limits: { maxSteps: 8, maxRunMs: 10_000, maxOutputTokens: 10_000 },
+			signal: new AbortController().signal,
+			onEvent: () => {},
+			decideMayPause: () => false,
+			onMessages: async (added, totals, inFlight) => {
+				log.push(`write ${added.map((m) => m.role).join("+")} step ${totals.steps} in flight ${inFlight ?? "-"}`);
+			},
+		});
+		expect(log.map((line) => line.replace(/demo_\S+/, "<call>"))).toEqual([
+			"write assistant step 1 in flight <call>",
+			"run list_files",
+			"write tool step 1 in flight -",
+			"write assistant step 2 in flight <call>",
+			"run read_file",
+			"write tool step 2 in flight -",
+		]);
+		expect(outcome.status).toBe("completed");
+		if (outcome.status !== "completed") return;
+		expect(outcome.unsaved.map((m) => m.role)).toEqual(["assistant"]);
+	});
+
 	it("lets the model read why a call to a tool it doesn't have failed, instead of ending without an answer", async () => {
 		const { outcome } = await run('Use the gone__echo tool with {"message":"hi"}');
 		expect(outcome.status).toBe("completed");

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DemoLanguageModel } from "../../src/agent/demo-model.ts";
 import { hubFor } from "../../src/hub/stub.ts";
 import type { WireEvent } from "../../src/protocol/index.ts";
-import { appendMessages, loadCheckpoint, markInFlight } from "../../src/storage/checkpoints.ts";
+import { appendMessages, loadCheckpoint } from "../../src/storage/checkpoints.ts";
 import { newUser } from "../support/api.ts";
 import { asResolution, providerError } from "../support/models.ts";
 import { deliver, queuedTask, reload } from "../support/tasks.ts";
@@ -78,8 +78,8 @@ describe("checkpointed runs", () => {
 			[{ runId, message: { role: "assistant", content: [call] } }],
 			{ steps: 1, inputTokens: 10, outputTokens: 5, runMs: 100 },
 			Date.now(),
+			"demo_c1",
 		);
-		await markInFlight(env.DB, task.id, "demo_c1", Date.now());
 		await env.DB.prepare("UPDATE tasks SET attempts = 1 WHERE id = ?").bind(task.id).run();
 		const { fetch, count } = countingFetch();
 		await deliver(task.id, { fetch }, 2);
@@ -110,8 +110,8 @@ describe("checkpointed runs", () => {
 			[{ runId: `${task.id}:1`, message: { role: "assistant", content: [call] } }],
 			{ steps: 1, inputTokens: 10, outputTokens: 5, runMs: 100 },
 			Date.now(),
+			"demo_r1",
 		);
-		await markInFlight(env.DB, task.id, "demo_r1", Date.now());
 		await env.DB.prepare("UPDATE tasks SET attempts = 1 WHERE id = ?").bind(task.id).run();
 		await deliver(task.id, {}, 2);
 		const done = await reload(task.id);

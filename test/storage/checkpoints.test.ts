@@ -6,14 +6,14 @@ import {
 	countPause,
 	loadCheckpoint,
 	MESSAGE_ROW_CHARS,
-	markInFlight,
 	saveApproveList,
 } from "../../src/storage/checkpoints.ts";
+import { finishRun } from "../../src/storage/task-runs.ts";
 import { newUser } from "../support/api.ts";
-import { queuedTask } from "../support/tasks.ts";
+import { claimed, queuedTask } from "../support/tasks.ts";
 
 describe("task checkpoints (D1)", () => {
-	it("starts empty, then keeps messages in order with the totals, in flight cleared by the next write", async () => {
+	it("starts empty, then keeps messages in order with the totals, in flight set with the call and cleared by the next write", async () => {
 		const user = await newUser();
 		const task = await queuedTask(user.id);
 		expect(await loadCheckpoint(env.DB, task.id)).toEqual({
@@ -38,8 +38,8 @@ describe("task checkpoints (D1)", () => {
 			[{ runId: `${task.id}:1`, message: { role: "assistant", content: [call] } }],
 			{ steps: 1, inputTokens: 10, outputTokens: 4, runMs: 50 },
 			2,
+			"c1",
 		);
-		await markInFlight(env.DB, task.id, "c1", 3);
 		expect((await loadCheckpoint(env.DB, task.id)).checkpoint.inFlight).toBe("c1");
 		const result = {
 			role: "tool" as const,
@@ -76,6 +76,37 @@ describe("task checkpoints (D1)", () => {
 			[`${task.id}:1`, "assistant"],
 			[`${task.id}:2`, "tool"],
 		]);
+	});
+
+	it("a run's last write goes with its status change, only while the run holds the lease", async () => {
+		const user = await newUser();
+		const answer = { role: "assistant" as const, content: [{ type: "text" as const, text: "done" }] };
+		const last = (runId: string) => ({
+			fromIdx: 0,
+			messages: [{ runId, message: answer }],
+			totals: { steps: 1, inputTokens: 7, outputTokens: 3, runMs: 40 },
+		});
+
+		const held = await claimed(await queuedTask(user.id));
+		const row = await finishRun(
+			env.DB,
+			held.row.id,
+			held.owner,
+			{ status: "succeeded", result: "done" },
+			10,
+			last("a"),
+		);
+		expect(row?.status).toBe("succeeded");
+		const saved = await loadCheckpoint(env.DB, held.row.id);
+		expect(saved.messages).toEqual([{ runId: "a", message: answer }]);
+		expect(saved.checkpoint.steps).toBe(1);
+
+		// The sweep gave the task to another run: the old run's last write changes nothing.
+		const lost = await claimed(await queuedTask(user.id));
+		expect(await finishRun(env.DB, lost.row.id, "run_other", { status: "succeeded" }, 10, last("b"))).toBeNull();
+		const untouched = await loadCheckpoint(env.DB, lost.row.id);
+		expect(untouched.messages).toEqual([]);
+		expect(untouched.checkpoint.steps).toBe(0);
 	});
 
 	it("cuts a huge tool result visibly instead of failing the row (D1 rows stop at 2 MB)", () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { depsFor } from "../../src/deps.ts";
 import { SparkyError } from "../../src/errors.ts";
 import { sweepTasks } from "../../src/runner/sweep.ts";
+import { OPEN_TASKS_OF_USER } from "../../src/storage/tasks.ts";
 import { createTask } from "../../src/tasks/service.ts";
 import { newUser } from "../support/api.ts";
 
@@ -14,6 +15,13 @@ const add = (userId: string, instruction: string, idempotencyKey?: string) =>
 	createTask(deps, { userId, instruction, allowDuplicates: true, ...(idempotencyKey ? { idempotencyKey } : {}) });
 
 describe("the open-task cap", () => {
+	it("is counted from the index of unfinished tasks, not by reading the user's whole history", async () => {
+		const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${OPEN_TASKS_OF_USER}`)
+			.bind("u")
+			.all<{ detail: string }>();
+		expect(results.map((r) => r.detail)).toEqual([expect.stringContaining("USING INDEX tasks_user_open")]);
+	});
+
 	it("refuses a task past the cap with a 409 naming it, replays an earlier key, and frees up as tasks end", async () => {
 		const user = await newUser();
 		const first = await add(user.id, "one", "key-1");
