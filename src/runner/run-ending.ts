@@ -165,7 +165,8 @@ export async function finish(
 	const { services, task, events, now } = run;
 	const { env } = services;
 	await failpoint(env, "runner.before-finish");
-	const row = await finishRun(env.DB, task.id, run.owner, outcome, now(), last);
+	const finished = await finishRun(env.DB, task.id, run.owner, outcome, now(), last);
+	const row = finished?.row ?? null;
 	const ended = row !== null && row.status !== "queued" && row.status !== "awaiting_approval";
 	// History first: a client that sees the status change can read the run in the chat's history.
 	if (row && row.status !== "queued" && task.chat_id && run.transcript) {
@@ -177,7 +178,7 @@ export async function finish(
 	// relay is shared by the batch: the agent hub's paced calls carry this run's end with the
 	// others', and the batch's close sends whatever is still held.
 	await events.relay.flush({ paced: false });
-	if (ended) await afterTaskEnded(services, row, now());
+	if (ended) await afterTaskEnded(services, row, now(), finished?.waiting);
 	if (ended && task.chat_id && task.kind === "chat") {
 		const next = await nextQueuedTurn(env.DB, task.chat_id);
 		if (next) await enqueueTask(env, next.id, now());

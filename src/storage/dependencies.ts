@@ -23,14 +23,18 @@ export async function dependenciesOf(
 
 /** Tasks still waiting on `taskId`. */
 export async function waitingDependents(db: D1Database, taskId: string): Promise<TaskRow[]> {
-	const { results } = await db
+	const { results } = await waitingDependentsQuery(db, taskId).all<TaskRow>();
+	return results;
+}
+
+/** `waitingDependents` as a statement, to read in another batch (a run's end). */
+export function waitingDependentsQuery(db: D1Database, taskId: string): D1PreparedStatement {
+	return db
 		.prepare(
 			`SELECT t.* FROM task_dependencies d JOIN tasks t ON t.id = d.task_id
 			 WHERE d.depends_on_id = ? AND t.status = 'waiting'`,
 		)
-		.bind(taskId)
-		.all<TaskRow>();
-	return results;
+		.bind(taskId);
 }
 
 /** Waiting → queued, only if every dependency succeeded (and nobody promoted it already). */

@@ -5,6 +5,7 @@ import {
 	readCheckpoint,
 	type SavedRun,
 } from "./checkpoints.ts";
+import { waitingDependentsQuery } from "./dependencies.ts";
 import type { TaskRow } from "./tasks.ts";
 
 /*
@@ -87,10 +88,18 @@ export interface RunOutcome {
 	outputTokens?: number;
 }
 
+/** A run's end as recorded: the task's row, and (when it ended for good) what waits on it. */
+export interface FinishedRun {
+	row: TaskRow;
+	/** Tasks waiting on this one, read in the same transaction; undefined unless it ended for good. */
+	waiting: TaskRow[] | undefined;
+}
+
 /**
  * Ends a run, fenced by its lease: a run that lost its lease (the sweep gave the task to
- * another run) changes nothing. `queued` puts the task back for a retry. `last`, the run's
- * last checkpoint write (its answer), goes in the same transaction, under the same fence.
+ * another run) changes nothing (null). `queued` puts the task back for a retry. `last`, the
+ * run's last checkpoint write (its answer), goes in the same transaction, under the same fence,
+ * and so does the read of the tasks waiting on it: the end is one round trip.
  */
 export async function finishRun(
 	db: D1Database,
@@ -99,7 +108,7 @@ export async function finishRun(
 	outcome: RunOutcome,
 	now: number,
 	last?: CheckpointWrite,
-): Promise<TaskRow | null> {
+): Promise<FinishedRun | null> {
 	const terminal = outcome.status !== "queued" && outcome.status !== "awaiting_approval";
 	const update = db
 		.prepare(
@@ -127,9 +136,12 @@ export async function finishRun(
 			id,
 			owner,
 		);
-	if (!last) return update.first<TaskRow>();
-	const results = await db.batch<TaskRow>([...checkpointStatements(db, id, last, now, owner), update]);
-	return results.at(-1)?.results[0] ?? null;
+	const before = last ? checkpointStatements(db, id, last, now, owner) : [];
+	const after = terminal ? [waitingDependentsQuery(db, id)] : [];
+	const results = await db.batch<TaskRow>([...before, update, ...after]);
+	const row = results[before.length]?.results[0];
+	if (!row) return null;
+	return { row, waiting: terminal ? (results.at(-1)?.results ?? []) : undefined };
 }
 
 /** Running tasks whose lease expired: their runner died. */

@@ -68,12 +68,13 @@ export async function resolveWaiting(env: Env, task: Pick<TaskRow, "id">, now: n
  * After `task` ended: let its waiting dependents move on, and cascade failures down the
  * graph. Returns what changed so the caller can announce and queue it.
  */
-export async function settleDependents(env: Env, task: TaskRow, now: number): Promise<Settled> {
+export async function settleDependents(env: Env, task: TaskRow, now: number, waiting?: TaskRow[]): Promise<Settled> {
 	const settled: Settled = { promoted: [], failed: [] };
 	const pending = [task];
 	while (pending.length > 0) {
 		const done = pending.shift() as TaskRow;
-		for (const dependent of await waitingDependents(env.DB, done.id)) {
+		const dependents = done === task && waiting ? waiting : await waitingDependents(env.DB, done.id);
+		for (const dependent of dependents) {
 			const changed = await resolveWaiting(env, dependent, now);
 			if (changed?.status === "queued") settled.promoted.push(changed);
 			if (changed?.status === "failed") {

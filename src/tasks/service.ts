@@ -136,8 +136,14 @@ export function newTaskId(kind: TaskKind): string {
  * Whatever ended a task (its run, a cancel, the sweep, the dead-letter queue), its waiting
  * dependents move on: queued when all they waited for succeeded, failed otherwise.
  */
-export async function afterTaskEnded(deps: Deps, task: TaskRow, now = Date.now()): Promise<void> {
-	const settled = await settleDependents(deps.env, task, now);
+export async function afterTaskEnded(
+	deps: Deps,
+	task: TaskRow,
+	now = Date.now(),
+	/** The tasks waiting on it, when the caller read them already (with the task's end). */
+	waiting?: TaskRow[],
+): Promise<void> {
+	const settled = await settleDependents(deps.env, task, now, waiting);
 	for (const row of settled.failed) await publishTaskStatus(deps, row);
 	for (const row of settled.promoted) {
 		await publishTaskStatus(deps, row);

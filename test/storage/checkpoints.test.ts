@@ -8,6 +8,7 @@ import {
 	MESSAGE_ROW_CHARS,
 	saveApproveList,
 } from "../../src/storage/checkpoints.ts";
+import { insertDependencies } from "../../src/storage/dependencies.ts";
 import { finishRun } from "../../src/storage/task-runs.ts";
 import { newUser } from "../support/api.ts";
 import { claimed, queuedTask } from "../support/tasks.ts";
@@ -78,7 +79,7 @@ describe("task checkpoints (D1)", () => {
 		]);
 	});
 
-	it("a run's last write goes with its status change, only while the run holds the lease", async () => {
+	it("a run's last write goes with its status change and the read of what waits on it, only while the run holds the lease", async () => {
 		const user = await newUser();
 		const answer = { role: "assistant" as const, content: [{ type: "text" as const, text: "done" }] };
 		const last = (runId: string) => ({
@@ -88,7 +89,9 @@ describe("task checkpoints (D1)", () => {
 		});
 
 		const held = await claimed(await queuedTask(user.id));
-		const row = await finishRun(
+		const dependent = await queuedTask(user.id, { status: "waiting" });
+		await insertDependencies(env.DB, dependent.id, [held.row.id]);
+		const finished = await finishRun(
 			env.DB,
 			held.row.id,
 			held.owner,
@@ -96,10 +99,16 @@ describe("task checkpoints (D1)", () => {
 			10,
 			last("a"),
 		);
-		expect(row?.status).toBe("succeeded");
+		expect(finished?.row.status).toBe("succeeded");
+		// What waits on it is read in the same round trip.
+		expect(finished?.waiting?.map((t) => t.id)).toEqual([dependent.id]);
 		const saved = await loadCheckpoint(env.DB, held.row.id);
 		expect(saved.messages).toEqual([{ runId: "a", message: answer }]);
 		expect(saved.checkpoint.steps).toBe(1);
+
+		// A run that ends for a retry has nothing to settle.
+		const retried = await claimed(await queuedTask(user.id));
+		expect((await finishRun(env.DB, retried.row.id, retried.owner, { status: "queued" }, 10))?.waiting).toBeUndefined();
 
 		// The sweep gave the task to another run: the old run's last write changes nothing.
 		const lost = await claimed(await queuedTask(user.id));
