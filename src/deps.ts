@@ -1,7 +1,7 @@
 import type { RateKind } from "./config.ts";
 import { rateLimited } from "./errors.ts";
 import { hubFor } from "./hub/stub.ts";
-import { hubPublisher } from "./relay/publish.ts";
+import { hubForwarder, hubPublisher } from "./relay/publish.ts";
 import { Relay } from "./relay/relay.ts";
 
 /** Takes one unit of a user's rate for `kind` (the bucket lives in the user's hub). */
@@ -20,8 +20,15 @@ export const hubRates =
 	(userId, kind) =>
 		hubFor(env, userId).takeRate(kind);
 
-/** Deps for one request or job: events leave through a relay of its own, by RPC to each hub. */
-export function depsFor(env: Env, relay = new Relay({ publish: hubPublisher(env) }), rates = hubRates(env)): Deps {
+/**
+ * Deps for one request or job: events leave through a relay of its own, by RPC to each hub
+ * (or through the first hub of the audience, for what it passes on to the agent's).
+ */
+export function depsFor(
+	env: Env,
+	relay = new Relay({ publish: hubPublisher(env), forward: hubForwarder(env) }),
+	rates = hubRates(env),
+): Deps {
 	return { env, relay, rates };
 }
 

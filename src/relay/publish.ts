@@ -12,11 +12,23 @@ export type PublishOutcome =
 	/** The hub will never take them (malformed). */
 	| { kind: "refused" };
 
+/**
+ * One RPC to one user's hub that stores events there and has that hub pass them on to the
+ * hubs of `forwardTo`, paced (`UserHub.publishAndForward`).
+ */
+export type Forwarder = (userId: string, events: PublishEvent[], forwardTo: readonly string[]) => Promise<unknown>;
+
 /** The real publisher: one RPC to the user's hub. A fresh stub per call (a broken stub stays broken). */
 export const hubPublisher =
 	(env: Env): Publisher =>
 	(userId, events) =>
 		hubFor(env, userId).publish(events);
+
+/** The real forwarder: one RPC to the user's hub, which passes the events on. */
+export const hubForwarder =
+	(env: Env): Forwarder =>
+	(userId, events, forwardTo) =>
+		hubFor(env, userId).publishAndForward(events, [...forwardTo]);
 
 export interface RetryOptions {
 	attempts?: number;

@@ -1,9 +1,18 @@
 import { log } from "../log.ts";
 import { LIMITS, type PublishEvent } from "../protocol/index.ts";
-import { type Publisher, publishWithRetry, type RetryOptions } from "./publish.ts";
+import { type Forwarder, type Publisher, publishWithRetry, type RetryOptions } from "./publish.ts";
+
+/**
+ * At most one call every this many ms to the agent's hub from one relay (the runner's, a
+ * hub's forwarder): every task writes to that hub, so each writer costs it a bounded number
+ * of calls a second, and what it sends meanwhile shares the call.
+ */
+export const AGENT_HUB_PACE_MS = 250;
 
 export interface RelayOptions {
 	publish: Publisher;
+	/** How `send(…, { forward })` reaches a hub that passes events on; without it they go to each hub directly. */
+	forward?: Forwarder;
 	retry?: RetryOptions;
 	/**
 	 * The least time between the starts of two calls to one hub (0: none). A hub every task
@@ -68,9 +77,58 @@ export class Relay {
 	/**
 	 * Sends `events` to each hub of `audience` now (after anything queued before them) and
 	 * waits; never throws. Resolves with the seq each hub gave the last of them, for the
-	 * hubs that have them.
+	 * hubs that have them. The hubs of `forward` get them too: from the first hub of
+	 * `audience`, which passes them on paced (when the relay has a `forward`), so a hub every
+	 * request writes to (the agent's) gets a few calls a second instead of one per request.
 	 */
-	async send(audience: readonly string[], events: PublishEvent[]): Promise<Map<string, number>> {
+	async send(
+		audience: readonly string[],
+		events: PublishEvent[],
+		{ forward = [] }: { forward?: readonly string[] } = {},
+	): Promise<Map<string, number>> {
+		const passOn = forward.filter((userId) => !audience.includes(userId));
+		const first = audience[0];
+		if (passOn.length > 0 && this.#options.forward && first !== undefined) {
+			return this.#sendForwarded(first, audience, passOn, events);
+		}
+		return this.#sendNow([...audience, ...passOn], events);
+	}
+
+	/**
+	 * `send` where the first hub of `audience` passes the events on to `forward` (paced, with
+	 * what other requests send it meanwhile), instead of one call from here to each. Should
+	 * that call fail, everything goes the direct way.
+	 */
+	async #sendForwarded(
+		first: string,
+		audience: readonly string[],
+		forward: readonly string[],
+		events: PublishEvent[],
+	): Promise<Map<string, number>> {
+		const forwarder = this.#options.forward as Forwarder;
+		const rest = audience.filter((userId) => userId !== first);
+		const others = rest.length > 0 ? this.#sendNow(rest, events) : Promise.resolve(new Map<string, number>());
+		// What was queued for that hub before goes first.
+		await this.#drain(first);
+		this.stats.events += events.length;
+		this.stats.rpcCalls++;
+		const outcome = await publishWithRetry(
+			(userId, batch) => forwarder(userId, batch, forward),
+			first,
+			events,
+			this.#options.retry,
+		);
+		if (outcome.kind !== "delivered") {
+			this.stats.events -= events.length; // counted again below
+			return new Map([...(await this.#sendNow([first, ...forward], events)), ...(await others)]);
+		}
+		const seqs = await others;
+		const seq = outcome.seqs?.at(-1);
+		if (seq !== undefined) seqs.set(first, seq);
+		return seqs;
+	}
+
+	async #sendNow(audience: readonly string[], events: PublishEvent[]): Promise<Map<string, number>> {
 		const seqs = new Map<string, number>();
 		const last = events.at(-1);
 		if (last) this.#watched.set(last, seqs);

@@ -10,7 +10,7 @@ import { failpoint } from "../faults.ts";
 import { loadMcpTools, type McpRunTools, unavailableServersNote } from "../mcp/tools.ts";
 import { EventType } from "../protocol/index.ts";
 import { hubPublisher, type Publisher } from "../relay/publish.ts";
-import { Relay } from "../relay/relay.ts";
+import { AGENT_HUB_PACE_MS, Relay } from "../relay/relay.ts";
 import { recentMessages, turnMessages } from "../storage/chats.ts";
 import { appendMessages, loadCheckpoint, type SavedRun } from "../storage/checkpoints.ts";
 import { renewLease, runState } from "../storage/task-runs.ts";
@@ -27,13 +27,10 @@ import { RunEmitter } from "./run-events.ts";
 export type { RunResult } from "./run-ending.ts";
 
 /**
- * At most one call every this many ms from one relay to the agent's hub. The consumer's
- * relay carries every run of its batch, so an invocation costs the agent hub at most four
- * calls a second however many runs it holds; what the runs emit meanwhile shares the call.
+ * The relay a consumer invocation's runs share: unpaced to the stream hubs, paced to the
+ * agent's (it carries every run of the batch, so an invocation costs the agent hub at most
+ * four calls a second however many runs it holds).
  */
-export const AGENT_HUB_PACE_MS = 250;
-
-/** The relay a consumer invocation's runs share: unpaced to the stream hubs, paced to the agent's. */
 export function runnerRelay(publish: Publisher): Relay {
 	return new Relay({ publish, paceMs: (userId) => (userId === AGENT_USER_ID ? AGENT_HUB_PACE_MS : 0) });
 }

@@ -17,7 +17,7 @@ import {
 } from "../storage/tasks.ts";
 import { approvalDecidedEvent } from "./approval-events.ts";
 import { resolveWaiting, settleDependents } from "./dependencies.ts";
-import { publishTaskStatus, publishToAudience, taskStatusEvent } from "./status-events.ts";
+import { announceToAudience, publishTaskStatus, publishToAudience, taskStatusEvent } from "./status-events.ts";
 
 export interface CreateTaskInput {
 	/** Preset id (when it had to be known before, e.g. to check dependencies). */
@@ -119,7 +119,7 @@ export async function createTask(
 	// The announcement and the queue send go out side by side. Should the run's first events
 	// reach a hub before the announcement does, they carry the same `queued` event (same id)
 	// ahead of `running`, and the hub stores an id once: every hub still reads queued, running.
-	const announced = publishToAudience(deps, task, [...(hooks.announce?.(task) ?? []), taskStatusEvent(task, {}, now)]);
+	const announced = announceToAudience(deps, task, [...(hooks.announce?.(task) ?? []), taskStatusEvent(task, {}, now)]);
 	if (task.status === "queued") {
 		await hooks.beforeEnqueue?.(task);
 		await enqueueTask(env, task.id, now, 0, row.enqueued_at === now);

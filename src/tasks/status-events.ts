@@ -1,7 +1,7 @@
 import type { Deps } from "../deps.ts";
 import { CustomName, EventType, type PublishEvent, type TaskStatusValue } from "../protocol/index.ts";
 import type { TaskRow } from "../storage/tasks.ts";
-import { taskAudience } from "./audience.ts";
+import { streamAudience, summaryAudience, taskAudience } from "./audience.ts";
 
 /**
  * The `CUSTOM` `sparky.task.status` event for a task's current row. Its id is stable per
@@ -56,6 +56,16 @@ export function queuedAnnouncement(row: TaskRow): PublishEvent {
 /** Sends events about a task to everyone in its audience, through the relay (never throws). */
 export async function publishToAudience({ relay }: Deps, row: TaskRow, events: PublishEvent[]): Promise<void> {
 	await relay.send(taskAudience(row), events);
+}
+
+/**
+ * A new task's announcement: to the hubs that keep its stream, which pass it on to the
+ * agent's hub paced. Tasks are created one request each; the agent's hub gets a few calls a
+ * second per creator, not one per task. The run repeats its `queued` announcement ahead of
+ * `running` (same id), should a forward be late or lost.
+ */
+export async function announceToAudience({ relay }: Deps, row: TaskRow, events: PublishEvent[]): Promise<void> {
+	await relay.send(streamAudience(row), events, { forward: summaryAudience(row) });
 }
 
 export function publishTaskStatus(deps: Deps, row: TaskRow, extra?: Partial<TaskStatusValue>): Promise<void> {

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hubFor } from "../../src/hub/stub.ts";
 import type { PublishEvent } from "../../src/protocol/index.ts";
-import { hubPublisher, type Publisher } from "../../src/relay/publish.ts";
+import { hubForwarder, hubPublisher, type Publisher } from "../../src/relay/publish.ts";
 import { Relay } from "../../src/relay/relay.ts";
 import { newUser } from "../support/api.ts";
 
@@ -184,5 +184,67 @@ describe("Relay", () => {
 		await new Promise((r) => setTimeout(r, 50));
 		expect(calls.filter((c) => c.user === paced.id).map((c) => c.values)).toEqual([[1], [2]]);
 		await relay.close();
+	});
+
+	it("send with forward: the first hub stores the events and passes them on paced, one call for many sends", async () => {
+		const [creator, watcher] = await Promise.all([newUser(), newUser()]);
+		const direct: string[] = [];
+		const real = hubPublisher(env);
+		const publish: Publisher = (user, events) => {
+			direct.push(user);
+			return real(user, events);
+		};
+		const before = await hubFor(env, watcher.id).stats();
+		// One relay per request, as the POST handler has: twelve requests in a row.
+		for (let n = 1; n <= 12; n++) {
+			const relay = new Relay({ publish, forward: hubForwarder(env) });
+			const seqs = await relay.send([creator.id], [event(n)], { forward: [watcher.id] });
+			expect(seqs.get(creator.id)).toBe(n);
+		}
+		// Nothing went from the requests to the watcher's hub directly.
+		expect(direct).toEqual([]);
+		const passedOn = async () => (await hubFor(env, watcher.id).replay(0)).events.map((e) => e.value);
+		const all = Array.from({ length: 12 }, (_, i) => i + 1);
+		for (let tries = 0; tries < 100 && (await passedOn()).length < 12; tries++)
+			await new Promise((r) => setTimeout(r, 20));
+		expect(await passedOn()).toEqual(all);
+		// The creator's hub passed them on in a few paced calls, not twelve.
+		const after = await hubFor(env, watcher.id).stats();
+		expect(after.publishes - before.publishes).toBeLessThanOrEqual(6);
+		expect((await hubFor(env, creator.id).replay(0)).events.map((e) => e.value)).toEqual(all);
+	});
+
+	it("send with forward goes to every hub directly when the relay has no forwarder, or the forwarding call fails", async () => {
+		const [creator, watcher] = await Promise.all([newUser(), newUser()]);
+		const real = hubPublisher(env);
+		const direct: string[] = [];
+		const publish: Publisher = (user, events) => {
+			direct.push(user);
+			return real(user, events);
+		};
+		await new Relay({ publish }).send([creator.id], [event(1)], { forward: [watcher.id] });
+		expect(direct.sort()).toEqual([creator.id, watcher.id].sort());
+
+		direct.length = 0;
+		const broken = new Relay({
+			publish,
+			forward: async () => {
+				throw new Error("Durable Object reset");
+			},
+			retry: { attempts: 1 },
+		});
+		const seqs = await broken.send([creator.id], [event(2)], { forward: [watcher.id] });
+		expect(direct.sort()).toEqual([creator.id, watcher.id].sort());
+		expect(seqs.get(creator.id)).toBe(2);
+		expect((await hubFor(env, watcher.id).replay(0)).events.map((e) => e.value)).toEqual([1, 2]);
+	});
+
+	it("a hub refuses to pass events on to anything but a few user ids", async () => {
+		const user = await newUser();
+		const refused = await hubFor(env, user.id)
+			.publishAndForward([event(1)], ["Not A User!"])
+			.catch((error: unknown) => error);
+		expect(String(refused)).toContain("invalid publish batch");
+		expect((await hubFor(env, user.id).replay(0)).events).toEqual([]);
 	});
 });
