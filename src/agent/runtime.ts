@@ -52,10 +52,15 @@ export interface RunAgentOptions {
 	 * The checkpoint: called with the messages the run added since its last call, in one write,
 	 * before anything that depends on them: before a tool call runs (that call's id comes as
 	 * `inFlight`, marked in the same write), before a decision that may pause, before the next
-	 * model call, and before the run returns. A completed run's answer is the exception: it
-	 * comes back as the outcome's `unsaved`, for the run's end to write with the task's status.
+	 * model call, and before the run returns. Two exceptions, both written later in the same
+	 * transaction as what follows them: the result of a call that `canRepeat` (a crash before
+	 * it is written runs that call again, which does no harm: it is still the one in flight)
+	 * waits for the next write, and a completed run's answer (with those results) comes back
+	 * as the outcome's `unsaved`, for the run's end to write with the task's status.
 	 */
 	onMessages?: (added: ModelMessage[], totals: Spent, inFlight?: string) => Promise<void>;
+	/** Whether running this call again does no harm (an idempotent tool). Default: no. */
+	canRepeat?: (call: ToolCallRequest) => boolean;
 	/** Asked before each tool call runs. Default: run it. */
 	decide?: (call: ToolCallRequest) => Promise<CallDecision>;
 	/**
@@ -77,7 +82,7 @@ interface Common {
 }
 
 export type AgentOutcome =
-	/** `unsaved`: the answer's messages, not yet checkpointed (the run's end writes them). */
+	/** `unsaved`: what the run added that is not checkpointed yet (its answer; the run's end writes it). */
 	| ({ status: "completed"; text: string; unsaved: ModelMessage[] } & Common)
 	/** A limit ended it; `text` is whatever answer it had reached. */
 	| ({ status: "limit"; limit: "steps" | "time" | "output_tokens"; message: string; text: string } & Common)
@@ -113,15 +118,19 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
 	// Messages added since the last checkpoint write: written together with what comes next
 	// (a call's in-flight mark), one write where there were two.
 	let unsaved: ModelMessage[] = [];
-	const record = (more: ModelMessage[]) => {
+	// Whether a crash could lose something in `unsaved` that a new attempt can't get back.
+	let mustSave = false;
+	const record = (more: ModelMessage[], { repeatable = false } = {}) => {
 		messages.push(...more);
 		added.push(...more);
 		unsaved.push(...more);
+		if (!repeatable) mustSave = true;
 	};
 	const save = async (inFlight?: string) => {
 		if (unsaved.length === 0 && inFlight === undefined) return;
 		const batch = unsaved;
 		unsaved = [];
+		mustSave = false;
 		await options.onMessages?.(batch, totals(), inFlight);
 	};
 	const common = (): Common => ({ usage: { ...usage }, steps, runMs: totals().runMs, responseMessages: added });
@@ -147,12 +156,17 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
 				}
 				if (signal.aborted) break;
 				emit([translator.toolResult(call.toolCallId, output, options.eventRunIdOf?.(call.toolCallId))]);
-				record([toolResultMessage(call, output)]);
+				// An answer the gate gave is given again by a new attempt (the approval, the in-flight
+				// mark are in D1); a repeatable call's result is got again by running it again.
+				const repeatable = decision.kind === "answer" || (options.canRepeat?.(call) ?? false);
+				record([toolResultMessage(call, output)], { repeatable });
 			}
-			// Every result is written before the next model call (or the run's end).
-			await save();
+			// Results are written before the next model call, except those a new attempt gets back
+			// by itself: they go with the next write.
+			if (mustSave) await save();
 			if (signal.aborted) break;
 			if (steps >= limits.maxSteps) {
+				await save();
 				return limitOutcome(
 					"steps",
 					`stopped: the run reached its limit of ${limits.maxSteps} steps`,
@@ -161,6 +175,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
 				);
 			}
 			if (usage.outputTokens >= limits.maxOutputTokens) {
+				await save();
 				return limitOutcome(
 					"output_tokens",
 					`stopped: the run used its ${limits.maxOutputTokens} output tokens`,

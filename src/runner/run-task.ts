@@ -145,7 +145,7 @@ async function runWithRelay(
 		task,
 		approve: [...config.approveTools, ...saved.checkpoint.approve, ...mcp.needApproval],
 		clientTools: new Set(saved.checkpoint.clientTools.map((t) => t.name)),
-		isIdempotent: (name) => ALL_TOOLS.find((t) => t.name === name)?.idempotent ?? false,
+		isIdempotent,
 		inFlight: saved.checkpoint.inFlight,
 		eventId: (call) => `${eventRunIdOf(call.toolCallId)}:${call.toolCallId}`,
 		ttlMs: config.approvalTtlMs,
@@ -199,6 +199,7 @@ async function runWithRelay(
 			},
 			decide: gate.decide,
 			decideMayPause: gate.mayPause,
+			canRepeat: (call) => isIdempotent(call.toolName),
 			eventRunIdOf,
 		});
 	} finally {
@@ -251,4 +252,9 @@ async function baseMessages(env: Env, task: TaskRow): Promise<ModelMessage[]> {
 	if (last?.role === "user")
 		return [...history.slice(0, -1), { role: "user", content: `${last.content}\n\n${task.instruction}` }];
 	return [...history, current];
+}
+
+/** Whether running a tool twice does no harm: the built-ins say so; MCP tools never count as such. */
+function isIdempotent(toolName: string): boolean {
+	return ALL_TOOLS.find((t) => t.name === toolName)?.idempotent ?? false;
 }

@@ -51,8 +51,8 @@ describe("runAgent with the demo model", () => {
 		expect(results[1]).toContain("Hello from the test.");
 	});
 
-	it("checkpoints each step with the next call's in-flight mark, results before the next model call, and hands back the answer", async () => {
-		// What the checkpoint sees, in order, beside what the tools and the model see.
+	/** Runs the loop, logging each checkpoint write and each tool run, in order. */
+	async function checkpointed(canRepeat: boolean) {
 		const log: string[] = [];
 		const logged = Object.fromEntries(
 			Object.entries(tools).map(([name, t]) => [
@@ -76,21 +76,39 @@ describe("runAgent with the demo model", () => {
 			signal: new AbortController().signal,
 			onEvent: () => {},
 			decideMayPause: () => false,
+			canRepeat: () => canRepeat,
 			onMessages: async (added, totals, inFlight) => {
 				log.push(`write ${added.map((m) => m.role).join("+")} step ${totals.steps} in flight ${inFlight ?? "-"}`);
 			},
 		});
-		expect(log.map((line) => line.replace(/demo_\S+/, "<call>"))).toEqual([
-			"write assistant step 1 in flight <call>",
-			"run list_files",
-			"write tool step 1 in flight -",
-			"write assistant step 2 in flight <call>",
-			"run read_file",
-			"write tool step 2 in flight -",
-		]);
-		expect(outcome.status).toBe("completed");
-		if (outcome.status !== "completed") return;
-		expect(outcome.unsaved.map((m) => m.role)).toEqual(["assistant"]);
+		if (outcome.status !== "completed") throw new Error(`run ${outcome.status}`);
+		return { log: log.map((line) => line.replace(/demo_\S+/, "<call>")), unsaved: outcome.unsaved.map((m) => m.role) };
+	}
+
+	it("checkpoints each step with its call's in-flight mark, a result before the next model call, and hands back the answer", async () => {
+		expect(await checkpointed(false)).toEqual({
+			log: [
+				"write assistant step 1 in flight <call>",
+				"run list_files",
+				"write tool step 1 in flight -",
+				"write assistant step 2 in flight <call>",
+				"run read_file",
+				"write tool step 2 in flight -",
+			],
+			unsaved: ["assistant"],
+		});
+	});
+
+	it("writes a repeatable call's result with what follows it: the next step's write, or the answer", async () => {
+		expect(await checkpointed(true)).toEqual({
+			log: [
+				"write assistant step 1 in flight <call>",
+				"run list_files",
+				"write tool+assistant step 2 in flight <call>",
+				"run read_file",
+			],
+			unsaved: ["tool", "assistant"],
+		});
 	});
 
 	it("lets the model read why a call to a tool it doesn't have failed, instead of ending without an answer", async () => {
