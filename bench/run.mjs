@@ -3,7 +3,8 @@
 // baseline measured in the same run. Prints ratios; asserts nothing (docs/benchmarks.md).
 //   BENCH_ONLY=fanout|tasks  run one part;  BENCH_TASKS=N  size of the task burst (500);
 //   BENCH_LEVELS=32,96  streaming tasks at once for the agent-view levels (empty: none);
-//   BENCH_PROFILE=<file>  a CPU profile of workerd over the burst (.cpuprofile) and its top self times.
+//   BENCH_PROFILE=<file>  a CPU profile of workerd over the burst (.cpuprofile) and its top self times;
+//   BENCH_BURST_ONLY=1  the tasks part without its streaming phases: dispatch, burst and cost (to repeat).
 import "../scripts/lib/node-check.mjs";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -98,6 +99,7 @@ async function tasks() {
 		burst: Number(process.env.BENCH_TASKS ?? 500),
 		loadLevels: (process.env.BENCH_LEVELS ?? "32,96").split(",").filter(Boolean).map(Number),
 		profile: profile && { port: inspectorPort, file: profile },
+		burstOnly: process.env.BENCH_BURST_ONLY === "1",
 	});
 	console.log("\nTask pipeline (demo model) vs publishing straight to the hub");
 	console.log(
@@ -119,6 +121,19 @@ async function tasks() {
 	console.log(
 		`       behind the runs (event ts → socket): agent p50 ${fmt(b.agentLagP50)} ms, p99 ${fmt(b.agentLagP99)} ms; creator p50 ${fmt(b.creatorLagP50)} ms, p99 ${fmt(b.creatorLagP99)} ms`,
 	);
+	const s = r.stream;
+	const ceiling = s && streamingReport(r);
+	costReport(r);
+	figures.dispatch_vs_direct_p50 = fmt(r.dispatch.p50 / r.direct.p50);
+	figures.delta_to_socket_p99_ms = fmt(s?.deltaP99);
+	figures.rows_per_event = fmt(Math.max(r.cost.hubs.agent.rowsPerEvent, r.cost.hubs.creator.rowsPerEvent));
+	figures.agent_hub_calls_per_task_s = fmt((ceiling ?? s)?.agentCallsPerTaskSecond, 3);
+	figures.burst500_s = fmt(b.drainSeconds, 1);
+	return `task_dispatch_vs_direct p50=${fmt(r.dispatch.p50 / r.direct.p50)}`;
+}
+
+/** The streaming phases: text delta latency, the agent view under load, the projection. Returns the busiest level. */
+function streamingReport(r) {
 	const s = r.stream;
 	console.log(
 		`\nStreaming: ${s.tasks} tasks at once, demo chunk delay ${s.chunkDelayMs} ms, ${fmt(s.taskSeconds, 1)} task-seconds`,
@@ -161,6 +176,11 @@ async function tasks() {
 			`projection from ${ceiling.tasks} tasks at once: ${fmt(ceiling.agentEventsPerTaskSecond)} events and ${fmt(ceiling.agentCallsPerTaskSecond, 3)} calls per task-second → one agent hub carries ${fmt(byEvents, 0)} streaming tasks by measured intake, ${fmt(byCalls, 0)} by ~1,000 requests/s (projected: ${fmt(Math.min(byEvents, byCalls), 0)})`,
 		);
 	}
+	return ceiling;
+}
+
+/** What the burst cost: hub CPU (when profiled), rows, D1 queries, dollars. */
+function costReport(r) {
 	const c = r.cost;
 	if (r.hubCpu) {
 		// Sampled CPU inside the hubs' publish (validate, number, store, fan out), per call and per event.
@@ -200,10 +220,4 @@ async function tasks() {
 			.map(([k, v]) => `${k} ${v.toFixed(4)}`)
 			.join(", ")}; total ${c.total.toFixed(4)} (target ≤ 0.15)`,
 	);
-	figures.dispatch_vs_direct_p50 = fmt(r.dispatch.p50 / r.direct.p50);
-	figures.delta_to_socket_p99_ms = fmt(s.deltaP99);
-	figures.rows_per_event = fmt(Math.max(c.hubs.agent.rowsPerEvent, c.hubs.creator.rowsPerEvent));
-	figures.agent_hub_calls_per_task_s = fmt((ceiling ?? s).agentCallsPerTaskSecond, 3);
-	figures.burst500_s = fmt(b.drainSeconds, 1);
-	return `task_dispatch_vs_direct p50=${fmt(r.dispatch.p50 / r.direct.p50)}`;
 }

@@ -103,6 +103,8 @@ export async function runTaskBench({
 	chunkDelayMs = 25,
 	loadLevels = [32, 96],
 	profile,
+	/** Only the dispatch samples and the burst: quick enough to repeat, for comparing builds. */
+	burstOnly = false,
 }) {
 	const headers = { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" };
 	const post = async (path, body) => {
@@ -197,11 +199,11 @@ export async function runTaskBench({
 			agentEventsPerTaskSecond: counted(before, after, "agent", "events_stored") / taskSeconds,
 		};
 	};
-	const stream = await streamPhase(streaming);
+	const stream = burstOnly ? undefined : await streamPhase(streaming);
 	// Load levels: more streaming tasks at once, up to past what this machine runs in real time.
 	const levels = [];
-	for (const count of loadLevels) levels.push(await streamPhase(count));
-	const capacity = await agentHubCapacity({ url, post, openSocket: agentWatcher });
+	if (!burstOnly) for (const count of loadLevels) levels.push(await streamPhase(count));
+	const capacity = burstOnly ? undefined : await agentHubCapacity({ url, post, openSocket: agentWatcher });
 
 	// Burst: submit at once (64 requests in flight), then wait for every task to end.
 	const burstBefore = await snapshot();
