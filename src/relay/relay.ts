@@ -1,5 +1,6 @@
 import { log } from "../log.ts";
 import { LIMITS, type PublishEvent } from "../protocol/index.ts";
+import { mergeDeltas } from "./coalesce.ts";
 import { type Forwarder, type Publisher, publishWithRetry, type RetryOptions } from "./publish.ts";
 
 /**
@@ -30,6 +31,8 @@ export interface RelayOptions {
 export interface RelayStats {
 	events: number;
 	rpcCalls: number;
+	/** Deltas that joined the delta before them while it waited (`mergeDeltas`). */
+	merged: number;
 	/** Events some hub never acknowledged (after every retry). */
 	undelivered: number;
 }
@@ -57,7 +60,9 @@ export class Relay {
 	readonly #lastCall = new Map<string, number>();
 	/** Paced hubs with events held until their pace has passed. */
 	readonly #held = new Set<string>();
-	readonly stats: RelayStats = { events: 0, rpcCalls: 0, undelivered: 0 };
+	/** Events that have been in a call (to any hub): never merged into, whatever came of the call. */
+	readonly #tried = new WeakSet<PublishEvent>();
+	readonly stats: RelayStats = { events: 0, rpcCalls: 0, undelivered: 0, merged: 0 };
 
 	constructor(options: RelayOptions) {
 		this.#options = options;
@@ -167,8 +172,26 @@ export class Relay {
 		this.stats.events += events.length;
 		for (const userId of new Set(audience)) {
 			const queue = this.#pending.get(userId);
-			if (queue) queue.push(...events);
-			else this.#pending.set(userId, [...events]);
+			if (!queue) {
+				this.#pending.set(userId, [...events]);
+				continue;
+			}
+			for (const event of events) {
+				// A delta waiting behind the call in flight joins the delta before it, unless that one
+				// has been in a call (a hub may have stored its id: a retry would drop the new text)
+				// or a `send` waits for its seq. A copy: queues share event objects.
+				const last = queue.at(-1);
+				const merged =
+					last &&
+					!this.#tried.has(last) &&
+					!this.#watched.has(last) &&
+					!this.#watched.has(event) &&
+					mergeDeltas(last, event);
+				if (merged) {
+					queue[queue.length - 1] = merged;
+					this.stats.merged++;
+				} else queue.push(event);
+			}
 		}
 	}
 
@@ -254,6 +277,7 @@ export class Relay {
 				this.#held.delete(userId);
 				const batch = queue.slice(0, LIMITS.publishBatch);
 				this.stats.rpcCalls++;
+				for (const event of batch) this.#tried.add(event);
 				const outcome = await publishWithRetry(this.#options.publish, userId, batch, this.#options.retry);
 				if (outcome.kind === "failed") return false; // keep them; the next emit or flush tries again
 				if (outcome.kind === "refused") this.stats.undelivered += batch.length;

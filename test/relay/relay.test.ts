@@ -26,7 +26,7 @@ describe("Relay", () => {
 		for (let i = 2; i <= 40; i++) relay.emit([a.id, b.id, a.id], event(i));
 		const stats = await relay.close();
 		// Per hub: the first event alone, then the 39 that followed it in one call.
-		expect(stats).toEqual({ events: 40, rpcCalls: 4, undelivered: 0 });
+		expect(stats).toEqual({ events: 40, rpcCalls: 4, undelivered: 0, merged: 0 });
 		expect(calls).toBe(4);
 		for (const user of [a, b]) {
 			const { events } = await hubFor(env, user.id).replay(0);
@@ -246,5 +246,54 @@ describe("Relay", () => {
 			.catch((error: unknown) => error);
 		expect(String(refused)).toContain("invalid publish batch");
 		expect((await hubFor(env, user.id).replay(0)).events).toEqual([]);
+	});
+
+	it("merges deltas of one message that wait behind the call in flight, never one a call has carried", async () => {
+		const user = await newUser();
+		const real = hubPublisher(env);
+		const delta = (n: number, messageId = "m1"): PublishEvent => ({
+			type: "TEXT_MESSAGE_CONTENT",
+			id: `run:1:d${n}`,
+			task_id: "t1",
+			messageId,
+			delta: `${n} `,
+		});
+		// The first call reaches the hub but its answer is lost: the relay keeps that event
+		// queued, and what follows must not join it (the hub already has its id).
+		let calls = 0;
+		const sent: string[][] = [];
+		const relay = new Relay({
+			publish: async (u, events) => {
+				calls++;
+				sent.push(events.map((e) => String((e as { delta?: string }).delta ?? e.type)));
+				if (calls === 1) {
+					await real(u, events);
+					throw Object.assign(new Error("Network connection lost."), { retryable: true });
+				}
+				return real(u, events);
+			},
+			retry: { attempts: 3, baseMs: 5 },
+		});
+		relay.emit([user.id], delta(1));
+		await Promise.resolve(); // the first call is out
+		for (let n = 2; n <= 5; n++) relay.emit([user.id], delta(n));
+		relay.emit([user.id], delta(6, "m2")); // another message: not merged
+		relay.emit([user.id], delta(7, "m2"));
+		relay.emit([user.id], { type: "TEXT_MESSAGE_END", id: "run:1:e", messageId: "m2" } as PublishEvent);
+		relay.emit([user.id], delta(8, "m2")); // after a different event: not merged across it
+		const stats = await relay.close();
+		expect(stats.undelivered).toBe(0);
+		expect(stats.merged).toBe(4);
+		// The lost answer's call, its retry (the same event, alone), then what waited, merged.
+		expect(sent).toEqual([["1 "], ["1 "], ["2 3 4 5 ", "6 7 ", "TEXT_MESSAGE_END", "8 "]]);
+		const { events } = await hubFor(env, user.id).replay(0);
+		const text = (messageId: string) =>
+			events
+				.filter((e) => e.type === "TEXT_MESSAGE_CONTENT" && e.messageId === messageId)
+				.map((e) => e.delta)
+				.join("");
+		expect(text("m1")).toBe("1 2 3 4 5 ");
+		expect(text("m2")).toBe("6 7 8 ");
+		expect(events).toHaveLength(5);
 	});
 });
