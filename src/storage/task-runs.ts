@@ -18,20 +18,8 @@ import type { TaskRow } from "./tasks.ts";
  * redelivered message for a task that is running or finished claims nothing. A chat turn
  * is claimed only when it is its chat's oldest queued turn and no turn of that chat is
  * running or waiting for approval: turns never interleave, and run in the order they were sent.
- */
-export async function claimTask(
-	db: D1Database,
-	id: string,
-	owner: string,
-	now: number,
-	leaseMs: number,
-): Promise<TaskRow | null> {
-	return claimStatement(db, id, owner, now, leaseMs).first<TaskRow>();
-}
-
-/**
- * `claimTask` and the task's checkpoint in one round trip (one transaction: the checkpoint
- * read is the one the claimed run goes on from).
+ * The task's checkpoint is read in the same round trip (one transaction: the checkpoint read
+ * is the one the claimed run goes on from).
  */
 export async function claimWithCheckpoint(
 	db: D1Database,

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { historyToMessages } from "../../src/chats/context.ts";
 import type { Chat, ChatMessage, HubEvent } from "../../src/protocol/index.ts";
 import { runClaimedTask } from "../../src/runner/run-task.ts";
-import { claimTask } from "../../src/storage/task-runs.ts";
+import { claimWithCheckpoint } from "../../src/storage/task-runs.ts";
 import { adminToken, api, json, newUser } from "../support/api.ts";
 import { asResolution, stream, textParts } from "../support/models.ts";
 import { connect, type SocketRecorder } from "../support/sockets.ts";
@@ -114,7 +114,7 @@ describe("chat over the hub socket", () => {
 		const tab = await connect({ token: user.token });
 		const chat = await openChat(tab);
 		const turn = await queuedTask(user.id, { kind: "chat", chat_id: chat.id, chat_user_id: user.id });
-		await claimTask(env.DB, turn.id, "run_x", Date.now(), 60_000);
+		await claimWithCheckpoint(env.DB, turn.id, "run_x", Date.now(), 60_000);
 		tab.send({ type: "chat.cancel", id: "k1", chat_id: chat.id });
 		expect(await ackOf(tab, "k1")).toEqual({ cancelled_turn_id: turn.id });
 		expect((await reload(turn.id)).cancel_requested_at).not.toBeNull();
@@ -132,12 +132,12 @@ describe("chat turns", () => {
 		const otherChat = await json<{ chat: Chat }>(api("/api/chats", { token: user.token, body: {} }));
 		const elsewhere = await queuedTask(user.id, { ...base, chat_id: otherChat.chat.id, created_at: 3000 });
 
-		expect(await claimTask(env.DB, second.id, "r2", Date.now(), 60_000)).toBeNull(); // not its turn yet
-		expect(await claimTask(env.DB, first.id, "r1", Date.now(), 60_000)).not.toBeNull();
-		expect(await claimTask(env.DB, second.id, "r2", Date.now(), 60_000)).toBeNull(); // first is running
-		expect(await claimTask(env.DB, elsewhere.id, "r3", Date.now(), 60_000)).not.toBeNull(); // other chats don't wait
+		expect(await claimWithCheckpoint(env.DB, second.id, "r2", Date.now(), 60_000)).toBeNull(); // not its turn yet
+		expect(await claimWithCheckpoint(env.DB, first.id, "r1", Date.now(), 60_000)).not.toBeNull();
+		expect(await claimWithCheckpoint(env.DB, second.id, "r2", Date.now(), 60_000)).toBeNull(); // first is running
+		expect(await claimWithCheckpoint(env.DB, elsewhere.id, "r3", Date.now(), 60_000)).not.toBeNull(); // other chats don't wait
 		await env.DB.prepare("UPDATE tasks SET status = 'succeeded' WHERE id = ?").bind(first.id).run();
-		expect(await claimTask(env.DB, second.id, "r2", Date.now(), 60_000)).not.toBeNull();
+		expect(await claimWithCheckpoint(env.DB, second.id, "r2", Date.now(), 60_000)).not.toBeNull();
 	});
 
 	it("a turn sees the chat's history; finishing lets the next pending turn go", async () => {
@@ -154,10 +154,10 @@ describe("chat turns", () => {
 			json<{ turn_id: string }>(api(`/api/chats/${chat.id}/messages`, { token: user.token, body: { text } }));
 		// Stop the real consumer from racing us: claim turns ourselves.
 		const t1 = await send("my name is Ada");
-		const claimed1 = await claimTask(env.DB, t1.turn_id, "run_1", Date.now(), 60_000);
+		const claimed1 = await claimWithCheckpoint(env.DB, t1.turn_id, "run_1", Date.now(), 60_000);
 		if (!claimed1) return expect.fail("could not claim the first turn");
 		const t2 = await send("what is my name?");
-		await runClaimedTask(env, claimed1, "run_1", { model: asResolution(model) });
+		await runClaimedTask(env, claimed1.row, "run_1", { model: asResolution(model) }, claimed1.saved);
 
 		// The first turn's end queued the second; wait for the consumer to run it with the demo model…
 		for (let i = 0; i < 100 && (await reload(t2.turn_id)).status !== "succeeded"; i++)

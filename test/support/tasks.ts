@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { newId } from "../../src/protocol/index.ts";
 import { consumeTasks } from "../../src/runner/consumer.ts";
 import type { RunnerDeps } from "../../src/runner/run-task.ts";
-import { claimTask } from "../../src/storage/task-runs.ts";
+import { claimWithCheckpoint } from "../../src/storage/task-runs.ts";
 import { insertTask, type TaskRow } from "../../src/storage/tasks.ts";
 
 /**
@@ -36,7 +36,7 @@ export async function queuedTask(userId: string, overrides: Partial<TaskRow> = {
 }
 
 export async function claimed(task: TaskRow, owner = newId("run", 9)): Promise<{ row: TaskRow; owner: string }> {
-	const row = await claimTask(env.DB, task.id, owner, Date.now(), 120_000);
+	const row = (await claimWithCheckpoint(env.DB, task.id, owner, Date.now(), 120_000))?.row;
 	if (!row) throw new Error(`could not claim ${task.id}`);
 	return { row, owner };
 }
