@@ -115,7 +115,6 @@ export class Relay {
 		const others = rest.length > 0 ? this.#sendNow(rest, events) : Promise.resolve(new Map<string, number>());
 		// What was queued for that hub before goes first.
 		await this.#drain(first);
-		this.stats.events += events.length;
 		this.stats.rpcCalls++;
 		const outcome = await publishWithRetry(
 			(userId, batch) => forwarder(userId, batch, forward),
@@ -123,10 +122,11 @@ export class Relay {
 			events,
 			this.#options.retry,
 		);
+		// (The direct way counts the events itself.)
 		if (outcome.kind !== "delivered") {
-			this.stats.events -= events.length; // counted again below
 			return new Map([...(await this.#sendNow([first, ...forward], events)), ...(await others)]);
 		}
+		this.stats.events += events.length;
 		const seqs = await others;
 		const seq = outcome.seqs?.at(-1);
 		if (seq !== undefined) seqs.set(first, seq);
