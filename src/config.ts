@@ -71,6 +71,7 @@ const ConfigSchema = z.object({
 	SPARKY_MAX_CHATS: positiveInt(500),
 	SPARKY_MAX_SCHEDULES: positiveInt(100),
 	SPARKY_MAX_SOCKETS: positiveInt(1000),
+	SPARKY_MAX_STREAMS: positiveInt(100),
 	SPARKY_MAX_TOKENS: positiveInt(50),
 });
 
@@ -113,6 +114,8 @@ export interface HubConfig {
 	rates: Record<RateKind, { perMinute: number; burst: number }>;
 	/** Open sockets one user may have. */
 	maxSockets: number;
+	/** Open HTTP streams one user may have: SSE follows, AG-UI runs and long polls together. */
+	maxStreams: number;
 }
 
 export interface AgentConfig {
@@ -171,6 +174,7 @@ export function hubConfig(env: unknown): HubConfig {
 			mcp: { perMinute: c.SPARKY_RATE_MCP_PER_MINUTE, burst: c.SPARKY_RATE_MCP_BURST },
 		},
 		maxSockets: c.SPARKY_MAX_SOCKETS,
+		maxStreams: c.SPARKY_MAX_STREAMS,
 	};
 }
 

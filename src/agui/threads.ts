@@ -1,4 +1,4 @@
-import { announceChat, DEFAULT_CHAT_TITLE, sendMessage, spendChatQuota } from "../chats/service.ts";
+import { announceChat, DEFAULT_CHAT_TITLE, sendMessage, spendChatQuota, threadChatId } from "../chats/service.ts";
 import type { Deps } from "../deps.ts";
 import { conflict, invalid, notFound } from "../errors.ts";
 import {
@@ -20,31 +20,49 @@ export interface Viewer {
 	role: string;
 }
 
-/** A client's message id as a history row id: chat ids are unique, a client's message ids need not be. */
-export function rowIdOf(threadId: string, messageId: string): string {
-	return `${threadId}:${messageId}`;
+/**
+ * A client's message id as a history row id. `chatId` is the thread's chat: its id is one
+ * Sparky made (`chat_…`, or `thr_…` derived from the user and the thread id), so the rows of
+ * one chat never share an id with another chat's (a turn's own rows are `turn_…:…`, `task_…:…`).
+ */
+export function rowIdOf(chatId: string, messageId: string): string {
+	return `${chatId}:${messageId}`;
 }
 
-/** The thread's chat: the caller's own, created on first use; anyone else's is not found. */
+/**
+ * The thread's chat. Thread ids are per user: the caller's chat with that id if there is one
+ * (a chat made on the page or by the API, or a thread made before thread ids were per user),
+ * else the caller's thread of that name (`threadChatId`), created on first use. Another
+ * user's chat or thread is never found: the same id names the caller's own thread.
+ */
 export async function threadChat(deps: Deps, threadId: string, viewer: Viewer, now = Date.now()): Promise<Chat> {
-	const existing = await getChat(deps.env.DB, threadId);
-	if (existing) {
-		if (existing.user_id !== viewer.userId) throw notFound(`thread ${threadId}`);
+	const db = deps.env.DB;
+	const named = await getChat(db, threadId);
+	if (named && named.user_id === viewer.userId) return named;
+	const id = await threadChatId(viewer.userId, threadId);
+	const mine = async () => {
+		const existing = await getChat(db, id);
+		// Only a chat made before thread ids were per user, with this very id, could be someone else's.
+		if (existing && existing.user_id !== viewer.userId) throw conflict(`thread id ${threadId} is taken: pick another`);
 		return existing;
-	}
+	};
+	const existing = await mine();
+	if (existing) return existing;
 	await spendChatQuota(deps, viewer.userId);
 	const chat: Chat = {
-		id: threadId,
+		id,
 		user_id: viewer.userId,
 		title: DEFAULT_CHAT_TITLE,
 		created_at: now,
 		updated_at: now,
 	};
 	try {
-		await insertChat(deps.env.DB, chat);
-	} catch {
-		// Someone made it meanwhile (the same client twice, or another user): whoever did owns it.
-		return threadChat(deps, threadId, viewer, now);
+		await insertChat(db, chat);
+	} catch (error) {
+		// The same client twice at once: the first one made it.
+		const made = await mine();
+		if (made) return made;
+		throw error;
 	}
 	await announceChat(deps, chat, "created", now);
 	return chat;
@@ -68,9 +86,8 @@ export async function startRun(
 ): Promise<RunStart> {
 	const db = deps.env.DB;
 	const open = await openTurns(db, chat.id);
-	const record = async (task: TaskRow, since: number, minAttempt: number): Promise<RunStart> => ({
-		kind: "follow",
-		run: await putAgUiRun(db, {
+	const record = async (task: TaskRow, since: number, minAttempt: number): Promise<RunStart> => {
+		const run = await putAgUiRun(db, {
 			user_id: viewer.userId,
 			run_id: input.runId,
 			thread_id: chat.id,
@@ -78,8 +95,11 @@ export async function startRun(
 			since_seq: since,
 			min_attempt: minAttempt,
 			created_at: now,
-		}),
-	});
+		});
+		// The same runId sent to another thread meanwhile: that run is the other thread's.
+		if (run.thread_id !== chat.id) throw conflict(`run ${input.runId} belongs to another thread`);
+		return { kind: "follow", run };
+	};
 
 	if (input.resume?.length) {
 		let resumed: { task: TaskRow; since: number } | undefined;

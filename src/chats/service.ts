@@ -2,6 +2,7 @@ import { capsConfig } from "../config.ts";
 import { type Deps, spendRate } from "../deps.ts";
 import { conflict, notFound } from "../errors.ts";
 import {
+	base64url,
 	type Chat,
 	type ChatMessage,
 	type ClientTool,
@@ -28,11 +29,27 @@ import { cancelTask, createTask } from "../tasks/service.ts";
 
 export const DEFAULT_CHAT_TITLE = "New chat";
 
-/** A chat the viewer may use (read, post into, rename, delete): their own only (tasks/audience.ts). */
+/**
+ * A chat the viewer may use (read, post into, rename, delete): their own only (tasks/audience.ts).
+ * `chatId` is the chat's id, or the name of one of the viewer's AG-UI threads (`threadChatId`).
+ */
 export async function ownedChat(env: Env, chatId: string, viewer: Viewer): Promise<Chat> {
 	const chat = await getChat(env.DB, chatId);
-	if (!chat || !canUseChat(chat, viewer)) throw notFound(`chat ${chatId}`);
-	return chat;
+	if (chat && canUseChat(chat, viewer)) return chat;
+	const thread = await getChat(env.DB, await threadChatId(viewer.userId, chatId));
+	if (thread && canUseChat(thread, viewer)) return thread;
+	throw notFound(`chat ${chatId}`);
+}
+
+/**
+ * The id of the chat behind a user's AG-UI thread. A thread id is a name the client picks,
+ * so it is the user's own: two users' `trip-1` are two chats. The chat's id is derived from
+ * both (and so are its message rows' ids, `<chat id>:<message id>`): no client-chosen thread
+ * or message id can name a row of another user's chat, or of a turn or task (`turn_…`, `task_…`).
+ */
+export async function threadChatId(userId: string, threadId: string): Promise<string> {
+	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify([userId, threadId])));
+	return `thr_${base64url(new Uint8Array(digest).slice(0, 18))}`;
 }
 
 /** A chat a task may be posted into: the creator's own, whoever they are (the agent user included). */

@@ -36,6 +36,7 @@ import { EventLog } from "./event-log.ts";
 import { clampLimit, parseCursor } from "./query.ts";
 import { RateBuckets, type RateKind } from "./rate-limit.ts";
 import { SessionStore } from "./sessions.ts";
+import { STREAM_LEASE_MS, StreamLeases } from "./stream-leases.ts";
 import type { HubStats, PublishResult, ReplayResult, SessionInfo } from "./types.ts";
 import { Waiters } from "./waiters.ts";
 
@@ -56,6 +57,8 @@ export class Hub extends DurableObject<Env> {
 	readonly #config: HubConfig;
 	/** Per-user rate limits (in memory: a restart forgives, which is fine for a limit). */
 	readonly #rates: RateBuckets;
+	/** This user's open HTTP streams, capped (SPARKY_MAX_STREAMS). */
+	readonly #streams: StreamLeases;
 	/** Long-poll readers of one task's events (the SSE route), woken by publish. */
 	readonly #taskWaiters = new Waiters();
 	/** Publish calls since the object woke (the bench's calls-per-task-second). */
@@ -68,6 +71,7 @@ export class Hub extends DurableObject<Env> {
 		super(ctx, env);
 		this.#config = hubConfig(env);
 		this.#rates = new RateBuckets(this.#config.rates);
+		this.#streams = new StreamLeases(this.#config.maxStreams, STREAM_LEASE_MS);
 		this.#log = new EventLog(ctx.storage);
 		this.#sessions = new SessionStore(ctx.storage.sql);
 		// Answered by the runtime itself: an idle tab's keep-alive never wakes the object.
@@ -292,6 +296,26 @@ export class Hub extends DurableObject<Env> {
 		return this.#rates.take(kind, Date.now());
 	}
 
+	/**
+	 * Counts one more open HTTP stream of this user (SSE, AG-UI, long poll), or says the cap
+	 * is reached. The stream renews its lease while it lasts and closes it at the end.
+	 */
+	async openStream(): Promise<{ ok: true; lease: string } | { ok: false; open: number; limit: number }> {
+		return this.#rpc("openStream", () => this.#streams.open(Date.now()));
+	}
+
+	async renewStream(lease: string): Promise<void> {
+		return this.#rpc("renewStream", () => {
+			if (isLeaseId(lease)) this.#streams.renew(lease, Date.now());
+		});
+	}
+
+	async closeStream(lease: string): Promise<void> {
+		return this.#rpc("closeStream", () => {
+			if (isLeaseId(lease)) this.#streams.close(lease);
+		});
+	}
+
 	async sessions(): Promise<SessionInfo[]> {
 		return this.#rpc("sessions", () => {
 			const counts = new Map<string, number>();
@@ -318,6 +342,7 @@ export class Hub extends DurableObject<Env> {
 			const { rowsWritten, rowsRead, stored } = this.#log.counters;
 			return {
 				sockets: this.ctx.getWebSockets().length,
+				streams: this.#streams.count(Date.now()),
 				events: this.#log.count(),
 				oldest_seq: oldestSeq,
 				last_seq: lastSeq,
@@ -397,3 +422,5 @@ export class Hub extends DurableObject<Env> {
 		}
 	}
 }
+
+const isLeaseId = (lease: unknown): lease is string => typeof lease === "string" && /^[0-9a-f-]{36}$/.test(lease);

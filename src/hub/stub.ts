@@ -5,7 +5,18 @@ import type { PublishResult } from "./types.ts";
 /** The hub's RPC surface, as callers see it. */
 export type UserHubApi = Pick<
 	Hub,
-	"publish" | "replay" | "sessions" | "closeToken" | "stats" | "fetch" | "taskEvents" | "waitForTask" | "takeRate"
+	| "publish"
+	| "replay"
+	| "sessions"
+	| "closeToken"
+	| "stats"
+	| "fetch"
+	| "taskEvents"
+	| "waitForTask"
+	| "takeRate"
+	| "openStream"
+	| "renewStream"
+	| "closeStream"
 > & {
 	/** The application hub's (src/user-hub.ts): stores events, then passes them on to other hubs, paced. */
 	publishAndForward(events: PublishEvent[], forwardTo: string[]): Promise<PublishResult>;

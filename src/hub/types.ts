@@ -17,6 +17,8 @@ export interface ReplayResult {
 
 export interface HubStats {
 	sockets: number;
+	/** Open HTTP streams (SSE, AG-UI, long polls) counted against SPARKY_MAX_STREAMS. */
+	streams: number;
 	events: number;
 	oldest_seq: number;
 	last_seq: number;

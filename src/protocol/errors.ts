@@ -12,6 +12,8 @@ export const ErrorCode = {
 	forbidden: "forbidden",
 	notFound: "not_found",
 	conflict: "conflict",
+	/** An approval past its `expires_at`: it can no longer be decided (409). */
+	approvalExpired: "approval_expired",
 	payloadTooLarge: "payload_too_large",
 	upgradeRequired: "upgrade_required",
 	rateLimited: "rate_limited",

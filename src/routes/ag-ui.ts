@@ -8,13 +8,14 @@ import { depsFor } from "../deps.ts";
 import { conflict, invalid, invalidJson, notFound } from "../errors.ts";
 import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { rateLimit } from "../http/rate-limit.ts";
+import { StreamGuard } from "../http/stream-guard.ts";
 import { hubFor } from "../hub/stub.ts";
 import {
 	type AgUiEvent,
 	CustomName,
 	describeIssues,
+	ErrorCode,
 	EventType,
-	isTerminal,
 	LIMITS,
 	RunAgentInputSchema,
 	SparkyRunInputSchema,
@@ -22,17 +23,16 @@ import {
 	type WireEvent,
 } from "../protocol/index.ts";
 import { getAgUiRun } from "../storage/ag-ui-runs.ts";
-import { getTask } from "../storage/tasks.ts";
+import { followTask } from "./follow-task.ts";
 
-/** How long one long-poll waits for new events before the stream sends a keep-alive. */
-const WAIT_MS = 20_000;
 /** Messages a snapshot carries (the newest). */
 const SNAPSHOT_MESSAGES = 100;
 
 /**
  * POST /api/ag-ui: an AG-UI endpoint. The body is AG-UI's `RunAgentInput`; the answer is one
- * AG-UI run as Server-Sent Events. The thread is a chat of the caller's and the run a turn of
- * it (see docs/ag-ui.md). `Last-Event-ID` with the same body re-attaches to a run.
+ * AG-UI run as Server-Sent Events. The thread is a chat of the caller's (thread ids are per
+ * user: `threadChat`) and the run a turn of it (see docs/ag-ui.md); the events carry the
+ * client's own `threadId`. `Last-Event-ID` with the same body re-attaches to a run.
  */
 export const agUiRoutes = new Hono<AppEnv>().post("/", requireAuth, rateLimit("chat"), async (c) => {
 	const input = await readInput(c.req.raw);
@@ -54,11 +54,11 @@ export const agUiRoutes = new Hono<AppEnv>().post("/", requireAuth, rateLimit("c
 		return streamSSE(c, async (stream) => {
 			const now = Date.now();
 			for (const event of [
-				{ type: EventType.RUN_STARTED, threadId: chat.id, runId: input.runId, timestamp: now },
+				{ type: EventType.RUN_STARTED, threadId: input.threadId, runId: input.runId, timestamp: now },
 				{ type: EventType.MESSAGES_SNAPSHOT, messages: historyToAgUiMessages(chat.id, page.messages), timestamp: now },
 				{
 					type: EventType.RUN_FINISHED,
-					threadId: chat.id,
+					threadId: input.threadId,
 					runId: input.runId,
 					outcome: { type: "success" },
 					timestamp: now,
@@ -70,8 +70,9 @@ export const agUiRoutes = new Hono<AppEnv>().post("/", requireAuth, rateLimit("c
 	}
 
 	const { run } = start;
+	const guard = await StreamGuard.open(c.env, viewer, (promise) => c.executionCtx.waitUntil(promise));
 	return streamSSE(c, async (stream) => {
-		const follower = new RunFollower({ threadId: chat.id, runId: input.runId, minAttempt: run.min_attempt });
+		const follower = new RunFollower({ threadId: input.threadId, runId: input.runId, minAttempt: run.min_attempt });
 		const send = (event: AgUiEvent, id?: number) =>
 			stream.writeSSE({
 				data: JSON.stringify(event.timestamp === undefined ? { ...event, timestamp: Date.now() } : event),
@@ -97,7 +98,7 @@ export const agUiRoutes = new Hono<AppEnv>().post("/", requireAuth, rateLimit("c
 		}
 		for (const event of follower.reopen()) await send(event);
 		try {
-			await follow(stream, follower, run.task_id, cursor, send, hub, c.env);
+			await follow(stream, follower, run.task_id, cursor, send, hub, c.env, guard, c.req.raw.signal);
 		} catch (error) {
 			if (!follower.done && !stream.aborted) {
 				await send({
@@ -106,10 +107,13 @@ export const agUiRoutes = new Hono<AppEnv>().post("/", requireAuth, rateLimit("c
 					code: "stream_failed",
 				});
 			}
+		} finally {
+			guard.close();
 		}
 	});
 });
 
+/** Follows the run's task until the run ends, the client leaves or the viewer's token stops opening doors. */
 async function follow(
 	stream: SSEStreamingApi,
 	follower: RunFollower,
@@ -118,39 +122,46 @@ async function follow(
 	send: (event: AgUiEvent, id?: number) => Promise<void>,
 	hub: ReturnType<typeof hubFor>,
 	env: Env,
+	guard: StreamGuard,
+	signal: AbortSignal,
 ): Promise<void> {
-	let cursor = from;
-	let ended = false;
-	for (;;) {
-		const { events } = await hub.waitForTask(taskId, cursor, ended ? 0 : WAIT_MS);
-		for (const event of events) {
-			cursor = event.seq;
-			for (const out of follower.accept(event).events) await send(out, event.seq);
-			if (follower.done) return;
-		}
-		if (stream.aborted) return;
-		if (events.length > 0) continue;
-		const row = await getTask(env.DB, taskId);
-		if (row && !isTerminal(row.status)) {
-			await stream.write(": keep-alive\n\n");
-			continue;
-		}
-		if (row && !ended) {
-			ended = true; // read once more: its last events may have landed meanwhile
-			continue;
-		}
-		// Its events aged out (or it was deleted): end the run from what D1 says.
-		const status: WireEvent = {
-			seq: cursor,
-			id: `${taskId}:end`,
-			ts: Date.now(),
-			type: EventType.CUSTOM,
-			name: CustomName.taskStatus,
-			value: row ? { status: row.status, error: row.error, result: row.result } : { status: "cancelled" },
-		};
-		for (const out of follower.accept(status).events) await send(out);
+	const ended = await followTask({
+		hub,
+		db: env.DB,
+		taskId,
+		from,
+		finished: false,
+		stream,
+		signal,
+		guard,
+		deliver: async (events) => {
+			for (const event of events) {
+				for (const out of follower.accept(event).events) await send(out, event.seq);
+				if (follower.done) return true;
+			}
+			return false;
+		},
+	});
+	if (ended.kind === "denied") {
+		await send({
+			type: EventType.RUN_ERROR,
+			message: `the stream ended: ${ended.reason}`,
+			code: ErrorCode.unauthorized,
+		});
 		return;
 	}
+	if (ended.kind !== "gone") return;
+	// Its events aged out (or it was deleted): end the run from what D1 says.
+	const { row } = ended;
+	const status: WireEvent = {
+		seq: ended.cursor,
+		id: `${taskId}:end`,
+		ts: Date.now(),
+		type: EventType.CUSTOM,
+		name: CustomName.taskStatus,
+		value: row ? { status: row.status, error: row.error, result: row.result } : { status: "cancelled" },
+	};
+	for (const out of follower.accept(status).events) await send(out);
 }
 
 /** The body: AG-UI's `RunAgentInput` (its own schema), then what Sparky needs of it. */

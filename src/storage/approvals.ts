@@ -54,13 +54,13 @@ export async function requestApproval(
 	return toApproval(row as ApprovalRow);
 }
 
-/** Either kind: what the runner's gate asks before a call. */
-export async function approvalFor(db: D1Database, taskId: string, toolCallId: string): Promise<Approval | null> {
-	const row = await db
-		.prepare("SELECT * FROM approvals WHERE task_id = ? AND tool_call_id = ?")
-		.bind(taskId, toolCallId)
-		.first<ApprovalRow>();
-	return row ? toApproval(row) : null;
+/** A task's stored decisions of either kind, by tool call id (what the runner's gate checks every call against). */
+export async function approvalsByCall(
+	db: D1Database,
+	taskId: string,
+): Promise<Map<string, Approval & { kind: ApprovalKind }>> {
+	const { results } = await db.prepare("SELECT * FROM approvals WHERE task_id = ?").bind(taskId).all<ApprovalRow>();
+	return new Map(results.map((row) => [row.tool_call_id, { ...toApproval(row), kind: row.kind }]));
 }
 
 /** A client-run tool call a task waits on, by its event id (`TOOL_CALL_START.toolCallId`). */
@@ -112,7 +112,10 @@ export async function pendingApprovals(db: D1Database, userId: string | null, li
 	return results.map(toApproval);
 }
 
-/** Records a decision; null when it was no longer pending (decided twice, expired). */
+/**
+ * Records a decision; null when it was no longer pending (decided twice, expired). Approved or
+ * denied only before `expires_at`: past it, the only decision left is `expired`.
+ */
 export async function decide(
 	db: D1Database,
 	taskId: string,
@@ -123,9 +126,9 @@ export async function decide(
 	const row = await db
 		.prepare(
 			`UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, reason = ?
-			 WHERE task_id = ? AND id = ? AND status = 'pending' RETURNING *`,
+			 WHERE task_id = ? AND id = ? AND status = 'pending' AND (? = 'expired' OR expires_at > ?) RETURNING *`,
 		)
-		.bind(decision.status, now, decision.by, decision.reason, taskId, id)
+		.bind(decision.status, now, decision.by, decision.reason, taskId, id, decision.status, now)
 		.first<ApprovalRow>();
 	return row ? toApproval(row) : null;
 }

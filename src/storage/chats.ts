@@ -54,13 +54,18 @@ export async function deleteChat(db: D1Database, id: string): Promise<Chat | nul
 
 export type ChatMessageRow = ChatMessage;
 
-/** Writes history rows; rewriting the same id (a retried turn) replaces it. */
+/**
+ * Writes history rows; rewriting the same id in the same chat and turn (a retried turn)
+ * replaces its content. Ids are unique across all chats: a row whose id another chat (or
+ * another turn) holds already is not written, never rewritten, whatever the caller sent.
+ */
 export async function putMessages(db: D1Database, rows: ChatMessageRow[]): Promise<void> {
 	if (rows.length === 0) return;
 	const statement = db.prepare(
 		`INSERT INTO chat_messages (id, chat_id, turn_id, role, content, tool_name, tool_args, created_at, ordinal)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		 ON CONFLICT (id) DO UPDATE SET content = excluded.content, tool_args = excluded.tool_args`,
+		 ON CONFLICT (id) DO UPDATE SET content = excluded.content, tool_args = excluded.tool_args
+		 WHERE chat_messages.chat_id = excluded.chat_id AND chat_messages.turn_id IS excluded.turn_id`,
 	);
 	await db.batch(
 		rows.map((r) =>

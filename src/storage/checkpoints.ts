@@ -91,6 +91,30 @@ export function readCheckpoint(results: D1Result[]): SavedRun {
 	return { checkpoint, messages };
 }
 
+/**
+ * What a task says about how its runs may act, beyond the server's own settings: the tools a
+ * person must approve first. A follow-up carries its parent's (tasks/service.ts `inheritPolicy`):
+ * a field added here must be read in `loadPolicy`, written in `savePolicy` and given a merge rule
+ * there, or the types don't check.
+ */
+export interface TaskPolicy {
+	approve: string[];
+}
+
+/** A task's policy as recorded at its creation (empty when it asked for nothing). */
+export async function loadPolicy(db: D1Database, taskId: string): Promise<TaskPolicy> {
+	const row = await db
+		.prepare("SELECT approve FROM task_checkpoints WHERE task_id = ?")
+		.bind(taskId)
+		.first<Pick<CheckpointRow, "approve">>();
+	return { approve: row?.approve ? (JSON.parse(row.approve) as string[]) : [] };
+}
+
+/** Records a task's policy (at creation); nothing to write when it asks for nothing. */
+export async function savePolicy(db: D1Database, taskId: string, policy: TaskPolicy, now: number): Promise<void> {
+	if (policy.approve.length) await saveApproveList(db, taskId, policy.approve, now);
+}
+
 /** Records the tools a task asked to approve (at creation). */
 export async function saveApproveList(db: D1Database, taskId: string, approve: string[], now: number): Promise<void> {
 	await setField(db, taskId, "approve", JSON.stringify(approve), now);

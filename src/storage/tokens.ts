@@ -36,6 +36,18 @@ export async function findLiveToken(db: D1Database, hash: string, now: number): 
 	return { userId: row.user_id, role: row.role, tokenId: row.id, tokenExpiresAt: row.expires_at };
 }
 
+/** Whether the token with this id still opens doors (not revoked, not expired, its user not deleted). */
+export async function isTokenLive(db: D1Database, id: string, now: number): Promise<boolean> {
+	const row = await db
+		.prepare(
+			`SELECT 1 AS live FROM api_tokens t JOIN users u ON u.id = t.user_id
+			 WHERE t.id = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`,
+		)
+		.bind(id, now)
+		.first<{ live: number }>();
+	return row !== null;
+}
+
 export async function getToken(db: D1Database, id: string): Promise<TokenRecord | null> {
 	return db.prepare(`SELECT ${PUBLIC_COLUMNS} FROM api_tokens WHERE id = ?`).bind(id).first<TokenRecord>();
 }

@@ -1,7 +1,7 @@
 import type { ModelMessage } from "ai";
 import { type Deps, spendRate } from "../deps.ts";
-import { conflict, forbidden, notFound } from "../errors.ts";
-import type { Approval, DecideApprovalBody } from "../protocol/index.ts";
+import { conflict, forbidden, notFound, SparkyError } from "../errors.ts";
+import { type Approval, type DecideApprovalBody, ErrorCode } from "../protocol/index.ts";
 import { decide, expiredApprovals, getApproval, resumeIfDecided } from "../storage/approvals.ts";
 import { appendMessages, loadCheckpoint } from "../storage/checkpoints.ts";
 import { getTask, type TaskRow } from "../storage/tasks.ts";
@@ -31,6 +31,11 @@ export async function decideApproval(
 	await spendRate(deps, decider.userId, "decisions");
 	const approval = await getApproval(deps.env.DB, task.id, approvalId);
 	if (!approval) throw notFound(`approval ${approvalId}`);
+	// Past its time it can't be decided (the store checks it again, atomically, below).
+	if (approval.status === "pending" && approval.expires_at <= now) {
+		await expireNow(deps, task, approval, now);
+		throw approvalExpired(approval);
+	}
 	const decided = await decide(
 		deps.env.DB,
 		task.id,
@@ -39,10 +44,37 @@ export async function decideApproval(
 		now,
 	);
 	if (!decided) {
-		throw conflict(`approval ${approvalId} is already ${approval.status}`, { status: approval.status });
+		const current = (await getApproval(deps.env.DB, task.id, approvalId)) ?? approval;
+		if (current.status === "expired" || (current.status === "pending" && current.expires_at <= now)) {
+			if (current.status === "pending") await expireNow(deps, task, current, now);
+			throw approvalExpired(current);
+		}
+		throw conflict(`approval ${approvalId} is already ${current.status}`, { status: current.status });
 	}
 	await settle(deps, task, decided, now);
 	return decided;
+}
+
+/** Deciding an approval past its `expires_at`: a 409 `approval_expired`; the run goes on without the call. */
+function approvalExpired(approval: Approval): SparkyError {
+	return new SparkyError(
+		"conflict",
+		ErrorCode.approvalExpired,
+		`approval ${approval.id} expired at ${new Date(approval.expires_at).toISOString()}: nobody decided in time, so the call will not run`,
+		{ status: "expired", expires_at: approval.expires_at },
+	);
+}
+
+/** An approval found past its time is expired there and then, as the sweep would have. */
+async function expireNow(deps: Deps, task: TaskRow, approval: Approval, now: number): Promise<void> {
+	const expired = await decide(
+		deps.env.DB,
+		task.id,
+		approval.id,
+		{ status: "expired", by: null, reason: "nobody decided in time" },
+		now,
+	);
+	if (expired) await settle(deps, task, expired, now);
 }
 
 /** Pending approvals past their time are decided as expired (the model is told); returns how many. */
@@ -86,6 +118,12 @@ export async function deliverClientResult(
 			: [],
 	)[0];
 	if (!found) throw conflict(`tool call ${call.tool_call_id} is not waiting for a result`);
+	// Claimed first, atomically: a second delivery, or one past the call's time, writes nothing.
+	const decided = await decide(DB, task.id, call.id, { status: "approved", by, reason: null }, now);
+	if (!decided) {
+		if (call.expires_at <= now) throw approvalExpired(call);
+		throw conflict(`tool call ${call.tool_call_id} already has its result`);
+	}
 	const message: ModelMessage = {
 		role: "tool",
 		content: [
@@ -99,8 +137,6 @@ export async function deliverClientResult(
 	};
 	const { checkpoint } = saved;
 	await appendMessages(DB, task.id, saved.messages.length, [{ runId: found.runId, message }], checkpoint, now);
-	const decided = await decide(DB, task.id, call.id, { status: "approved", by, reason: null }, now);
-	if (!decided) throw conflict(`tool call ${call.tool_call_id} already has its result`);
 	const resumed = await resumeIfDecided(DB, task.id, now);
 	if (resumed) {
 		await publishTaskStatus(deps, resumed);

@@ -5,7 +5,7 @@ import { conflict } from "../errors.ts";
 import { log } from "../log.ts";
 import { type ClientTool, newId, type PublishEvent, type TaskKind, type TaskMessage } from "../protocol/index.ts";
 import { denyPending } from "../storage/approvals.ts";
-import { saveApproveList, saveClientTools } from "../storage/checkpoints.ts";
+import { loadPolicy, saveClientTools, savePolicy, type TaskPolicy } from "../storage/checkpoints.ts";
 import { insertDependencies } from "../storage/dependencies.ts";
 import {
 	cancelPending,
@@ -38,7 +38,10 @@ export interface CreateTaskInput {
 	parentTaskId?: string;
 	depth?: number;
 	scheduleName?: string;
-	/** Tools to ask a person about before they run, beside the server's SPARKY_APPROVE_TOOLS. */
+	/**
+	 * Tools to ask a person about before they run, beside the server's SPARKY_APPROVE_TOOLS. A
+	 * follow-up (`parentTaskId`) also asks about everything its parent does (`inheritPolicy`).
+	 */
 	approve?: string[];
 	/** Tools an AG-UI client runs itself, offered to the model beside Sparky's. */
 	clientTools?: ClientTool[];
@@ -109,8 +112,16 @@ export async function createTask(
 	}
 	if (outcome.kind === "duplicate") return { kind: "duplicate", task: outcome.row };
 	let task = outcome.row;
-	if (input.approve?.length) await saveApproveList(env.DB, task.id, [...new Set(input.approve)], now);
-	if (input.clientTools?.length) await saveClientTools(env.DB, task.id, input.clientTools, now);
+	try {
+		// Written before the queue message: its first run reads it. A follow-up's includes its parent's.
+		await savePolicy(env.DB, task.id, await policyOf(env.DB, input), now);
+		if (input.clientTools?.length) await saveClientTools(env.DB, task.id, input.clientTools, now);
+	} catch (error) {
+		// A task must never run without the policy it was created with: cancel it (the sweep
+		// would otherwise send it again) before reporting the failure.
+		await cancelPending(env.DB, task.id, now).catch(() => undefined);
+		throw error;
+	}
 	if (input.dependsOn?.length) {
 		await insertDependencies(env.DB, task.id, input.dependsOn);
 		// Its dependencies may all be done already (or one failed): settle it now.
@@ -126,6 +137,22 @@ export async function createTask(
 	}
 	await announced;
 	return { kind: "created", task };
+}
+
+/**
+ * A follow-up's policy from its parent's and its own: never looser than the parent's, whatever
+ * it asked for itself, so whatever a task may not do unasked, the tasks it queues may not either.
+ * Every field is named here (a new field of TaskPolicy doesn't type-check until it has its rule).
+ */
+export function inheritPolicy(parent: TaskPolicy, own: TaskPolicy): TaskPolicy {
+	return { approve: [...new Set([...parent.approve, ...own.approve])] };
+}
+
+/** The policy a new task is created with: its own, and for a follow-up its parent's as well. */
+async function policyOf(db: D1Database, input: CreateTaskInput): Promise<TaskPolicy> {
+	const own: TaskPolicy = { approve: [...new Set(input.approve ?? [])] };
+	if (!input.parentTaskId) return own;
+	return inheritPolicy(await loadPolicy(db, input.parentTaskId), own);
 }
 
 export function newTaskId(kind: TaskKind): string {

@@ -40,9 +40,10 @@ describe("POST /api/ag-ui with the real @ag-ui/client HttpAgent", () => {
 		expect(types(events)).toContain(EventType.TEXT_MESSAGE_CONTENT);
 		expect(lastAssistantText(agent.messages)).toContain("demo model");
 		expect(warnings).toEqual([]);
-		// The thread is a chat of the caller's, in the list, with the turn in its history.
+		// The thread is a chat of the caller's, in the list; its thread id reaches it (thread ids are per user).
 		const { chats } = await api<{ chats: { id: string }[] }>(user.token, "/api/chats");
-		expect(chats.map((c) => c.id)).toContain(agent.threadId);
+		const { chat } = await api<{ chat: { id: string } }>(user.token, `/api/chats/${agent.threadId}`);
+		expect(chats.map((c) => c.id)).toEqual([chat.id]);
 	});
 
 	it("a run with Sparky's tools: the call, its result and the answer", async () => {
@@ -167,7 +168,7 @@ describe("POST /api/ag-ui with the real @ag-ui/client HttpAgent", () => {
 		expect(broken.status).toBe(400);
 	});
 
-	it("someone else's thread is a 404; no or a bad token is a 401", async () => {
+	it("someone else's thread id is a thread of one's own (theirs untouched); no or a bad token is a 401", async () => {
 		const alice = await newUser();
 		const bob = await newUser();
 		const agent = agentFor(alice.token);
@@ -179,7 +180,13 @@ describe("POST /api/ag-ui with the real @ag-ui/client HttpAgent", () => {
 			headers: { Authorization: `Bearer ${bob.token}`, "Content-Type": "application/json" },
 			body,
 		});
-		expect(asBob.status).toBe(404);
+		expect(asBob.status).toBe(200);
+		await asBob.text();
+		const aliceHistory = await api<{ messages: { role: string; content: string }[] }>(
+			alice.token,
+			`/api/chats/${agent.threadId}/messages`,
+		);
+		expect(aliceHistory.messages.filter((m) => m.role === "user").map((m) => m.content)).toEqual(["hello"]);
 		const none = await fetch(endpoint(), { method: "POST", headers: { "Content-Type": "application/json" }, body });
 		expect(none.status).toBe(401);
 		expect(((await none.json()) as { error: { code: string } }).error.code).toBeTruthy();

@@ -440,7 +440,8 @@ describe("kept looking: approvals and the AG-UI endpoint", () => {
 			decisionStatuses.push((await owner.post(`/api/tasks/${id}/approvals/${approvalId}`, { approved: true })).status);
 		}
 
-		// AG-UI: another user's thread is not found; a flood of new threads meets the chat rate.
+		// AG-UI: another user's chat id names a thread of one's own (thread ids are per user, #22.1,
+		// holes22-threads.test.ts); a flood of new threads meets the chat rate.
 		const run = (api: Api, threadId: string, runId: string) =>
 			api.call("POST", "/api/ag-ui", {
 				threadId,
@@ -473,7 +474,7 @@ describe("kept looking: approvals and the AG-UI endpoint", () => {
 		expect(frameAnswer?.type).toBe("error");
 		expect(stillPaused).toBe("awaiting_approval");
 		expect(decisionStatuses.filter((s) => s === 429).length).toBeGreaterThan(0);
-		expect(foreignThread).toBe(404);
+		expect(foreignThread).toBe(200);
 		expect(threadStatuses.filter((s) => s === 200).length).toBeLessThanOrEqual(12);
 		expect(threadStatuses.some((s) => s === 429 || s === 409)).toBe(true);
 	});

@@ -103,6 +103,30 @@ describe("storage: chats", () => {
 		]);
 	});
 
+	it("never rewrites a row of another chat, or of another turn, that holds the same id (issue 22)", async () => {
+		const owner = await dbUser();
+		const intruder = await dbUser();
+		const victim = await chatOf(owner.id);
+		const other = await chatOf(intruder.id);
+		const id = `turn_${owner.id}:user`;
+		const original = message(victim.id, { id, turn_id: `turn_${owner.id}`, content: "my plan" });
+		await putMessages(env.DB, [original]);
+		// Another chat's write with that id: not an update, and no new row either.
+		await putMessages(env.DB, [message(other.id, { id, turn_id: `turn_${owner.id}`, content: "INJECTED" })]);
+		await putMessages(env.DB, [message(other.id, { id, turn_id: null, content: "INJECTED", tool_args: "{}" })]);
+		// The same chat, another turn: not rewritten either.
+		await putMessages(env.DB, [message(victim.id, { id, turn_id: "turn_other", content: "INJECTED" })]);
+		expect(await historyPage(env.DB, victim.id, 10)).toEqual([original]);
+		expect(await historyPage(env.DB, other.id, 10)).toEqual([]);
+		// Rows in the same batch that don't collide are still written.
+		await putMessages(env.DB, [
+			message(other.id, { id, content: "INJECTED" }),
+			message(other.id, { id: `${other.id}:m1`, content: "mine" }),
+		]);
+		expect((await historyPage(env.DB, other.id, 10)).map((r) => r.content)).toEqual(["mine"]);
+		expect(await historyPage(env.DB, victim.id, 10)).toEqual([original]);
+	});
+
 	it("writes nothing for no rows", async () => {
 		await expect(putMessages(env.DB, [])).resolves.toBeUndefined();
 	});

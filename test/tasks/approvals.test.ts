@@ -4,10 +4,14 @@ import { depsFor } from "../../src/deps.ts";
 import { hubFor } from "../../src/hub/stub.ts";
 import type { Approval, ControlMessage, Task, WireEvent } from "../../src/protocol/index.ts";
 import { sweepLeases } from "../../src/runner/sweep.ts";
+import { requestApproval } from "../../src/storage/approvals.ts";
+import { appendMessages, loadCheckpoint, loadPolicy, saveApproveList } from "../../src/storage/checkpoints.ts";
 import { ensureWorkspace } from "../../src/storage/workspace.ts";
+import { deliverClientResult } from "../../src/tasks/approvals.ts";
+import { createTask as createTaskService } from "../../src/tasks/service.ts";
 import { adminToken, api, json, newUser } from "../support/api.ts";
 import { connect } from "../support/sockets.ts";
-import { deliver, reload } from "../support/tasks.ts";
+import { deliver, queuedTask, reload } from "../support/tasks.ts";
 
 type TaskView = Task & { approvals: Approval[] };
 
@@ -192,5 +196,204 @@ describe("approvals", () => {
 		expect((await reload(first.turn_id)).status).toBe("succeeded");
 		await deliver(second.turn_id, {}, 2);
 		expect((await reload(second.turn_id)).status).toBe("succeeded");
+	});
+});
+
+describe("issue #22: approvals that could be escaped", () => {
+	/** The follow-up a task queued (its only one). */
+	async function followUpOf(parentId: string) {
+		return env.DB.prepare("SELECT * FROM tasks WHERE parent_task_id = ?").bind(parentId).first<{ id: string }>();
+	}
+
+	it("#22.2 a follow-up asks about what its parent asked about: it pauses before writing", async () => {
+		const user = await newUser();
+		await ensureWorkspace(env.DB, user.id, Date.now());
+		const parent = await createTask(user.token, {
+			instruction: "Add a follow-up task: Write notes/fu.md with: escaped",
+			approve: ["write_file"],
+		});
+		await deliver(parent.id);
+		// The parent queues the follow-up (add_task isn't on its list), then pauses at its own write.
+		expect((await view(user.token, parent.id)).status).toBe("awaiting_approval");
+		const child = await followUpOf(parent.id);
+		expect(child).not.toBeNull();
+		const childId = (child as { id: string }).id;
+		if ((await reload(childId)).status === "queued") await deliver(childId);
+		const paused = await view(user.token, childId);
+		expect(paused.status).toBe("awaiting_approval");
+		expect(paused.approvals).toMatchObject([{ tool: "write_file", input: { path: "notes/fu.md" }, status: "pending" }]);
+		expect(await fileExists(user.id, "notes/fu.md")).toBe(false);
+		// Approved, it writes.
+		await decide(user.token, childId, (paused.approvals[0] as Approval).id, { approved: true });
+		await deliver(childId, {}, 2);
+		expect((await reload(childId)).status).toBe("succeeded");
+		expect(await fileExists(user.id, "notes/fu.md")).toBe(true);
+	});
+
+	it("#22.2 a follow-up's own approve list adds to its parent's, never replaces it", async () => {
+		const user = await newUser();
+		const parent = await queuedTask(user.id);
+		await saveApproveList(env.DB, parent.id, ["write_file", "http_fetch"], Date.now());
+		const outcome = await createTaskService(depsFor(env), {
+			userId: user.id,
+			instruction: "a follow-up",
+			parentTaskId: parent.id,
+			depth: 1,
+			approve: ["list_files", "write_file"],
+		});
+		expect((await loadPolicy(env.DB, outcome.task.id)).approve.sort()).toEqual(
+			["http_fetch", "list_files", "write_file"].sort(),
+		);
+		// A follow-up of a follow-up too.
+		const grandchild = await createTaskService(depsFor(env), {
+			userId: user.id,
+			instruction: "deeper",
+			parentTaskId: outcome.task.id,
+			depth: 2,
+		});
+		expect((await loadPolicy(env.DB, grandchild.task.id)).approve.sort()).toEqual(
+			["http_fetch", "list_files", "write_file"].sort(),
+		);
+	});
+
+	it("#22.3 a denied call never runs, though its tool left the approve list meanwhile", async () => {
+		const user = await newUser();
+		const { task, approval } = await pausedAt(user, "Write denied.md with: no", { approve: ["write_file"] });
+		// The list the next attempt builds no longer has the tool (as when an MCP server's
+		// approval becomes `never`, or its tool is re-listed as read-only).
+		await env.DB.prepare("UPDATE task_checkpoints SET approve = NULL WHERE task_id = ?").bind(task.id).run();
+		expect((await decide(user.token, task.id, approval.id, { approved: false, reason: "no" })).status).toBe(200);
+		await deliver(task.id, {}, 2);
+		const done = await view(user.token, task.id);
+		expect(done.status).toBe("succeeded");
+		expect(done.result).toContain(`denied by ${user.id}: no`);
+		expect(await fileExists(user.id, "denied.md")).toBe(false);
+	});
+
+	it("#22 bound: an expired approval can't be decided (HTTP 409 approval_expired, socket error frame); the call never runs", async () => {
+		const user = await newUser();
+		const { task, approval } = await pausedAt(user, "Delete README.md");
+		await env.DB.prepare("UPDATE approvals SET expires_at = ? WHERE id = ?")
+			.bind(Date.now() - 1, approval.id)
+			.run();
+		// No sweep has run: the decision itself sees the time.
+		const res = await decide(user.token, task.id, approval.id, { approved: true });
+		expect(res.status).toBe(409);
+		const body = await json<{ error: { code: string; details: { status: string } } }>(res);
+		expect(body.error).toMatchObject({ code: "approval_expired", details: { status: "expired" } });
+		const after = await view(user.token, task.id);
+		expect(after.approvals[0]).toMatchObject({ status: "expired", decided_by: null });
+		// Expired there and then: the task goes on, the model is told, nothing is deleted.
+		expect(after.status).toBe("queued");
+		// Deciding again (now that it is stored as expired) says the same.
+		const again = await decide(user.token, task.id, approval.id, { approved: true });
+		expect((await json<{ error: { code: string } }>(again)).error.code).toBe("approval_expired");
+		await deliver(task.id, {}, 2);
+		const done = await view(user.token, task.id);
+		expect(done.status).toBe("succeeded");
+		expect(done.result).toContain("approval expired");
+		expect(await fileExists(user.id, "README.md")).toBe(true);
+
+		// Over the socket: the same refusal as an error frame.
+		const second = await pausedAt(user, "Delete README.md");
+		await env.DB.prepare("UPDATE approvals SET expires_at = ? WHERE id = ?")
+			.bind(Date.now() - 1, second.approval.id)
+			.run();
+		const socket = await connect({ token: user.token });
+		socket.send({
+			type: "approval.decide",
+			id: "x1",
+			task_id: second.task.id,
+			approval_id: second.approval.id,
+			approved: true,
+		});
+		await socket.until(() => socket.controls.some((c) => "ref" in c && c.ref === "x1"), "answer to x1");
+		expect(socket.controls.find((c) => "ref" in c && c.ref === "x1")).toMatchObject({
+			type: "error",
+			code: "approval_expired",
+		});
+		socket.ws.close();
+		expect((await view(user.token, second.task.id)).approvals[0]).toMatchObject({ status: "expired" });
+	});
+
+	it("an approval id of another task can't be decided through yours, nor through the socket", async () => {
+		const [user, other] = await Promise.all([newUser(), newUser()]);
+		const mine = await pausedAt(user, "Delete README.md");
+		const theirs = await pausedAt(other, "Delete README.md");
+		// Their approval id under my task: not found; their task: not found.
+		expect((await decide(user.token, mine.task.id, theirs.approval.id, { approved: true })).status).toBe(404);
+		expect((await decide(user.token, theirs.task.id, theirs.approval.id, { approved: true })).status).toBe(404);
+		const socket = await connect({ token: user.token });
+		socket.send({
+			type: "approval.decide",
+			id: "y1",
+			task_id: mine.task.id,
+			approval_id: theirs.approval.id,
+			approved: true,
+		});
+		await socket.until(() => socket.controls.some((c) => "ref" in c && c.ref === "y1"), "answer to y1");
+		expect(socket.controls.find((c) => "ref" in c && c.ref === "y1")).toMatchObject({
+			type: "error",
+			code: "not_found",
+		});
+		socket.ws.close();
+		expect((await view(other.token, theirs.task.id)).approvals[0]).toMatchObject({ status: "pending" });
+	});
+});
+
+describe("issue #22: a client tool's result", () => {
+	async function waitingClientCall(user: { id: string }, expiresAt: number) {
+		const task = await queuedTask(user.id);
+		const runId = `${task.id}:1`;
+		await appendMessages(
+			env.DB,
+			task.id,
+			0,
+			[
+				{
+					runId,
+					message: {
+						role: "assistant",
+						content: [{ type: "tool-call", toolCallId: "c1", toolName: "confirm", input: {} }],
+					},
+				},
+			],
+			{ steps: 1, inputTokens: 0, outputTokens: 0, runMs: 0 },
+			Date.now(),
+		);
+		const call = await requestApproval(
+			env.DB,
+			{
+				id: `apr_${task.id.slice(-10)}`,
+				task_id: task.id,
+				chat_id: null,
+				user_id: user.id,
+				tool_call_id: `${runId}:c1`,
+				tool: "confirm",
+				input: {},
+				status: "pending",
+				requested_at: expiresAt - 3_600_000,
+				expires_at: expiresAt,
+				decided_at: null,
+				decided_by: null,
+				reason: null,
+			},
+			"client_tool",
+		);
+		return { task, call };
+	}
+
+	it("arriving past the call's time is refused (approval_expired) and written nowhere; a second delivery too", async () => {
+		const user = await newUser();
+		const late = await waitingClientCall(user, Date.now() - 1);
+		const error = await deliverClientResult(depsFor(env), late.task, late.call, "yes", user.id).catch((e) => e);
+		expect(error).toMatchObject({ code: "approval_expired" });
+		expect((await loadCheckpoint(env.DB, late.task.id)).messages).toHaveLength(1);
+
+		const onTime = await waitingClientCall(user, Date.now() + 3_600_000);
+		await deliverClientResult(depsFor(env), onTime.task, onTime.call, "yes", user.id);
+		const twice = await deliverClientResult(depsFor(env), onTime.task, onTime.call, "again", user.id).catch((e) => e);
+		expect(twice).toMatchObject({ kind: "conflict" });
+		expect((await loadCheckpoint(env.DB, onTime.task.id)).messages).toHaveLength(2);
 	});
 });

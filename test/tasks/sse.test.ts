@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Task } from "../../src/protocol/index.ts";
-import { api, json, newUser } from "../support/api.ts";
+import { adminToken, api, json, newUser } from "../support/api.ts";
 import { reload } from "../support/tasks.ts";
 
 interface SseEvent {
@@ -98,5 +98,74 @@ describe("GET /api/tasks/:id/events as Server-Sent Events", () => {
 			headers: { Accept: "text/event-stream", "Last-Event-ID": "abc" },
 		});
 		expect(res.status).toBe(400);
+	});
+});
+
+describe("a stream's token is asked again while it lasts (issue #22.4)", () => {
+	const revoke = (tokenId: string) => api(`/api/tokens/${tokenId}`, { method: "DELETE", token: adminToken() });
+	const endOf = (text: string) =>
+		JSON.parse(
+			text
+				.split("\n")
+				.findLast((l) => l.startsWith(": end "))
+				?.slice(6) ?? "{}",
+		);
+
+	it("ends an SSE stream within seconds of its token's revocation, saying why", async () => {
+		const user = await newUser();
+		const { queuedTask } = await import("../support/tasks.ts");
+		const task = await queuedTask(user.id);
+		const res = await api(`/api/tasks/${task.id}/events`, {
+			token: user.token,
+			headers: { Accept: "text/event-stream" },
+		});
+		expect(res.status).toBe(200);
+		const revokedAt = Date.now();
+		expect((await revoke(user.tokenId)).status).toBe(200);
+		const text = await res.text();
+		const endedAfterMs = Date.now() - revokedAt;
+		expect(parseSse(text)).toHaveLength(0);
+		expect(endOf(text)).toEqual({ error: { code: "unauthorized", message: "the token was revoked or has expired" } });
+		// A quiet stream looks at its token at least every STREAM_WAIT_MS (5 s).
+		expect(endedAfterMs).toBeLessThan(8_000);
+	});
+
+	it("ends the stream of a token that expires while it streams", async () => {
+		const user = await newUser("user", { expires_in: 3 });
+		const { queuedTask } = await import("../support/tasks.ts");
+		const task = await queuedTask(user.id);
+		const res = await api(`/api/tasks/${task.id}/events`, {
+			token: user.token,
+			headers: { Accept: "text/event-stream" },
+		});
+		expect(res.status).toBe(200);
+		expect(endOf(await res.text())).toEqual({ error: { code: "unauthorized", message: "the token has expired" } });
+	});
+
+	it("answers a long poll whose token was revoked while it waited with 401, not events", async () => {
+		const user = await newUser();
+		const { queuedTask } = await import("../support/tasks.ts");
+		const task = await queuedTask(user.id);
+		const poll = api(`/api/tasks/${task.id}/events?wait=3`, { token: user.token });
+		await new Promise((r) => setTimeout(r, 300));
+		expect((await revoke(user.tokenId)).status).toBe(200);
+		const res = await poll;
+		expect(res.status).toBe(401);
+		expect((await json<{ error: { code: string } }>(res)).error.code).toBe("unauthorized");
+	});
+
+	it("counts open streams on the user's hub and gives each back when it ends", async () => {
+		const user = await newUser();
+		const { queuedTask } = await import("../support/tasks.ts");
+		const task = await queuedTask(user.id);
+		const { hubFor } = await import("../../src/hub/stub.ts");
+		const hub = hubFor(env, user.id);
+		const poll = api(`/api/tasks/${task.id}/events?wait=2`, { token: user.token });
+		await new Promise((r) => setTimeout(r, 300));
+		expect((await hub.stats()).streams).toBe(1);
+		expect((await poll).status).toBe(200);
+		// The lease goes back after the answer (waitUntil): look until it has.
+		for (let i = 0; i < 50 && (await hub.stats()).streams > 0; i++) await new Promise((r) => setTimeout(r, 20));
+		expect((await hub.stats()).streams).toBe(0);
 	});
 });
