@@ -22,7 +22,7 @@ import {
 import { checkUrl } from "../tools/net-guard.ts";
 import { mcpToolNeedsApproval } from "./approval.ts";
 import { connectMcp, listRemoteTools, McpUnavailable, messageOf } from "./client.ts";
-import { agentToolName, scrub } from "./names.ts";
+import { agentToolName, scrub, scrubJson } from "./names.ts";
 import { openJson, SecretsKeyMissing, sealJson } from "./secrets.ts";
 
 /** The API's view of a row; `off` is the user's switched-off servers (disabledMcpServers). */
@@ -138,8 +138,9 @@ export async function liveTools(env: Env, row: McpServerRow, fetchImpl?: typeof 
 	let client: Awaited<ReturnType<typeof connectMcp>> | undefined;
 	try {
 		client = await connectMcp({ url: row.url, headers, allow: agentConfig(env).fetchAllow, fetch: fetchImpl });
-		const tools = await listRemoteTools(client);
-		return tools.map((tool) => ({
+		const { tools: listed } = await listRemoteTools(client);
+		// A server's own words (descriptions, schemas) may carry what it was sent.
+		return scrubJson(listed, headers).map((tool) => ({
 			name: tool.name,
 			agent_name: agentToolName(row.name, tool.name),
 			description: tool.description ?? null,

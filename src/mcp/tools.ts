@@ -4,7 +4,6 @@
  * server with the owner's headers; a dead server, a timeout, an error result or input that
  * fails the tool's schema comes back to the model as `{error}`, never a crashed run.
  */
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { jsonSchema, type ToolSet, tool } from "ai";
 import { z } from "zod";
 import { agentConfig } from "../config.ts";
@@ -13,9 +12,19 @@ import { enabledMcpServers, type McpServerRow } from "../storage/mcp-servers.ts"
 import { ALL_TOOLS } from "../tools/registry.ts";
 import { fail, type ToolFailure } from "../tools/types.ts";
 import { mcpToolNeedsApproval } from "./approval.ts";
-import { connectMcp, listRemoteTools, McpUnavailable, messageOf, type RemoteTool } from "./client.ts";
+import {
+	callRemoteTool,
+	connectMcp,
+	listRemoteTools,
+	type McpClient,
+	McpTimeout,
+	McpTooLarge,
+	McpUnavailable,
+	messageOf,
+	type RemoteTool,
+} from "./client.ts";
 import { type InputCheck, schemaCheck } from "./json-schema.ts";
-import { agentToolName, scrub } from "./names.ts";
+import { agentToolName, scrub, scrubJson } from "./names.ts";
 import { headersOf } from "./service.ts";
 
 /** Tool names providers accept: OpenAI and Anthropic both allow ^[a-zA-Z0-9_-]{1,64}$. */
@@ -88,9 +97,9 @@ export function readCallResult(
 	}
 	const structured = parsed.data.structuredContent;
 	if (structured === undefined) return { text, truncated };
-	const json = scrub(JSON.stringify(structured), headers);
-	if (json.length > MCP_MAX_RESULT_CHARS) return { text, truncated: true };
-	return { text, structured: JSON.parse(json) as Record<string, unknown>, truncated };
+	const clean = scrubJson(structured, headers);
+	if (JSON.stringify(clean).length > MCP_MAX_RESULT_CHARS) return { text, truncated: true };
+	return { text, structured: clean, truncated };
 }
 
 export interface McpRunTools {
@@ -99,6 +108,8 @@ export interface McpRunTools {
 	needApproval: string[];
 	/** Servers that could not be reached or listed, and why (safe to show the model). */
 	unavailable: { server: string; reason: string }[];
+	/** Servers whose tool list was cut short (past the page cap), and why; their listed tools are in. */
+	partial: { server: string; reason: string }[];
 	close(): Promise<void>;
 }
 
@@ -114,13 +125,14 @@ export async function loadMcpTools(env: Env, userId: string, options: RunOptions
 		rows = await enabledMcpServers(env.DB, userId);
 	} catch (error) {
 		log.error("could not read the user's MCP servers; running without them", { userId, error });
-		return { tools: {}, needApproval: [], unavailable: [], close: async () => {} };
+		return { tools: {}, needApproval: [], unavailable: [], partial: [], close: async () => {} };
 	}
-	if (rows.length === 0) return { tools: {}, needApproval: [], unavailable: [], close: async () => {} };
+	if (rows.length === 0) return { tools: {}, needApproval: [], unavailable: [], partial: [], close: async () => {} };
 	const allow = agentConfig(env).fetchAllow;
 	const timeoutMs = mcpCallTimeoutMs(env);
-	const clients: Client[] = [];
+	const clients: McpClient[] = [];
 	const unavailable: McpRunTools["unavailable"] = [];
+	const partial: McpRunTools["partial"] = [];
 	const tools: ToolSet = {};
 	const needApproval: string[] = [];
 	const taken = new Set<string>(ALL_TOOLS.map((t) => t.name));
@@ -132,7 +144,10 @@ export async function loadMcpTools(env: Env, userId: string, options: RunOptions
 				headers = await headersOf(env, row);
 				const client = await connectMcp({ url: row.url, headers, allow, fetch: options.fetch, signal: options.signal });
 				clients.push(client);
-				return { row, headers, client, list: await listRemoteTools(client, { signal: options.signal }) };
+				const listed = await listRemoteTools(client, { signal: options.signal });
+				if (listed.stopped) partial.push({ server: row.name, reason: scrub(listed.stopped, headers) });
+				// A server's own words (descriptions, schemas) may carry what it was sent.
+				return { row, headers, client, list: scrubJson(listed.tools, headers) };
 			} catch (error) {
 				const reason = scrub(messageOf(error), headers);
 				if (!(error instanceof McpUnavailable))
@@ -156,6 +171,7 @@ export async function loadMcpTools(env: Env, userId: string, options: RunOptions
 		tools,
 		needApproval,
 		unavailable,
+		partial,
 		close: async () => {
 			await Promise.all(clients.map((c) => c.close().catch(() => {})));
 		},
@@ -165,7 +181,7 @@ export async function loadMcpTools(env: Env, userId: string, options: RunOptions
 function mcpTool(
 	row: McpServerRow,
 	headers: Record<string, string>,
-	client: Client,
+	client: McpClient,
 	remote: RemoteTool,
 	name: string,
 	timeoutMs: number,
@@ -181,16 +197,21 @@ function mcpTool(
 			const problem = check(input);
 			if (problem) return fail(`input for ${name} does not match the tool's schema: ${problem}`);
 			try {
-				const result = await client.callTool(
+				const result = await callRemoteTool(
+					client,
 					{ name: remote.name, arguments: input as Record<string, unknown> },
-					undefined,
-					{ timeout: timeoutMs, signal },
+					{ timeoutMs, signal },
 				);
 				return readCallResult(name, result, headers);
 			} catch (error) {
 				if (signal.aborted) throw error;
+				if (error instanceof McpTooLarge) {
+					return fail(
+						`${name} failed: MCP server "${row.name}" sent a result over ${error.bytes / (1024 * 1024)} MiB; it was dropped unread`,
+					);
+				}
 				const message = scrub(messageOf(error), headers);
-				if (/timed out|timeout/i.test(message)) {
+				if (error instanceof McpTimeout || /timed out|timeout/i.test(message)) {
 					return fail(`${name} timed out after ${timeoutMs / 1000} s (MCP server "${row.name}")`);
 				}
 				return fail(`${name} failed: MCP server "${row.name}" ${message}`);
@@ -200,8 +221,21 @@ function mcpTool(
 }
 
 /** A line for the system prompt naming the servers whose tools are missing from this run, and why. */
-export function unavailableServersNote(unavailable: McpRunTools["unavailable"]): string {
-	if (unavailable.length === 0) return "";
-	const lines = unavailable.map((u) => `- MCP server "${u.server}": ${u.reason}`);
-	return `\n\nThese MCP servers of the user could not be reached, so their tools are missing from this run:\n${lines.join("\n")}`;
+export function unavailableServersNote(
+	unavailable: McpRunTools["unavailable"],
+	partial: McpRunTools["partial"] = [],
+): string {
+	let note = "";
+	if (unavailable.length > 0) {
+		const lines = unavailable.map((u) => `- MCP server "${u.server}": ${u.reason}`);
+		note += `\n\nThese MCP servers of the user could not be reached, so their tools are missing from this run:\n${lines.join("\n")}`;
+	}
+	if (partial.length > 0) {
+		const lines = partial.map((u) => `- MCP server "${u.server}": ${u.reason}`);
+		note += `\n\nThe tool lists of these MCP servers were cut short, so some of their tools may be missing:\n${lines.join("\n")}`;
+	}
+	return note;
 }
+
+/** `CUSTOM` event a run emits when some of the owner's MCP servers are missing or cut short (value: `{unavailable, partial}`). */
+export const MCP_SERVERS_EVENT = "sparky.mcp.servers";

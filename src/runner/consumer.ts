@@ -3,7 +3,7 @@ import { depsFor } from "../deps.ts";
 import { log } from "../log.ts";
 import { describeIssues, newId, TaskMessageSchema } from "../protocol/index.ts";
 import { hubPublisher } from "../relay/publish.ts";
-import { claimWithCheckpoint, failUnfinished } from "../storage/task-runs.ts";
+import { claimWithCheckpoint, endCancelRequested, failUnfinished } from "../storage/task-runs.ts";
 import { afterTaskEnded } from "../tasks/service.ts";
 import { publishTaskStatus } from "../tasks/status-events.ts";
 import { type RunnerDeps, runClaimedTask, runnerRelay } from "./run-task.ts";
@@ -36,6 +36,12 @@ async function consumeOne(message: Message<unknown>, env: Env, deps: RunnerDeps)
 		const claimed = await claimWithCheckpoint(env.DB, taskId, owner, Date.now(), config.leaseMs);
 		if (!claimed) {
 			// Finished, cancelled, unknown, or held by a live lease: a redelivery, nothing to do.
+			// Or queued with a cancel request (its runner died after the cancel): end it now.
+			for (const ended of await endCancelRequested(env.DB, Date.now(), taskId)) {
+				const services = depsFor(env, deps.relay);
+				await publishTaskStatus(services, ended);
+				await afterTaskEnded(services, ended);
+			}
 			message.ack();
 			return;
 		}

@@ -7,7 +7,7 @@ import { Transcript } from "../chats/transcript.ts";
 import { agentConfig } from "../config.ts";
 import { type Deps, depsFor } from "../deps.ts";
 import { failpoint } from "../faults.ts";
-import { loadMcpTools, type McpRunTools, unavailableServersNote } from "../mcp/tools.ts";
+import { loadMcpTools, MCP_SERVERS_EVENT, type McpRunTools, unavailableServersNote } from "../mcp/tools.ts";
 import { EventType } from "../protocol/index.ts";
 import { hubPublisher, type Publisher } from "../relay/publish.ts";
 import { AGENT_HUB_PACE_MS, Relay } from "../relay/relay.ts";
@@ -133,12 +133,26 @@ async function runWithRelay(
 	const eventRunIdOf = (toolCallId: string) => announcedBy.get(toolCallId) ?? runId;
 	// The owner's MCP servers: reached and listed once per run; their tools join the built-ins,
 	// and those their server's `approval` says need a person's approval join the gate's list.
+	// This counts inside the run's time limit (and stops on cancel) like the agent loop after it.
+	const mcpStarted = Date.now();
+	const runDeadline = AbortSignal.timeout(Math.max(1, config.maxRunMs - saved.checkpoint.runMs));
 	let mcp: McpRunTools | undefined;
 	try {
-		mcp = await loadMcpTools(env, task.user_id, { signal: controller.signal, fetch: deps.fetch });
+		mcp = await loadMcpTools(env, task.user_id, {
+			signal: AbortSignal.any([controller.signal, runDeadline]),
+			fetch: deps.fetch,
+		});
 	} catch (error) {
 		stopHeartbeat();
 		throw error;
+	}
+	const mcpMs = Date.now() - mcpStarted;
+	if (mcp.unavailable.length > 0 || mcp.partial.length > 0) {
+		events.emit({
+			type: EventType.CUSTOM,
+			name: MCP_SERVERS_EVENT,
+			value: { unavailable: mcp.unavailable, partial: mcp.partial },
+		});
 	}
 	const gate = approvalGate({
 		db: env.DB,
@@ -159,12 +173,13 @@ async function runWithRelay(
 			runId,
 			model: model.resolved.model,
 			system:
-				systemPrompt({ userId: task.user_id, now: now(), kind: "task" }) + unavailableServersNote(mcp.unavailable),
+				systemPrompt({ userId: task.user_id, now: now(), kind: "task" }) +
+				unavailableServersNote(mcp.unavailable, mcp.partial),
 			messages: [...(await baseMessages(env, task)), ...saved.messages.map((m) => m.message)],
 			spent: {
 				steps: saved.checkpoint.steps,
 				usage: { inputTokens: saved.checkpoint.inputTokens, outputTokens: saved.checkpoint.outputTokens },
-				runMs: saved.checkpoint.runMs,
+				runMs: saved.checkpoint.runMs + mcpMs,
 			},
 			tools: withClientTools(
 				{

@@ -2,7 +2,7 @@ import type { Deps } from "../deps.ts";
 import { log } from "../log.ts";
 import { EventType, type PublishEvent } from "../protocol/index.ts";
 import { settledWaiting } from "../storage/dependencies.ts";
-import { expiredLeases, recoverExpired, staleQueued } from "../storage/task-runs.ts";
+import { endCancelRequested, expiredLeases, recoverExpired, staleQueued } from "../storage/task-runs.ts";
 import type { TaskRow } from "../storage/tasks.ts";
 import { expireApprovals } from "../tasks/approvals.ts";
 import { resolveWaiting } from "../tasks/dependencies.ts";
@@ -15,7 +15,8 @@ export const STALE_QUEUED_MS = 10 * 60_000;
 /**
  * The short sweep (every SPARKY_SWEEP_SECONDS): `running` tasks whose lease expired (their
  * runner died) are closed with `RUN_ERROR interrupted` and go back to `queued` (or `failed`
- * when out of attempts); approvals past their time expire. Returns how many tasks it took back.
+ * when out of attempts, `cancelled` when someone asked them to stop); queued tasks with a
+ * cancel request are ended; approvals past their time expire. Returns how many tasks it took back.
  */
 export async function sweepLeases(deps: Deps, now: number): Promise<number> {
 	const { env } = deps;
@@ -29,6 +30,13 @@ export async function sweepLeases(deps: Deps, now: number): Promise<number> {
 		await publishToAudience(deps, updated, [interruptedEvent(row, now), taskStatusEvent(updated, {}, now)]);
 		if (updated.status === "queued") await enqueueTask(env, updated.id, now);
 		else await afterTaskEnded(deps, updated, now);
+	}
+	// Safety net: a task asked to stop that went back to the queue (no claim takes such a task).
+	for (const ended of await endCancelRequested(env.DB, now)) {
+		recovered++;
+		log.warn("ended a queued task whose cancel was requested", { taskId: ended.id });
+		await publishTaskStatus(deps, ended);
+		await afterTaskEnded(deps, ended, now);
 	}
 	await expireApprovals(deps, now);
 	return recovered;

@@ -145,21 +145,44 @@ export async function expiredLeases(db: D1Database, now: number, limit = 50): Pr
 export const FAILED_RUNS_SQL =
 	"(attempts - coalesce((SELECT c.pauses FROM task_checkpoints c WHERE c.task_id = tasks.id), 0))";
 
-/** Takes an expired lease away from its dead runner: back to queued, or failed when out of attempts. */
+/**
+ * Takes an expired lease away from its dead runner: back to queued, or failed when out of
+ * attempts, or cancelled when someone asked it to stop (no run could ever claim it again).
+ */
 export async function recoverExpired(db: D1Database, row: TaskRow, now: number): Promise<TaskRow | null> {
 	const error = `the runner stopped responding (lease expired) during attempt ${row.attempts}`;
 	const exhausted = `${FAILED_RUNS_SQL} >= max_attempts`;
+	const ends = `(cancel_requested_at IS NOT NULL OR ${exhausted})`;
 	return db
 		.prepare(
-			`UPDATE tasks SET status = CASE WHEN ${exhausted} THEN 'failed' ELSE 'queued' END,
-			   error = CASE WHEN ${exhausted} THEN ? ELSE ? END,
+			`UPDATE tasks SET status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled'
+			                                WHEN ${exhausted} THEN 'failed' ELSE 'queued' END,
+			   error = CASE WHEN cancel_requested_at IS NOT NULL THEN ? WHEN ${exhausted} THEN ? ELSE ? END,
 			   lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
-			   finished_at = CASE WHEN ${exhausted} THEN ? ELSE NULL END,
-			   active_fingerprint = CASE WHEN ${exhausted} THEN NULL ELSE active_fingerprint END
+			   finished_at = CASE WHEN ${ends} THEN ? ELSE NULL END,
+			   active_fingerprint = CASE WHEN ${ends} THEN NULL ELSE active_fingerprint END
 			 WHERE id = ? AND status = 'running' AND lease_owner = ? AND lease_expires_at < ? RETURNING *`,
 		)
-		.bind(`${error}; no attempts left`, error, now, now, row.id, row.lease_owner, now)
+		.bind(CANCELLED_AFTER_CRASH, `${error}; no attempts left`, error, now, now, row.id, row.lease_owner, now)
 		.first<TaskRow>();
+}
+
+const CANCELLED_AFTER_CRASH = "cancelled (its runner stopped before it could stop the run)";
+
+/**
+ * Ends queued tasks someone asked to cancel while they ran (the claim refuses them, so nothing
+ * else would): `id` for one (the consumer, when its claim finds nothing), else any (the sweep).
+ */
+export async function endCancelRequested(db: D1Database, now: number, id?: string): Promise<TaskRow[]> {
+	const { results } = await db
+		.prepare(
+			`UPDATE tasks SET status = 'cancelled', error = ?, lease_owner = NULL, lease_expires_at = NULL,
+			   active_fingerprint = NULL, updated_at = ?, finished_at = ?
+			 WHERE status = 'queued' AND cancel_requested_at IS NOT NULL${id === undefined ? "" : " AND id = ?"} RETURNING *`,
+		)
+		.bind(CANCELLED_AFTER_CRASH, now, now, ...(id === undefined ? [] : [id]))
+		.all<TaskRow>();
+	return results;
 }
 
 /** Queued tasks whose message may have been lost (sent long ago, or never). */
