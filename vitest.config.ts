@@ -31,7 +31,15 @@ export default defineConfig(async () => {
 		],
 		test: {
 			include: ["test/**/*.test.ts"],
-			exclude: ["test/e2e/**", "test/faults/**", "test/cli/**", "test/ag-ui-client/**", "test/mcp-live/**"],
+			exclude: [
+				"test/e2e/**",
+				"test/faults/**",
+				"test/cli/**",
+				"test/ag-ui-client/**",
+				"test/mcp-live/**",
+				// Plain Node (vitest.imports.config.ts).
+				"test/imports/**",
+			],
 			setupFiles: ["./test/setup.ts"],
 			// Runs in Node: starts the fake LLM provider server; tests get its URL with inject("fakeLlmUrl").
 			globalSetup: ["./test/support/global-setup.ts"],

@@ -99,7 +99,9 @@ export async function renameChat(deps: Deps, chat: Chat, title: string, now = Da
 
 /** Deletes a chat and its history; its unfinished turns are cancelled first. */
 export async function deleteChat(deps: Deps, chat: Chat, now = Date.now()): Promise<void> {
-	for (const turn of await openTurns(deps.env.DB, chat.id)) await cancelTask(deps, turn, now);
+	// Last queued first, the running one last: a turn's end sends the chat's next queued turn
+	// (afterTaskEnded), and by then there is none left to start.
+	for (const turn of (await openTurns(deps.env.DB, chat.id)).reverse()) await cancelTask(deps, turn, now);
 	await deleteChatRow(deps.env.DB, chat.id);
 	await announceChat(deps, chat, "deleted", now);
 }
@@ -114,6 +116,8 @@ export interface SendOptions {
 	 * the live events use them instead of `<turn>:user`. Several parts become one turn.
 	 */
 	parts?: { id: string; text: string }[];
+	/** The turn's id, when the sender claimed the message rows under it already (AG-UI). */
+	turnId?: string;
 }
 
 /**
@@ -145,6 +149,7 @@ export async function sendMessage(
 	const outcome = await createTask(
 		deps,
 		{
+			id: options.turnId,
 			kind: "chat",
 			userId: chat.user_id,
 			instruction: text,

@@ -13,7 +13,8 @@ export const TOKEN_RECHECK_MS = 1_000;
  */
 export const STREAM_WAIT_MS = 5_000;
 
-export type StreamAccess = { ok: true } | { ok: false; reason: string };
+/** Whether a stream may go on; if not, why (`unauthorized`: the token; `stream_lapsed`: its lease). */
+export type StreamAccess = { ok: true } | { ok: false; code: "unauthorized" | "stream_lapsed"; reason: string };
 
 /**
  * One open HTTP stream of a user's (SSE follow, AG-UI run, long poll): counted against
@@ -55,21 +56,23 @@ export class StreamGuard {
 	async access({ force = false } = {}): Promise<StreamAccess> {
 		const now = Date.now();
 		const { tokenExpiresAt, tokenId } = this.auth;
-		if (tokenExpiresAt !== null && tokenExpiresAt <= now) return { ok: false, reason: "the token has expired" };
+		if (tokenExpiresAt !== null && tokenExpiresAt <= now)
+			return { ok: false, code: "unauthorized", reason: "the token has expired" };
 		if (now - this.#renewedAt >= STREAM_RENEW_MS) {
 			this.#renewedAt = now;
-			this.waitUntil(
-				hubFor(this.env, this.auth.userId)
-					.renewStream(this.lease)
-					.catch(() => undefined),
-			);
+			// A hub that can't be reached right now doesn't end the stream: the lease has slack.
+			const kept = await hubFor(this.env, this.auth.userId)
+				.renewStream(this.lease)
+				.catch(() => true);
+			if (!kept)
+				return { ok: false, code: "stream_lapsed", reason: "the stream went unread past its lease; open it again" };
 		}
 		// The bootstrap secret is configuration: changing it replaces the Worker, and its streams.
 		if (tokenId === ADMIN_SECRET_TOKEN_ID) return { ok: true };
 		if (!force && now - this.#checkedAt < TOKEN_RECHECK_MS) return { ok: true };
 		this.#checkedAt = now;
 		if (!(await isTokenLive(this.env.DB, tokenId, now)))
-			return { ok: false, reason: "the token was revoked or has expired" };
+			return { ok: false, code: "unauthorized", reason: "the token was revoked or has expired" };
 		return { ok: true };
 	}
 

@@ -304,10 +304,9 @@ export class Hub extends DurableObject<Env> {
 		return this.#rpc("openStream", () => this.#streams.open(Date.now()));
 	}
 
-	async renewStream(lease: string): Promise<void> {
-		return this.#rpc("renewStream", () => {
-			if (isLeaseId(lease)) this.#streams.renew(lease, Date.now());
-		});
+	/** Keeps an open stream's lease; false when it had lapsed (the stream must end). */
+	async renewStream(lease: string): Promise<boolean> {
+		return this.#rpc("renewStream", () => isLeaseId(lease) && this.#streams.renew(lease, Date.now()));
 	}
 
 	async closeStream(lease: string): Promise<void> {
@@ -423,4 +422,6 @@ export class Hub extends DurableObject<Env> {
 	}
 }
 
-const isLeaseId = (lease: unknown): lease is string => typeof lease === "string" && /^[0-9a-f-]{36}$/.test(lease);
+/** A lease id as `StreamLeases` hands them out: `<epoch>.<uuid>`. */
+const isLeaseId = (lease: unknown): lease is string =>
+	typeof lease === "string" && /^[0-9a-f]{8}\.[0-9a-f-]{36}$/.test(lease);

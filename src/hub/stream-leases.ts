@@ -11,6 +11,8 @@ export const STREAM_RENEW_MS = 20_000;
 export class StreamLeases {
 	/** Lease id → when it lapses. */
 	readonly #leases = new Map<string, number>();
+	/** Marks the leases this wake of the hub handed out (a missing one of those has lapsed). */
+	readonly #epoch = crypto.randomUUID().slice(0, 8);
 
 	constructor(
 		private readonly max: number,
@@ -21,14 +23,24 @@ export class StreamLeases {
 	open(now: number): { ok: true; lease: string } | { ok: false; open: number; limit: number } {
 		this.#drop(now);
 		if (this.#leases.size >= this.max) return { ok: false, open: this.#leases.size, limit: this.max };
-		const lease = crypto.randomUUID();
+		const lease = `${this.#epoch}.${crypto.randomUUID()}`;
 		this.#leases.set(lease, now + this.ttlMs);
 		return { ok: true, lease };
 	}
 
-	/** Keeps a lease (taking it back if the hub restarted and forgot it: that stream is still open). */
-	renew(lease: string, now: number): void {
+	/**
+	 * Keeps a lease. One this hub handed out and dropped has lapsed (its stream went quiet for
+	 * longer than the lease, e.g. a client that stopped reading): false, the stream must end.
+	 * One from before a restart is taken back while there is room: that stream is still open.
+	 */
+	renew(lease: string, now: number): boolean {
+		if (this.#leases.has(lease)) {
+			this.#leases.set(lease, now + this.ttlMs);
+			return true;
+		}
+		if (lease.startsWith(`${this.#epoch}.`) || this.count(now) >= this.max) return false;
 		this.#leases.set(lease, now + this.ttlMs);
+		return true;
 	}
 
 	close(lease: string): void {

@@ -14,7 +14,6 @@ import {
 	type AgUiEvent,
 	CustomName,
 	describeIssues,
-	ErrorCode,
 	EventType,
 	LIMITS,
 	RunAgentInputSchema,
@@ -22,7 +21,7 @@ import {
 	tooDeep,
 	type WireEvent,
 } from "../protocol/index.ts";
-import { getAgUiRun } from "../storage/ag-ui-runs.ts";
+import { type AgUiRun, getAgUiRun } from "../storage/ag-ui-runs.ts";
 import { followTask } from "./follow-task.ts";
 
 /** Messages a snapshot carries (the newest). */
@@ -44,12 +43,21 @@ export const agUiRoutes = new Hono<AppEnv>().post("/", requireAuth, rateLimit("c
 
 	const known = await getAgUiRun(c.env.DB, viewer.userId, input.runId);
 	if (known && known.thread_id !== chat.id) throw conflict(`run ${input.runId} belongs to another thread`);
+	if (!known && resumeAt !== undefined) throw notFound(`run ${input.runId}`);
+	// The stream's place under the cap is taken before anything starts: a 409 changes nothing.
+	const guard = await StreamGuard.open(c.env, viewer, (promise) => c.executionCtx.waitUntil(promise));
 	let start: RunStart;
-	if (known) start = { kind: "follow", run: known };
-	else if (resumeAt !== undefined) throw notFound(`run ${input.runId}`);
-	else start = await startRun(deps, chat, input, viewer, async () => (await hub.stats()).last_seq);
+	try {
+		start = known
+			? { kind: "follow", run: known }
+			: await startRun(deps, chat, input, viewer, async () => (await hub.stats()).last_seq);
+	} catch (error) {
+		guard.close();
+		throw error;
+	}
 
 	if (start.kind === "snapshot") {
+		guard.close();
 		const page = await chatHistory(c.env, chat, SNAPSHOT_MESSAGES);
 		return streamSSE(c, async (stream) => {
 			const now = Date.now();
@@ -70,48 +78,63 @@ export const agUiRoutes = new Hono<AppEnv>().post("/", requireAuth, rateLimit("c
 	}
 
 	const { run } = start;
-	const guard = await StreamGuard.open(c.env, viewer, (promise) => c.executionCtx.waitUntil(promise));
 	return streamSSE(c, async (stream) => {
-		const follower = new RunFollower({ threadId: input.threadId, runId: input.runId, minAttempt: run.min_attempt });
-		const send = (event: AgUiEvent, id?: number) =>
-			stream.writeSSE({
-				data: JSON.stringify(event.timestamp === undefined ? { ...event, timestamp: Date.now() } : event),
-				...(id !== undefined ? { id: String(id) } : {}),
-			});
-		let cursor = run.since_seq;
-		const from = Math.max(resumeAt ?? cursor, cursor);
-		// A re-attached stream: what the client had is read again, silently, to know what is open.
-		let last: AgUiEvent | undefined;
-		while (cursor < from && !follower.done) {
-			const { events } = await hub.taskEvents(run.task_id, cursor, 1000);
-			const before = events.filter((e) => e.seq <= from);
-			for (const event of before) last = follower.accept(event).events.at(-1) ?? last;
-			if (before.length === 0 || before.length < events.length) break;
-			cursor = before.at(-1)?.seq ?? from;
-		}
-		cursor = from;
-		await send(follower.start(Date.now()), from);
-		if (follower.done) {
-			// It had ended already: the client missed only how.
-			if (last) await send(last, from);
-			return;
-		}
-		for (const event of follower.reopen()) await send(event);
 		try {
-			await follow(stream, follower, run.task_id, cursor, send, hub, c.env, guard, c.req.raw.signal);
-		} catch (error) {
-			if (!follower.done && !stream.aborted) {
-				await send({
-					type: EventType.RUN_ERROR,
-					message: `the stream failed: ${String(error)}`,
-					code: "stream_failed",
-				});
-			}
+			await streamRun(stream, run, input, resumeAt, hub, c.env, guard, c.req.raw.signal);
 		} finally {
 			guard.close();
 		}
 	});
 });
+
+/** One run's events as AG-UI, from where the client is (`resumeAt`) until it ends. */
+async function streamRun(
+	stream: SSEStreamingApi,
+	run: AgUiRun,
+	input: { threadId: string; runId: string },
+	resumeAt: number | undefined,
+	hub: ReturnType<typeof hubFor>,
+	env: Env,
+	guard: StreamGuard,
+	signal: AbortSignal,
+): Promise<void> {
+	const follower = new RunFollower({ threadId: input.threadId, runId: input.runId, minAttempt: run.min_attempt });
+	const send = (event: AgUiEvent, id?: number) =>
+		stream.writeSSE({
+			data: JSON.stringify(event.timestamp === undefined ? { ...event, timestamp: Date.now() } : event),
+			...(id !== undefined ? { id: String(id) } : {}),
+		});
+	let cursor = run.since_seq;
+	const from = Math.max(resumeAt ?? cursor, cursor);
+	// A re-attached stream: what the client had is read again, silently, to know what is open.
+	let last: AgUiEvent | undefined;
+	while (cursor < from && !follower.done) {
+		const { events } = await hub.taskEvents(run.task_id, cursor, 1000);
+		const before = events.filter((e) => e.seq <= from);
+		for (const event of before) last = follower.accept(event).events.at(-1) ?? last;
+		if (before.length === 0 || before.length < events.length) break;
+		cursor = before.at(-1)?.seq ?? from;
+	}
+	cursor = from;
+	await send(follower.start(Date.now()), from);
+	if (follower.done) {
+		// It had ended already: the client missed only how.
+		if (last) await send(last, from);
+		return;
+	}
+	for (const event of follower.reopen()) await send(event);
+	try {
+		await follow(stream, follower, run.task_id, cursor, send, hub, env, guard, signal);
+	} catch (error) {
+		if (!follower.done && !stream.aborted) {
+			await send({
+				type: EventType.RUN_ERROR,
+				message: `the stream failed: ${String(error)}`,
+				code: "stream_failed",
+			});
+		}
+	}
+}
 
 /** Follows the run's task until the run ends, the client leaves or the viewer's token stops opening doors. */
 async function follow(
@@ -146,7 +169,7 @@ async function follow(
 		await send({
 			type: EventType.RUN_ERROR,
 			message: `the stream ended: ${ended.reason}`,
-			code: ErrorCode.unauthorized,
+			code: ended.code,
 		});
 		return;
 	}

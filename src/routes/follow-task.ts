@@ -3,14 +3,18 @@ import type { UserHubApi } from "../hub/stub.ts";
 import { isTerminal, type WireEvent } from "../protocol/index.ts";
 import { getTask, type TaskRow } from "../storage/tasks.ts";
 
-/** How long a stream stays quiet before it asks D1 how the task stands and sends a keep-alive. */
+/** How long a stream stays quiet before it asks D1 how the task stands. */
 const IDLE_CHECK_MS = 20_000;
+/** How long one batch may take to write before the client counts as gone (it stopped reading). */
+const WRITE_DEADLINE_MS = 30_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Why a follow stopped. `gone`: the task is finished and no event says so (aged out or deleted). */
 export type FollowEnd =
 	| { kind: "complete" }
 	| { kind: "aborted" }
-	| { kind: "denied"; reason: string }
+	| { kind: "denied"; code: "unauthorized" | "stream_lapsed"; reason: string }
 	| { kind: "gone"; row: TaskRow | null; cursor: number };
 
 export interface FollowOptions {
@@ -51,10 +55,13 @@ export async function followTask(options: FollowOptions): Promise<FollowEnd> {
 		if (next === null || stream.aborted) return { kind: "aborted" };
 		const { events } = next;
 		const access = await guard.access();
-		if (!access.ok) return { kind: "denied", reason: access.reason };
+		if (!access.ok) return { kind: "denied", code: access.code, reason: access.reason };
 		if (events.length > 0) {
 			cursor = events.at(-1)?.seq ?? cursor;
-			if (await deliver(events)) return { kind: "complete" };
+			// A client that stops reading blocks the writes (backpressure): past the deadline it is gone.
+			const delivered = await Promise.race([deliver(events), sleep(WRITE_DEADLINE_MS).then(() => null), left]);
+			if (delivered === null) return { kind: "aborted" };
+			if (delivered) return { kind: "complete" };
 			quietSince = Date.now();
 		}
 		if (stream.aborted) return { kind: "aborted" };

@@ -7,7 +7,7 @@ import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { StreamGuard } from "../http/stream-guard.ts";
 import { paramsOf, queryOf } from "../http/validate.ts";
 import { hubFor } from "../hub/stub.ts";
-import { ErrorCode, endsTask, isTerminal, OpaqueIdSchema, type TaskStatus } from "../protocol/index.ts";
+import { endsTask, isTerminal, OpaqueIdSchema, type TaskStatus } from "../protocol/index.ts";
 import { toTask } from "../storage/tasks.ts";
 import { visibleTask } from "../tasks/lookup.ts";
 import { followTask } from "./follow-task.ts";
@@ -100,7 +100,7 @@ export const taskEventsRoutes = new Hono<AppEnv>().get(
 					},
 				});
 				if (ended.kind === "complete" && ending) await end(ending);
-				else if (ended.kind === "denied") await end({ error: { code: ErrorCode.unauthorized, message: ended.reason } });
+				else if (ended.kind === "denied") await end({ error: { code: ended.code, message: ended.reason } });
 				else if (ended.kind === "gone") await end(ended.row ? { task: toTask(ended.row) } : { deleted: true });
 			} finally {
 				guard.close();

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { authenticateToken, bearerToken } from "../auth/authenticate.ts";
 import { issueTicket, redeemTicket } from "../auth/tickets.ts";
+import { ADMIN_SECRET_TOKEN_ID } from "../auth/types.ts";
 import { invalid, unauthorized } from "../errors.ts";
 import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { errorResponse } from "../http/errors.ts";
@@ -10,6 +11,7 @@ import { CONNECT_INFO_HEADER, type ConnectInfo } from "../hub/connections.ts";
 import { hubFor } from "../hub/stub.ts";
 import type { AuthContext } from "../protocol/index.ts";
 import { AUTH_SUBPROTOCOL_PREFIX, ErrorCode, OpaqueIdSchema, SUBPROTOCOL } from "../protocol/index.ts";
+import { isTokenLive } from "../storage/tokens.ts";
 
 const WsQuery = z.object({
 	ticket: z.string().min(1).max(200).optional(),
@@ -47,9 +49,20 @@ export const wsRoutes = new Hono<AppEnv>()
 		if (query.since !== undefined) target.searchParams.set("since", String(query.since));
 		if (query.session_id) target.searchParams.set("session_id", query.session_id);
 		// A fresh request: nothing the client sent (headers included) reaches the hub unchecked.
-		return hubFor(c.env, auth.userId).fetch(
+		const hub = hubFor(c.env, auth.userId);
+		const response = await hub.fetch(
 			new Request(target, { headers: { Upgrade: "websocket", [CONNECT_INFO_HEADER]: JSON.stringify(info) } }),
 		);
+		// A revocation between the lookup above and the hub's accept found no socket to close:
+		// look once more now that the socket is on the hub (a revocation after this closes it).
+		if (response.status === 101 && auth.tokenId !== ADMIN_SECRET_TOKEN_ID) {
+			c.executionCtx.waitUntil(
+				isTokenLive(c.env.DB, auth.tokenId, Date.now()).then((live) =>
+					live ? undefined : hub.closeToken(auth.tokenId, "token revoked"),
+				),
+			);
+		}
+		return response;
 	});
 
 /** One credential per socket: a ticket, a `sparky.auth.<token>` sub-protocol, or a bearer header. */

@@ -8,7 +8,8 @@ import { type Approval, CustomName, EventType } from "../protocol/index.ts";
 import { putMessages } from "../storage/chats.ts";
 import { type CheckpointWrite, countPause } from "../storage/checkpoints.ts";
 import { finishRun, type RunOutcome } from "../storage/task-runs.ts";
-import { nextQueuedTurn, type TaskRow } from "../storage/tasks.ts";
+import type { TaskRow } from "../storage/tasks.ts";
+import { approvalDecidedEvent } from "../tasks/approval-events.ts";
 import { afterTaskEnded, enqueueTask } from "../tasks/service.ts";
 import { taskStatusEvent } from "../tasks/status-events.ts";
 import type { RunEmitter } from "./run-events.ts";
@@ -154,7 +155,7 @@ export async function recordEnding(run: RunContext, ending: AgentEnding): Promis
 /**
  * Records the run's end (fenced by the lease), relays the status change, flushes. A run
  * that ended for good, or paused, is written into its chat's history; one that ended for good
- * lets its dependents and the chat's next turn go.
+ * lets its dependents and the chat's next turn go (afterTaskEnded).
  */
 export async function finish(
 	run: Pick<RunContext, "services" | "task" | "owner" | "events" | "transcript" | "now">,
@@ -169,20 +170,23 @@ export async function finish(
 	const row = finished?.row ?? null;
 	const ended = row !== null && row.status !== "queued" && row.status !== "awaiting_approval";
 	// History first: a client that sees the status change can read the run in the chat's history.
-	if (row && row.status !== "queued" && task.chat_id && run.transcript) {
+	// Not a retry's run (the next attempt redoes it); a pause's is kept, even one decided already.
+	const kept = row !== null && (row.status !== "queued" || outcome.status === "awaiting_approval");
+	if (kept && task.chat_id && run.transcript) {
 		await putMessages(env.DB, run.transcript.rows());
 	}
-	if (row) events.emitWithId(taskStatusEvent(row, extra, now()));
+	for (const approval of finished?.closed ?? []) events.emitWithId(approvalDecidedEvent(approval, now()));
+	// `extra` describes the outcome asked for (a retry's delay); finishRun may have written another.
+	if (row) events.emitWithId(taskStatusEvent(row, row.status === outcome.status ? extra : {}, now()));
 	else log.warn("run finished without its lease; outcome not recorded", { taskId: task.id, status: outcome.status });
 	// Delivered to the hubs that keep the task's stream before the task counts as ended. The
 	// relay is shared by the batch: the agent hub's paced calls carry this run's end with the
 	// others', and the batch's close sends whatever is still held.
 	await events.relay.flush({ paced: false });
 	if (ended) await afterTaskEnded(services, row, now(), finished?.waiting);
-	if (ended && task.chat_id && task.kind === "chat") {
-		const next = await nextQueuedTurn(env.DB, task.chat_id);
-		if (next) await enqueueTask(env, next.id, now());
-	}
+	// A pause decided before it was recorded came back `queued`: the decision's resume found
+	// the task still running and did nothing, so its message is sent here.
+	if (row?.status === "queued" && outcome.status === "awaiting_approval") await enqueueTask(env, row.id, now());
 	log.info("task run ended", {
 		taskId: task.id,
 		attempt: task.attempts,

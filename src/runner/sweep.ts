@@ -1,6 +1,7 @@
 import type { Deps } from "../deps.ts";
 import { log } from "../log.ts";
 import { EventType, type PublishEvent } from "../protocol/index.ts";
+import { resumeAllDecided } from "../storage/approvals.ts";
 import { settledWaiting } from "../storage/dependencies.ts";
 import { endCancelRequested, expiredLeases, recoverExpired, staleQueued } from "../storage/task-runs.ts";
 import type { TaskRow } from "../storage/tasks.ts";
@@ -44,8 +45,9 @@ export async function sweepLeases(deps: Deps, now: number): Promise<number> {
 
 /**
  * The minute's sweep: the short one, then the safety nets. A waiting task whose dependencies
- * all ended is settled; `queued` tasks whose message may be lost are sent again. Safe to run
- * twice: every change is a conditional update.
+ * all ended is settled; a paused one with nothing left to decide is resumed; `queued` tasks
+ * whose message may be lost are sent again. Safe to run twice: every change is a conditional
+ * update.
  */
 export async function sweepTasks(
 	deps: Deps,
@@ -62,6 +64,13 @@ export async function sweepTasks(
 		await publishTaskStatus(deps, changed);
 		if (changed.status === "queued") await enqueueTask(env, changed.id, now);
 		else await afterTaskEnded(deps, changed, now);
+	}
+	// Safety net: a paused task with nothing left to decide (its decider stopped before the resume).
+	for (const resumed of await resumeAllDecided(env.DB, now)) {
+		recovered++;
+		log.warn("resumed a paused task with nothing left to decide", { taskId: resumed.id });
+		await publishTaskStatus(deps, resumed);
+		await enqueueTask(env, resumed.id, now);
 	}
 	let resent = 0;
 	for (const row of await staleQueued(env.DB, options.resendAllQueued ? now + 1 : now - STALE_QUEUED_MS, 500)) {

@@ -142,27 +142,60 @@ export async function expiredApprovals(db: D1Database, now: number, limit = 50):
 	return results.map(toApproval);
 }
 
+/** SQL: the task (`tasks`) has no approval of either kind left pending. */
+export const NOTHING_PENDING_SQL =
+	"NOT EXISTS (SELECT 1 FROM approvals a WHERE a.task_id = tasks.id AND a.status = 'pending')";
+
 /** After a decision: a paused task with nothing left to decide goes back to the queue. */
 export async function resumeIfDecided(db: D1Database, taskId: string, now: number): Promise<TaskRow | null> {
 	return db
 		.prepare(
 			`UPDATE tasks SET status = 'queued', updated_at = ?, enqueued_at = NULL
-			 WHERE id = ? AND status = 'awaiting_approval'
-			   AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.task_id = tasks.id AND a.status = 'pending')
-			 RETURNING *`,
+			 WHERE id = ? AND status = 'awaiting_approval' AND ${NOTHING_PENDING_SQL} RETURNING *`,
 		)
 		.bind(now, taskId)
 		.first<TaskRow>();
 }
 
-/** A cancelled task's open requests are closed as denied, by whoever cancelled it. */
-export async function denyPending(db: D1Database, taskId: string, by: string | null, now: number): Promise<Approval[]> {
+/**
+ * Safety net (the sweep): paused tasks with nothing left to decide, whose resume never
+ * happened (the decider crashed between its decision and the resume), go back to the queue.
+ */
+export async function resumeAllDecided(db: D1Database, now: number, limit = 50): Promise<TaskRow[]> {
 	const { results } = await db
 		.prepare(
-			`UPDATE approvals SET status = 'denied', decided_at = ?, decided_by = ?, reason = 'the task was cancelled'
-			 WHERE task_id = ? AND status = 'pending' RETURNING *`,
+			`UPDATE tasks SET status = 'queued', updated_at = ?, enqueued_at = NULL
+			 WHERE id IN (SELECT id FROM tasks WHERE status = 'awaiting_approval' AND ${NOTHING_PENDING_SQL} LIMIT ?)
+			 RETURNING *`,
 		)
-		.bind(now, by, taskId)
-		.all<ApprovalRow>();
+		.bind(now, limit)
+		.all<TaskRow>();
+	return results;
+}
+
+const DENY_PENDING = `UPDATE approvals SET status = 'denied', decided_at = ?, decided_by = ?, reason = 'the task was cancelled'
+	WHERE task_id = ? AND status = 'pending'`;
+
+/** A cancelled task's open requests are closed as denied, by whoever cancelled it. */
+export async function denyPending(db: D1Database, taskId: string, by: string | null, now: number): Promise<Approval[]> {
+	const { results } = await db.prepare(`${DENY_PENDING} RETURNING *`).bind(now, by, taskId).all<ApprovalRow>();
 	return results.map(toApproval);
+}
+
+/**
+ * `denyPending` for a batch that may have just cancelled the task (a run's end): it closes
+ * nothing unless the task is cancelled by then. Read its result with `approvalsOf`.
+ */
+export function denyPendingIfCancelled(db: D1Database, taskId: string, now: number): D1PreparedStatement {
+	return db
+		.prepare(
+			`${DENY_PENDING} AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = approvals.task_id AND t.status = 'cancelled')
+			 RETURNING *`,
+		)
+		.bind(now, null, taskId);
+}
+
+/** The approvals a statement returned (`RETURNING *` of the approvals table). */
+export function approvalsOf(result: D1Result<unknown> | undefined): Approval[] {
+	return ((result?.results ?? []) as ApprovalRow[]).map(toApproval);
 }

@@ -1,3 +1,5 @@
+import type { Approval } from "../protocol/index.ts";
+import { approvalsOf, denyPendingIfCancelled, NOTHING_PENDING_SQL } from "./approvals.ts";
 import {
 	type CheckpointWrite,
 	checkpointReads,
@@ -67,7 +69,10 @@ export async function renewLease(
 }
 
 export interface RunOutcome {
-	/** `queued`: back for a retry; `awaiting_approval`: paused until a person decides. */
+	/**
+	 * `queued`: back for a retry; `awaiting_approval`: paused until a person decides. What is
+	 * written can differ (see finishRun): `cancelled`, or `queued` for a pause already decided.
+	 */
 	status: "succeeded" | "failed" | "cancelled" | "queued" | "awaiting_approval";
 	result?: string | null;
 	error?: string | null;
@@ -81,13 +86,24 @@ export interface FinishedRun {
 	row: TaskRow;
 	/** Tasks waiting on this one, read in the same transaction; undefined unless it ended for good. */
 	waiting: TaskRow[] | undefined;
+	/** Approvals the end closed as denied (a cancel that came while the run was pausing). */
+	closed: Approval[];
 }
+
+/** The error of a run whose cancel came while it was pausing or going back for a retry. */
+const CANCELLED_WHILE_ENDING = "cancelled while running";
 
 /**
  * Ends a run, fenced by its lease: a run that lost its lease (the sweep gave the task to
  * another run) changes nothing (null). `queued` puts the task back for a retry. `last`, the
  * run's last checkpoint write (its answer), goes in the same transaction, under the same fence,
  * and so does the read of the tasks waiting on it: the end is one round trip.
+ *
+ * A pause's approval is stored and announced before its run ends, so what happened meanwhile
+ * is settled here, in the same statement: a cancel requested while the task was still
+ * `running` ends it `cancelled` (no run would ever claim it, and its pending approvals are
+ * denied in the same batch); a decision made meanwhile found no paused task to resume, so a
+ * pause with nothing left pending is written `queued` (the caller sends its message).
  */
 export async function finishRun(
 	db: D1Database,
@@ -97,16 +113,20 @@ export async function finishRun(
 	now: number,
 	last?: CheckpointWrite,
 ): Promise<FinishedRun | null> {
-	const terminal = outcome.status !== "queued" && outcome.status !== "awaiting_approval";
+	// ?1 the outcome's status, ?7 now (numbered: each is used several times).
+	const cancels = "(?1 IN ('queued', 'awaiting_approval') AND cancel_requested_at IS NOT NULL)";
+	const decided = `(?1 = 'awaiting_approval' AND ${NOTHING_PENDING_SQL})`;
+	const ends = `(?1 IN ('succeeded', 'failed', 'cancelled') OR ${cancels})`;
 	const update = db
 		.prepare(
-			`UPDATE tasks SET status = ?, result = coalesce(?, result), error = ?, model = coalesce(?, model),
-			   input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
-			   lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,
-			   finished_at = CASE WHEN ? THEN ? ELSE NULL END,
-			   active_fingerprint = CASE WHEN ? THEN NULL ELSE active_fingerprint END,
-			   enqueued_at = CASE WHEN ? THEN enqueued_at ELSE ? END
-			 WHERE id = ? AND status = 'running' AND lease_owner = ? RETURNING *`,
+			`UPDATE tasks SET status = CASE WHEN ${cancels} THEN 'cancelled' WHEN ${decided} THEN 'queued' ELSE ?1 END,
+			   result = coalesce(?2, result), error = CASE WHEN ${cancels} THEN ?10 ELSE ?3 END,
+			   model = coalesce(?4, model), input_tokens = input_tokens + ?5, output_tokens = output_tokens + ?6,
+			   lease_owner = NULL, lease_expires_at = NULL, updated_at = ?7,
+			   finished_at = CASE WHEN ${ends} THEN ?7 ELSE NULL END,
+			   active_fingerprint = CASE WHEN ${ends} THEN NULL ELSE active_fingerprint END,
+			   enqueued_at = CASE WHEN ${ends} THEN enqueued_at WHEN ${decided} THEN NULL ELSE ?7 END
+			 WHERE id = ?8 AND status = 'running' AND lease_owner = ?9 RETURNING *`,
 		)
 		.bind(
 			outcome.status,
@@ -116,20 +136,21 @@ export async function finishRun(
 			outcome.inputTokens ?? 0,
 			outcome.outputTokens ?? 0,
 			now,
-			terminal ? 1 : 0,
-			now,
-			terminal ? 1 : 0,
-			terminal ? 1 : 0,
-			now,
 			id,
 			owner,
+			CANCELLED_WHILE_ENDING,
 		);
 	const before = last ? checkpointStatements(db, id, last, now, owner) : [];
-	const after = terminal ? [waitingDependentsQuery(db, id)] : [];
-	const results = await db.batch<TaskRow>([...before, update, ...after]);
-	const row = results[before.length]?.results[0];
+	const after = [denyPendingIfCancelled(db, id, now), waitingDependentsQuery(db, id)];
+	const results = await db.batch([...before, update, ...after]);
+	const row = results[before.length]?.results[0] as TaskRow | undefined;
 	if (!row) return null;
-	return { row, waiting: terminal ? (results.at(-1)?.results ?? []) : undefined };
+	const ended = row.status !== "queued" && row.status !== "awaiting_approval";
+	return {
+		row,
+		waiting: ended ? ((results.at(-1)?.results ?? []) as TaskRow[]) : undefined,
+		closed: approvalsOf(results.at(-2)),
+	};
 }
 
 /** Running tasks whose lease expired: their runner died. */

@@ -12,6 +12,7 @@ import {
 	insertTask,
 	markEnqueued,
 	type NewTask,
+	nextQueuedTurn,
 	requestCancel,
 	type TaskRow,
 } from "../storage/tasks.ts";
@@ -161,7 +162,9 @@ export function newTaskId(kind: TaskKind): string {
 
 /**
  * Whatever ended a task (its run, a cancel, the sweep, the dead-letter queue), its waiting
- * dependents move on: queued when all they waited for succeeded, failed otherwise.
+ * dependents move on: queued when all they waited for succeeded, failed otherwise. A chat
+ * turn's end lets the chat's next turn go: its own message may have been refused while this
+ * turn held the chat, and nothing else would send it again before the stale-queue sweep.
  */
 export async function afterTaskEnded(
 	deps: Deps,
@@ -175,6 +178,10 @@ export async function afterTaskEnded(
 	for (const row of settled.promoted) {
 		await publishTaskStatus(deps, row);
 		await enqueueTask(deps.env, row.id, now);
+	}
+	if (task.kind === "chat" && task.chat_id) {
+		const next = await nextQueuedTurn(deps.env.DB, task.chat_id);
+		if (next) await enqueueTask(deps.env, next.id, now);
 	}
 }
 
