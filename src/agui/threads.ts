@@ -11,9 +11,10 @@ import {
 } from "../protocol/index.ts";
 import { type AgUiRun, putAgUiRun, storedMessageIds } from "../storage/ag-ui-runs.ts";
 import { getApproval, pendingClientCall, pendingClientCalls } from "../storage/approvals.ts";
-import { getChat, insertChat } from "../storage/chats.ts";
+import { claimMessages, getChat, insertChat, messageOwners, releaseMessages } from "../storage/chats.ts";
 import { getTask, openTurns, type TaskRow } from "../storage/tasks.ts";
 import { decideApproval, deliverClientResult } from "../tasks/approvals.ts";
+import { newTaskId } from "../tasks/service.ts";
 
 export interface Viewer {
 	userId: string;
@@ -74,7 +75,9 @@ export type RunStart = { kind: "follow"; run: AgUiRun } | { kind: "snapshot" };
 /**
  * Acts on a run request: decides the interrupts it resumes, delivers the results of client
  * tools a turn waits for, or makes the user messages Sparky hasn't seen a turn. `lastSeq`
- * reads the caller's hub position right before acting: the run's events come after it.
+ * reads the caller's hub position right before acting: the run's events come after it. New
+ * user messages are claimed by storing them: a request that finds them stored by another at
+ * the same moment (a double submit) makes no turn, and follows that request's.
  */
 export async function startRun(
 	deps: Deps,
@@ -163,20 +166,83 @@ export async function startRun(
 	if (!text) throw invalid("the new user message has no text");
 	if (text.length > TURN_TEXT_CHARS) throw invalid(`the new user message is over ${TURN_TEXT_CHARS} characters`);
 	const since = await lastSeq();
-	const sent = await sendMessage(
-		deps,
-		chat,
-		text,
-		{
-			approve: input.forwardedProps?.sparky?.approve,
-			clientTools: input.tools,
-			parts: parts.filter((p) => p.text),
-		},
-		now,
-	);
-	const turn = await getTask(db, sent.turn_id);
-	if (!turn) throw notFound(`turn ${sent.turn_id}`);
-	return record(turn, since, 1);
+	const written = parts.filter((p) => p.text);
+	for (let round = 0; ; round++) {
+		// Storing the messages is the claim: of two identical requests at once (a double submit,
+		// a client's retry) only one writes them, and only it makes a turn.
+		const turnId = newTaskId("chat");
+		const claimed = await claimMessages(
+			db,
+			written.map((p, ordinal) => ({
+				id: p.id,
+				chat_id: chat.id,
+				turn_id: turnId,
+				role: "user",
+				content: p.text,
+				tool_name: null,
+				tool_args: null,
+				created_at: now,
+				ordinal,
+			})),
+		);
+		const mine = written.filter((p) => claimed.has(p.id));
+		if (mine.length > 0) {
+			let sent: Awaited<ReturnType<typeof sendMessage>>;
+			try {
+				sent = await sendMessage(
+					deps,
+					chat,
+					mine.map((p) => p.text).join("\n\n"),
+					{
+						approve: input.forwardedProps?.sparky?.approve,
+						clientTools: input.tools,
+						parts: mine,
+						turnId,
+					},
+					now,
+				);
+			} catch (error) {
+				// No turn came of it (refused, capped, cancelled before it was queued): the
+				// messages are unsent again, and the client's retry makes the turn.
+				const made = await getTask(db, turnId);
+				if (!made || made.status === "cancelled") await releaseMessages(db, turnId, [...claimed]);
+				throw error;
+			}
+			const turn = await getTask(db, sent.turn_id);
+			if (!turn) throw notFound(`turn ${sent.turn_id}`);
+			return record(turn, since, 1);
+		}
+		// Another request stored them first: this run follows the turn that request made.
+		const ids = written.map((p) => p.id);
+		const owner = (await messageOwners(db, chat.id, ids)).at(-1);
+		if (!owner) {
+			// Released meanwhile (its turn was refused): claim them again, a few times at most.
+			if (round < CLAIM_ROUNDS) continue;
+			throw conflict("the message is being sent by another request: send it again");
+		}
+		if (!owner.turn_id) return { kind: "snapshot" };
+		const turn = await turnOf(db, owner.turn_id);
+		// From the turn's first event: this run may start after the other request's did.
+		if (turn) return record(turn, 0, 1);
+		// No turn came: claim them again if that request released them (it failed), once more at most.
+		if (round < CLAIM_ROUNDS && (await messageOwners(db, chat.id, [owner.id])).length === 0) continue;
+		throw conflict("the message is being sent by another request: send it again");
+	}
+}
+
+/** How often a request claims the same messages again after finding them released. */
+const CLAIM_ROUNDS = 2;
+/** How long another request may take from claiming a message to making its turn. */
+const CLAIM_WAIT_MS = 10_000;
+
+/** The turn another request is making (it claimed the messages first), once it exists. */
+async function turnOf(db: D1Database, turnId: string): Promise<TaskRow | null> {
+	const deadline = Date.now() + CLAIM_WAIT_MS;
+	for (;;) {
+		const turn = await getTask(db, turnId);
+		if (turn || Date.now() > deadline) return turn;
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
 }
 
 async function findApproval(db: D1Database, open: TaskRow[], id: string): Promise<{ task: TaskRow } | undefined> {

@@ -74,6 +74,57 @@ export async function putMessages(db: D1Database, rows: ChatMessageRow[]): Promi
 	);
 }
 
+/**
+ * Writes new history rows only, in one transaction: the ids of the rows this call inserted. A
+ * row whose id is stored already is left alone, so of two requests claiming the same
+ * message at once exactly one gets it (an AG-UI double submit makes one turn).
+ */
+export async function claimMessages(db: D1Database, rows: ChatMessageRow[]): Promise<Set<string>> {
+	if (rows.length === 0) return new Set();
+	const statement = db.prepare(
+		`INSERT INTO chat_messages (id, chat_id, turn_id, role, content, tool_name, tool_args, created_at, ordinal)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		 ON CONFLICT (id) DO NOTHING RETURNING id`,
+	);
+	const results = await db.batch<{ id: string }>(
+		rows.map((r) =>
+			statement.bind(r.id, r.chat_id, r.turn_id, r.role, r.content, r.tool_name, r.tool_args, r.created_at, r.ordinal),
+		),
+	);
+	return new Set(results.flatMap((r) => r.results.map((row) => row.id)));
+}
+
+/** Takes back rows a turn claimed (`claimMessages`) when the turn was never made; only that turn's. */
+export async function releaseMessages(db: D1Database, turnId: string, ids: string[]): Promise<void> {
+	for (let i = 0; i < ids.length; i += 90) {
+		const chunk = ids.slice(i, i + 90);
+		await db
+			.prepare(`DELETE FROM chat_messages WHERE turn_id = ? AND id IN (${chunk.map(() => "?").join(", ")})`)
+			.bind(turnId, ...chunk)
+			.run();
+	}
+}
+
+/** The stored rows among these ids (id, turn and when it was written), in the order of `ids`. */
+export async function messageOwners(
+	db: D1Database,
+	chatId: string,
+	ids: string[],
+): Promise<{ id: string; turn_id: string | null; created_at: number }[]> {
+	const found = new Map<string, { id: string; turn_id: string | null; created_at: number }>();
+	for (let i = 0; i < ids.length; i += 90) {
+		const chunk = ids.slice(i, i + 90);
+		const { results } = await db
+			.prepare(
+				`SELECT id, turn_id, created_at FROM chat_messages WHERE chat_id = ? AND id IN (${chunk.map(() => "?").join(", ")})`,
+			)
+			.bind(chatId, ...chunk)
+			.all<{ id: string; turn_id: string | null; created_at: number }>();
+		for (const r of results) found.set(r.id, r);
+	}
+	return ids.flatMap((id) => found.get(id) ?? []);
+}
+
 export interface HistoryCursor {
 	createdAt: number;
 	ordinal: number;

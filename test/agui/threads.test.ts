@@ -1,9 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { rowIdOf, startRun, threadChat } from "../../src/agui/threads.ts";
 import { threadChatId } from "../../src/chats/service.ts";
+import { depsFor } from "../../src/deps.ts";
+import type { SparkyError } from "../../src/errors.ts";
 import type { ChatMessage } from "../../src/protocol/index.ts";
 import { insertChat, putMessages } from "../../src/storage/chats.ts";
 import { adminToken, api, json, newUser, tokenFor } from "../support/api.ts";
+import { queuedTask } from "../support/tasks.ts";
 
 /**
  * Issue 22, hole 1: AG-UI thread and message ids are the client's, and so per user. No
@@ -182,6 +186,56 @@ describe("AG-UI threads are per user (issue 22)", () => {
 		);
 		const chatId = await threadChatId(user.id, "dedupe-1");
 		expect(turns.tasks.filter((t) => t.chat_id === chatId)).toHaveLength(2);
+	});
+
+	it("a double submit (the same body twice at once, same or another runId) makes one turn; both runs follow it", async () => {
+		for (const sameRunId of [true, false]) {
+			const user = await newUser();
+			const threadId = `double-${sameRunId}`;
+			const message = [{ id: "m1", content: "what time is it" }];
+			const runId = crypto.randomUUID();
+			const [a, b] = await Promise.all([
+				run(user.token, threadId, message, runId),
+				run(user.token, threadId, message, sameRunId ? runId : crypto.randomUUID()),
+			]);
+			const chatId = await threadChatId(user.id, threadId);
+			const { results: turns } = await env.DB.prepare("SELECT id FROM tasks WHERE chat_id = ?")
+				.bind(chatId)
+				.all<{ id: string }>();
+			expect(turns, `sameRunId ${sameRunId}`).toHaveLength(1);
+			expect((await history(user.token, threadId)).filter((m) => m.role === "user")).toHaveLength(1);
+			// Neither answers with a snapshot: the one that lost the claim follows the winner's turn to its end.
+			for (const r of [a, b]) {
+				expect(r.status).toBe(200);
+				const types = r.events.map((e) => e.type);
+				expect(types).not.toContain("MESSAGES_SNAPSHOT");
+				expect(types[0]).toBe("RUN_STARTED");
+				expect(types.at(-1)).toBe("RUN_FINISHED");
+				expect(types).toContain("TEXT_MESSAGE_CONTENT");
+			}
+		}
+	});
+
+	it("a message whose turn is refused (open-task cap) is not left stored: sent again, it makes the turn", async () => {
+		const user = await newUser();
+		const viewer = { userId: user.id, role: "user" };
+		const capped = depsFor({ ...env, SPARKY_MAX_OPEN_TASKS: "1" } as Env);
+		const chat = await threadChat(capped, "refused-1", viewer);
+		const input = {
+			threadId: "refused-1",
+			runId: crypto.randomUUID(),
+			messages: [{ id: "m1", role: "user", content: "hello" }],
+		} as Parameters<typeof startRun>[2];
+		const blocker = await queuedTask(user.id);
+		const refused = await startRun(capped, chat, input, viewer, async () => 0).catch((e: unknown) => e);
+		expect((refused as SparkyError).kind).toBe("conflict");
+		expect(await rowOf(rowIdOf(chat.id, "m1"))).toBeNull();
+		await env.DB.prepare("UPDATE tasks SET status = 'cancelled', finished_at = ? WHERE id = ?")
+			.bind(Date.now(), blocker.id)
+			.run();
+		const started = await startRun(capped, chat, input, viewer, async () => 0);
+		expect(started.kind).toBe("follow");
+		expect((await rowOf(rowIdOf(chat.id, "m1")))?.turn_id).toBe(started.kind === "follow" ? started.run.task_id : "");
 	});
 
 	it("a thread made before thread ids were per user (chat id = thread id) goes on as before", async () => {

@@ -62,6 +62,54 @@ describe("scrub: every secret part of a header value", () => {
 		expect(scrub("nothing secret here", {})).toBe("nothing secret here");
 	});
 
+	it("redacts a cookie's values, not its short settings", () => {
+		const headers = { Cookie: "session=S3CRETVALUE; theme=dark" };
+		expect(scrub("session S3CRETVALUE expired", headers)).toBe("session [redacted] expired");
+		expect(scrub('{"cookie":"s3cretvalue"}', headers)).toBe('{"cookie":"[redacted]"}');
+		expect(scrub("the dark theme is on", headers)).toBe("the dark theme is on");
+		expect(secretParts("session=S3CRETVALUE; theme=dark")).not.toContain("dark");
+	});
+
+	it("redacts the quoted value of Token token=…, Digest's response= and AWS4's Credential= and Signature=", () => {
+		const token = { Authorization: 'Token token="tok_7Hq2LmZ9xW", realm="api"' };
+		expect(scrub("bad token tok_7Hq2LmZ9xW", token)).toBe("bad token [redacted]");
+		expect(scrub('token="tok_7Hq2LmZ9xW" rejected', token)).toBe('token="[redacted]" rejected');
+
+		const response = "6629fae49393a05397450978507c4ef1";
+		const digest = {
+			Authorization: `Digest username="Mufasa", realm="testrealm@host.com", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", uri="/dir/index.html", qop=auth, nc=00000001, cnonce="0a4f113b", response="${response}", opaque="5ccc069c403ebaf9f0171e9517f40e41"`,
+		};
+		expect(scrub(`digest ${response} does not match`, digest)).toBe("digest [redacted] does not match");
+		expect(scrub("nonce dcd98b7102dd2f0e8b11d0f600bfb0c093 is stale", digest)).toBe("nonce [redacted] is stale");
+		// Short settings (`qop=auth`, `nc`, the 6-letter user name) are not redacted everywhere.
+		expect(scrub("auth failed for Mufasa", digest)).toBe("auth failed for Mufasa");
+
+		const signature = "fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024";
+		const aws = {
+			Authorization: `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;range;x-amz-date, Signature=${signature}`,
+		};
+		expect(scrub(`The request signature we calculated does not match ${signature}`, aws)).toBe(
+			"The request signature we calculated does not match [redacted]",
+		);
+		expect(scrub("credential AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request unknown", aws)).toBe(
+			"credential [redacted] unknown",
+		);
+		// The signed header names stay readable.
+		expect(scrub("missing x-amz-date", aws)).toBe("missing x-amz-date");
+	});
+
+	it("redacts a secret echoed URL-encoded (`/ + =` as %2F %2B %3D), in either case of hex", () => {
+		const secret = "ab/cd+ef=gh/ij+kl==";
+		const headers = { "X-Api-Key": secret, Authorization: "Bearer tok/with+slash=" };
+		const encoded = encodeURIComponent(secret);
+		expect(encoded).toBe("ab%2Fcd%2Bef%3Dgh%2Fij%2Bkl%3D%3D");
+		expect(scrub(`GET /v1?key=${encoded} 401`, headers)).toBe("GET /v1?key=[redacted] 401");
+		expect(scrub(`GET /v1?key=${encoded.toLowerCase()} 401`, headers)).toBe("GET /v1?key=[redacted] 401");
+		expect(scrub("callback?t=tok%2Fwith%2Bslash%3D denied", headers)).toBe("callback?t=[redacted] denied");
+		// A cookie value sent percent-encoded comes back decoded.
+		expect(scrub("sid a/b+c=d/e+f expired", { Cookie: "sid=a%2Fb%2Bc%3Dd%2Fe%2Bf" })).toBe("sid [redacted] expired");
+	});
+
 	it("scrubs every string of a JSON value, keys included", () => {
 		const headers = { Authorization: "Bearer tok-SECRET-123456" };
 		expect(
@@ -185,6 +233,32 @@ describe("the byte cap on messages from a server", () => {
 			expect(out).toEqual({
 				error: 'huge__dump failed: MCP server "huge" sent a result over 1 MiB; it was dropped unread',
 			});
+		} finally {
+			await run.close();
+		}
+	});
+});
+
+describe("a registered server's Cookie header", () => {
+	it("is redacted from the server's error text when it echoes only the session value", async () => {
+		const user = await newUser();
+		const added = await api("/api/mcp-servers", {
+			token: user.token,
+			body: { name: "jar", url: URL_, headers: { Cookie: "session=S3CRETVALUE; theme=dark" } },
+		});
+		expect(added.status).toBe(201);
+		const server = fakeServer((method) =>
+			method === "tools/list"
+				? { tools: [aTool("whoami")] }
+				: { isError: true, content: [{ type: "text", text: "session S3CRETVALUE expired (theme dark)" }] },
+		);
+		const run = await loadMcpTools(env, user.id, { signal: new AbortController().signal, fetch: server.fetch });
+		try {
+			const execute = run.tools.jar__whoami?.execute as
+				| ((input: unknown, options: unknown) => Promise<unknown>)
+				| undefined;
+			const out = await execute?.({}, { toolCallId: "c1", messages: [] });
+			expect(out).toEqual({ error: "jar__whoami reported an error: session [redacted] expired (theme dark)" });
 		} finally {
 			await run.close();
 		}
