@@ -41,6 +41,10 @@ export default defineConfig(async () => {
 				"test/imports/**",
 			],
 			setupFiles: ["./test/setup.ts"],
+			// Files share their worker (and its D1 and Durable Objects) instead of a fresh one each:
+			// 45 s instead of 226 s here. Safe because every test makes its own users and ids and no
+			// file mocks modules or globals; `--sequence.shuffle` runs pass too.
+			isolate: false,
 			// Runs in Node: starts the fake LLM provider server; tests get its URL with inject("fakeLlmUrl").
 			globalSetup: ["./test/support/global-setup.ts"],
 			// Logs of passing tests are noise; a failing test shows its own.

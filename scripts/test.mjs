@@ -1,20 +1,30 @@
 #!/usr/bin/env node
-// `npm test`: every check and every test suite, in order, with one summary at the end.
+// `npm test`: every check and every test suite, with one summary at the end.
 // Each step's result is recorded in test-results/summary.json; .ci/run prints its totals.
-//   checks: package-lock.json in sync and complete for every platform, the web page builds
-//           (web/dist, needed by everything that reads wrangler.toml's [assets]), generated
-//           types current, tsc (Worker, web page, e2e tests), biome, deno check of the whole
-//           Worker, production bundle (`npm run deploy -- --dry-run` in a clean copy of the
-//           tree; fails over 400 KiB gzipped)
-//   suites: vitest in workerd (JSON report), the suites that run under Deno (JUnit report),
-//           browser end-to-end tests in Chromium against a real `wrangler dev` (JSON report),
-//           the CLI end to end against wrangler dev (vitest in Node, JSON report),
-//           the real @ag-ui/client against wrangler dev (vitest in Node, JSON report),
-//           MCP both ways against wrangler dev and the reference MCP server (JSON report),
-//           the fault suite: crashes, load, slow consumers, floods, fuzz, auth matrix (JSON report)
+//   first:  package-lock.json in sync and complete for every platform; the web page built once
+//           (web/dist: wrangler.toml's [assets], read by every wrangler dev and the workerd pool)
+//   then two lanes side by side, one per core:
+//     checks and in-process suites: generated types current, tsc (the Worker once; the web page,
+//           the CLI and each Node-side suite against their own types), biome, the import rules
+//           (dependency-cruiser), deno check, vitest in workerd, the suites under Deno, the
+//           import-rule test, the production bundle, then the browser end-to-end tests
+//     suites against real `wrangler dev` processes: the fault suite (two files at a time), then the
+//           CLI, the real @ag-ui/client and MCP both ways, side by side
+// `npm test -- <step> [<step>…]` runs only those steps. A step's output is kept in
+// test-results/logs/<step>.log and printed when it ends (so the lanes don't interleave).
 import "./lib/node-check.mjs";
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+	cpSync,
+	createWriteStream,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	symlinkSync,
+	writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { bundleReport } from "./lib/bundle.mjs";
@@ -22,199 +32,206 @@ import { wranglerEnv } from "./lib/wrangler.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const results = resolve(root, "test-results");
+const logs = resolve(results, "logs");
 rmSync(results, { recursive: true, force: true });
-mkdirSync(results, { recursive: true });
+mkdirSync(logs, { recursive: true });
 
 const only = process.argv.slice(2);
+const startedAt = Date.now();
 const steps = [];
 
-// The lockfile is in sync with package.json and has every platform's packages (npm ci works anywhere).
-await check("lockfile", ["node", "scripts/check-lockfile.mjs"]);
-// Then: vitest's workerd pool and `wrangler deploy` read wrangler.toml, whose [assets] is web/dist.
-await check("build-web", ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"]);
-await check("types", ["wrangler", "types", "--check", "--strict-vars=false", "--env-file", ".dev.vars.example"]);
-await check("tsc", ["tsc", "--noEmit"]);
-await check("tsc-web", ["tsc", "--noEmit", "-p", "web/tsconfig.json"]);
-await check("tsc-e2e", ["tsc", "--noEmit", "-p", "test/e2e/tsconfig.json"]);
-// The CLI runs on Node, not Workers: its own tsconfig (Node's types).
-await check("tsc-cli", ["tsc", "--noEmit", "-p", "cli"]);
-await check("tsc-faults", ["tsc", "--noEmit", "-p", "test/faults"]);
-await check("tsc-ag-ui", ["tsc", "--noEmit", "-p", "test/ag-ui-client"]);
-await check("tsc-mcp", ["tsc", "--noEmit", "-p", "test/mcp-live"]);
-await check("biome", ["biome", "check", "."]);
-// The whole Worker (src/) against the Workers types (deno.json's `check` task: deno.worker.json
-// gives it worker-configuration.d.ts instead of Deno's own globals). Run directly, not as
-// `deno task check`: this is npm's Deno, on PATH as node_modules/.bin/deno.
-const denoJson = JSON.parse(readFileSync(resolve(root, "deno.json"), "utf8"));
-await check("deno-check", denoJson.tasks.check.command.replace(/^node_modules\/\.bin\//, "").split(/\s+/));
-await suite(
-	"vitest",
-	["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${results}/vitest.json`],
-	() => countVitest(`${results}/vitest.json`),
-);
-await suite(
-	"deno",
-	[
-		"deno",
-		"test",
-		"--allow-read",
-		"--allow-env",
-		"--reporter=dot",
-		"--allow-sys=hostname",
-		`--junit-path=${results}/deno.xml`,
-	],
-	() => countJunitSteps(`${results}/deno.xml`),
-);
-// The `sparky` CLI end to end: child processes against a real wrangler dev (vitest in Node).
-await suite(
-	"cli",
-	[
+const vitest = (name, config) => ({
+	name,
+	command: [
 		"vitest",
 		"run",
-		"-c",
-		"vitest.cli.config.ts",
+		...(config ? ["-c", config] : []),
 		"--reporter=default",
 		"--reporter=json",
-		`--outputFile.json=${results}/cli.json`,
+		`--outputFile.json=${results}/${name}.json`,
 	],
-	() => countVitest(`${results}/cli.json`),
-);
-// Any AG-UI client: the real @ag-ui/client (HttpAgent, its parser and verifier) against wrangler dev.
-await suite(
-	"ag-ui",
-	[
-		"vitest",
-		"run",
-		"-c",
-		"vitest.agui.config.ts",
-		"--reporter=default",
-		"--reporter=json",
-		`--outputFile.json=${results}/ag-ui.json`,
-	],
-	() => countVitest(`${results}/ag-ui.json`),
-);
-// MCP both ways: the reference MCP server (server-everything) and Sparky's /mcp with the SDK client,
-// against a real wrangler dev (vitest in Node, JSON report).
-await suite(
-	"mcp",
-	[
-		"vitest",
-		"run",
-		"-c",
-		"vitest.mcp.config.ts",
-		"--reporter=default",
-		"--reporter=json",
-		`--outputFile.json=${results}/mcp.json`,
-	],
-	() => countVitest(`${results}/mcp.json`),
-);
-// Debian's Chromium (playwright-core) against a real `wrangler dev`; fails, never skips,
-// when Chromium is missing. Its global setup builds the page again, so `npm test e2e` works alone.
-await suite(
-	"e2e",
-	[
-		"vitest",
-		"run",
-		"--config",
-		"vitest.e2e.config.ts",
-		"--reporter=default",
-		"--reporter=json",
-		`--outputFile.json=${results}/e2e.json`,
-	],
-	() => countVitest(`${results}/e2e.json`),
-);
-// Faults, load and hostile input against real `wrangler dev` processes (npm run test:faults).
-await suite(
-	"faults",
-	[
-		"vitest",
-		"run",
-		"--config",
-		"vitest.faults.config.ts",
-		"--reporter=default",
-		"--reporter=json",
-		`--outputFile.json=${results}/faults.json`,
-	],
-	() => countVitest(`${results}/faults.json`),
-);
-// The production bundle, built the way a fresh clone deploys: `npm run deploy -- --dry-run` in a
-// copy of the tree without anything built (no web/dist, no .wrangler; node_modules linked), so
-// the deploy script itself must build the page. Fails past the gzip budget (scripts/lib/bundle.mjs).
-const clean = wanted("bundle") ? cleanTree() : "";
-await check("bundle", ["npm", "run", "deploy", "--", "--dry-run", "--outdir", "dist"], {
-	cwd: clean,
-	after: async () => {
-		const report = await bundleReport(resolve(clean, "dist"));
-		console.log(
-			`bundle: ${report.files} files, ${report.rawKiB} KiB raw, ${report.gzipKiB} KiB gzip (budget ${report.budgetKiB} KiB gzip)`,
-		);
-		writeFileSync(`${results}/bundle.json`, JSON.stringify(report, null, 2));
-		if (!report.withinBudget)
-			throw new Error(`${report.gzipKiB} KiB gzipped is over the ${report.budgetKiB} KiB budget`);
-	},
+	count: () => countVitest(`${results}/${name}.json`),
 });
-if (clean) rmSync(clean, { recursive: true, force: true });
+
+// Before anything else: the lockfile, and the page every wrangler dev and the workerd pool serve.
+await lane([
+	{ name: "lockfile", command: ["node", "scripts/check-lockfile.mjs"] },
+	{ name: "build-web", command: ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"] },
+]);
+// The suites that would build the page themselves (the e2e setup) use this build.
+if (existsSync(resolve(root, "web/dist/index.html"))) process.env.SPARKY_WEB_BUILT = "1";
+
+const denoJson = JSON.parse(readFileSync(resolve(root, "deno.json"), "utf8"));
+await Promise.all([
+	lane([
+		{
+			name: "types",
+			command: ["wrangler", "types", "--check", "--strict-vars=false", "--env-file", ".dev.vars.example"],
+		},
+		// The Worker once; then each other program against its own types (web page, CLI, Node-side suites).
+		{ name: "tsc", command: ["tsc", "--noEmit"] },
+		{ name: "tsc-web", command: ["tsc", "--noEmit", "-p", "web/tsconfig.json"] },
+		{ name: "tsc-e2e", command: ["tsc", "--noEmit", "-p", "test/e2e/tsconfig.json"] },
+		{ name: "tsc-cli", command: ["tsc", "--noEmit", "-p", "cli"] },
+		{ name: "tsc-faults", command: ["tsc", "--noEmit", "-p", "test/faults"] },
+		{ name: "tsc-ag-ui", command: ["tsc", "--noEmit", "-p", "test/ag-ui-client"] },
+		{ name: "tsc-mcp", command: ["tsc", "--noEmit", "-p", "test/mcp-live"] },
+		{ name: "biome", command: ["biome", "check", "."] },
+		// docs/architecture.md's table of who may import whom, and no import circles.
+		{ name: "imports", command: ["npm", "run", "--silent", "lint:imports"] },
+		// Deno's own resolution of the Worker (deno.worker.json's import map, the Workers types):
+		// what `deno task check` and the Deno suites rely on, which tsc doesn't see.
+		{
+			name: "deno-check",
+			command: denoJson.tasks.check.command.replace(/^node_modules\/\.bin\//, "").split(/\s+/),
+		},
+		vitest("vitest"),
+		{
+			name: "deno",
+			command: [
+				"deno",
+				"test",
+				"--allow-read",
+				"--allow-env",
+				"--reporter=dot",
+				"--allow-sys=hostname",
+				`--junit-path=${results}/deno.xml`,
+			],
+			count: () => countJunitSteps(`${results}/deno.xml`),
+		},
+		// The import rules can fail: a forbidden import added to a scratch copy is reported.
+		vitest("import-rules", "vitest.imports.config.ts"),
+		bundleStep(),
+		// Debian's Chromium (playwright-core) against a real `wrangler dev`; fails, never skips,
+		// when Chromium is missing.
+		vitest("e2e", "vitest.e2e.config.ts"),
+	]),
+	lane([
+		// Faults, load and hostile input against real `wrangler dev` processes (npm run test:faults).
+		vitest("faults", "vitest.faults.config.ts"),
+		// Three suites that mostly wait on their servers, side by side: the `sparky` CLI as child
+		// processes, the real @ag-ui/client, and MCP both ways with the reference MCP server.
+		[
+			vitest("cli", "vitest.cli.config.ts"),
+			vitest("ag-ui", "vitest.agui.config.ts"),
+			vitest("mcp", "vitest.mcp.config.ts"),
+		],
+	]),
+]);
 
 const passed = steps.reduce((n, s) => n + s.passed, 0);
 const failed = steps.reduce((n, s) => n + s.failed, 0);
 writeFileSync(`${results}/summary.json`, JSON.stringify({ passed, failed, steps }, null, 2));
-console.log("\nsteps:");
+console.log("\nsteps (seconds each; the two lanes ran side by side):");
 for (const s of steps)
-	console.log(`  ${s.failed ? "FAIL" : "ok  "} ${s.name.padEnd(12)} ${s.passed} passed, ${s.failed} failed`);
+	console.log(
+		`  ${s.failed ? "FAIL" : "ok  "} ${s.name.padEnd(13)} ${`${s.seconds.toFixed(1)} s`.padStart(8)}  ${s.passed} passed, ${s.failed} failed`,
+	);
+console.log(`  total ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
 
 // ---- helpers ------------------------------------------------------------------------------
 
-function wanted(name) {
-	return only.length === 0 || only.includes(name);
-}
-
-/** A check counts as one test: it passes when its command exits 0 (and `after` doesn't throw). */
-async function check(name, command, { cwd = root, after } = {}) {
-	if (!wanted(name)) return;
-	let ok = (await run(name, command, cwd)) === 0;
-	if (ok && after) {
-		try {
-			await after();
-		} catch (error) {
-			console.error(`${name}: ${error.message}`);
-			ok = false;
-		}
+/**
+ * Runs steps one after another; an array in the list runs its steps side by side. A step with
+ * `count` is a suite (its tests counted from its report), any other a check that counts as one.
+ */
+async function lane(list) {
+	for (const item of list) {
+		if (Array.isArray(item)) await Promise.all(item.map((step) => runStep(step)));
+		else await runStep(item);
 	}
-	steps.push({ name, passed: ok ? 1 : 0, failed: ok ? 0 : 1 });
 }
 
-/** A suite counts its tests from its report; a crash without a report counts as one failure. */
-async function suite(name, command, count) {
-	if (!wanted(name)) return;
-	const code = await run(name, command);
+async function runStep({ name, command, count, cwd = root, after }) {
+	if (only.length > 0 && !only.includes(name)) return;
+	const began = Date.now();
+	const code = await run(name, command, typeof cwd === "function" ? cwd() : cwd);
 	let counts;
-	try {
-		counts = count();
-	} catch (error) {
-		console.error(`${name}: no readable report (${error.message})`);
-		counts = { passed: 0, failed: 1 };
+	if (count) {
+		try {
+			counts = count();
+		} catch (error) {
+			console.error(`${name}: no readable report (${error.message})`);
+			counts = { passed: 0, failed: 1 };
+		}
+		// A runner that exits non-zero with every test passing still failed (unhandled errors, say).
+		if (code !== 0 && counts.failed === 0) counts.failed = 1;
+	} else {
+		let ok = code === 0;
+		if (ok && after) {
+			try {
+				await after();
+			} catch (error) {
+				console.error(`${name}: ${error.message}`);
+				ok = false;
+			}
+		}
+		counts = { passed: ok ? 1 : 0, failed: ok ? 0 : 1 };
 	}
-	// A runner that exits non-zero with every test passing still failed (unhandled errors, say).
-	if (code !== 0 && counts.failed === 0) counts.failed = 1;
-	steps.push({ name, ...counts });
+	const seconds = (Date.now() - began) / 1000;
+	console.log(
+		`${counts.failed ? "✗" : "✓"} ${name}: ${counts.passed} passed, ${counts.failed} failed, ${seconds.toFixed(1)} s`,
+	);
+	steps.push({ name, ...counts, seconds });
 }
 
-/** Runs a project binary (node_modules/.bin), or npm itself (from PATH). */
-function run(name, [bin, ...args], cwd = root) {
-	console.log(`\n▶ ${name}: ${bin} ${args.join(" ")}${cwd === root ? "" : ` (in ${cwd})`}`);
+/**
+ * The production bundle, built the way a fresh clone deploys: `npm run deploy -- --dry-run` in a
+ * copy of the tree without anything built (no web/dist, no .wrangler; node_modules linked), so
+ * the deploy script itself must build the page. Fails past the gzip budget (scripts/lib/bundle.mjs).
+ */
+function bundleStep() {
+	let clean = "";
+	return {
+		name: "bundle",
+		command: ["npm", "run", "deploy", "--", "--dry-run", "--outdir", "dist"],
+		cwd: () => {
+			clean = cleanTree();
+			return clean;
+		},
+		after: async () => {
+			try {
+				const report = await bundleReport(resolve(clean, "dist"));
+				console.log(
+					`bundle: ${report.files} files, ${report.rawKiB} KiB raw, ${report.gzipKiB} KiB gzip (budget ${report.budgetKiB} KiB gzip)`,
+				);
+				writeFileSync(`${results}/bundle.json`, JSON.stringify(report, null, 2));
+				if (!report.withinBudget)
+					throw new Error(`${report.gzipKiB} KiB gzipped is over the ${report.budgetKiB} KiB budget`);
+			} finally {
+				rmSync(clean, { recursive: true, force: true });
+			}
+		},
+	};
+}
+
+/** Runs a project binary (node_modules/.bin), or npm itself (from PATH); its output goes to its log, printed at the end. */
+function run(name, [bin, ...args], cwd) {
+	const logFile = resolve(logs, `${name}.log`);
+	const header = `\n▶ ${name}: ${bin} ${args.join(" ")}${cwd === root ? "" : ` (in ${cwd})`}`;
 	return new Promise((resolvePromise) => {
+		const out = createWriteStream(logFile);
 		const child = spawn(bin === "npm" ? "npm" : resolve(root, "node_modules/.bin", bin), args, {
 			cwd,
-			stdio: "inherit",
-			env: wranglerEnv({ FORCE_COLOR: process.stdout.isTTY ? "1" : "0" }),
+			stdio: ["ignore", "pipe", "pipe"],
+			env: wranglerEnv({ FORCE_COLOR: "0" }),
 		});
+		child.stdout.pipe(out, { end: false });
+		child.stderr.pipe(out, { end: false });
+		const finish = (code) => {
+			out.end(() => {
+				console.log(header);
+				process.stdout.write(readFileSync(logFile, "utf8"));
+				resolvePromise(code);
+			});
+		};
 		child.on("error", (error) => {
-			console.error(`${name}: ${error.message}`);
-			resolvePromise(1);
+			out.write(`${name}: ${error.message}\n`);
+			finish(1);
 		});
-		child.on("exit", (code) => resolvePromise(code ?? 1));
+		child.on("close", (code) => finish(code ?? 1));
 	});
 }
 

@@ -28,7 +28,8 @@ export default async function setup(project: Project): Promise<() => Promise<voi
 	const started = Date.now();
 	// Fail at once, before starting anything, when Chromium is missing or can't start.
 	await (await launchChromium()).close();
-	await buildWeb({ quiet: true });
+	// `npm test` has built it already (and says so); alone, this suite builds the page itself.
+	if (!process.env.SPARKY_WEB_BUILT) await buildWeb({ quiet: true });
 	const pages = await startPageServer();
 	const adminToken = `e2e_admin_${randomBytes(24).toString("base64url")}`;
 	const state = mkdtempSync(join(tmpdir(), "sparky-e2e-"));
