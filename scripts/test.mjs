@@ -59,7 +59,7 @@ await lane([
 	{ name: "build-web", command: ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"] },
 ]);
 // The suites that would build the page themselves (the e2e setup) use this build.
-if (existsSync(resolve(root, "web/dist/index.html"))) process.env.SPARKY_WEB_BUILT = "1";
+if (steps.some((s) => s.name === "build-web" && s.failed === 0)) process.env.SPARKY_WEB_BUILT = "1";
 
 const denoJson = JSON.parse(readFileSync(resolve(root, "deno.json"), "utf8"));
 await Promise.all([
