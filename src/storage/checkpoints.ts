@@ -94,7 +94,7 @@ export function readCheckpoint(results: D1Result[]): SavedRun {
 /**
  * What a task says about how its runs may act, beyond the server's own settings: the tools a
  * person must approve first. A follow-up carries its parent's (tasks/service.ts `inheritPolicy`):
- * a field added here must be read in `loadPolicy`, written in `savePolicy` and given a merge rule
+ * a field added here must be read in `loadPolicy`, written in `initialCheckpoint` and given a merge rule
  * there, or the types don't check.
  */
 export interface TaskPolicy {
@@ -110,19 +110,17 @@ export async function loadPolicy(db: D1Database, taskId: string): Promise<TaskPo
 	return { approve: row?.approve ? (JSON.parse(row.approve) as string[]) : [] };
 }
 
-/** Records a task's policy (at creation); nothing to write when it asks for nothing. */
-export async function savePolicy(db: D1Database, taskId: string, policy: TaskPolicy, now: number): Promise<void> {
-	if (policy.approve.length) await saveApproveList(db, taskId, policy.approve, now);
+/** The columns a task's checkpoint starts with: written in the task's own insert (`insertTask`). */
+export interface InitialCheckpoint {
+	approve: string | null;
+	client_tools: string | null;
 }
 
-/** Records the tools a task asked to approve (at creation). */
-export async function saveApproveList(db: D1Database, taskId: string, approve: string[], now: number): Promise<void> {
-	await setField(db, taskId, "approve", JSON.stringify(approve), now);
-}
-
-/** Records the tools an AG-UI client offered for this task (at creation). */
-export async function saveClientTools(db: D1Database, taskId: string, tools: ClientTool[], now: number): Promise<void> {
-	await setField(db, taskId, "client_tools", JSON.stringify(tools), now);
+/** What a new task's checkpoint starts with: its policy and its client's tools (none: nothing to write). */
+export function initialCheckpoint(policy: TaskPolicy, clientTools: ClientTool[] = []): InitialCheckpoint | undefined {
+	const approve = policy.approve.length ? JSON.stringify(policy.approve) : null;
+	const client_tools = clientTools.length ? JSON.stringify(clientTools) : null;
+	return approve || client_tools ? { approve, client_tools } : undefined;
 }
 
 /** What a run adds to its task's checkpoint in one write. */
@@ -195,23 +193,6 @@ export function checkpointStatements(
 				...fence,
 			),
 	];
-}
-
-/** Sets one column of a task's checkpoint row, making the row if it has none yet. */
-async function setField(
-	db: D1Database,
-	taskId: string,
-	column: "approve" | "client_tools",
-	value: string,
-	now: number,
-): Promise<void> {
-	await db
-		.prepare(
-			`INSERT INTO task_checkpoints (task_id, ${column}, updated_at) VALUES (?, ?, ?)
-			 ON CONFLICT (task_id) DO UPDATE SET ${column} = excluded.${column}, updated_at = excluded.updated_at`,
-		)
-		.bind(taskId, value, now)
-		.run();
 }
 
 /** A run ended waiting for a person: it doesn't count as a failed attempt. */

@@ -1,4 +1,5 @@
 import type { Task, TaskKind, TaskStatus } from "../protocol/index.ts";
+import type { InitialCheckpoint } from "./checkpoints.ts";
 
 /** A row of `tasks`, as stored. */
 export type TaskRow = {
@@ -106,17 +107,20 @@ const OPEN = "status NOT IN ('succeeded', 'failed', 'cancelled')";
 export const OPEN_TASKS_OF_USER = `SELECT count(*) FROM tasks WHERE user_id = ? AND ${OPEN}`;
 
 /**
- * Inserts a task. The two unique indexes (idempotency key, active fingerprint) decide
- * races; on a conflict we read which one won.
+ * Inserts a task, with what its checkpoint starts with (its policy: the tools a person must
+ * approve) in the same transaction: a task never exists, not even for a crashed request's
+ * moment, without the policy it was created with. The two unique indexes (idempotency key,
+ * active fingerprint) decide races; on a conflict we read which one won.
  */
 export async function insertTask(
 	db: D1Database,
 	task: NewTask,
 	openCap = Number.MAX_SAFE_INTEGER,
+	initial?: InitialCheckpoint,
 ): Promise<InsertOutcome> {
 	// The open-task cap is checked in the insert itself: one round trip, and no race between
 	// two requests that both counted one under the cap.
-	const inserted = await db
+	const insert = db
 		.prepare(
 			`INSERT INTO tasks (id, kind, user_id, instruction, metadata, chat_id, chat_user_id, status, max_attempts,
 			   fingerprint, active_fingerprint, idempotency_key, parent_task_id, depth, schedule_name, created_at, updated_at,
@@ -146,8 +150,31 @@ export async function insertTask(
 			task.enqueued_at ?? null,
 			task.user_id,
 			openCap,
-		)
-		.first<TaskRow>();
+		);
+	let inserted: TaskRow | null;
+	if (initial) {
+		// Only beside the row this insert made (a conflict or the cap kept it out: nothing).
+		const seed = db
+			.prepare(
+				`INSERT INTO task_checkpoints (task_id, approve, client_tools, updated_at)
+				 SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM tasks WHERE id = ? AND user_id = ? AND created_at = ? AND fingerprint = ?)
+				 ON CONFLICT (task_id) DO NOTHING`,
+			)
+			.bind(
+				task.id,
+				initial.approve,
+				initial.client_tools,
+				task.created_at,
+				task.id,
+				task.user_id,
+				task.created_at,
+				task.fingerprint,
+			);
+		const [created] = await db.batch<TaskRow>([insert, seed]);
+		inserted = created?.results[0] ?? null;
+	} else {
+		inserted = await insert.first<TaskRow>();
+	}
 	if (inserted) return { kind: "created", row: inserted };
 	if (task.idempotency_key !== null) {
 		const existing = await db

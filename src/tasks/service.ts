@@ -5,7 +5,7 @@ import { conflict } from "../errors.ts";
 import { log } from "../log.ts";
 import { type ClientTool, newId, type PublishEvent, type TaskKind, type TaskMessage } from "../protocol/index.ts";
 import { denyPending } from "../storage/approvals.ts";
-import { loadPolicy, saveClientTools, savePolicy, type TaskPolicy } from "../storage/checkpoints.ts";
+import { initialCheckpoint, loadPolicy, type TaskPolicy } from "../storage/checkpoints.ts";
 import { insertDependencies } from "../storage/dependencies.ts";
 import {
 	cancelPending,
@@ -101,7 +101,9 @@ export async function createTask(
 		// Sent right below: the insert records it, and a failed send clears it again.
 		enqueued_at: input.dependsOn?.length ? null : now,
 	};
-	const outcome = await insertTask(env.DB, row, cap);
+	// Its policy (a follow-up's includes its parent's) is written with the task, before any run can read it.
+	const initial = initialCheckpoint(await policyOf(env.DB, input), input.clientTools);
+	const outcome = await insertTask(env.DB, row, cap, initial);
 	if (outcome.kind === "capped") {
 		throw conflict(`you have ${cap} unfinished tasks, the most one user may have; wait for some to end`, {
 			limit: cap,
@@ -113,16 +115,6 @@ export async function createTask(
 	}
 	if (outcome.kind === "duplicate") return { kind: "duplicate", task: outcome.row };
 	let task = outcome.row;
-	try {
-		// Written before the queue message: its first run reads it. A follow-up's includes its parent's.
-		await savePolicy(env.DB, task.id, await policyOf(env.DB, input), now);
-		if (input.clientTools?.length) await saveClientTools(env.DB, task.id, input.clientTools, now);
-	} catch (error) {
-		// A task must never run without the policy it was created with: cancel it (the sweep
-		// would otherwise send it again) before reporting the failure.
-		await cancelPending(env.DB, task.id, now).catch(() => undefined);
-		throw error;
-	}
 	if (input.dependsOn?.length) {
 		await insertDependencies(env.DB, task.id, input.dependsOn);
 		// Its dependencies may all be done already (or one failed): settle it now.

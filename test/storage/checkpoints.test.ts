@@ -6,7 +6,6 @@ import {
 	countPause,
 	loadCheckpoint,
 	MESSAGE_ROW_CHARS,
-	saveApproveList,
 } from "../../src/storage/checkpoints.ts";
 import { insertDependencies } from "../../src/storage/dependencies.ts";
 import { finishRun } from "../../src/storage/task-runs.ts";
@@ -14,9 +13,9 @@ import { newUser } from "../support/api.ts";
 import { claimed, queuedTask } from "../support/tasks.ts";
 
 describe("task checkpoints (D1)", () => {
-	it("starts empty, then keeps messages in order with the totals, in flight set with the call and cleared by the next write", async () => {
+	it("starts with only its policy, then keeps messages in order with the totals, in flight set with the call and cleared by the next write", async () => {
 		const user = await newUser();
-		const task = await queuedTask(user.id);
+		const task = await queuedTask(user.id, {}, { approve: ["write_file"] });
 		expect(await loadCheckpoint(env.DB, task.id)).toEqual({
 			checkpoint: {
 				steps: 0,
@@ -25,12 +24,11 @@ describe("task checkpoints (D1)", () => {
 				runMs: 0,
 				pauses: 0,
 				inFlight: null,
-				approve: [],
+				approve: ["write_file"],
 				clientTools: [],
 			},
 			messages: [],
 		});
-		await saveApproveList(env.DB, task.id, ["write_file"], 1);
 		const call = { type: "tool-call" as const, toolCallId: "c1", toolName: "read_file", input: { path: "a.md" } };
 		await appendMessages(
 			env.DB,
@@ -133,5 +131,29 @@ describe("task checkpoints (D1)", () => {
 		// Small results and other messages are kept as they are.
 		const small = { role: "assistant" as const, content: "ok" };
 		expect(capMessage(small)).toBe(small);
+	});
+});
+
+describe("a task's policy is written with the task (issue #22)", () => {
+	it("exists from the insert on, and an insert that made no row (cap, duplicate) writes none", async () => {
+		const { insertTask } = await import("../../src/storage/tasks.ts");
+		const { initialCheckpoint } = await import("../../src/storage/checkpoints.ts");
+		const user = await newUser();
+		const task = await queuedTask(user.id, {}, { approve: ["delete_file"] });
+		// One batch: there is no moment where the row exists and its policy doesn't.
+		expect((await loadCheckpoint(env.DB, task.id)).checkpoint.approve).toEqual(["delete_file"]);
+		const initial = initialCheckpoint({ approve: ["write_file"] });
+		const row = (id: string) => ({ ...task, id, created_at: Date.now(), active_fingerprint: null });
+		// Refused by the cap (0 open tasks allowed): no task, no checkpoint.
+		const capped = await insertTask(env.DB, row("task_capped0001"), 0, initial);
+		expect(capped.kind).toBe("capped");
+		// The same id again (an insert that conflicts): the first task's policy is untouched.
+		const again = await insertTask(env.DB, { ...task, created_at: task.created_at + 1 }, undefined, initial);
+		expect(again.kind).not.toBe("created");
+		expect((await loadCheckpoint(env.DB, task.id)).checkpoint.approve).toEqual(["delete_file"]);
+		const orphans = await env.DB.prepare("SELECT count(*) AS n FROM task_checkpoints WHERE task_id = ?")
+			.bind("task_capped0001")
+			.first<{ n: number }>();
+		expect(orphans?.n).toBe(0);
 	});
 });

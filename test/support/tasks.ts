@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { newId } from "../../src/protocol/index.ts";
 import { consumeTasks } from "../../src/runner/consumer.ts";
 import type { RunnerDeps } from "../../src/runner/run-task.ts";
+import { initialCheckpoint } from "../../src/storage/checkpoints.ts";
 import { claimWithCheckpoint } from "../../src/storage/task-runs.ts";
 import { insertTask, type TaskRow } from "../../src/storage/tasks.ts";
 
@@ -10,27 +11,37 @@ import { insertTask, type TaskRow } from "../../src/storage/tasks.ts";
  * A queued task written straight to D1 with no queue message, so the real consumer
  * doesn't race the test: the test decides when (and how) it runs.
  */
-export async function queuedTask(userId: string, overrides: Partial<TaskRow> = {}): Promise<TaskRow> {
+export async function queuedTask(
+	userId: string,
+	overrides: Partial<TaskRow> = {},
+	policy?: { approve: string[] },
+): Promise<TaskRow> {
 	const id = newId("task", 12);
-	const outcome = await insertTask(env.DB, {
-		id,
-		kind: "task",
-		user_id: userId,
-		instruction: "what time is it",
-		metadata: null,
-		chat_id: null,
-		chat_user_id: null,
-		status: "queued",
-		max_attempts: 3,
-		fingerprint: id,
-		active_fingerprint: null,
-		idempotency_key: null,
-		parent_task_id: null,
-		depth: 0,
-		schedule_name: null,
-		created_at: Date.now(),
-		...overrides,
-	});
+	const initial = policy ? initialCheckpoint(policy) : undefined;
+	const outcome = await insertTask(
+		env.DB,
+		{
+			id,
+			kind: "task",
+			user_id: userId,
+			instruction: "what time is it",
+			metadata: null,
+			chat_id: null,
+			chat_user_id: null,
+			status: "queued",
+			max_attempts: 3,
+			fingerprint: id,
+			active_fingerprint: null,
+			idempotency_key: null,
+			parent_task_id: null,
+			depth: 0,
+			schedule_name: null,
+			created_at: Date.now(),
+			...overrides,
+		},
+		undefined,
+		initial,
+	);
 	if (outcome.kind === "capped") throw new Error("insertTask refused: open-task cap");
 	return outcome.row;
 }

@@ -5,7 +5,7 @@ import { hubFor } from "../../src/hub/stub.ts";
 import type { Approval, ControlMessage, Task, WireEvent } from "../../src/protocol/index.ts";
 import { sweepLeases } from "../../src/runner/sweep.ts";
 import { requestApproval } from "../../src/storage/approvals.ts";
-import { appendMessages, loadCheckpoint, loadPolicy, saveApproveList } from "../../src/storage/checkpoints.ts";
+import { appendMessages, loadCheckpoint, loadPolicy } from "../../src/storage/checkpoints.ts";
 import { ensureWorkspace } from "../../src/storage/workspace.ts";
 import { deliverClientResult } from "../../src/tasks/approvals.ts";
 import { createTask as createTaskService } from "../../src/tasks/service.ts";
@@ -232,8 +232,7 @@ describe("issue #22: approvals that could be escaped", () => {
 
 	it("#22.2 a follow-up's own approve list adds to its parent's, never replaces it", async () => {
 		const user = await newUser();
-		const parent = await queuedTask(user.id);
-		await saveApproveList(env.DB, parent.id, ["write_file", "http_fetch"], Date.now());
+		const parent = await queuedTask(user.id, {}, { approve: ["write_file", "http_fetch"] });
 		const outcome = await createTaskService(depsFor(env), {
 			userId: user.id,
 			instruction: "a follow-up",
