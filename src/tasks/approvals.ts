@@ -65,15 +65,12 @@ function approvalExpired(approval: Approval): SparkyError {
 	);
 }
 
+/** How an approval nobody decided in time is closed (by the sweep, or by a late decision). */
+const EXPIRED = { status: "expired", by: null, reason: "nobody decided in time" } as const;
+
 /** An approval found past its time is expired there and then, as the sweep would have. */
 async function expireNow(deps: Deps, task: TaskRow, approval: Approval, now: number): Promise<void> {
-	const expired = await decide(
-		deps.env.DB,
-		task.id,
-		approval.id,
-		{ status: "expired", by: null, reason: "nobody decided in time" },
-		now,
-	);
+	const expired = await decide(deps.env.DB, task.id, approval.id, EXPIRED, now);
 	if (expired) await settle(deps, task, expired, now);
 }
 
@@ -81,13 +78,7 @@ async function expireNow(deps: Deps, task: TaskRow, approval: Approval, now: num
 export async function expireApprovals(deps: Deps, now: number): Promise<number> {
 	let expired = 0;
 	for (const approval of await expiredApprovals(deps.env.DB, now)) {
-		const decided = await decide(
-			deps.env.DB,
-			approval.task_id,
-			approval.id,
-			{ status: "expired", by: null, reason: "nobody decided in time" },
-			now,
-		);
+		const decided = await decide(deps.env.DB, approval.task_id, approval.id, EXPIRED, now);
 		if (!decided) continue;
 		expired++;
 		const task = await getTask(deps.env.DB, approval.task_id);
