@@ -1,43 +1,44 @@
-/** A Server-Sent Events reader for `fetch` bodies (the WHATWG event-stream format). */
+/** Server-Sent Events from a `fetch` body, parsed by eventsource-parser (the WHATWG event-stream format). */
+import { createParser, type EventSourceMessage } from "eventsource-parser";
 
 export interface SseMessage {
 	event: string;
 	data: string;
+	/** The last event id seen so far (it carries over to later messages, as in an EventSource). */
 	id: string | undefined;
 }
 
-/** Yields each dispatched message; comments (keep-alives) and retry hints are skipped. */
-export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
+export interface SseOptions {
+	/**
+	 * Each comment's text, without the colon and one space (`: end {…}` → `end {…}`), called in
+	 * stream order: after every message before it has been yielded (and handled).
+	 */
+	onComment?: (text: string) => void;
+}
+
+/** Yields each dispatched message; comments (keep-alives too) go to `onComment`; retry hints are dropped. */
+export async function* readSse(body: ReadableStream<Uint8Array>, options: SseOptions = {}): AsyncGenerator<SseMessage> {
+	// The parser calls back as it reads; messages and comments wait here in order.
+	const queue: (EventSourceMessage | { comment: string })[] = [];
+	const parser = createParser({
+		onEvent: (message) => queue.push(message),
+		onComment: (comment) => queue.push({ comment }),
+	});
 	const reader = body.getReader();
 	const decoder = new TextDecoder();
-	let buffer = "";
-	let event = "";
-	let data: string[] = [];
 	let id: string | undefined;
 	try {
 		for (;;) {
 			const { value, done } = await reader.read();
 			if (done) return;
-			buffer += decoder.decode(value, { stream: true });
-			for (;;) {
-				const end = buffer.search(/\r\n|\r|\n/);
-				if (end < 0) break;
-				const line = buffer.slice(0, end);
-				buffer = buffer.slice(end + (buffer.startsWith("\r\n", end) ? 2 : 1));
-				if (line === "") {
-					if (data.length > 0) yield { event: event || "message", data: data.join("\n"), id };
-					event = "";
-					data = [];
+			parser.feed(decoder.decode(value, { stream: true }));
+			for (let item = queue.shift(); item; item = queue.shift()) {
+				if ("comment" in item) {
+					options.onComment?.(item.comment);
 					continue;
 				}
-				if (line.startsWith(":")) continue;
-				const colon = line.indexOf(":");
-				const field = colon < 0 ? line : line.slice(0, colon);
-				const raw = colon < 0 ? "" : line.slice(colon + 1);
-				const text = raw.startsWith(" ") ? raw.slice(1) : raw;
-				if (field === "event") event = text;
-				else if (field === "data") data.push(text);
-				else if (field === "id" && !text.includes("\0")) id = text;
+				if (item.id !== undefined) id = item.id;
+				yield { event: item.event || "message", data: item.data, id };
 			}
 		}
 	} finally {

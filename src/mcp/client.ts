@@ -149,7 +149,9 @@ export function guardedFetch(allow: readonly string[], base: typeof fetch = fetc
 /**
  * The response with its body cut off (an error) once one message passes `cap` bytes, before
  * anything parses it: the whole body of a JSON answer; each event of an SSE stream (bytes
- * since the last blank line). Tripping `oversize` fails the request waiting for it.
+ * since the last blank line). Tripping `oversize` fails the request waiting for it. A byte
+ * count, not an SSE parser: the SDK needs the bytes as they came (it parses them itself, with
+ * eventsource-parser), and a parser would only see a message once it is whole.
  */
 export function capMessages(response: Response, cap: number, oversize?: Oversize): Response {
 	// Null-body statuses can't be rebuilt with a body (and carry no message anyway).

@@ -15,6 +15,8 @@
  * address. On Cloudflare that is harmless (a Worker's subrequests cannot reach a private
  * network); under `wrangler dev` it is the remaining gap, documented in docs/reliability.md.
  */
+import ipaddr from "ipaddr.js";
+
 export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
 
 /** Ports a public web server plausibly uses; anything else needs an `allow` entry. */
@@ -109,14 +111,14 @@ export function checkUrl(raw: string, allow: readonly string[]): UrlCheck {
 function checkHost(hostname: string): string | undefined {
 	if (hostname.startsWith("[")) {
 		const ip = hostname.slice(1, -1);
-		const groups = parseIPv6(ip);
-		if (!groups) return `${hostname} is not a valid IPv6 address`;
-		const kind = classifyIPv6(groups);
+		if (!ipaddr.IPv6.isValid(ip)) return `${hostname} is not a valid IPv6 address`;
+		const kind = classifyIPv6(ipaddr.IPv6.parse(ip));
 		return kind && describe(hostname, kind);
 	}
-	const v4 = parseIPv4(hostname);
-	if (v4) {
-		const kind = classifyIPv4(v4);
+	// WHATWG URL has already turned every IPv4 spelling (`2130706433`, `0x7f.1`, `0177.0.0.1`)
+	// into a dotted quad, so only that form needs reading here.
+	if (ipaddr.IPv4.isValidFourPartDecimal(hostname)) {
+		const kind = classifyIPv4(ipaddr.IPv4.parse(hostname));
 		return kind && `${hostname} is ${article(kind)} address`;
 	}
 	return checkName(hostname);
@@ -158,107 +160,82 @@ function describe(hostname: string, kind: string): string {
 
 const article = (kind: string) => (/^[aeiou]/.test(kind) ? `an ${kind}` : `a ${kind}`);
 
-// ---- IPv4 ---------------------------------------------------------------------------------
+// ---- Addresses (ipaddr.js names the ranges; the words and the embedded IPv4s are ours) ----
 
 /**
- * WHATWG URL has already turned every IPv4 spelling (`2130706433`, `0x7f.1`, `0177.0.0.1`)
- * into a dotted quad, so only that form needs reading here.
+ * What each of ipaddr.js's special ranges is called in a refusal. Every range it does not
+ * call "unicast" is refused, named here or not: a range a later ipaddr.js adds is refused
+ * as "reserved (<its name>)" until it gets words here.
  */
-function parseIPv4(host: string): number[] | undefined {
-	const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-	if (!match) return undefined;
-	const bytes = match.slice(1).map(Number);
-	return bytes.every((b) => b <= 255) ? bytes : undefined;
-}
+const IPV4_KINDS: Record<string, string> = {
+	unspecified: "unspecified (0.0.0.0/8)",
+	broadcast: "broadcast",
+	multicast: "multicast (224.0.0.0/4)",
+	linkLocal: "link-local (169.254.0.0/16, which includes cloud metadata)",
+	loopback: "loopback",
+	carrierGradeNat: "carrier-grade NAT (100.64.0.0/10)",
+	private: "private (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)",
+	reserved: "reserved (IETF, documentation, benchmarking or 240.0.0.0/4)",
+	as112: "reserved (AS112 DNS sink)",
+	amt: "reserved (AMT relay anycast)",
+};
 
-/** [leading bytes of the range, prefix length in bits, kind]; broadcast first, as it is inside 240/4. */
-const IPV4_RANGES: [number[], number, string][] = [
-	[[255, 255, 255, 255], 32, "broadcast"],
-	[[0], 8, "unspecified (0.0.0.0/8)"],
-	[[10], 8, "private (10.0.0.0/8)"],
-	[[100, 64], 10, "carrier-grade NAT (100.64.0.0/10)"],
-	[[127], 8, "loopback"],
-	[[169, 254], 16, "link-local (169.254.0.0/16, which includes cloud metadata)"],
-	[[172, 16], 12, "private (172.16.0.0/12)"],
-	[[192, 0, 0], 24, "reserved (192.0.0.0/24)"],
-	[[192, 168], 16, "private (192.168.0.0/16)"],
-	[[198, 18], 15, "reserved benchmarking (198.18.0.0/15)"],
-	[[224], 4, "multicast (224.0.0.0/4)"],
-	[[240], 4, "reserved (240.0.0.0/4)"],
-];
-
-const toUint32 = (b: number[]) => (((b[0] ?? 0) << 24) | ((b[1] ?? 0) << 16) | ((b[2] ?? 0) << 8) | (b[3] ?? 0)) >>> 0;
-
-function inRange(address: number, base: number[], bits: number): boolean {
-	const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-	return (address & mask) >>> 0 === (toUint32(base) & mask) >>> 0;
-}
+const IPV6_KINDS: Record<string, string> = {
+	unspecified: "unspecified",
+	loopback: "loopback",
+	linkLocal: "link-local (fe80::/10)",
+	multicast: "multicast (ff00::/8)",
+	uniqueLocal: "private (unique local fc00::/7)",
+	deprecatedSiteLocal: "private (site-local fec0::/10)",
+	discard: "reserved (discard-only 100::/64)",
+	rfc6052: "private (NAT64 local-use 64:ff9b:1::/48)",
+	benchmarking: "reserved (benchmarking 2001:2::/48)",
+	reserved: "reserved (IETF 2001::/23, or documentation 2001:db8::/32 or 3fff::/20)",
+};
 
 /** The kind of non-public address (e.g. "loopback"), or undefined for a public one. */
-function classifyIPv4(bytes: number[]): string | undefined {
-	const address = toUint32(bytes);
-	return IPV4_RANGES.find(([base, bits]) => inRange(address, base, bits))?.[2];
+function classifyIPv4(address: ipaddr.IPv4): string | undefined {
+	const range = address.range();
+	return range === "unicast" ? undefined : (IPV4_KINDS[range] ?? `reserved (${range})`);
 }
 
-// ---- IPv6 ---------------------------------------------------------------------------------
+/** The well-known NAT64 prefix, which carries the IPv4 in its last 32 bits (64:ff9b:1::/48 does not). */
+const NAT64 = ipaddr.IPv6.parseCIDR("64:ff9b::/96");
 
-/** Eight 16-bit groups, or undefined. Accepts `::` and a dotted IPv4 tail. */
-function parseIPv6(text: string): number[] | undefined {
-	const halves = text.split("::");
-	if (halves.length > 2) return undefined;
-	const read = (part: string): number[] | undefined => {
-		if (part === "") return [];
-		const out: number[] = [];
-		const pieces = part.split(":");
-		for (const [i, piece] of pieces.entries()) {
-			if (i === pieces.length - 1 && piece.includes(".")) {
-				const v4 = parseIPv4(piece);
-				if (!v4) return undefined;
-				out.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
-			} else if (/^[0-9a-f]{1,4}$/i.test(piece)) {
-				out.push(Number.parseInt(piece, 16));
-			} else return undefined;
-		}
-		return out;
-	};
-	const head = read(halves[0] ?? "");
-	const tail = halves.length === 2 ? read(halves[1] ?? "") : [];
-	if (!head || !tail) return undefined;
-	if (halves.length === 1) return head.length === 8 ? head : undefined;
-	const gap = 8 - head.length - tail.length;
-	return gap >= 1 ? [...head, ...new Array<number>(gap).fill(0), ...tail] : undefined;
-}
+const v4From = (hi = 0, lo = 0) => new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
 
-const v4From = (hi: number, lo: number) => [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff];
-
-/** The kind of non-public address, "embeds …" for a wrapped private IPv4, or undefined. */
-function classifyIPv6(g: number[]): string | undefined {
-	const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = g;
-	const zeroUpTo = (n: number) => g.slice(0, n).every((x) => x === 0);
-	const embedded = (v4: number[]) => {
+/**
+ * The kind of non-public address, "embeds …" for a wrapped private IPv4, or undefined.
+ * ipaddr.js finds the wrapping ranges; where the IPv4 sits inside each is read here (it has
+ * no reader for NAT64, 6to4 or Teredo), and so is ::/8, which it calls unicast.
+ */
+function classifyIPv6(address: ipaddr.IPv6): string | undefined {
+	const [g0 = 0, g1, g2, , , , g6 = 0, g7 = 0] = address.parts;
+	const embedded = (v4: ipaddr.IPv4) => {
 		const kind = classifyIPv4(v4);
-		return kind && `embeds ${v4.join(".")}, which is ${article(kind)} address`;
+		return kind && `embeds ${v4.toString()}, which is ${article(kind)} address`;
 	};
-	if (zeroUpTo(8)) return "unspecified";
-	if (zeroUpTo(7) && g7 === 1) return "loopback";
-	// ::ffff:a.b.c.d (IPv4-mapped) and the deprecated ::a.b.c.d (IPv4-compatible).
-	if (zeroUpTo(5) && (g5 === 0xffff || g5 === 0)) return embedded(v4From(g6, g7));
-	// ::ffff:0:a.b.c.d (IPv4-translated, SIIT).
-	if (zeroUpTo(4) && g4 === 0xffff && g5 === 0) return embedded(v4From(g6, g7));
-	// NAT64: 64:ff9b::a.b.c.d carries the IPv4 at the end; 64:ff9b:1::/48 is local use.
-	if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return embedded(v4From(g6, g7));
-	if (g0 === 0x64 && g1 === 0xff9b && g2 === 1) return "private (NAT64 local-use 64:ff9b:1::/48)";
-	// 6to4: 2002:AABB:CCDD::/48 carries the IPv4 in groups 1-2.
-	if (g0 === 0x2002) return embedded(v4From(g1, g2));
-	// Teredo: 2001:0::/32 carries the client IPv4, inverted, in the last 32 bits.
-	if (g0 === 0x2001 && g1 === 0) return embedded(v4From(g6 ^ 0xffff, g7 ^ 0xffff));
-	if ((g0 & 0xfe00) === 0xfc00) return "private (unique local fc00::/7)";
-	if ((g0 & 0xffc0) === 0xfe80) return "link-local (fe80::/10)";
-	if ((g0 & 0xffc0) === 0xfec0) return "private (site-local fec0::/10)";
-	if ((g0 & 0xff00) === 0xff00) return "multicast (ff00::/8)";
-	if (g0 === 0x100 && g1 === 0 && g2 === 0 && g3 === 0) return "reserved (discard-only 100::/64)";
-	if (g0 === 0x2001 && g1 === 0xdb8) return "reserved (documentation 2001:db8::/32)";
-	// Anything else under ::/8 is reserved and never a public server.
-	if (g0 < 0x100) return "reserved (::/8)";
-	return undefined;
+	const range = address.range();
+	switch (range) {
+		// ::ffff:a.b.c.d (IPv4-mapped) and ::ffff:0:a.b.c.d (IPv4-translated, SIIT).
+		case "ipv4Mapped":
+		case "rfc6145":
+			return embedded(v4From(g6, g7));
+		// NAT64: 64:ff9b::a.b.c.d carries the IPv4 at the end; 64:ff9b:1::/48 is local use.
+		case "rfc6052":
+			return address.match(NAT64) ? embedded(v4From(g6, g7)) : IPV6_KINDS.rfc6052;
+		// 6to4: 2002:AABB:CCDD::/48 carries the IPv4 in groups 1-2.
+		case "6to4":
+			return embedded(v4From(g1, g2));
+		// Teredo: 2001:0::/32 carries the client IPv4, inverted, in the last 32 bits.
+		case "teredo":
+			return embedded(v4From(g6 ^ 0xffff, g7 ^ 0xffff));
+		case "unicast":
+			// The deprecated IPv4-compatible ::a.b.c.d (:: and ::1 are ranges of their own).
+			if (address.parts.slice(0, 6).every((g) => g === 0)) return embedded(v4From(g6, g7));
+			// Anything else under ::/8 is reserved and never a public server.
+			return g0 < 0x100 ? "reserved (::/8)" : undefined;
+		default:
+			return IPV6_KINDS[range] ?? `reserved (${range})`;
+	}
 }

@@ -111,6 +111,57 @@ describe("checkUrl: private and reserved IPv6", () => {
 	});
 });
 
+// ipaddr.js names the special ranges. Where its list differs from the guard's own (before it
+// used the library), the stricter answer wins: these were let through before and are refused now,
+// or ipaddr.js calls them unicast and the guard still refuses them.
+describe("checkUrl: ranges ipaddr.js and the guard disagree on (the stricter wins)", () => {
+	it.each([
+		// Refused since ipaddr.js: documentation (TEST-NET-1/2/3), the retired 6to4 relay anycast,
+		// AS112 DNS sinks and AMT relays; none of them is a public web server.
+		["http://192.0.2.1/", "reserved"],
+		["http://198.51.100.7/", "reserved"],
+		["http://203.0.113.9/", "reserved"],
+		["http://192.88.99.1/", "reserved"],
+		["http://192.175.48.1/", "AS112"],
+		["http://192.31.196.1/", "AS112"],
+		["http://192.52.193.1/", "AMT"],
+		["http://[::ffff:192.0.2.1]/", "192.0.2.1, which is a reserved"],
+		["http://[3fff::1]/", "documentation"],
+		["http://[2001:2::1]/", "benchmarking"],
+		["http://[2001:3::1]/", "reserved (amt)"],
+		["http://[2001:4:112::1]/", "reserved (as112v6)"],
+		["http://[2620:4f:8000::1]/", "reserved (as112v6)"],
+		["http://[2001:10::1]/", "reserved (deprecatedOrchid)"],
+		["http://[2001:20::1]/", "reserved (orchid2)"],
+		["http://[2001:30::1]/", "reserved (droneRemoteIdProtocolEntityTags)"],
+		["http://[2001:100::1]/", "reserved (IETF 2001::/23"],
+		["http://[5f00::1]/", "reserved (segmentRouting)"],
+		// ipaddr.js calls these unicast; the guard keeps refusing them.
+		["http://[::127.0.0.1]/", "127.0.0.1, which is a loopback address"],
+		["http://[::2]/", "0.0.0.2, which is an unspecified"],
+		["http://[1:2::3]/", "reserved (::/8)"],
+		["http://[ff:ff::1]/", "reserved (::/8)"],
+	])("refuses %s (%s)", (raw, why) => {
+		expect(reason(raw)).toContain(why);
+	});
+
+	it.each([
+		// Public addresses next to those ranges stay public.
+		["http://192.0.3.1/"],
+		["http://198.51.101.1/"],
+		["http://203.0.114.1/"],
+		["http://[2001:200::1]/"],
+		["http://[2001:db9::1]/"],
+		["http://[4000::1]/"],
+		["http://[::8.8.8.8]/"],
+		["http://[64:ff9b::8.8.8.8]/"],
+		// Teredo and 6to4 are judged by the IPv4 they carry: here a public one.
+		["http://[2001:0:1:2:3:4:f7f7:f7f7]/"],
+	])("allows %s", (raw) => {
+		expect(reason(raw)).toBe("ok");
+	});
+});
+
 describe("checkUrl: host names", () => {
 	it.each([
 		["http://localhost/"],
