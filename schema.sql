@@ -1,5 +1,8 @@
--- Sparky's D1 schema: the one source of truth. Idempotent: safe to apply again
--- (`npm start` applies it locally on every start; see README for remote).
+-- Sparky's D1 schema, whole, as it is now: what a reader looks at. Nothing applies this file:
+-- databases are made and upgraded by migrations/ (`npm run migrate`, `npm start`; README), and
+-- test/migrations/node/d1.test.mjs proves this file equals every migration applied to an empty
+-- database (columns in their order: a column a migration added comes last). Change the schema
+-- with a new migration and the same change here (docs/architecture.md, "Changing a schema").
 
 CREATE TABLE IF NOT EXISTS users (
   id TEXT PRIMARY KEY,
@@ -178,7 +181,6 @@ CREATE TABLE IF NOT EXISTS mcp_servers (
   UNIQUE (user_id, name)
 );
 -- MCP servers their user switched off: their tools stay out of runs until switched on again.
--- (A table of its own, so applying this file again upgrades an existing database.)
 CREATE TABLE IF NOT EXISTS mcp_servers_off (
   server_id TEXT PRIMARY KEY REFERENCES mcp_servers (id) ON DELETE CASCADE,
   since INTEGER NOT NULL
@@ -195,8 +197,8 @@ CREATE TABLE IF NOT EXISTS task_checkpoints (
   pauses INTEGER NOT NULL DEFAULT 0,      -- runs that ended waiting for approval (not failures)
   in_flight TEXT,                         -- the tool call id running when last written
   approve TEXT,                           -- JSON array: tools this task asked to approve
-  client_tools TEXT,                      -- JSON array: tools an AG-UI client offered ({name, description, parameters})
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  client_tools TEXT                       -- JSON array: tools an AG-UI client offered ({name, description, parameters})
 );
 -- The messages a task's runs added, in order: the model's responses and each tool result,
 -- written as they happen. One AI SDK ModelMessage per row (large tool results truncated,
@@ -213,7 +215,6 @@ CREATE TABLE IF NOT EXISTS task_messages (
 -- result of a tool an AG-UI client runs itself. One per tool call.
 CREATE TABLE IF NOT EXISTS approvals (
   id TEXT PRIMARY KEY,
-  kind TEXT NOT NULL DEFAULT 'approval' CHECK (kind IN ('approval', 'client_tool')),
   task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
   user_id TEXT NOT NULL,                  -- whose decision it is (the task's creator)
   chat_id TEXT,
@@ -226,6 +227,7 @@ CREATE TABLE IF NOT EXISTS approvals (
   decided_at INTEGER,
   decided_by TEXT,
   reason TEXT,
+  kind TEXT NOT NULL DEFAULT 'approval' CHECK (kind IN ('approval', 'client_tool')),
   UNIQUE (task_id, tool_call_id)
 );
 CREATE INDEX IF NOT EXISTS approvals_user ON approvals (user_id, status, requested_at);

@@ -5,8 +5,9 @@ import { defineConfig } from "vitest/config";
 export const TEST_ADMIN_TOKEN = "test-admin-secret-0123456789abcdefghij";
 
 export default defineConfig(async () => {
-	// schema.sql is the one schema source; tests apply it like `npm start` does.
-	const migrations = await readD1Migrations(".");
+	// Tests run on what an upgraded deployment has: every migration in migrations/, applied as
+	// `npm run migrate` does (schema.sql ≡ migrations: test/migrations/node/d1.test.mjs).
+	const migrations = await readD1Migrations("migrations");
 	return {
 		plugins: [
 			cloudflareTest({
@@ -39,6 +40,8 @@ export default defineConfig(async () => {
 				"test/mcp-live/**",
 				// Plain Node (vitest.imports.config.ts).
 				"test/imports/**",
+				// Plain Node (vitest.migrations.config.ts).
+				"test/migrations/node/**",
 			],
 			setupFiles: ["./test/setup.ts"],
 			// Files share their worker (and its D1 and Durable Objects) instead of a fresh one each:

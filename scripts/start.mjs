@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: everything a fresh checkout needs to run Sparky locally.
 //   1. a local admin token in .dev.vars (created once, shown once) and a key for stored secrets,
-//   2. schema.sql applied to the local D1,
+//   2. the local D1 migrated (`npm run migrate`: pending migrations, or an older database brought forward),
 //   3. the web page built (web/ → web/dist, served by the Worker as static assets),
 //   4. `wrangler dev` on 127.0.0.1:$PORT (default 8787), state under .wrangler/state.
 import "./lib/node-check.mjs";
@@ -9,7 +9,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { buildWeb } from "./lib/build-web.mjs";
-import { runWrangler, spawnWrangler } from "./lib/wrangler.mjs";
+import { spawnWrangler } from "./lib/wrangler.mjs";
+import { migrate } from "./migrate.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const port = Number(process.env.PORT ?? 8787);
@@ -19,8 +20,12 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) {
 }
 
 ensureDevVars(resolve(root, ".dev.vars"));
-console.log("Applying schema.sql to the local D1 database…");
-await runWrangler(["d1", "execute", "DB", "--local", "--file", "schema.sql"], { cwd: root, quiet: true });
+try {
+	await migrate([], { cwd: root });
+} catch (error) {
+	console.error(error.message);
+	process.exit(1);
+}
 console.log("Building the web page (web/ → web/dist)…");
 await buildWeb({ quiet: true });
 console.log(`The page: http://127.0.0.1:${port} (sign in with a token; see README).`);

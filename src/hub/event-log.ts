@@ -1,4 +1,5 @@
 import { LIMITS, newId, type PublishEvent } from "../protocol/index.ts";
+import { upgradeHubLayout } from "./layout.ts";
 
 export interface LogBounds {
 	/** Oldest seq still stored (lastSeq + 1 when nothing is stored). */
@@ -72,35 +73,11 @@ export class EventLog {
 	constructor(storage: DurableObjectStorage) {
 		this.#storage = storage;
 		this.#sql = storage.sql;
-		this.#sql.exec(`
-			CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-			CREATE TABLE IF NOT EXISTS log (
-				seq INTEGER PRIMARY KEY,
-				n INTEGER NOT NULL,
-				task_id TEXT,
-				chat_id TEXT,
-				stored_at INTEGER NOT NULL,
-				json TEXT NOT NULL
-			);
-		`);
-		this.#migrate();
+		// Tables made, or brought from an earlier layout in one transaction (layout.ts).
+		upgradeHubLayout(storage);
 		const meta = this.#all<{ value: number }>("SELECT value FROM meta WHERE key = 'last_seq'")[0]?.value ?? 0;
 		const top = this.#all<{ top: number | null }>("SELECT max(seq + n - 1) AS top FROM log")[0]?.top ?? 0;
 		this.#lastSeq = Math.max(meta, top);
-	}
-
-	/** A hub from before (one row per event, three indexes): its events move into `log`, once. */
-	#migrate(): void {
-		const old = this.#all<{ n: number }>(
-			"SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'events'",
-		);
-		if ((old[0]?.n ?? 0) === 0) return;
-		this.#storage.transactionSync(() => {
-			this.#sql.exec(
-				"INSERT OR IGNORE INTO log (seq, n, task_id, chat_id, stored_at, json) SELECT seq, 1, task_id, chat_id, stored_at, json FROM events",
-			);
-			this.#sql.exec("DROP TABLE events");
-		});
 	}
 
 	/** Runs one statement to the end and counts its billed rows. */

@@ -1,4 +1,5 @@
 import { newId } from "../protocol/index.ts";
+import { sessionsTable } from "./layout.ts";
 
 export type SessionRow = {
 	id: string;
@@ -18,17 +19,9 @@ export class SessionStore {
 
 	constructor(sql: SqlStorage) {
 		this.#sql = sql;
-		this.#sql.exec(`
-			CREATE TABLE IF NOT EXISTS sessions (
-				id TEXT PRIMARY KEY,
-				user_id TEXT NOT NULL,
-				token_id TEXT NOT NULL,
-				created_at INTEGER NOT NULL,
-				last_seen_at INTEGER NOT NULL,
-				expires_at INTEGER NOT NULL
-			);
-			CREATE INDEX IF NOT EXISTS sessions_expires_at ON sessions(expires_at);
-		`);
+		// The hub's layout upgrade (layout.ts, run by EventLog's construction first) makes it too;
+		// this keeps a SessionStore made on its own working.
+		this.#sql.exec(sessionsTable());
 	}
 
 	/** Resumes `requested` when it is this user's and unexpired; otherwise starts a new session. */
