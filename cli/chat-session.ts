@@ -21,11 +21,12 @@ import {
 	ChatHistoryMessageSchema,
 	ChatSchema,
 	ChatTextSchema,
+	type ClientEvent,
 	CloseCode,
 	type ControlMessage,
 	CustomName,
 	EventType,
-	type HubEvent,
+	parseHubEvents,
 } from "../src/protocol/index.ts";
 import type { Context } from "./context.ts";
 import { CliError, ExitCode } from "./errors.ts";
@@ -171,7 +172,7 @@ export class ChatSession {
 		for (const m of messages) this.#history.add(m.id);
 		this.#timeline.applyHistory(chat.id, messages);
 		this.#timeline.applyTurns(chat.id, turns);
-		this.#timeline.apply(events as HubEvent[]);
+		this.#timeline.apply(parseHubEvents(events));
 		if (next_before) this.#ctx.out.line(this.#ctx.out.c.dim("… (earlier messages not shown)"));
 	}
 
@@ -262,12 +263,11 @@ export class ChatSession {
 		this.#lost = false;
 	}
 
-	#onEvent(event: HubEvent): void {
+	#onEvent(event: ClientEvent): void {
 		this.#timeline.apply([event]);
 		if (!this.#chat || event.chat_id !== this.#chat.id) return;
 		if (event.type === EventType.CUSTOM && event.name === CustomName.chat) {
-			const value = event.value as { action?: string } | undefined;
-			if (value?.action === "deleted") {
+			if (event.value.action === "deleted") {
 				this.#notice(this.#ctx.out.c.yellow("this chat was deleted"));
 				this.#exit(ExitCode.ok);
 				return;

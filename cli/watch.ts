@@ -6,11 +6,11 @@
  */
 import { backoffDelay, type ThreadKey, Timeline } from "../src/client/index.ts";
 import {
+	type ClientEvent,
 	CustomName,
 	EventType,
-	type HubEvent,
-	HubEventSchema,
 	isTerminal,
+	parseHubEvent,
 	type Task,
 	TaskSchema,
 	type TaskStatus,
@@ -106,18 +106,24 @@ export async function watchTask(ctx: Context, id: string, known?: Task): Promise
 				} catch {}
 				throw api.apiError(response, json, text);
 			}
+			// The stream's last word is a comment, `: end {…}`: how the task ended, or that it is gone.
+			let endComment: string | undefined;
+			const onComment = (text: string) => {
+				if (text.startsWith("end ")) endComment = text.slice(4);
+			};
 			try {
-				for await (const message of readSse(response.body)) {
+				for await (const message of readSse(response.body, { onComment })) {
 					retries = 0;
 					if (message.id) lastEventId = message.id;
 					if (message.event === "end") {
-						end = parseEnd(message.data);
+						end = parseEnd(message.data) ?? {};
 						break;
 					}
-					const event = parseEvent(message.data);
-					if (!event) continue;
+					const parsed = parseEvent(message.data);
+					if (!parsed) continue;
+					const { event } = parsed;
 					stopSpinner();
-					if (out.json) out.printJsonLine(event);
+					if (out.json) out.printJsonLine(parsed.raw);
 					timeline.apply([event]);
 					const status = statusOf(event);
 					if (status) showStatus(status);
@@ -134,8 +140,9 @@ export async function watchTask(ctx: Context, id: string, known?: Task): Promise
 				if (abort.signal.aborted) throw stopped(task.id);
 				if (++retries > MAX_RETRIES) throw api.unreachable(error);
 			}
+			if (!end && endComment !== undefined) end = parseEnd(endComment);
 			if (!end) {
-				// The stream ends with a comment after the task's last run: ask whether it ended.
+				// The stream closed without saying how the task ended (or its lease lapsed): ask.
 				const latest = (await api.getTask(task.id)).data.task;
 				if (isTerminal(latest.status)) {
 					end = { task: latest };
@@ -179,19 +186,30 @@ function printFinal(ctx: Context, task: Task, printedAnswer: boolean): void {
 	}
 }
 
-/** The event as sent (fields in their order, unknown ones kept), if it is one. */
-function parseEvent(data: string): HubEvent | undefined {
+/**
+ * An SSE message's event: `raw` as sent (fields in their order, unknown ones kept) for `--json`,
+ * `event` typed (`parseHubEvent`) for everything else.
+ */
+function parseEvent(data: string): { raw: unknown; event: ClientEvent } | undefined {
+	let raw: unknown;
 	try {
-		const json: unknown = JSON.parse(data);
-		return HubEventSchema.safeParse(json).success ? (json as HubEvent) : undefined;
+		raw = JSON.parse(data);
 	} catch {
 		return undefined;
 	}
+	const parsed = parseHubEvent(raw);
+	return parsed.ok ? { raw, event: parsed.event } : undefined;
 }
 
-function parseEnd(data: string): { task?: Task; deleted?: boolean } {
+/**
+ * The end of the stream: `{status, seq}` (the task ended), `{task}` or `{deleted: true}` (it is
+ * gone). `{error}` (the token was revoked, the stream's lease lapsed) is no ending: undefined,
+ * and the watch asks the API (a revoked token fails there) or resumes.
+ */
+function parseEnd(data: string): { task?: Task; deleted?: boolean } | undefined {
 	try {
-		const json = JSON.parse(data) as { task?: unknown; deleted?: boolean };
+		const json = JSON.parse(data) as { task?: unknown; deleted?: boolean; error?: unknown };
+		if (json.error) return undefined;
 		if (json.deleted) return { deleted: true };
 		const task = TaskSchema.safeParse(json.task);
 		return task.success ? { task: json.task as Task } : {};
@@ -200,9 +218,9 @@ function parseEnd(data: string): { task?: Task; deleted?: boolean } {
 	}
 }
 
-function statusOf(event: HubEvent): TaskStatus | undefined {
+function statusOf(event: ClientEvent): TaskStatus | undefined {
 	if (event.type !== EventType.CUSTOM || event.name !== CustomName.taskStatus) return undefined;
-	return (event.value as { status?: TaskStatus } | undefined)?.status;
+	return event.value.status;
 }
 
 function stopped(id: string): CliError {

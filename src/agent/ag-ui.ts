@@ -30,24 +30,22 @@ export class AgUiTranslator {
 			case "text-start":
 				return this.#openText(part.id);
 			case "text-delta": {
-				const opened = this.#text.has(part.id) ? [] : this.#openText(part.id);
+				const known = this.#text.get(part.id);
+				const opened = known ? [] : this.#openText(part.id);
+				const messageId = known ?? this.#text.get(part.id) ?? "";
 				if (!part.text) return opened;
-				return [
-					...opened,
-					{ type: EventType.TEXT_MESSAGE_CONTENT, messageId: this.#text.get(part.id), delta: part.text },
-				];
+				return [...opened, { type: EventType.TEXT_MESSAGE_CONTENT, messageId, delta: part.text }];
 			}
 			case "text-end":
 				return this.#closeText(part.id);
 			case "reasoning-start":
 				return this.#openReasoning(part.id);
 			case "reasoning-delta": {
-				const opened = this.#reasoning.has(part.id) ? [] : this.#openReasoning(part.id);
+				const known = this.#reasoning.get(part.id);
+				const opened = known ? [] : this.#openReasoning(part.id);
+				const messageId = known ?? this.#reasoning.get(part.id) ?? "";
 				if (!part.text) return opened;
-				return [
-					...opened,
-					{ type: EventType.REASONING_MESSAGE_CONTENT, messageId: this.#reasoning.get(part.id), delta: part.text },
-				];
+				return [...opened, { type: EventType.REASONING_MESSAGE_CONTENT, messageId, delta: part.text }];
 			}
 			case "reasoning-end":
 				return this.#closeReasoning(part.id);
@@ -84,7 +82,7 @@ export class AgUiTranslator {
 			...[...this.#reasoning.keys()].flatMap((id) => this.#closeReasoning(id)),
 			...[...this.#tools]
 				.filter(([, c]) => !c.ended)
-				.map(([id]) => ({ type: EventType.TOOL_CALL_END, toolCallId: this.#toolId(id) })),
+				.map(([id]): AgUiEvent => ({ type: EventType.TOOL_CALL_END, toolCallId: this.#toolId(id) })),
 		];
 	}
 

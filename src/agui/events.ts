@@ -1,21 +1,42 @@
 import {
 	type AgUiEvent,
 	type ChatMessage,
+	type ClientEvent,
+	type CustomEventOf,
 	CustomName,
 	EventType,
 	isTerminal,
-	type TaskStatus,
+	parseHubEvent,
+	sparkyEvent,
+	type UnknownHubEvent,
 	type WireEvent,
 } from "../protocol/index.ts";
 
 /**
+ * An AG-UI event as it leaves for an AG-UI client: Sparky's own (`AgUiEvent`, typed) or one of
+ * the hub's passed through with its envelope taken off. Only serialized from here on.
+ */
+export type AgUiOutEvent = AgUiEvent | { type: EventType; timestamp?: number; [field: string]: unknown };
+
+const AG_UI_TYPES = new Set<string>(Object.values(EventType));
+const isAgUiType = (type: string): type is EventType => AG_UI_TYPES.has(type);
+
+/**
  * Sparky's hub events as pure AG-UI events: the envelope (seq, id, ts, task_id, attempt,
  * chat_id, model) stays on the hub socket and the task API; AG-UI's own `timestamp` carries
- * the time. Pure, so it is tested anywhere.
+ * the time. An event of a type AG-UI doesn't know is dropped (an AG-UI client would reject
+ * it). Pure, so it is tested anywhere.
  */
-export function toAgUi(event: WireEvent): AgUiEvent {
+export function toAgUi(event: ClientEvent): AgUiOutEvent | undefined {
+	if (event.type === "unknown") return unknownToAgUi(event);
 	const { seq: _s, id: _i, ts, task_id: _t, attempt: _a, chat_id: _c, model: _m, ...rest } = event;
-	return { ...rest, type: event.type as EventType, ...(typeof ts === "number" ? { timestamp: ts } : {}) };
+	return { ...rest, type: event.type, timestamp: ts };
+}
+
+function unknownToAgUi(event: UnknownHubEvent): AgUiOutEvent | undefined {
+	const { seq: _s, id: _i, ts, task_id: _t, attempt: _a, chat_id: _c, model: _m, type: _type, ...rest } = event.raw;
+	const type = event.wireType;
+	return isAgUiType(type) ? { ...rest, type, timestamp: event.ts } : undefined;
 }
 
 /** What one AG-UI run (a response of `POST /api/ag-ui`) is. */
@@ -27,7 +48,7 @@ export interface RunIdentity {
 }
 
 export interface Step {
-	events: AgUiEvent[];
+	events: AgUiOutEvent[];
 	/** The run ended (`RUN_FINISHED` or `RUN_ERROR` is in `events`): nothing may follow. */
 	done: boolean;
 }
@@ -67,90 +88,95 @@ export class RunFollower {
 	/** A re-attached stream's openers for what was open where the last one broke off. */
 	reopen(): AgUiEvent[] {
 		return [
-			...[...this.#reasoning].map((messageId) => ({ type: EventType.REASONING_START, messageId })),
-			...[...this.#reasoningMessages].map((messageId) => ({
-				type: EventType.REASONING_MESSAGE_START,
-				messageId,
-				role: "reasoning",
-			})),
-			...[...this.#text].map((messageId) => ({ type: EventType.TEXT_MESSAGE_START, messageId, role: "assistant" })),
-			...[...this.#tools].map(([toolCallId, toolCallName]) => ({
-				type: EventType.TOOL_CALL_START,
-				toolCallId,
-				toolCallName,
-			})),
+			...[...this.#reasoning].map((messageId): AgUiEvent => ({ type: EventType.REASONING_START, messageId })),
+			...[...this.#reasoningMessages].map(
+				(messageId): AgUiEvent => ({ type: EventType.REASONING_MESSAGE_START, messageId, role: "reasoning" }),
+			),
+			...[...this.#text].map(
+				(messageId): AgUiEvent => ({ type: EventType.TEXT_MESSAGE_START, messageId, role: "assistant" }),
+			),
+			...[...this.#tools].map(
+				([toolCallId, toolCallName]): AgUiEvent => ({ type: EventType.TOOL_CALL_START, toolCallId, toolCallName }),
+			),
 		];
 	}
 
-	accept(event: WireEvent): Step {
+	/** One of the task's hub events, as the hub keeps it: parsed here (the typed union), then followed. */
+	accept(raw: WireEvent): Step {
 		if (this.#done) return { events: [], done: true };
+		const parsed = parseHubEvent(raw);
+		if (!parsed.ok) return { events: [], done: false };
+		const event = parsed.event;
 		if (typeof event.attempt === "number" && event.attempt < this.#run.minAttempt) return { events: [], done: false };
 		const out = this.#translate(event);
 		return { events: out, done: this.#done };
 	}
 
 	/** Ends the run early (the task ended with no run event, e.g. cancelled while queued). */
-	#finish(events: AgUiEvent[], last: AgUiEvent): AgUiEvent[] {
+	#finish(events: AgUiOutEvent[], last: AgUiOutEvent): AgUiOutEvent[] {
 		this.#done = true;
 		return [...events, ...this.#closeAll(), last];
 	}
 
-	#translate(event: WireEvent): AgUiEvent[] {
+	#translate(event: ClientEvent): AgUiOutEvent[] {
 		const e = toAgUi(event);
-		const messageId = String(event.messageId ?? "");
-		const toolCallId = String(event.toolCallId ?? "");
+		if (!e) return [];
 		switch (event.type) {
 			case EventType.TEXT_MESSAGE_START:
 				if (event.role === "user") {
-					this.#userMessages.add(messageId);
+					this.#userMessages.add(event.messageId);
 					return [];
 				}
-				this.#text.add(messageId);
+				this.#text.add(event.messageId);
 				return [e];
 			case EventType.TEXT_MESSAGE_CONTENT:
-				return this.#userMessages.has(messageId) ? [] : [e];
+				return this.#userMessages.has(event.messageId) ? [] : [e];
 			case EventType.TEXT_MESSAGE_END:
-				if (this.#userMessages.has(messageId)) return [];
-				this.#text.delete(messageId);
+				if (this.#userMessages.has(event.messageId)) return [];
+				this.#text.delete(event.messageId);
 				return [e];
 			case EventType.REASONING_START:
-				this.#reasoning.add(messageId);
+				this.#reasoning.add(event.messageId);
 				return [e];
 			case EventType.REASONING_END:
-				this.#reasoning.delete(messageId);
+				this.#reasoning.delete(event.messageId);
 				return [e];
 			case EventType.REASONING_MESSAGE_START:
-				this.#reasoningMessages.add(messageId);
+				this.#reasoningMessages.add(event.messageId);
 				return [e];
 			case EventType.REASONING_MESSAGE_END:
-				this.#reasoningMessages.delete(messageId);
+				this.#reasoningMessages.delete(event.messageId);
 				return [e];
 			case EventType.TOOL_CALL_START:
-				this.#tools.set(toolCallId, String(event.toolCallName ?? ""));
+				this.#tools.set(event.toolCallId, event.toolCallName);
 				return [e];
 			case EventType.TOOL_CALL_END:
-				this.#tools.delete(toolCallId);
+				this.#tools.delete(event.toolCallId);
 				return [e];
 			case EventType.RUN_STARTED:
 				return [
-					custom(CustomName.attempt, {
-						task_id: event.task_id,
-						attempt: event.attempt,
-						runId: event.runId,
-						model: event.model,
-					}),
+					custom(
+						sparkyEvent(CustomName.attempt, {
+							task_id: event.task_id,
+							attempt: event.attempt,
+							runId: event.runId,
+							model: event.model,
+						}),
+					),
 				];
 			case EventType.RUN_ERROR: {
-				if (typeof event.code === "string" && ATTEMPT_ENDS.has(event.code)) {
+				if (event.code !== undefined && ATTEMPT_ENDS.has(event.code)) {
 					// This attempt ended; the task goes on in another one, inside this same run.
 					return [
 						...this.#closeAll(),
-						custom(CustomName.attemptError, {
-							task_id: event.task_id,
-							attempt: event.attempt,
-							code: event.code,
-							message: event.message,
-						}),
+						custom(
+							sparkyEvent(CustomName.attemptError, {
+								task_id: event.task_id,
+								attempt: event.attempt,
+								code: event.code,
+								message: event.message,
+							}),
+						),
 					];
 				}
 				return this.#finish([], e);
@@ -158,18 +184,17 @@ export class RunFollower {
 			case EventType.RUN_FINISHED:
 				return this.#finish([], { ...e, threadId: this.#run.threadId, runId: this.#run.runId });
 			case EventType.CUSTOM:
-				return this.#custom(event, e);
+				return event.name === CustomName.taskStatus ? this.#status(event, e) : [e];
 			default:
 				return [e];
 		}
 	}
 
 	/** A status change that ends the task without a run event of its own ends the run too. */
-	#custom(event: WireEvent, e: AgUiEvent): AgUiEvent[] {
-		if (event.name !== CustomName.taskStatus) return [e];
-		const value = (event.value ?? {}) as { status?: TaskStatus; error?: string | null; result?: string | null };
-		if (!value.status || !isTerminal(value.status)) return [e];
-		const timestamp = e.timestamp;
+	#status(event: CustomEventOf<typeof CustomName.taskStatus>, e: AgUiOutEvent): AgUiOutEvent[] {
+		const value = event.value;
+		if (!isTerminal(value.status)) return [e];
+		const timestamp = event.ts;
 		if (value.status === "failed") {
 			return this.#finish([e], {
 				type: EventType.RUN_ERROR,
@@ -190,10 +215,12 @@ export class RunFollower {
 
 	#closeAll(): AgUiEvent[] {
 		const out: AgUiEvent[] = [
-			...[...this.#text].map((messageId) => ({ type: EventType.TEXT_MESSAGE_END, messageId })),
-			...[...this.#reasoningMessages].map((messageId) => ({ type: EventType.REASONING_MESSAGE_END, messageId })),
-			...[...this.#reasoning].map((messageId) => ({ type: EventType.REASONING_END, messageId })),
-			...[...this.#tools.keys()].map((toolCallId) => ({ type: EventType.TOOL_CALL_END, toolCallId })),
+			...[...this.#text].map((messageId): AgUiEvent => ({ type: EventType.TEXT_MESSAGE_END, messageId })),
+			...[...this.#reasoningMessages].map(
+				(messageId): AgUiEvent => ({ type: EventType.REASONING_MESSAGE_END, messageId }),
+			),
+			...[...this.#reasoning].map((messageId): AgUiEvent => ({ type: EventType.REASONING_END, messageId })),
+			...[...this.#tools.keys()].map((toolCallId): AgUiEvent => ({ type: EventType.TOOL_CALL_END, toolCallId })),
 		];
 		this.#text.clear();
 		this.#reasoningMessages.clear();
@@ -203,9 +230,13 @@ export class RunFollower {
 	}
 }
 
-function custom(name: string, value: Record<string, unknown>): AgUiEvent {
-	const clean = Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
-	return { type: EventType.CUSTOM, name, value: clean };
+/** A Sparky custom event for an AG-UI client, without the fields its producer left undefined. */
+function custom(event: AgUiEvent & { type: EventType.CUSTOM }): AgUiOutEvent {
+	const value =
+		typeof event.value === "object" && event.value !== null
+			? Object.fromEntries(Object.entries(event.value).filter(([, v]) => v !== undefined))
+			: event.value;
+	return { ...event, value };
 }
 
 /** One SSE message of the task stream: the event, and whether it carries its seq as the SSE id. */

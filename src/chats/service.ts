@@ -10,6 +10,7 @@ import {
 	EventType,
 	newId,
 	type PublishEvent,
+	sparkyEvent,
 	type WireEvent,
 } from "../protocol/index.ts";
 import {
@@ -235,12 +236,10 @@ export async function announceChat(
 		[chat.user_id],
 		[
 			{
-				type: EventType.CUSTOM,
+				...sparkyEvent(CustomName.chat, { action, chat }),
 				id: `${chat.id}:${action}:${now}`,
 				ts: now,
 				chat_id: chat.id,
-				name: CustomName.chat,
-				value: { action, chat },
 			},
 		],
 	);

@@ -1,4 +1,4 @@
-import type { HubEvent } from "../protocol/index.ts";
+import type { HubEnvelope } from "../protocol/index.ts";
 
 /** What the cursor made of one incoming event. */
 export type CursorVerdict =
@@ -25,7 +25,7 @@ export class EventCursor {
 		return this.#last;
 	}
 
-	accept(event: Pick<HubEvent, "seq">): CursorVerdict {
+	accept(event: Pick<HubEnvelope, "seq">): CursorVerdict {
 		if (event.seq <= this.#last) return { kind: "duplicate" };
 		if (event.seq !== this.#last + 1) return { kind: "gap", expected: this.#last + 1 };
 		this.#last = event.seq;

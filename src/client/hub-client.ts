@@ -1,15 +1,15 @@
 import {
 	AUTH_SUBPROTOCOL_PREFIX,
 	AUTO_PING,
+	type ClientEvent,
 	type ClientFrame,
 	CloseCode,
 	type ControlMessage,
-	type HubEvent,
 	SUBPROTOCOL,
 } from "../protocol/index.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
 import { EventCursor } from "./cursor.ts";
-import { isSequenced, parseServerFrame } from "./parse.ts";
+import { parseServerFrame } from "./parse.ts";
 
 export type HubClientStatus = "connecting" | "open" | "reconnecting" | "closed";
 
@@ -26,7 +26,8 @@ export interface HubClientOptions {
 	/** Resume after this seq on the first connect; omitted: start live from now. */
 	since?: number;
 	sessionId?: string;
-	onEvent: (event: HubEvent) => void;
+	/** Each event once, in order, typed (`ClientEvent`: an unknown type or custom name arrives as the `unknown` variant). */
+	onEvent: (event: ClientEvent) => void;
 	onControl?: (message: ControlMessage) => void;
 	onStatus?: (status: HubClientStatus, detail?: { code?: number; reason?: string }) => void;
 	backoff?: BackoffOptions;
@@ -146,12 +147,12 @@ export class HubClient {
 		const parsed = parseServerFrame(data);
 		if ("error" in parsed) return;
 		for (const item of parsed.items) {
-			if (!isSequenced(item)) {
-				this.#onControl(item as ControlMessage);
+			if (item.kind === "control") {
+				this.#onControl(item.message);
 				continue;
 			}
-			const verdict = this.#cursor.accept(item);
-			if (verdict.kind === "new") this.#options.onEvent(item);
+			const verdict = this.#cursor.accept(item.event);
+			if (verdict.kind === "new") this.#options.onEvent(item.event);
 			else if (verdict.kind === "gap" && !this.#replaying) {
 				// Something was missed (e.g. a frame lost in a proxy): ask for it again.
 				this.#replaying = true;

@@ -1,4 +1,4 @@
-import type { HubEvent } from "../protocol/index.ts";
+import type { HubEnvelope } from "../protocol/index.ts";
 
 /** Orders of run events are this far apart per attempt: above any seq a hub will reach. */
 const ATTEMPT_SPAN = 2 ** 40;
@@ -9,7 +9,7 @@ const ATTEMPT_SPAN = 2 ** 40;
  * read from another user's hub (`GET /api/tasks/:id/events` reads the creator's, whose seqs
  * differ from the viewer's) merge with live ones in the right order. Other events use seq.
  */
-export function orderOf(e: Pick<HubEvent, "id" | "seq" | "task_id" | "attempt">): number {
+export function orderOf(e: Pick<HubEnvelope, "id" | "seq" | "task_id" | "attempt">): number {
 	if (e.task_id && e.attempt !== undefined) {
 		const prefix = `${e.task_id}:${e.attempt}:`;
 		if (e.id.startsWith(prefix)) {

@@ -1,4 +1,4 @@
-import { type Approval, type ChatMessage, EventType, type HubEvent } from "../protocol/index.ts";
+import { type Approval, type ChatMessage, type EventOf, EventType, type KnownHubEvent } from "../protocol/index.ts";
 import type { ApprovalView, TimelineItem } from "./timeline-items.ts";
 
 /**
@@ -16,7 +16,14 @@ interface ItemSlot {
 	finalText?: string;
 }
 
-const str = (v: unknown) => (typeof v === "string" ? v : "");
+type ToolEvent = EventOf<
+	EventType.TOOL_CALL_START | EventType.TOOL_CALL_ARGS | EventType.TOOL_CALL_END | EventType.TOOL_CALL_RESULT
+>;
+type RunEvent = EventOf<EventType.RUN_STARTED | EventType.RUN_FINISHED | EventType.RUN_ERROR>;
+type Interrupt = Extract<
+	NonNullable<EventOf<EventType.RUN_FINISHED>["outcome"]>,
+	{ type: "interrupt" }
+>["interrupts"][number];
 
 export class Thread {
 	readonly #slots = new Map<string, ItemSlot>();
@@ -35,7 +42,7 @@ export class Thread {
 	}
 
 	/** An agent event at `order` within its run. Returns false for types this thread doesn't render. */
-	applyEvent(e: HubEvent, order: number): boolean {
+	applyEvent(e: KnownHubEvent, order: number): boolean {
 		const turnId = e.task_id;
 		if (turnId) this.#noteTurn(turnId, e.ts);
 		const known = this.#applyAgentEvent(e, turnId, order);
@@ -112,24 +119,25 @@ export class Thread {
 		this.version++;
 	}
 
-	#applyAgentEvent(e: HubEvent, turnId: string | undefined, order: number): boolean {
+	#applyAgentEvent(e: KnownHubEvent, turnId: string | undefined, order: number): boolean {
 		switch (e.type) {
 			case EventType.TEXT_MESSAGE_START:
 			case EventType.TEXT_MESSAGE_CONTENT:
 			case EventType.TEXT_MESSAGE_END: {
-				const id = str(e.messageId);
+				const id = e.messageId;
+				const role = e.type === EventType.TEXT_MESSAGE_START && e.role === "user" ? "user" : "assistant";
 				const slot = this.#slot(id, order, () => ({
 					kind: "message",
 					id,
-					role: e.role === "user" ? "user" : "assistant",
+					role,
 					text: "",
 					streaming: true,
 					turnId,
 					ts: e.ts,
 				}));
-				if (e.type === EventType.TEXT_MESSAGE_START && slot.item.kind === "message")
-					slot.item.role = e.role === "user" ? "user" : "assistant";
-				this.#streamText(slot, e, order, e.type === EventType.TEXT_MESSAGE_END);
+				if (e.type === EventType.TEXT_MESSAGE_START && slot.item.kind === "message") slot.item.role = role;
+				const delta = e.type === EventType.TEXT_MESSAGE_CONTENT ? e.delta : undefined;
+				this.#streamText(slot, delta, order, e.type === EventType.TEXT_MESSAGE_END);
 				return true;
 			}
 			case EventType.REASONING_START:
@@ -138,7 +146,7 @@ export class Thread {
 			case EventType.REASONING_MESSAGE_START:
 			case EventType.REASONING_MESSAGE_CONTENT:
 			case EventType.REASONING_MESSAGE_END: {
-				const id = str(e.messageId);
+				const id = e.messageId;
 				const slot = this.#slot(id, order, () => ({
 					kind: "thought",
 					id,
@@ -147,7 +155,8 @@ export class Thread {
 					turnId,
 					ts: e.ts,
 				}));
-				this.#streamText(slot, e, order, e.type === EventType.REASONING_MESSAGE_END);
+				const delta = e.type === EventType.REASONING_MESSAGE_CONTENT ? e.delta : undefined;
+				this.#streamText(slot, delta, order, e.type === EventType.REASONING_MESSAGE_END);
 				return true;
 			}
 			case EventType.TOOL_CALL_START:
@@ -166,12 +175,13 @@ export class Thread {
 		}
 	}
 
-	#applyToolEvent(e: HubEvent, turnId: string | undefined, order: number): void {
-		const id = str(e.toolCallId);
+	#applyToolEvent(e: ToolEvent, turnId: string | undefined, order: number): void {
+		const id = e.toolCallId;
+		const name = e.type === EventType.TOOL_CALL_START ? e.toolCallName : "";
 		const slot = this.#slot(id, order, () => ({
 			kind: "tool",
 			id,
-			name: str(e.toolCallName) || "tool",
+			name: name || "tool",
 			args: "",
 			state: "calling",
 			turnId,
@@ -179,66 +189,66 @@ export class Thread {
 		}));
 		const item = slot.item;
 		if (item.kind !== "tool") return;
-		if (e.type === EventType.TOOL_CALL_START) item.name = str(e.toolCallName) || item.name;
+		if (e.type === EventType.TOOL_CALL_START) item.name = name || item.name;
 		if (e.type === EventType.TOOL_CALL_ARGS) {
 			slot.deltas ??= new Map();
-			slot.deltas.set(order, str(e.delta));
+			slot.deltas.set(order, e.delta);
 			item.args = joinDeltas(slot.deltas);
 		}
 		if (e.type === EventType.TOOL_CALL_END && item.state === "calling") item.state = "running";
 		if (e.type === EventType.TOOL_CALL_RESULT) {
-			item.result = str(e.content);
+			item.result = typeof e.content === "string" ? e.content : JSON.stringify(e.content);
 			item.state = isErrorResult(item.result) ? "error" : "done";
 			item.endedTs = e.ts;
 		}
 	}
 
-	#applyRunEvent(e: HubEvent, turnId: string | undefined, order: number): void {
-		const id = str(e.runId) || `${e.task_id}:${e.attempt ?? 0}`;
+	#applyRunEvent(e: RunEvent, turnId: string | undefined, order: number): void {
+		// `RUN_ERROR` has no `runId` in AG-UI; one that carries it anyway joins that run.
+		const runId = e.runId;
+		const id = (typeof runId === "string" && runId) || `${e.task_id}:${e.attempt ?? 0}`;
 		const slot = this.#slot(id, order, () => ({ kind: "run", id, state: "running", turnId, ts: e.ts }));
 		const item = slot.item;
 		if (item.kind !== "run") return;
 		if (e.type === EventType.RUN_STARTED) {
-			item.model = str(e.model) || item.model;
+			item.model = e.model || item.model;
 			item.ts = Math.min(item.ts, e.ts);
 			return;
 		}
-		const usage = Array.isArray(e.usage) ? (e.usage[0] as { inputTokens?: number; outputTokens?: number }) : undefined;
+		const usage = e.usage?.[0];
 		if (usage) item.usage = { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
 		const interrupted = e.type === EventType.RUN_ERROR && e.code === "interrupted";
 		// A run's real end wins over the sweep's "interrupted", in whichever order they arrive.
 		if (interrupted && item.state !== "running" && item.state !== "interrupted") return;
 		item.endedTs = e.ts;
 		if (e.type === EventType.RUN_FINISHED) {
-			const outcome = e.outcome as { type?: string; interrupts?: unknown } | undefined;
+			const outcome = e.outcome;
 			item.error = undefined;
 			item.code = undefined;
 			if (outcome?.type === "interrupt") {
 				item.state = "awaiting_approval";
-				for (const interrupt of Array.isArray(outcome.interrupts) ? outcome.interrupts : [])
-					this.#noteInterrupt(interrupt, id, e.task_id);
+				for (const interrupt of outcome.interrupts) this.#noteInterrupt(interrupt, id, e.task_id);
 			} else item.state = outcome?.type === "cancelled" ? "cancelled" : "succeeded";
 		} else {
 			item.state = interrupted ? "interrupted" : e.code === "retrying" ? "retrying" : "failed";
-			item.error = str(e.message);
-			item.code = str(e.code);
+			item.error = e.message;
+			item.code = e.code ?? "";
 		}
 	}
 
 	/** One of a `RUN_FINISHED` outcome's `interrupts`: what the run waits for. */
-	#noteInterrupt(value: unknown, runId: string, taskId: string | undefined): void {
-		const i = (value ?? {}) as Record<string, unknown>;
-		if (i.reason !== "tool_approval" || typeof i.id !== "string" || !i.id) return;
-		const expires = typeof i.expiresAt === "string" ? Date.parse(i.expiresAt) : Number.NaN;
+	#noteInterrupt(i: Interrupt, runId: string, taskId: string | undefined): void {
+		if (i.reason !== "tool_approval" || !i.id) return;
+		const expires = i.expiresAt ? Date.parse(i.expiresAt) : Number.NaN;
 		this.#mergeApproval({
 			id: i.id,
 			taskId,
 			runId,
-			toolCallId: str(i.toolCallId),
+			toolCallId: i.toolCallId ?? "",
 			tool: "",
 			input: undefined,
 			status: "pending",
-			message: str(i.message) || undefined,
+			message: i.message || undefined,
 			expiresAt: Number.isFinite(expires) ? expires : undefined,
 		});
 	}
@@ -298,12 +308,12 @@ export class Thread {
 		return slot;
 	}
 
-	#streamText(slot: ItemSlot, e: HubEvent, order: number, ended: boolean): void {
+	#streamText(slot: ItemSlot, delta: string | undefined, order: number, ended: boolean): void {
 		const item = slot.item;
 		if (item.kind !== "message" && item.kind !== "thought") return;
-		if (e.type.endsWith("_CONTENT")) {
+		if (delta !== undefined) {
 			slot.deltas ??= new Map();
-			slot.deltas.set(order, typeof e.delta === "string" ? e.delta : "");
+			slot.deltas.set(order, delta);
 		}
 		item.text = slot.finalText ?? joinDeltas(slot.deltas);
 		if (ended || slot.finalText !== undefined) item.streaming = false;

@@ -2,13 +2,14 @@ import {
 	type Approval,
 	type Chat,
 	type ChatMessage,
+	type ClientEvent,
 	CustomName,
 	EventType,
-	type HubEvent,
+	type HubEnvelope,
+	type KnownHubEvent,
 	type Task,
 	type TaskStatus,
 	TaskStatusSchema,
-	type TaskStatusValue,
 } from "../protocol/index.ts";
 import { orderOf } from "./run-order.ts";
 import { Thread } from "./thread.ts";
@@ -56,7 +57,7 @@ export class Timeline {
 	#open: ThreadKey | undefined;
 	/** Bumped on every change: cheap change detection for a UI. */
 	version = 0;
-	/** Event types this client doesn't know (kept out of the timeline, counted). */
+	/** Events this client doesn't know (a newer type or custom name, or fields that don't parse): kept out of the timeline, counted. */
 	unknownEvents = 0;
 
 	/** The thread being looked at: its events don't count as unread. */
@@ -71,7 +72,8 @@ export class Timeline {
 		}
 	}
 
-	apply(events: readonly HubEvent[]): void {
+	/** Events as `parseHubEvent` typed them (the hub client does; HTTP pages go through `parseHubEvents`). */
+	apply(events: readonly ClientEvent[]): void {
 		for (const event of events) this.#applyOne(event);
 	}
 
@@ -195,9 +197,13 @@ export class Timeline {
 
 	// ---- events ---------------------------------------------------------------------------
 
-	#applyOne(event: HubEvent): void {
+	#applyOne(event: ClientEvent): void {
 		if (this.#seen.has(event.id)) return;
 		this.#seen.add(event.id);
+		if (event.type === "unknown") {
+			this.unknownEvents++;
+			return;
+		}
 		if (event.type === EventType.CUSTOM) {
 			this.#applyCustom(event);
 			return;
@@ -212,49 +218,48 @@ export class Timeline {
 		this.version++;
 	}
 
-	#applyCustom(e: HubEvent): void {
-		if (e.name === CustomName.taskStatus) {
-			const v = e.value as TaskStatusValue;
-			const current = this.#tasks.get(v.task_id);
-			// Status events can arrive out of order (replay + live): keep the newest.
-			if (current && current.updatedAt > e.ts) return;
-			this.#tasks.set(v.task_id, {
-				id: v.task_id,
-				kind: v.kind ?? current?.kind ?? (e.chat_id && v.task_id.startsWith("turn_") ? "chat" : "task"),
-				status: v.status,
-				attempt: v.attempt,
-				instruction: v.instruction ?? current?.instruction,
-				error: v.error ?? (v.status === "succeeded" ? undefined : current?.error),
-				result: v.result ?? current?.result,
-				chatId: e.chat_id ?? current?.chatId,
-				updatedAt: e.ts,
-				unread: current?.unread ?? 0,
-			});
-			this.#markUnread(e);
-			this.version++;
-			return;
-		}
-		if (e.name === CustomName.approvalRequested || e.name === CustomName.approvalDecided) {
-			const approval = (e.value as { approval?: Approval } | undefined)?.approval;
-			if (!approval || typeof approval.id !== "string" || typeof approval.task_id !== "string") {
-				this.unknownEvents++;
+	#applyCustom(e: Extract<KnownHubEvent, { type: EventType.CUSTOM }>): void {
+		switch (e.name) {
+			case CustomName.taskStatus: {
+				const v = e.value;
+				const current = this.#tasks.get(v.task_id);
+				// Status events can arrive out of order (replay + live): keep the newest.
+				if (current && current.updatedAt > e.ts) return;
+				this.#tasks.set(v.task_id, {
+					id: v.task_id,
+					kind: v.kind ?? current?.kind ?? (e.chat_id && v.task_id.startsWith("turn_") ? "chat" : "task"),
+					status: v.status,
+					attempt: v.attempt,
+					instruction: v.instruction ?? current?.instruction,
+					error: v.error ?? (v.status === "succeeded" ? undefined : current?.error),
+					result: v.result ?? current?.result,
+					chatId: e.chat_id ?? current?.chatId,
+					updatedAt: e.ts,
+					unread: current?.unread ?? 0,
+				});
+				this.#markUnread(e);
+				this.version++;
 				return;
 			}
-			this.#applyApproval(approval);
-			this.#markUnread(e);
-			this.version++;
-			return;
+			case CustomName.approvalRequested:
+			case CustomName.approvalDecided:
+				this.#applyApproval(e.value.approval);
+				this.#markUnread(e);
+				this.version++;
+				return;
+			case CustomName.chat: {
+				const { action, chat } = e.value;
+				if (action === "deleted") {
+					this.#chats.delete(chat.id);
+					this.#threads.delete(`chat:${chat.id}`);
+				} else this.#upsertChat(chat);
+				this.version++;
+				return;
+			}
+			default:
+				// Known, but nothing the timeline shows (a notice, MCP server news, AG-UI-only attempt events).
+				return;
 		}
-		if (e.name === CustomName.chat) {
-			const v = e.value as { action: string; chat: Chat };
-			if (v.action === "deleted") {
-				this.#chats.delete(v.chat.id);
-				this.#threads.delete(`chat:${v.chat.id}`);
-			} else this.#upsertChat(v.chat);
-			this.version++;
-			return;
-		}
-		this.unknownEvents++;
 	}
 
 	// ---- helpers --------------------------------------------------------------------------
@@ -289,7 +294,7 @@ export class Timeline {
 		});
 	}
 
-	#markUnread(e: HubEvent): void {
+	#markUnread(e: KnownHubEvent): void {
 		const key = threadOf(e);
 		if (!key || key === this.#open) return;
 		if (e.chat_id) {
@@ -307,7 +312,7 @@ export class Timeline {
 }
 
 /** Chat events belong to the chat's thread; other task events to the task's. */
-export function threadOf(e: Pick<HubEvent, "chat_id" | "task_id">): ThreadKey | undefined {
+export function threadOf(e: Pick<HubEnvelope, "chat_id" | "task_id">): ThreadKey | undefined {
 	if (e.chat_id) return `chat:${e.chat_id}`;
 	if (e.task_id) return `task:${e.task_id}`;
 	return undefined;

@@ -8,6 +8,7 @@ import { jsonSchema, type ToolSet, tool } from "ai";
 import { z } from "zod";
 import { agentConfig } from "../config.ts";
 import { log } from "../log.ts";
+import { CustomName } from "../protocol/index.ts";
 import { enabledMcpServers, type McpServerRow } from "../storage/mcp-servers.ts";
 import { ALL_TOOLS } from "../tools/registry.ts";
 import { fail, type ToolFailure } from "../tools/types.ts";
@@ -237,5 +238,5 @@ export function unavailableServersNote(
 	return note;
 }
 
-/** `CUSTOM` event a run emits when some of the owner's MCP servers are missing or cut short (value: `{unavailable, partial}`). */
-export const MCP_SERVERS_EVENT = "sparky.mcp.servers";
+/** `CUSTOM` event a run emits when some of the owner's MCP servers are missing or cut short: `CustomName.mcpServers`. */
+export const MCP_SERVERS_EVENT = CustomName.mcpServers;

@@ -1,15 +1,8 @@
-import type { EventType } from "@ag-ui/core";
 import { z } from "zod";
 import { LIMITS } from "./limits.ts";
 
 /** AG-UI's event types (`EventType.RUN_STARTED`, …): the protocol's words, never bare strings. */
 export { EventType } from "@ag-ui/core";
-
-/** An AG-UI event before Sparky's envelope (seq, id, ts, task_id…) is added: its type and AG-UI's fields. */
-export interface AgUiEvent {
-	type: EventType;
-	[field: string]: unknown;
-}
 
 /**
  * Sparky's envelope around an event. Agent events use AG-UI types and fields
@@ -42,7 +35,11 @@ export type PublishEvent = z.infer<typeof PublishEventSchema>;
 
 export const PublishBatchSchema = z.array(PublishEventSchema).min(1).max(LIMITS.publishBatch);
 
-/** An event as stored by the hub and sent to clients. */
+/**
+ * An event as stored by the hub and sent to clients. Loose on purpose: the hub stores and
+ * forwards events without interpreting them. Producers and clients use the typed union
+ * (`event-union.ts`: `AgUiEvent`, `KnownHubEvent`, `parseHubEvent`).
+ */
 export const HubEventSchema = z
 	.object({
 		...envelopeFields,
@@ -73,9 +70,11 @@ export const CustomName = {
 	attempt: "sparky.attempt.started",
 	/** Inside an AG-UI run: an attempt ended and another follows (`code` `retrying` or `interrupted`). */
 	attemptError: "sparky.attempt.error",
+	/** A run's MCP servers that are missing or whose tool lists were cut short; `value` is `{ unavailable, partial }`. */
+	mcpServers: "sparky.mcp.servers",
 } as const;
 
-/** `HubEvent` as plain JSON (what crosses RPC and the wire). */
+/** `HubEvent` as plain JSON (what crosses RPC and the wire), uninterpreted: clients parse it with `parseHubEvent`. */
 export interface WireEvent {
 	seq: number;
 	id: string;

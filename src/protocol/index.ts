@@ -4,6 +4,7 @@ export * from "./chats.ts";
 export * from "./close-codes.ts";
 export * from "./duration.ts";
 export * from "./errors.ts";
+export * from "./event-union.ts";
 export * from "./events.ts";
 export * from "./frames.ts";
 export * from "./ids.ts";

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { SSEStreamingApi } from "hono/streaming";
 import { streamSSE } from "hono/streaming";
-import { historyToAgUiMessages, RunFollower } from "../agui/events.ts";
+import { type AgUiOutEvent, historyToAgUiMessages, RunFollower } from "../agui/events.ts";
 import { type RunStart, startRun, threadChat } from "../agui/threads.ts";
 import { chatHistory } from "../chats/service.ts";
 import { depsFor } from "../deps.ts";
@@ -11,13 +11,13 @@ import { rateLimit } from "../http/rate-limit.ts";
 import { StreamGuard } from "../http/stream-guard.ts";
 import { hubFor } from "../hub/stub.ts";
 import {
-	type AgUiEvent,
 	CustomName,
 	describeIssues,
 	EventType,
 	LIMITS,
 	RunAgentInputSchema,
 	SparkyRunInputSchema,
+	sparkyEvent,
 	tooDeep,
 	type WireEvent,
 } from "../protocol/index.ts";
@@ -99,7 +99,7 @@ async function streamRun(
 	signal: AbortSignal,
 ): Promise<void> {
 	const follower = new RunFollower({ threadId: input.threadId, runId: input.runId, minAttempt: run.min_attempt });
-	const send = (event: AgUiEvent, id?: number) =>
+	const send = (event: AgUiOutEvent, id?: number) =>
 		stream.writeSSE({
 			data: JSON.stringify(event.timestamp === undefined ? { ...event, timestamp: Date.now() } : event),
 			...(id !== undefined ? { id: String(id) } : {}),
@@ -107,7 +107,7 @@ async function streamRun(
 	let cursor = run.since_seq;
 	const from = Math.max(resumeAt ?? cursor, cursor);
 	// A re-attached stream: what the client had is read again, silently, to know what is open.
-	let last: AgUiEvent | undefined;
+	let last: AgUiOutEvent | undefined;
 	while (cursor < from && !follower.done) {
 		const { events } = await hub.taskEvents(run.task_id, cursor, 1000);
 		const before = events.filter((e) => e.seq <= from);
@@ -124,7 +124,7 @@ async function streamRun(
 	}
 	for (const event of follower.reopen()) await send(event);
 	try {
-		await follow(stream, follower, run.task_id, cursor, send, hub, env, guard, signal);
+		await follow(stream, follower, run, cursor, send, hub, env, guard, signal);
 	} catch (error) {
 		if (!follower.done && !stream.aborted) {
 			await send({
@@ -140,9 +140,9 @@ async function streamRun(
 async function follow(
 	stream: SSEStreamingApi,
 	follower: RunFollower,
-	taskId: string,
+	{ task_id: taskId, user_id: userId }: AgUiRun,
 	from: number,
-	send: (event: AgUiEvent, id?: number) => Promise<void>,
+	send: (event: AgUiOutEvent, id?: number) => Promise<void>,
 	hub: ReturnType<typeof hubFor>,
 	env: Env,
 	guard: StreamGuard,
@@ -180,9 +180,15 @@ async function follow(
 		seq: ended.cursor,
 		id: `${taskId}:end`,
 		ts: Date.now(),
-		type: EventType.CUSTOM,
-		name: CustomName.taskStatus,
-		value: row ? { status: row.status, error: row.error, result: row.result } : { status: "cancelled" },
+		task_id: taskId,
+		...sparkyEvent(CustomName.taskStatus, {
+			task_id: taskId,
+			status: row?.status ?? "cancelled",
+			attempt: row?.attempts ?? 0,
+			user_id: row?.user_id ?? userId,
+			...(row?.error ? { error: row.error } : {}),
+			...(row?.result ? { result: row.result } : {}),
+		}),
 	};
 	for (const out of follower.accept(status).events) await send(out);
 }

@@ -1,4 +1,4 @@
-import type { AgUiEvent, PublishEvent } from "../protocol/index.ts";
+import type { AgUiEvent, TypedPublishEvent } from "../protocol/index.ts";
 import type { Relay } from "../relay/relay.ts";
 import { inSummaryView } from "../tasks/summary-view.ts";
 
@@ -24,18 +24,18 @@ export class RunEmitter {
 	) {}
 
 	emit(event: AgUiEvent): void {
-		const wrapped = {
+		const wrapped: TypedPublishEvent = {
 			...event,
 			...this.envelope,
 			id: `${this.runId}:${++this.#n}`,
 			ts: this.now(),
-		} as PublishEvent;
+		};
 		this.relay.emit(this.audience.stream, wrapped);
 		if (this.audience.summary.length > 0 && inSummaryView(wrapped)) this.relay.emit(this.audience.summary, wrapped);
 	}
 
 	/** Events that already carry their own stable id (task status changes): every hub hears them. */
-	emitWithId(event: PublishEvent): void {
+	emitWithId(event: TypedPublishEvent): void {
 		this.relay.emit([...this.audience.summary, ...this.audience.stream], event);
 	}
 }

@@ -1,5 +1,11 @@
 import type { Deps } from "../deps.ts";
-import { CustomName, EventType, type PublishEvent, type TaskStatusValue } from "../protocol/index.ts";
+import {
+	CustomName,
+	type PublishEvent,
+	sparkyEvent,
+	type TaskStatusValue,
+	type TypedPublishEvent,
+} from "../protocol/index.ts";
 import type { TaskRow } from "../storage/tasks.ts";
 import { streamAudience, summaryAudience, taskAudience } from "./audience.ts";
 
@@ -7,7 +13,11 @@ import { streamAudience, summaryAudience, taskAudience } from "./audience.ts";
  * The `CUSTOM` `sparky.task.status` event for a task's current row. Its id is stable per
  * (task, status, attempt), so publishing it twice stores it once.
  */
-export function taskStatusEvent(row: TaskRow, extra: Partial<TaskStatusValue> = {}, now = Date.now()): PublishEvent {
+export function taskStatusEvent(
+	row: TaskRow,
+	extra: Partial<TaskStatusValue> = {},
+	now = Date.now(),
+): TypedPublishEvent {
 	const value: TaskStatusValue = {
 		task_id: row.id,
 		kind: row.kind,
@@ -30,14 +40,12 @@ export function taskStatusEvent(row: TaskRow, extra: Partial<TaskStatusValue> = 
 		...extra,
 	};
 	return {
-		type: EventType.CUSTOM,
+		...sparkyEvent(CustomName.taskStatus, value),
 		id: `${row.id}:status:${row.status}:${row.attempts}`,
 		ts: now,
 		task_id: row.id,
 		...(row.chat_id ? { chat_id: row.chat_id } : {}),
 		...(row.attempts > 0 ? { attempt: row.attempts } : {}),
-		name: CustomName.taskStatus,
-		value,
 	};
 }
 
@@ -45,7 +53,7 @@ export function taskStatusEvent(row: TaskRow, extra: Partial<TaskStatusValue> = 
  * The `queued` event a task was announced with when it was created (same id, value and time),
  * rebuilt from its row: the run sends it again ahead of `running` (tasks/service.ts).
  */
-export function queuedAnnouncement(row: TaskRow): PublishEvent {
+export function queuedAnnouncement(row: TaskRow): TypedPublishEvent {
 	return taskStatusEvent(
 		{ ...row, status: "queued", attempts: 0, error: null, result: null, model: null },
 		{},

@@ -156,7 +156,9 @@ describe.each(ADAPTERS)("$provider adapter against the fake server", (adapter) =
 		// The answer quotes the tool result, so the result reached the model.
 		const text = events.filter((e) => e.type === "TEXT_MESSAGE_CONTENT").map((e) => e.delta);
 		expect(text.join("")).toBe(expectedAnswer);
-		const textIds = new Set(events.filter((e) => e.type.startsWith("TEXT_MESSAGE")).map((e) => e.messageId));
+		const textIds = new Set(
+			events.filter((e) => e.type.startsWith("TEXT_MESSAGE")).map((e) => ("messageId" in e ? e.messageId : undefined)),
+		);
 		expect(textIds.size).toBe(1);
 
 		expect(outcome).toMatchObject({

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { historyToAgUiMessages, RunFollower, TaskStreamFramer, toAgUi } from "../../src/agui/events.ts";
 import { BUILTIN_TOOL_NAMES, CustomName, EventType, type WireEvent } from "../../src/protocol/index.ts";
 import { ALL_TOOLS } from "../../src/tools/registry.ts";
+import { clientEvent } from "../support/events.ts";
 
 let seq = 0;
 const ev = (type: string, fields: Record<string, unknown> = {}): WireEvent => ({
@@ -14,13 +15,19 @@ const ev = (type: string, fields: Record<string, unknown> = {}): WireEvent => ({
 	...fields,
 });
 const status = (s: string, attempt = 1) =>
-	ev(EventType.CUSTOM, { name: CustomName.taskStatus, attempt, value: { status: s } });
+	ev(EventType.CUSTOM, {
+		name: CustomName.taskStatus,
+		attempt,
+		value: { task_id: "turn_a", status: s, attempt, user_id: "u" },
+	});
 
 describe("toAgUi", () => {
 	it("drops Sparky's envelope and sets AG-UI's timestamp", () => {
-		const out = toAgUi(ev(EventType.RUN_STARTED, { attempt: 1, model: "demo", threadId: "t1", runId: "turn_a:1" }));
-		expect(out).toEqual({ type: EventType.RUN_STARTED, threadId: "t1", runId: "turn_a:1", timestamp: out.timestamp });
-		expect(typeof out.timestamp).toBe("number");
+		const out = toAgUi(
+			clientEvent(ev(EventType.RUN_STARTED, { attempt: 1, model: "demo", threadId: "t1", runId: "turn_a:1" })),
+		);
+		expect(out).toEqual({ type: EventType.RUN_STARTED, threadId: "t1", runId: "turn_a:1", timestamp: out?.timestamp });
+		expect(typeof out?.timestamp).toBe("number");
 	});
 });
 

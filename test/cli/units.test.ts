@@ -7,7 +7,8 @@ import { StreamPrinter } from "../../cli/render.ts";
 import { readSse } from "../../cli/sse.ts";
 import { parseBefore, parseMetadata } from "../../cli/validate.ts";
 import { Timeline } from "../../src/client/index.ts";
-import type { HubEvent } from "../../src/protocol/index.ts";
+import type { ClientEvent } from "../../src/protocol/index.ts";
+import { clientEvent } from "../support/events.ts";
 
 function stream(chunks: string[]): ReadableStream<Uint8Array> {
 	const encoder = new TextEncoder();
@@ -37,6 +38,33 @@ describe("readSse", () => {
 			{ event: "message", data: "line one\nline two", id: "7" },
 			{ event: "end", data: "{}", id: "7" },
 		]);
+	});
+
+	it("hands comments to onComment (the task stream's `: end {…}`), in order with the messages", async () => {
+		const seen: string[] = [];
+		for await (const m of readSse(stream(["data: a\n\n: keep-alive\n\n", ': end {"status":"succeeded","seq":3}\n\n']), {
+			onComment: (text) => seen.push(`comment ${text}`),
+		})) {
+			seen.push(`message ${m.data}`);
+		}
+		expect(seen).toEqual(["message a", "comment keep-alive", 'comment end {"status":"succeeded","seq":3}']);
+	});
+
+	it("reads a CRLF split across chunks as one line end, and a multi-byte character split across chunks", async () => {
+		const bytes = new TextEncoder().encode("data: é\r\ndata: b\r\n\r\n");
+		const cut = bytes.indexOf(0xa9); // inside "é"
+		const crlf = bytes.indexOf(13) + 1; // between \r and \n
+		const body = new ReadableStream<Uint8Array>({
+			start(controller) {
+				controller.enqueue(bytes.slice(0, cut));
+				controller.enqueue(bytes.slice(cut, crlf));
+				controller.enqueue(bytes.slice(crlf));
+				controller.close();
+			},
+		});
+		const messages = [];
+		for await (const m of readSse(body)) messages.push(m);
+		expect(messages).toEqual([{ event: "message", data: "é\nb", id: undefined }]);
 	});
 });
 
@@ -100,28 +128,28 @@ describe("StreamPrinter", () => {
 		const printer = new StreamPrinter({ out, style: "task" });
 		const timeline = new Timeline();
 		let n = 0;
-		const ev = (type: string, fields: Record<string, unknown>): HubEvent => {
+		const ev = (type: string, fields: Record<string, unknown>): ClientEvent => {
 			n++;
-			return { seq: n, id: `t:1:${n}`, ts: 1000 + n, type, task_id: "t", attempt: 1, ...fields };
+			return clientEvent({ seq: n, id: `t:1:${n}`, ts: 1000 + n, type, task_id: "t", attempt: 1, ...fields });
 		};
-		const step = (e: HubEvent) => {
+		const step = (e: ClientEvent) => {
 			timeline.apply([e]);
 			printer.render(timeline.items("task:t"));
 		};
-		step(ev("RUN_STARTED", { runId: "t:1", model: "demo" }));
+		step(ev("RUN_STARTED", { threadId: "t", runId: "t:1", model: "demo" }));
 		step(ev("TOOL_CALL_START", { toolCallId: "c1", toolCallName: "read_file" }));
 		step(ev("TOOL_CALL_ARGS", { toolCallId: "c1", delta: '{"path":' }));
 		step(ev("TOOL_CALL_ARGS", { toolCallId: "c1", delta: '"README.md"}' }));
 		expect(written).toBe("▶ run 1 started · model demo\n");
 		step(ev("TOOL_CALL_END", { toolCallId: "c1" }));
-		step(ev("TOOL_CALL_RESULT", { toolCallId: "c1", content: '{"error":"no such file"}' }));
+		step(ev("TOOL_CALL_RESULT", { toolCallId: "c1", messageId: "c1:result", content: '{"error":"no such file"}' }));
 		step(ev("TEXT_MESSAGE_START", { messageId: "m", role: "assistant" }));
 		step(ev("TEXT_MESSAGE_CONTENT", { messageId: "m", delta: "Hello " }));
 		expect(written.endsWith("Hello ")).toBe(true);
 		expect(printer.lineOpen).toBe(true);
 		step(ev("TEXT_MESSAGE_CONTENT", { messageId: "m", delta: "world" }));
 		step(ev("TEXT_MESSAGE_END", { messageId: "m" }));
-		step(ev("RUN_FINISHED", { runId: "t:1", outcome: { type: "cancelled" } }));
+		step(ev("RUN_FINISHED", { threadId: "t", runId: "t:1", outcome: { type: "cancelled" } }));
 		// Applying the same events again (a replay) prints nothing new.
 		const before = written;
 		printer.render(timeline.items("task:t"));

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { Timeline } from "../../src/client/timeline.ts";
-import type { Approval, HubEvent } from "../../src/protocol/index.ts";
+import type { Approval, ClientEvent } from "../../src/protocol/index.ts";
+import { clientEvent } from "../support/events.ts";
 
 let seq = 0;
-const ev = (fields: Record<string, unknown>): HubEvent => {
+const ev = (fields: Record<string, unknown>): ClientEvent => {
 	seq++;
-	return { seq, id: `x${seq}`, ts: 5000 + seq, ...fields } as HubEvent;
+	return clientEvent({ seq, id: `x${seq}`, ts: 5000 + seq, ...fields });
 };
 
 const EXPIRES = 5000 + 24 * 3_600_000;
@@ -27,11 +28,11 @@ const approval = (over: Partial<Approval> = {}): Approval => ({
 });
 
 /** Attempt 1 of `task_a` pausing at delete_file, as the runner emits it. */
-function pausedRun(): HubEvent[] {
+function pausedRun(): ClientEvent[] {
 	seq = 0;
 	const t = { task_id: "task_a", attempt: 1 };
 	return [
-		ev({ type: "RUN_STARTED", ...t, id: "task_a:1:1", runId: "task_a:1", model: "demo" }),
+		ev({ type: "RUN_STARTED", ...t, id: "task_a:1:1", threadId: "task_a", runId: "task_a:1", model: "demo" }),
 		ev({ type: "TOOL_CALL_START", ...t, id: "task_a:1:2", toolCallId: "task_a:1:4", toolCallName: "delete_file" }),
 		ev({ type: "TOOL_CALL_ARGS", ...t, id: "task_a:1:3", toolCallId: "task_a:1:4", delta: '{"path":"README.md"}' }),
 		ev({ type: "TOOL_CALL_END", ...t, id: "task_a:1:4", toolCallId: "task_a:1:4" }),
@@ -46,6 +47,7 @@ function pausedRun(): HubEvent[] {
 			type: "RUN_FINISHED",
 			...t,
 			id: "task_a:1:5",
+			threadId: "task_a",
 			runId: "task_a:1",
 			outcome: {
 				type: "interrupt",
@@ -168,7 +170,7 @@ describe("Timeline: approvals and interrupted attempts", () => {
 		const t = new Timeline();
 		const a = { task_id: "task_a" };
 		t.apply([
-			ev({ type: "RUN_STARTED", ...a, attempt: 1, id: "task_a:1:1", runId: "task_a:1" }),
+			ev({ type: "RUN_STARTED", ...a, attempt: 1, id: "task_a:1:1", threadId: "task_a", runId: "task_a:1" }),
 			ev({
 				type: "RUN_ERROR",
 				...a,
@@ -177,18 +179,41 @@ describe("Timeline: approvals and interrupted attempts", () => {
 				code: "interrupted",
 				message: "attempt 1 was interrupted: its runner stopped responding",
 			}),
-			ev({ type: "RUN_STARTED", ...a, attempt: 2, id: "task_a:2:1", runId: "task_a:2" }),
+			ev({ type: "RUN_STARTED", ...a, attempt: 2, id: "task_a:2:1", threadId: "task_a", runId: "task_a:2" }),
 		]);
 		expect(run(t, "task_a:1")).toMatchObject({ state: "interrupted", code: "interrupted" });
 		expect(run(t, "task_a:2")).toMatchObject({ state: "running" });
 	});
 
 	it("a run's real end wins over a late 'interrupted' in either order", () => {
-		const start = () => ev({ type: "RUN_STARTED", task_id: "task_a", attempt: 1, id: "task_a:1:1", runId: "task_a:1" });
+		const start = () =>
+			ev({
+				type: "RUN_STARTED",
+				task_id: "task_a",
+				attempt: 1,
+				id: "task_a:1:1",
+				threadId: "task_a",
+				runId: "task_a:1",
+			});
 		const finished = () =>
-			ev({ type: "RUN_FINISHED", task_id: "task_a", attempt: 1, id: "task_a:1:9", outcome: { type: "success" } });
+			ev({
+				type: "RUN_FINISHED",
+				task_id: "task_a",
+				attempt: 1,
+				id: "task_a:1:9",
+				threadId: "task_a",
+				runId: "task_a:1",
+				outcome: { type: "success" },
+			});
 		const interrupted = () =>
-			ev({ type: "RUN_ERROR", task_id: "task_a", attempt: 1, id: "task_a:1:interrupted", code: "interrupted" });
+			ev({
+				type: "RUN_ERROR",
+				task_id: "task_a",
+				attempt: 1,
+				id: "task_a:1:interrupted",
+				code: "interrupted",
+				message: "attempt 1 was interrupted",
+			});
 		const one = new Timeline();
 		one.apply([start(), finished(), interrupted()]);
 		const two = new Timeline();

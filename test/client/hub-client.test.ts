@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HubClient, type HubClientOptions } from "../../src/client/hub-client.ts";
-import type { HubEvent } from "../../src/protocol/index.ts";
+import type { ClientEvent } from "../../src/protocol/index.ts";
 
 /** A stand-in WebSocket the test drives by hand: no network, same on every runtime. */
 class FakeSocket extends EventTarget {
@@ -51,7 +51,7 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 function start(options: Partial<HubClientOptions> = {}) {
 	FakeSocket.opened = [];
-	const received: HubEvent[] = [];
+	const received: ClientEvent[] = [];
 	const statuses: string[] = [];
 	const client = new HubClient({
 		baseUrl: "http://127.0.0.1:8787",

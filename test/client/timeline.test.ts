@@ -1,16 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { orderOf } from "../../src/client/run-order.ts";
 import { Timeline } from "../../src/client/timeline.ts";
-import type { ChatMessage, HubEvent } from "../../src/protocol/index.ts";
+import type { ChatMessage, ClientEvent } from "../../src/protocol/index.ts";
+import { clientEvent } from "../support/events.ts";
 
 let seq = 0;
-const ev = (fields: Record<string, unknown>): HubEvent => {
+const ev = (fields: Record<string, unknown>): ClientEvent => {
 	seq++;
-	return { seq, id: `e${seq}`, ts: 1000 + seq, ...fields } as HubEvent;
+	return clientEvent({ seq, id: `e${seq}`, ts: 1000 + seq, ...fields });
 };
 
 /** A whole little run of task `t1`: status, thought, a tool call, streamed answer, finish. */
-function taskRun(): HubEvent[] {
+function taskRun(): ClientEvent[] {
 	seq = 0;
 	const t = { task_id: "task_1", attempt: 1 };
 	return [
@@ -115,7 +116,7 @@ describe("Timeline (events in, timeline out)", () => {
 			ev({ type: "CUSTOM", name: "someone.else", value: 1 }),
 			ev({ type: "SOMETHING_NEW", task_id: "task_1" }),
 			ev({ type: "TEXT_MESSAGE_CONTENT", task_id: "task_1", messageId: "m9", delta: "still here" }),
-			ev({ type: "TEXT_MESSAGE_END" }), // belongs to nothing: no thread
+			ev({ type: "TEXT_MESSAGE_END", messageId: "m0" }), // belongs to nothing: no thread
 		]);
 		expect(t.unknownEvents).toBe(3);
 		expect(t.items("task:task_1")).toEqual([expect.objectContaining({ kind: "message", text: "still here" })]);
@@ -126,7 +127,13 @@ describe("Timeline (events in, timeline out)", () => {
 		seq = 200;
 		t.apply([
 			ev({ type: "TOOL_CALL_START", task_id: "task_2", toolCallId: "c9", toolCallName: "read_file" }),
-			ev({ type: "TOOL_CALL_RESULT", task_id: "task_2", toolCallId: "c9", content: '{"error":"no file"}' }),
+			ev({
+				type: "TOOL_CALL_RESULT",
+				task_id: "task_2",
+				toolCallId: "c9",
+				messageId: "c9:result",
+				content: '{"error":"no file"}',
+			}),
 		]);
 		expect(t.items("task:task_2")[0]).toMatchObject({ state: "error", result: '{"error":"no file"}' });
 	});
@@ -252,21 +259,21 @@ describe("Timeline with chat history", () => {
 
 describe("Timeline across hubs and after a reload", () => {
 	/** A run's events as the relay makes them: ids `<task>:<attempt>:<n>`, the same on every hub. */
-	const runEvent = (n: number, seqOnThisHub: number, fields: Record<string, unknown>): HubEvent =>
-		({
+	const runEvent = (n: number, seqOnThisHub: number, fields: Record<string, unknown>): ClientEvent =>
+		clientEvent({
 			seq: seqOnThisHub,
 			id: `task_x:1:${n}`,
 			ts: 2000 + n,
 			task_id: "task_x",
 			attempt: 1,
 			...fields,
-		}) as HubEvent;
+		});
 	const run = (seqBase: number) => [
 		runEvent(1, seqBase + 1, { type: "RUN_STARTED", threadId: "task_x", runId: "task_x:1", model: "demo" }),
 		runEvent(2, seqBase + 2, { type: "TOOL_CALL_START", toolCallId: "c1", toolCallName: "http_fetch" }),
 		runEvent(3, seqBase + 3, { type: "TOOL_CALL_ARGS", toolCallId: "c1", delta: '{"url":' }),
 		runEvent(4, seqBase + 4, { type: "TOOL_CALL_ARGS", toolCallId: "c1", delta: '"http://x"}' }),
-		runEvent(5, seqBase + 5, { type: "TOOL_CALL_RESULT", toolCallId: "c1", content: "{}" }),
+		runEvent(5, seqBase + 5, { type: "TOOL_CALL_RESULT", toolCallId: "c1", messageId: "c1:result", content: "{}" }),
 		runEvent(6, seqBase + 6, { type: "TEXT_MESSAGE_START", messageId: "m1", role: "assistant" }),
 		runEvent(7, seqBase + 7, { type: "TEXT_MESSAGE_CONTENT", messageId: "m1", delta: "one " }),
 		runEvent(8, seqBase + 8, { type: "TEXT_MESSAGE_CONTENT", messageId: "m1", delta: "two " }),
@@ -292,10 +299,10 @@ describe("Timeline across hubs and after a reload", () => {
 	it("orders a retried run's events after the first attempt's", () => {
 		const t = new Timeline();
 		const e = (attempt: number, n: number, seq: number, fields: Record<string, unknown>) =>
-			({ seq, id: `task_r:${attempt}:${n}`, ts: 1, task_id: "task_r", attempt, ...fields }) as HubEvent;
+			clientEvent({ seq, id: `task_r:${attempt}:${n}`, ts: 1, task_id: "task_r", attempt, ...fields });
 		t.apply([
-			e(2, 1, 5, { type: "RUN_STARTED", runId: "task_r:2" }),
-			e(1, 1, 90, { type: "RUN_STARTED", runId: "task_r:1" }),
+			e(2, 1, 5, { type: "RUN_STARTED", threadId: "task_r", runId: "task_r:2" }),
+			e(1, 1, 90, { type: "RUN_STARTED", threadId: "task_r", runId: "task_r:1" }),
 			e(1, 2, 91, { type: "RUN_ERROR", runId: "task_r:1", code: "retrying", message: "429" }),
 		]);
 		expect(t.items("task:task_r").map((i) => [i.id, i.kind === "run" && i.state])).toEqual([

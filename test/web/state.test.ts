@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { Timeline } from "../../src/client/timeline.ts";
-import type { HubEvent } from "../../src/protocol/index.ts";
+import type { ClientEvent } from "../../src/protocol/index.ts";
 import { Api, ApiError } from "../../web/src/lib/api.ts";
 import { connectionState } from "../../web/src/lib/connection.ts";
 import { frameThrottle } from "../../web/src/lib/throttle.ts";
 import { routeItems, threadFor } from "../../web/src/state/threads.ts";
+import { clientEvent } from "../support/events.ts";
 
 describe("web: connection indicator", () => {
 	it("is offline whenever the browser is, else follows the socket", () => {
@@ -70,9 +71,17 @@ describe("web: API client", () => {
 	});
 
 	it("reads every page of a task's events", async () => {
+		const event = (seq: number) => ({
+			seq,
+			id: `e${seq}`,
+			ts: seq,
+			type: "CUSTOM",
+			name: "sparky.notice",
+			value: null,
+		});
 		const pages = new Map([
-			["0", Array.from({ length: 1000 }, (_, i) => ({ seq: i + 1 }))],
-			["1000", [{ seq: 1001 }]],
+			["0", Array.from({ length: 1000 }, (_, i) => event(i + 1))],
+			["1000", [event(1001)]],
 		]);
 		const api = new Api("t", "http://sparky.test", async (input) => {
 			const since = new URL(String(input)).searchParams.get("since") ?? "";
@@ -83,8 +92,8 @@ describe("web: API client", () => {
 });
 
 describe("web: which thread a route shows", () => {
-	const status = (task_id: string, chat_id?: string): HubEvent =>
-		({
+	const status = (task_id: string, chat_id?: string): ClientEvent =>
+		clientEvent({
 			seq: 1,
 			id: `${task_id}:status`,
 			ts: 1,
@@ -93,15 +102,31 @@ describe("web: which thread a route shows", () => {
 			task_id,
 			chat_id,
 			value: { task_id, kind: "task", status: "running", attempt: 1, user_id: "u" },
-		}) as HubEvent;
+		});
 
 	it("shows a task posted into a chat as that chat's items of its turn", () => {
 		const t = new Timeline();
 		t.apply([
 			status("task_c", "chat_1"),
-			{ seq: 2, id: "x2", ts: 2, type: "TEXT_MESSAGE_START", task_id: "turn_0", chat_id: "chat_1", messageId: "m0" },
-			{ seq: 3, id: "x3", ts: 3, type: "TEXT_MESSAGE_START", task_id: "task_c", chat_id: "chat_1", messageId: "m1" },
-		] as HubEvent[]);
+			clientEvent({
+				seq: 2,
+				id: "x2",
+				ts: 2,
+				type: "TEXT_MESSAGE_START",
+				task_id: "turn_0",
+				chat_id: "chat_1",
+				messageId: "m0",
+			}),
+			clientEvent({
+				seq: 3,
+				id: "x3",
+				ts: 3,
+				type: "TEXT_MESSAGE_START",
+				task_id: "task_c",
+				chat_id: "chat_1",
+				messageId: "m1",
+			}),
+		]);
 		expect(threadFor({ kind: "task", id: "task_c" }, t)).toEqual({ key: "chat:chat_1", turnId: "task_c" });
 		expect(routeItems({ kind: "task", id: "task_c" }, t).map((i) => i.id)).toEqual(["m1"]);
 		expect(routeItems({ kind: "chat", id: "chat_1" }, t).map((i) => i.id)).toEqual(["m0", "m1"]);

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { TimelineItem } from "../../src/client/index.ts";
 import { Timeline } from "../../src/client/timeline.ts";
-import type { HubEvent } from "../../src/protocol/index.ts";
+import type { ClientEvent } from "../../src/protocol/index.ts";
 import { foldAttempts } from "../../web/src/lib/attempts.ts";
 import { turnEndings } from "../../web/src/lib/turn-ends.ts";
 import { announcementFor } from "../../web/src/state/announce.ts";
 import { Liveness, QUIET_MS, quietText } from "../../web/src/state/liveness.ts";
+import { clientEvent } from "../support/events.ts";
 
 type Run = Extract<TimelineItem, { kind: "run" }>;
 const run = (id: string, state: Run["state"], turnId: string): TimelineItem => ({
@@ -94,8 +95,8 @@ describe("web: quiet running threads", () => {
 
 describe("web: what the live region says", () => {
 	let seq = 0;
-	const ev = (fields: Partial<HubEvent> & { type: string }): HubEvent =>
-		({ seq: ++seq, id: `e${seq}`, ts: seq, ...fields }) as HubEvent;
+	const ev = (fields: Record<string, unknown> & { type: string }): ClientEvent =>
+		clientEvent({ seq: ++seq, id: `e${seq}`, ts: seq, ...fields });
 
 	it("announces a finished answer in the open chat, not elsewhere", () => {
 		const timeline = new Timeline();
@@ -111,15 +112,15 @@ describe("web: what the live region says", () => {
 			ev({ type: "TEXT_MESSAGE_END", messageId: "m1", chat_id: "chat_1", task_id: "turn_1" }),
 		];
 		timeline.apply(events);
-		const end = events[2] as HubEvent;
+		const end = events[2] as ClientEvent;
 		expect(announcementFor(end, timeline, { kind: "chat", id: "chat_1" })).toBe("Sparky answered: It is 14:03.");
 		expect(announcementFor(end, timeline, { kind: "chat", id: "chat_2" })).toBeUndefined();
-		expect(announcementFor(events[1] as HubEvent, timeline, { kind: "chat", id: "chat_1" })).toBeUndefined();
+		expect(announcementFor(events[1] as ClientEvent, timeline, { kind: "chat", id: "chat_1" })).toBeUndefined();
 	});
 
 	it("announces the open task's end, a stopped answer and any approval waiting", () => {
 		const timeline = new Timeline();
-		const status = (status: string, extra: Partial<HubEvent> = {}) =>
+		const status = (status: string, extra: Record<string, unknown> = {}) =>
 			ev({
 				type: "CUSTOM",
 				name: "sparky.task.status",
@@ -138,7 +139,23 @@ describe("web: what the live region says", () => {
 		const approval = ev({
 			type: "CUSTOM",
 			name: "sparky.approval.requested",
-			value: { approval: { id: "apr_1", task_id: "task_9", tool: "delete_file" } },
+			value: {
+				approval: {
+					id: "apr_1",
+					task_id: "task_9",
+					chat_id: null,
+					user_id: "u",
+					tool_call_id: "task_9:1:c1",
+					tool: "delete_file",
+					input: {},
+					status: "pending",
+					requested_at: 1,
+					expires_at: 2,
+					decided_at: null,
+					decided_by: null,
+					reason: null,
+				},
+			},
 		});
 		expect(announcementFor(approval, timeline, { kind: "home" })).toBe(
 			"Approval needed: delete_file waits for a decision.",

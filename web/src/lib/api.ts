@@ -1,4 +1,11 @@
-import type { Approval, Chat, Me, Task, WireEvent } from "../../../src/protocol/index.ts";
+import {
+	type Approval,
+	type Chat,
+	type ClientEvent,
+	type Me,
+	parseHubEvents,
+	type Task,
+} from "../../../src/protocol/index.ts";
 
 /** An answer from the API that wasn't a success: its HTTP status and `{error: {code, message}}`. */
 export class ApiError extends Error {
@@ -38,16 +45,15 @@ export class Api {
 		(await this.#call<{ task: Task & { approvals?: Approval[] } }>("GET", `/api/tasks/${enc(id)}`)).task;
 	/** The caller's tool calls waiting for a decision. */
 	approvals = async () => (await this.#call<{ approvals: Approval[] }>("GET", "/api/approvals")).approvals;
-	/** A task's stored events, every page of them (seqs are those of the task creator's hub). */
+	/** A task's stored events, every page of them (seqs are those of the task creator's hub), typed. */
 	taskEvents = async (id: string) => {
-		const all: WireEvent[] = [];
+		const all: ClientEvent[] = [];
 		for (let since = 0; ; ) {
 			const path = `/api/tasks/${enc(id)}/events?since=${since}&limit=${EVENTS_PAGE}`;
-			const { events } = await this.#call<{ events: WireEvent[] }>("GET", path);
-			all.push(...events);
-			const last = events.at(-1);
-			if (events.length < EVENTS_PAGE || !last) return all;
-			since = last.seq;
+			const page = await this.#events(path);
+			all.push(...page.events);
+			if (page.count < EVENTS_PAGE || page.lastSeq === undefined) return all;
+			since = page.lastSeq;
 		}
 	};
 	/** The follow-ups a task created (`parent_task_id`), newest first. */
@@ -55,20 +61,24 @@ export class Api {
 		(await this.#call<{ tasks: Task[] }>("GET", `/api/tasks?limit=50&parent_task_id=${enc(id)}`)).tasks;
 	/** A long poll: the task's events after `since`, waiting up to `waitSeconds` for the next. */
 	taskEventsAfter = async (id: string, since: number, waitSeconds: number, signal?: AbortSignal) =>
-		(
-			await this.#call<{ events: WireEvent[] }>(
-				"GET",
-				`/api/tasks/${enc(id)}/events?since=${since}&wait=${waitSeconds}`,
-				undefined,
-				signal,
-			)
-		).events;
+		(await this.#events(`/api/tasks/${enc(id)}/events?since=${since}&wait=${waitSeconds}`, signal)).events;
 	createTask = async (instruction: string, options: { allow_duplicates?: boolean } = {}) =>
 		(await this.#call<{ task: Task }>("POST", "/api/tasks", { instruction, ...options })).task;
 	cancelTask = async (id: string) => (await this.#call<{ task: Task }>("POST", `/api/tasks/${enc(id)}/cancel`)).task;
 
 	/** Any other call (the activity list, settings and admin panels keep their paths beside them). */
 	request = <T>(method: string, path: string, body?: unknown) => this.#call<T>(method, path, body);
+
+	/** A page of events (`{ events }`), parsed at this boundary: typed from here on. */
+	async #events(
+		path: string,
+		signal?: AbortSignal,
+	): Promise<{ events: ClientEvent[]; count: number; lastSeq?: number }> {
+		const answer = await this.#call<{ events?: unknown }>("GET", path, undefined, signal);
+		const raw = Array.isArray(answer?.events) ? answer.events : [];
+		const events = parseHubEvents(raw);
+		return { events, count: raw.length, lastSeq: events.at(-1)?.seq };
+	}
 
 	async #call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
 		let res: Response;

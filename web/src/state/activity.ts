@@ -1,12 +1,11 @@
 import type { Timeline } from "../../../src/client/index.ts";
 import {
+	type ClientEvent,
 	CustomName,
 	EventType,
-	type HubEvent,
 	type Task,
 	type TaskKind,
 	type TaskStatus,
-	type TaskStatusValue,
 } from "../../../src/protocol/index.ts";
 import { type Api, describeError } from "../lib/api.ts";
 
@@ -92,9 +91,9 @@ export class ActivityList {
 		if (this.#matches(task)) this.#insert(task);
 	}
 
-	onEvent(event: HubEvent): void {
+	onEvent(event: ClientEvent): void {
 		if (event.type !== EventType.CUSTOM || event.name !== CustomName.taskStatus) return;
-		const v = event.value as TaskStatusValue;
+		const v = event.value;
 		// Only a task's first status (made just now) is new to the list; older tasks come with pages.
 		if (v.attempt !== 0 || (v.status !== "queued" && v.status !== "waiting")) return;
 		const row: ActivityRow = {

@@ -1,11 +1,5 @@
 import type { Timeline } from "../../../src/client/index.ts";
-import {
-	type Approval,
-	CustomName,
-	EventType,
-	type HubEvent,
-	type TaskStatusValue,
-} from "../../../src/protocol/index.ts";
+import { type ClientEvent, CustomName, EventType, type TaskStatusValue } from "../../../src/protocol/index.ts";
 import { firstLine } from "../lib/format.ts";
 import type { Route } from "../lib/route.ts";
 
@@ -27,7 +21,7 @@ const TURN_WORDS: Partial<Record<TaskStatusValue["status"], string>> = {
  * it): an answer finished in the open chat or task, the open task's or chat's status
  * changed, a tool call waits for someone's approval. Short, and only what concerns the view.
  */
-export function announcementFor(event: HubEvent, timeline: Timeline, route: Route): string | undefined {
+export function announcementFor(event: ClientEvent, timeline: Timeline, route: Route): string | undefined {
 	const inView =
 		(route.kind === "chat" && event.chat_id === route.id) ||
 		(route.kind === "task" && event.task_id === route.id && !event.chat_id);
@@ -39,11 +33,10 @@ export function announcementFor(event: HubEvent, timeline: Timeline, route: Rout
 	}
 	if (event.type !== EventType.CUSTOM) return undefined;
 	if (event.name === CustomName.approvalRequested) {
-		const approval = (event.value as { approval?: Approval } | undefined)?.approval;
-		return approval ? `Approval needed: ${approval.tool} waits for a decision.` : undefined;
+		return `Approval needed: ${event.value.approval.tool} waits for a decision.`;
 	}
 	if (event.name === CustomName.taskStatus && inView) {
-		const v = event.value as TaskStatusValue;
+		const v = event.value;
 		if (event.chat_id) {
 			const words = TURN_WORDS[v.status];
 			return words ? `${words}${v.status === "failed" && v.error ? `: ${firstLine(v.error, 100)}` : "."}` : undefined;

@@ -1,12 +1,12 @@
 import { HubClient, type HubClientStatus } from "../../../src/client/index.ts";
-import { type ClientFrame, CloseCode, type ControlMessage, type HubEvent } from "../../../src/protocol/index.ts";
+import { type ClientEvent, type ClientFrame, CloseCode, type ControlMessage } from "../../../src/protocol/index.ts";
 import { type ConnectionState, connectionState } from "../lib/connection.ts";
 
 export interface HubConnectionOptions {
 	baseUrl: string;
 	/** A fresh single-use ticket per connection, so the token never goes in a URL. */
 	ticket: () => Promise<string>;
-	onEvent: (event: HubEvent) => void;
+	onEvent: (event: ClientEvent) => void;
 	onControl: (message: ControlMessage) => void;
 	onState: (state: ConnectionState, hub: HubClientStatus) => void;
 	/** The token was revoked or expired (close code 4001). */

@@ -1,5 +1,5 @@
 import type { TimelineItem } from "../../../src/client/index.ts";
-import type { HubEvent } from "../../../src/protocol/index.ts";
+import type { HubEnvelope } from "../../../src/protocol/index.ts";
 
 /**
  * When each task and chat last showed a sign of life on this page: the receipt time of its
@@ -8,7 +8,7 @@ import type { HubEvent } from "../../../src/protocol/index.ts";
 export class Liveness {
 	readonly #last = new Map<string, number>();
 
-	mark(event: Pick<HubEvent, "task_id" | "chat_id">, now = Date.now()): void {
+	mark(event: Pick<HubEnvelope, "task_id" | "chat_id">, now = Date.now()): void {
 		if (event.task_id) this.#last.set(`task:${event.task_id}`, now);
 		if (event.chat_id) this.#last.set(`chat:${event.chat_id}`, now);
 	}

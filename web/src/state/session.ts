@@ -2,12 +2,14 @@ import { type ApprovalView, FrameRequests, type HubClientStatus, Timeline } from
 import {
 	type Approval,
 	type Chat,
+	type ClientEvent,
 	type ControlMessage,
+	type CustomEventOf,
 	CustomName,
 	EventType,
-	type HubEvent,
 	isTerminal,
 	type Me,
+	parseHubEvents,
 	type Task,
 } from "../../../src/protocol/index.ts";
 import { type Api, describeError } from "../lib/api.ts";
@@ -197,7 +199,7 @@ export class Session {
 
 	// ---- internals ------------------------------------------------------------------------
 
-	#onEvent(event: HubEvent): void {
+	#onEvent(event: ClientEvent): void {
 		this.liveness.mark(event);
 		this.timeline.apply([event]);
 		this.activity.onEvent(event);
@@ -228,9 +230,9 @@ export class Session {
 		this.changed();
 	}
 
-	#onChatChange(event: HubEvent): void {
-		const value = event.value as { action?: string; chat?: { id?: string } } | undefined;
-		if (value?.action === "deleted" && this.route.kind === "chat" && this.route.id === value.chat?.id) {
+	#onChatChange(event: CustomEventOf<typeof CustomName.chat>): void {
+		const { action, chat } = event.value;
+		if (action === "deleted" && this.route.kind === "chat" && this.route.id === chat.id) {
 			this.onChatDeleted?.();
 		}
 	}
@@ -296,7 +298,7 @@ export class Session {
 		if (answer.type !== "chat.history") throw new Error(`unexpected answer ${answer.type}`);
 		this.timeline.applyChats([answer.chat]);
 		// Events first: their starts place the rows (which then bring the full texts) among thoughts and run lines.
-		this.timeline.apply(answer.events);
+		this.timeline.apply(parseHubEvents(answer.events));
 		this.timeline.applyHistory(chatId, answer.messages);
 		this.timeline.applyTurns(chatId, answer.turns);
 		this.changed();

@@ -1,4 +1,4 @@
-import { endsTask, type WireEvent } from "../../../src/protocol/index.ts";
+import { type ClientEvent, endsTask } from "../../../src/protocol/index.ts";
 import type { Api } from "../lib/api.ts";
 
 /** How long one long poll waits on the server for the task's next events. */
@@ -21,7 +21,7 @@ export class TaskFollower {
 	constructor(
 		readonly api: Api,
 		readonly taskId: string,
-		readonly onEvents: (events: WireEvent[]) => void,
+		readonly onEvents: (events: ClientEvent[]) => void,
 	) {}
 
 	/** Runs until the task ends or `stop()`; `since` is the last seq already applied. */
@@ -29,7 +29,7 @@ export class TaskFollower {
 		let cursor = since;
 		const signal = this.#abort.signal;
 		while (!signal.aborted) {
-			let events: WireEvent[];
+			let events: ClientEvent[];
 			try {
 				events = await this.api.taskEventsAfter(this.taskId, cursor, WAIT_SECONDS, signal);
 			} catch {
