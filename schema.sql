@@ -76,7 +76,9 @@ CREATE TABLE IF NOT EXISTS tasks (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   started_at INTEGER,
-  finished_at INTEGER
+  finished_at INTEGER,
+  -- tool calls of the last run that failed or were denied (a succeeded task may have some)
+  tool_failures INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS tasks_user_created ON tasks (user_id, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS tasks_created ON tasks (created_at DESC, id DESC);

@@ -123,7 +123,7 @@ async function benchRoute(request: Request, env: BenchEnv, url: URL): Promise<Re
 	if (url.pathname === "/bench/counters") return Response.json(counters);
 	if (url.pathname === "/bench/statements") return Response.json(Object.fromEntries(statements));
 	if (url.pathname.startsWith("/bench/hub-stats/")) {
-		return Response.json(await hubFor(env, url.pathname.slice("/bench/hub-stats/".length)).stats());
+		return Response.json(await hubFor(env, url.pathname.slice("/bench/hub-stats/".length)).diagnostics());
 	}
 	if (url.pathname === "/bench/demo-delay") {
 		const { ms } = z.object({ ms: z.number().int().min(0).nullable() }).parse(await request.json());

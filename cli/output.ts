@@ -161,6 +161,21 @@ export function timestamp(ms: number | null | undefined): string {
 	return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
+/**
+ * A task's status as people read it: a `succeeded` task whose tool calls failed or were denied
+ * says so (`succeeded · 2 steps failed`), in yellow, not the green of a run that did it all.
+ */
+export function taskStatusText(out: Output, task: { status: string; tool_failures?: number }): string {
+	const failures = task.tool_failures ?? 0;
+	if (task.status !== "succeeded" || failures === 0) return statusColor(out, task.status);
+	return out.c.yellow(`${task.status} · ${stepsFailed(failures)}`);
+}
+
+/** `1 step failed`, `2 steps failed`. */
+export function stepsFailed(failures: number): string {
+	return `${failures} step${failures === 1 ? "" : "s"} failed`;
+}
+
 export function statusColor(out: Output, status: string): string {
 	const { c } = out;
 	switch (status) {

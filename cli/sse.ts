@@ -6,6 +6,8 @@ export interface SseMessage {
 	data: string;
 	/** The last event id seen so far (it carries over to later messages, as in an EventSource). */
 	id: string | undefined;
+	/** This message's own `id:` field (undefined when it had none). */
+	ownId?: string;
 }
 
 export interface SseOptions {
@@ -38,7 +40,12 @@ export async function* readSse(body: ReadableStream<Uint8Array>, options: SseOpt
 					continue;
 				}
 				if (item.id !== undefined) id = item.id;
-				yield { event: item.event || "message", data: item.data, id };
+				yield {
+					event: item.event || "message",
+					data: item.data,
+					id,
+					...(item.id !== undefined ? { ownId: item.id } : {}),
+				};
 			}
 		}
 	} finally {

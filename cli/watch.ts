@@ -17,7 +17,7 @@ import {
 } from "../src/protocol/index.ts";
 import type { Context } from "./context.ts";
 import { CliError, ExitCode } from "./errors.ts";
-import { duration, oneLine, type Spinner } from "./output.ts";
+import { duration, oneLine, type Spinner, stepsFailed } from "./output.ts";
 import { StreamPrinter } from "./render.ts";
 import { readSse } from "./sse.ts";
 
@@ -111,6 +111,24 @@ export async function watchTask(ctx: Context, id: string, known?: Task): Promise
 			const onComment = (text: string) => {
 				if (text.startsWith("end ")) endComment = text.slice(4);
 			};
+			/** Shows one event; true once the task has ended. */
+			const show = (parsed: { raw: unknown; event: ClientEvent }): boolean => {
+				const { event } = parsed;
+				stopSpinner();
+				if (out.json) out.printJsonLine(parsed.raw);
+				timeline.apply([event]);
+				const status = statusOf(event);
+				if (status) showStatus(status);
+				const items = timeline.items(thread).filter((item) => item.turnId === task.id);
+				if (!out.json) printer.render(items);
+				printedAnswer ||= items.some((i) => i.kind === "message" && i.role === "assistant" && i.text !== "");
+				if (status && isTerminal(status)) return true;
+				waitSpinner(lastStatus);
+				return false;
+			};
+			// Events in time order: a RUN_STARTED sent without an id is followed by what happened
+			// before it (the stream's framing, src/agui/events.ts); it is shown once those have been.
+			const order = new SeqOrder();
 			try {
 				for await (const message of readSse(response.body, { onComment })) {
 					retries = 0;
@@ -121,25 +139,16 @@ export async function watchTask(ctx: Context, id: string, known?: Task): Promise
 					}
 					const parsed = parseEvent(message.data);
 					if (!parsed) continue;
-					const { event } = parsed;
-					stopSpinner();
-					if (out.json) out.printJsonLine(parsed.raw);
-					timeline.apply([event]);
-					const status = statusOf(event);
-					if (status) showStatus(status);
-					const items = timeline.items(thread).filter((item) => item.turnId === task.id);
-					if (!out.json) printer.render(items);
-					printedAnswer ||= items.some((i) => i.kind === "message" && i.role === "assistant" && i.text !== "");
-					if (status && isTerminal(status)) {
+					if (order.push(parsed, message.ownId === undefined).some(show)) {
 						end = {};
 						break;
 					}
-					waitSpinner(lastStatus);
 				}
 			} catch (error) {
 				if (abort.signal.aborted) throw stopped(task.id);
 				if (++retries > MAX_RETRIES) throw api.unreachable(error);
 			}
+			if (order.flush().some(show)) end ??= {};
 			if (!end && endComment !== undefined) end = parseEnd(endComment);
 			if (!end) {
 				// The stream closed without saying how the task ended (or its lease lapsed): ask.
@@ -178,7 +187,9 @@ function printFinal(ctx: Context, task: Task, printedAnswer: boolean): void {
 	const attempts = task.attempts > 1 ? ` (${task.attempts} attempts)` : "";
 	if (task.status === "succeeded") {
 		if (!printedAnswer && task.result) out.line(task.result);
-		out.line(c.green(`✔ ${task.id} succeeded${took}${attempts}`));
+		const failures = task.tool_failures ?? 0;
+		if (failures === 0) out.line(c.green(`✔ ${task.id} succeeded${took}${attempts}`));
+		else out.line(c.yellow(`✔ ${task.id} succeeded · ${stepsFailed(failures)}${took}${attempts}`));
 	} else if (task.status === "cancelled") {
 		out.line(c.yellow(`■ ${task.id} cancelled${attempts}`));
 	} else {
@@ -215,6 +226,37 @@ function parseEnd(data: string): { task?: Task; deleted?: boolean } | undefined 
 		return task.success ? { task: json.task as Task } : {};
 	} catch {
 		return {};
+	}
+}
+
+type Parsed = { raw: unknown; event: ClientEvent };
+
+/**
+ * Puts a held-back `RUN_STARTED` (sent ahead of the events that happened before it) back in
+ * seq order: it waits until an event with a later seq arrives, or the stream ends.
+ */
+export class SeqOrder {
+	#held: Parsed | undefined;
+
+	/** The events to show now, in seq order. `early`: a RUN_STARTED sent without an id. */
+	push(parsed: Parsed, early: boolean): Parsed[] {
+		const held = this.#held;
+		if (held && parsed.event.seq > held.event.seq) {
+			this.#held = undefined;
+			return [held, ...this.push(parsed, early)];
+		}
+		if (early && parsed.event.type === EventType.RUN_STARTED && !held) {
+			this.#held = parsed;
+			return [];
+		}
+		return [parsed];
+	}
+
+	/** Whatever is still held (the stream ended). */
+	flush(): Parsed[] {
+		const held = this.#held;
+		this.#held = undefined;
+		return held ? [held] : [];
 	}
 }
 

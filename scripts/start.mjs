@@ -3,12 +3,15 @@
 //   1. a local admin token in .dev.vars (created once, shown once) and a key for stored secrets,
 //   2. the local D1 migrated (`npm run migrate`: pending migrations, or an older database brought forward),
 //   3. the web page built (web/ → web/dist, served by the Worker as static assets),
-//   4. `wrangler dev` on 127.0.0.1:$PORT (default 8787), state under .wrangler/state.
+//   4. `wrangler dev` on 127.0.0.1:$PORT (default 8787), state under .wrangler/state, with the
+//      settings set in the shell (SPARKY_*, OPENAI_BASE_URL, ANTHROPIC_BASE_URL) passed as
+//      `--var`: they win over .dev.vars and wrangler.toml (secrets belong in .dev.vars).
 import "./lib/node-check.mjs";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { buildWeb } from "./lib/build-web.mjs";
+import { shellVars, shellVarsNotice } from "./lib/start-vars.mjs";
 import { spawnWrangler } from "./lib/wrangler.mjs";
 import { migrate } from "./migrate.mjs";
 
@@ -30,7 +33,9 @@ console.log("Building the web page (web/ → web/dist)…");
 await buildWeb({ quiet: true });
 console.log(`The page: http://127.0.0.1:${port} (sign in with a token; see README).`);
 
-const child = spawnWrangler(["dev", "--ip", "127.0.0.1", "--port", String(port)], { cwd: root });
+const fromShell = shellVars(process.env);
+for (const line of shellVarsNotice(fromShell)) console.log(line);
+const child = spawnWrangler(["dev", "--ip", "127.0.0.1", "--port", String(port), ...fromShell.args], { cwd: root });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code) => process.exit(code ?? 0));
 

@@ -1,8 +1,8 @@
 import type { RateKind } from "./config.ts";
 import { rateLimited } from "./errors.ts";
 import { hubFor } from "./hub/stub.ts";
-import { hubForwarder, hubPublisher } from "./relay/publish.ts";
-import { Relay } from "./relay/relay.ts";
+import { hubRelay } from "./relay/hub-relay.ts";
+import type { Relay } from "./relay/relay.ts";
 
 /** Takes one unit of a user's rate for `kind` (the bucket lives in the user's hub). */
 export type RateTaker = (userId: string, kind: RateKind) => Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
@@ -21,14 +21,10 @@ export const hubRates =
 		hubFor(env, userId).takeRate(kind);
 
 /**
- * Deps for one request or job: events leave through a relay of its own, by RPC to each hub
- * (or through the first hub of the audience, for what it passes on to the agent's).
+ * Deps for one request or job: events leave through a relay of its own (`hubRelay`), by RPC
+ * to each hub (or through the first hub of the audience, for what it passes on to the agent's).
  */
-export function depsFor(
-	env: Env,
-	relay = new Relay({ publish: hubPublisher(env), forward: hubForwarder(env) }),
-	rates = hubRates(env),
-): Deps {
+export function depsFor(env: Env, relay = hubRelay(env), rates = hubRates(env)): Deps {
 	return { env, relay, rates };
 }
 

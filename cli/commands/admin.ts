@@ -40,7 +40,8 @@ export function addAdminCommands(program: Command): void {
 					table(
 						out,
 						["ID", "ROLE", "CREATED"],
-						data.users.map((u) => [u.id, u.role, `${timestamp(u.created_at)}`]),
+						// `admin` and `agent` come with the schema (created_at 0): no date to show.
+						data.users.map((u) => [u.id, u.role, u.created_at === 0 ? "built in" : timestamp(u.created_at)]),
 					),
 				);
 			}),

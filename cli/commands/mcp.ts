@@ -8,7 +8,7 @@ import {
 	McpToolInfoSchema,
 } from "../../src/protocol/mcp.ts";
 import { act } from "../action.ts";
-import { usageError } from "../errors.ts";
+import { CliError, usageError } from "../errors.ts";
 import { oneLine, relativeTime, table } from "../output.ts";
 import { check, collect } from "../validate.ts";
 
@@ -48,6 +48,7 @@ export function addMcpCommands(program: Command): void {
 		.option("-H, --header <name=value>", "a header sent with every request, repeatable", collect, [])
 		.option("--header-env <name=ENV_VAR>", "a header whose value comes from an environment variable", collect, [])
 		.option("--approval <mode>", "auto (read-only tools run at once), never or always")
+		.option("--no-verify", "register it without checking that it answers MCP now (a server that is down for now)")
 		.addHelpText(
 			"after",
 			"\nExamples:\n  sparky mcp add everything http://127.0.0.1:3001/mcp\n  GH=ghp_… sparky mcp add github https://api.githubcopilot.com/mcp/ --header-env Authorization=GH_AUTH",
@@ -58,19 +59,36 @@ export function addMcpCommands(program: Command): void {
 					ctx,
 					name: string,
 					url: string,
-					options: { header: string[]; headerEnv: string[]; approval?: string },
+					options: { header: string[]; headerEnv: string[]; approval?: string; verify: boolean },
 				) => {
 					const headers = headersFrom(options.header, options.headerEnv);
 					const body = check(
 						CreateMcpServerBodySchema,
-						{ name, url, ...(headers ? { headers } : {}), ...(options.approval ? { approval: options.approval } : {}) },
+						{
+							name,
+							url,
+							...(headers ? { headers } : {}),
+							...(options.approval ? { approval: options.approval } : {}),
+							...(options.verify === false ? { verify: false } : {}),
+						},
 						"MCP server",
 						{ name: "name", url: "url", headers: "-H", approval: "--approval" },
 					);
-					const { data } = await ctx.api().send("POST", "/api/mcp-servers", ServerAnswer, {
-						body,
-						label: "connecting the server",
-					});
+					const { data } = await ctx
+						.api()
+						.send("POST", "/api/mcp-servers", ServerAnswer, { body, label: "connecting the server" })
+						.catch((error: unknown) => {
+							// The API's way round is a body field; the CLI's is a flag: say that one.
+							if (error instanceof CliError && error.code === "mcp_unreachable")
+								throw new CliError(
+									error.message.replace(/; to register it anyway, send "verify": false$/, ""),
+									error.exitCode,
+									error.code,
+									error.details,
+									"check the URL, or add --no-verify to register it anyway (a server that is down for now)",
+								);
+							throw error;
+						});
 					if (ctx.out.json) return ctx.out.printJson(data);
 					ctx.out.line(
 						`Added MCP server ${ctx.out.c.bold(data.mcp_server.name)} (${data.mcp_server.url}); see its tools with: sparky mcp tools ${data.mcp_server.name}`,

@@ -7,6 +7,7 @@ import {
 	DecideApprovalBodySchema,
 	IdempotencyKeySchema,
 	ListTasksQuerySchema,
+	statusInWords,
 	type Task,
 	TaskKindSchema,
 	TaskStatusSchema,
@@ -15,7 +16,7 @@ import {
 import { act } from "../action.ts";
 import type { Context } from "../context.ts";
 import { CliError, ExitCode } from "../errors.ts";
-import { duration, fields, oneLine, relativeTime, statusColor, table, timestamp } from "../output.ts";
+import { duration, fields, oneLine, relativeTime, statusColor, table, taskStatusText, timestamp } from "../output.ts";
 import { confirmed } from "../prompt.ts";
 import { check, checkId, collect, integer, parseBefore, parseMetadata } from "../validate.ts";
 import { watchTask } from "../watch.ts";
@@ -87,7 +88,7 @@ export function addTaskCommands(agent: Command): void {
 				const fixed = 24 + 11 + 10 + (showUser ? 12 : 0);
 				const rows = data.tasks.map((t) => [
 					t.id,
-					statusColor(out, t.status),
+					taskStatusText(out, t),
 					relativeTime(t.created_at),
 					...(showUser ? [t.user_id] : []),
 					oneLine(t.instruction, Math.max(20, out.columns - fixed - 2)),
@@ -323,7 +324,7 @@ function withDuplicateHint(error: unknown): unknown {
 	const details = error.details as { task_id?: string; status?: string } | undefined;
 	if (!details?.task_id || !details.status) return error;
 	return new CliError(
-		`an identical task is already ${details.status}: ${details.task_id}`,
+		`an identical task is already ${statusInWords(details.status)}: ${details.task_id}`,
 		ExitCode.conflict,
 		error.code,
 		details,
@@ -369,7 +370,7 @@ function printTask(ctx: Context, t: Task): void {
 	out.line(
 		fields(out, [
 			["id", out.c.bold(t.id)],
-			["status", `${statusColor(out, t.status)}${t.cancel_requested && t.status === "running" ? " (cancelling)" : ""}`],
+			["status", `${taskStatusText(out, t)}${t.cancel_requested && t.status === "running" ? " (cancelling)" : ""}`],
 			["kind", t.kind === "chat" ? "chat turn" : undefined],
 			["user", t.user_id],
 			["instruction", t.instruction],

@@ -9,11 +9,17 @@ const require = createRequire(import.meta.url);
 // wrangler's package.json exports no bin path; find the package root and join.
 const wranglerBin = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
 
-/** Quiet, offline-friendly defaults: no telemetry, no update checks. */
+/**
+ * Quiet, offline-friendly defaults: no telemetry, and no fetch of `request.cf`'s sample data
+ * from workers.cloudflare.com at each start (offline it printed `getaddrinfo ENOTFOUND
+ * workers.cloudflare.com`; Sparky reads nothing from `request.cf`). wrangler's own update
+ * check asks npm quietly and says nothing when offline.
+ */
 export const wranglerEnv = (extra = {}) => ({
 	...process.env,
 	WRANGLER_SEND_METRICS: "false",
 	WRANGLER_HIDE_BANNER: "true",
+	CLOUDFLARE_CF_FETCH_ENABLED: "false",
 	...extra,
 });
 

@@ -1,5 +1,6 @@
 import type { TextStreamPart, ToolSet } from "ai";
 import { type AgUiEvent, EventType } from "../protocol/index.ts";
+import { toolErrorText } from "./tool-calls.ts";
 
 /** Tool results shown to people are capped; the model still got the whole output. */
 export const RESULT_EVENT_CHARS = 16_000;
@@ -69,7 +70,7 @@ export class AgUiTranslator {
 			case "tool-result":
 				return [this.toolResult(part.toolCallId, part.output)];
 			case "tool-error":
-				return [this.toolResult(part.toolCallId, { error: errorText(part.error) })];
+				return [this.toolResult(part.toolCallId, { error: toolErrorText(part.error, part.toolName) })];
 			default:
 				return [];
 		}

@@ -156,8 +156,21 @@ export function nextTurn(instruction: string, done: ToolOutcome[]): DemoTurn {
 	return {
 		kind: "answer",
 		thought: `All ${plan.length} tool call${plan.length > 1 ? "s" : ""} done; summarising the results.`,
-		text: done.map(describeOutcome).join("\n\n"),
+		text: [...done.map(describeOutcome), ...shortfall(done)].join("\n\n"),
 	};
+}
+
+/** What the run couldn't do, said plainly at the end of the answer (nothing when every call worked). */
+function shortfall(done: ToolOutcome[]): string[] {
+	const failed = done.filter(({ output }) => typeof (output as { error?: unknown } | null)?.error === "string");
+	if (failed.length === 0) return [];
+	const names = [...new Set(failed.map((f) => f.toolName))].join(", ");
+	const all = failed.length === done.length;
+	return [
+		all
+			? `I couldn't do what you asked: ${failed.length === 1 ? "the step" : `all ${failed.length} steps`} failed (${names}).`
+			: `Only part of this is done: ${failed.length} of ${done.length} steps failed (${names}).`,
+	];
 }
 
 export function honestAnswer(instruction: string): string {

@@ -31,8 +31,14 @@ export function resolveModel(env: Env, configured: string | undefined, fetchImpl
 	const provider = colon > 0 ? spec.slice(0, colon) : "";
 	const modelId = spec.slice(colon + 1);
 	if (!provider || !modelId) return { ok: false, error: `SPARKY_MODEL must look like provider:model, got "${spec}"` };
-	const needs = (name: string, value: string | undefined) =>
-		value ? undefined : `SPARKY_MODEL is ${spec} but ${name} is not set (wrangler secret put ${name})`;
+	// Where a setting goes: .dev.vars locally; deployed, a secret (`wrangler secret put`) or a
+	// plain variable (wrangler.toml's [vars], or the dashboard) for what is no secret.
+	const needs = (name: string, value: string | undefined, secret = true) =>
+		value
+			? undefined
+			: secret
+				? `SPARKY_MODEL is ${spec} but ${name} is not set: locally, add ${name}=… to .dev.vars; deployed, wrangler secret put ${name}`
+				: `SPARKY_MODEL is ${spec} but ${name} is not set: locally, add ${name}=… to .dev.vars (or set it in the shell that runs npm start); deployed, set it in wrangler.toml's [vars] (it is no secret)`;
 
 	switch (provider) {
 		case "openai": {
@@ -52,7 +58,7 @@ export function resolveModel(env: Env, configured: string | undefined, fetchImpl
 			return ok(anthropic(modelId), spec);
 		}
 		case "openai-compatible": {
-			const missing = needs("SPARKY_OPENAI_COMPAT_BASE_URL", env.SPARKY_OPENAI_COMPAT_BASE_URL);
+			const missing = needs("SPARKY_OPENAI_COMPAT_BASE_URL", env.SPARKY_OPENAI_COMPAT_BASE_URL, false);
 			if (missing) return { ok: false, error: missing };
 			const compat = createOpenAICompatible({
 				name: "openai-compatible",
@@ -75,7 +81,7 @@ export function resolveModel(env: Env, configured: string | undefined, fetchImpl
 			}
 			return {
 				ok: false,
-				error: `SPARKY_MODEL is ${spec}: add an [ai] binding named AI to wrangler.toml, or set CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN`,
+				error: `SPARKY_MODEL is ${spec}: add an [ai] binding named AI to wrangler.toml, or set CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN (locally in .dev.vars; deployed, the account id in wrangler.toml's [vars] and wrangler secret put CLOUDFLARE_API_TOKEN)`,
 			};
 		}
 		default:

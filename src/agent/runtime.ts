@@ -2,7 +2,14 @@ import { isStepCount, type LanguageModel, type ModelMessage, streamText, type To
 import type { AgUiEvent } from "../protocol/index.ts";
 import { AgUiTranslator } from "./ag-ui.ts";
 import { type ClassifiedError, classifyError } from "./errors.ts";
-import { openToolCalls, type ToolCallRequest, toolResultMessage } from "./tool-calls.ts";
+import {
+	countToolFailures,
+	openToolCalls,
+	rewordToolErrors,
+	type ToolCallRequest,
+	toolErrorText,
+	toolResultMessage,
+} from "./tool-calls.ts";
 
 export type { ToolCallRequest } from "./tool-calls.ts";
 
@@ -82,8 +89,11 @@ interface Common {
 }
 
 export type AgentOutcome =
-	/** `unsaved`: what the run added that is not checkpointed yet (its answer; the run's end writes it). */
-	| ({ status: "completed"; text: string; unsaved: ModelMessage[] } & Common)
+	/**
+	 * `unsaved`: what the run added that is not checkpointed yet (its answer; the run's end writes it).
+	 * `toolFailures`: the turn's tool calls that failed or were denied (countToolFailures).
+	 */
+	| ({ status: "completed"; text: string; unsaved: ModelMessage[]; toolFailures: number } & Common)
 	/** A limit ended it; `text` is whatever answer it had reached. */
 	| ({ status: "limit"; limit: "steps" | "time" | "output_tokens"; message: string; text: string } & Common)
 	| ({ status: "cancelled" } & Common)
@@ -98,157 +108,245 @@ export type AgentOutcome =
  * person. Every stream part becomes AG-UI events through `onEvent` as it happens. Never
  * throws: every ending is an outcome.
  */
-export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> {
-	const { limits } = options;
-	const spent = options.spent ?? { steps: 0, usage: { inputTokens: 0, outputTokens: 0 }, runMs: 0 };
-	const started = Date.now();
-	const deadline = AbortSignal.timeout(Math.max(1, limits.maxRunMs - spent.runMs));
-	const signal = AbortSignal.any([options.signal, deadline]);
-	const translator = new AgUiTranslator(options.runId);
-	const emit = (events: AgUiEvent[]) => {
-		for (const event of events) options.onEvent(event);
-	};
-
-	const usage: TokenUsage = { ...spent.usage };
-	let steps = spent.steps;
-	const messages = [...options.messages];
-	const added: ModelMessage[] = [];
-	let finalText = "";
-	const totals = (): Spent => ({ steps, usage: { ...usage }, runMs: spent.runMs + (Date.now() - started) });
-	// Messages added since the last checkpoint write: written together with what comes next
-	// (a call's in-flight mark), one write where there were two.
-	let unsaved: ModelMessage[] = [];
-	// Whether a crash could lose something in `unsaved` that a new attempt can't get back.
-	let mustSave = false;
-	const record = (more: ModelMessage[], { repeatable = false } = {}) => {
-		messages.push(...more);
-		added.push(...more);
-		unsaved.push(...more);
-		if (!repeatable) mustSave = true;
-	};
-	const save = async (inFlight?: string) => {
-		if (unsaved.length === 0 && inFlight === undefined) return;
-		const batch = unsaved;
-		unsaved = [];
-		mustSave = false;
-		await options.onMessages?.(batch, totals(), inFlight);
-	};
-	const common = (): Common => ({ usage: { ...usage }, steps, runMs: totals().runMs, responseMessages: added });
-	const declared = declarations(options.tools);
-
-	try {
-		let open = openToolCalls(messages);
-		for (;;) {
-			for (const call of open) {
-				if (signal.aborted) break;
-				if (options.decideMayPause?.(call) ?? true) await save();
-				const decision = (await options.decide?.(call)) ?? { kind: "run" };
-				if (decision.kind === "pause") {
-					emit(translator.closeAll());
-					await save();
-					return { status: "paused", call, ...common() };
-				}
-				let output: unknown;
-				if (decision.kind === "answer") output = decision.output;
-				else {
-					await save(call.toolCallId);
-					output = await execute(options.tools, call, messages, signal);
-				}
-				if (signal.aborted) break;
-				emit([translator.toolResult(call.toolCallId, output, options.eventRunIdOf?.(call.toolCallId))]);
-				// An answer the gate gave is given again by a new attempt (the approval, the in-flight
-				// mark are in D1); a repeatable call's result is got again by running it again.
-				const repeatable = decision.kind === "answer" || (options.canRepeat?.(call) ?? false);
-				record([toolResultMessage(call, output)], { repeatable });
-			}
-			// Results are written before the next model call, except those a new attempt gets back
-			// by itself: they go with the next write.
-			if (mustSave) await save();
-			if (signal.aborted) break;
-			if (steps >= limits.maxSteps) {
-				await save();
-				return limitOutcome(
-					"steps",
-					`stopped: the run reached its limit of ${limits.maxSteps} steps`,
-					finalText,
-					common(),
-				);
-			}
-			if (usage.outputTokens >= limits.maxOutputTokens) {
-				await save();
-				return limitOutcome(
-					"output_tokens",
-					`stopped: the run used its ${limits.maxOutputTokens} output tokens`,
-					finalText,
-					common(),
-				);
-			}
-
-			const step = await modelStep({
-				model: options.model,
-				system: options.system,
-				messages,
-				tools: declared,
-				signal,
-				maxOutputTokens: limits.maxOutputTokens - usage.outputTokens,
-				onPart: (part) => emit(translator.translate(part)),
-			});
-			steps++;
-			usage.inputTokens += step.usage.inputTokens;
-			usage.outputTokens += step.usage.outputTokens;
-			if (step.text.trim()) finalText = step.text.trim();
-			if (step.failure !== undefined || signal.aborted) {
-				emit(translator.closeAll());
-				if (signal.aborted) break;
-				return { status: "failed", error: classifyError(step.failure), ...common() };
-			}
-			if (step.finishReason === "interrupted") {
-				// The provider's stream ended without its end-of-message signal (a cut connection, a
-				// proxy timeout): what arrived is incomplete, so it is not an answer. Worth retrying.
-				const message = "the model provider's stream ended before the response was complete";
-				emit(translator.closeAll());
-				return { status: "failed", error: { kind: "transient", message }, ...common() };
-			}
-			// Written before any of its tool calls runs (with the first call's in-flight mark): a crash
-			// from there on resumes with them.
-			record(step.responseMessages);
-			open = openToolCalls(messages);
-			if (step.finishReason === "length" || (open.length > 0 && usage.outputTokens >= limits.maxOutputTokens)) {
-				await save();
-				return limitOutcome(
-					"output_tokens",
-					`stopped: the run used its ${limits.maxOutputTokens} output tokens`,
-					finalText,
-					common(),
-				);
-			}
-			// Calls the SDK answered itself with an error (a tool the run doesn't have, such as one of
-			// an MCP server that could not be reached): the model reads why in its next step.
-			if (open.length === 0 && step.responseMessages.some((m) => m.role === "tool")) continue;
-			if (open.length === 0) return { status: "completed", text: finalText, unsaved, ...common() };
-		}
-	} catch (error) {
-		emit(translator.closeAll());
-		if (!signal.aborted) return { status: "failed", error: classifyError(error), ...(await saved(save, common)) };
-	}
-	emit(translator.closeAll());
-	if (options.signal.aborted) return { status: "cancelled", ...(await saved(save, common)) };
-	return limitOutcome(
-		"time",
-		`stopped: the run took longer than ${limits.maxRunMs / 1000} s`,
-		finalText,
-		await saved(save, common),
-	);
+export function runAgent(options: RunAgentOptions): Promise<AgentOutcome> {
+	return new AgentLoop(options).run();
 }
 
-/** The run's totals once what it added is written (a write that fails leaves the rest to the next attempt). */
-async function saved(save: () => Promise<void>, common: () => Common): Promise<Common> {
-	try {
-		await save();
-	} catch {
-		// The run is ending anyway: its next attempt goes on from the last checkpoint that was written.
+/**
+ * The loop's state (counters, the conversation, what is not checkpointed yet) and its steps:
+ * `runCalls` (decide, then `execute` or `pause`), `limitBeforeStep`, `step` (one model call),
+ * `checkpoint` (one write), `stopped` (cancelled or out of time).
+ */
+class AgentLoop {
+	readonly #options: RunAgentOptions;
+	readonly #limits: AgentLimits;
+	/** What the task had used before this run. */
+	readonly #spent: Spent;
+	readonly #started = Date.now();
+	/** The caller's signal, or the run's time limit. */
+	readonly #signal: AbortSignal;
+	readonly #translator: AgUiTranslator;
+	/** The tools as the model sees them (no `execute`). */
+	readonly #declared: ToolSet;
+	/** The conversation the model sees: what came in, then what this run added. */
+	readonly #messages: ModelMessage[];
+	/** What this run added (the outcome's `responseMessages`). */
+	readonly #added: ModelMessage[] = [];
+	/** Totals for the task, this run included. */
+	readonly #usage: TokenUsage;
+	#steps: number;
+	#finalText = "";
+	/**
+	 * Messages added since the last checkpoint write: written together with what comes next
+	 * (a call's in-flight mark), one write where there were two.
+	 */
+	#unsaved: ModelMessage[] = [];
+	/** Whether a crash could lose something in `unsaved` that a new attempt can't get back. */
+	#mustSave = false;
+
+	constructor(options: RunAgentOptions) {
+		const spent = options.spent ?? { steps: 0, usage: { inputTokens: 0, outputTokens: 0 }, runMs: 0 };
+		const deadline = AbortSignal.timeout(Math.max(1, options.limits.maxRunMs - spent.runMs));
+		this.#options = options;
+		this.#limits = options.limits;
+		this.#spent = spent;
+		this.#signal = AbortSignal.any([options.signal, deadline]);
+		this.#translator = new AgUiTranslator(options.runId);
+		this.#usage = { ...spent.usage };
+		this.#steps = spent.steps;
+		this.#messages = [...options.messages];
+		this.#declared = declarations(options.tools);
 	}
-	return common();
+
+	async run(): Promise<AgentOutcome> {
+		try {
+			let open = openToolCalls(this.#messages);
+			for (;;) {
+				const paused = await this.#runCalls(open);
+				if (paused) return paused;
+				// Results are written before the next model call, except those a new attempt gets back
+				// by itself: they go with the next write.
+				if (this.#mustSave) await this.#checkpoint();
+				if (this.#signal.aborted) break;
+				const limited = await this.#limitBeforeStep();
+				if (limited) return limited;
+				const next = await this.#step();
+				if (next === "aborted") break;
+				if (!Array.isArray(next)) return next;
+				open = next;
+			}
+		} catch (error) {
+			this.#emit(this.#translator.closeAll());
+			if (!this.#signal.aborted) return { status: "failed", error: classifyError(error), ...(await this.#saved()) };
+		}
+		return this.#stopped();
+	}
+
+	/** The open tool calls, one at a time; the paused outcome if one must wait. */
+	async #runCalls(open: ToolCallRequest[]): Promise<AgentOutcome | undefined> {
+		for (const call of open) {
+			if (this.#signal.aborted) return undefined;
+			const decision = await this.#decide(call);
+			if (decision.kind === "pause") return this.#pause(call);
+			const output = decision.kind === "answer" ? decision.output : await this.#execute(call);
+			if (this.#signal.aborted) return undefined;
+			this.#emit([this.#translator.toolResult(call.toolCallId, output, this.#options.eventRunIdOf?.(call.toolCallId))]);
+			// An answer the gate gave is given again by a new attempt (the approval, the in-flight
+			// mark are in D1); a repeatable call's result is got again by running it again.
+			const repeatable = decision.kind === "answer" || (this.#options.canRepeat?.(call) ?? false);
+			this.#record([toolResultMessage(call, output)], { repeatable });
+		}
+		return undefined;
+	}
+
+	/** What to do with a call; one whose decision may write or pause is asked after a checkpoint. */
+	async #decide(call: ToolCallRequest): Promise<CallDecision> {
+		if (this.#options.decideMayPause?.(call) ?? true) await this.#checkpoint();
+		return (await this.#options.decide?.(call)) ?? { kind: "run" };
+	}
+
+	/** Stops before `call`, which waits for a decision; the run resumes from it later. */
+	async #pause(call: ToolCallRequest): Promise<AgentOutcome> {
+		this.#emit(this.#translator.closeAll());
+		await this.#checkpoint();
+		return { status: "paused", call, ...this.#common() };
+	}
+
+	/** Runs a call, marked in flight by the checkpoint write right before it starts. */
+	async #execute(call: ToolCallRequest): Promise<unknown> {
+		await this.#checkpoint(call.toolCallId);
+		return execute(this.#options.tools, call, this.#messages, this.#signal);
+	}
+
+	/** A limit the next model call would pass: what was added is written, and the run stops. */
+	#limitBeforeStep(): Promise<AgentOutcome> | undefined {
+		const { maxSteps, maxOutputTokens } = this.#limits;
+		if (this.#steps >= maxSteps) return this.#limit("steps", `stopped: the run reached its limit of ${maxSteps} steps`);
+		if (this.#usage.outputTokens >= maxOutputTokens) return this.#outputTokensSpent();
+		return undefined;
+	}
+
+	/**
+	 * One model call, streamed as AG-UI events, its response recorded. Then: the calls to run
+	 * next, an outcome (completed, failed, out of output tokens), or `aborted`.
+	 */
+	async #step(): Promise<ToolCallRequest[] | AgentOutcome | "aborted"> {
+		const step = await modelStep({
+			model: this.#options.model,
+			system: this.#options.system,
+			messages: this.#messages,
+			tools: this.#declared,
+			signal: this.#signal,
+			maxOutputTokens: this.#limits.maxOutputTokens - this.#usage.outputTokens,
+			onPart: (part) => this.#emit(this.#translator.translate(part)),
+		});
+		this.#count(step);
+		const unfinished = this.#unfinished(step);
+		if (unfinished) return unfinished;
+		// Written before any of its tool calls runs (with the first call's in-flight mark): a crash
+		// from there on resumes with them.
+		this.#record(step.responseMessages);
+		const open = openToolCalls(this.#messages);
+		if (step.finishReason === "length" || (open.length > 0 && this.#usage.outputTokens >= this.#limits.maxOutputTokens))
+			return this.#outputTokensSpent();
+		// Calls the SDK answered itself with an error (a tool the run doesn't have, such as one of
+		// an MCP server that could not be reached): the model reads why in its next step.
+		if (open.length === 0 && !step.responseMessages.some((m) => m.role === "tool"))
+			return {
+				status: "completed",
+				text: this.#finalText,
+				unsaved: this.#unsaved,
+				toolFailures: countToolFailures(this.#messages),
+				...this.#common(),
+			};
+		return open;
+	}
+
+	/** A step's tokens and text join the totals. */
+	#count(step: StepResult): void {
+		this.#steps++;
+		this.#usage.inputTokens += step.usage.inputTokens;
+		this.#usage.outputTokens += step.usage.outputTokens;
+		if (step.text.trim()) this.#finalText = step.text.trim();
+	}
+
+	/** A step that didn't complete (failed, aborted, cut off): its half-streamed messages are closed. */
+	#unfinished(step: StepResult): AgentOutcome | "aborted" | undefined {
+		if (step.failure !== undefined || this.#signal.aborted) {
+			this.#emit(this.#translator.closeAll());
+			if (this.#signal.aborted) return "aborted";
+			return { status: "failed", error: classifyError(step.failure), ...this.#common() };
+		}
+		if (step.finishReason === "interrupted") {
+			// The provider's stream ended without its end-of-message signal (a cut connection, a
+			// proxy timeout): what arrived is incomplete, so it is not an answer. Worth retrying.
+			const message = "the model provider's stream ended before the response was complete";
+			this.#emit(this.#translator.closeAll());
+			return { status: "failed", error: { kind: "transient", message }, ...this.#common() };
+		}
+		return undefined;
+	}
+
+	/** The loop was stopped: cancelled from outside, or out of time. */
+	async #stopped(): Promise<AgentOutcome> {
+		this.#emit(this.#translator.closeAll());
+		if (this.#options.signal.aborted) return { status: "cancelled", ...(await this.#saved()) };
+		const message = `stopped: the run took longer than ${this.#limits.maxRunMs / 1000} s`;
+		return { status: "limit", limit: "time", message, text: this.#finalText, ...(await this.#saved()) };
+	}
+
+	#outputTokensSpent(): Promise<AgentOutcome> {
+		return this.#limit("output_tokens", `stopped: the run used its ${this.#limits.maxOutputTokens} output tokens`);
+	}
+
+	async #limit(limit: "steps" | "output_tokens", message: string): Promise<AgentOutcome> {
+		await this.#checkpoint();
+		return { status: "limit", limit, message, text: this.#finalText, ...this.#common() };
+	}
+
+	/** Messages the run added; `repeatable`: a new attempt gets them back by itself, so they may wait. */
+	#record(more: ModelMessage[], { repeatable = false } = {}): void {
+		this.#messages.push(...more);
+		this.#added.push(...more);
+		this.#unsaved.push(...more);
+		if (!repeatable) this.#mustSave = true;
+	}
+
+	/** One checkpoint write (`onMessages`): what was added since the last, and the call about to run. */
+	async #checkpoint(inFlight?: string): Promise<void> {
+		if (this.#unsaved.length === 0 && inFlight === undefined) return;
+		const batch = this.#unsaved;
+		this.#unsaved = [];
+		this.#mustSave = false;
+		await this.#options.onMessages?.(batch, this.#totals(), inFlight);
+	}
+
+	/** The run's totals once what it added is written (a write that fails leaves the rest to the next attempt). */
+	async #saved(): Promise<Common> {
+		try {
+			await this.#checkpoint();
+		} catch {
+			// The run is ending anyway: its next attempt goes on from the last checkpoint that was written.
+		}
+		return this.#common();
+	}
+
+	#totals(): Spent {
+		return { steps: this.#steps, usage: { ...this.#usage }, runMs: this.#spent.runMs + (Date.now() - this.#started) };
+	}
+
+	#common(): Common {
+		return {
+			usage: { ...this.#usage },
+			steps: this.#steps,
+			runMs: this.#totals().runMs,
+			responseMessages: this.#added,
+		};
+	}
+
+	#emit(events: AgUiEvent[]): void {
+		for (const event of events) this.#options.onEvent(event);
+	}
 }
 
 interface StepResult {
@@ -275,6 +373,8 @@ async function modelStep(options: {
 		usage: { inputTokens: 0, outputTokens: 0 },
 		responseMessages: [],
 	};
+	// The SDK's own answers to tool calls (an unknown tool, input that failed its schema), in words.
+	const toolErrors = new Map<string, string>();
 	try {
 		const result = streamText({
 			model: options.model,
@@ -296,8 +396,10 @@ async function modelStep(options: {
 				step.usage.outputTokens += part.usage.outputTokens ?? 0;
 				step.finishReason = part.finishReason;
 			} else if (part.type === "error") step.failure ??= part.error;
+			else if (part.type === "tool-error") toolErrors.set(part.toolCallId, toolErrorText(part.error, part.toolName));
 		}
-		if (step.failure === undefined && !options.signal.aborted) step.responseMessages = await result.responseMessages;
+		if (step.failure === undefined && !options.signal.aborted)
+			step.responseMessages = rewordToolErrors(await result.responseMessages, toolErrors);
 	} catch (error) {
 		if (!options.signal.aborted) step.failure ??= error;
 	}
@@ -318,13 +420,4 @@ async function execute(
 	const tool = tools[call.toolName];
 	if (!tool?.execute) return { error: `unknown tool ${call.toolName}` };
 	return tool.execute(call.input as never, { toolCallId: call.toolCallId, messages, abortSignal: signal } as never);
-}
-
-function limitOutcome(
-	limit: "steps" | "time" | "output_tokens",
-	message: string,
-	text: string,
-	common: Common,
-): AgentOutcome {
-	return { status: "limit", limit, message, text, ...common };
 }

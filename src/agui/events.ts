@@ -248,16 +248,25 @@ export interface Framed {
 /**
  * Frames a task's hub events (envelope kept) so the stream is valid AG-UI run by run: what
  * happens between runs (status changes, the user's message, approval decisions) is held and
- * sent right after the next `RUN_STARTED`, without an SSE id (it was delivered if the run
- * start was, so `Last-Event-ID` stays exact). What follows the last run is never sent as an
- * event: the stream ends with a comment.
+ * sent right after the next `RUN_STARTED`, in seq order and each with its seq as the SSE id.
+ * That `RUN_STARTED` goes first (AG-UI wants a run open before anything in it) and, when
+ * events were held, without an id: the ids on the wire always increase, and a client that
+ * resumes after one of the held events (`Last-Event-ID`) gets the run start again (its new
+ * stream needs one) and nothing it already has. A client that shows events in time order puts
+ * that `RUN_STARTED` after them by its `seq` (the CLI's `tasks watch` does). What follows the
+ * last run is never sent as an event: the stream ends with a comment, `: end {"status":…}`.
  */
 export class TaskStreamFramer {
 	#inRun = false;
 	#lastEnd: string | undefined;
-	#held: WireEvent[] = [];
+	/** Held between runs; `sent`: delivered before a resumed stream began (up to its Last-Event-ID). */
+	#held: { event: WireEvent; sent: boolean }[] = [];
 
-	accept(event: WireEvent): Framed[] {
+	/**
+	 * The SSE messages `event` becomes (none while it is held). `sent`: the client already has
+	 * it (a resumed stream replays what came before its Last-Event-ID to learn where it stands).
+	 */
+	accept(event: WireEvent, sent = false): Framed[] {
 		if (this.#inRun) {
 			if (event.type === EventType.RUN_FINISHED || event.type === EventType.RUN_ERROR) {
 				this.#inRun = false;
@@ -267,9 +276,9 @@ export class TaskStreamFramer {
 		}
 		if (event.type === EventType.RUN_STARTED) {
 			this.#inRun = true;
-			const held = this.#held.map((e) => ({ event: e, withId: false }));
+			const held = this.#held.filter((h) => !h.sent).map((h) => ({ event: h.event, withId: true }));
 			this.#held = [];
-			return [{ event, withId: true }, ...held];
+			return [{ event, withId: held.length === 0 }, ...held];
 		}
 		if (event.type === EventType.RUN_ERROR && this.#lastEnd !== EventType.RUN_ERROR) {
 			// A run that failed before it started (no model configured): AG-UI allows that.
@@ -277,7 +286,7 @@ export class TaskStreamFramer {
 			this.#held = [];
 			return [{ event, withId: true }];
 		}
-		this.#held.push(event);
+		this.#held.push({ event, sent });
 		return [];
 	}
 }

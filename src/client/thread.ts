@@ -68,6 +68,8 @@ export class Thread {
 			decidedAt: a.decided_at ?? undefined,
 			decidedBy: a.decided_by ?? undefined,
 			reason: a.reason ?? undefined,
+			owner: a.user_id,
+			canDecide: a.can_decide,
 		});
 		this.#linkApprovals();
 		this.version++;

@@ -27,6 +27,10 @@ export interface ApprovalView {
 	decidedAt?: number;
 	decidedBy?: string;
 	reason?: string;
+	/** Whose decision it is (the task's creator; admins may decide background tasks' too). */
+	owner?: string;
+	/** Whether the viewer may decide it, when the API said (`can_decide`); events don't say. */
+	canDecide?: boolean;
 }
 
 export type TimelineItem =

@@ -1,21 +1,11 @@
-import type { WireEvent } from "../protocol/index.ts";
-import type { SessionRow } from "./sessions.ts";
-
 /** What the hub's RPC methods answer. */
 export interface PublishResult {
 	seqs: number[];
 	last_seq: number;
 }
 
-export interface ReplayResult {
-	events: WireEvent[];
-	/** True when events after `since` were already dropped by retention. */
-	truncated: boolean;
-	oldest_seq: number;
-	last_seq: number;
-}
-
-export interface HubStats {
+/** The hub's counters (`UserHubApi.diagnostics`): for the bench and tests, never a decision. */
+export interface HubDiagnostics {
 	sockets: number;
 	/** Open HTTP streams (SSE, AG-UI, long polls) counted against SPARKY_MAX_STREAMS. */
 	streams: number;
@@ -29,9 +19,4 @@ export interface HubStats {
 	events_stored: number;
 	rows_written: number;
 	rows_read: number;
-}
-
-export interface SessionInfo extends SessionRow {
-	/** Open sockets using this session right now. */
-	sockets: number;
 }

@@ -17,6 +17,7 @@ import {
 	describeIssues,
 	LIMITS,
 	OpaqueIdSchema,
+	statusInWords,
 	TaskLimits,
 	TaskStatusSchema,
 } from "../protocol/index.ts";
@@ -101,7 +102,7 @@ function sparkyTools(env: Env, auth: AuthContext): SparkyMcpTool[] {
 					approve: args.approve,
 				});
 				if (outcome.kind === "duplicate" || outcome.kind === "key_reused") {
-					throw conflict(`an identical task is already ${outcome.task.status}`, {
+					throw conflict(`an identical task is already ${statusInWords(outcome.task.status)}`, {
 						task_id: outcome.task.id,
 						status: outcome.task.status,
 					});

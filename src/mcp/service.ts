@@ -1,8 +1,8 @@
 /** The MCP servers a user connects: create, change, remove, list, and their live tool lists. */
 import { agentConfig, capsConfig } from "../config.ts";
 import { hubRates, spendRate } from "../deps.ts";
-import { conflict, invalid, notFound, unavailable } from "../errors.ts";
-import { newId } from "../protocol/index.ts";
+import { conflict, invalid, notFound, SparkyError, unavailable } from "../errors.ts";
+import { ErrorCode, newId } from "../protocol/index.ts";
 import {
 	type CreateMcpServerBody,
 	type McpHeaders,
@@ -19,7 +19,7 @@ import {
 	setMcpServerEnabled,
 	updateMcpServer as updateRow,
 } from "../storage/mcp-servers.ts";
-import { checkUrl } from "../tools/net-guard.ts";
+import { allowHint, checkUrl } from "../tools/net-guard.ts";
 import { mcpToolNeedsApproval } from "./approval.ts";
 import { connectMcp, listRemoteTools, McpUnavailable, messageOf } from "./client.ts";
 import { agentToolName, scrub, scrubJson } from "./names.ts";
@@ -42,7 +42,7 @@ export function toMcpServer(row: McpServerRow, off: ReadonlySet<string>): McpSer
 function vetUrl(env: Env, raw: string): string {
 	const checked = checkUrl(raw, agentConfig(env).fetchAllow);
 	if (!checked.ok) {
-		throw invalid(`url refused: ${checked.reason}`, [{ path: "url", message: checked.reason }]);
+		throw invalid(`url refused: ${checked.reason}${allowHint(checked)}`, [{ path: "url", message: checked.reason }]);
 	}
 	return checked.url.href;
 }
@@ -75,12 +75,14 @@ export async function createMcpServer(
 	userId: string,
 	body: CreateMcpServerBody,
 	now = Date.now(),
+	fetchImpl?: typeof fetch,
 ): Promise<McpServerRow> {
 	const url = vetUrl(env, body.url);
 	const cap = capsConfig(env).mcpServers;
 	// At the cap, a 409 that spends nothing; below it, the rate (the insert re-checks the cap atomically).
 	if ((await listMcpServers(env.DB, userId)).length >= cap) throw overCap(cap);
 	await spendRate({ rates: hubRates(env) }, userId, "mcp");
+	if (body.verify !== false) await verifyMcpServer(env, url, body.headers ?? {}, fetchImpl);
 	const id = newId("mcp", 12);
 	const sealed = await seal(env, { id, user_id: userId }, body.headers);
 	const row = await insertMcpServer(
@@ -101,6 +103,32 @@ export async function createMcpServer(
 	if (await getMcpServer(env.DB, userId, body.name))
 		throw conflict(`you already have an MCP server named "${body.name}"`);
 	throw overCap(cap);
+}
+
+/** What registration tries, in order, each within the connect deadline and through the network guard. */
+const VERIFY_STEPS = ["initialize (Streamable HTTP, then HTTP+SSE)", "tools/list"];
+
+/**
+ * Registration asks the server what a run will (initialize, then tools/list), with the same
+ * deadlines and network guard, so a wrong URL (a path that is no MCP endpoint, a web page, a
+ * server that is down) is a 422 now rather than a failure in the middle of a run.
+ */
+async function verifyMcpServer(env: Env, url: string, headers: McpHeaders, fetchImpl?: typeof fetch): Promise<void> {
+	let client: Awaited<ReturnType<typeof connectMcp>> | undefined;
+	try {
+		client = await connectMcp({ url, headers, allow: agentConfig(env).fetchAllow, fetch: fetchImpl });
+		await listRemoteTools(client);
+	} catch (error) {
+		const reason = scrub(error instanceof McpUnavailable ? error.message : messageOf(error), headers);
+		throw new SparkyError(
+			"unprocessable",
+			ErrorCode.mcpUnreachable,
+			`${url} did not answer as an MCP server, so it was not registered: ${reason}. Check the URL (the server's MCP endpoint, often …/mcp or …/sse) and its headers; to register it anyway, send "verify": false`,
+			{ url, tried: VERIFY_STEPS, reason },
+		);
+	} finally {
+		await client?.close().catch(() => {});
+	}
 }
 
 const overCap = (cap: number) =>

@@ -23,6 +23,11 @@ export const ApprovalSchema = z.object({
 	decided_at: z.number().int().nullable(),
 	decided_by: z.string().nullable(),
 	reason: z.string().nullable(),
+	/**
+	 * `GET /api/approvals` and `GET /api/tasks/:id` only: whether the caller may decide it
+	 * (tasks/audience.ts). Events go to every watcher alike and leave it out.
+	 */
+	can_decide: z.boolean().optional(),
 });
 export type Approval = z.infer<typeof ApprovalSchema>;
 

@@ -19,6 +19,8 @@ export const ErrorCode = {
 	rateLimited: "rate_limited",
 	unsupportedFrame: "unsupported_frame",
 	unavailable: "unavailable",
+	/** An MCP server that did not answer MCP when it was registered (422, with what was tried). */
+	mcpUnreachable: "mcp_unreachable",
 	internal: "internal_error",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -41,6 +41,12 @@ export const CreateMcpServerBodySchema = z.strictObject({
 	url: UrlSchema,
 	headers: McpHeadersSchema.optional(),
 	approval: McpApprovalSchema.optional(),
+	/**
+	 * Default true: the server must answer MCP (initialize, then tools/list) before it is
+	 * registered (else 422 `mcp_unreachable`). False registers it unchecked (a server that is
+	 * down for now; its runs say it is unavailable until it answers).
+	 */
+	verify: z.boolean().optional(),
 });
 export type CreateMcpServerBody = z.infer<typeof CreateMcpServerBodySchema>;
 

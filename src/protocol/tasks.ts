@@ -17,6 +17,11 @@ export const TaskStatusSchema = z.enum([
 	"cancelled",
 ]);
 export type TaskStatus = z.infer<typeof TaskStatusSchema>;
+
+/** A status as a sentence says it ("an identical task is already waiting for approval"). */
+export function statusInWords(status: string): string {
+	return status === "awaiting_approval" ? "waiting for approval" : status;
+}
 /** `task`: background work; `chat`: one turn of a chat (a message someone sent). */
 export const TaskKindSchema = z.enum(["task", "chat"]);
 export type TaskKind = z.infer<typeof TaskKindSchema>;
@@ -103,8 +108,15 @@ export const TaskSchema = z.object({
 	updated_at: z.number().int(),
 	started_at: z.number().int().nullable(),
 	finished_at: z.number().int().nullable(),
+	/**
+	 * Tool calls of the last run that failed or were denied: a `succeeded` task with some did
+	 * only part of what was asked (its result says which). Absent from servers before it.
+	 */
+	tool_failures: z.number().int().optional(),
 	/** `GET /api/tasks/:id` only: whether the caller may cancel or delete it (tasks/audience.ts). */
 	can_cancel: z.boolean().optional(),
+	/** `GET /api/tasks/:id` only: whether the caller may decide its approvals (the same policy as cancel). */
+	can_decide: z.boolean().optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 
@@ -147,6 +159,8 @@ export const TaskStatusValueSchema = z.object({
 	model: z.string().optional(),
 	usage: TaskUsageSchema.optional(),
 	retry_in_ms: z.number().int().optional(),
+	/** `succeeded` with tool calls that failed or were denied: how many (as the task's `tool_failures`). */
+	tool_failures: z.number().int().optional(),
 });
 export type TaskStatusValue = z.infer<typeof TaskStatusValueSchema>;
 

@@ -26,6 +26,7 @@ export const CreateTokenBodySchema = z.strictObject({
 	expires_in: DurationSchema.optional(),
 });
 
+/** A user. `created_at` is 0 for the built-in `admin` and `agent` (they come with the schema). */
 export const UserSchema = z.object({ id: z.string(), role: RoleSchema, created_at: z.number().int() });
 export type User = z.infer<typeof UserSchema>;
 

@@ -31,3 +31,24 @@ export function mergeDeltas(a: PublishEvent, b: PublishEvent): PublishEvent | un
 	for (const k of keys) if (!OWN.has(k) && left[k] !== right[k]) return undefined;
 	return { ...a, delta: left.delta + right.delta } as PublishEvent;
 }
+
+/**
+ * The merging policy: appends `event` to a hub's queue, where a delta joins the delta before
+ * it (`mergeDeltas`) while both wait, unless either is pinned: one a call has carried (a hub
+ * may have stored its id: a retry would drop the new text) or one a `send` waits to hear the
+ * seq of. The merged event is a copy (queues share event objects). True when it merged.
+ */
+export function appendMerging(
+	queue: PublishEvent[],
+	event: PublishEvent,
+	pinned: (event: PublishEvent) => boolean,
+): boolean {
+	const last = queue.at(-1);
+	const merged = last && !pinned(last) && !pinned(event) && mergeDeltas(last, event);
+	if (!merged) {
+		queue.push(event);
+		return false;
+	}
+	queue[queue.length - 1] = merged;
+	return true;
+}

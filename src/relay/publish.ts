@@ -1,4 +1,4 @@
-import { hubFor } from "../hub/stub.ts";
+import { hubFor, InvalidPublishError } from "../hub/stub.ts";
 import { log } from "../log.ts";
 import type { PublishEvent } from "../protocol/index.ts";
 
@@ -7,9 +7,9 @@ export type Publisher = (userId: string, events: PublishEvent[]) => Promise<unkn
 
 export type PublishOutcome =
 	| { kind: "delivered"; seqs: number[] | undefined }
-	/** Every retry failed: worth trying again later. */
+	/** It failed and retrying now won't help (or every retry failed): worth trying again later. */
 	| { kind: "failed" }
-	/** The hub will never take them (malformed). */
+	/** The hub will never take them (malformed): `InvalidPublishError`. */
 	| { kind: "refused" };
 
 /**
@@ -31,18 +31,21 @@ export const hubForwarder =
 		hubFor(env, userId).publishAndForward(events, [...forwardTo]);
 
 export interface RetryOptions {
+	/** Calls in all, the first included. */
 	attempts?: number;
+	/** The backoff's first ceiling; it doubles with each retry (full jitter: a random wait below it). */
 	baseMs?: number;
 }
 
-/** A publish the hub refused as malformed will never succeed: don't retry it. */
-export function isPermanentPublishError(error: unknown): boolean {
-	return error instanceof Error && error.message.startsWith("invalid publish batch");
-}
-
 /**
- * Publishes with retries and backoff. Safe to retry because every event carries a stable
- * id and the hub stores an id once. `refused`: the hub will never take them (malformed).
+ * The retry policy, after Cloudflare's Durable Object error handling: an error the runtime
+ * marks `retryable` (the call may not have reached the hub: a reset, a lost connection) is
+ * retried with exponential backoff and full jitter, unless it is also `overloaded` (retrying
+ * would add load to a hub that can't keep up). Retrying is safe because every event carries a
+ * stable id and the hub stores an id once. Anything else is not retried now: an
+ * `InvalidPublishError` never will be (`refused`); the rest (`overloaded`, an error thrown by
+ * the hub's own code, which the runtime marks `remote` and never `retryable`) comes back
+ * `failed`, and the relay keeps the events queued for its next emit or flush.
  */
 export async function publishWithRetry(
 	publish: Publisher,
@@ -55,14 +58,25 @@ export async function publishWithRetry(
 			const answer = await publish(userId, events);
 			return { kind: "delivered", seqs: seqsOf(answer) };
 		} catch (error) {
-			const permanent = isPermanentPublishError(error);
-			if (permanent || attempt >= attempts) {
-				log.error("publish to hub failed", { userId, events: events.length, attempt, permanent, error });
-				return { kind: permanent ? "refused" : "failed" };
+			const refused = InvalidPublishError.is(error);
+			if (refused || !worthRetrying(error) || attempt >= attempts) {
+				log.error("publish to hub failed", { userId, events: events.length, attempt, refused, error });
+				return { kind: refused ? "refused" : "failed" };
 			}
-			await sleep(baseMs * 2 ** (attempt - 1));
+			await sleep(backoff(attempt, baseMs));
 		}
 	}
+}
+
+/** The platform's word on a failed call: retry when `retryable` and not `overloaded`. */
+export function worthRetrying(error: unknown): boolean {
+	const flags = error as { retryable?: unknown; overloaded?: unknown } | null | undefined;
+	return flags?.retryable === true && flags.overloaded !== true;
+}
+
+/** The wait before retry `attempt` (1: the first retry): full jitter under an exponential ceiling. */
+export function backoff(attempt: number, baseMs: number, random = Math.random): number {
+	return Math.floor(random() * baseMs * 2 ** (attempt - 1));
 }
 
 /** The seqs in a hub's answer (`{ seqs }`), if it gave them. */
@@ -71,4 +85,4 @@ function seqsOf(answer: unknown): number[] | undefined {
 	return Array.isArray(seqs) ? seqs : undefined;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -48,9 +48,7 @@ export const agUiRoutes = new Hono<AppEnv>().post("/", requireAuth, rateLimit("c
 	const guard = await StreamGuard.open(c.env, viewer, (promise) => c.executionCtx.waitUntil(promise));
 	let start: RunStart;
 	try {
-		start = known
-			? { kind: "follow", run: known }
-			: await startRun(deps, chat, input, viewer, async () => (await hub.stats()).last_seq);
+		start = known ? { kind: "follow", run: known } : await startRun(deps, chat, input, viewer, () => hub.lastSeq());
 	} catch (error) {
 		guard.close();
 		throw error;

@@ -68,7 +68,7 @@ export const taskEventsRoutes = new Hono<AppEnv>().get(
 				if (since > 0) {
 					// Resumed mid-task: learn whether the cut fell inside a run (what was sent is not sent again).
 					const { events } = await hub.taskEvents(task.id, 0, 1000);
-					for (const event of events) if (event.seq <= since) framer.accept(event);
+					for (const event of events) if (event.seq <= since) framer.accept(event, true);
 				}
 				const end = async (body: unknown) => stream.write(`: end ${JSON.stringify(body)}\n\n`);
 				let ending: { status: TaskStatus; seq: number } | undefined;

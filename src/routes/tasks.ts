@@ -14,6 +14,7 @@ import {
 	IdempotencyKeySchema,
 	ListTasksQuerySchema,
 	OpaqueIdSchema,
+	statusInWords,
 	TERMINAL_STATUSES,
 } from "../protocol/index.ts";
 import { taskApprovals } from "../storage/approvals.ts";
@@ -62,7 +63,7 @@ export const tasksRoutes = new Hono<AppEnv>()
 				});
 			case "duplicate":
 				throw conflict(
-					`an identical task is already ${outcome.task.status}; send allow_duplicates: true to add it anyway`,
+					`an identical task is already ${statusInWords(outcome.task.status)}; send allow_duplicates: true to add it anyway`,
 					{
 						task_id: outcome.task.id,
 						status: outcome.task.status,
@@ -103,8 +104,10 @@ export const tasksRoutes = new Hono<AppEnv>()
 	})
 	.get("/:id", paramsOf(TaskParams), async (c) => {
 		const task = await visibleTask(c.env, c.req.valid("param").id, c.var.auth);
-		const approvals = await taskApprovals(c.env.DB, task.id);
-		return c.json({ task: { ...toTask(task), can_cancel: canChangeTask(task, c.var.auth), approvals } });
+		// Whoever may change a task may cancel it and decide its approvals (tasks/audience.ts).
+		const may = canChangeTask(task, c.var.auth);
+		const approvals = (await taskApprovals(c.env.DB, task.id)).map((a) => ({ ...a, can_decide: may }));
+		return c.json({ task: { ...toTask(task), can_cancel: may, can_decide: may, approvals } });
 	})
 	.post("/:id/approvals/:approvalId", paramsOf(ApprovalParamsSchema), jsonBody(DecideApprovalBodySchema), async (c) => {
 		const { id, approvalId } = c.req.valid("param");

@@ -1,12 +1,12 @@
-import { agentConfig } from "../config.ts";
 import { depsFor } from "../deps.ts";
 import { log } from "../log.ts";
-import { describeIssues, newId, TaskMessageSchema } from "../protocol/index.ts";
-import { hubPublisher } from "../relay/publish.ts";
-import { claimWithCheckpoint, endCancelRequested, failUnfinished } from "../storage/task-runs.ts";
+import { describeIssues, TaskMessageSchema } from "../protocol/index.ts";
+import type { Relay } from "../relay/relay.ts";
+import { endCancelRequested, failUnfinished } from "../storage/task-runs.ts";
 import { afterTaskEnded } from "../tasks/service.ts";
 import { publishTaskStatus } from "../tasks/status-events.ts";
-import { type RunnerDeps, runClaimedTask, runnerRelay } from "./run-task.ts";
+import { Run, type RunnerDeps } from "./run.ts";
+import { runnerRelay } from "./run-task.ts";
 
 /**
  * The task queue's consumer. Each message is acked or retried on its own, never the batch.
@@ -14,14 +14,14 @@ import { type RunnerDeps, runClaimedTask, runnerRelay } from "./run-task.ts";
  * hub at a time, and the agent's hub gets a paced call for the whole batch, not one per run.
  */
 export async function consumeTasks(batch: MessageBatch<unknown>, env: Env, deps: RunnerDeps = {}): Promise<void> {
-	const relay = deps.relay ?? runnerRelay(deps.publish ?? hubPublisher(env));
+	const relay = deps.relay ?? runnerRelay(env, deps.publish);
 	await Promise.all(batch.messages.map((message) => consumeOne(message, env, { ...deps, relay })));
 	if (deps.relay) return;
 	const stats = await relay.close();
 	log.info("task batch relayed", { messages: batch.messages.length, ...stats });
 }
 
-async function consumeOne(message: Message<unknown>, env: Env, deps: RunnerDeps): Promise<void> {
+async function consumeOne(message: Message<unknown>, env: Env, deps: RunnerDeps & { relay: Relay }): Promise<void> {
 	const parsed = TaskMessageSchema.safeParse(message.body);
 	if (!parsed.success) {
 		// Nothing can ever make it valid: acknowledge so it doesn't cycle to the dead-letter queue.
@@ -31,10 +31,8 @@ async function consumeOne(message: Message<unknown>, env: Env, deps: RunnerDeps)
 	}
 	const taskId = parsed.data.task_id;
 	try {
-		const config = agentConfig(env);
-		const owner = newId("run", 9);
-		const claimed = await claimWithCheckpoint(env.DB, taskId, owner, Date.now(), config.leaseMs);
-		if (!claimed) {
+		const run = await Run.claim(env, taskId, deps);
+		if (!run) {
 			// Finished, cancelled, unknown, or held by a live lease: a redelivery, nothing to do.
 			// Or queued with a cancel request (its runner died after the cancel): end it now.
 			for (const ended of await endCancelRequested(env.DB, Date.now(), taskId)) {
@@ -45,7 +43,7 @@ async function consumeOne(message: Message<unknown>, env: Env, deps: RunnerDeps)
 			message.ack();
 			return;
 		}
-		const result = await runClaimedTask(env, claimed.row, owner, deps, claimed.saved);
+		const result = await run.execute();
 		if (result.kind === "retry") message.retry({ delaySeconds: result.delaySeconds });
 		else message.ack();
 	} catch (error) {

@@ -46,110 +46,138 @@ export interface AgentEnding {
 
 /** Turns how the agent loop ended into the run's last events and the task's new status. */
 export async function recordEnding(run: RunContext, ending: AgentEnding): Promise<RunResult> {
-	const { task, events, thread } = run;
-	const { outcome, label } = ending;
-	if (ending.stopReason === "lease_lost") {
-		// The sweep gave this task to another run (and closed this one's events): record nothing more.
-		log.warn("run lost its lease; abandoning", { taskId: task.id, attempt: task.attempts });
-		await events.relay.flush({ paced: false });
-		return { kind: "done", status: "abandoned" };
-	}
-	const tokens = { ...ending.attemptTokens, model: label };
-	const usage = [
-		{
-			provider: label.split(":")[0],
-			model: label,
-			...ending.attemptTokens,
-			totalTokens: ending.attemptTokens.inputTokens + ending.attemptTokens.outputTokens,
-		},
-	];
-
+	if (ending.stopReason === "lease_lost") return abandon(run);
+	const end = new Ending(run, ending);
+	const { outcome } = ending;
 	switch (outcome.status) {
 		case "completed":
-			events.emit({
-				type: EventType.RUN_FINISHED,
-				...thread,
-				result: outcome.text,
-				outcome: { type: "success" },
-				usage,
-			});
-			return finish(run, { status: "succeeded", result: outcome.text, ...tokens }, {}, ending.last);
+			return end.completed(outcome);
 		case "cancelled":
-			events.emit({ type: EventType.RUN_FINISHED, ...thread, outcome: { type: "cancelled" }, usage });
-			return finish(run, { status: "cancelled", error: "cancelled while running", ...tokens });
+			return end.cancelled();
 		case "limit":
-			events.emit({ type: EventType.RUN_ERROR, message: outcome.message, code: `limit_${outcome.limit}`, usage });
-			return finish(run, { status: "failed", error: outcome.message, result: outcome.text || null, ...tokens });
-		case "paused": {
-			const approval = ending.approval;
-			if (!approval) throw new Error("a run paused without an approval to wait for");
-			if (ending.pauseKind === "client_tool") {
-				// The client runs this tool: the run ends here, as AG-UI's client-side tools do
-				// (the call was announced, no result follows); the client's next run brings it.
-				events.emit({
-					type: EventType.RUN_FINISHED,
-					...thread,
-					outcome: { type: "success", pendingToolCallIds: [approval.tool_call_id] },
-					usage,
-				});
-				await countPause(run.services.env.DB, task.id, run.now());
-				return finish(run, { status: "awaiting_approval", error: null, ...tokens });
-			}
-			events.emitWithId({
-				type: EventType.CUSTOM,
-				id: `${approval.id}:requested`,
-				ts: run.now(),
-				task_id: task.id,
-				...(task.chat_id ? { chat_id: task.chat_id } : {}),
-				attempt: task.attempts,
-				name: CustomName.approvalRequested,
-				value: { approval },
-			});
-			events.emit({
-				type: EventType.RUN_FINISHED,
-				...thread,
-				outcome: {
-					type: "interrupt",
-					interrupts: [
-						{
-							id: approval.id,
-							reason: "tool_approval",
-							toolCallId: approval.tool_call_id,
-							message: `${approval.tool} needs your approval before it runs`,
-							expiresAt: new Date(approval.expires_at).toISOString(),
-						},
-					],
-				},
-				usage,
-			});
-			await countPause(run.services.env.DB, task.id, run.now());
-			return finish(run, { status: "awaiting_approval", error: null, ...tokens });
-		}
-		case "failed": {
-			const failedRuns = task.attempts - run.pauses;
-			const retry = outcome.error.kind === "transient" && failedRuns < task.max_attempts;
-			events.emit({
-				type: EventType.RUN_ERROR,
-				message: outcome.error.message,
-				code: retry ? "retrying" : outcome.error.kind === "transient" ? "attempts_exhausted" : "failed",
-				usage,
-			});
-			if (!retry) {
-				const error =
-					outcome.error.kind === "transient"
-						? `${outcome.error.message} (gave up after ${failedRuns} attempts)`
-						: outcome.error.message;
-				return finish(run, { status: "failed", error, ...tokens });
-			}
-			const delaySeconds = retryDelaySeconds(agentConfig(run.services.env), failedRuns);
-			const result = await finish(
-				run,
-				{ status: "queued", error: outcome.error.message, ...tokens },
-				{ retry_in_ms: delaySeconds * 1000 },
-			);
-			return result.kind === "done" && result.status === "queued" ? { kind: "retry", delaySeconds } : result;
-		}
+			return end.limited(outcome);
+		case "paused":
+			return end.paused();
+		case "failed":
+			return end.failed(outcome);
 	}
+}
+
+/** The sweep gave this task to another run (and closed this one's events): record nothing more. */
+async function abandon(run: RunContext): Promise<RunResult> {
+	log.warn("run lost its lease; abandoning", { taskId: run.task.id, attempt: run.task.attempts });
+	await run.events.relay.flush({ paced: false });
+	return { kind: "done", status: "abandoned" };
+}
+
+type Outcome<S extends AgentOutcome["status"]> = Extract<AgentOutcome, { status: S }>;
+
+/** One ending per way the loop can end: its last AG-UI event(s), then `finish`. */
+class Ending {
+	readonly #run: RunContext;
+	readonly #ending: AgentEnding;
+	/** The attempt's tokens, for the task's row. */
+	readonly #tokens: { inputTokens: number; outputTokens: number; model: string };
+	/** The attempt's tokens, for the run's last event. */
+	readonly #usage: ReturnType<typeof usageOf>;
+
+	constructor(run: RunContext, ending: AgentEnding) {
+		this.#run = run;
+		this.#ending = ending;
+		this.#tokens = { ...ending.attemptTokens, model: ending.label };
+		this.#usage = usageOf(ending);
+	}
+
+	completed(outcome: Outcome<"completed">): Promise<RunResult> {
+		const { thread, events } = this.#run;
+		const usage = this.#usage;
+		events.emit({ type: EventType.RUN_FINISHED, ...thread, result: outcome.text, outcome: { type: "success" }, usage });
+		const succeeded = { status: "succeeded", result: outcome.text, toolFailures: outcome.toolFailures } as const;
+		return finish(this.#run, { ...succeeded, ...this.#tokens }, {}, this.#ending.last);
+	}
+
+	cancelled(): Promise<RunResult> {
+		const { thread, events } = this.#run;
+		events.emit({ type: EventType.RUN_FINISHED, ...thread, outcome: { type: "cancelled" }, usage: this.#usage });
+		return finish(this.#run, { status: "cancelled", error: "cancelled while running", ...this.#tokens });
+	}
+
+	limited(outcome: Outcome<"limit">): Promise<RunResult> {
+		const { message, limit, text } = outcome;
+		this.#run.events.emit({ type: EventType.RUN_ERROR, message, code: `limit_${limit}`, usage: this.#usage });
+		return finish(this.#run, { status: "failed", error: message, result: text || null, ...this.#tokens });
+	}
+
+	/** A pause: the task waits (no lease, no message) for a person's decision or a client's tool result. */
+	async paused(): Promise<RunResult> {
+		const { approval, pauseKind } = this.#ending;
+		if (!approval) throw new Error("a run paused without an approval to wait for");
+		const { services, task, now, thread, events } = this.#run;
+		const usage = this.#usage;
+		if (pauseKind === "client_tool") {
+			// The client runs this tool: the run ends here, as AG-UI's client-side tools do
+			// (the call was announced, no result follows); the client's next run brings it.
+			const pendingToolCallIds = [approval.tool_call_id];
+			events.emit({ type: EventType.RUN_FINISHED, ...thread, outcome: { type: "success", pendingToolCallIds }, usage });
+		} else {
+			this.#approvalRequested(approval);
+			const interrupts = [interruptOf(approval)];
+			events.emit({ type: EventType.RUN_FINISHED, ...thread, outcome: { type: "interrupt", interrupts }, usage });
+		}
+		await countPause(services.env.DB, task.id, now());
+		return finish(this.#run, { status: "awaiting_approval", error: null, ...this.#tokens });
+	}
+
+	/** A transient failure with attempts left goes back to the queue (after a backoff); any other fails the task. */
+	async failed(outcome: Outcome<"failed">): Promise<RunResult> {
+		const { task, pauses, services } = this.#run;
+		const { error } = outcome;
+		const failedRuns = task.attempts - pauses;
+		const transient = error.kind === "transient";
+		const retry = transient && failedRuns < task.max_attempts;
+		const code = retry ? "retrying" : transient ? "attempts_exhausted" : "failed";
+		this.#run.events.emit({ type: EventType.RUN_ERROR, message: error.message, code, usage: this.#usage });
+		if (!retry) {
+			const reason = transient ? `${error.message} (gave up after ${failedRuns} attempts)` : error.message;
+			return finish(this.#run, { status: "failed", error: reason, ...this.#tokens });
+		}
+		const delaySeconds = retryDelaySeconds(agentConfig(services.env), failedRuns);
+		const queued = { status: "queued", error: error.message, ...this.#tokens } as const;
+		const result = await finish(this.#run, queued, { retry_in_ms: delaySeconds * 1000 });
+		return result.kind === "done" && result.status === "queued" ? { kind: "retry", delaySeconds } : result;
+	}
+
+	/** `sparky.approval.requested`, under the approval's own id (every hub hears it). */
+	#approvalRequested(approval: Approval): void {
+		const { task, now } = this.#run;
+		this.#run.events.emitWithId({
+			type: EventType.CUSTOM,
+			id: `${approval.id}:requested`,
+			ts: now(),
+			task_id: task.id,
+			...(task.chat_id ? { chat_id: task.chat_id } : {}),
+			attempt: task.attempts,
+			name: CustomName.approvalRequested,
+			value: { approval },
+		});
+	}
+}
+
+/** The attempt's tokens, as the run's last event reports them. */
+function usageOf({ attemptTokens, label }: AgentEnding) {
+	const totalTokens = attemptTokens.inputTokens + attemptTokens.outputTokens;
+	return [{ provider: label.split(":")[0], model: label, ...attemptTokens, totalTokens }];
+}
+
+/** An approval as AG-UI's interrupt. */
+function interruptOf(approval: Approval) {
+	return {
+		id: approval.id,
+		reason: "tool_approval",
+		toolCallId: approval.tool_call_id,
+		message: `${approval.tool} needs your approval before it runs`,
+		expiresAt: new Date(approval.expires_at).toISOString(),
+	};
 }
 
 /**

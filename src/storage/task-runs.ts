@@ -79,6 +79,8 @@ export interface RunOutcome {
 	model?: string | null;
 	inputTokens?: number;
 	outputTokens?: number;
+	/** Tool calls of the run that failed or were denied (a run that completed); kept when absent. */
+	toolFailures?: number;
 }
 
 /** A run's end as recorded: the task's row, and (when it ended for good) what waits on it. */
@@ -122,6 +124,7 @@ export async function finishRun(
 			`UPDATE tasks SET status = CASE WHEN ${cancels} THEN 'cancelled' WHEN ${decided} THEN 'queued' ELSE ?1 END,
 			   result = coalesce(?2, result), error = CASE WHEN ${cancels} THEN ?10 ELSE ?3 END,
 			   model = coalesce(?4, model), input_tokens = input_tokens + ?5, output_tokens = output_tokens + ?6,
+			   tool_failures = coalesce(?11, tool_failures),
 			   lease_owner = NULL, lease_expires_at = NULL, updated_at = ?7,
 			   finished_at = CASE WHEN ${ends} THEN ?7 ELSE NULL END,
 			   active_fingerprint = CASE WHEN ${ends} THEN NULL ELSE active_fingerprint END,
@@ -139,6 +142,7 @@ export async function finishRun(
 			id,
 			owner,
 			CANCELLED_WHILE_ENDING,
+			outcome.toolFailures ?? null,
 		);
 	const before = last ? checkpointStatements(db, id, last, now, owner) : [];
 	const after = [denyPendingIfCancelled(db, id, now), waitingDependentsQuery(db, id)];

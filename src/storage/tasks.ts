@@ -32,6 +32,8 @@ export type TaskRow = {
 	updated_at: number;
 	started_at: number | null;
 	finished_at: number | null;
+	/** Tool calls of the last run that failed or were denied (0 before migration 0010). */
+	tool_failures: number;
 };
 
 export type NewTask = Pick<
@@ -88,6 +90,7 @@ export function toTask(row: TaskRow): Task {
 		updated_at: row.updated_at,
 		started_at: row.started_at,
 		finished_at: row.finished_at,
+		tool_failures: row.tool_failures ?? 0,
 	};
 }
 

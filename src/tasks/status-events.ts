@@ -28,6 +28,7 @@ export function taskStatusEvent(
 		...(row.error && (row.status === "failed" || row.status === "queued") ? { error: row.error } : {}),
 		...(row.status === "succeeded" && row.result !== null ? { result: row.result } : {}),
 		...(row.model ? { model: row.model } : {}),
+		...(row.status === "succeeded" && row.tool_failures > 0 ? { tool_failures: row.tool_failures } : {}),
 		...(row.status === "succeeded" || row.status === "failed"
 			? {
 					usage: {

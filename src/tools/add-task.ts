@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { depsFor } from "../deps.ts";
 import { SparkyError } from "../errors.ts";
-import { TaskLimits } from "../protocol/index.ts";
+import { statusInWords, TaskLimits } from "../protocol/index.ts";
 import { countChildren } from "../storage/tasks.ts";
 import { createTask } from "../tasks/service.ts";
 import { defineTool, fail } from "./types.ts";
@@ -46,7 +46,7 @@ export const addTaskTool = defineTool({
 		});
 		if ("error" in outcome) return outcome;
 		if (outcome.kind === "duplicate") {
-			return fail(`an identical task is already ${outcome.task.status} (${outcome.task.id})`, {
+			return fail(`an identical task is already ${statusInWords(outcome.task.status)} (${outcome.task.id})`, {
 				task_id: outcome.task.id,
 			});
 		}

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { htmlToText } from "./html-to-text.ts";
-import { checkUrl } from "./net-guard.ts";
+import { allowHint, checkUrl } from "./net-guard.ts";
 import { networkErrorText } from "./network-error.ts";
 import { defineTool, fail, type ToolContext, type ToolFailure } from "./types.ts";
 
@@ -62,7 +62,7 @@ export async function httpFetch(
 	limits: FetchLimits = HTTP_FETCH_LIMITS,
 ): Promise<HttpFetchResult | ToolFailure> {
 	const first = checkUrl(input.url, ctx.config.fetchAllow);
-	if (!first.ok) return fail(`refused to fetch ${input.url}: ${first.reason}`);
+	if (!first.ok) return fail(`refused to fetch ${input.url}: ${first.reason}${allowHint(first)}`);
 
 	let url = first.url;
 	let redirects = 0;
@@ -96,7 +96,8 @@ export async function httpFetch(
 			return fail(`${url.href} redirected to an invalid location ${JSON.stringify(location.slice(0, 200))}`);
 		}
 		const checked = checkUrl(next.href, ctx.config.fetchAllow);
-		if (!checked.ok) return fail(`refused redirect from ${url.href} to ${next.href}: ${checked.reason}`);
+		if (!checked.ok)
+			return fail(`refused redirect from ${url.href} to ${next.href}: ${checked.reason}${allowHint(checked)}`);
 		url = checked.url;
 		redirects++;
 	}

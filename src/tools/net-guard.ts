@@ -17,7 +17,20 @@
  */
 import ipaddr from "ipaddr.js";
 
-export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
+/**
+ * `allowEntry`: the SPARKY_HTTP_FETCH_ALLOW entry that would let this URL through (a refused
+ * host or port; not a refused scheme or credentials), for the refusal to name (`allowHint`).
+ */
+export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string; allowEntry?: string };
+
+/**
+ * The setting that would allow a refused URL, in words (empty when none would): a refusal
+ * names it, so whoever runs Sparky locally knows what to set and where.
+ */
+export function allowHint(check: UrlCheck): string {
+	if (check.ok || !check.allowEntry) return "";
+	return ` (to let Sparky reach it when running locally, set SPARKY_HTTP_FETCH_ALLOW=${check.allowEntry} in .dev.vars; never in production)`;
+}
 
 /** Ports a public web server plausibly uses; anything else needs an `allow` entry. */
 const ALLOWED_PORTS = new Set(["", "80", "443", "8080", "8443"]);
@@ -99,10 +112,11 @@ export function checkUrl(raw: string, allow: readonly string[]): UrlCheck {
 	const port = url.port || (url.protocol === "https:" ? "443" : "80");
 	if (allow.includes(`${url.hostname}:${port}`)) return { ok: true, url };
 
+	const allowEntry = `${url.hostname}:${port}`;
 	const hostProblem = checkHost(url.hostname);
-	if (hostProblem) return { ok: false, reason: hostProblem };
+	if (hostProblem) return { ok: false, reason: hostProblem, allowEntry };
 	if (!ALLOWED_PORTS.has(url.port)) {
-		return { ok: false, reason: `port ${url.port} is not allowed (only 80, 443, 8080 and 8443)` };
+		return { ok: false, reason: `port ${url.port} is not allowed (only 80, 443, 8080 and 8443)`, allowEntry };
 	}
 	return { ok: true, url };
 }

@@ -41,7 +41,22 @@ describe("the demo model's plan", () => {
 
 	it("reports tool failures honestly", () => {
 		const answer = nextTurn("read missing.md", [{ toolName: "read_file", output: { error: "no file" } }]);
-		expect(answer).toMatchObject({ kind: "answer", text: "**read_file** failed: no file" });
+		expect(answer).toMatchObject({
+			kind: "answer",
+			text: "**read_file** failed: no file\n\nI couldn't do what you asked: the step failed (read_file).",
+		});
+	});
+
+	it("says plainly which steps it couldn't do when only some failed", () => {
+		const answer = nextTurn("list files and delete notes.md", [
+			{ toolName: "list_files", output: { files: [] } },
+			{ toolName: "delete_file", output: { error: "denied by alice" } },
+		]);
+		expect(answer.kind).toBe("answer");
+		if (answer.kind === "answer") {
+			expect(answer.text).toContain("**delete_file** failed: denied by alice");
+			expect(answer.text).toMatch(/Only part of this is done: 1 of 2 steps failed \(delete_file\)\.$/);
+		}
 	});
 
 	it("says it is the demo model, and how to configure a real one, for anything else", () => {

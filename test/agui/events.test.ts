@@ -82,7 +82,7 @@ describe("RunFollower", () => {
 });
 
 describe("TaskStreamFramer", () => {
-	it("holds what happens between runs and sends it inside the next one, without an id", () => {
+	it("holds what happens between runs and sends it inside the next one, in seq order with ids", () => {
 		const framer = new TaskStreamFramer();
 		const framed = [
 			status("queued", 0),
@@ -90,11 +90,43 @@ describe("TaskStreamFramer", () => {
 			ev(EventType.RUN_FINISHED, { attempt: 1 }),
 			status("succeeded"),
 		].flatMap((e) => framer.accept(e));
+		// The run start goes first (valid AG-UI) and, with events held, without an id.
 		expect(framed.map((f) => [f.event.type, f.withId])).toEqual([
-			[EventType.RUN_STARTED, true],
-			[EventType.CUSTOM, false],
+			[EventType.RUN_STARTED, false],
+			[EventType.CUSTOM, true],
 			[EventType.RUN_FINISHED, true],
 		]);
+	});
+
+	it("sends the events held between runs in seq order; a resumed stream skips those it has", () => {
+		const events = [
+			status("awaiting_approval"),
+			status("queued"),
+			status("running", 2),
+			ev(EventType.RUN_STARTED, { attempt: 2 }),
+			ev(EventType.TEXT_MESSAGE_START, { attempt: 2 }),
+		];
+		const seqs = (framed: ReturnType<TaskStreamFramer["accept"]>) =>
+			framed.map((f) => `${f.event.seq}${f.withId ? "" : "(no id)"}`);
+		const [a, b, c, start, text] = events.map((e) => e.seq);
+		const fresh = new TaskStreamFramer();
+		expect(seqs(events.flatMap((e) => fresh.accept(e)))).toEqual([
+			`${start}(no id)`,
+			`${a}`,
+			`${b}`,
+			`${c}`,
+			`${text}`,
+		]);
+		// As the route resumes: what came up to Last-Event-ID is replayed (its output dropped), then the rest.
+		const resume = (since: number) => {
+			const framer = new TaskStreamFramer();
+			for (const e of events) if (e.seq <= since) framer.accept(e, true);
+			return seqs(events.filter((e) => e.seq > since).flatMap((e) => framer.accept(e)));
+		};
+		// After the second held event: the run starts again (a new stream needs it), then only what is new.
+		expect(resume(b as number)).toEqual([`${start}(no id)`, `${c}`, `${text}`]);
+		// After all of them: the run start carries its id again.
+		expect(resume(c as number)).toEqual([`${start}`, `${text}`]);
 	});
 });
 

@@ -23,7 +23,11 @@ describe("sparky users / tokens", () => {
 		expect(users.users).toEqual(expect.arrayContaining([expect.objectContaining({ id, role: "user" })]));
 		const table = await sparky(["users", "list"]);
 		expect(table.stdout).toMatch(/^ID\s+ROLE\s+CREATED/m);
-		expect(table.stdout).toMatch(new RegExp(`^${id}\\s+user`, "m"));
+		expect(table.stdout).toMatch(new RegExp(`^${id}\\s+user\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d`, "m"));
+		// The built-in users have no creation date to show (issue #27): not 1970-01-01.
+		expect(table.stdout).toMatch(/^admin\s+admin\s+built in\s*$/m);
+		expect(table.stdout).toMatch(/^agent\s+user\s+built in\s*$/m);
+		expect(table.stdout).not.toContain("1970-01-01");
 
 		const created = json<TokenJson>(
 			await sparky(["tokens", "create", id, "--name", "laptop", "--expires-in", "30d", "--json"]),

@@ -60,6 +60,14 @@ describe("sparky agent tasks approve / deny", () => {
 		expect(watched.stdout).toMatch(new RegExp(`✔ delete_file approved by ${user.id}`));
 		expect(watched.stdout).toMatch(/Deleted \*\*README\.md\*\*/);
 		expect(watched.stdout).toMatch(new RegExp(`✔ ${id} succeeded`));
+		// In time order (issue #27): the decision, back in the queue, then the second run.
+		const lines = watched.stdout.split("\n");
+		const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+		const approvedAt = at(/✔ delete_file approved by/);
+		const queuedAgain = lines.findIndex((line, i) => i > approvedAt && /… queued/.test(line));
+		expect(approvedAt, watched.stdout).toBeGreaterThan(-1);
+		expect(queuedAgain, watched.stdout).toBeGreaterThan(approvedAt);
+		expect(at(/▶ run 2 started/), watched.stdout).toBeGreaterThan(queuedAgain);
 
 		// Deciding again: a conflict (exit 6), named or not.
 		const again = await sparky(["agent", "tasks", "deny", id, approvalId[1] as string], { env });
@@ -68,6 +76,30 @@ describe("sparky agent tasks approve / deny", () => {
 		const none = await sparky(["agent", "tasks", "approve", id, "--json"], { env });
 		expect(none.code).toBe(6);
 		expect(json<{ error: { code: string } }>(none).error.code).toBe("no_pending_approval");
+	});
+
+	it("add --watch: a denied step reads `succeeded · 1 step failed`, and the answer says what it couldn't do (issue #27)", async () => {
+		const user = await newUser("denied");
+		const { env } = user;
+		const watch = start(["agent", "tasks", "add", "Delete README.md", "--watch"], { env, timeoutMs: 90_000 });
+		await watch.waitFor(/deny: {4}sparky agent tasks deny task_\S+ apr_\S+ --reason/, 60_000);
+		const [id, approvalId] =
+			/deny: {4}sparky agent tasks deny (task_\S+) (apr_\S+)/.exec(watch.output())?.slice(1) ?? [];
+		const deny = await sparky(["agent", "tasks", "deny", id as string, approvalId as string, "--reason", "keep it"], {
+			env,
+		});
+		expect(deny.code, deny.stderr).toBe(0);
+		const watched = await watch.result;
+		expect(watched.code, watched.stdout + watched.stderr).toBe(0);
+		expect(watched.stdout).toMatch(/I couldn't do what you asked: the step failed \(delete_file\)\./);
+		expect(watched.stdout).toMatch(new RegExp(`✔ ${id} succeeded · 1 step failed`));
+		const list = await sparky(["agent", "tasks", "list"], { env });
+		expect(list.stdout).toMatch(/succeeded · 1 step failed/);
+		const got = json<{ task: { tool_failures: number; result: string } }>(
+			await sparky(["agent", "tasks", "get", id as string, "--json"], { env }),
+		);
+		expect(got.task.tool_failures).toBe(1);
+		expect(got.task.result).not.toMatch(/AI_[A-Za-z]+Error/);
 	});
 
 	it("--approve asks about more tools; deny --reason --json tells the agent; bad input exits 2, unknown ids 4", async () => {

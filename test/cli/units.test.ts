@@ -6,6 +6,8 @@ import { colorEnabled, createOutput, duration, oneLine } from "../../cli/output.
 import { StreamPrinter } from "../../cli/render.ts";
 import { readSse } from "../../cli/sse.ts";
 import { parseBefore, parseMetadata } from "../../cli/validate.ts";
+import { SeqOrder } from "../../cli/watch.ts";
+import { shellVars, shellVarsNotice } from "../../scripts/lib/start-vars.mjs";
 import { Timeline } from "../../src/client/index.ts";
 import type { ClientEvent } from "../../src/protocol/index.ts";
 import { clientEvent } from "../support/events.ts";
@@ -34,7 +36,7 @@ describe("readSse", () => {
 			messages.push(m);
 		}
 		expect(messages).toEqual([
-			{ event: "CUSTOM", data: '{"a":1}', id: "7" },
+			{ event: "CUSTOM", data: '{"a":1}', id: "7", ownId: "7" },
 			{ event: "message", data: "line one\nline two", id: "7" },
 			{ event: "end", data: "{}", id: "7" },
 		]);
@@ -162,5 +164,58 @@ describe("StreamPrinter", () => {
 			"■ cancelled after 10ms",
 			"",
 		]);
+	});
+});
+
+describe("npm start: settings from the shell (issue #27)", () => {
+	it("passes SPARKY_* and the base URLs to wrangler dev as --var, keeps secrets off the command line", () => {
+		const vars = shellVars({
+			SPARKY_HTTP_FETCH_ALLOW: "127.0.0.1:3001",
+			SPARKY_OPENAI_COMPAT_BASE_URL: "http://127.0.0.1:11434/v1",
+			OPENAI_BASE_URL: "https://proxy.example/v1",
+			SPARKY_ADMIN_TOKEN: "spk_admin_secret",
+			ANTHROPIC_API_KEY: "sk-ant-secret",
+			HOME: "/home/me",
+			PATH: "/bin",
+		});
+		expect(vars.args).toEqual([
+			"--var",
+			"OPENAI_BASE_URL:https://proxy.example/v1",
+			"--var",
+			"SPARKY_HTTP_FETCH_ALLOW:127.0.0.1:3001",
+			"--var",
+			"SPARKY_OPENAI_COMPAT_BASE_URL:http://127.0.0.1:11434/v1",
+		]);
+		expect(vars.args.join(" ")).not.toContain("secret");
+		expect(vars.secrets).toEqual(["ANTHROPIC_API_KEY", "SPARKY_ADMIN_TOKEN"]);
+		const notice = shellVarsNotice(vars).join("\n");
+		expect(notice).toContain(
+			"Settings from the shell (they win over .dev.vars): OPENAI_BASE_URL, SPARKY_HTTP_FETCH_ALLOW",
+		);
+		expect(notice).toMatch(
+			/Not passed from the shell: ANTHROPIC_API_KEY, SPARKY_ADMIN_TOKEN .*put them in \.dev\.vars/,
+		);
+	});
+
+	it("says nothing when the shell sets none", () => {
+		expect(shellVarsNotice(shellVars({ PATH: "/bin" }))).toEqual([]);
+	});
+});
+
+describe("tasks watch shows events in seq order (issue #27)", () => {
+	it("puts a RUN_STARTED sent ahead of the events before it back after them", () => {
+		const at = (seq: number, type = "CUSTOM") => ({ raw: {}, event: { seq, type } as unknown as ClientEvent });
+		const order = new SeqOrder();
+		const shown = [
+			...order.push(at(5, "RUN_STARTED"), true),
+			...order.push(at(2), false),
+			...order.push(at(3), false),
+			...order.push(at(6, "TEXT_MESSAGE_START"), false),
+			...order.push(at(9, "RUN_STARTED"), false),
+			...order.push(at(10), false),
+			...order.push(at(12, "RUN_STARTED"), true),
+			...order.flush(),
+		].map((p) => p.event.seq);
+		expect(shown).toEqual([2, 3, 5, 6, 9, 10, 12]);
 	});
 });

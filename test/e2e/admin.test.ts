@@ -2,7 +2,7 @@
 // tokens (shown once, copied, revoked), schedules. A plain user sees none of it.
 import { describe, expect, inject, it } from "vitest";
 import type { Schedule } from "../../src/protocol/index.ts";
-import { admin, api, userToken } from "./support/api.ts";
+import { admin, api, createTask, userToken, waitForTask } from "./support/api.ts";
 import { DESKTOP, launchChromium, openPage, PHONE, screenshot, signIn, usePage } from "./support/browser.ts";
 import { sticksOut } from "./support/checks.ts";
 
@@ -58,6 +58,53 @@ describe("admin panel", () => {
 		await tokenRow.getByRole("button", { name: /Revoke/ }).click();
 		await expect.poll(() => tokenRow.count()).toBe(0);
 		expect(await statusWith(token, "/api/me")).toBe(401);
+	});
+
+	it("on a phone, a user's tokens fit the screen: Expires and Revoke are reachable", async () => {
+		const page = t.page;
+		const id = `phone-${stamp}`;
+		await page.getByLabel("New user id").fill(id);
+		await page.getByRole("button", { name: "Create user" }).click();
+		const row = page.locator(`[data-user-id="${id}"]`);
+		await row.waitFor();
+		await row.getByLabel("Token name").fill("a phone with a rather long token name");
+		await row.getByLabel("Expires").selectOption({ index: 1 });
+		await row.getByRole("button", { name: "Create token" }).click();
+		const token = await page.getByLabel("New token").inputValue();
+		await page.getByRole("button", { name: "Done" }).click();
+		await page.setViewportSize(PHONE);
+		try {
+			const tokenRow = row.locator("tr[data-token-id]");
+			await tokenRow.waitFor();
+			expect(await sticksOut(page, ".panel")).toEqual([]);
+			expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+			const expires = tokenRow.locator('td[data-label="Expires"]');
+			expect(await expires.textContent()).not.toBe("never");
+			const revoke = tokenRow.getByRole("button", { name: /Revoke/ });
+			await revoke.scrollIntoViewIfNeeded();
+			for (const box of [await expires.boundingBox(), await revoke.boundingBox()]) {
+				expect(box && box.x >= 0 && box.x + box.width <= PHONE.width).toBe(true);
+			}
+			await screenshot(page, "admin-tokens-phone");
+			// Clicked where it is (no force): a real click in the viewport.
+			await revoke.click();
+			await expect.poll(() => tokenRow.count()).toBe(0);
+			expect(await statusWith(token, "/api/me")).toBe(401);
+		} finally {
+			await page.setViewportSize(DESKTOP);
+		}
+	});
+
+	it("says statuses in words, as everywhere else (needs approval, not awaiting_approval)", async () => {
+		const page = t.page;
+		const task = await createTask(admin(), "Delete README.md");
+		await waitForTask(admin(), task.id, ["awaiting_approval"]);
+		const section = page.locator("section[aria-labelledby=agent-status-heading]");
+		await section.getByRole("button", { name: "Refresh" }).click();
+		await expect.poll(() => section.locator(".facts dt").allTextContents()).toContain("needs approval");
+		const labels = await section.locator(".facts dt").allTextContents();
+		expect(labels.filter((l) => l.includes("_"))).toEqual([]);
+		await api(admin(), "POST", `/api/tasks/${task.id}/cancel`);
 	});
 
 	it("creates a schedule, switches it off and on, runs it now and deletes it", async () => {

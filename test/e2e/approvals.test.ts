@@ -1,9 +1,9 @@
 // Approvals on the page: a run that waits shows a card (tool, input, expiry, Approve / Deny with a
 // reason); the page decides over the socket; the sidebar marks what waits; the card shows the decision.
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { Approval, Task } from "../../src/protocol/index.ts";
-import { api, userToken, waitForTask } from "./support/api.ts";
-import { DESKTOP, screenshot, usePage } from "./support/browser.ts";
+import { agent, api, createTask, userToken, waitForTask } from "./support/api.ts";
+import { DESKTOP, launchChromium, openPage, PHONE, screenshot, signIn, usePage } from "./support/browser.ts";
 import { focused } from "./support/checks.ts";
 
 let bob: string;
@@ -104,5 +104,37 @@ describe("approvals on the page", () => {
 		await expect.poll(() => answer.textContent(), { timeout: 20_000 }).toContain("keep my notes");
 		await expect.poll(() => answer.getAttribute("data-streaming")).toBe("false");
 		await screenshot(page, "approval-denied-desktop");
+	});
+
+	it("the agent user, watching someone else's task, sees the card without Approve or Deny; the owner has them", async () => {
+		const task = await createTask(bob, "Delete README.md");
+		await waitForTask(bob, task.id, ["awaiting_approval"]);
+		const browser = await launchChromium();
+		try {
+			for (const viewport of [DESKTOP, PHONE]) {
+				const watcher = await openPage(browser, viewport);
+				await signIn(watcher.page, agent());
+				await watcher.page.goto(`${inject("sparkyUrl")}/task/${task.id}`);
+				const card = watcher.page.locator(".approval-card");
+				await card.waitFor();
+				// The card says whose decision it is once the page knows the agent user may only watch.
+				await expect
+					.poll(() => card.locator("[role=status]").textContent())
+					.toMatch(/^delete_file waits for bob-\w+'s approval before it runs \(you may watch, not decide\)\.$/);
+				expect(await card.getAttribute("data-status")).toBe("pending");
+				expect(await watcher.page.getByRole("button", { name: /^(Approve|Deny) / }).count()).toBe(0);
+				expect(await card.getByLabel("Reason for denying (optional)").count()).toBe(0);
+				await screenshot(watcher.page, `approval-watcher-${viewport === PHONE ? "phone" : "desktop"}`);
+				await watcher.context.close();
+			}
+		} finally {
+			await browser.close();
+		}
+		// The owner still decides it, on the page.
+		const page = t.page;
+		await page.goto(`${inject("sparkyUrl")}/task/${task.id}`);
+		const card = page.locator(".approval-card");
+		await card.getByRole("button", { name: "Deny delete_file" }).click();
+		await expect.poll(() => card.getAttribute("data-status")).toBe("denied");
 	});
 });

@@ -12,7 +12,7 @@ import {
 	visibleText,
 	waitForTask,
 } from "./support/api.ts";
-import { itemIds, usePage } from "./support/browser.ts";
+import { itemIds, shownText, usePage } from "./support/browser.ts";
 
 const t = usePage(agent);
 
@@ -24,8 +24,7 @@ async function expectWholeRun(page: Page, taskId: string) {
 	// The agent's hub is paced: its last events may land just after the status the page shows.
 	await expect.poll(() => itemIds(page)).toEqual(expected.ids);
 	for (const [id, text] of expected.texts) {
-		const shown = await page.locator(`[data-item-id="${id}"] .message-text`).textContent();
-		expect(normalise(shown ?? "")).toBe(visibleText(text));
+		expect(normalise(await shownText(page, id))).toBe(visibleText(text));
 	}
 }
 

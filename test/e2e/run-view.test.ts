@@ -3,7 +3,7 @@
 // is neutral, not a failure; a quiet running task says for how long it has been quiet.
 import { describe, expect, inject, it } from "vitest";
 import { admin, createTask, getTask, release, userToken, waitForTask } from "./support/api.ts";
-import { launchChromium, openPage, PHONE, screenshot, signIn, usePage } from "./support/browser.ts";
+import { DESKTOP, launchChromium, openPage, PHONE, screenshot, signIn, usePage } from "./support/browser.ts";
 import { focused } from "./support/checks.ts";
 
 let dave: string;
@@ -30,6 +30,11 @@ describe("the run view", () => {
 		// On top: above the steps.
 		const [resultBox, timelineBox] = [await result.boundingBox(), await page.locator(".timeline").boundingBox()];
 		expect(resultBox && timelineBox && resultBox.y < timelineBox.y).toBe(true);
+		// Once: the run's last message points to it instead of saying it again.
+		await expect.poll(() => page.locator(".timeline [data-kind=answer]").count()).toBe(1);
+		const said = await page.locator(".thread").evaluate((el) => el.textContent ?? "");
+		expect(said.split("Queued follow-up task").length - 1).toBe(1);
+		expect(await page.locator(".timeline [data-kind=message][data-role=assistant]").count()).toBe(0);
 
 		const child = page.locator(".follow-ups li[data-task-id]");
 		await child.waitFor();
@@ -79,6 +84,79 @@ describe("the run view", () => {
 		expect(await page.locator(".timeline [data-kind=tool] summary .badge").textContent()).toBe("cancelled");
 		await screenshot(page, "run-view-cancelled-desktop");
 		await release(key);
+	});
+});
+
+describe("where the run view opens", () => {
+	it("at the top of the run, the answer once, on a desktop and a phone", async () => {
+		const task = await createTask(
+			dave,
+			`Fetch ${inject("pageUrl")}/page.html, list files, what time is it, list my tasks, write notes.md with: hello`,
+		);
+		const done = await waitForTask(dave, task.id, ["succeeded"]);
+		const browser = await launchChromium();
+		try {
+			for (const viewport of [DESKTOP, PHONE]) {
+				const { page } = await openPage(browser, viewport);
+				await signIn(page, dave);
+				await page.goto(`${inject("sparkyUrl")}/task/${task.id}`);
+				await page.locator(".final-status[data-status=succeeded]").waitFor();
+				await page.locator(".timeline [data-kind=answer]").waitFor();
+				const scroller = page.locator(".timeline-scroll");
+				const at = await scroller.evaluate((el) => ({
+					top: el.scrollTop,
+					overflows: el.scrollHeight > el.clientHeight,
+				}));
+				// Long enough to scroll (five steps and their answer), and opened at its top.
+				expect(at).toEqual({ top: 0, overflows: true });
+				const [view, first] = [page.viewportSize(), await page.locator(".timeline > li").first().boundingBox()];
+				expect(first && view && first.y >= 0 && first.y < view.height).toBe(true);
+				expect(await page.locator(".task-result").isVisible()).toBe(true);
+				// The answer once: in the Result, not again in a message.
+				const firstLine = (done.result ?? "").split("\n")[0]?.slice(0, 40) ?? "";
+				const said = await page.locator(".thread").evaluate((el) => el.textContent ?? "");
+				expect(firstLine.length).toBeGreaterThan(10);
+				expect(said.split(firstLine.replace(/\*\*/g, "")).length - 1).toBe(1);
+				await screenshot(page, `run-view-top-${viewport === PHONE ? "phone" : "desktop"}`);
+				await page.context().close();
+			}
+		} finally {
+			await browser.close();
+		}
+	});
+
+	it("a long answer opens in place on a phone", async () => {
+		const instruction = `Explain, at length, ${"why the sky looks blue at noon and red at dusk, ".repeat(3)}please`;
+		const task = await createTask(dave, instruction);
+		await waitForTask(dave, task.id, ["succeeded"]);
+		const browser = await launchChromium();
+		try {
+			const { page } = await openPage(browser, PHONE);
+			await signIn(page, dave);
+			await page.goto(`${inject("sparkyUrl")}/task/${task.id}`);
+			const result = page.locator(".task-result");
+			await result.waitFor();
+			const open = result.getByRole("button", { name: "Show the whole answer" });
+			await open.waitFor();
+			const text = result.locator(".result-text");
+			const cut = () => text.evaluate((el) => el.scrollHeight > el.clientHeight + 1);
+			expect(await cut()).toBe(true);
+			await screenshot(page, "run-view-long-answer-phone");
+			await open.click();
+			expect(await result.getAttribute("data-open")).toBe("true");
+			expect(await cut()).toBe(false);
+			// All of it, in place: its last words can be scrolled to in the page.
+			const last = text.locator("p").last();
+			await last.scrollIntoViewIfNeeded();
+			expect(await last.textContent()).toContain('README\'s "Models" section');
+			const box = await last.boundingBox();
+			expect(box && box.y >= 0 && box.y + box.height <= 844).toBe(true);
+			await screenshot(page, "run-view-long-answer-open-phone");
+			await result.getByRole("button", { name: "Show less" }).click();
+			expect(await cut()).toBe(true);
+		} finally {
+			await browser.close();
+		}
 	});
 });
 

@@ -44,6 +44,15 @@ describe("settings: MCP servers", () => {
 		await row.getByRole("button", { name: "Show tools of tools" }).click();
 		await row.locator(".tools-list code", { hasText: "tools__echo" }).waitFor();
 		expect(await row.locator(".tools-list").textContent()).toContain("Says back what it is given.");
+		// Shown, the same button hides them (and says so); again, it shows them.
+		const hide = row.getByRole("button", { name: "Hide tools of tools" });
+		expect(await hide.getAttribute("aria-expanded")).toBe("true");
+		await hide.click();
+		await expect.poll(() => row.locator(".tools-list").count()).toBe(0);
+		const show = row.getByRole("button", { name: "Show tools of tools" });
+		expect(await show.getAttribute("aria-expanded")).toBe("false");
+		await show.click();
+		await row.locator(".tools-list code", { hasText: "tools__echo" }).waitFor();
 		// The header went to the server itself.
 		const seen = (await (await fetch(`${inject("pageUrl")}/mcp-auth`)).json()) as string[];
 		expect(seen).toContain(secret);
@@ -55,11 +64,29 @@ describe("settings: MCP servers", () => {
 		await page.setViewportSize(DESKTOP);
 	});
 
-	it("shows why a server's tools can't be listed, and removes it", async () => {
+	it("refuses a URL that doesn't answer MCP, saying why", async () => {
 		const page = t.page;
 		await page.getByLabel("Name", { exact: true }).fill("broken");
 		await page.getByLabel("URL").fill(`${inject("pageUrl")}/not-mcp`);
 		await page.getByRole("button", { name: "Add server" }).click();
+		const alert = page.locator(".panel > .error[role=alert], .panel .error[role=alert]").first();
+		await alert.waitFor({ timeout: 20_000 });
+		expect(await alert.textContent()).toContain("did not answer as an MCP server");
+		expect(await page.locator('[data-mcp-server="broken"]').count()).toBe(0);
+		expect(
+			(await api<{ mcp_servers: McpServer[] }>(token, "GET", "/api/mcp-servers")).mcp_servers.map((s) => s.name),
+		).toEqual(["tools"]);
+	});
+
+	it("shows why a server's tools can't be listed, and removes it", async () => {
+		const page = t.page;
+		// A server that answered once and broke since: registered without the check (`verify: false`).
+		await api(token, "POST", "/api/mcp-servers", {
+			name: "broken",
+			url: `${inject("pageUrl")}/not-mcp`,
+			verify: false,
+		});
+		await page.reload();
 		const row = page.locator('[data-mcp-server="broken"]');
 		await row.getByRole("button", { name: "Show tools of broken" }).click();
 		await row.getByRole("alert").waitFor({ timeout: 20_000 });

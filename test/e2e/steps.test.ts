@@ -118,10 +118,10 @@ describe("steps at a glance", () => {
 		expect(shown).not.toContain(preview);
 	});
 
-	it("copies a message and the task id", async () => {
+	it("copies the answer and the task id", async () => {
 		const page = t.page;
-		const answer = page.locator(".timeline [data-role=assistant]").last();
-		await answer.getByRole("button", { name: "Copy answer" }).click();
+		// A task's answer is shown (and copied) once: in the Result on top.
+		await page.locator(".task-result").getByRole("button", { name: "Copy result" }).click();
 		await expect
 			.poll(clipboard)
 			.toBe((await waitForTask(carol, page.url().split("/").at(-1) ?? "", ["succeeded"])).result);
@@ -145,7 +145,8 @@ describe("steps at a glance", () => {
 		expect(scripts.filter((p) => /\/assets\/(core|javascript)-/.test(p))).toEqual([]);
 
 		await page.locator(`.sidebar a[data-task-id="${task.id}"]`).click();
-		const block = page.locator(".timeline [data-role=assistant] .code-wrap").first();
+		// The answer is on top (the steps point to it rather than repeat it).
+		const block = page.locator(".task-result .code-wrap").first();
 		const keyword = block.locator("pre code .hljs-keyword").first();
 		await keyword.waitFor();
 		expect(await keyword.textContent()).toBe("const");
@@ -153,8 +154,8 @@ describe("steps at a glance", () => {
 		expect(scripts.some((p) => /\/assets\/core-/.test(p))).toBe(true);
 		await block.getByRole("button", { name: "Copy code" }).click();
 		await expect.poll(clipboard).toBe("const answer = 42;\n");
-		// The answer on top renders the same way.
-		await page.locator(".task-result .code-wrap .hljs-keyword").first().waitFor();
+		expect(await page.locator(".timeline [data-kind=answer]").count()).toBe(1);
+		expect(await page.locator(".code-wrap").count()).toBe(1);
 		await block.scrollIntoViewIfNeeded();
 		await screenshot(page, "code-highlighted-desktop");
 	});

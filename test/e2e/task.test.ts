@@ -12,7 +12,7 @@ import {
 	visibleText,
 	waitForTask,
 } from "./support/api.ts";
-import { DESKTOP, itemIds, PHONE, screenshot, usePage } from "./support/browser.ts";
+import { DESKTOP, itemIds, PHONE, screenshot, shownText, usePage } from "./support/browser.ts";
 
 const t = usePage(agent);
 
@@ -24,8 +24,7 @@ async function expectWholeRun(taskId: string) {
 	const ids = await itemIds(t.page);
 	expect(new Set(ids).size).toBe(ids.length);
 	for (const [id, text] of expected.texts) {
-		const shown = await t.page.locator(`[data-item-id="${id}"] .message-text`).textContent();
-		expect(normalise(shown ?? "")).toBe(visibleText(text));
+		expect(normalise(await shownText(t.page, id))).toBe(visibleText(text));
 	}
 }
 

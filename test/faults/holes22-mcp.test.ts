@@ -124,8 +124,15 @@ async function newUserApi(id: string): Promise<Api> {
 	return admin.with((await admin.user(id)).token);
 }
 
-async function addServer(api: Api, name: string, url: string, headers?: Record<string, string>) {
-	const res = await api.post("/api/mcp-servers", { name, url, approval: "never", ...(headers ? { headers } : {}) });
+/** `verify: false` for a server that misbehaves on purpose at listing (registration would refuse it, issue #27). */
+async function addServer(api: Api, name: string, url: string, headers?: Record<string, string>, verify?: false) {
+	const res = await api.post("/api/mcp-servers", {
+		name,
+		url,
+		approval: "never",
+		...(headers ? { headers } : {}),
+		...(verify === false ? { verify } : {}),
+	});
 	expect(res.status, JSON.stringify(res.body)).toBe(201);
 }
 
@@ -196,7 +203,7 @@ describe("#22.6 endless tool-list pages don't hold a run", () => {
 	it("the listing stops at the page cap, the task ends well within the run limit, another user's task runs meanwhile", async () => {
 		const owner = await newUserApi("h22-pages");
 		const other = await newUserApi("h22-other");
-		await addServer(owner, "pages", `http://127.0.0.1:${ports.endless}/mcp`);
+		await addServer(owner, "pages", `http://127.0.0.1:${ports.endless}/mcp`, undefined, false);
 		const started = Date.now();
 		const id = await postTask(owner, "Use the pages__anything tool with {}");
 		expect((await waitFor(owner, id, ["running"], 30_000)).status).toBe("running");
@@ -242,7 +249,7 @@ describe("#22 a result over the byte cap", () => {
 describe("#22.7 an SSE server that never sends `endpoint`; cancel after a runner death", () => {
 	it("the run waiting on it is cancelled within seconds", async () => {
 		const owner = await newUserApi("h22-silent");
-		await addServer(owner, "silent", `http://127.0.0.1:${ports.silent}/sse`);
+		await addServer(owner, "silent", `http://127.0.0.1:${ports.silent}/sse`, undefined, false);
 		const id = await postTask(owner, "Use the silent__anything tool with {}");
 		expect((await waitFor(owner, id, ["running"], 30_000)).status).toBe("running");
 		await eventually(() => silentStreams > 0, 10_000, 50);

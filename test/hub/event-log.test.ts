@@ -4,6 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hubFor } from "../../src/hub/stub.ts";
 import { newUser } from "../support/api.ts";
+import { readLog } from "../support/hub.ts";
 
 const ev = (id: string, thread: { task_id?: string; chat_id?: string } = {}) => ({
 	type: "CUSTOM",
@@ -18,7 +19,7 @@ describe("event log rows", () => {
 		const user = await newUser();
 		const hub = hubFor(env, user.id);
 		await hub.publish([ev("warm")]); // the first publish after a wake reads the tail once
-		const before = await hub.stats();
+		const before = await hub.diagnostics();
 		await hub.publish([
 			ev("a1", { task_id: "task_a" }),
 			ev("b1", { task_id: "task_b", chat_id: "chat_x" }),
@@ -26,7 +27,7 @@ describe("event log rows", () => {
 			ev("a2", { task_id: "task_a" }),
 			ev("b2", { task_id: "task_b", chat_id: "chat_x" }),
 		]);
-		const after = await hub.stats();
+		const after = await hub.diagnostics();
 		expect(after.rows_written - before.rows_written).toBe(1);
 		expect(after.events_stored - before.events_stored).toBe(5);
 
@@ -38,7 +39,7 @@ describe("event log rows", () => {
 		const a1 = (await hub.taskEvents("task_a", 0)).events[0]?.seq ?? 0;
 		expect(await ids("task_a", a1)).toEqual(["a2"]);
 		// The whole log in seq order, as published.
-		const all = (await hub.replay(0)).events.map((e) => e.id);
+		const all = (await readLog(env, user.id)).events.map((e) => e.id);
 		expect(all).toEqual(["warm", "a1", "b1", "n1", "a2", "b2"]);
 	});
 

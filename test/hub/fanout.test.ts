@@ -3,6 +3,7 @@ import { EventSchemas } from "@ag-ui/core/schemas";
 import { describe, expect, it } from "vitest";
 import { hubFor } from "../../src/hub/stub.ts";
 import { newUser, notify } from "../support/api.ts";
+import { readLog } from "../support/hub.ts";
 import { connect, seqsOf } from "../support/sockets.ts";
 
 describe("live fan-out", () => {
@@ -80,7 +81,7 @@ describe("live fan-out", () => {
 		expect(retry.seqs).toEqual([1, 2, 3]);
 		await tab.untilEvents(3);
 		expect(seqsOf(tab.events)).toEqual([1, 2, 3]);
-		expect((await hub.replay(0)).events.map((e) => e.id)).toEqual(["run1:1", "run1:2", "run1:3"]);
+		expect((await readLog(env, user.id)).events.map((e) => e.id)).toEqual(["run1:1", "run1:2", "run1:3"]);
 		tab.close();
 	});
 
@@ -94,14 +95,14 @@ describe("live fan-out", () => {
 			);
 		expect(await failure([{ type: "CUSTOM" }, { type: "lower case" }])).toMatch(/type/);
 		expect(await failure([])).toMatch(/>=1/);
-		expect((await hub.stats()).last_seq).toBe(0);
+		expect((await hub.diagnostics()).last_seq).toBe(0);
 	});
 
 	it("publishes an admin notice over HTTP and returns its seq", async () => {
 		const user = await newUser();
 		expect(await notify(user.id, "hello", "world")).toBe(1);
 		expect(await notify(user.id, "hello", "again")).toBe(2);
-		const { events } = await hubFor(env, user.id).replay(0);
+		const { events } = await readLog(env, user.id);
 		expect(events.map((e) => [e.seq, e.type, e.name, e.value])).toEqual([
 			[1, "CUSTOM", "hello", "world"],
 			[2, "CUSTOM", "hello", "again"],

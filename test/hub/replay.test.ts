@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { hubFor, hubStub } from "../../src/hub/stub.ts";
+import { hubFor } from "../../src/hub/stub.ts";
 import { newUser } from "../support/api.ts";
+import { hubObject } from "../support/hub.ts";
 import { connect, seqsOf } from "../support/sockets.ts";
 
 const notice = (n: number) => ({ type: "CUSTOM", name: "n", value: n });
@@ -32,7 +33,7 @@ describe("replay on reconnect", () => {
 		})();
 		const tabs = [];
 		for (const since of [0, 3, 10, 21]) {
-			while ((await hub.stats()).last_seq < since) await new Promise((r) => setTimeout(r, 1));
+			while ((await hub.diagnostics()).last_seq < since) await new Promise((r) => setTimeout(r, 1));
 			tabs.push({ since, tab: await connect({ token: user.token, since }) });
 		}
 		await publishing;
@@ -91,13 +92,13 @@ describe("replay on reconnect", () => {
 		expect(seen).toEqual(range(1, 15));
 	});
 
-	it("RPC replay pages with since and limit", async () => {
+	it("a task's events page with since and limit", async () => {
 		const user = await newUser();
 		const hub = hubFor(env, user.id);
-		await hub.publish(range(1, 10).map(notice));
-		const page = await hub.replay(4, 3);
+		await hub.publish(range(1, 10).map((n) => ({ ...notice(n), task_id: "task_p" })));
+		const page = await hub.taskEvents("task_p", 4, 3);
 		expect(seqsOf(page.events)).toEqual([5, 6, 7]);
-		expect(page).toMatchObject({ truncated: false, oldest_seq: 1, last_seq: 10 });
+		expect(page.last_seq).toBe(10);
 	});
 });
 
@@ -107,7 +108,7 @@ describe("retention", () => {
 		const user = await newUser();
 		const hub = hubFor(env, user.id);
 		await hub.publish(range(1, 260).map(notice));
-		const stats = await hub.stats();
+		const stats = await hub.diagnostics();
 		expect(stats).toMatchObject({ events: 200, oldest_seq: 61, last_seq: 260 });
 		const tab = await connect({ token: user.token, since: 5 });
 		await tab.untilControl("replay.done");
@@ -153,11 +154,11 @@ describe("retention", () => {
 		const user = await newUser();
 		const hub = hubFor(env, user.id);
 		await hub.publish([notice(1), notice(2), notice(3)]);
-		await runInDurableObject(hubStub(env, user.id), (_instance, state) => {
+		await runInDurableObject(hubObject(env, user.id), (_instance, state) => {
 			state.storage.sql.exec("UPDATE log SET stored_at = 0");
 		});
-		expect(await runDurableObjectAlarm(hubStub(env, user.id))).toBe(true);
-		expect(await hub.stats()).toMatchObject({ events: 0, last_seq: 3, oldest_seq: 4 });
+		expect(await runDurableObjectAlarm(hubObject(env, user.id))).toBe(true);
+		expect(await hub.diagnostics()).toMatchObject({ events: 0, last_seq: 3, oldest_seq: 4 });
 		const { seqs } = await hub.publish([notice(4)]);
 		expect(seqs).toEqual([4]);
 	});

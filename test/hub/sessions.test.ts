@@ -1,8 +1,9 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { hubFor, hubStub } from "../../src/hub/stub.ts";
+import { hubFor } from "../../src/hub/stub.ts";
 import { newUser, notify } from "../support/api.ts";
+import { hubObject, hubSessions } from "../support/hub.ts";
 import { connect } from "../support/sockets.ts";
 
 describe("sessions", () => {
@@ -24,7 +25,7 @@ describe("sessions", () => {
 		const user = await newUser();
 		const tabs = await Promise.all([0, 1, 2].map(() => connect({ token: user.token })));
 		await Promise.all(tabs.map((t) => t.untilControl("session")));
-		const sessions = await hubFor(env, user.id).sessions();
+		const sessions = await hubSessions(env, user.id);
 		expect(sessions).toHaveLength(3);
 		expect(sessions.every((s) => s.sockets === 1 && s.user_id === user.id)).toBe(true);
 		for (const tab of tabs) tab.close();
@@ -38,8 +39,7 @@ describe("sessions", () => {
 		const id = unknown.control("session")!.session_id;
 		unknown.close();
 
-		const _hub = hubFor(env, user.id);
-		await runInDurableObject(hubStub(env, user.id), (_i, state) => {
+		await runInDurableObject(hubObject(env, user.id), (_i, state) => {
 			state.storage.sql.exec("UPDATE sessions SET expires_at = 1 WHERE id = ?", id);
 		});
 		const expired = await connect({ token: user.token, sessionId: id });
@@ -56,12 +56,11 @@ describe("sessions", () => {
 		await Promise.all([idle.untilControl("session"), open.untilControl("session")]);
 		idle.close();
 		await idle.untilClosed();
-		const hub = hubFor(env, user.id);
-		await runInDurableObject(hubStub(env, user.id), (_i, state) => {
+		await runInDurableObject(hubObject(env, user.id), (_i, state) => {
 			state.storage.sql.exec("UPDATE sessions SET expires_at = 1");
 		});
-		expect(await runDurableObjectAlarm(hubStub(env, user.id))).toBe(true);
-		const left = await hub.sessions();
+		expect(await runDurableObjectAlarm(hubObject(env, user.id))).toBe(true);
+		const left = await hubSessions(env, user.id);
 		expect(left.map((s) => s.id)).toEqual([open.control("session")!.session_id]);
 		// The open socket's session was refreshed, not left expired.
 		expect(left[0]!.expires_at).toBeGreaterThan(Date.now());
@@ -72,7 +71,7 @@ describe("sessions", () => {
 		const user = await newUser();
 		const tab = await connect({ token: user.token });
 		await tab.untilControl("session");
-		const alarm = await runInDurableObject(hubStub(env, user.id), (_i, state) => state.storage.getAlarm());
+		const alarm = await runInDurableObject(hubObject(env, user.id), (_i, state) => state.storage.getAlarm());
 		expect(alarm).toEqual(expect.any(Number));
 		tab.close();
 	});
@@ -84,11 +83,10 @@ describe("hibernation", () => {
 		const tab = await connect({ token: user.token });
 		await tab.untilControl("session");
 		const sessionId = tab.control("session")!.session_id;
-		const _hub = hubFor(env, user.id);
-		await evictDurableObject(hubStub(env, user.id));
+		await evictDurableObject(hubObject(env, user.id));
 
 		// A new instance finds the socket and what it knew about it.
-		const state = await runInDurableObject(hubStub(env, user.id), (_i, s) => {
+		const state = await runInDurableObject(hubObject(env, user.id), (_i, s) => {
 			const [ws] = s.getWebSockets();
 			return ws ? (ws.deserializeAttachment() as { sparky: Record<string, unknown> }).sparky : undefined;
 		});
@@ -106,7 +104,7 @@ describe("hibernation", () => {
 		const user = await newUser();
 		const hub = hubFor(env, user.id);
 		await hub.publish([{ type: "CUSTOM", name: "a", value: 1 }]);
-		await evictDurableObject(hubStub(env, user.id));
+		await evictDurableObject(hubObject(env, user.id));
 		expect((await hub.publish([{ type: "CUSTOM", name: "b", value: 2 }])).seqs).toEqual([2]);
 	});
 });

@@ -100,6 +100,24 @@ describe("registering MCP servers", () => {
 		expect((await api("/api/mcp-servers", {})).status).toBe(401);
 	});
 
+	it("refuses to register a URL that doesn't answer MCP (a wrong path, a dead server): 422 mcp_unreachable with what was tried (issue #27)", async () => {
+		const user = await newUser();
+		const everything = new URL(live().everythingUrl);
+		const wrongPath = `${everything.origin}/not-mcp`;
+		const res = await api("/api/mcp-servers", { token: user.token, body: { name: "wrong", url: wrongPath } });
+		expect(res.status).toBe(422);
+		const { error } = res.body as ErrorBody & { error: { details: { url: string; tried: string[]; reason: string } } };
+		expect(error.code).toBe("mcp_unreachable");
+		expect(error.message).toContain(`${wrongPath} did not answer as an MCP server`);
+		expect(error.details).toMatchObject({
+			url: wrongPath,
+			tried: ["initialize (Streamable HTTP, then HTTP+SSE)", "tools/list"],
+		});
+		const dead = await api("/api/mcp-servers", { token: user.token, body: { name: "dead", url: live().deadUrl } });
+		expect(dead.status).toBe(422);
+		expect((await api("/api/mcp-servers", { token: user.token })).body).toEqual({ mcp_servers: [] });
+	});
+
 	it("caps each user at 20 servers", async () => {
 		const user = await newUser();
 		for (let i = 0; i < 20; i++) {
@@ -154,6 +172,15 @@ describe("registering MCP servers", () => {
 		const user = await newUser();
 		expect(
 			(await api("/api/mcp-servers", { token: user.token, body: { name: "dead", url: live().deadUrl } })).status,
+		).toBe(422);
+		// Registered anyway (it is down for now): the opt-out of the check (issue #27).
+		expect(
+			(
+				await api("/api/mcp-servers", {
+					token: user.token,
+					body: { name: "dead", url: live().deadUrl, verify: false },
+				})
+			).status,
 		).toBe(201);
 		const tools = await api("/api/mcp-servers/dead/tools", { token: user.token });
 		expect(tools.status).toBe(503);
@@ -205,6 +232,10 @@ describe("MCP tools in a run (demo model)", () => {
 			token: user.token,
 			body: { name: "everything", url: live().proxyUrl, headers: { "X-Api-Key": key } },
 		});
+		const seenUrl = live().proxyUrl.replace("/mcp", "/__seen");
+		// Registration checked it answers MCP (issue #27): one initialize and one tools/list before the run.
+		const atRegistration = ((await (await fetch(seenUrl)).json()) as Record<string, string[]>)[key] ?? [];
+		expect(atRegistration.filter((m) => m === "tools/list")).toHaveLength(1);
 		const { task } = await runTask(
 			user.token,
 			'Use the everything__echo tool with {"message":"one"}. Use the everything__echo tool with {"message":"two"}. Use the everything__get-sum tool with {"a":1,"b":2}',
@@ -212,8 +243,8 @@ describe("MCP tools in a run (demo model)", () => {
 		expect(task.status).toBe("succeeded");
 		expect(task.result).toContain("Echo: one");
 		expect(task.result).toContain("Echo: two");
-		const seen = (await (await fetch(live().proxyUrl.replace("/mcp", "/__seen"))).json()) as Record<string, string[]>;
-		const methods = seen[key] ?? [];
+		const seen = (await (await fetch(seenUrl)).json()) as Record<string, string[]>;
+		const methods = (seen[key] ?? []).slice(atRegistration.length);
 		expect(methods.filter((m) => m === "tools/list")).toHaveLength(1);
 		expect(methods.filter((m) => m === "tools/call")).toHaveLength(3);
 		expect(methods.filter((m) => m === "initialize")).toHaveLength(1);

@@ -9,7 +9,10 @@ import { api, json, newUser } from "../support/api.ts";
 type One = { mcp_server: McpServer };
 
 async function addServer(token: string, name: string): Promise<McpServer> {
-	const res = await api("/api/mcp-servers", { token, body: { name, url: `https://${name}.example.com/mcp` } });
+	const res = await api("/api/mcp-servers", {
+		token,
+		body: { name, url: `https://${name}.example.com/mcp`, verify: false },
+	});
 	expect(res.status).toBe(201);
 	return (await json<One>(res)).mcp_server;
 }

@@ -20,7 +20,7 @@ import { scrub, scrubJson, secretParts } from "../../src/mcp/names.ts";
 import { loadMcpTools } from "../../src/mcp/tools.ts";
 import { sweepLeases } from "../../src/runner/sweep.ts";
 import { requestCancel } from "../../src/storage/tasks.ts";
-import { api, newUser } from "../support/api.ts";
+import { api, json, newUser } from "../support/api.ts";
 import { claimed, deliver, queuedTask, reload } from "../support/tasks.ts";
 
 const b64 = (text: string) => btoa(text);
@@ -217,7 +217,10 @@ describe("the byte cap on messages from a server", () => {
 
 	it("a tool result over the cap is a clear tool error for the model, not a crash", async () => {
 		const user = await newUser();
-		const added = await api("/api/mcp-servers", { token: user.token, body: { name: "huge", url: URL_ } });
+		const added = await api("/api/mcp-servers", {
+			token: user.token,
+			body: { name: "huge", url: URL_, verify: false },
+		});
 		expect(added.status).toBe(201);
 		const server = fakeServer((method) =>
 			method === "tools/list"
@@ -244,7 +247,7 @@ describe("a registered server's Cookie header", () => {
 		const user = await newUser();
 		const added = await api("/api/mcp-servers", {
 			token: user.token,
-			body: { name: "jar", url: URL_, headers: { Cookie: "session=S3CRETVALUE; theme=dark" } },
+			body: { name: "jar", url: URL_, headers: { Cookie: "session=S3CRETVALUE; theme=dark" }, verify: false },
 		});
 		expect(added.status).toBe(201);
 		const server = fakeServer((method) =>
@@ -329,5 +332,40 @@ describe("a cancel-requested task is always ended", () => {
 		expect((await reload(byClaim.id)).status).toBe("cancelled");
 		await sweepLeases(depsFor(env), Date.now());
 		expect((await reload(bySweep.id)).status).toBe("cancelled");
+	});
+});
+
+describe("registering a server checks that it answers MCP (issue #27)", () => {
+	it("refuses a URL that is no MCP endpoint (a web page) with a 422 naming what was tried; verify: false skips the check", async () => {
+		const { createMcpServer } = await import("../../src/mcp/service.ts");
+		const user = await newUser();
+		const page: typeof fetch = async () =>
+			new Response("<html>hello</html>", { headers: { "content-type": "text/html" } });
+		const refused = await createMcpServer(env, user.id, { name: "web", url: URL_ }, Date.now(), page).then(
+			() => undefined,
+			(error: unknown) => error as { kind: string; code: string; message: string; details: { tried: string[] } },
+		);
+		expect(refused).toMatchObject({ kind: "unprocessable", code: "mcp_unreachable" });
+		expect(refused?.message).toMatch(/^https:\/\/mcp\.example\.com\/mcp did not answer as an MCP server/);
+		expect(refused?.message).toContain('"verify": false');
+		expect(refused?.details.tried).toEqual(["initialize (Streamable HTTP, then HTTP+SSE)", "tools/list"]);
+		// Nothing was stored.
+		const listed = await json<{ mcp_servers: unknown[] }>(api("/api/mcp-servers", { token: user.token }));
+		expect(listed.mcp_servers).toEqual([]);
+		// A real (fake) MCP server is registered; so is anything with verify: false.
+		const server = fakeServer(() => ({ tools: [aTool("echo")] }));
+		await createMcpServer(env, user.id, { name: "ok", url: URL_ }, Date.now(), server.fetch);
+		expect(server.calls).toContain("tools/list");
+		await createMcpServer(env, user.id, { name: "later", url: URL_, verify: false }, Date.now(), page);
+	});
+
+	it("over the API: an unreachable server is a 422 mcp_unreachable, not a 201", async () => {
+		const user = await newUser();
+		// Nothing listens on the test's network: the check fails, and says so.
+		const res = await api("/api/mcp-servers", { token: user.token, body: { name: "nowhere", url: URL_ } });
+		expect(res.status).toBe(422);
+		const { error } = await json<{ error: { code: string; message: string; details: { url: string } } }>(res);
+		expect(error.code).toBe("mcp_unreachable");
+		expect(error.details.url).toBe(URL_);
 	});
 });

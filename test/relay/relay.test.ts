@@ -5,6 +5,7 @@ import type { PublishEvent } from "../../src/protocol/index.ts";
 import { hubForwarder, hubPublisher, type Publisher } from "../../src/relay/publish.ts";
 import { Relay } from "../../src/relay/relay.ts";
 import { newUser } from "../support/api.ts";
+import { readLog } from "../support/hub.ts";
 
 const event = (n: number): PublishEvent => ({ type: "CUSTOM", id: `run:1:${n}`, name: "n", value: n });
 
@@ -29,7 +30,7 @@ describe("Relay", () => {
 		expect(stats).toEqual({ events: 40, rpcCalls: 4, undelivered: 0, merged: 0 });
 		expect(calls).toBe(4);
 		for (const user of [a, b]) {
-			const { events } = await hubFor(env, user.id).replay(0);
+			const { events } = await readLog(env, user.id);
 			expect(events.map((e) => e.value)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
 		}
 	});
@@ -53,7 +54,7 @@ describe("Relay", () => {
 		await relay.flush();
 		for (let i = 6; i <= 8; i++) relay.emit([user.id], event(i));
 		expect((await relay.close()).undelivered).toBe(0);
-		const { events } = await hubFor(env, user.id).replay(0);
+		const { events } = await readLog(env, user.id);
 		expect(events.map((e) => [e.seq, e.value])).toEqual(Array.from({ length: 8 }, (_, i) => [i + 1, i + 1]));
 	});
 
@@ -67,11 +68,11 @@ describe("Relay", () => {
 		});
 		relay.emit([user.id], event(1));
 		await relay.flush();
-		expect((await hubFor(env, user.id).stats()).last_seq).toBe(0);
+		expect((await hubFor(env, user.id).diagnostics()).last_seq).toBe(0);
 		down = false;
 		relay.emit([user.id], event(2));
 		expect((await relay.close()).undelivered).toBe(0);
-		const { events } = await hubFor(env, user.id).replay(0);
+		const { events } = await readLog(env, user.id);
 		expect(events.map((e) => e.value)).toEqual([1, 2]);
 	});
 
@@ -88,7 +89,7 @@ describe("Relay", () => {
 		relay.emit([a.id], event(1));
 		const seqs = await relay.send([a.id, b.id], [event(2), event(3)]);
 		expect(Object.fromEntries(seqs)).toEqual({ [a.id]: 3, [b.id]: 2 });
-		const { events } = await hubFor(env, a.id).replay(0);
+		const { events } = await readLog(env, a.id);
 		expect(events.map((e) => e.value)).toEqual([1, 2, 3]);
 	});
 
@@ -132,7 +133,7 @@ describe("Relay", () => {
 		}
 		expect((calls.get(free.id) ?? []).length).toBeGreaterThan(pacedCalls.length);
 		for (const user of [paced, free]) {
-			const { events } = await hubFor(env, user.id).replay(0);
+			const { events } = await readLog(env, user.id);
 			expect(events.map((e) => e.value)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
 		}
 	});
@@ -157,7 +158,7 @@ describe("Relay", () => {
 		expect(calls.filter((u) => u === free.id)).toHaveLength(2);
 		await relay.close();
 		expect(calls.filter((u) => u === paced.id)).toHaveLength(2);
-		const { events } = await hubFor(env, paced.id).replay(0);
+		const { events } = await readLog(env, paced.id);
 		expect(events.map((e) => e.value)).toEqual([1, 2]);
 	});
 
@@ -194,7 +195,7 @@ describe("Relay", () => {
 			direct.push(user);
 			return real(user, events);
 		};
-		const before = await hubFor(env, watcher.id).stats();
+		const before = await hubFor(env, watcher.id).diagnostics();
 		// One relay per request, as the POST handler has: twelve requests in a row.
 		for (let n = 1; n <= 12; n++) {
 			const relay = new Relay({ publish, forward: hubForwarder(env) });
@@ -203,15 +204,15 @@ describe("Relay", () => {
 		}
 		// Nothing went from the requests to the watcher's hub directly.
 		expect(direct).toEqual([]);
-		const passedOn = async () => (await hubFor(env, watcher.id).replay(0)).events.map((e) => e.value);
+		const passedOn = async () => (await readLog(env, watcher.id)).events.map((e) => e.value);
 		const all = Array.from({ length: 12 }, (_, i) => i + 1);
 		for (let tries = 0; tries < 100 && (await passedOn()).length < 12; tries++)
 			await new Promise((r) => setTimeout(r, 20));
 		expect(await passedOn()).toEqual(all);
 		// The creator's hub passed them on in a few paced calls, not twelve.
-		const after = await hubFor(env, watcher.id).stats();
+		const after = await hubFor(env, watcher.id).diagnostics();
 		expect(after.publishes - before.publishes).toBeLessThanOrEqual(6);
-		expect((await hubFor(env, creator.id).replay(0)).events.map((e) => e.value)).toEqual(all);
+		expect((await readLog(env, creator.id)).events.map((e) => e.value)).toEqual(all);
 	});
 
 	it("send with forward goes to every hub directly when the relay has no forwarder, or the forwarding call fails", async () => {
@@ -236,7 +237,7 @@ describe("Relay", () => {
 		const seqs = await broken.send([creator.id], [event(2)], { forward: [watcher.id] });
 		expect(direct.sort()).toEqual([creator.id, watcher.id].sort());
 		expect(seqs.get(creator.id)).toBe(2);
-		expect((await hubFor(env, watcher.id).replay(0)).events.map((e) => e.value)).toEqual([1, 2]);
+		expect((await readLog(env, watcher.id)).events.map((e) => e.value)).toEqual([1, 2]);
 	});
 
 	it("a hub refuses to pass events on to anything but a few user ids", async () => {
@@ -245,7 +246,7 @@ describe("Relay", () => {
 			.publishAndForward([event(1)], ["Not A User!"])
 			.catch((error: unknown) => error);
 		expect(String(refused)).toContain("invalid publish batch");
-		expect((await hubFor(env, user.id).replay(0)).events).toEqual([]);
+		expect((await readLog(env, user.id)).events).toEqual([]);
 	});
 
 	it("merges deltas of one message that wait behind the call in flight, never one a call has carried", async () => {
@@ -286,7 +287,7 @@ describe("Relay", () => {
 		expect(stats.merged).toBe(4);
 		// The lost answer's call, its retry (the same event, alone), then what waited, merged.
 		expect(sent).toEqual([["1 "], ["1 "], ["2 3 4 5 ", "6 7 ", "TEXT_MESSAGE_END", "8 "]]);
-		const { events } = await hubFor(env, user.id).replay(0);
+		const { events } = await readLog(env, user.id);
 		const text = (messageId: string) =>
 			events
 				.filter((e) => e.type === "TEXT_MESSAGE_CONTENT" && e.messageId === messageId)

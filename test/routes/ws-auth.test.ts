@@ -117,12 +117,12 @@ describe("WebSocket authentication", () => {
 
 	it("closes a socket with 4001 once its token expires (alarm sweep)", async () => {
 		const { runDurableObjectAlarm } = await import("cloudflare:test");
-		const { hubStub } = await import("../../src/hub/stub.ts");
+		const { hubObject } = await import("../support/hub.ts");
 		const user = await newUser("user", { expires_in: 2 });
 		const tab = await connect({ token: user.token });
 		await tab.untilControl("session");
 		await new Promise((r) => setTimeout(r, 2100));
-		await runDurableObjectAlarm(hubStub(env, user.id));
+		await runDurableObjectAlarm(hubObject(env, user.id));
 		expect(await tab.untilClosed()).toEqual({ code: 4001, reason: "token expired" });
 	});
 

@@ -36,11 +36,11 @@ describe("queue consumer", () => {
 		expect((await deliver(task.id)).explicitAcks).toHaveLength(1);
 		const done = await reload(task.id);
 		expect(done.status).toBe("succeeded");
-		const before = (await hubFor(env, user.id).stats()).last_seq;
+		const before = (await hubFor(env, user.id).diagnostics()).last_seq;
 		const again = await deliver(task.id);
 		expect(again.explicitAcks).toHaveLength(1);
 		expect(await reload(task.id)).toMatchObject({ status: "succeeded", attempts: 1 });
-		expect((await hubFor(env, user.id).stats()).last_seq).toBe(before);
+		expect((await hubFor(env, user.id).diagnostics()).last_seq).toBe(before);
 	});
 
 	it("a message for a task held by a live lease does nothing", async () => {

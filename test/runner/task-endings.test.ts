@@ -4,7 +4,6 @@ import { cancelRunningTurn } from "../../src/chats/service.ts";
 import { depsFor } from "../../src/deps.ts";
 import { hubFor } from "../../src/hub/stub.ts";
 import { type Approval, type Chat, newId } from "../../src/protocol/index.ts";
-import { hubPublisher } from "../../src/relay/publish.ts";
 import { finish } from "../../src/runner/run-ending.ts";
 import { RunEmitter } from "../../src/runner/run-events.ts";
 import { runnerRelay } from "../../src/runner/run-task.ts";
@@ -56,7 +55,7 @@ async function finishPaused(
 	held: { row: TaskRow; owner: string },
 	status: "awaiting_approval" | "queued" = "awaiting_approval",
 ) {
-	const relay = runnerRelay(hubPublisher(env));
+	const relay = runnerRelay(env);
 	const events = new RunEmitter(relay, { stream: [held.row.user_id], summary: [] }, { task_id: held.row.id }, "r");
 	const result = await finish(
 		{ services: deps, task: held.row, owner: held.owner, events, transcript: undefined, now: Date.now },

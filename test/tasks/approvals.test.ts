@@ -113,6 +113,19 @@ describe("approvals", () => {
 			api("/api/users/agent/tokens", { token: adminToken(), body: { name: "approvals-test" } }),
 		);
 		expect((await decide(agent.token, task.id, approval.id, { approved: true })).status).toBe(403);
+		// The API says beforehand who may decide (the page shows Approve only to them): can_decide.
+		const view = async (token: string) =>
+			(await json<{ task: Task & { approvals: Approval[] } }>(api(`/api/tasks/${task.id}`, { token }))).task;
+		for (const [token, may] of [
+			[user.token, true],
+			[adminToken(), true],
+			[agent.token, false],
+		] as const) {
+			const seen = await view(token);
+			expect([seen.can_decide, seen.approvals[0]?.can_decide]).toEqual([may, may]);
+		}
+		const mine = await json<{ approvals: Approval[] }>(api("/api/approvals", { token: user.token }));
+		expect(mine.approvals.map((a) => a.can_decide)).toEqual([true]);
 		expect((await decide(adminToken(), task.id, approval.id, { approved: false })).status).toBe(200);
 		const again = await decide(user.token, task.id, approval.id, { approved: true });
 		expect(again.status).toBe(409);

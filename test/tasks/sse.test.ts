@@ -162,10 +162,10 @@ describe("a stream's token is asked again while it lasts (issue #22.4)", () => {
 		const hub = hubFor(env, user.id);
 		const poll = api(`/api/tasks/${task.id}/events?wait=2`, { token: user.token });
 		await new Promise((r) => setTimeout(r, 300));
-		expect((await hub.stats()).streams).toBe(1);
+		expect((await hub.diagnostics()).streams).toBe(1);
 		expect((await poll).status).toBe(200);
 		// The lease goes back after the answer (waitUntil): look until it has.
-		for (let i = 0; i < 50 && (await hub.stats()).streams > 0; i++) await new Promise((r) => setTimeout(r, 20));
-		expect((await hub.stats()).streams).toBe(0);
+		for (let i = 0; i < 50 && (await hub.diagnostics()).streams > 0; i++) await new Promise((r) => setTimeout(r, 20));
+		expect((await hub.diagnostics()).streams).toBe(0);
 	});
 });

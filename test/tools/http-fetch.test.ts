@@ -154,6 +154,17 @@ describe("http_fetch", () => {
 		expect(result).toMatchObject({ url: "https://www.example.com/c?x=1", redirects: 2, text: "arrived" });
 	});
 
+	it("a refusal names the setting that would allow it, and where it goes (issue #27)", async () => {
+		const { ctx, calls } = context(() => new Response("never"));
+		const result = failure(await run(ctx, "http://127.0.0.1:3001/x"));
+		expect(result.error).toBe(
+			"refused to fetch http://127.0.0.1:3001/x: 127.0.0.1 is a loopback address (to let Sparky reach it when running locally, set SPARKY_HTTP_FETCH_ALLOW=127.0.0.1:3001 in .dev.vars; never in production)",
+		);
+		expect(calls).toEqual([]);
+		// A refused scheme has no setting that would allow it.
+		expect(failure(await run(ctx, "ftp://example.com/")).error).not.toContain("SPARKY_HTTP_FETCH_ALLOW");
+	});
+
 	it("refuses a redirect to a private address and does not follow it", async () => {
 		const { ctx, calls } = context(() => redirect("http://10.0.0.1/admin"));
 		const result = failure(await run(ctx, "https://example.com/"));

@@ -96,6 +96,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 	await page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`) });
 }
 
+/**
+ * The text a message shows: in its item, or, for a task's answer, in the Result on top (its
+ * item in the steps only points there: the answer is shown once).
+ */
+export async function shownText(page: Page, id: string): Promise<string> {
+	const answer = (await page.locator(`[data-item-id="${id}"]`).getAttribute("data-kind")) === "answer";
+	const where = answer ? ".task-result .result-text" : `[data-item-id="${id}"] .message-text`;
+	return (await page.locator(where).textContent()) ?? "";
+}
+
 /** data-item-id of the timeline's items on the page, in order (optionally only some kinds). */
 export function itemIds(page: Page, kinds?: string[]): Promise<string[]> {
 	return page.locator(".timeline [data-item-id]").evaluateAll(

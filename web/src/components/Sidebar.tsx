@@ -10,7 +10,10 @@ interface Props {
 	onSignOut: () => void;
 }
 
-/** Chats, then the agent's activity, then settings. A column on wide screens, a drawer on narrow ones. */
+/**
+ * Settings (and Admin) on top, then chats, then the agent's activity: reachable without
+ * scrolling past every task. A column on wide screens, a drawer on narrow ones.
+ */
 export function Sidebar({ session, navigate, onSignOut }: Props) {
 	const route = session.route;
 	const link = (to: "settings" | "admin", label: string) => (
@@ -33,9 +36,7 @@ export function Sidebar({ session, navigate, onSignOut }: Props) {
 					</button>
 				</p>
 			)}
-			<ChatList session={session} navigate={navigate} />
-			<TaskList session={session} navigate={navigate} />
-			<ul class="side-list side-footer">
+			<ul class="side-list side-top">
 				<li>{link("settings", "Settings")}</li>
 				{session.me.role === "admin" && <li>{link("admin", "Admin")}</li>}
 				<li class="narrow-only">
@@ -45,6 +46,8 @@ export function Sidebar({ session, navigate, onSignOut }: Props) {
 					</button>
 				</li>
 			</ul>
+			<ChatList session={session} navigate={navigate} />
+			<TaskList session={session} navigate={navigate} />
 		</nav>
 	);
 }

@@ -35,6 +35,11 @@ const LABEL: Record<BadgeKind, string> = {
 	stopped: "stopped",
 };
 
+/** A status in words, as every badge says it (`awaiting_approval`: "needs approval"); unknown ones as they are. */
+export function statusLabel(status: string): string {
+	return (LABEL as Record<string, string | undefined>)[status] ?? status;
+}
+
 /** A status as text on a tinted background (colours in styles.css, each at least 4.5:1). */
 export function StatusBadge({ status }: { status: BadgeKind }) {
 	return (

@@ -1,3 +1,4 @@
+import type { TimelineItem } from "../../../src/client/index.ts";
 import type { Route } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
 import { routeItems } from "../state/threads.ts";
@@ -24,7 +25,12 @@ export function TaskView({ session, taskId, navigate }: Props) {
 	const load = session.load(`task:${taskId}`);
 	const items = routeItems(session.route, session.timeline);
 	const status = summary?.status ?? details?.status;
+	// Approve and Deny only for whoever may decide (GET /api/tasks/:id's can_decide; until it has said, its creator).
+	const canDecide = details ? (details.can_decide ?? details.user_id === session.me.user_id) : false;
 	const result = status === "succeeded" ? (summary?.result ?? details?.result ?? undefined) : undefined;
+
+	// The answer is shown once: as the Result on top; its message in the steps points there.
+	const answerId = result ? answerMessage(items, result) : undefined;
 
 	return (
 		<section class="thread" aria-labelledby="thread-title" data-task-id={taskId}>
@@ -37,12 +43,20 @@ export function TaskView({ session, taskId, navigate }: Props) {
 					</button>
 				</p>
 			)}
-			{result && <TaskResult text={result} />}
-			<FollowUps session={session} task={details} navigate={navigate} />
 			<TimelineView
 				items={items}
 				foldAttempts
-				onDecide={(approval, approved, reason) => session.decideApproval(approval, approved, reason)}
+				openAtTop
+				answerId={answerId}
+				before={
+					<>
+						{result && <TaskResult text={result} />}
+						<FollowUps session={session} task={details} navigate={navigate} />
+					</>
+				}
+				onDecide={
+					canDecide ? (approval, approved, reason) => session.decideApproval(approval, approved, reason) : undefined
+				}
 				me={session.me.user_id}
 				empty={
 					<p class="muted empty">
@@ -60,4 +74,10 @@ export function TaskView({ session, taskId, navigate }: Props) {
 			/>
 		</section>
 	);
+}
+
+/** The run's last message from Sparky when it is the task's answer (`result` is its text, trimmed). */
+function answerMessage(items: TimelineItem[], result: string): string | undefined {
+	const last = items.findLast((i) => i.kind === "message" && i.role === "assistant");
+	return last?.kind === "message" && !last.streaming && last.text.trim() === result.trim() ? last.id : undefined;
 }

@@ -25,6 +25,13 @@ interface Props {
 	me?: string;
 	/** A task's view: attempts before the last one are folded. */
 	foldAttempts?: boolean;
+	/**
+	 * A task's view opens at the top of the run, or at an approval that waits for the reader;
+	 * it follows the bottom once the reader is there. A chat opens at its latest message.
+	 */
+	openAtTop?: boolean;
+	/** The message that is the task's answer, shown above the steps: here only a pointer to it. */
+	answerId?: string;
 }
 
 /** How close to the bottom counts as "following along". */
@@ -34,16 +41,23 @@ const STICK_PX = 80;
  * A thread's items in order. Follows the bottom while the reader is there; keeps the
  * reader's place when older items are loaded above.
  */
-export function TimelineView({ items, pendingTurns, before, after, empty, onDecide, me, foldAttempts }: Props) {
+export function TimelineView(props: Props) {
+	const { items, pendingTurns, before, after, empty, onDecide, me, foldAttempts, openAtTop, answerId } = props;
 	const scroller = useRef<HTMLDivElement>(null);
-	const stick = useRef(true);
+	const stick = useRef(!openAtTop);
 	const last = useRef({ firstId: "", height: 0 });
+	// Whether the view has been placed at an approval waiting for the reader (once).
+	const placed = useRef(false);
 
 	useLayoutEffect(() => {
 		const el = scroller.current;
 		if (!el) return;
 		const firstId = items[0]?.id ?? "";
-		if (stick.current) el.scrollTop = el.scrollHeight;
+		const waiting = openAtTop && !placed.current && el.scrollTop === 0 && el.querySelector(".approval-actions");
+		if (waiting) {
+			placed.current = true;
+			waiting.closest(".approval-card")?.scrollIntoView({ block: "center" });
+		} else if (stick.current) el.scrollTop = el.scrollHeight;
 		else if (last.current.firstId && firstId !== last.current.firstId) {
 			el.scrollTop += el.scrollHeight - last.current.height; // older items were added above
 		}
@@ -59,6 +73,7 @@ export function TimelineView({ items, pendingTurns, before, after, empty, onDeci
 			<Fragment key={item.id}>
 				<Item
 					item={item}
+					answer={item.id === answerId}
 					pending={!!item.turnId && !!pendingTurns?.has(item.turnId)}
 					cut={item.kind === "tool" && item.result === undefined ? ending : undefined}
 					toolIds={toolIds}
@@ -119,6 +134,7 @@ function Earlier({ attempt, render }: { attempt: EarlierAttempt; render: (item: 
 
 interface ItemProps {
 	item: TimelineItem;
+	answer: boolean;
 	pending: boolean;
 	/** A tool call its run ended without (stopped, cancelled, …): it will get no result. */
 	cut?: Ending;
@@ -127,9 +143,10 @@ interface ItemProps {
 	me?: string;
 }
 
-function Item({ item, pending, cut, toolIds, onDecide, me }: ItemProps) {
+function Item({ item, answer, pending, cut, toolIds, onDecide, me }: ItemProps) {
 	switch (item.kind) {
 		case "message":
+			if (answer) return <AnswerPointer id={item.id} />;
 			return <MessageItem item={item} pending={pending && item.role === "user"} />;
 		case "thought":
 			return <ThoughtItem item={item} />;
@@ -138,4 +155,21 @@ function Item({ item, pending, cut, toolIds, onDecide, me }: ItemProps) {
 		case "run":
 			return <RunItem item={item} toolIds={toolIds} onDecide={onDecide} me={me} />;
 	}
+}
+
+/** Where the run gave its answer: it is shown once, as the task's Result above the steps. */
+function AnswerPointer({ id }: { id: string }) {
+	const toAnswer = () => {
+		const result = document.getElementById("task-result");
+		result?.scrollIntoView({ block: "start" });
+		result?.focus({ preventScroll: true });
+	};
+	return (
+		<li class="item answer-pointer" data-item-id={id} data-kind="answer">
+			Sparky answered: the Result above.{" "}
+			<button type="button" class="link" onClick={toAnswer}>
+				Back to the answer
+			</button>
+		</li>
+	);
 }

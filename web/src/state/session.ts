@@ -1,4 +1,10 @@
-import { type ApprovalView, FrameRequests, type HubClientStatus, Timeline } from "../../../src/client/index.ts";
+import {
+	type ApprovalView,
+	FrameError,
+	FrameRequests,
+	type HubClientStatus,
+	Timeline,
+} from "../../../src/client/index.ts";
 import {
 	type Approval,
 	type Chat,
@@ -24,6 +30,8 @@ import { TaskFollower } from "./task-follow.ts";
 import { type ThreadLoad, threadFor } from "./threads.ts";
 
 const HISTORY_PAGE = 50;
+/** Answers to `approval.decide` that mean the card's state is stale or the viewer may not decide. */
+const REFUSALS = new Set(["forbidden", "not_found", "conflict", "approval_expired"]);
 
 /**
  * One signed-in session: the API, the hub connection and the one `Timeline` every event
@@ -175,24 +183,45 @@ export class Session {
 
 	/** Approves or denies a tool call a run waits for, over the socket (`approval.decide`). */
 	async decideApproval(approval: ApprovalView, approved: boolean, reason?: string): Promise<void> {
-		if (!approval.taskId) throw new Error("This approval's task is not known yet.");
-		const answer = await this.requests.request({
-			type: "approval.decide",
-			task_id: approval.taskId,
-			approval_id: approval.id,
-			approved,
-			...(reason ? { reason } : {}),
-		});
+		const taskId = approval.taskId;
+		if (!taskId) throw new Error("This approval's task is not known yet.");
+		const answer = await this.requests
+			.request({
+				type: "approval.decide",
+				task_id: taskId,
+				approval_id: approval.id,
+				approved,
+				...(reason ? { reason } : {}),
+			})
+			.catch(async (error: unknown) => {
+				// Refused (not the viewer's to decide, decided already, expired): the card shows the
+				// real state, read again, never the "needs your approval" it had.
+				if (error instanceof FrameError && REFUSALS.has(error.code)) await this.#rereadApprovals(taskId);
+				throw error;
+			});
 		const decided =
 			answer.type === "ack" ? (answer.result as { approval?: Approval } | undefined)?.approval : undefined;
 		if (decided) this.timeline.applyApprovals([decided]);
 		this.changed();
 	}
 
+	/** A task's approvals and what the viewer may do, read again (after a refused decision). */
+	async #rereadApprovals(taskId: string): Promise<void> {
+		try {
+			const task = await this.api.task(taskId);
+			if (this.taskDetails.has(taskId)) this.taskDetails.set(taskId, task);
+			this.timeline.applyApprovals(task.approvals ?? []);
+			this.changed();
+		} catch {
+			// The refusal itself is shown; the card keeps what it had.
+		}
+	}
+
 	async cancelTask(id: string): Promise<void> {
 		const task = await this.api.cancelTask(id);
 		// The cancel answer is the plain task: keep what `GET /api/tasks/:id` said about the caller.
-		this.taskDetails.set(id, { ...task, can_cancel: this.taskDetails.get(id)?.can_cancel });
+		const known = this.taskDetails.get(id);
+		this.taskDetails.set(id, { ...task, can_cancel: known?.can_cancel, can_decide: known?.can_decide });
 		this.timeline.applyTasks([task]);
 		this.changed();
 	}

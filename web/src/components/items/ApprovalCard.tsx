@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ApprovalView } from "../../../../src/client/index.ts";
+import { FrameError } from "../../../../src/client/index.ts";
 import { describeError } from "../../lib/api.ts";
 import { formatTime } from "../../lib/format.ts";
 import { ErrorNote } from "../ErrorNote.tsx";
@@ -10,7 +11,7 @@ export type Decide = (approval: ApprovalView, approved: boolean, reason?: string
 
 interface Props {
 	approval: ApprovalView;
-	/** How to decide (absent: read-only). */
+	/** How to decide (absent: read-only: the viewer may watch, not decide). */
 	onDecide?: Decide;
 	/** The signed-in user (shown as "you"). */
 	me?: string;
@@ -30,9 +31,13 @@ export function ApprovalCard({ approval: a, onDecide, me, decidedInput = true }:
 	const [reason, setReason] = useState("");
 	const [busy, setBusy] = useState<"approve" | "deny" | undefined>();
 	const [error, setError] = useState<string | undefined>();
+	// The server refused this viewer's decision: the controls go, the card says why.
+	const [refused, setRefused] = useState(false);
 	const statusRef = useRef<HTMLParagraphElement>(null);
 	const decidedHere = useRef(false);
 	const pending = a.status === "pending";
+	// Only whoever may decide sees Approve and Deny (GET /api/tasks/:id's can_decide).
+	const mayDecide = !!onDecide && a.canDecide !== false && !refused;
 	const headingId = `approval-${a.id}-title`;
 	const reasonId = `approval-${a.id}-reason`;
 
@@ -54,7 +59,8 @@ export function ApprovalCard({ approval: a, onDecide, me, decidedInput = true }:
 			await onDecide(a, approved, why ? why : undefined);
 		} catch (cause) {
 			decidedHere.current = false;
-			setError(describeError(cause));
+			if (cause instanceof FrameError && cause.code === "forbidden") setRefused(true);
+			setError(`Not decided: ${describeError(cause)}`);
 		} finally {
 			setBusy(undefined);
 		}
@@ -62,7 +68,9 @@ export function ApprovalCard({ approval: a, onDecide, me, decidedInput = true }:
 
 	const who = (id: string | undefined) => (id ? (id === me ? `you (${id})` : id) : "someone");
 	const status = pending
-		? `${a.tool} needs your approval before it runs.`
+		? mayDecide
+			? `${a.tool} needs your approval before it runs.`
+			: `${a.tool} waits for ${a.owner ? `${a.owner}'s` : "its owner's"} approval before it runs (you may watch, not decide).`
 		: a.status === "approved"
 			? `Approved by ${who(a.decidedBy)}${a.decidedAt ? ` at ${formatTime(a.decidedAt)}` : ""}.`
 			: a.status === "denied"
@@ -102,7 +110,7 @@ export function ApprovalCard({ approval: a, onDecide, me, decidedInput = true }:
 					</>
 				)}
 			</p>
-			{pending && onDecide && (
+			{pending && mayDecide && (
 				<form
 					class="approval-actions"
 					onSubmit={(e) => {

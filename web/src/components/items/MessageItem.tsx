@@ -9,7 +9,7 @@ import { useHighlighter } from "../use-highlighter.ts";
 type Message = Extract<TimelineItem, { kind: "message" }>;
 
 /** A code block's copy button (rendered into the Markdown's HTML): copies its code. */
-async function onCodeCopy(event: MouseEvent): Promise<void> {
+export async function onCodeCopy(event: MouseEvent): Promise<void> {
 	const button = (event.target as Element | null)?.closest<HTMLButtonElement>("[data-copy-code]");
 	const code = button?.parentElement?.querySelector("pre code")?.textContent;
 	if (!button || code == null) return;

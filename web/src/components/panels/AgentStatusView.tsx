@@ -2,6 +2,7 @@ import type { AgentStatus } from "../../../../src/protocol/index.ts";
 import { exactTime, firstLine, formatDuration, relativeTime } from "../../lib/format.ts";
 import type { Session } from "../../state/session.ts";
 import { ErrorNote } from "../ErrorNote.tsx";
+import { statusLabel } from "../StatusBadge.tsx";
 import { useLoad } from "./use-load.ts";
 
 /** `GET /api/agent/status`: the model, counts by status, what runs now, queue age, recent failures. */
@@ -27,7 +28,7 @@ export function AgentStatusView({ session }: { session: Session }) {
 						<dt>Oldest queued</dt>
 						<dd>{data.oldest_queued_age_ms === null ? "nothing queued" : formatDuration(data.oldest_queued_age_ms)}</dd>
 						{Object.entries(data.counts).flatMap(([status, n]) => [
-							<dt key={`${status}-dt`}>{status}</dt>,
+							<dt key={`${status}-dt`}>{statusLabel(status)}</dt>,
 							<dd key={`${status}-dd`} data-count={status}>
 								{n}
 							</dd>,

@@ -157,7 +157,8 @@ export function McpServers({ session }: { session: Session }) {
 								aria-expanded={tools?.server === s.name}
 								onClick={() => (tools?.server === s.name ? setTools(undefined) : void showTools(s))}
 							>
-								Show tools<span class="visually-hidden"> of {s.name}</span>
+								{tools?.server === s.name ? "Hide tools" : "Show tools"}
+								<span class="visually-hidden"> of {s.name}</span>
 							</button>
 							<button type="button" class="quiet small" onClick={() => void toggle(s)}>
 								{s.enabled ? "Disable" : "Enable"}

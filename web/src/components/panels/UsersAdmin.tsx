@@ -139,7 +139,7 @@ function UserTokens({ session, userId }: { session: Session; userId: string }) {
 			{live.length === 0 ? (
 				<p class="muted">No live tokens.</p>
 			) : (
-				<table class="table">
+				<table class="table token-table">
 					<caption class="visually-hidden">Tokens of {userId}</caption>
 					<thead>
 						<tr>
@@ -155,11 +155,14 @@ function UserTokens({ session, userId }: { session: Session; userId: string }) {
 					<tbody>
 						{live.map((t) => (
 							<tr key={t.id} data-token-id={t.id}>
-								<td>{t.name ?? t.id}</td>
-								<td>{t.role}</td>
-								<td title={exactTime(t.created_at)}>{relativeTime(t.created_at)}</td>
-								<td>{t.expires_at ? exactTime(t.expires_at) : "never"}</td>
-								<td>
+								{/* data-label: a phone shows each row as a stack of labelled lines (panels.css). */}
+								<td data-label="Name">{t.name ?? t.id}</td>
+								<td data-label="Role">{t.role}</td>
+								<td data-label="Created" title={exactTime(t.created_at)}>
+									{relativeTime(t.created_at)}
+								</td>
+								<td data-label="Expires">{t.expires_at ? exactTime(t.expires_at) : "never"}</td>
+								<td class="token-actions">
 									<button type="button" class="danger small" onClick={() => void revoke(t)}>
 										Revoke<span class="visually-hidden"> {t.name ?? t.id}</span>
 									</button>

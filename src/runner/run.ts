@@ -1,0 +1,322 @@
+import type { ModelMessage, ToolSet } from "ai";
+import { type ModelResolution, type ResolvedModel, resolveModel } from "../agent/models.ts";
+import { systemPrompt } from "../agent/prompt.ts";
+import { type AgentOutcome, runAgent, type Spent } from "../agent/runtime.ts";
+import type { Transcript } from "../chats/transcript.ts";
+import { type AgentConfig, agentConfig } from "../config.ts";
+import { type Deps, depsFor } from "../deps.ts";
+import { failpoint } from "../faults.ts";
+import { loadMcpTools, MCP_SERVERS_EVENT, type McpRunTools, unavailableServersNote } from "../mcp/tools.ts";
+import { EventType, newId } from "../protocol/index.ts";
+import type { Publisher } from "../relay/publish.ts";
+import type { Relay } from "../relay/relay.ts";
+import { appendMessages, type CheckpointWrite, loadCheckpoint, type SavedRun } from "../storage/checkpoints.ts";
+import { claimWithCheckpoint, renewLease, runState } from "../storage/task-runs.ts";
+import type { TaskRow } from "../storage/tasks.ts";
+import { streamAudience, summaryAudience } from "../tasks/audience.ts";
+import { queuedAnnouncement, taskStatusEvent } from "../tasks/status-events.ts";
+import { ALL_TOOLS, buildToolSet } from "../tools/registry.ts";
+import { approvalGate } from "./approval-gate.ts";
+import { withClientTools } from "./client-tools.ts";
+import { startHeartbeat } from "./heartbeat.ts";
+import { finish, type RunContext, type RunResult, recordEnding } from "./run-ending.ts";
+import { RunEmitter } from "./run-events.ts";
+import { baseMessages, CallAnnouncers, transcriptOf } from "./run-history.ts";
+
+export interface RunnerDeps {
+	/** The relay runs share (one per consumer batch); a run makes its own without one. */
+	relay?: Relay;
+	publish?: Publisher;
+	/** The tools' and providers' fetch (tests point it at fakes). */
+	fetch?: typeof fetch;
+	now?: () => number;
+	heartbeat?: { checkMs: number };
+	/** Overrides SPARKY_MODEL (tests run scripted or failing models through the real runner). */
+	model?: ModelResolution;
+}
+
+/** How soon after its creation a run may still overtake the task's `queued` announcement. */
+const ANNOUNCEMENT_RACE_MS = 5000;
+
+type Gate = ReturnType<typeof approvalGate>;
+
+/** The owner's MCP servers for this run, and how long reaching them took (it counts as run time). */
+interface RunTools {
+	mcp: McpRunTools;
+	ms: number;
+}
+
+/**
+ * One attempt at a task, as an object. `claim` takes the task's lease; `execute` runs the steps:
+ *
+ * 1. `#start`: announce the run (`running`, RUN_STARTED) while its history and checkpoint load;
+ * 2. `#startHeartbeat`: renew the lease, notice a cancel (either one aborts the loop);
+ * 3. `#loadTools`: the owner's MCP servers, inside the run's time limit; the approval gate;
+ * 4. `#agentLoop`: the agent loop (runtime.ts), whose every write is `#checkpoint` and whose
+ *    calls the gate may pause;
+ * 5. `#end`: how the loop ended becomes the last events and the task's status (run-ending.ts).
+ *
+ * Fixed for the attempt: the task, its lease owner, the relay and the event emitter. Filled in
+ * by `#start` (what earlier attempts left) and `#loadTools` (the gate): the fields below.
+ */
+export class Run {
+	readonly #env: Env;
+	readonly #task: TaskRow;
+	readonly #owner: string;
+	readonly #deps: RunnerDeps;
+	readonly #relay: Relay;
+	readonly #config: AgentConfig;
+	readonly #now: () => number;
+	/** `<task>:<attempt>`: prefixes this run's event and message ids. */
+	readonly #id: string;
+	readonly #services: Deps;
+	readonly #events: RunEmitter;
+	readonly #thread: { threadId: string; runId: string };
+	/** The checkpoint, when the claim read it (otherwise `start` reads it). */
+	readonly #claimed: SavedRun | undefined;
+	/** Aborted by the heartbeat: a cancel request, or the lease lost (`#stopReason` says which). */
+	readonly #stop = new AbortController();
+	#stopReason: "cancelled" | "lease_lost" | undefined;
+	#stopHeartbeat: () => void = () => {};
+	// Set by `start`.
+	#saved!: SavedRun;
+	#transcript: Transcript | undefined;
+	#announcers!: CallAnnouncers;
+	/** Where the next checkpointed message goes (`task_messages.idx`). */
+	#nextIdx = 0;
+	// Set by `loadTools`.
+	#gate!: Gate;
+
+	/** Claims a queued task for a new attempt (its lease, its checkpoint); undefined when it can't be claimed. */
+	static async claim(env: Env, taskId: string, deps: RunnerDeps & { relay: Relay }): Promise<Run | undefined> {
+		const owner = newId("run", 9);
+		const claimed = await claimWithCheckpoint(env.DB, taskId, owner, Date.now(), agentConfig(env).leaseMs);
+		return claimed ? new Run(env, claimed.row, owner, deps, deps.relay, claimed.saved) : undefined;
+	}
+
+	/** A claimed task (status `running`, lease held by `owner`). */
+	constructor(env: Env, task: TaskRow, owner: string, deps: RunnerDeps, relay: Relay, saved?: SavedRun) {
+		this.#env = env;
+		this.#task = task;
+		this.#owner = owner;
+		this.#deps = deps;
+		this.#relay = relay;
+		this.#claimed = saved;
+		this.#config = agentConfig(env);
+		this.#now = deps.now ?? Date.now;
+		this.#id = `${task.id}:${task.attempts}`;
+		this.#services = depsFor(env, relay);
+		const envelope = { task_id: task.id, attempt: task.attempts, ...(task.chat_id ? { chat_id: task.chat_id } : {}) };
+		const audience = { stream: streamAudience(task), summary: summaryAudience(task) };
+		this.#events = new RunEmitter(relay, audience, envelope, this.#id, this.#now);
+		this.#thread = { threadId: task.chat_id ?? task.id, runId: this.#id };
+	}
+
+	/** The attempt from start to end; says what the consumer does with the task's message. */
+	async execute(): Promise<RunResult> {
+		const model = await this.#start();
+		if (!model.ok) return this.#misconfigured(model.error);
+		this.#startHeartbeat();
+		const tools = await this.#loadTools();
+		let outcome: AgentOutcome;
+		try {
+			outcome = await this.#agentLoop(model.resolved, tools);
+		} finally {
+			this.#stopHeartbeat();
+			await tools.mcp.close();
+		}
+		return this.#end(outcome, model.resolved.label);
+	}
+
+	/** Announces the run (`running`, RUN_STARTED) while its history and checkpoint load: both leave in one call. */
+	async #start(): Promise<ModelResolution> {
+		const task = this.#task;
+		const env = this.#env;
+		const loading = Promise.all([transcriptOf(env, task), this.#claimed ?? loadCheckpoint(env.DB, task.id)]);
+		// A first attempt that starts right after its POST repeats the POST's `queued` announcement
+		// (same id: a hub that has it drops this copy), so `queued` is never stored after
+		// `running` when the two race. Later than that, the announcement has long landed.
+		if (task.attempts === 1 && this.#now() - task.created_at < ANNOUNCEMENT_RACE_MS)
+			this.#events.emitWithId(queuedAnnouncement(task));
+		this.#events.emitWithId(taskStatusEvent(task, {}, this.#now()));
+		const model = this.#deps.model ?? resolveModel(env, this.#config.model, this.#deps.fetch);
+		if (model.ok) this.#events.emit({ type: EventType.RUN_STARTED, ...this.#thread, model: model.resolved.label });
+		[this.#transcript, this.#saved] = await loading;
+		this.#announcers = new CallAnnouncers(this.#id, this.#saved.messages);
+		this.#nextIdx = this.#saved.messages.length;
+		return model;
+	}
+
+	/** No model to run (SPARKY_MODEL or its key missing): the task fails saying what to set. */
+	#misconfigured(error: string): Promise<RunResult> {
+		this.#events.emit({ type: EventType.RUN_ERROR, message: error, code: "model_not_configured" });
+		return finish(this.#endingContext(), { status: "failed", error });
+	}
+
+	/** Renews the lease and listens for a cancel until stopped; either ending aborts the loop. */
+	#startHeartbeat(): void {
+		const { DB } = this.#env;
+		const { id } = this.#task;
+		const { leaseMs } = this.#config;
+		this.#stopHeartbeat = startHeartbeat({
+			checkMs: this.#deps.heartbeat?.checkMs ?? 1000,
+			renewMs: leaseMs / 3,
+			check: () => runState(DB, id, this.#owner),
+			renew: async () => (await renewLease(DB, id, this.#owner, this.#now(), leaseMs)) !== null,
+			stop: (why) => {
+				this.#stopReason = why;
+				this.#stop.abort(why);
+			},
+		});
+	}
+
+	/**
+	 * The owner's MCP servers: reached and listed once per run; their tools join the built-ins,
+	 * and those their server's `approval` says need a person's approval join the gate's list.
+	 * This counts inside the run's time limit (and stops on cancel) like the agent loop after it.
+	 */
+	async #loadTools(): Promise<RunTools> {
+		const started = Date.now();
+		const deadline = AbortSignal.timeout(Math.max(1, this.#config.maxRunMs - this.#saved.checkpoint.runMs));
+		let mcp: McpRunTools;
+		try {
+			const signal = AbortSignal.any([this.#stop.signal, deadline]);
+			mcp = await loadMcpTools(this.#env, this.#task.user_id, { signal, fetch: this.#deps.fetch });
+		} catch (error) {
+			this.#stopHeartbeat();
+			throw error;
+		}
+		const ms = Date.now() - started;
+		const { unavailable, partial } = mcp;
+		if (unavailable.length > 0 || partial.length > 0)
+			this.#events.emit({ type: EventType.CUSTOM, name: MCP_SERVERS_EVENT, value: { unavailable, partial } });
+		this.#gate = this.#openGate(mcp.needApproval);
+		return { mcp, ms };
+	}
+
+	/** The approval gate: asked before each tool call runs (approval-gate.ts). */
+	#openGate(mcpNeedApproval: readonly string[]): Gate {
+		const { checkpoint } = this.#saved;
+		return approvalGate({
+			db: this.#env.DB,
+			task: this.#task,
+			approve: [...this.#config.approveTools, ...checkpoint.approve, ...mcpNeedApproval],
+			clientTools: new Set(checkpoint.clientTools.map((t) => t.name)),
+			isIdempotent,
+			inFlight: checkpoint.inFlight,
+			eventId: (call) => `${this.#announcers.runIdOf(call.toolCallId)}:${call.toolCallId}`,
+			ttlMs: this.#config.approvalTtlMs,
+			now: this.#now,
+		});
+	}
+
+	/** The agent loop (runtime.ts), going on from the checkpoint; its events are relayed as they happen. */
+	async #agentLoop(model: ResolvedModel, { mcp, ms }: RunTools): Promise<AgentOutcome> {
+		const { checkpoint, messages } = this.#saved;
+		const config = this.#config;
+		const task = this.#task;
+		return runAgent({
+			runId: this.#id,
+			model: model.model,
+			system:
+				systemPrompt({ userId: task.user_id, now: this.#now(), kind: "task" }) +
+				unavailableServersNote(mcp.unavailable, mcp.partial),
+			messages: [...(await baseMessages(this.#env, task)), ...messages.map((m) => m.message)],
+			spent: {
+				steps: checkpoint.steps,
+				usage: { inputTokens: checkpoint.inputTokens, outputTokens: checkpoint.outputTokens },
+				runMs: checkpoint.runMs + ms,
+			},
+			tools: this.#toolSet(mcp.tools),
+			limits: { maxSteps: config.maxSteps, maxRunMs: config.maxRunMs, maxOutputTokens: config.maxOutputTokens },
+			signal: this.#stop.signal,
+			onEvent: (event) => {
+				this.#transcript?.observe(event);
+				this.#events.emit(event);
+			},
+			onMessages: (added, totals, inFlight) => this.#checkpoint(added, totals, inFlight),
+			decide: this.#gate.decide,
+			decideMayPause: this.#gate.mayPause,
+			canRepeat: (call) => isIdempotent(call.toolName),
+			eventRunIdOf: (toolCallId) => this.#announcers.runIdOf(toolCallId),
+		});
+	}
+
+	/** The built-in tools and the MCP servers', with the AG-UI client's own tools in place of any of the same name. */
+	#toolSet(mcpTools: ToolSet): ToolSet {
+		const task = this.#task;
+		const builtIns = buildToolSet({
+			env: this.#env,
+			relay: this.#relay,
+			userId: task.user_id,
+			taskId: task.id,
+			depth: task.depth,
+			chatId: task.chat_id ?? undefined,
+			signal: this.#stop.signal,
+			config: this.#config,
+			fetch: this.#deps.fetch ?? fetch,
+			now: this.#now,
+		});
+		return withClientTools({ ...mcpTools, ...builtIns }, this.#saved.checkpoint.clientTools);
+	}
+
+	/**
+	 * One checkpoint write (one D1 transaction): the messages the loop added since its last
+	 * write, the task's totals, and the call about to run as in flight (runtime.ts says when).
+	 */
+	async #checkpoint(added: ModelMessage[], totals: Spent, inFlight?: string): Promise<void> {
+		for (const message of added) this.#announcers.remember(this.#id, message);
+		const rows = added.map((message) => ({ runId: this.#id, message }));
+		const db = this.#env.DB;
+		await appendMessages(db, this.#task.id, this.#nextIdx, rows, { ...totals, ...totals.usage }, this.#now(), inFlight);
+		this.#nextIdx += added.length;
+		if (added.some((m) => m.role === "tool")) await failpoint(this.#env, "runner.after-tool");
+	}
+
+	/** How the loop ended becomes the run's last events and the task's new status (run-ending.ts). */
+	#end(outcome: AgentOutcome, label: string): Promise<RunResult> {
+		const { checkpoint } = this.#saved;
+		return recordEnding(this.#endingContext(), {
+			outcome,
+			last: this.#unsavedAnswer(outcome),
+			// Tokens this attempt used (the outcome's totals include the earlier attempts').
+			attemptTokens: {
+				inputTokens: outcome.usage.inputTokens - checkpoint.inputTokens,
+				outputTokens: outcome.usage.outputTokens - checkpoint.outputTokens,
+			},
+			label,
+			stopReason: this.#stopReason,
+			approval: this.#gate.requested(),
+			pauseKind: this.#gate.requestedKind(),
+		});
+	}
+
+	/** A completed run's answer: written with the task's new status, in one transaction. */
+	#unsavedAnswer(outcome: AgentOutcome): CheckpointWrite | undefined {
+		if (outcome.status !== "completed" || outcome.unsaved.length === 0) return undefined;
+		return {
+			fromIdx: this.#nextIdx,
+			messages: outcome.unsaved.map((message) => ({ runId: this.#id, message })),
+			totals: { steps: outcome.steps, ...outcome.usage, runMs: outcome.runMs },
+		};
+	}
+
+	/** The run as its ending needs it. */
+	#endingContext(): RunContext {
+		return {
+			services: this.#services,
+			task: this.#task,
+			owner: this.#owner,
+			events: this.#events,
+			transcript: this.#transcript,
+			thread: this.#thread,
+			pauses: this.#saved.checkpoint.pauses,
+			now: this.#now,
+		};
+	}
+}
+
+/** Whether running a tool twice does no harm: the built-ins say so; MCP tools never count as such. */
+function isIdempotent(toolName: string): boolean {
+	return ALL_TOOLS.find((t) => t.name === toolName)?.idempotent ?? false;
+}
