@@ -29,20 +29,25 @@ export function freePort() {
  * @param {(line: string) => void} [options.onLog] receives wrangler's output lines
  * @param {number} [options.inspectorPort] where workerd's DevTools inspector listens (bench profiles)
  */
-export async function startDevServer({
-	persistTo,
-	adminToken,
-	config = "wrangler.toml",
-	vars = {},
-	port,
-	onLog,
-	inspectorPort,
-}) {
-	const configArgs = ["-c", config, "--persist-to", persistTo];
+export async function startDevServer(options) {
+	const configArgs = ["-c", options.config ?? "wrangler.toml", "--persist-to", options.persistTo];
 	await runWrangler(["d1", "execute", "DB", "--local", "--file", "schema.sql", ...configArgs], {
 		cwd: root,
 		quiet: true,
 	});
+	// Servers started side by side (npm test's lanes) can race for a port between the moment one is
+	// found free and the moment workerd binds it (wrangler picks some of its own): start again.
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await startOnce(options, configArgs);
+		} catch (error) {
+			if (attempt >= 4 || !String(error?.message).includes("Address already in use")) throw error;
+			await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));
+		}
+	}
+}
+
+async function startOnce({ adminToken, vars = {}, port, onLog, inspectorPort }, configArgs) {
 	const listen = port ?? (await freePort());
 	const varArgs = Object.entries({ SPARKY_ADMIN_TOKEN: adminToken, SPARKY_LOCAL_CLOCK: "on", ...vars }).flatMap(
 		([k, v]) => ["--var", `${k}:${v}`],

@@ -76,6 +76,12 @@ describe("chat", () => {
 		const answer = page.locator(".timeline [data-role=assistant]");
 		await expect.poll(() => answer.getAttribute("data-streaming"), { timeout: 15_000 }).toBe("false");
 		expect(await answer.textContent()).toContain("The secret word is pineapple");
+		// The answer's Copy button copies the answer's text, exactly.
+		await t.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: inject("sparkyUrl") });
+		await answer.getByRole("button", { name: "Copy answer" }).click();
+		await expect
+			.poll(() => page.evaluate(() => navigator.clipboard.readText()))
+			.toContain("The secret word is pineapple");
 		// Links in answers open in a new tab, without opener or referrer.
 		const link = answer.locator("a").first();
 		expect(await link.getAttribute("href")).toBe(`${inject("pageUrl")}/page.html`);
