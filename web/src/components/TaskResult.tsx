@@ -1,7 +1,7 @@
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useState } from "preact/hooks";
 import { hasCode, renderMarkdown } from "../lib/markdown.ts";
 import { CopyButton } from "./CopyButton.tsx";
-import { onCodeCopy } from "./items/MessageItem.tsx";
+import { useCodeCopy } from "./use-code-copy.ts";
 import { useHighlighter } from "./use-highlighter.ts";
 
 /**
@@ -11,18 +11,9 @@ import { useHighlighter } from "./use-highlighter.ts";
  */
 export function TaskResult({ text }: { text: string }) {
 	useHighlighter(hasCode(text));
-	const body = useRef<HTMLDivElement>(null);
+	const body = useCodeCopy<HTMLDivElement>();
 	const [long, setLong] = useState(false);
 	const [open, setOpen] = useState(false);
-
-	// The code blocks' copy buttons are in the rendered HTML: one listener for their clicks.
-	useEffect(() => {
-		const el = body.current;
-		if (!el) return;
-		const onClick = (e: MouseEvent) => void onCodeCopy(e);
-		el.addEventListener("click", onClick);
-		return () => el.removeEventListener("click", onClick);
-	}, []);
 
 	// Whether the answer is cut: measured again when its text or the width changes.
 	useLayoutEffect(() => {
