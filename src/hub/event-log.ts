@@ -1,5 +1,6 @@
 import { LIMITS, newId, type PublishEvent } from "../protocol/index.ts";
 import { upgradeHubLayout } from "./layout.ts";
+import { InvalidPublishError } from "./stub.ts";
 
 export interface LogBounds {
 	/** Oldest seq still stored (lastSeq + 1 when nothing is stored). */
@@ -132,7 +133,7 @@ export class EventLog {
 					const { id = newId("evt"), ts = now, ...fields } = input;
 					const json = JSON.stringify({ seq, id, ts, ...fields });
 					if (json.length > LIMITS.eventBytes) {
-						throw new TypeError(`invalid publish batch: an event is over ${LIMITS.eventBytes} bytes`);
+						throw new InvalidPublishError(`an event is over ${LIMITS.eventBytes} bytes`);
 					}
 					const task = input.task_id ?? null;
 					const chat = input.chat_id ?? null;

@@ -26,7 +26,7 @@ export function FinalStatus({ summary, details }: Props) {
 		waiting: "Waiting for the tasks it depends on.",
 		queued: summary?.attempt ? "Queued to retry." : "Queued: it starts as soon as the runner is free.",
 		running: "Running…",
-		awaiting_approval: "Waiting for your approval of a tool call.",
+		awaiting_approval: "A tool call waits for approval.",
 		succeeded: "Finished.",
 		failed: "Failed.",
 		cancelled: "Cancelled.",

@@ -7,13 +7,13 @@ const TASK_WORDS: Partial<Record<TaskStatusValue["status"], string>> = {
 	succeeded: "succeeded",
 	failed: "failed",
 	cancelled: "was cancelled",
-	awaiting_approval: "is waiting for your approval",
+	awaiting_approval: "is waiting for approval",
 };
 
 const TURN_WORDS: Partial<Record<TaskStatusValue["status"], string>> = {
 	failed: "The answer failed",
 	cancelled: "The answer was stopped",
-	awaiting_approval: "The answer is waiting for your approval",
+	awaiting_approval: "The answer is waiting for approval",
 };
 
 /**
