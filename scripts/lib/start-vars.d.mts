@@ -1,5 +1,10 @@
 // Types for start-vars.mjs (used by the TypeScript tests).
-export function shellVars(env: Record<string, string | undefined>): {
+export function workerSettings(dir?: string): Set<string>;
+
+export function shellVars(
+	env: Record<string, string | undefined>,
+	settings?: Set<string>,
+): {
 	args: string[];
 	passed: string[];
 	secrets: string[];

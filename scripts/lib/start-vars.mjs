@@ -4,9 +4,12 @@
 // Secrets are not passed: a command line is visible to every local user (`ps`); they belong in
 // .dev.vars, and the notice says so.
 
-/** Settings that are not SPARKY_* but are read by the Worker (src/agent/models.ts). */
-const OTHER_SETTINGS = ["OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"];
-/** Secrets: never on a command line. */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "../..");
+
+/** Secrets: never on a command line. A name that looks like one (token, key, secret, password) counts too. */
 const SECRETS = [
 	"SPARKY_ADMIN_TOKEN",
 	"SPARKY_SECRETS_KEY",
@@ -15,25 +18,45 @@ const SECRETS = [
 	"OPENAI_API_KEY",
 	"CLOUDFLARE_API_TOKEN",
 ];
+const looksSecret = (name) => SECRETS.includes(name) || /TOKEN|KEY|SECRET|PASSWORD/.test(name);
+/** Read by the Worker but meant for the test suites only (fault injection): never from a shell. */
+const TEST_HOOKS = ["SPARKY_FAILPOINTS"];
+
+/**
+ * The settings the Worker reads, by name: those its config schema, its environment's type and
+ * wrangler.toml's [vars] name. Only these are passed: a shell holds other `SPARKY_*` names
+ * (the CLI's SPARKY_URL and SPARKY_TOKEN) that are no setting of the Worker's.
+ */
+export function workerSettings(dir = root) {
+	const names = new Set();
+	for (const file of ["src/config.ts", "src/env.d.ts", "src/agent/models.ts", "wrangler.toml"]) {
+		const text = readFileSync(resolve(dir, file), "utf8");
+		for (const [name] of text.matchAll(/\b(?:SPARKY_[A-Z0-9_]+|OPENAI_BASE_URL|ANTHROPIC_BASE_URL)\b/g))
+			names.add(name);
+	}
+	for (const name of [...names]) if (looksSecret(name) || TEST_HOOKS.includes(name)) names.delete(name);
+	return names;
+}
 
 /**
  * @param {Record<string, string | undefined>} env  the shell's environment
+ * @param {Set<string>} [settings]  the names the Worker reads (workerSettings())
  * @returns {{ args: string[], passed: string[], secrets: string[] }} `--var` arguments for
  *   wrangler dev, the names passed, and the secrets found in the shell but not passed
  */
-export function shellVars(env) {
+export function shellVars(env, settings = workerSettings()) {
 	const args = [];
 	const passed = [];
 	const secrets = [];
 	for (const name of Object.keys(env).sort()) {
 		const value = env[name];
 		if (value === undefined) continue;
-		if (SECRETS.includes(name)) {
+		if (looksSecret(name)) {
 			// The provider keys are common in a shell for other tools: only Sparky's own are worth a word.
-			if (name.startsWith("SPARKY_") || name.endsWith("_API_KEY")) secrets.push(name);
+			if (SECRETS.includes(name) && (name.startsWith("SPARKY_") || name.endsWith("_API_KEY"))) secrets.push(name);
 			continue;
 		}
-		if (!name.startsWith("SPARKY_") && !OTHER_SETTINGS.includes(name)) continue;
+		if (!settings.has(name)) continue;
 		args.push("--var", `${name}:${value}`);
 		passed.push(name);
 	}

@@ -26,6 +26,9 @@ export interface RelayStats {
 	undelivered: number;
 }
 
+/** Timed retries of a hub whose call failed, before only a later emit or flush retries it. */
+const RETRY_LATER_TRIES = 5;
+
 /**
  * The one way out to the hubs: one `Outbox` per destination hub, in order, published with
  * retries (publish.ts; stable ids make a retry safe: the hub stores an id once). The first
@@ -37,7 +40,7 @@ export interface RelayStats {
  * (coalesce.ts: waiting deltas of one message become one event) and forwarding
  * (forwarding.ts: `send` through the first hub of the audience). `emit` doesn't wait; `send`
  * waits until its hubs have everything queued so far. A publish that keeps failing stays
- * queued for the next emit or flush rather than being dropped.
+ * queued (retried on a timer a few times, then by the next emit or flush) rather than dropped.
  */
 export class Relay {
 	readonly #publish: Publisher;
@@ -181,6 +184,17 @@ export class Relay {
 		return true;
 	}
 
+	/**
+	 * After a failed call: try the hub again on a timer, backing off (1 s, 2 s, … 16 s, with
+	 * jitter) for a few tries; past them only a later emit or flush retries (as before).
+	 */
+	#retryLater(box: Outbox): void {
+		box.failures++;
+		if (box.failures > RETRY_LATER_TRIES) return;
+		const ms = 1000 * 2 ** (box.failures - 1) * (0.5 + Math.random() / 2);
+		this.#pacer.hold(box, ms, () => this.#kick(box));
+	}
+
 	/** Until the hub's outbox is empty or a call failed: waits for the call in flight, starts one if needed (pace or not). */
 	async #drain(box: Outbox): Promise<void> {
 		let ok = true;
@@ -208,7 +222,13 @@ export class Relay {
 				this.stats.rpcCalls++;
 				this.#receipts.carried(batch);
 				const outcome = await publishWithRetry(this.#publish, box.userId, batch, this.#retry);
-				if (outcome.kind === "failed") return false; // keep them; the next emit or flush tries again
+				if (outcome.kind === "failed") {
+					// Keep them: the next emit or flush tries again, and so does a timer, in case
+					// nothing else comes (a hub's forwarder may hear nothing more for a long time).
+					this.#retryLater(box);
+					return false;
+				}
+				box.failures = 0;
 				if (outcome.kind === "refused") this.stats.undelivered += batch.length;
 				else this.#receipts.record(box.userId, batch, outcome.seqs);
 				box.queue.splice(0, batch.length);

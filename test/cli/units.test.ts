@@ -187,6 +187,16 @@ describe("npm start: settings from the shell (issue #27)", () => {
 			"SPARKY_OPENAI_COMPAT_BASE_URL:http://127.0.0.1:11434/v1",
 		]);
 		expect(vars.args.join(" ")).not.toContain("secret");
+		// Only settings the Worker reads: the CLI's own SPARKY_URL / SPARKY_TOKEN (a bearer token!)
+		// and the fault suite's hooks never reach wrangler's command line or its printed bindings.
+		const cli = shellVars({
+			SPARKY_URL: "http://127.0.0.1:8787",
+			SPARKY_TOKEN: "spk_user_secret",
+			SPARKY_FAILPOINTS: "runner.after-claim",
+			SPARKY_SOMETHING_NEW_KEY: "k",
+			SPARKY_MAX_STEPS: "4",
+		});
+		expect(cli.args).toEqual(["--var", "SPARKY_MAX_STEPS:4"]);
 		expect(vars.secrets).toEqual(["ANTHROPIC_API_KEY", "SPARKY_ADMIN_TOKEN"]);
 		const notice = shellVarsNotice(vars).join("\n");
 		expect(notice).toContain(

@@ -58,6 +58,31 @@ describe("Relay", () => {
 		expect(events.map((e) => [e.seq, e.value])).toEqual(Array.from({ length: 8 }, (_, i) => [i + 1, i + 1]));
 	});
 
+	it("retries a hub whose call failed on a timer, when no emit or flush comes (an overloaded agent hub)", async () => {
+		const user = await newUser();
+		const real = hubPublisher(env);
+		let calls = 0;
+		const timers: number[] = [];
+		const relay = new Relay({
+			// Overloaded: not retried at once (publish.ts); the outbox keeps the event.
+			publish: (u, events) =>
+				++calls === 1 ? Promise.reject(Object.assign(new Error("overloaded"), { overloaded: true })) : real(u, events),
+			retry: { attempts: 3, baseMs: 1 },
+			// The timer fires at once (and says how long it was asked to wait).
+			holdTimer: (release, ms) => {
+				timers.push(ms);
+				setTimeout(release, 0);
+			},
+		});
+		relay.emit([user.id], event(1));
+		// Nothing else is emitted or flushed: only the timer can deliver it.
+		await new Promise((r) => setTimeout(r, 100));
+		expect(calls).toBe(2);
+		expect(timers[0]).toBeGreaterThanOrEqual(500);
+		expect((await readLog(env, user.id)).events.map((e) => e.value)).toEqual([1]);
+		expect((await relay.close()).undelivered).toBe(0);
+	});
+
 	it("keeps events queued through an outage and delivers them at the next flush", async () => {
 		const user = await newUser();
 		const real = hubPublisher(env);
