@@ -15,7 +15,7 @@ import "./lib/node-check.mjs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MASTER_QUERY, MIGRATIONS_TABLE, planLegacyUpgrade, readMigrations } from "./lib/d1-legacy.mjs";
-import { spawnWrangler } from "./lib/wrangler.mjs";
+import { captureWrangler } from "./lib/wrangler.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -96,18 +96,7 @@ async function query(cwd, target, sql) {
 }
 
 function wrangler(cwd, args, env = {}) {
-	return new Promise((resolvePromise, reject) => {
-		const child = spawnWrangler(args, { cwd, env, stdio: "pipe" });
-		let stdout = "";
-		let output = "";
-		child.stdout.on("data", (chunk) => {
-			stdout += chunk;
-			output += chunk;
-		});
-		child.stderr.on("data", (chunk) => (output += chunk));
-		child.on("error", reject);
-		child.on("exit", (code) => resolvePromise({ code, stdout, output }));
-	});
+	return captureWrangler(args, { cwd, env });
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

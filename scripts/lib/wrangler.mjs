@@ -36,16 +36,34 @@ export function spawnWrangler(args, { cwd, env, stdio = "inherit", detached = fa
 	});
 }
 
-/** Runs wrangler to completion; rejects with its output when it fails. */
-export function runWrangler(args, { cwd, env, quiet = false } = {}) {
+/** Runs wrangler to completion with its output captured: its exit code, stdout, and stdout and stderr together. */
+export function captureWrangler(args, { cwd, env } = {}) {
 	return new Promise((resolvePromise, reject) => {
-		const child = spawnWrangler(args, { cwd, env, stdio: quiet ? "pipe" : "inherit" });
+		const child = spawnWrangler(args, { cwd, env, stdio: "pipe" });
+		let stdout = "";
 		let output = "";
-		child.stdout?.on("data", (chunk) => (output += chunk));
-		child.stderr?.on("data", (chunk) => (output += chunk));
+		child.stdout.on("data", (chunk) => {
+			stdout += chunk;
+			output += chunk;
+		});
+		child.stderr.on("data", (chunk) => (output += chunk));
+		child.on("error", reject);
+		child.on("exit", (code) => resolvePromise({ code, stdout, output }));
+	});
+}
+
+/** Runs wrangler to completion; rejects with its output when it fails. */
+export async function runWrangler(args, { cwd, env, quiet = false } = {}) {
+	if (quiet) {
+		const { code, output } = await captureWrangler(args, { cwd, env });
+		if (code !== 0) throw new Error(`wrangler ${args.join(" ")} exited ${code}\n${output}`);
+		return output;
+	}
+	return new Promise((resolvePromise, reject) => {
+		const child = spawnWrangler(args, { cwd, env });
 		child.on("error", reject);
 		child.on("exit", (code) =>
-			code === 0 ? resolvePromise(output) : reject(new Error(`wrangler ${args.join(" ")} exited ${code}\n${output}`)),
+			code === 0 ? resolvePromise("") : reject(new Error(`wrangler ${args.join(" ")} exited ${code}`)),
 		);
 	});
 }

@@ -30,7 +30,7 @@ export class StreamGuard {
 		private readonly env: Env,
 		private readonly auth: AuthContext,
 		private readonly lease: string,
-		private readonly waitUntil: (promise: Promise<unknown>) => void,
+		private readonly ctx: Pick<ExecutionContext, "waitUntil">,
 		now: number,
 	) {
 		this.#checkedAt = now;
@@ -38,7 +38,7 @@ export class StreamGuard {
 	}
 
 	/** Opens one; a 409 naming the cap when the user has SPARKY_MAX_STREAMS open already. */
-	static async open(env: Env, auth: AuthContext, waitUntil: (promise: Promise<unknown>) => void): Promise<StreamGuard> {
+	static async open(env: Env, auth: AuthContext, ctx: Pick<ExecutionContext, "waitUntil">): Promise<StreamGuard> {
 		const opened = await hubFor(env, auth.userId).openStream();
 		if (!opened.ok) {
 			throw conflict(`you have ${opened.open} open streams, the most one user may have; close one first`, {
@@ -46,7 +46,7 @@ export class StreamGuard {
 				cap: "SPARKY_MAX_STREAMS",
 			});
 		}
-		return new StreamGuard(env, auth, opened.lease, waitUntil, Date.now());
+		return new StreamGuard(env, auth, opened.lease, ctx, Date.now());
 	}
 
 	/**
@@ -80,7 +80,7 @@ export class StreamGuard {
 	close(): void {
 		if (this.#closed) return;
 		this.#closed = true;
-		this.waitUntil(
+		this.ctx.waitUntil(
 			hubFor(this.env, this.auth.userId)
 				.closeStream(this.lease)
 				.catch(() => undefined),

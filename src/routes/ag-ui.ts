@@ -45,7 +45,7 @@ export const agUiRoutes = new Hono<AppEnv>().post("/", requireAuth, rateLimit("c
 	if (known && known.thread_id !== chat.id) throw conflict(`run ${input.runId} belongs to another thread`);
 	if (!known && resumeAt !== undefined) throw notFound(`run ${input.runId}`);
 	// The stream's place under the cap is taken before anything starts: a 409 changes nothing.
-	const guard = await StreamGuard.open(c.env, viewer, (promise) => c.executionCtx.waitUntil(promise));
+	const guard = await StreamGuard.open(c.env, viewer, c.executionCtx);
 	let start: RunStart;
 	try {
 		start = known ? { kind: "follow", run: known } : await startRun(deps, chat, input, viewer, () => hub.lastSeq());

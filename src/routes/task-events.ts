@@ -36,8 +36,6 @@ export const taskEventsRoutes = new Hono<AppEnv>().get(
 		const hub = hubFor(c.env, task.user_id);
 		const since = lastEventId(c.req.header("Last-Event-ID")) ?? query.since ?? 0;
 
-		const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
-
 		if (!(c.req.header("Accept") ?? "").includes("text/event-stream")) {
 			// A finished task has nothing left to wait for.
 			const waitMs = isTerminal(task.status) ? 0 : query.wait * 1000;
@@ -46,7 +44,7 @@ export const taskEventsRoutes = new Hono<AppEnv>().get(
 				return c.json({ task_id: task.id, events: events.slice(0, query.limit) });
 			}
 			// A long poll is an open stream: counted, and its token asked again after a long wait.
-			const guard = await StreamGuard.open(c.env, c.var.auth, waitUntil);
+			const guard = await StreamGuard.open(c.env, c.var.auth, c.executionCtx);
 			try {
 				const waitedFrom = Date.now();
 				const { events } = await hub.waitForTask(task.id, since, waitMs);
@@ -60,7 +58,7 @@ export const taskEventsRoutes = new Hono<AppEnv>().get(
 			}
 		}
 
-		const guard = await StreamGuard.open(c.env, c.var.auth, waitUntil);
+		const guard = await StreamGuard.open(c.env, c.var.auth, c.executionCtx);
 		return streamSSE(c, async (stream) => {
 			try {
 				// Valid AG-UI run by run: what happens between runs travels inside the next one.
