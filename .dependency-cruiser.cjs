@@ -13,8 +13,10 @@ const re = (part) => `^src/${part.replaceAll(".", "\\.")}${part.endsWith(".ts") 
 
 /** config (settings from env), log, faults (fault injection): most parts may use them. */
 const LEAVES = ["config.ts", "log.ts", "faults.ts"];
-const SERVICES = ["tasks", "chats", "schedules"];
+const SERVICES = ["tasks", "chats", "schedules", "memory"];
 const SERVICE_BASE = ["protocol", "errors.ts", "storage", "deps.ts", "auth/secrets.ts", ...LEAVES];
+/** The token estimate (pure): what memory and chat history budgets are measured in. */
+const TOKEN_ESTIMATE = "agent/tokens.ts";
 
 /** part → what it may import from src/ (the table's "may import" column). */
 const MAY_IMPORT = {
@@ -29,12 +31,13 @@ const MAY_IMPORT = {
 	auth: ["protocol", "storage", ...LEAVES],
 	"deps.ts": ["errors.ts", "hub/stub.ts", "relay", ...LEAVES],
 	tasks: SERVICE_BASE,
-	chats: [...SERVICE_BASE, "tasks"],
+	chats: [...SERVICE_BASE, "tasks", TOKEN_ESTIMATE],
+	memory: [...SERVICE_BASE, TOKEN_ESTIMATE],
 	schedules: [...SERVICE_BASE, "tasks"],
 	mcp: ["protocol", "errors.ts", "storage", "deps.ts", ...SERVICES, "tools", ...LEAVES],
 	agui: ["protocol", "errors.ts", "storage", "deps.ts", ...SERVICES, ...LEAVES],
 	agent: ["protocol", ...LEAVES],
-	tools: ["protocol", "errors.ts", "storage", "deps.ts", "tasks", "relay", ...LEAVES],
+	tools: ["protocol", "errors.ts", "storage", "deps.ts", "tasks", "memory", "relay", ...LEAVES],
 	runner: [
 		"protocol",
 		"errors.ts",

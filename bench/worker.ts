@@ -4,6 +4,7 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { hubFor } from "../src/hub/stub.ts";
 import sparky from "../src/index.ts";
+import { recallForRun } from "../src/memory/recall.ts";
 
 export { Clock, UserHub } from "../src/index.ts";
 
@@ -129,6 +130,15 @@ async function benchRoute(request: Request, env: BenchEnv, url: URL): Promise<Re
 		const { ms } = z.object({ ms: z.number().int().min(0).nullable() }).parse(await request.json());
 		demoDelayMs = ms === null ? undefined : String(ms);
 		return Response.json({ ms });
+	}
+	// What a run's prompt gets of a user's memories (bench/memory.mjs times it).
+	if (url.pathname.startsWith("/bench/recall/")) {
+		const { text, budget } = z
+			.object({ text: z.string(), budget: z.number().int().min(1) })
+			.parse(await request.json());
+		const user = url.pathname.slice("/bench/recall/".length);
+		const recalled = await recallForRun(env, user, text, budget);
+		return Response.json({ ids: recalled.ids, chars: recalled.block.length });
 	}
 	if (url.pathname === "/raw/publish" || url.pathname.startsWith("/bench/publish/")) {
 		const events = Events.parse(await request.json());

@@ -9,6 +9,7 @@ import { addAdminCommands } from "./commands/admin.ts";
 import { addAgentCommands } from "./commands/agent.ts";
 import { addChatCommands } from "./commands/chat.ts";
 import { addMcpCommands } from "./commands/mcp.ts";
+import { addMemoryCommands } from "./commands/memory.ts";
 import { addSessionCommands } from "./commands/session.ts";
 import { CliError, ExitCode } from "./errors.ts";
 import { colorEnabled } from "./output.ts";
@@ -26,6 +27,7 @@ function buildProgram(): Command {
 	addSessionCommands(program);
 	addChatCommands(program);
 	addAgentCommands(program);
+	addMemoryCommands(program);
 	addMcpCommands(program);
 	addAdminCommands(program);
 	program.addHelpText(

@@ -13,6 +13,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { mcpRoutes } from "./routes/mcp.ts";
 import { mcpServersRoutes } from "./routes/mcp-servers.ts";
 import { meRoutes } from "./routes/me.ts";
+import { memoriesRoutes } from "./routes/memories.ts";
 import { schedulesRoutes } from "./routes/schedules.ts";
 import { taskEventsRoutes } from "./routes/task-events.ts";
 import { tasksRoutes } from "./routes/tasks.ts";
@@ -24,15 +25,14 @@ import { wsRoutes } from "./routes/ws.ts";
 export function createApp() {
 	const app = new Hono<AppEnv>();
 	app.use("/api/*", securityHeaders);
-	app.use(
-		"/api/*",
-		bodyLimit({
-			maxSize: LIMITS.httpBodyBytes,
-			onError: () => {
-				throw tooLarge(`request body over ${LIMITS.httpBodyBytes} bytes`);
-			},
-		}),
-	);
+	const limitBody = bodyLimit({
+		maxSize: LIMITS.httpBodyBytes,
+		onError: () => {
+			throw tooLarge(`request body over ${LIMITS.httpBodyBytes} bytes`);
+		},
+	});
+	// A memory import streams its (larger) body and caps it itself (routes/memories.ts).
+	app.use("/api/*", (c, next) => (c.req.path === "/api/memories/import" ? next() : limitBody(c, next)));
 	app.route("/api", healthRoutes);
 	app.route("/api", meRoutes);
 	app.route("/api", wsRoutes);
@@ -46,6 +46,7 @@ export function createApp() {
 	app.route("/api/ag-ui", agUiRoutes);
 	app.route("/api/schedules", schedulesRoutes);
 	app.route("/api/mcp-servers", mcpServersRoutes);
+	app.route("/api/memories", memoriesRoutes);
 	// Sparky as an MCP server (the transport caps its own request bodies).
 	app.route("/mcp", mcpRoutes);
 	app.onError(onError);

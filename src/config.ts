@@ -73,10 +73,39 @@ const ConfigSchema = z.object({
 	SPARKY_MAX_SOCKETS: positiveInt(1000),
 	SPARKY_MAX_STREAMS: positiveInt(100),
 	SPARKY_MAX_TOKENS: positiveInt(50),
+	SPARKY_MAX_MEMORIES: positiveInt(5_000),
+	SPARKY_RATE_MEMORIES_PER_MINUTE: positiveInt(60),
+	SPARKY_RATE_MEMORIES_BURST: positiveInt(30),
+	/** Tokens of a run's system prompt given to remembered data (pinned, then the most relevant). */
+	SPARKY_MEMORY_CONTEXT_TOKENS: positiveInt(1_000),
+	/** A run's whole prompt at most, in (estimated) tokens; unset: the model's default (models.ts). */
+	SPARKY_CONTEXT_TOKENS: z
+		.string()
+		.optional()
+		.transform((value, ctx) => {
+			if (value === undefined || value.trim() === "") return undefined;
+			const n = Number(value);
+			// Below this, the system prompt and the tools' declarations alone leave no room for a conversation.
+			if (!Number.isInteger(n) || n < 4_000) {
+				ctx.addIssue({ code: "custom", message: `expected a whole number of tokens, at least 4000, got "${value}"` });
+				return z.NEVER;
+			}
+			return n;
+		}),
 });
 
 /** What a user creates, each with its own rate (a token bucket in the user's hub). */
-export const RATE_KINDS = ["tasks", "chat", "chats", "schedules", "sockets", "tokens", "decisions", "mcp"] as const;
+export const RATE_KINDS = [
+	"tasks",
+	"chat",
+	"chats",
+	"schedules",
+	"sockets",
+	"tokens",
+	"decisions",
+	"mcp",
+	"memories",
+] as const;
 export type RateKind = (typeof RATE_KINDS)[number];
 
 /** How many of a thing one user may hold at once (409 naming the cap past it). */
@@ -91,6 +120,8 @@ export interface Caps {
 	tokens: number;
 	/** MCP servers registered. */
 	mcpServers: number;
+	/** Long-term memories kept. */
+	memories: number;
 }
 
 /** The caps, from SPARKY_MAX_*. */
@@ -103,6 +134,7 @@ export function capsConfig(env: unknown): Caps {
 		sockets: c.SPARKY_MAX_SOCKETS,
 		tokens: c.SPARKY_MAX_TOKENS,
 		mcpServers: c.SPARKY_MAX_MCP_SERVERS,
+		memories: c.SPARKY_MAX_MEMORIES,
 	};
 }
 
@@ -140,6 +172,10 @@ export interface AgentConfig {
 	localClock: boolean;
 	/** Run the short lease sweep from the clock's alarm (off only in unit tests, which sweep by hand). */
 	leaseSweep: boolean;
+	/** Tokens of remembered data in a run's system prompt at most. */
+	memoryContextTokens: number;
+	/** A run's whole prompt at most (estimated tokens); undefined: the model's default. */
+	contextTokens: number | undefined;
 }
 
 const HOUR = 3_600_000;
@@ -172,6 +208,7 @@ export function hubConfig(env: unknown): HubConfig {
 			tokens: { perMinute: c.SPARKY_RATE_TOKENS_PER_MINUTE, burst: c.SPARKY_RATE_TOKENS_BURST },
 			decisions: { perMinute: c.SPARKY_RATE_DECISIONS_PER_MINUTE, burst: c.SPARKY_RATE_DECISIONS_BURST },
 			mcp: { perMinute: c.SPARKY_RATE_MCP_PER_MINUTE, burst: c.SPARKY_RATE_MCP_BURST },
+			memories: { perMinute: c.SPARKY_RATE_MEMORIES_PER_MINUTE, burst: c.SPARKY_RATE_MEMORIES_BURST },
 		},
 		maxSockets: c.SPARKY_MAX_SOCKETS,
 		maxStreams: c.SPARKY_MAX_STREAMS,
@@ -199,6 +236,8 @@ export function agentConfig(env: unknown): AgentConfig {
 			.filter(Boolean),
 		localClock: c.SPARKY_LOCAL_CLOCK === "on",
 		leaseSweep: c.SPARKY_LEASE_SWEEP !== "off",
+		memoryContextTokens: c.SPARKY_MEMORY_CONTEXT_TOKENS,
+		contextTokens: c.SPARKY_CONTEXT_TOKENS,
 	};
 }
 

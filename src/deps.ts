@@ -37,6 +37,7 @@ const WHAT: Record<RateKind, string> = {
 	tokens: "new tokens",
 	decisions: "approval decisions",
 	mcp: "MCP server changes",
+	memories: "memory changes",
 };
 
 /**

@@ -13,6 +13,13 @@ interface SparkyOptionalEnv {
 	CLOUDFLARE_API_TOKEN?: string;
 	/** Optional `[ai] binding = "AI"` in wrangler.toml (remote-only in `wrangler dev`). */
 	AI?: Ai;
+	/**
+	 * Optional `[[vectorize]] binding = "MEMORY_INDEX"` (384 dimensions, cosine): with `AI`, memory
+	 * search adds semantic similarity to full-text search (docs/memory.md). Remote-only in `wrangler dev`.
+	 */
+	MEMORY_INDEX?: Vectorize;
+	/** The embeddings model for memory search (default `@cf/baai/bge-small-en-v1.5`). */
+	SPARKY_EMBEDDING_MODEL?: string;
 	/** Pause between the demo model's streamed chunks (ms). */
 	SPARKY_DEMO_DELAY_MS?: string;
 	/** The local clock's tick, in seconds (default 60). */

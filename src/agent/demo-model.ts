@@ -7,6 +7,8 @@ import type {
 	LanguageModelV4Usage,
 } from "@ai-sdk/provider";
 import { type DemoTurn, nextTurn, type ToolOutcome } from "./demo-plan.ts";
+import { demoSummary } from "./demo-summary.ts";
+import { isSummaryRequest } from "./summary-prompt.ts";
 
 export interface DemoModelOptions {
 	/** Pause between streamed chunks, so a person watching sees it stream. 0 in tests. */
@@ -30,7 +32,7 @@ export class DemoLanguageModel implements LanguageModelV4 {
 	}
 
 	async doStream(options: LanguageModelV4CallOptions) {
-		const parts = this.#parts(options.prompt);
+		const parts = this.#parts(options);
 		const delay = this.#delay;
 		const signal = options.abortSignal;
 		const stream = new ReadableStream<LanguageModelV4StreamPart>({
@@ -54,7 +56,7 @@ export class DemoLanguageModel implements LanguageModelV4 {
 	}
 
 	async doGenerate(options: LanguageModelV4CallOptions) {
-		const parts = this.#parts(options.prompt);
+		const parts = this.#parts(options);
 		const content: LanguageModelV4Content[] = [];
 		let finish: Extract<LanguageModelV4StreamPart, { type: "finish" }> | undefined;
 		let text = "";
@@ -75,7 +77,8 @@ export class DemoLanguageModel implements LanguageModelV4 {
 		};
 	}
 
-	#parts(prompt: LanguageModelV4Prompt): LanguageModelV4StreamPart[] {
+	#parts({ prompt, maxOutputTokens }: LanguageModelV4CallOptions): LanguageModelV4StreamPart[] {
+		if (isSummaryRequest(systemOf(prompt))) return summaryParts(prompt, maxOutputTokens);
 		const { instruction, done } = readPrompt(prompt);
 		const turn = nextTurn(instruction, done);
 		const parts: LanguageModelV4StreamPart[] = [
@@ -96,6 +99,27 @@ export class DemoLanguageModel implements LanguageModelV4 {
 		});
 		return parts;
 	}
+}
+
+/** Asked to compact a chat's older turns (runner/compaction.ts): the deterministic summary. */
+function summaryParts(prompt: LanguageModelV4Prompt, maxOutputTokens?: number): LanguageModelV4StreamPart[] {
+	const text = demoSummary(readPrompt(prompt).instruction, maxOutputTokens);
+	return [
+		{ type: "stream-start", warnings: [] },
+		{ type: "text-start", id: "text" },
+		...chunks(text, 48).map((delta) => ({ type: "text-delta" as const, id: "text", delta })),
+		{ type: "text-end", id: "text" },
+		{
+			type: "finish",
+			usage: usage(Math.ceil(JSON.stringify(prompt).length / 4), Math.ceil(text.length / 4)),
+			finishReason: { unified: "stop", raw: "stop" },
+		},
+	];
+}
+
+function systemOf(prompt: LanguageModelV4Prompt): string {
+	const system = prompt.find((m) => m.role === "system");
+	return system?.role === "system" ? system.content : "";
 }
 
 function turnParts(turn: DemoTurn, callId: string): LanguageModelV4StreamPart[] {

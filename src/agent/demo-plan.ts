@@ -62,7 +62,46 @@ const INTENTS: { pattern: RegExp; call: (m: RegExpMatchArray) => PlannedCall }[]
 		pattern: /\b(?:what time|current time|the time|date today|today's date|what day)\b/i,
 		call: () => ({ toolName: "current_time", input: {} }),
 	},
+	{
+		// "What is my favourite colour?", "do you remember where I live?", "recall my plans"
+		pattern:
+			/\b(?:what(?:'s|\s+is|\s+are|\s+was|\s+were)\s+my|do\s+you\s+(?:remember|know)|what\s+do\s+you\s+(?:remember|know)|recall|search\s+(?:my\s+)?memor(?:y|ies))\b(.*)$/is,
+		call: (m) => ({ toolName: "recall", input: { query: m[0].trim().slice(0, 500) } }),
+	},
+	{
+		pattern: /\bforget\s+(?:memory\s+)?(mem_[A-Za-z0-9_-]{1,64})/i,
+		call: (m) => ({ toolName: "forget", input: { id: m[1] } }),
+	},
 ];
+
+/**
+ * "Remember that my favourite colour is teal." / "remember: the wifi code is 1234". What
+ * follows is the memory's text, not more requests (a URL in it is not a page to fetch).
+ */
+const REMEMBER = /\bremember(?:\s+that\s+|\s*:\s*)(.{1,2000}?)[.!]?\s*$/is;
+
+/** What "remember that …" keeps: the words after it, first letter up, ending in a full stop. */
+function rememberedText(words: string): string {
+	const text = words.trim().replace(/\s+/g, " ");
+	const sentence = text.charAt(0).toUpperCase() + text.slice(1);
+	return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+}
+
+/**
+ * What a page the run fetched told it to remember: the demo model obeys it, as a gullible
+ * model would (prompt injection), so the offline demo shows what the approval gate does about
+ * it (runner/run-memory.ts: a memory write after outside content waits for a person).
+ */
+function pageInstructions(done: ToolOutcome[]): PlannedCall[] {
+	const calls: PlannedCall[] = [];
+	for (const { toolName, output } of done) {
+		if (toolName !== "http_fetch") continue;
+		const text = String((output as { text?: unknown } | null)?.text ?? "");
+		const match = /\bremember\s+that\s+([^.!?\n]{1,500})/i.exec(text);
+		if (match) calls.push({ toolName: "remember", input: { text: rememberedText(match[1] as string) } });
+	}
+	return calls.slice(0, 1);
+}
 
 /** "Use the <server>__<tool> tool with {json}": a call to a tool of one of the user's MCP servers. */
 const MCP_CALL = /\buse the ([a-z0-9-]{1,32}__[A-Za-z0-9_-]{1,64}) tool\b/gi;
@@ -127,8 +166,15 @@ export function planCalls(instruction: string): PlannedCall[] {
 	const mcp = planMcpCalls(instruction);
 	if (mcp.length > 0) return mcp;
 	const found: { index: number; call: PlannedCall }[] = [];
+	const remember = REMEMBER.exec(instruction);
+	if (remember)
+		found.push({
+			index: remember.index,
+			call: { toolName: "remember", input: { text: rememberedText(remember[1] as string) } },
+		});
+	const requests = remember ? instruction.slice(0, remember.index) : instruction;
 	for (const intent of INTENTS) {
-		const match = instruction.match(intent.pattern);
+		const match = requests.match(intent.pattern);
 		if (match?.index !== undefined) found.push({ index: match.index, call: intent.call(match) });
 	}
 	// "summarise README.md" after "write README.md ..." etc. are separate intents; keep both.
@@ -137,7 +183,9 @@ export function planCalls(instruction: string): PlannedCall[] {
 
 /** Decides the next step: the next planned call, or the final answer once all have run. */
 export function nextTurn(instruction: string, done: ToolOutcome[]): DemoTurn {
-	const plan = planCalls(instruction);
+	const asked = planCalls(instruction);
+	// Once what was asked is done, what a fetched page asked for (see pageInstructions).
+	const plan = done.length >= asked.length ? [...asked, ...pageInstructions(done.slice(0, asked.length))] : asked;
 	if (plan.length === 0) {
 		return {
 			kind: "answer",
@@ -177,7 +225,7 @@ export function honestAnswer(instruction: string): string {
 	const quoted = instruction.length > 120 ? `${instruction.slice(0, 120)}…` : instruction;
 	return [
 		`I'm Sparky's built-in **demo model**, so I can't really answer "${quoted}".`,
-		"I can run the real tools for requests like: list files, read or summarise README.md, write notes.md with: some text, delete notes.md, fetch https://example.com, add a follow-up task: …, list my tasks, what time is it, use the <name> tool (with {…}).",
+		"I can run the real tools for requests like: list files, read or summarise README.md, write notes.md with: some text, delete notes.md, fetch https://example.com, add a follow-up task: …, list my tasks, what time is it, remember that …, what is my …?, forget mem_…, use the <name> tool (with {…}).",
 		"To use a real model, set `SPARKY_MODEL` (for example `anthropic:claude-sonnet-4-5` or `openai:gpt-5-mini`) and the provider's key as a secret (`ANTHROPIC_API_KEY`, `OPENAI_API_KEY`), then restart. See the README's \"Models\" section.",
 	].join("\n\n");
 }
@@ -219,6 +267,20 @@ function describeOutcome({ toolName, output }: ToolOutcome): string {
 		}
 		case "current_time":
 			return `It is ${o.local} (${o.iso}).`;
+		case "remember":
+			return o.saved === false
+				? `I already remember that: “${o.text}” (${o.id}).`
+				: `I'll remember that: “${o.text}” (${o.id}).`;
+		case "recall": {
+			const memories = (o.memories as { id: string; text: string }[] | undefined) ?? [];
+			if (memories.length === 0)
+				return "I don't remember anything about that yet. Tell me “remember that …” and I'll keep it.";
+			const [best, ...more] = memories;
+			const also = more.slice(0, 2).map((m) => `\n- “${m.text}” (${m.id})`);
+			return `From what you told me: “${best?.text}” (${best?.id}).${also.length > 0 ? `\n\nI also remember:${also.join("")}` : ""}`;
+		}
+		case "forget":
+			return `Forgotten: ${o.id}.`;
 		default: {
 			const text = typeof output === "string" ? output : JSON.stringify(output);
 			return `The **${toolName}** tool returned: ${text.slice(0, 300)}${text.length > 300 ? "…" : ""}`;

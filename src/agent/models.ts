@@ -95,3 +95,55 @@ export function resolveModel(env: Env, configured: string | undefined, fetchImpl
 function ok(model: LanguageModel, label: string): ModelResolution {
 	return { ok: true, resolved: { model, label } };
 }
+
+/** The demo model's prompt budget: small, so a local chat shows compaction soon. */
+export const DEMO_CONTEXT_TOKENS = 8_000;
+/** A model nobody listed: a window most of today's models have. */
+export const UNKNOWN_CONTEXT_TOKENS = 32_000;
+/**
+ * A prompt's ceiling whatever the window: every step of a run sends the whole prompt again and
+ * is paid for it, and models answer worse deep into a long context. SPARKY_CONTEXT_TOKENS
+ * goes past it for those who want more.
+ */
+export const MAX_DEFAULT_CONTEXT_TOKENS = 128_000;
+
+/**
+ * Documented context windows (tokens) by model id, first match wins; the id is matched after
+ * its provider (`openai:`, `openai-compatible:`…) and any router's prefix (`openai/gpt-4o`).
+ */
+const WINDOWS: readonly [RegExp, number][] = [
+	// Anthropic: every Claude 3, 3.5, 3.7, 4 and 4.5 model.
+	[/claude/, 200_000],
+	// OpenAI.
+	[/gpt-5/, 400_000],
+	[/gpt-4\.1/, 1_047_576],
+	[/gpt-4o|chatgpt-4o|gpt-4-turbo/, 128_000],
+	[/gpt-oss/, 128_000],
+	[/(^|\/)o[134](-|$)/, 200_000],
+	[/gpt-3\.5-turbo/, 16_385],
+	// Google.
+	[/gemini-(1\.5|2\.0|2\.5|3)/, 1_048_576],
+	// Workers AI (developers.cloudflare.com/workers-ai/models).
+	[/@cf\/meta\/llama-3\.3-70b-instruct-fp8-fast/, 24_000],
+	[/@cf\/meta\/llama-4-scout/, 131_000],
+	[/@cf\/mistralai\/mistral-small-3\.1/, 128_000],
+	[/@cf\/google\/gemma-3/, 80_000],
+	[/@cf\/qwen\/qwq-32b/, 24_000],
+	// Older and smaller Workers AI models have small windows (a few thousand tokens).
+	[/@cf\//, 8_000],
+];
+
+/**
+ * The budget of one model call's whole prompt (system, tools, history, the new message), in
+ * estimated tokens: SPARKY_CONTEXT_TOKENS when set, else from the model (`label`, as
+ * `resolveModel` names it). A known window keeps a quarter (at least 4,096 tokens) for the
+ * answer, and the estimate errs high besides; an unknown model gets a conservative 32,000.
+ */
+export function contextBudget(label: string, configured?: number): number {
+	if (configured !== undefined) return configured;
+	if (label === "demo") return DEMO_CONTEXT_TOKENS;
+	const modelId = label.slice(label.indexOf(":") + 1).toLowerCase();
+	const window = WINDOWS.find(([pattern]) => pattern.test(modelId))?.[1];
+	if (window === undefined) return UNKNOWN_CONTEXT_TOKENS;
+	return Math.min(MAX_DEFAULT_CONTEXT_TOKENS, window - Math.max(4_096, Math.floor(window / 4)));
+}

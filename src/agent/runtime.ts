@@ -2,7 +2,9 @@ import type { LanguageModel, ModelMessage, ToolSet } from "ai";
 import type { AgUiEvent } from "../protocol/index.ts";
 import { AgUiTranslator } from "./ag-ui.ts";
 import { type ClassifiedError, classifyError } from "./errors.ts";
+import { fitMessages } from "./fit-prompt.ts";
 import { declarations, modelStep, type StepResult, type TokenUsage } from "./model-step.ts";
+import { systemTokens, toolsTokens } from "./prompt-size.ts";
 import { countToolFailures, openToolCalls, type ToolCallRequest, toolResultMessage } from "./tool-calls.ts";
 
 export type { TokenUsage } from "./model-step.ts";
@@ -67,6 +69,12 @@ export interface RunAgentOptions {
 	decideMayPause?: (call: ToolCallRequest) => boolean;
 	/** The run id whose events announced a tool call (an earlier attempt's, for a resumed call). */
 	eventRunIdOf?: (toolCallId: string) => string;
+	/**
+	 * The most one model call's prompt may hold (system, tools, messages; estimated tokens):
+	 * before each call the messages are fitted into it (fit-prompt.ts), in the copy sent, never
+	 * in the checkpoint. Unset: sent whole.
+	 */
+	contextTokens?: number;
 }
 
 interface Common {
@@ -133,6 +141,8 @@ class AgentLoop {
 	#unsaved: ModelMessage[] = [];
 	/** Whether a crash could lose something in `unsaved` that a new attempt can't get back. */
 	#mustSave = false;
+	/** The system prompt's and the tool declarations' tokens, measured at the first call. */
+	#fixedTokens: number | undefined;
 
 	constructor(options: RunAgentOptions) {
 		const spent = options.spent ?? { steps: 0, usage: { inputTokens: 0, outputTokens: 0 }, runMs: 0 };
@@ -224,7 +234,7 @@ class AgentLoop {
 		const step = await modelStep({
 			model: this.#options.model,
 			system: this.#options.system,
-			messages: this.#messages,
+			messages: await this.#prompt(),
 			tools: this.#declared,
 			signal: this.#signal,
 			maxOutputTokens: this.#limits.maxOutputTokens - this.#usage.outputTokens,
@@ -250,6 +260,19 @@ class AgentLoop {
 				...this.#common(),
 			};
 		return open;
+	}
+
+	/** The messages the next model call gets: within `contextTokens` with the system prompt and tools. */
+	async #prompt(): Promise<ModelMessage[]> {
+		const limit = this.#options.contextTokens;
+		if (limit === undefined) return this.#messages;
+		this.#fixedTokens ??= systemTokens(this.#options.system) + (await toolsTokens(this.#declared));
+		const fitted = fitMessages(this.#messages, limit - this.#fixedTokens);
+		if (fitted.tokens > limit - this.#fixedTokens)
+			throw new Error(
+				`the prompt does not fit the context budget of ${limit} tokens (SPARKY_CONTEXT_TOKENS): the system prompt and tool declarations take ${this.#fixedTokens}, the messages at least ${fitted.tokens}`,
+			);
+		return fitted.messages;
 	}
 
 	/** A step's tokens and text join the totals. */

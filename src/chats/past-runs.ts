@@ -1,4 +1,4 @@
-import { type ChatMessage, EventType, type WireEvent } from "../protocol/index.ts";
+import { type ChatMessage, CustomName, EventType, type WireEvent } from "../protocol/index.ts";
 
 /** Kept whole: a run's start and end (its line: model, time, tokens) and the agent's thoughts. */
 const KEPT = new Set<string>([
@@ -10,18 +10,22 @@ const KEPT = new Set<string>([
 	EventType.REASONING_MESSAGE_END,
 ]);
 
+/** Sparky's events a finished turn's line shows: the memories it was given, a compaction of the chat. */
+const KEPT_CUSTOM = new Set<string>([CustomName.memoriesRecalled, CustomName.contextCompacted]);
+
 /** Kept when the page has their row: they place a message or tool call among the thoughts. */
 const STARTS = new Set<string>([EventType.TEXT_MESSAGE_START, EventType.TOOL_CALL_START]);
 
 /**
- * What a history page leaves out of its finished turns, from their stored events: run lines
- * and thoughts, plus the start of each message and tool call the page has (so everything in a
+ * What a history page leaves out of its finished turns, from their stored events: run lines,
+ * thoughts, the memories each was given and compactions, plus the start of each message and tool call the page has (so everything in a
  * turn sorts by the same event order). Text and results come from the rows themselves, so a
  * page stays small however long the tool outputs were.
  */
 export function pastRunEvents(events: readonly WireEvent[], rowIds: ReadonlySet<string>): WireEvent[] {
 	return events.filter((e) => {
 		if (KEPT.has(e.type)) return true;
+		if (e.type === EventType.CUSTOM) return typeof e.name === "string" && KEPT_CUSTOM.has(e.name);
 		if (!STARTS.has(e.type)) return false;
 		const id = e.type === EventType.TEXT_MESSAGE_START ? e.messageId : e.toolCallId;
 		return typeof id === "string" && rowIds.has(id);

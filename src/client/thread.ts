@@ -1,5 +1,5 @@
 import { type Approval, type ChatMessage, type EventOf, EventType, type KnownHubEvent } from "../protocol/index.ts";
-import type { ApprovalView, TimelineItem } from "./timeline-items.ts";
+import type { ApprovalView, RecalledMemories, TimelineItem } from "./timeline-items.ts";
 
 /**
  * One chat's or task's timeline: its agent events and history rows folded into items. Pure
@@ -30,6 +30,8 @@ export class Thread {
 	/** When each turn began (its first event or history row): turns are shown in this order. */
 	readonly #turnStart = new Map<string, number>();
 	readonly #approvals = new Map<string, ApprovalView>();
+	/** Memories each run (`<task>:<attempt>`) was given: kept until its run line exists, whichever comes first. */
+	readonly #recalled = new Map<string, RecalledMemories>();
 	/** Bumped on every change. */
 	version = 0;
 
@@ -72,6 +74,14 @@ export class Thread {
 			canDecide: a.can_decide,
 		});
 		this.#linkApprovals();
+		this.version++;
+	}
+
+	/** The memories run `runId` was given (`sparky.memory.recalled`): shown on its run line. */
+	applyRecalled(runId: string, memories: RecalledMemories): void {
+		this.#recalled.set(runId, memories);
+		const run = this.#slots.get(runId)?.item;
+		if (run?.kind === "run") run.memories = memories;
 		this.version++;
 	}
 
@@ -212,6 +222,7 @@ export class Thread {
 		const slot = this.#slot(id, order, () => ({ kind: "run", id, state: "running", turnId, ts: e.ts }));
 		const item = slot.item;
 		if (item.kind !== "run") return;
+		item.memories ??= this.#recalled.get(id);
 		if (e.type === EventType.RUN_STARTED) {
 			item.model = e.model || item.model;
 			item.ts = Math.min(item.ts, e.ts);

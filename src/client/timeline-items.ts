@@ -33,6 +33,26 @@ export interface ApprovalView {
 	canDecide?: boolean;
 }
 
+/** The memories a run was given in its context (`sparky.memory.recalled`), pinned ones among them. */
+export interface RecalledMemories {
+	ids: string[];
+	pinned: string[];
+}
+
+/**
+ * A chat's older turns, summarised to fit the model (`sparky.context.compacted`, or
+ * `GET /api/chats/:id/summaries`, which brings the text too).
+ */
+export interface SummaryView {
+	id: string;
+	/** Turns it covers, in all. */
+	turns: number;
+	/** The last turn it covers: the mark goes after it. */
+	throughTurnId: string;
+	content?: string;
+	createdAt?: number;
+}
+
 export type TimelineItem =
 	| {
 			kind: "message";
@@ -77,6 +97,8 @@ export type TimelineItem =
 				| "paused";
 			/** What it paused for (runs that ended with an interrupt). */
 			approvals?: ApprovalView[];
+			/** The memories it was given, when it was given any. */
+			memories?: RecalledMemories;
 			model?: string;
 			usage?: { inputTokens: number; outputTokens: number };
 			error?: string;

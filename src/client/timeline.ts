@@ -7,15 +7,16 @@ import {
 	EventType,
 	type HubEnvelope,
 	type KnownHubEvent,
+	type ChatSummary as StoredChatSummary,
 	type Task,
 	type TaskStatus,
 	TaskStatusSchema,
 } from "../protocol/index.ts";
 import { orderOf } from "./run-order.ts";
 import { Thread } from "./thread.ts";
-import type { ApprovalView, ThreadKey, TimelineItem } from "./timeline-items.ts";
+import type { ApprovalView, SummaryView, ThreadKey, TimelineItem } from "./timeline-items.ts";
 
-export type { ApprovalView, ThreadKey, TimelineItem } from "./timeline-items.ts";
+export type { ApprovalView, RecalledMemories, SummaryView, ThreadKey, TimelineItem } from "./timeline-items.ts";
 
 /**
  * The page's (and the CLI's) model of what happened: events in, timelines out. Pure and
@@ -54,6 +55,8 @@ export class Timeline {
 	readonly #chats = new Map<string, ChatSummary>();
 	/** Every approval seen (events, task views, `GET /api/approvals`), by id. */
 	readonly #approvals = new Map<string, Approval>();
+	/** Each chat's summaries of its older turns, by summary id. */
+	readonly #summaries = new Map<string, Map<string, SummaryView>>();
 	#open: ThreadKey | undefined;
 	/** Bumped on every change: cheap change detection for a UI. */
 	version = 0;
@@ -156,6 +159,26 @@ export class Timeline {
 		);
 	}
 
+	/** A chat's summaries as `GET /api/chats/:id/summaries` has them (with their text). */
+	applySummaries(chatId: string, summaries: readonly StoredChatSummary[]): void {
+		for (const s of summaries) {
+			this.#noteSummary(chatId, {
+				id: s.id,
+				turns: s.turns,
+				throughTurnId: s.through_turn_id,
+				content: s.content,
+				createdAt: s.created_at,
+			});
+		}
+		this.version++;
+	}
+
+	/** A chat's summaries of its older turns, oldest first (fewest turns covered). */
+	summaries(chatId: string): SummaryView[] {
+		const known = this.#summaries.get(chatId);
+		return known ? [...known.values()].sort((a, b) => a.turns - b.turns || a.id.localeCompare(b.id)) : [];
+	}
+
 	applyChats(chats: readonly Chat[]): void {
 		for (const c of chats) this.#upsertChat(c);
 		this.version++;
@@ -252,7 +275,22 @@ export class Timeline {
 				if (action === "deleted") {
 					this.#chats.delete(chat.id);
 					this.#threads.delete(`chat:${chat.id}`);
+					this.#summaries.delete(chat.id);
 				} else this.#upsertChat(chat);
+				this.version++;
+				return;
+			}
+			case CustomName.memoriesRecalled: {
+				const key = threadOf(e);
+				if (!key || !e.task_id) return;
+				this.#thread(key).applyRecalled(`${e.task_id}:${e.attempt ?? 0}`, e.value);
+				this.version++;
+				return;
+			}
+			case CustomName.contextCompacted: {
+				if (!e.chat_id) return;
+				const v = e.value;
+				this.#noteSummary(e.chat_id, { id: v.summary_id, turns: v.turns, throughTurnId: v.through_turn_id });
 				this.version++;
 				return;
 			}
@@ -281,6 +319,21 @@ export class Timeline {
 		if (newer) this.#approvals.set(a.id, a);
 		const key = threadOf({ chat_id: a.chat_id ?? undefined, task_id: a.task_id });
 		if (key) this.#thread(key).applyApproval(a);
+	}
+
+	/** What is known of a summary: an event brings no text, the API does; the text is kept. */
+	#noteSummary(chatId: string, summary: SummaryView): void {
+		let known = this.#summaries.get(chatId);
+		if (!known) {
+			known = new Map();
+			this.#summaries.set(chatId, known);
+		}
+		const current = known.get(summary.id);
+		known.set(summary.id, {
+			...summary,
+			content: summary.content ?? current?.content,
+			createdAt: summary.createdAt ?? current?.createdAt,
+		});
 	}
 
 	#upsertChat(chat: Chat): void {

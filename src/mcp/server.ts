@@ -1,8 +1,9 @@
 /**
  * Sparky as an MCP server: `/mcp` speaks Streamable HTTP (stateless: a fresh server and
- * transport per request, JSON answers), with four tools that act as the bearer token's user
- * under the same rules as the HTTP API: the same task service, the same visibility (someone
- * else's task is "not found"), the same per-user rate limit on new tasks.
+ * transport per request, JSON answers), with tools that act as the bearer token's user under
+ * the same rules as the HTTP API: the same task and memory services, the same visibility
+ * (someone else's task is "not found", a memory is only ever its owner's), the same per-user
+ * rates and caps.
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
@@ -11,11 +12,15 @@ import { z } from "zod";
 import { chatForTask } from "../chats/service.ts";
 import { depsFor } from "../deps.ts";
 import { conflict, invalid, SparkyError } from "../errors.ts";
+import { createMemory, searchMemories, toMemory } from "../memory/service.ts";
 import {
 	ApproveToolsSchema,
 	type AuthContext,
 	describeIssues,
 	LIMITS,
+	MemoryLimits,
+	MemoryTagsSchema,
+	MemoryTextSchema,
 	OpaqueIdSchema,
 	statusInWords,
 	TaskLimits,
@@ -73,8 +78,54 @@ const defineTool = <S extends z.ZodObject>(tool: {
 	run(args: z.output<S>): Promise<Record<string, unknown>>;
 }): SparkyMcpTool => tool as unknown as SparkyMcpTool;
 
-/** The four tools, acting as `auth`'s user. */
+/** The tools, acting as `auth`'s user. */
 function sparkyTools(env: Env, auth: AuthContext): SparkyMcpTool[] {
+	return [...taskTools(env, auth), ...memoryTools(env, auth)];
+}
+
+/** The user's long-term memory: search it, add to it (marked as coming from an MCP client). */
+function memoryTools(env: Env, auth: AuthContext): SparkyMcpTool[] {
+	return [
+		defineTool({
+			name: "search_memory",
+			description:
+				"Search what Sparky remembers about you (your long-term memories), best matches first. The query is plain words; nothing in it is syntax.",
+			input: z.strictObject({
+				query: z.string().trim().min(1).max(MemoryLimits.queryChars).describe("Words to look for."),
+				limit: z
+					.number()
+					.int()
+					.min(1)
+					.max(MemoryLimits.recallMax)
+					.optional()
+					.describe(`At most this many (default 10, at most ${MemoryLimits.recallMax}).`),
+			}),
+			annotations: { readOnlyHint: true },
+			async run(args) {
+				const rows = await searchMemories(env, auth.userId, args.query, { limit: args.limit ?? 10 });
+				return { memories: rows.map(toMemory) };
+			},
+		}),
+		defineTool({
+			name: "add_memory",
+			description:
+				"Save something for Sparky to remember about you; later runs may recall it. It is marked as saved by an MCP client.",
+			input: z.strictObject({
+				text: MemoryTextSchema.describe(`What to remember (at most ${MemoryLimits.textChars} characters).`),
+				tags: MemoryTagsSchema.optional().describe("Short labels to find it by."),
+			}),
+			annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+			async run(args) {
+				// The memories cap and rate are applied in createMemory, as on every path.
+				const memory = await createMemory(env, auth.userId, { text: args.text, tags: args.tags }, { kind: "mcp" });
+				return { memory };
+			},
+		}),
+	];
+}
+
+/** Tasks: add, get, list, cancel. */
+function taskTools(env: Env, auth: AuthContext): SparkyMcpTool[] {
 	return [
 		defineTool({
 			name: "add_task",
@@ -164,7 +215,8 @@ export function sparkyMcpServer(env: Env, auth: AuthContext): Server {
 		{
 			capabilities: { tools: {} },
 			jsonSchemaValidator: zodJsonSchemaValidator,
-			instructions: "Sparky runs tasks with an AI agent. add_task queues one; get_task shows its status and result.",
+			instructions:
+				"Sparky runs tasks with an AI agent. add_task queues one; get_task shows its status and result. search_memory and add_memory read and add to what Sparky remembers about you.",
 		},
 	);
 	const tools = sparkyTools(env, auth);

@@ -28,6 +28,9 @@ export const BUILTIN_TOOL_NAMES = [
 	"add_task",
 	"list_tasks",
 	"current_time",
+	"remember",
+	"recall",
+	"forget",
 ] as const;
 
 /** A tool the AG-UI client runs itself: offered to the model beside Sparky's own. */

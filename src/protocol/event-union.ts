@@ -20,6 +20,7 @@ import { z } from "zod";
 import { ApprovalEventValueSchema } from "./approvals.ts";
 import { ChatChangeValueSchema } from "./chats.ts";
 import { CustomName, EventType } from "./events.ts";
+import { ContextCompactedValueSchema, MemoriesRecalledValueSchema } from "./memories.ts";
 import { TaskStatusValueSchema } from "./tasks.ts";
 
 /**
@@ -66,6 +67,8 @@ export const CustomValueSchemas = {
 	[CustomName.attempt]: AttemptStartedValueSchema,
 	[CustomName.attemptError]: AttemptErrorValueSchema,
 	[CustomName.mcpServers]: McpServersValueSchema,
+	[CustomName.memoriesRecalled]: MemoriesRecalledValueSchema,
+	[CustomName.contextCompacted]: ContextCompactedValueSchema,
 } as const satisfies Record<CustomNameValue, z.ZodType>;
 
 export type CustomNameValue = (typeof CustomName)[keyof typeof CustomName];
@@ -112,6 +115,8 @@ function unionWith<S extends z.ZodRawShape>(envelope: S) {
 			customEvent(CustomName.attempt).extend(envelope),
 			customEvent(CustomName.attemptError).extend(envelope),
 			customEvent(CustomName.mcpServers).extend(envelope),
+			customEvent(CustomName.memoriesRecalled).extend(envelope),
+			customEvent(CustomName.contextCompacted).extend(envelope),
 		]),
 	]);
 }

@@ -72,6 +72,10 @@ export const CustomName = {
 	attemptError: "sparky.attempt.error",
 	/** A run's MCP servers that are missing or whose tool lists were cut short; `value` is `{ unavailable, partial }`. */
 	mcpServers: "sparky.mcp.servers",
+	/** A run was given the user's memories in its context; `value` is `{ ids, pinned }`. */
+	memoriesRecalled: "sparky.memory.recalled",
+	/** A chat's older turns were summarised to fit the model; `value` is `{ summary_id, turns, through_turn_id }`. */
+	contextCompacted: "sparky.context.compacted",
 } as const;
 
 /** `HubEvent` as plain JSON (what crosses RPC and the wire), uninterpreted: clients parse it with `parseHubEvent`. */

@@ -10,6 +10,7 @@ export * from "./frames.ts";
 export * from "./ids.ts";
 export * from "./json-depth.ts";
 export * from "./limits.ts";
+export * from "./memories.ts";
 export * from "./schedules.ts";
 export * from "./tasks.ts";
 export * from "./users.ts";

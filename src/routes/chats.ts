@@ -14,6 +14,7 @@ import {
 	OpaqueIdSchema,
 	RenameChatBodySchema,
 } from "../protocol/index.ts";
+import { listSummaries } from "../storage/chat-summaries.ts";
 import { listChats } from "../storage/chats.ts";
 import { decodeTimeIdCursor, encodeCursor } from "../storage/page-cursor.ts";
 
@@ -46,6 +47,11 @@ export const chatsRoutes = new Hono<AppEnv>()
 	.delete("/:id", paramsOf(ChatParams), async (c) => {
 		await deleteChat(depsFor(c.env), await ownedChat(c.env, c.req.valid("param").id, c.var.auth));
 		return c.body(null, 204);
+	})
+	// The summaries of the chat's older turns (compaction), newest first: the page's "earlier conversation summarised".
+	.get("/:id/summaries", paramsOf(ChatParams), async (c) => {
+		const chat = await ownedChat(c.env, c.req.valid("param").id, c.var.auth);
+		return c.json({ summaries: await listSummaries(c.env.DB, chat.id) });
 	})
 	.get("/:id/messages", paramsOf(ChatParams), queryOf(ChatHistoryQuerySchema), async (c) => {
 		const chat = await ownedChat(c.env, c.req.valid("param").id, c.var.auth);

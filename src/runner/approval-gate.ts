@@ -10,6 +10,8 @@ export interface GateOptions {
 	approve: readonly string[];
 	/** Tools the AG-UI client runs itself: the run pauses before each call, for its result. */
 	clientTools?: ReadonlySet<string>;
+	/** Calls that need approval because of what the run has done so far (memory after outside content). */
+	mustApprove?: (call: ToolCallRequest) => boolean;
 	/** Whether running a tool twice does no harm (see `SparkyTool.idempotent`). */
 	isIdempotent: (toolName: string) => boolean;
 	/** The tool call that was running when the last attempt stopped, if any. */
@@ -61,7 +63,7 @@ export function approvalGate(options: GateOptions): {
 	const decide = async (call: ToolCallRequest): Promise<CallDecision> => {
 		const eventId = options.eventId(call);
 		const isClientTool = options.clientTools?.has(call.toolName) ?? false;
-		const listed = needsApproval(options.approve, call.toolName);
+		const listed = needsApproval(options.approve, call.toolName) || (options.mustApprove?.(call) ?? false);
 		const found = await storedFor(eventId);
 		// A decision about another call under the same id (a provider that repeats ids) is no
 		// decision about this one; but nothing can be asked under that id any more either.
@@ -117,7 +119,9 @@ export function approvalGate(options: GateOptions): {
 		return { kind: "run" };
 	};
 	const mayPause = (call: ToolCallRequest) =>
-		(options.clientTools?.has(call.toolName) ?? false) || needsApproval(options.approve, call.toolName);
+		(options.clientTools?.has(call.toolName) ?? false) ||
+		needsApproval(options.approve, call.toolName) ||
+		(options.mustApprove?.(call) ?? false);
 	return { decide, mayPause, requested: () => requested, requestedKind: () => requestedKind };
 }
 

@@ -1,5 +1,5 @@
 import type { ModelMessage, ToolSet } from "ai";
-import { type ModelResolution, type ResolvedModel, resolveModel } from "../agent/models.ts";
+import { contextBudget, type ModelResolution, type ResolvedModel, resolveModel } from "../agent/models.ts";
 import { systemPrompt } from "../agent/prompt.ts";
 import { type AgentOutcome, runAgent, type Spent } from "../agent/runtime.ts";
 import type { Transcript } from "../chats/transcript.ts";
@@ -7,7 +7,8 @@ import { type AgentConfig, agentConfig } from "../config.ts";
 import { type Deps, depsFor } from "../deps.ts";
 import { failpoint } from "../faults.ts";
 import { loadMcpTools, MCP_SERVERS_EVENT, type McpRunTools, unavailableServersNote } from "../mcp/tools.ts";
-import { EventType, newId } from "../protocol/index.ts";
+import type { RecalledMemories } from "../memory/recall.ts";
+import { CustomName, EventType, newId, sparkyEvent } from "../protocol/index.ts";
 import type { Publisher } from "../relay/publish.ts";
 import type { Relay } from "../relay/relay.ts";
 import { appendMessages, type CheckpointWrite, loadCheckpoint, type SavedRun } from "../storage/checkpoints.ts";
@@ -22,6 +23,7 @@ import { startHeartbeat } from "./heartbeat.ts";
 import { finish, type RunContext, type RunResult, recordEnding } from "./run-ending.ts";
 import { RunEmitter } from "./run-events.ts";
 import { baseMessages, CallAnnouncers, transcriptOf } from "./run-history.ts";
+import { memoriesForRun, OutsideContent } from "./run-memory.ts";
 
 export interface RunnerDeps {
 	/** The relay runs share (one per consumer batch); a run makes its own without one. */
@@ -86,6 +88,8 @@ export class Run {
 	#nextIdx = 0;
 	// Set by `loadTools`.
 	#gate!: Gate;
+	/** What the run has read from outside (a page, an MCP server): memory writes then need approval. */
+	#outside!: OutsideContent;
 
 	/** Claims a queued task for a new attempt (its lease, its checkpoint); undefined when it can't be claimed. */
 	static async claim(env: Env, taskId: string, deps: RunnerDeps & { relay: Relay }): Promise<Run | undefined> {
@@ -117,10 +121,10 @@ export class Run {
 		const model = await this.#start();
 		if (!model.ok) return this.#misconfigured(model.error);
 		this.#startHeartbeat();
-		const tools = await this.#loadTools();
+		const [tools, memories] = await Promise.all([this.#loadTools(), this.#recall()]);
 		let outcome: AgentOutcome;
 		try {
-			outcome = await this.#agentLoop(model.resolved, tools);
+			outcome = await this.#agentLoop(model.resolved, tools, memories);
 		} finally {
 			this.#stopHeartbeat();
 			await tools.mcp.close();
@@ -143,6 +147,7 @@ export class Run {
 		if (model.ok) this.#events.emit({ type: EventType.RUN_STARTED, ...this.#thread, model: model.resolved.label });
 		[this.#transcript, this.#saved] = await loading;
 		this.#announcers = new CallAnnouncers(this.#id, this.#saved.messages);
+		this.#outside = new OutsideContent(this.#saved.messages.map((m) => m.message));
 		this.#nextIdx = this.#saved.messages.length;
 		return model;
 	}
@@ -202,6 +207,7 @@ export class Run {
 			task: this.#task,
 			approve: [...this.#config.approveTools, ...checkpoint.approve, ...mcpNeedApproval],
 			clientTools: new Set(checkpoint.clientTools.map((t) => t.name)),
+			mustApprove: (call) => this.#outside.mustApprove(call.toolName),
 			isIdempotent,
 			inFlight: checkpoint.inFlight,
 			eventId: (call) => `${this.#announcers.runIdOf(call.toolCallId)}:${call.toolCallId}`,
@@ -210,28 +216,45 @@ export class Run {
 		});
 	}
 
+	/** The user's memories for this run (pinned, then relevant), announced by a CUSTOM event naming them. */
+	async #recall(): Promise<RecalledMemories> {
+		const memories = await memoriesForRun(this.#env, this.#task, this.#config.memoryContextTokens, this.#now());
+		if (memories.ids.length > 0)
+			this.#events.emit(sparkyEvent(CustomName.memoriesRecalled, { ids: memories.ids, pinned: memories.pinned }));
+		return memories;
+	}
+
 	/** The agent loop (runtime.ts), going on from the checkpoint; its events are relayed as they happen. */
-	async #agentLoop(model: ResolvedModel, { mcp, ms }: RunTools): Promise<AgentOutcome> {
+	async #agentLoop(model: ResolvedModel, { mcp, ms }: RunTools, memories: RecalledMemories): Promise<AgentOutcome> {
 		const { checkpoint, messages } = this.#saved;
 		const config = this.#config;
 		const task = this.#task;
+		const system =
+			systemPrompt({ userId: task.user_id, now: this.#now(), kind: "task" }) +
+			unavailableServersNote(mcp.unavailable, mcp.partial) +
+			memories.block;
+		const tools = this.#toolSet(mcp.tools);
+		// The whole prompt's budget: history is chosen (and compacted) within it, and every model call fits it.
+		const budget = contextBudget(model.label, config.contextTokens);
+		const prompt = { model, budget, system, tools, signal: this.#stop.signal, now: this.#now };
+		const base = await baseMessages(this.#env, task, { ...prompt, emit: (event) => this.#events.emit(event) });
 		return runAgent({
 			runId: this.#id,
 			model: model.model,
-			system:
-				systemPrompt({ userId: task.user_id, now: this.#now(), kind: "task" }) +
-				unavailableServersNote(mcp.unavailable, mcp.partial),
-			messages: [...(await baseMessages(this.#env, task)), ...messages.map((m) => m.message)],
+			system,
+			contextTokens: budget,
+			messages: [...base, ...messages.map((m) => m.message)],
 			spent: {
 				steps: checkpoint.steps,
 				usage: { inputTokens: checkpoint.inputTokens, outputTokens: checkpoint.outputTokens },
 				runMs: checkpoint.runMs + ms,
 			},
-			tools: this.#toolSet(mcp.tools),
+			tools,
 			limits: { maxSteps: config.maxSteps, maxRunMs: config.maxRunMs, maxOutputTokens: config.maxOutputTokens },
 			signal: this.#stop.signal,
 			onEvent: (event) => {
 				this.#transcript?.observe(event);
+				this.#outside.observe(event);
 				this.#events.emit(event);
 			},
 			onMessages: (added, totals, inFlight) => this.#checkpoint(added, totals, inFlight),

@@ -3,11 +3,14 @@ import { log } from "../log.ts";
 import { addTaskTool } from "./add-task.ts";
 import { currentTimeTool } from "./current-time.ts";
 import { deleteFileTool } from "./delete-file.ts";
+import { forgetTool } from "./forget.ts";
 import { httpFetchTool } from "./http-fetch.ts";
 import { listFilesTool } from "./list-files.ts";
 import { listTasksTool } from "./list-tasks.ts";
 import { isOpaque } from "./network-error.ts";
 import { readFileTool } from "./read-file.ts";
+import { recallTool } from "./recall.ts";
+import { rememberTool } from "./remember.ts";
 import type { SparkyTool, ToolContext } from "./types.ts";
 import { writeFileTool } from "./write-file.ts";
 
@@ -21,6 +24,9 @@ export const ALL_TOOLS: SparkyTool[] = [
 	addTaskTool,
 	listTasksTool,
 	currentTimeTool,
+	rememberTool,
+	recallTool,
+	forgetTool,
 ] as SparkyTool[];
 
 /**

@@ -156,7 +156,7 @@ describe("chat turns", () => {
 		const t1 = await send("my name is Ada");
 		const claimed1 = await claimWithCheckpoint(env.DB, t1.turn_id, "run_1", Date.now(), 60_000);
 		if (!claimed1) return expect.fail("could not claim the first turn");
-		const t2 = await send("what is my name?");
+		const t2 = await send("and who am I?");
 		await runClaimedTask(env, claimed1.row, "run_1", { model: asResolution(model) }, claimed1.saved);
 
 		// The first turn's end queued the second; wait for the consumer to run it with the demo model…
@@ -166,14 +166,14 @@ describe("chat turns", () => {
 		// …and check what the first turn was told, and what the history now says.
 		expect(JSON.stringify(prompts[0])).toContain("my name is Ada");
 		// The message queued behind the first turn is not part of the first turn's context.
-		expect(JSON.stringify(prompts[0])).not.toContain("what is my name?");
+		expect(JSON.stringify(prompts[0])).not.toContain("and who am I?");
 		const history = await json<{ messages: ChatMessage[] }>(
 			api(`/api/chats/${chat.id}/messages`, { token: user.token }),
 		);
 		expect(history.messages.map((m) => [m.role, m.content])).toEqual([
 			["user", "my name is Ada"],
 			["assistant", "answer 1"],
-			["user", "what is my name?"],
+			["user", "and who am I?"],
 			["assistant", expect.stringContaining("demo model")],
 		]);
 	});

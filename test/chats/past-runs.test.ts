@@ -38,10 +38,11 @@ describe("pastRunEvents", () => {
 		ev("TEXT_MESSAGE_CONTENT", { messageId: "m1", delta: "hi" }),
 		ev("TEXT_MESSAGE_START", { messageId: "m-empty", role: "assistant" }),
 		ev("CUSTOM", { name: "sparky.task.status" }),
+		ev("CUSTOM", { name: "sparky.memory.recalled", value: { ids: ["mem_1"], pinned: [] } }),
 		ev("RUN_FINISHED", { runId: "turn_a:1", usage: [{ inputTokens: 5, outputTokens: 7 }] }),
 	];
 
-	it("keeps run lines, thoughts and the starts of rows the page has; drops texts and results", () => {
+	it("keeps run lines, thoughts, memories used and the starts of rows the page has; drops texts and results", () => {
 		const kept = pastRunEvents(run, new Set(["call_1", "m1"]));
 		expect(kept.map((e) => e.type)).toEqual([
 			"RUN_STARTED",
@@ -50,8 +51,11 @@ describe("pastRunEvents", () => {
 			"REASONING_MESSAGE_END",
 			"TOOL_CALL_START",
 			"TEXT_MESSAGE_START",
+			"CUSTOM",
 			"RUN_FINISHED",
 		]);
+		// The memories the turn was given stay (its line says so after a reload); its status changes don't.
+		expect(kept.filter((e) => e.type === "CUSTOM").map((e) => e.name)).toEqual(["sparky.memory.recalled"]);
 		// A message with no row (empty, dropped from history) would show as "writing…" forever.
 		expect(kept.some((e) => e.messageId === "m-empty")).toBe(false);
 	});

@@ -51,7 +51,14 @@ describe("Sparky as an MCP server (/mcp)", () => {
 		const user = await newUser();
 		const client = await connect(user.token);
 		const { tools } = await client.listTools();
-		expect(tools.map((t) => t.name).sort()).toEqual(["add_task", "cancel_task", "get_task", "list_tasks"]);
+		expect(tools.map((t) => t.name).sort()).toEqual([
+			"add_memory",
+			"add_task",
+			"cancel_task",
+			"get_task",
+			"list_tasks",
+			"search_memory",
+		]);
 		const add = tools.find((t) => t.name === "add_task");
 		expect(add?.inputSchema.required).toEqual(["instruction"]);
 		expect(Object.keys(add?.inputSchema.properties ?? {})).toEqual(

@@ -22,6 +22,9 @@
 //                            provider's end-of-message signal (finish_reason / message_stop)
 //   connection-reset         streams some text, then the socket is destroyed mid-response
 //   bad-key                  HTTP 401 (OpenAI's message echoes the key masked, as OpenAI does)
+//   echo                     OpenAI only: text, the start of the last user message (whitespace
+//                            folded), at most 1,200 characters and max_tokens × 3 (a summary
+//                            asked for under a cap stays under it); usage counts the body
 // Any other model is a 404 in the provider's error format. Everything is deterministic.
 
 // Node's own type definitions are left out on purpose: they are global, and would let Worker
@@ -229,6 +232,23 @@ async function openai(res: ServerResponse, body: Record<string, unknown>, key: s
 				data(chunk({ tool_calls: [{ index: 0, function: { arguments: "}" } }] })),
 				data(chunk({}, "tool_calls")),
 				...(includeUsage ? [data(usage(FAKE_USAGE.toolStep, 18))] : []),
+				done,
+			]);
+		}
+		case "echo": {
+			const last = [...messages].reverse().find((m) => m.role === "user");
+			const said = (typeof last?.content === "string" ? last.content : JSON.stringify(last?.content ?? "")).replace(
+				/\s+/g,
+				" ",
+			);
+			const cap = Math.min(1_200, 3 * Number(body.max_tokens ?? body.max_completion_tokens ?? 400));
+			const text = said.slice(0, cap).trim() || "(nothing)";
+			const step = { input: Math.ceil(JSON.stringify(body).length / 4), output: Math.ceil(text.length / 4) };
+			return sse(res, [
+				data(chunk({ role: "assistant", content: "" })),
+				...(text.match(/.{1,80}/gs) ?? []).map((piece) => data(chunk({ content: piece }))),
+				data(chunk({}, "stop")),
+				...(includeUsage ? [data(usage(step))] : []),
 				done,
 			]);
 		}

@@ -148,10 +148,13 @@ describe("the registry", () => {
 				"add_task",
 				"current_time",
 				"delete_file",
+				"forget",
 				"http_fetch",
 				"list_files",
 				"list_tasks",
 				"read_file",
+				"recall",
+				"remember",
 				"write_file",
 			].sort(),
 		);

@@ -61,6 +61,9 @@ export function ChatView({ session, chatId }: Props) {
 				onDecide={(approval, approved, reason) => session.decideApproval(approval, approved, reason)}
 				me={session.me.user_id}
 				pendingTurns={pending}
+				summaries={timeline.summaries(chatId)}
+				loadSummaries={() => session.summaries.load(chatId)}
+				loadMemory={(id) => session.memories.get(id)}
 				before={earlier}
 				empty={
 					<p class="muted empty">

@@ -1,17 +1,25 @@
 import type { ComponentType } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../lib/api.ts";
+import type { Route } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
 
-type Panel = ComponentType<{ session: Session }>;
+interface PanelProps {
+	session: Session;
+	/** For links out of a panel (a memory's chat or task). */
+	navigate: (route: Route) => void;
+}
+type Panel = ComponentType<PanelProps>;
+export type PanelName = "settings" | "memory" | "admin";
 
-/** Settings and admin load on first use (the first load stays small); the rest of the page never waits for them. */
-const LOADERS: Record<"settings" | "admin", () => Promise<Panel>> = {
+/** Settings, memory and admin load on first use (the first load stays small); the rest of the page never waits for them. */
+const LOADERS: Record<PanelName, () => Promise<Panel>> = {
 	settings: () => import("./panels/SettingsPanel.tsx").then((m) => m.SettingsPanel),
+	memory: () => import("./panels/MemoryPanel.tsx").then((m) => m.MemoryPanel),
 	admin: () => import("./panels/AdminPanel.tsx").then((m) => m.AdminPanel),
 };
 
-export function LazyPanel({ session, which }: { session: Session; which: "settings" | "admin" }) {
+export function LazyPanel({ session, which, navigate }: PanelProps & { which: PanelName }) {
 	// The API refuses non-admins anyway; the page doesn't even load the panel for them.
 	if (which === "admin" && session.me.role !== "admin") {
 		return (
@@ -21,10 +29,10 @@ export function LazyPanel({ session, which }: { session: Session; which: "settin
 			</section>
 		);
 	}
-	return <Loaded session={session} which={which} />;
+	return <Loaded session={session} which={which} navigate={navigate} />;
 }
 
-function Loaded({ session, which }: { session: Session; which: "settings" | "admin" }) {
+function Loaded({ session, which, navigate }: PanelProps & { which: PanelName }) {
 	const [panel, setPanel] = useState<{ Component: Panel } | { error: string } | undefined>();
 	useEffect(() => {
 		let live = true;
@@ -50,5 +58,5 @@ function Loaded({ session, which }: { session: Session; which: "settings" | "adm
 			</p>
 		);
 	}
-	return <panel.Component session={session} />;
+	return <panel.Component session={session} navigate={navigate} />;
 }

@@ -11,12 +11,12 @@ interface Props {
 }
 
 /**
- * Settings (and Admin) on top, then chats, then the agent's activity: reachable without
+ * Memory, Settings (and Admin) on top, then chats, then the agent's activity: reachable without
  * scrolling past every task. A column on wide screens, a drawer on narrow ones.
  */
 export function Sidebar({ session, navigate, onSignOut }: Props) {
 	const route = session.route;
-	const link = (to: "settings" | "admin", label: string) => (
+	const link = (to: "memory" | "settings" | "admin", label: string) => (
 		<a
 			href={`/${to}`}
 			class="side-link"
@@ -37,6 +37,7 @@ export function Sidebar({ session, navigate, onSignOut }: Props) {
 				</p>
 			)}
 			<ul class="side-list side-top">
+				<li>{link("memory", "Memory")}</li>
 				<li>{link("settings", "Settings")}</li>
 				{session.me.role === "admin" && <li>{link("admin", "Admin")}</li>}
 				<li class="narrow-only">

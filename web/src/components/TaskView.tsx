@@ -48,6 +48,7 @@ export function TaskView({ session, taskId, navigate }: Props) {
 				foldAttempts
 				openAtTop
 				answerId={answerId}
+				loadMemory={(id) => session.memories.get(id)}
 				before={
 					<>
 						{result && <TaskResult text={result} />}

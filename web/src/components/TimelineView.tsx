@@ -1,12 +1,15 @@
 import { type ComponentChildren, Fragment } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
-import type { TimelineItem } from "../../../src/client/index.ts";
+import type { SummaryView, TimelineItem } from "../../../src/client/index.ts";
 import { type Block, type EarlierAttempt, foldAttempts as fold } from "../lib/attempts.ts";
 import { formatDuration } from "../lib/format.ts";
+import { summaryPlaces } from "../lib/summary-marks.ts";
 import { type Ending, turnEndings } from "../lib/turn-ends.ts";
 import type { Decide } from "./items/ApprovalCard.tsx";
+import type { LoadMemory } from "./items/MemoriesUsed.tsx";
 import { MessageItem } from "./items/MessageItem.tsx";
 import { RunItem } from "./items/RunItem.tsx";
+import { type LoadSummaries, SummaryMark } from "./items/SummaryMark.tsx";
 import { ThoughtItem } from "./items/ThoughtItem.tsx";
 import { ToolItem } from "./items/ToolItem.tsx";
 
@@ -32,6 +35,12 @@ interface Props {
 	openAtTop?: boolean;
 	/** The message that is the task's answer, shown above the steps: here only a pointer to it. */
 	answerId?: string;
+	/** A chat's summaries of its older turns: a mark after the last turn each covers. */
+	summaries?: readonly SummaryView[];
+	/** Reads the summaries' text when a mark is opened before it is known. */
+	loadSummaries?: LoadSummaries;
+	/** Reads a memory a run used ("used N memories", opened). */
+	loadMemory?: LoadMemory;
 }
 
 /** How close to the bottom counts as "following along". */
@@ -43,6 +52,7 @@ const STICK_PX = 80;
  */
 export function TimelineView(props: Props) {
 	const { items, pendingTurns, before, after, empty, onDecide, me, foldAttempts, openAtTop, answerId } = props;
+	const { loadSummaries, loadMemory } = props;
 	const scroller = useRef<HTMLDivElement>(null);
 	const stick = useRef(!openAtTop);
 	const last = useRef({ firstId: "", height: 0 });
@@ -67,6 +77,8 @@ export function TimelineView(props: Props) {
 	const toolIds = new Set(items.filter((i) => i.kind === "tool").map((i) => i.id));
 	const blocks: Block[] = foldAttempts ? fold(items) : items.map((item) => ({ kind: "item", item }));
 	const { endings, lastItem } = turnEndings(items);
+	const marks = summaryPlaces(items, props.summaries ?? []);
+	const mark = (summary: SummaryView) => <SummaryMark key={summary.id} summary={summary} load={loadSummaries} />;
 	const render = (item: TimelineItem) => {
 		const ending = item.turnId ? endings.get(item.turnId) : undefined;
 		return (
@@ -79,12 +91,14 @@ export function TimelineView(props: Props) {
 					toolIds={toolIds}
 					onDecide={onDecide}
 					me={me}
+					loadMemory={loadMemory}
 				/>
 				{ending === "stopped" && item.turnId && lastItem.get(item.turnId) === item.id && (
 					<li class="turn-end" data-ending="stopped">
 						Stopped: the answer ends here.
 					</li>
 				)}
+				{marks.after.get(item.id)?.map(mark)}
 			</Fragment>
 		);
 	};
@@ -99,6 +113,7 @@ export function TimelineView(props: Props) {
 			{before}
 			{items.length === 0 && empty}
 			<ol class="timeline" aria-label="Timeline">
+				{marks.top.map(mark)}
 				{blocks.map((block) =>
 					block.kind === "item" ? (
 						render(block.item)
@@ -141,9 +156,10 @@ interface ItemProps {
 	toolIds: ReadonlySet<string>;
 	onDecide?: Decide;
 	me?: string;
+	loadMemory?: LoadMemory;
 }
 
-function Item({ item, answer, pending, cut, toolIds, onDecide, me }: ItemProps) {
+function Item({ item, answer, pending, cut, toolIds, onDecide, me, loadMemory }: ItemProps) {
 	switch (item.kind) {
 		case "message":
 			if (answer) return <AnswerPointer id={item.id} />;
@@ -153,7 +169,7 @@ function Item({ item, answer, pending, cut, toolIds, onDecide, me }: ItemProps) 
 		case "tool":
 			return <ToolItem item={item} cut={cut} onDecide={onDecide} me={me} />;
 		case "run":
-			return <RunItem item={item} toolIds={toolIds} onDecide={onDecide} me={me} />;
+			return <RunItem item={item} toolIds={toolIds} onDecide={onDecide} me={me} loadMemory={loadMemory} />;
 	}
 }
 

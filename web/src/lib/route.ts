@@ -2,6 +2,7 @@
 export type Route =
 	| { kind: "home" }
 	| { kind: "settings" }
+	| { kind: "memory" }
 	| { kind: "admin" }
 	| { kind: "chat"; id: string }
 	| { kind: "task"; id: string };
@@ -11,7 +12,7 @@ const ID = /^[A-Za-z0-9_-]{1,128}$/;
 export function parseRoute(pathname: string): Route {
 	const [, kind, id, ...rest] = pathname.split("/");
 	if ((kind === "chat" || kind === "task") && id && ID.test(id) && rest.length === 0) return { kind, id };
-	if ((kind === "settings" || kind === "admin") && !id && rest.length === 0) return { kind };
+	if ((kind === "settings" || kind === "memory" || kind === "admin") && !id && rest.length === 0) return { kind };
 	return { kind: "home" };
 }
 

@@ -20,10 +20,12 @@ import {
 } from "../../../src/protocol/index.ts";
 import { type Api, describeError } from "../lib/api.ts";
 import type { ConnectionState } from "../lib/connection.ts";
+import { MemoryApi } from "../lib/memories.ts";
 import type { Route } from "../lib/route.ts";
 import { frameThrottle } from "../lib/throttle.ts";
 import { ActivityList } from "./activity.ts";
 import { announcementFor } from "./announce.ts";
+import { ChatSummaries } from "./chat-summaries.ts";
 import { HubConnection } from "./hub-connection.ts";
 import { Liveness } from "./liveness.ts";
 import { TaskFollower } from "./task-follow.ts";
@@ -48,6 +50,9 @@ export class Session {
 	homeFocus = false;
 	/** The sidebar's task list (filters, search, pages). */
 	readonly activity: ActivityList;
+	/** Long-term memory (`/api/memories`): the Memory panel, and the memories a run used. */
+	readonly memories: MemoryApi;
+	readonly summaries: ChatSummaries;
 	listsError: string | undefined;
 	readonly loads = new Map<string, ThreadLoad>();
 	readonly taskDetails = new Map<string, Task>();
@@ -70,6 +75,8 @@ export class Session {
 	) {
 		api.onUnauthorized = () => onSignedOut("Your token is no longer accepted (revoked or expired). Sign in again.");
 		this.activity = new ActivityList(api, this.timeline, () => this.changed());
+		this.memories = new MemoryApi(api);
+		this.summaries = new ChatSummaries(this.memories, this.timeline, () => this.changed());
 		this.requests = new FrameRequests((frame) => this.hub.send(frame));
 		this.hub = new HubConnection({
 			baseUrl: api.baseUrl,
@@ -232,6 +239,7 @@ export class Session {
 		this.liveness.mark(event);
 		this.timeline.apply([event]);
 		this.activity.onEvent(event);
+		this.summaries.onEvent(event, this.route);
 		const said = announcementFor(event, this.timeline, this.route);
 		if (said) this.announcement = { text: said, count: this.announcement.count + 1 };
 		if (event.type === EventType.CUSTOM && event.name === CustomName.taskStatus) this.#refreshDetails(event.task_id);
@@ -306,6 +314,7 @@ export class Session {
 			if (route.kind === "chat") {
 				const answer = await this.#history(route.id);
 				this.#setLoad(key, { status: "loaded", nextBefore: answer.next_before });
+				this.summaries.loadQuietly(route.id);
 			} else {
 				await this.#loadTask(route.id);
 				this.#setLoad(key, { status: "loaded" });

@@ -2,6 +2,7 @@ import type { TimelineItem } from "../../../../src/client/index.ts";
 import { formatDuration, formatTokens } from "../../lib/format.ts";
 import { StatusBadge } from "../StatusBadge.tsx";
 import { ApprovalCard, type Decide } from "./ApprovalCard.tsx";
+import { type LoadMemory, MemoriesUsed } from "./MemoriesUsed.tsx";
 
 type Run = Extract<TimelineItem, { kind: "run" }>;
 
@@ -11,6 +12,8 @@ interface Props {
 	toolIds?: ReadonlySet<string>;
 	onDecide?: Decide;
 	me?: string;
+	/** Reads a memory the run was given (its "used N memories", opened). */
+	loadMemory?: LoadMemory;
 }
 
 /**
@@ -18,7 +21,7 @@ interface Props {
  * someone stopped says "stopped" (and TurnEnd marks where its answer ended); a cancelled
  * task "cancelled"; neither as a failure.
  */
-export function RunItem({ item, toolIds, onDecide, me }: Props) {
+export function RunItem({ item, toolIds, onDecide, me, loadMemory }: Props) {
 	const orphans = (item.approvals ?? []).filter((a) => !toolIds?.has(a.toolCallId));
 	const attempt = item.id.split(":").at(-1);
 	const took = item.endedTs !== undefined ? formatDuration(item.endedTs - item.ts) : "";
@@ -30,6 +33,7 @@ export function RunItem({ item, toolIds, onDecide, me }: Props) {
 			<StatusBadge status={stopped ? "stopped" : item.state} />
 			{took && <span class="run-took">{took}</span>}
 			{item.usage && <span class="run-usage">{formatTokens(item.usage)}</span>}
+			{item.memories && item.memories.ids.length > 0 && <MemoriesUsed recalled={item.memories} load={loadMemory} />}
 			{item.error && (
 				<span class={item.state === "interrupted" ? "run-note" : "run-error"}>
 					{item.code && item.state !== "interrupted" ? `${item.code}: ` : ""}
