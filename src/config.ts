@@ -73,6 +73,13 @@ const ConfigSchema = z.object({
 	SPARKY_MAX_SOCKETS: positiveInt(1000),
 	SPARKY_MAX_STREAMS: positiveInt(100),
 	SPARKY_MAX_TOKENS: positiveInt(50),
+	SPARKY_MAX_FILE_MB: positiveInt(25),
+	SPARKY_FILES_QUOTA_MB: positiveInt(500),
+	SPARKY_UPLOAD_TTL_HOURS: positiveInt(24),
+	SPARKY_WORKSPACE_FILE_MB: positiveInt(25),
+	SPARKY_WORKSPACE_FILES: positiveInt(1_000),
+	SPARKY_RATE_FILES_PER_MINUTE: positiveInt(60),
+	SPARKY_RATE_FILES_BURST: positiveInt(30),
 	SPARKY_MAX_MEMORIES: positiveInt(5_000),
 	SPARKY_RATE_MEMORIES_PER_MINUTE: positiveInt(60),
 	SPARKY_RATE_MEMORIES_BURST: positiveInt(30),
@@ -105,6 +112,7 @@ export const RATE_KINDS = [
 	"decisions",
 	"mcp",
 	"memories",
+	"files",
 ] as const;
 export type RateKind = (typeof RATE_KINDS)[number];
 
@@ -209,6 +217,7 @@ export function hubConfig(env: unknown): HubConfig {
 			decisions: { perMinute: c.SPARKY_RATE_DECISIONS_PER_MINUTE, burst: c.SPARKY_RATE_DECISIONS_BURST },
 			mcp: { perMinute: c.SPARKY_RATE_MCP_PER_MINUTE, burst: c.SPARKY_RATE_MCP_BURST },
 			memories: { perMinute: c.SPARKY_RATE_MEMORIES_PER_MINUTE, burst: c.SPARKY_RATE_MEMORIES_BURST },
+			files: { perMinute: c.SPARKY_RATE_FILES_PER_MINUTE, burst: c.SPARKY_RATE_FILES_BURST },
 		},
 		maxSockets: c.SPARKY_MAX_SOCKETS,
 		maxStreams: c.SPARKY_MAX_STREAMS,
@@ -238,6 +247,33 @@ export function agentConfig(env: unknown): AgentConfig {
 		leaseSweep: c.SPARKY_LEASE_SWEEP !== "off",
 		memoryContextTokens: c.SPARKY_MEMORY_CONTEXT_TOKENS,
 		contextTokens: c.SPARKY_CONTEXT_TOKENS,
+	};
+}
+
+const MIB = 1024 * 1024;
+
+/** Files (issue #25): uploads and the workspace, in bytes and counts. */
+export interface FilesConfig {
+	/** One upload at most (413 past it). */
+	maxFileBytes: number;
+	/** A user's uploads together (409 past it). */
+	quotaBytes: number;
+	/** An upload attached to nothing is deleted this long after it was made. */
+	uploadTtlMs: number;
+	/** One workspace file at most. */
+	workspaceFileBytes: number;
+	/** Files in one user's workspace at most. */
+	workspaceFiles: number;
+}
+
+export function filesConfig(env: unknown): FilesConfig {
+	const c = parse(env);
+	return {
+		maxFileBytes: c.SPARKY_MAX_FILE_MB * MIB,
+		quotaBytes: c.SPARKY_FILES_QUOTA_MB * MIB,
+		uploadTtlMs: c.SPARKY_UPLOAD_TTL_HOURS * HOUR,
+		workspaceFileBytes: c.SPARKY_WORKSPACE_FILE_MB * MIB,
+		workspaceFiles: c.SPARKY_WORKSPACE_FILES,
 	};
 }
 

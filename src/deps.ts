@@ -38,6 +38,7 @@ const WHAT: Record<RateKind, string> = {
 	decisions: "approval decisions",
 	mcp: "MCP server changes",
 	memories: "memory changes",
+	files: "uploads",
 };
 
 /**

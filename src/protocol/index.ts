@@ -6,6 +6,7 @@ export * from "./duration.ts";
 export * from "./errors.ts";
 export * from "./event-union.ts";
 export * from "./events.ts";
+export * from "./files.ts";
 export * from "./frames.ts";
 export * from "./ids.ts";
 export * from "./json-depth.ts";
