@@ -16,6 +16,7 @@ import {
 import {
 	countMemories,
 	insertMemoryStatement,
+	knownTexts,
 	listMemoryRows,
 	type MemoryRow,
 	type NewMemoryRow,
@@ -72,8 +73,22 @@ export async function importMemories(
 
 	const flush = async () => {
 		if (waiting.length === 0) return;
-		const batch = waiting;
+		// A memory you already have (the same text) is not saved twice: importing an export again adds nothing.
+		const known = await knownTexts(
+			env.DB,
+			userId,
+			waiting.map((w) => w.row.text),
+		);
+		const batch: typeof waiting = [];
+		for (const w of waiting) {
+			if (known.has(w.row.text)) skipped.push({ line: w.line, error: "already in your memories (the same text)" });
+			else {
+				known.add(w.row.text);
+				batch.push(w);
+			}
+		}
 		waiting = [];
+		if (batch.length === 0) return;
 		const results = await env.DB.batch<MemoryRow>(batch.map((w) => insertMemoryStatement(env.DB, w.row, cap)));
 		const saved: MemoryRow[] = [];
 		for (const [i, result] of results.entries()) {

@@ -217,3 +217,13 @@ export async function memoryRowsByIds(
 		.all<MemoryRow>();
 	return results;
 }
+
+/** Which of these texts the user already has as memories. */
+export async function knownTexts(db: D1Database, userId: string, texts: readonly string[]): Promise<Set<string>> {
+	if (texts.length === 0) return new Set();
+	const { results } = await db
+		.prepare("SELECT text FROM memories WHERE user_id = ? AND text IN (SELECT value FROM json_each(?))")
+		.bind(userId, JSON.stringify(texts))
+		.all<{ text: string }>();
+	return new Set(results.map((r) => r.text));
+}

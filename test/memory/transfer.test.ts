@@ -102,6 +102,12 @@ describe("memory export and import", () => {
 		expect(found.memories[0]?.created_at).toBe(memories.find((m) => m.text.startsWith("Favourite"))?.created_at);
 		// The first user's memories are as they were.
 		expect(await countStored(from.id)).toBe(603);
+		// Importing the same export again adds nothing: each line is a memory already there.
+		const again = await importLines(into.token, body);
+		expect(again.body.imported).toBe(0);
+		expect(again.body.skipped).toHaveLength(603);
+		expect(again.body.skipped[0]).toEqual({ line: 1, error: "already in your memories (the same text)" });
+		expect(await countStored(into.id)).toBe(603);
 	});
 
 	it("skips bad lines with their numbers and reasons, and saves the rest", async () => {
