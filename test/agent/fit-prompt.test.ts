@@ -9,16 +9,7 @@ import { fitMessages } from "../../src/agent/fit-prompt.ts";
 import { messagesTokens, systemTokens, toolsTokens } from "../../src/agent/prompt-size.ts";
 import { runAgent } from "../../src/agent/runtime.ts";
 import { stream, textParts, toolCallParts } from "../support/models.ts";
-
-function random(seed: number): () => number {
-	let a = seed;
-	return () => {
-		a = (a + 0x6d2b79f5) | 0;
-		let t = Math.imul(a ^ (a >>> 15), 1 | a);
-		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+import { random } from "../support/random.ts";
 
 const words = (n: number, seed = 0) =>
 	Array.from({ length: Math.ceil(n / 6) }, (_, i) => ["alpha", "beta\n", 'gam"ma', "δέλτα", "🙂ok"][(i + seed) % 5])

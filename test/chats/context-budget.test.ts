@@ -14,17 +14,7 @@ import {
 	prefaceTokens,
 	type StoredRow,
 } from "../../src/chats/context.ts";
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-	let a = seed;
-	return () => {
-		a = (a + 0x6d2b79f5) | 0;
-		let t = Math.imul(a ^ (a >>> 15), 1 | a);
-		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+import { random } from "../support/random.ts";
 
 const ALPHABETS = ["abc def ghi\n", 'quote "x" \\ back', "日本語のテキスト", "emoji 🙂🚀 ", "ação é ü "];
 

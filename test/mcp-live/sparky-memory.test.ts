@@ -1,28 +1,10 @@
 // Sparky's /mcp memory tools (search_memory, add_memory) with the official SDK client
 // (Streamable HTTP) against a real wrangler dev: the token's user's memories only.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { afterEach, describe, expect, it } from "vitest";
-import { api, type Json, live, newUser } from "./support.ts";
+import { describe, expect, it } from "vitest";
+import { api, type CallResult, callTool, newUser, sparkyMcpClients } from "./support.ts";
 
-const open: Client[] = [];
-afterEach(async () => {
-	await Promise.all(open.splice(0).map((c) => c.close().catch(() => {})));
-});
-
-async function connect(token: string): Promise<Client> {
-	const client = new Client({ name: "sparky-memory-test", version: "1.0.0" });
-	const transport = new StreamableHTTPClientTransport(new URL("/mcp", live().url), {
-		requestInit: { headers: { Authorization: `Bearer ${token}` } },
-	});
-	await client.connect(transport);
-	open.push(client);
-	return client;
-}
-
-type CallResult = { structuredContent?: Json; isError?: boolean; content: { type: string; text?: string }[] };
-const call = async (client: Client, name: string, args: Record<string, unknown>) =>
-	(await client.callTool({ name, arguments: args })) as CallResult;
+const connect = sparkyMcpClients("sparky-memory-test");
+const call = callTool;
 const errorOf = (res: CallResult) => JSON.parse(res.content[0]?.text ?? "{}").error;
 
 describe("Sparky's /mcp memory tools", () => {

@@ -1,27 +1,10 @@
 // Sparky's own /mcp endpoint, with the official SDK client (Streamable HTTP) against a real wrangler dev.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { afterEach, describe, expect, it } from "vitest";
-import { api, type Json, live, newUser, TERMINAL } from "./support.ts";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { describe, expect, it } from "vitest";
+import { api, callTool, live, newUser, sparkyMcpClients, TERMINAL } from "./support.ts";
 
-const open: Client[] = [];
-afterEach(async () => {
-	await Promise.all(open.splice(0).map((c) => c.close().catch(() => {})));
-});
-
-async function connect(token?: string): Promise<Client> {
-	const client = new Client({ name: "sparky-test", version: "1.0.0" });
-	const transport = new StreamableHTTPClientTransport(new URL("/mcp", live().url), {
-		requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : {},
-	});
-	await client.connect(transport);
-	open.push(client);
-	return client;
-}
-
-type CallResult = { structuredContent?: Json; isError?: boolean; content: { type: string; text?: string }[] };
-const call = async (client: Client, name: string, args: Record<string, unknown>) =>
-	(await client.callTool({ name, arguments: args })) as CallResult;
+const connect = sparkyMcpClients("sparky-test");
+const call = callTool;
 
 async function until(client: Client, id: string, done: (status: string) => boolean) {
 	const deadline = Date.now() + 60_000;

@@ -1,5 +1,7 @@
 // Helpers for the MCP suite: HTTP calls to the suite's wrangler dev (see global-setup.ts).
-import { inject } from "vitest";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterEach, inject } from "vitest";
 
 export const live = () => inject("mcp");
 
@@ -78,3 +80,28 @@ export async function waitForStatus(token: string, id: string, done: (status: st
 		await new Promise((r) => setTimeout(r, 200));
 	}
 }
+
+/**
+ * Connects the official SDK client (Streamable HTTP) to Sparky's /mcp as `token` (none: no
+ * Authorization header). Every client a test file made is closed after each test.
+ */
+export function sparkyMcpClients(name: string): (token?: string) => Promise<Client> {
+	const open: Client[] = [];
+	afterEach(async () => {
+		await Promise.all(open.splice(0).map((c) => c.close().catch(() => {})));
+	});
+	return async (token) => {
+		const client = new Client({ name, version: "1.0.0" });
+		const transport = new StreamableHTTPClientTransport(new URL("/mcp", live().url), {
+			requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : {},
+		});
+		await client.connect(transport);
+		open.push(client);
+		return client;
+	};
+}
+
+export type CallResult = { structuredContent?: Json; isError?: boolean; content: { type: string; text?: string }[] };
+
+export const callTool = async (client: Client, name: string, args: Record<string, unknown>) =>
+	(await client.callTool({ name, arguments: args })) as CallResult;
