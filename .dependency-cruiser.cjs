@@ -13,7 +13,7 @@ const re = (part) => `^src/${part.replaceAll(".", "\\.")}${part.endsWith(".ts") 
 
 /** config (settings from env), log, faults (fault injection): most parts may use them. */
 const LEAVES = ["config.ts", "log.ts", "faults.ts"];
-const SERVICES = ["tasks", "chats", "schedules", "memory"];
+const SERVICES = ["tasks", "chats", "schedules", "memory", "files"];
 const SERVICE_BASE = ["protocol", "errors.ts", "storage", "deps.ts", "auth/secrets.ts", ...LEAVES];
 /** The token estimate (pure): what memory and chat history budgets are measured in. */
 const TOKEN_ESTIMATE = "agent/tokens.ts";
@@ -33,11 +33,12 @@ const MAY_IMPORT = {
 	tasks: SERVICE_BASE,
 	chats: [...SERVICE_BASE, "tasks", TOKEN_ESTIMATE],
 	memory: [...SERVICE_BASE, TOKEN_ESTIMATE],
+	files: SERVICE_BASE,
 	schedules: [...SERVICE_BASE, "tasks"],
 	mcp: ["protocol", "errors.ts", "storage", "deps.ts", ...SERVICES, "tools", ...LEAVES],
 	agui: ["protocol", "errors.ts", "storage", "deps.ts", ...SERVICES, ...LEAVES],
 	agent: ["protocol", ...LEAVES],
-	tools: ["protocol", "errors.ts", "storage", "deps.ts", "tasks", "memory", "relay", ...LEAVES],
+	tools: ["protocol", "errors.ts", "storage", "deps.ts", "tasks", "memory", "files", "relay", ...LEAVES],
 	runner: [
 		"protocol",
 		"errors.ts",
@@ -70,7 +71,7 @@ const MAY_IMPORT = {
 		...LEAVES,
 	],
 	"user-hub.ts": ["protocol", "hub", "frames", "relay", "deps.ts", ...LEAVES],
-	"scheduled.ts": ["auth", "runner", "schedules", "deps.ts", ...LEAVES],
+	"scheduled.ts": ["auth", "runner", "schedules", "files", "deps.ts", ...LEAVES],
 	"clock.ts": ["runner", "scheduled.ts", "deps.ts", ...LEAVES],
 	bundle: [],
 	client: ["protocol"],

@@ -5,7 +5,7 @@
  * chat frames (`chat.create`, `chat.send`, `chat.cancel`, `chat.history`) go over it, their
  * answers come back by `ref` (FrameRequests, src/client), and the turn's events feed a Timeline that the StreamPrinter
  * prints as they stream. Ctrl+C cancels a running turn; Ctrl+C again, Ctrl+C when nothing
- * runs, Ctrl+D or /exit leaves.
+ * runs, Ctrl+D or /exit leaves. Files go with a message as `attachments` (cli/chat-attachments.ts).
  */
 import { createInterface, type Interface } from "node:readline";
 import {
@@ -27,7 +27,9 @@ import {
 	CustomName,
 	EventType,
 	parseHubEvents,
+	type SparkyFile,
 } from "../src/protocol/index.ts";
+import { ChatAttachments, describe } from "./chat-attachments.ts";
 import type { Context } from "./context.ts";
 import { CliError, ExitCode } from "./errors.ts";
 import { unauthorized } from "./http.ts";
@@ -38,7 +40,7 @@ import { StreamPrinter } from "./render.ts";
 const PROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FRAME_TIMEOUT_MS = 15_000;
 const HELP =
-	"Type a message and press Enter. While the agent answers, Ctrl+C (or /cancel) stops it; Ctrl+C with nothing running, Ctrl+D or /exit quits.";
+	"Type a message and press Enter. /attach PATH adds a file to your next message (/attach alone lists them, /detach drops them). While the agent answers, Ctrl+C (or /cancel) stops it; Ctrl+C with nothing running, Ctrl+D or /exit quits.";
 
 /** One interactive chat over the live WebSocket: the socket, the prompt, the printed answers. */
 export class ChatSession {
@@ -49,8 +51,11 @@ export class ChatSession {
 	readonly #mine: string[] = [];
 	/** Ids of the history rows loaded at the start: their user messages are "you". */
 	readonly #history = new Set<string>();
+	readonly #files: ChatAttachments;
 	#client: HubClient | undefined;
 	#chat: Chat | undefined;
+	/** One message from the command line: what the user sent isn't on the terminal yet. */
+	#oneShot = false;
 	#printer: StreamPrinter;
 	#rl: Interface | undefined;
 	#awaitingAcks = 0;
@@ -64,6 +69,7 @@ export class ChatSession {
 
 	constructor(ctx: Context) {
 		this.#ctx = ctx;
+		this.#files = new ChatAttachments(ctx);
 		this.#printer = this.#newPrinter();
 	}
 
@@ -78,7 +84,7 @@ export class ChatSession {
 				if (i >= 0) {
 					this.#mine.splice(i, 1);
 					// On a terminal the typed line is already there; from a pipe, show what was said.
-					return process.stdin.isTTY ? false : `${c.bold(c.blue("you"))} › `;
+					return process.stdin.isTTY && !this.#oneShot ? false : `${c.bold(c.blue("you"))} › `;
 				}
 				return `${c.bold(c.blue("you"))} ${c.dim("(elsewhere)")} › `;
 			},
@@ -122,9 +128,15 @@ export class ChatSession {
 		});
 	}
 
-	close(): void {
-		this.#client?.close();
+	/** Files uploaded already (`--attach`): they go with the first message. */
+	attach(files: readonly SparkyFile[]): void {
+		this.#files.add(files);
+	}
+
+	async close(): Promise<void> {
 		this.#rl?.close();
+		await this.#files.close();
+		this.#client?.close();
 		this.#requests.abandon();
 	}
 
@@ -134,8 +146,11 @@ export class ChatSession {
 		return ChatSchema.parse(ack.result.chat);
 	}
 
-	/** The interactive loop: resolves with the exit code. */
-	async run(chat: Chat, resumed: boolean): Promise<number> {
+	/**
+	 * The interactive loop: resolves with the exit code. With `message` (`sparky chat "…"`), that
+	 * one message instead of the prompt: the session ends with its answer.
+	 */
+	async run(chat: Chat, resumed: boolean, message?: string): Promise<number> {
 		const { out } = this.#ctx;
 		const { c } = out;
 		this.#chat = chat;
@@ -149,7 +164,15 @@ export class ChatSession {
 		const done = new Promise<number>((resolve) => {
 			this.#finish = resolve;
 		});
-		this.#startReadline();
+		if (message === undefined) {
+			if (this.#files.pending.length) this.#notice(c.dim(`📎 ${this.#files.list()}`));
+			this.#startReadline();
+		} else {
+			this.#oneShot = true;
+			this.#exitWhenIdle = true;
+			process.on("SIGINT", () => this.#onInterrupt());
+			this.#send(message);
+		}
 		this.#render();
 		return done;
 	}
@@ -160,7 +183,11 @@ export class ChatSession {
 
 	/** A turn of this chat is running or waiting, or a message is on its way. */
 	get #busy(): boolean {
-		return this.#awaitingAcks > 0 || (this.#chat ? this.#timeline.openTurns(this.#chat.id).length > 0 : false);
+		return (
+			this.#awaitingAcks > 0 ||
+			this.#files.uploading ||
+			(this.#chat ? this.#timeline.openTurns(this.#chat.id).length > 0 : false)
+		);
 	}
 
 	async #loadHistory(): Promise<void> {
@@ -199,7 +226,12 @@ export class ChatSession {
 		if (text === "/exit" || text === "/quit") this.#exit(ExitCode.ok);
 		else if (text === "/cancel") this.#cancel();
 		else if (text === "/help") this.#notice(this.#ctx.out.c.dim(HELP));
-		else if (text !== "") this.#send(text);
+		else if (this.#files.isCommand(text)) {
+			// `/attach PATH`: its progress bar has the line until the upload is done.
+			this.#hidePrompt();
+			this.#stopSpinner();
+			void this.#files.command(text).then((said) => (said ? this.#notice(said) : this.#render()));
+		} else if (text !== "") this.#send(text);
 		this.#render();
 	}
 
@@ -212,11 +244,25 @@ export class ChatSession {
 		}
 		this.#mine.push(checked.data);
 		this.#awaitingAcks++;
-		this.#request({ type: "chat.send", chat_id: this.#chat!.id, text: checked.data })
+		// After the uploads started before it: the message takes the files waiting then.
+		let files: SparkyFile[] = [];
+		this.#files
+			.take()
+			.then((taken) => {
+				files = taken;
+				if (files.length) this.#notice(c.dim(`📎 ${files.map(describe).join(", ")}`));
+				const attachments = files.length ? { attachments: files.map((f) => f.id) } : {};
+				return this.#request({ type: "chat.send", chat_id: this.#chat!.id, text: checked.data, ...attachments });
+			})
 			.catch((error: Error) => {
 				const i = this.#mine.indexOf(checked.data);
 				if (i >= 0) this.#mine.splice(i, 1);
-				this.#notice(c.red(`✖ not sent: ${error.message}`));
+				// Its files wait for the next message.
+				this.#files.putBack(files);
+				this.#notice(
+					c.red(`✖ not sent: ${error.message}${files.length ? " (its files wait for the next message)" : ""}`),
+				);
+				if (this.#oneShot) this.#exit(error instanceof CliError ? error.exitCode : ExitCode.error);
 			})
 			.finally(() => {
 				this.#awaitingAcks--;
@@ -225,6 +271,7 @@ export class ChatSession {
 	}
 
 	#onInterrupt(): void {
+		if (this.#files.cancelUpload()) return;
 		if (this.#busy && !this.#cancelling) {
 			this.#cancel();
 			return;
@@ -300,8 +347,9 @@ export class ChatSession {
 		this.#hidePrompt();
 		this.#printer.render(this.#timeline.items(this.#thread));
 		if (this.#busy) {
-			// Waiting for the next piece of the answer: a spinner, unless a line is half written.
-			if (!this.#printer.lineOpen) this.#spinner = this.#ctx.out.spinner("thinking…");
+			// Waiting for the next piece of the answer: a spinner, unless a line is half written
+			// or an upload's progress bar has the line.
+			if (!this.#printer.lineOpen && !this.#files.uploading) this.#spinner = this.#ctx.out.spinner("thinking…");
 			return;
 		}
 		this.#cancelling = false;

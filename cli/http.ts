@@ -15,6 +15,7 @@ import {
 	type CreateTaskBody,
 	type DecideApprovalBody,
 	ErrorBodySchema,
+	FileSchema,
 	type Me,
 	MeSchema,
 	ScheduleSchema,
@@ -36,15 +37,27 @@ const TaskAnswer = z.object({ task: TaskSchema });
 const TaskViewAnswer = z.object({ task: TaskSchema.extend({ approvals: z.array(ApprovalSchema).optional() }) });
 const ScheduleAnswer = z.object({ schedule: ScheduleSchema });
 const ChatAnswer = z.object({ chat: ChatSchema });
+const FileAnswer = z.object({ file: FileSchema });
 
 export interface RequestOptions {
 	body?: unknown;
+	/** A body sent as is, not as JSON (an upload): streamed, with its type and length declared. */
+	raw?: RawBody;
 	query?: Record<string, string | number | undefined>;
 	headers?: Record<string, string>;
 	/** What the spinner says while waiting. */
 	label?: string;
-	/** Give up after this long (default 30 s). */
+	/** Give up after this long (default 30 s; 0: never, e.g. with a `signal` of the caller's). */
 	timeoutMs?: number;
+	/** Aborts the request; its reason is what the call rejects with. */
+	signal?: AbortSignal;
+}
+
+/** A request body of bytes: `length` is sent as Content-Length, so the server can refuse it before reading. */
+export interface RawBody {
+	stream: ReadableStream<Uint8Array>;
+	type: string;
+	length: number;
 }
 
 /** What the API answered: the parsed JSON body (the raw one, for `--json`) and the response. */
@@ -125,6 +138,18 @@ export class Api {
 		);
 	wsTicket = () => this.send("POST", "/api/ws-ticket", z.object({ ticket: z.string() }), { label: "opening" });
 
+	/** No overall timeout (a large file on a slow line takes minutes): the caller's `signal` stops a stalled one. */
+	uploadFile = (name: string, raw: RawBody, signal: AbortSignal) =>
+		this.send("POST", "/api/files", FileAnswer, { raw, query: { name }, timeoutMs: 0, signal });
+	listFiles = (query: { limit?: number; cursor?: string }) =>
+		this.send("GET", "/api/files", z.object({ files: z.array(FileSchema), next_cursor: z.string().nullable() }), {
+			query,
+			label: "listing files",
+		});
+	getFile = (id: string) => this.get(`/api/files/${enc(id)}`, FileAnswer, "fetching the file");
+	deleteFile = (id: string) =>
+		this.send("DELETE", `/api/files/${enc(id)}`, z.unknown(), { label: "deleting the file" });
+
 	createUser = (body: { id: string; role?: string }) =>
 		this.send("POST", "/api/users", z.object({ user: UserSchema }), { body, label: "creating the user" });
 	listUsers = () => this.get("/api/users", z.object({ users: z.array(UserSchema) }), "listing users");
@@ -172,16 +197,16 @@ export class Api {
 	}
 
 	/** A raw request (for the SSE stream): connection errors become `CliError`s, statuses are the caller's. */
-	async fetch(
-		method: string,
-		path: string,
-		options: RequestOptions & { signal?: AbortSignal } = {},
-	): Promise<Response> {
+	async fetch(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
 		const url = new URL(this.url + path);
 		for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
 		const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
 		if (this.token) headers.Authorization = `Bearer ${this.token}`;
 		if (options.body !== undefined) headers["Content-Type"] = "application/json";
+		if (options.raw) {
+			headers["Content-Type"] = options.raw.type;
+			headers["Content-Length"] = String(options.raw.length);
+		}
 		const timeout = options.timeoutMs === 0 ? undefined : AbortSignal.timeout(options.timeoutMs ?? 30_000);
 		const signal = timeout && options.signal ? AbortSignal.any([timeout, options.signal]) : (timeout ?? options.signal);
 		const spin = options.label ? this.#spinner?.(`${options.label}…`) : undefined;
@@ -189,7 +214,9 @@ export class Api {
 			return await fetch(url, {
 				method,
 				headers,
-				body: options.body === undefined ? undefined : JSON.stringify(options.body),
+				body: options.raw?.stream ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+				// A stream body goes out as it is read (Node's fetch requires saying so).
+				...(options.raw ? { duplex: "half" } : {}),
 				signal,
 			});
 		} catch (error) {

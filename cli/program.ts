@@ -8,6 +8,7 @@ import { Command, CommanderError } from "commander";
 import { addAdminCommands } from "./commands/admin.ts";
 import { addAgentCommands } from "./commands/agent.ts";
 import { addChatCommands } from "./commands/chat.ts";
+import { addFilesCommands } from "./commands/files.ts";
 import { addMcpCommands } from "./commands/mcp.ts";
 import { addMemoryCommands } from "./commands/memory.ts";
 import { addSessionCommands } from "./commands/session.ts";
@@ -28,6 +29,7 @@ function buildProgram(): Command {
 	addChatCommands(program);
 	addAgentCommands(program);
 	addMemoryCommands(program);
+	addFilesCommands(program);
 	addMcpCommands(program);
 	addAdminCommands(program);
 	program.addHelpText(

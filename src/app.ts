@@ -9,6 +9,7 @@ import { agUiRoutes } from "./routes/ag-ui.ts";
 import { agentRoutes } from "./routes/agent.ts";
 import { approvalsRoutes } from "./routes/approvals.ts";
 import { chatsRoutes } from "./routes/chats.ts";
+import { filesRoutes, sandboxFileContent } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { mcpRoutes } from "./routes/mcp.ts";
 import { mcpServersRoutes } from "./routes/mcp-servers.ts";
@@ -24,6 +25,8 @@ import { wsRoutes } from "./routes/ws.ts";
 /** The HTTP API. Every route but /api/health authenticates; see README for each one. */
 export function createApp() {
 	const app = new Hono<AppEnv>();
+	// Ahead of securityHeaders, so it adds `sandbox` to the CSP that one sets (routes/files.ts).
+	app.use("/api/files/:id/content", sandboxFileContent);
 	app.use("/api/*", securityHeaders);
 	const limitBody = bodyLimit({
 		maxSize: LIMITS.httpBodyBytes,
@@ -31,8 +34,11 @@ export function createApp() {
 			throw tooLarge(`request body over ${LIMITS.httpBodyBytes} bytes`);
 		},
 	});
-	// A memory import streams its (larger) body and caps it itself (routes/memories.ts).
-	app.use("/api/*", (c, next) => (c.req.path === "/api/memories/import" ? next() : limitBody(c, next)));
+	// A memory import, an upload and an AG-UI run (inline images) read their (larger) bodies
+	// and cap them themselves (routes/memories.ts, files/upload.ts, routes/ag-ui.ts).
+	const streamsItsBody = (method: string, path: string) =>
+		path === "/api/memories/import" || (method === "POST" && (path === "/api/files" || path === "/api/ag-ui"));
+	app.use("/api/*", (c, next) => (streamsItsBody(c.req.method, c.req.path) ? next() : limitBody(c, next)));
 	app.route("/api", healthRoutes);
 	app.route("/api", meRoutes);
 	app.route("/api", wsRoutes);
@@ -47,6 +53,7 @@ export function createApp() {
 	app.route("/api/schedules", schedulesRoutes);
 	app.route("/api/mcp-servers", mcpServersRoutes);
 	app.route("/api/memories", memoriesRoutes);
+	app.route("/api/files", filesRoutes);
 	// Sparky as an MCP server (the transport caps its own request bodies).
 	app.route("/mcp", mcpRoutes);
 	app.onError(onError);

@@ -1,5 +1,6 @@
 import { purgeTickets } from "./auth/tickets.ts";
 import { depsFor } from "./deps.ts";
+import { sweepExpiredFiles } from "./files/expiry.ts";
 import { log } from "./log.ts";
 import { sweepTasks } from "./runner/sweep.ts";
 import { runDueSchedules } from "./schedules/service.ts";
@@ -14,7 +15,8 @@ export async function tick(env: Env, now: number, options: { resendAllQueued?: b
 	const scheduled = await runDueSchedules(deps, now);
 	const tasks = await sweepTasks(deps, now, options);
 	const tickets = await purgeTickets(env.DB, now);
-	if (scheduled || tickets || tasks.recovered || tasks.resent) {
-		log.info("tick", { scheduled, ticketsPurged: tickets, ...tasks });
+	const files = await sweepExpiredFiles(env, now);
+	if (scheduled || tickets || files || tasks.recovered || tasks.resent) {
+		log.info("tick", { scheduled, ticketsPurged: tickets, filesExpired: files, ...tasks });
 	}
 }

@@ -1,7 +1,7 @@
 /** `sparky chat` (interactive) and `sparky chats list|show|delete`. */
 import type { Command } from "commander";
 import { Timeline } from "../../src/client/index.ts";
-import type { Chat } from "../../src/protocol/index.ts";
+import { type Chat, ChatTextSchema, FileLimits } from "../../src/protocol/index.ts";
 import { act } from "../action.ts";
 import { ChatSession } from "../chat-session.ts";
 import type { Context } from "../context.ts";
@@ -9,20 +9,28 @@ import { CliError, ExitCode } from "../errors.ts";
 import { oneLine, relativeTime, table } from "../output.ts";
 import { confirm, confirmed, interactive } from "../prompt.ts";
 import { StreamPrinter } from "../render.ts";
-import { checkId, integer } from "../validate.ts";
+import { uploadAttachments } from "../upload.ts";
+import { check, checkId, collect, integer } from "../validate.ts";
 
 export function addChatCommands(program: Command): void {
 	program
 		.command("chat")
 		.description("chat with the agent in the terminal (streams answers, shows tool calls)")
+		.argument("[message...]", "send this one message (in a new chat unless --chat/--latest), print the answer, exit")
 		.option("--chat <id>", "continue this chat")
 		.option("--latest", "continue your most recent chat without asking")
 		.option("--new", "start a new chat without asking")
+		.option(
+			"-a, --attach <path>",
+			`a file for the agent to read with the (first) message, repeatable (at most ${FileLimits.attachmentsPerMessage})`,
+			collect,
+			[],
+		)
 		.addHelpText(
 			"after",
-			"\nCtrl+C stops a running answer; Ctrl+C again (or with nothing running), Ctrl+D or /exit quits.",
+			'\nCtrl+C stops a running answer; Ctrl+C again (or with nothing running), Ctrl+D or /exit quits.\n/attach PATH adds a file to the next message.\n\nExamples:\n  sparky chat "Summarise the attached file" --attach report.pdf\n  sparky chat --latest',
 		)
-		.action(act(async (ctx, options: ChatOptions) => runChat(ctx, options)));
+		.action(act(async (ctx, words: string[], options: ChatOptions) => runChat(ctx, words, options)));
 
 	const chats = program.command("chats").description("your chats");
 
@@ -89,31 +97,41 @@ interface ChatOptions {
 	chat?: string;
 	latest?: boolean;
 	new?: boolean;
+	attach: string[];
 }
 
-/** `sparky chat`: picks the chat, then runs the interactive session (cli/chat-session.ts). */
-async function runChat(ctx: Context, options: ChatOptions): Promise<number> {
+/**
+ * `sparky chat`: picks the chat, uploads `--attach` files, then runs the session
+ * (cli/chat-session.ts): interactive, or the one message of the command line.
+ */
+async function runChat(ctx: Context, words: string[], options: ChatOptions): Promise<number> {
 	const { out } = ctx;
 	if (out.json) throw new CliError("`sparky chat` is interactive and has no --json output", ExitCode.usage, "usage");
+	const message = words.length ? check(ChatTextSchema, words.join(" "), "message") : undefined;
 	const api = ctx.api();
 	// Checks the server and the token first: the socket would only say "closed".
 	await api.me();
-	const existing = await pickChat(ctx, options);
+	const existing = await pickChat(ctx, options, message === undefined);
 	const session = new ChatSession(ctx);
 	try {
+		session.attach(await uploadAttachments(ctx, options.attach));
 		await session.connect();
 		const chat = existing ?? (await session.createChat());
-		return await session.run(chat, existing !== undefined);
+		return await session.run(chat, existing !== undefined, message);
 	} finally {
-		session.close();
+		await session.close();
 	}
 }
 
-/** `--chat ID`, `--latest`, or (asked on a terminal) the most recent chat; undefined: a new one. */
-async function pickChat(ctx: Context, options: ChatOptions): Promise<Chat | undefined> {
+/**
+ * `--chat ID`, `--latest`, or (asked on a terminal, unless `ask` is off) the most recent chat;
+ * undefined: a new one.
+ */
+async function pickChat(ctx: Context, options: ChatOptions, ask: boolean): Promise<Chat | undefined> {
 	const api = ctx.api();
 	if (options.chat) return (await api.getChat(checkId(options.chat, "--chat"))).data.chat;
 	if (options.new) return undefined;
+	if (!options.latest && !ask) return undefined;
 	const latest = (await api.listChats()).data.chats[0];
 	if (!latest) return undefined;
 	if (options.latest) return latest;

@@ -5,6 +5,7 @@ import {
 	ClearTasksBodySchema,
 	CreateTaskBodySchema,
 	DecideApprovalBodySchema,
+	FileLimits,
 	IdempotencyKeySchema,
 	ListTasksQuerySchema,
 	statusInWords,
@@ -17,7 +18,9 @@ import { act } from "../action.ts";
 import type { Context } from "../context.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { duration, fields, oneLine, relativeTime, statusColor, table, taskStatusText, timestamp } from "../output.ts";
+import { formatBytes } from "../progress.ts";
 import { confirmed } from "../prompt.ts";
+import { discardUploads, uploadAttachments } from "../upload.ts";
 import { check, checkId, collect, integer, parseBefore, parseMetadata } from "../validate.ts";
 import { watchTask } from "../watch.ts";
 
@@ -35,20 +38,35 @@ export function addTaskCommands(agent: Command): void {
 		.option("--allow-duplicates", "queue it even if an identical task is queued or running")
 		.option("--idempotency-key <key>", "the same key always means the same task (safe to retry)")
 		.option("--approve <tools>", "ask before these tools run, comma separated (write_file,http_fetch)", collect, [])
+		.option(
+			"-a, --attach <path>",
+			`a file for the agent to read, repeatable (at most ${FileLimits.attachmentsPerMessage}; uploaded first)`,
+			collect,
+			[],
+		)
 		.option("-w, --watch", "follow the task live until it ends; the exit code tells how it ended")
 		.addHelpText(
 			"after",
-			'\nExamples:\n  sparky agent tasks add "List files in the workspace and summarise README.md" --watch\n  sparky agent tasks add "what time is it" -m source=cron --idempotency-key nightly-2026-11-24\n  sparky agent tasks add "Write notes.md with: hello" --approve write_file --watch',
+			'\nExamples:\n  sparky agent tasks add "List files in the workspace and summarise README.md" --watch\n  sparky agent tasks add "Summarise the attached file" --attach report.pdf --watch\n  sparky agent tasks add "what time is it" -m source=cron --idempotency-key nightly-2026-11-24\n  sparky agent tasks add "Write notes.md with: hello" --approve write_file --watch',
 		)
 		.action(
 			act(async (ctx, words: string[], options: AddOptions) => {
 				const { body, key } = taskBody(words, options);
 				const api = ctx.api();
-				const answer = await api.createTask(body, key).catch((error: unknown) => {
-					throw withDuplicateHint(error);
-				});
+				// Everything else is checked first: nothing is uploaded for a task that can't be sent.
+				const files = await uploadAttachments(ctx, options.attach);
+				const attachments = files.map((f) => f.id);
+				const answer = await api
+					.createTask(attachments.length ? { ...body, attachments } : body, key)
+					.catch(async (error: unknown) => {
+						// Refused: the uploads would only wait to expire. (Unreachable: the task may exist.)
+						if (error instanceof CliError && error.code !== "unreachable") await discardUploads(ctx, files);
+						throw withDuplicateHint(error);
+					});
 				const task = answer.data.task;
 				const replayed = answer.headers.get("Idempotent-Replayed") === "true";
+				// The same task sent before: it has its own attachments, these go again.
+				if (replayed) await discardUploads(ctx, files);
 				if (!options.watch) {
 					if (ctx.out.json) ctx.out.printJson(answer.data);
 					else printCreated(ctx, task, replayed);
@@ -217,6 +235,7 @@ interface AddOptions {
 	allowDuplicates?: boolean;
 	idempotencyKey?: string;
 	approve: string[];
+	attach: string[];
 	watch?: boolean;
 }
 
@@ -378,6 +397,7 @@ function printTask(ctx: Context, t: Task): void {
 			["schedule", t.schedule_name],
 			["parent", t.parent_task_id],
 			["metadata", t.metadata ? JSON.stringify(t.metadata) : undefined],
+			["attachments", t.attachments?.map((f) => `${f.name} (${formatBytes(f.size)}, ${f.type}) ${f.id}`).join("\n")],
 			["attempts", `${t.attempts} of ${t.max_attempts}`],
 			["model", t.model],
 			["created", `${timestamp(t.created_at)} (${relativeTime(t.created_at)})`],

@@ -6,6 +6,7 @@ import type {
 	LanguageModelV4StreamPart,
 	LanguageModelV4Usage,
 } from "@ai-sdk/provider";
+import { type DemoAttachment, splitAttachments } from "./demo-attachments.ts";
 import { type DemoTurn, nextTurn, type ToolOutcome } from "./demo-plan.ts";
 import { demoSummary } from "./demo-summary.ts";
 import { isSummaryRequest } from "./summary-prompt.ts";
@@ -79,8 +80,8 @@ export class DemoLanguageModel implements LanguageModelV4 {
 
 	#parts({ prompt, maxOutputTokens }: LanguageModelV4CallOptions): LanguageModelV4StreamPart[] {
 		if (isSummaryRequest(systemOf(prompt))) return summaryParts(prompt, maxOutputTokens);
-		const { instruction, done } = readPrompt(prompt);
-		const turn = nextTurn(instruction, done);
+		const { instruction, done, attachments } = readPrompt(prompt);
+		const turn = nextTurn(instruction, done, attachments);
 		const parts: LanguageModelV4StreamPart[] = [
 			{ type: "stream-start", warnings: [] },
 			{ type: "response-metadata", id: `demo-${prompt.length}-${done.length}`, modelId: "demo" },
@@ -93,7 +94,7 @@ export class DemoLanguageModel implements LanguageModelV4 {
 			turn.thought.length + (turn.kind === "answer" ? turn.text.length : JSON.stringify(turn.call.input).length);
 		parts.push({
 			type: "finish",
-			usage: usage(Math.ceil(JSON.stringify(prompt).length / 4), Math.ceil(outputChars / 4)),
+			usage: usage(promptTokens(prompt), Math.ceil(outputChars / 4)),
 			finishReason:
 				turn.kind === "call" ? { unified: "tool-calls", raw: "tool_calls" } : { unified: "stop", raw: "stop" },
 		});
@@ -139,20 +140,27 @@ function turnParts(turn: DemoTurn, callId: string): LanguageModelV4StreamPart[] 
 	];
 }
 
-/** The instruction (last user message) and the tool results since it, in order. */
-export function readPrompt(prompt: LanguageModelV4Prompt): { instruction: string; done: ToolOutcome[] } {
+/**
+ * The instruction (last user message), the files attached to it (their `<attachment>` tags and
+ * text, demo-attachments.ts) and the tool results since it, in order. A text file part is read
+ * as text; an image or a PDF part is not read (the tag before it says what it is).
+ */
+export function readPrompt(prompt: LanguageModelV4Prompt): {
+	instruction: string;
+	done: ToolOutcome[];
+	attachments: DemoAttachment[];
+} {
 	let lastUser = -1;
 	prompt.forEach((message, index) => {
 		if (message.role === "user") lastUser = index;
 	});
 	const user = prompt[lastUser];
-	const instruction =
-		user?.role === "user"
-			? user.content
-					.map((part) => (part.type === "text" ? part.text : ""))
-					.join(" ")
-					.trim()
-			: "";
+	const texts: string[] = [];
+	for (const part of user?.role === "user" ? user.content : []) {
+		if (part.type === "text") texts.push(part.text);
+		else if (part.type === "file" && part.mediaType.startsWith("text")) texts.push(fileText(part.data));
+	}
+	const { instruction, attachments } = splitAttachments(texts);
 	const done: ToolOutcome[] = [];
 	for (const message of prompt.slice(lastUser + 1)) {
 		if (message.role !== "tool") continue;
@@ -170,7 +178,28 @@ export function readPrompt(prompt: LanguageModelV4Prompt): { instruction: string
 			done.push({ toolName: part.toolName, output });
 		}
 	}
-	return { instruction, done };
+	return { instruction, done, attachments };
+}
+
+type FileData = Extract<LanguageModelV4Prompt[number]["content"][number], { type: "file" }>["data"];
+
+function fileText(data: FileData): string {
+	if (data.type === "text") return data.text;
+	if (data.type !== "data") return "";
+	return typeof data.data === "string" ? atob(data.data) : new TextDecoder().decode(data.data);
+}
+
+/** The prompt's size as a provider would bill it, roughly: its JSON, with a file's bytes counted as bytes. */
+function promptTokens(prompt: LanguageModelV4Prompt): number {
+	let binary = 0;
+	const json = JSON.stringify(prompt, (_key, value) => {
+		if (value instanceof Uint8Array) {
+			binary += value.length;
+			return "";
+		}
+		return value;
+	});
+	return Math.ceil((json.length + binary) / 4);
 }
 
 /** Splits text into small pieces (a few words) the way a model streams tokens. */

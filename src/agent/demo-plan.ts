@@ -4,6 +4,15 @@
  * README shows and plans one real tool call per step; anything else gets an honest answer.
  */
 
+import {
+	asksForSummary,
+	attachmentCalls,
+	type DemoAttachment,
+	describeAttachments,
+	firstLines,
+	ownText,
+} from "./demo-attachments.ts";
+
 export interface PlannedCall {
 	toolName: string;
 	input: Record<string, unknown>;
@@ -182,10 +191,27 @@ export function planCalls(instruction: string): PlannedCall[] {
 }
 
 /** Decides the next step: the next planned call, or the final answer once all have run. */
-export function nextTurn(instruction: string, done: ToolOutcome[]): DemoTurn {
-	const asked = planCalls(instruction);
+export function nextTurn(
+	instruction: string,
+	done: ToolOutcome[],
+	/** The message's attached files (demo-attachments.ts): described, summarised, read, saved. */
+	attachments: readonly DemoAttachment[] = [],
+): DemoTurn {
+	// "Summarise report.pdf" names an attachment, not a workspace file.
+	const attached = new Set(attachments.map((a) => a.name));
+	const asked = [
+		...planCalls(instruction).filter((c) => c.toolName !== "read_file" || !attached.has(String(c.input.path))),
+		...attachmentCalls(instruction, attachments),
+	];
 	// Once what was asked is done, what a fetched page asked for (see pageInstructions).
 	const plan = done.length >= asked.length ? [...asked, ...pageInstructions(done.slice(0, asked.length))] : asked;
+	if (plan.length === 0 && attachments.length > 0) {
+		return {
+			kind: "answer",
+			thought: `${attachments.length} attached file${attachments.length > 1 ? "s" : ""}; answering from what the message carries.`,
+			text: attachmentAnswer(instruction, attachments),
+		};
+	}
 	if (plan.length === 0) {
 		return {
 			kind: "answer",
@@ -206,6 +232,19 @@ export function nextTurn(instruction: string, done: ToolOutcome[]): DemoTurn {
 		thought: `All ${plan.length} tool call${plan.length > 1 ? "s" : ""} done; summarising the results.`,
 		text: [...done.map(describeOutcome), ...shortfall(done)].join("\n\n"),
 	};
+}
+
+/** A summary of each attached file's text when asked for one; otherwise what each file is. */
+function attachmentAnswer(instruction: string, attachments: readonly DemoAttachment[]): string {
+	if (!asksForSummary(instruction)) return describeAttachments(attachments);
+	return attachments
+		.map((a) => {
+			const text = ownText(a);
+			if (!text.trim()) return describeAttachments([a]).replace(/^You attached one file:\n- /, "");
+			const read = a.shown !== undefined ? ` (I read its first ${a.shown.toLocaleString("en-US")} characters.)` : "";
+			return `${summarise(a.name, text)}${read}`;
+		})
+		.join("\n\n");
 }
 
 /** What the run couldn't do, said plainly at the end of the answer (nothing when every call worked). */
@@ -246,6 +285,8 @@ function describeOutcome({ toolName, output }: ToolOutcome): string {
 			return `The workspace has ${files.length} file${files.length > 1 ? "s" : ""}:\n${list}`;
 		}
 		case "read_file":
+			// A file that isn't text is described, not read: say what it is.
+			if (o.binary === true) return String(o.description ?? `**${o.path}** is not a text file.`);
 			return summarise(String(o.path), String(o.content ?? ""));
 		case "write_file":
 			return `${o.created ? "Created" : "Updated"} **${o.path}** (${o.size} bytes).`;
@@ -281,6 +322,12 @@ function describeOutcome({ toolName, output }: ToolOutcome): string {
 		}
 		case "forget":
 			return `Forgotten: ${o.id}.`;
+		case "read_attachment": {
+			const where = o.page !== undefined ? `Page ${o.page} of ${o.pages}` : `From character ${o.offset}`;
+			return `${where} of **${o.name}**: “${firstLines(String(o.text ?? ""), 5)}”`;
+		}
+		case "save_to_workspace":
+			return `Saved **${o.name}** to the workspace as **${o.path}** (${o.size} bytes).`;
 		default: {
 			const text = typeof output === "string" ? output : JSON.stringify(output);
 			return `The **${toolName}** tool returned: ${text.slice(0, 300)}${text.length > 300 ? "…" : ""}`;

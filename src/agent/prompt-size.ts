@@ -49,9 +49,21 @@ export function partTokens(part: Part): number {
 			return nested(part.input) + estimateTokens(part.toolName) + PART_OVERHEAD_TOKENS;
 		case "tool-result":
 			return outputTokens(part.output) + estimateTokens(part.toolName) + PART_OVERHEAD_TOKENS;
+		case "image":
+		case "file":
+			return mediaTokens(part.providerOptions) + PART_OVERHEAD_TOKENS;
 		default:
 			return estimateTokens(JSON.stringify(part)) + PART_OVERHEAD_TOKENS;
 	}
+}
+
+/** An image or a PDF a provider reads itself: what it costs is no function of its bytes. */
+const MEDIA_TOKENS = 1_600;
+
+/** A media part's estimate, as its maker put it (`providerOptions.sparky.tokens`, runner/run-attachments.ts). */
+function mediaTokens(options: { sparky?: { tokens?: unknown } } | undefined): number {
+	const tokens = options?.sparky?.tokens;
+	return typeof tokens === "number" && tokens > 0 ? tokens : MEDIA_TOKENS;
 }
 
 type ToolOutput = Extract<Part, { type: "tool-result" }>["output"];

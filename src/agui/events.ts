@@ -311,6 +311,16 @@ export function historyToAgUiMessages(chatId: string, rows: ChatMessage[]): Reco
 				{ id: `${row.id}:result`, role: "tool", toolCallId: row.id, content: row.content },
 			];
 		}
+		if (row.role === "user" && row.attachments?.length) {
+			// A message's files as AG-UI media parts naming the uploaded file (the form a client may send back).
+			const media = row.attachments.map((file) => ({
+				type: file.type.startsWith("image/") ? "image" : "document",
+				source: { type: "file", value: file.id, provider: "sparky", mimeType: file.type },
+				metadata: { filename: file.name, size: file.size },
+			}));
+			const text = row.content ? [{ type: "text", text: row.content }] : [];
+			return [{ id: own(row.id), role: "user", content: [...text, ...media] }];
+		}
 		return [{ id: own(row.id), role: row.role, content: row.content }];
 	});
 }

@@ -15,6 +15,7 @@ import { claimMessages, getChat, insertChat, messageOwners, releaseMessages } fr
 import { getTask, openTurns, type TaskRow } from "../storage/tasks.ts";
 import { decideApproval, deliverClientResult } from "../tasks/approvals.ts";
 import { newTaskId } from "../tasks/service.ts";
+import { checkMediaCount, inputMedia, mediaFileIds } from "./input-files.ts";
 
 export interface Viewer {
 	userId: string;
@@ -161,12 +162,18 @@ export async function startRun(
 			throw conflict("the thread waits for a decision: answer its interrupts with resume", { turn_id: turn.id });
 		}
 	}
-	const parts = unseen.map((m) => ({ id: rowIdOf(chat.id, m.id), text: messageText(m.content).trim() }));
+	// Each message's words, and its images and documents (checked now: a bad part is a 400 before anything is stored).
+	const parts = unseen.map((m) => ({
+		id: rowIdOf(chat.id, m.id),
+		text: messageText(m.content).trim(),
+		media: inputMedia(m.content),
+	}));
+	checkMediaCount(parts.reduce((n, p) => n + p.media.length, 0));
 	const text = parts.map((p) => p.text).join("\n\n");
-	if (!text) throw invalid("the new user message has no text");
+	if (!text.trim() && !parts.some((p) => p.media.length > 0)) throw invalid("the new user message has no text");
 	if (text.length > TURN_TEXT_CHARS) throw invalid(`the new user message is over ${TURN_TEXT_CHARS} characters`);
 	const since = await lastSeq();
-	const written = parts.filter((p) => p.text);
+	const written = parts.filter((p) => p.text || p.media.length > 0);
 	for (let round = 0; ; round++) {
 		// Storing the messages is the claim: of two identical requests at once (a double submit,
 		// a client's retry) only one writes them, and only it makes a turn.
@@ -189,15 +196,25 @@ export async function startRun(
 		if (mine.length > 0) {
 			let sent: Awaited<ReturnType<typeof sendMessage>>;
 			try {
+				// Inline bytes become uploads only once the messages are this request's to send.
+				const attachments = await mediaFileIds(
+					deps.env,
+					chat.user_id,
+					mine.flatMap((p) => p.media),
+				);
 				sent = await sendMessage(
 					deps,
 					chat,
-					mine.map((p) => p.text).join("\n\n"),
+					mine
+						.map((p) => p.text)
+						.filter(Boolean)
+						.join("\n\n"),
 					{
 						approve: input.forwardedProps?.sparky?.approve,
 						clientTools: input.tools,
 						parts: mine,
 						turnId,
+						attachments,
 					},
 					now,
 				);

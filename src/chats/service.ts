@@ -13,6 +13,7 @@ import {
 	sparkyEvent,
 	type WireEvent,
 } from "../protocol/index.ts";
+import { filesOfTasks } from "../storage/attachments.ts";
 import {
 	countChats,
 	deleteChat as deleteChatRow,
@@ -23,6 +24,7 @@ import {
 	putMessages,
 	updateChat,
 } from "../storage/chats.ts";
+import { toFile } from "../storage/files.ts";
 import { decodeCursor, encodeCursor } from "../storage/page-cursor.ts";
 import { openTurns, type TaskRow } from "../storage/tasks.ts";
 import { canUseChat, type Viewer } from "../tasks/audience.ts";
@@ -119,6 +121,8 @@ export interface SendOptions {
 	parts?: { id: string; text: string }[];
 	/** The turn's id, when the sender claimed the message rows under it already (AG-UI). */
 	turnId?: string;
+	/** Uploaded files the message carries (the chat owner's own, uploaded in full). */
+	attachments?: string[];
 }
 
 /**
@@ -139,9 +143,13 @@ export async function sendMessage(
 			const messageId = part.id;
 			// Event ids must be short and plain; a sender's message id need not be.
 			const eventId = options.parts ? `${turnId}:user${i}` : messageId;
+			// A message of only files has no words: no content event (AG-UI's delta is never empty).
+			const content: PublishEvent[] = part.text
+				? [{ ...base, type: EventType.TEXT_MESSAGE_CONTENT, id: `${eventId}:content`, messageId, delta: part.text }]
+				: [];
 			return [
 				{ ...base, type: EventType.TEXT_MESSAGE_START, id: `${eventId}:start`, messageId, role: "user" },
-				{ ...base, type: EventType.TEXT_MESSAGE_CONTENT, id: `${eventId}:content`, messageId, delta: part.text },
+				...content,
 				{ ...base, type: EventType.TEXT_MESSAGE_END, id: `${eventId}:end`, messageId },
 			];
 		});
@@ -159,6 +167,7 @@ export async function sendMessage(
 			allowDuplicates: true,
 			approve: options.approve,
 			clientTools: options.clientTools,
+			attachments: options.attachments,
 		},
 		now,
 		{
@@ -208,9 +217,21 @@ export async function chatHistory(env: Env, chat: Chat, limit: number, before?: 
 	const page = more ? rows.slice(1) : rows;
 	const first = page[0];
 	return {
-		messages: page,
+		messages: await withAttachments(env.DB, page),
 		next_before: more && first ? encodeCursor([first.created_at, first.ordinal, first.id]) : null,
 	};
+}
+
+/** The files each turn's user message carried, on that turn's last user row. */
+async function withAttachments(db: D1Database, messages: ChatMessage[]): Promise<ChatMessage[]> {
+	const lastUserRow = new Map<string, ChatMessage>();
+	for (const m of messages) if (m.role === "user" && m.turn_id) lastUserRow.set(m.turn_id, m);
+	const files = await filesOfTasks(db, [...lastUserRow.keys()]);
+	if (files.size === 0) return messages;
+	return messages.map((m) => {
+		const attached = m.turn_id && lastUserRow.get(m.turn_id) === m ? files.get(m.turn_id) : undefined;
+		return attached ? { ...m, attachments: attached.map(toFile) } : m;
+	});
 }
 
 /** Unfinished turns, and the events the running one has produced so far. */

@@ -42,7 +42,7 @@ export async function handleChatFrame(
 		case "chat.send": {
 			const chat = await ownedChat(deps.env, frame.chat_id, viewer);
 			await spendRate(deps, state.userId, "chat");
-			return ack(await sendMessage(deps, chat, frame.text, { approve: frame.approve }));
+			return ack(await sendMessage(deps, chat, frame.text, { approve: frame.approve, attachments: frame.attachments }));
 		}
 		case "chat.cancel": {
 			const chat = await ownedChat(deps.env, frame.chat_id, viewer);

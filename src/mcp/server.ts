@@ -15,6 +15,7 @@ import { conflict, invalid, SparkyError } from "../errors.ts";
 import { createMemory, searchMemories, toMemory } from "../memory/service.ts";
 import {
 	ApproveToolsSchema,
+	AttachmentIdsSchema,
 	type AuthContext,
 	describeIssues,
 	LIMITS,
@@ -138,6 +139,9 @@ function taskTools(env: Env, auth: AuthContext): SparkyMcpTool[] {
 				approve: ApproveToolsSchema.optional().describe(
 					"Tools (built-in names or <server>__<tool>) a person must approve before each call runs.",
 				),
+				attachments: AttachmentIdsSchema.optional().describe(
+					"Ids of files you uploaded (POST /api/files) to give the agent with the instruction: up to 10.",
+				),
 			}),
 			annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
 			async run(args) {
@@ -151,6 +155,7 @@ function taskTools(env: Env, auth: AuthContext): SparkyMcpTool[] {
 					chatId: chat?.id,
 					chatUserId: chat?.user_id,
 					approve: args.approve,
+					attachments: args.attachments,
 				});
 				if (outcome.kind === "duplicate" || outcome.kind === "key_reused") {
 					throw conflict(`an identical task is already ${statusInWords(outcome.task.status)}`, {

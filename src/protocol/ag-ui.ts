@@ -1,6 +1,7 @@
 import { RunAgentInputSchema } from "@ag-ui/core/schemas";
 import { z } from "zod";
 import { ChatLimits } from "./chats.ts";
+import { FileIdSchema } from "./files.ts";
 import { OpaqueIdSchema } from "./ids.ts";
 import { ApproveToolsSchema, ToolNameSchema } from "./tasks.ts";
 
@@ -16,6 +17,8 @@ export const AgUiLimits = {
 	toolResultChars: 64_000,
 	messages: 500,
 	messageIdChars: 128,
+	/** A run request's body: room for inline images and documents (bigger files: upload them, send the id). */
+	bodyBytes: 8 * 1024 * 1024,
 } as const;
 
 /** Sparky's own tools (src/tools/registry.ts; a test keeps the two lists equal): a client tool can't take their names. */
@@ -31,6 +34,8 @@ export const BUILTIN_TOOL_NAMES = [
 	"remember",
 	"recall",
 	"forget",
+	"read_attachment",
+	"save_to_workspace",
 ] as const;
 
 /** A tool the AG-UI client runs itself: offered to the model beside Sparky's own. */
@@ -104,6 +109,40 @@ export function messageText(content: unknown): string {
 		.filter(Boolean)
 		.join("\n");
 }
+
+/**
+ * An image or document part of a user message, as Sparky takes it: the bytes inline (base64,
+ * `source.type: "data"`; stored as an upload of the user's), or an uploaded file's id
+ * (`source.type: "file"`, `value: "file_…"`, provider absent or `sparky`). URLs are not
+ * fetched. Audio and video parts are refused.
+ */
+export const InputMediaPartSchema = z.object({
+	type: z.enum(["image", "document"]),
+	source: z.discriminatedUnion("type", [
+		z.object({
+			type: z.literal("data"),
+			// A data URL's prefix is tolerated; what follows must be base64.
+			value: z
+				.string()
+				.min(1)
+				.transform((v) => v.replace(/^data:[^,]{0,200},/, ""))
+				.pipe(z.string().regex(/^[A-Za-z0-9+/\r\n]*={0,2}$/, "inline data must be base64")),
+			mimeType: z.string().min(1).max(255),
+		}),
+		z.object({
+			type: z.literal("file"),
+			value: FileIdSchema,
+			provider: z.literal("sparky").optional(),
+			mimeType: z.string().max(255).optional(),
+		}),
+		z.object({ type: z.literal("url") }).refine(() => false, {
+			message:
+				"Sparky doesn't fetch attachment URLs: send the bytes (source type data) or an uploaded file's id (source type file)",
+		}),
+	]),
+	metadata: z.unknown().optional(),
+});
+export type InputMediaPart = z.infer<typeof InputMediaPartSchema>;
 
 /** The longest text one AG-UI turn may carry (the same as a chat message). */
 export const TURN_TEXT_CHARS = ChatLimits.messageChars;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FileSchema } from "./files.ts";
 
 export const ChatLimits = {
 	titleChars: 120,
@@ -31,6 +32,8 @@ export const ChatMessageSchema = z.object({
 	created_at: z.number().int(),
 	/** Order within the turn: 0 is the user's message. */
 	ordinal: z.number().int(),
+	/** The files the user's message carried (its turn's last user row has them). */
+	attachments: z.array(FileSchema).optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 

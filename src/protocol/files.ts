@@ -42,3 +42,8 @@ export const ListFilesQuerySchema = z.object({
 		.regex(/^[A-Za-z0-9_-]{1,400}$/)
 		.optional(),
 });
+
+/** `POST /api/files` query: the file's name for a raw body (cleaned, never refused; a form's file name otherwise). */
+export const UploadFileQuerySchema = z.object({
+	name: z.string().max(1024).optional(),
+});

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ChatLimits, ChatMessageSchema, ChatSchema, ChatTextSchema, ChatTitleSchema } from "./chats.ts";
 import { HubEventSchema, WireEventSchema } from "./events.ts";
+import { AttachmentIdsSchema } from "./files.ts";
 import { OpaqueIdSchema } from "./ids.ts";
 import { ApproveToolsSchema } from "./tasks.ts";
 
@@ -28,6 +29,8 @@ export const ClientFrameSchema = z.discriminatedUnion("type", [
 		text: ChatTextSchema,
 		/** Tools this turn must ask about before running them (beside the server's list). */
 		approve: ApproveToolsSchema.optional(),
+		/** Uploaded files (`POST /api/files`) the message carries: up to 10. */
+		attachments: AttachmentIdsSchema.optional(),
 	}),
 	/** Stop the chat's running turn (its model call is aborted). Answered with `ack`. */
 	z.strictObject({ type: z.literal("chat.cancel"), id: frameId, chat_id: OpaqueIdSchema }),

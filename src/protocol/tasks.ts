@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CustomName, EventType, type WireEvent } from "./events.ts";
+import { AttachmentIdsSchema, FileSchema } from "./files.ts";
 import { OpaqueIdSchema, UserIdSchema } from "./ids.ts";
 
 /**
@@ -73,6 +74,8 @@ export const CreateTaskBodySchema = z.strictObject({
 	depends_on: z.array(OpaqueIdSchema).min(1).max(20).optional(),
 	/** More tools to ask about before they run, beside the server's SPARKY_APPROVE_TOOLS (`*`: all). */
 	approve: ApproveToolsSchema.optional(),
+	/** Uploaded files (`POST /api/files`) the agent is given with the instruction: up to 10. */
+	attachments: AttachmentIdsSchema.optional(),
 });
 export type CreateTaskBody = z.infer<typeof CreateTaskBodySchema>;
 
@@ -117,6 +120,8 @@ export const TaskSchema = z.object({
 	can_cancel: z.boolean().optional(),
 	/** `GET /api/tasks/:id` only: whether the caller may decide its approvals (the same policy as cancel). */
 	can_decide: z.boolean().optional(),
+	/** `GET /api/tasks/:id` (and a new task's answer): the files it carries, in the order given. */
+	attachments: z.array(FileSchema).optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

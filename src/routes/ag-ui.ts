@@ -5,12 +5,13 @@ import { type AgUiOutEvent, historyToAgUiMessages, RunFollower } from "../agui/e
 import { type RunStart, startRun, threadChat } from "../agui/threads.ts";
 import { chatHistory } from "../chats/service.ts";
 import { depsFor } from "../deps.ts";
-import { conflict, invalid, invalidJson, notFound } from "../errors.ts";
+import { conflict, invalid, invalidJson, notFound, tooLarge } from "../errors.ts";
 import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { rateLimit } from "../http/rate-limit.ts";
 import { StreamGuard } from "../http/stream-guard.ts";
 import { hubFor } from "../hub/stub.ts";
 import {
+	AgUiLimits,
 	CustomName,
 	describeIssues,
 	EventType,
@@ -194,8 +195,9 @@ async function follow(
 /** The body: AG-UI's `RunAgentInput` (its own schema), then what Sparky needs of it. */
 async function readInput(request: Request) {
 	let body: unknown;
+	const text = await readCapped(request, AgUiLimits.bodyBytes);
 	try {
-		body = JSON.parse(await request.text());
+		body = JSON.parse(text);
 	} catch {
 		throw invalidJson("request body is not valid JSON");
 	}
@@ -205,6 +207,26 @@ async function readInput(request: Request) {
 	const sparky = SparkyRunInputSchema.safeParse(body);
 	if (!sparky.success) throw invalid("invalid request body", describeIssues(sparky.error));
 	return { ...sparky.data, messages: agUi.data.messages as { id: string; role: string; [k: string]: unknown }[] };
+}
+
+/**
+ * The body as text, at most `max` bytes: a run may carry inline images and documents, so this
+ * route has its own cap (AgUiLimits.bodyBytes) instead of the API's 1 MiB. A declared length
+ * over it is refused before a byte is read; a chunked body, once it passes it.
+ */
+async function readCapped(request: Request, max: number): Promise<string> {
+	const over = () => tooLarge(`request body over ${max} bytes (send big files with POST /api/files, then their ids)`);
+	if (Number(request.headers.get("Content-Length") ?? 0) > max) throw over();
+	if (!request.body) return "";
+	const decoder = new TextDecoder();
+	let text = "";
+	let bytes = 0;
+	for await (const chunk of request.body) {
+		bytes += chunk.byteLength;
+		if (bytes > max) throw over();
+		text += decoder.decode(chunk, { stream: true });
+	}
+	return text + decoder.decode();
 }
 
 function lastEventId(header: string | undefined): number | undefined {

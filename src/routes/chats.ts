@@ -7,6 +7,7 @@ import { rateLimit } from "../http/rate-limit.ts";
 import { jsonBody, paramsOf, queryOf } from "../http/validate.ts";
 import {
 	ApproveToolsSchema,
+	AttachmentIdsSchema,
 	ChatHistoryQuerySchema,
 	ChatTextSchema,
 	CreateChatBodySchema,
@@ -61,12 +62,18 @@ export const chatsRoutes = new Hono<AppEnv>()
 	.post(
 		"/:id/messages",
 		paramsOf(ChatParams),
-		jsonBody(z.strictObject({ text: ChatTextSchema, approve: ApproveToolsSchema.optional() })),
+		jsonBody(
+			z.strictObject({
+				text: ChatTextSchema,
+				approve: ApproveToolsSchema.optional(),
+				attachments: AttachmentIdsSchema.optional(),
+			}),
+		),
 		rateLimit("chat"),
 		async (c) => {
 			const chat = await ownedChat(c.env, c.req.valid("param").id, c.var.auth);
-			const body = c.req.valid("json");
-			return c.json(await sendMessage(depsFor(c.env), chat, body.text, { approve: body.approve }), 202);
+			const { text, approve, attachments } = c.req.valid("json");
+			return c.json(await sendMessage(depsFor(c.env), chat, text, { approve, attachments }), 202);
 		},
 	);
 

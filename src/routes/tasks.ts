@@ -18,6 +18,8 @@ import {
 	TERMINAL_STATUSES,
 } from "../protocol/index.ts";
 import { taskApprovals } from "../storage/approvals.ts";
+import { taskFiles } from "../storage/attachments.ts";
+import { toFile } from "../storage/files.ts";
 import { decodeTimeIdCursor, encodeCursor } from "../storage/page-cursor.ts";
 import { clearFinished, deleteFinished, listTasks, toTask } from "../storage/tasks.ts";
 import { decideApproval } from "../tasks/approvals.ts";
@@ -51,10 +53,14 @@ export const tasksRoutes = new Hono<AppEnv>()
 			allowDuplicates: body.allow_duplicates,
 			idempotencyKey: key,
 			approve: body.approve,
+			attachments: body.attachments,
 		});
 		switch (outcome.kind) {
-			case "created":
-				return c.json({ task: toTask(outcome.task) }, 201);
+			case "created": {
+				const attachments = body.attachments?.length ? await taskFiles(c.env.DB, outcome.task.id) : [];
+				const task = toTask(outcome.task);
+				return c.json({ task: attachments.length ? { ...task, attachments: attachments.map(toFile) } : task }, 201);
+			}
 			case "idempotent":
 				return c.json({ task: toTask(outcome.task) }, 200, { "Idempotent-Replayed": "true" });
 			case "key_reused":
@@ -106,8 +112,16 @@ export const tasksRoutes = new Hono<AppEnv>()
 		const task = await visibleTask(c.env, c.req.valid("param").id, c.var.auth);
 		// Whoever may change a task may cancel it and decide its approvals (tasks/audience.ts).
 		const may = canChangeTask(task, c.var.auth);
-		const approvals = (await taskApprovals(c.env.DB, task.id)).map((a) => ({ ...a, can_decide: may }));
-		return c.json({ task: { ...toTask(task), can_cancel: may, can_decide: may, approvals } });
+		const [approvals, files] = await Promise.all([taskApprovals(c.env.DB, task.id), taskFiles(c.env.DB, task.id)]);
+		return c.json({
+			task: {
+				...toTask(task),
+				can_cancel: may,
+				can_decide: may,
+				approvals: approvals.map((a) => ({ ...a, can_decide: may })),
+				attachments: files.map(toFile),
+			},
+		});
 	})
 	.post("/:id/approvals/:approvalId", paramsOf(ApprovalParamsSchema), jsonBody(DecideApprovalBodySchema), async (c) => {
 		const { id, approvalId } = c.req.valid("param");

@@ -28,6 +28,7 @@ import { turnMessages } from "../storage/chats.ts";
 import type { StoredMessage } from "../storage/checkpoints.ts";
 import type { TaskRow } from "../storage/tasks.ts";
 import { foldTurns } from "./compaction.ts";
+import { attachmentContent, withEarlierAttachments } from "./run-attachments.ts";
 
 /** History rows one turn reads at most (after the latest summary); older ones are counted, not read. */
 const MAX_HISTORY_ROWS = 400;
@@ -58,23 +59,34 @@ export interface PromptContext {
 }
 
 /**
- * A task sees its instruction; a chat turn sees the chat's history within its share of the
- * budget (chats/context.ts), then the new message. History that outgrew its share is
- * compacted first: its older turns become the chat's new summary.
+ * A task sees its instruction and its attachments; a chat turn sees the chat's history within
+ * its share of the budget (chats/context.ts), then the new message. History that outgrew its
+ * share is compacted first: its older turns become the chat's new summary.
  */
 export async function baseMessages(env: Env, task: TaskRow, context: PromptContext): Promise<ModelMessage[]> {
 	const available = context.budget - systemTokens(context.system) - (await toolsTokens(context.tools));
 	// The new message takes half of what is left at most; a bigger one is cut visibly.
 	const instruction = cutText(task.instruction, Math.max(0, Math.floor(available / 2)));
-	const current: ModelMessage = { role: "user", content: instruction };
-	if (task.kind !== "chat" || !task.chat_id) return [current];
-	const shares = historyShares(available - messageTextTokens(instruction));
+	const instructionTokens = messageTextTokens(instruction);
+	// Its attachments may take it to three quarters (run-attachments.ts cuts their text to fit).
+	const attached = await attachmentContent(
+		env,
+		task,
+		context.model.label,
+		Math.max(0, Math.floor((available * 3) / 4) - instructionTokens),
+	);
+	const message = (text: string): ModelMessage =>
+		attached.parts.length > 0
+			? { role: "user", content: [{ type: "text", text }, ...attached.parts] }
+			: { role: "user", content: text };
+	if (task.kind !== "chat" || !task.chat_id) return [message(instruction)];
+	const shares = historyShares(available - instructionTokens - attached.tokens);
 	const history = await chatHistory(env, task, task.chat_id, shares, context);
 	// The new message follows; merge if history ended on the user's side (an unanswered turn).
 	const last = history.at(-1);
-	if (last?.role === "user")
-		return [...history.slice(0, -1), { role: "user", content: `${last.content}\n\n${instruction}` }];
-	return [...history, current];
+	if (last?.role === "user" && typeof last.content === "string")
+		return [...history.slice(0, -1), message(`${last.content}\n\n${instruction}`)];
+	return [...history, message(instruction)];
 }
 
 /** The chat's latest summary and the turns after it, compacted first when they outgrew `shares.history`. */
@@ -87,7 +99,7 @@ async function chatHistory(
 ): Promise<ModelMessage[]> {
 	const summary = await latestSummary(env.DB, chatId, task);
 	const after = summary ? { createdAt: summary.through_created_at, turnId: summary.through_turn_id } : undefined;
-	const rows = await historyAfter(env.DB, chatId, task, after, MAX_HISTORY_ROWS);
+	const rows = await withEarlierAttachments(env.DB, await historyAfter(env.DB, chatId, task, after, MAX_HISTORY_ROWS));
 	const turns = groupTurns(rows);
 	let unread = 0;
 	if (rows.length >= MAX_HISTORY_ROWS && turns.length > 1) {

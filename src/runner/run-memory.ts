@@ -34,7 +34,7 @@ export function readsOutside(toolName: string): boolean {
 }
 
 /**
- * Memory poisoning: text from the web or an MCP server must not quietly become a memory (a
+ * Memory poisoning: text from the web, an MCP server or an attached file must not quietly become a memory (a
  * page that says "remember that …" would otherwise be obeyed by a gullible model, and every
  * later run would be given it). Once a run has called such a tool (this attempt, or an
  * earlier one of the same task, from its checkpoint), a call that changes memory needs a
@@ -51,13 +51,25 @@ export class OutsideContent {
 		}
 	}
 
+	/**
+	 * The run's new message: files attached to it (a PDF, a page saved as text) are someone's
+	 * words too, so they count like a page fetched (files/describe.ts tags each one).
+	 */
+	observeMessage(message: ModelMessage | undefined): void {
+		if (message?.role !== "user" || typeof message.content === "string") return;
+		const attached = message.content.some(
+			(part) => part.type !== "text" || part.text.trimStart().startsWith("<attachment "),
+		);
+		if (attached) this.#read ??= "an attachment";
+	}
+
 	/** Fed every event of the run: a call to an outside tool counts from its start. */
 	observe(event: AgUiEvent): void {
 		if (event.type === EventType.TOOL_CALL_START && readsOutside(String(event.toolCallName)))
 			this.#read ??= String(event.toolCallName);
 	}
 
-	/** The first outside tool the run called, if any. */
+	/** The first outside tool the run called (or "an attachment"), if any. */
 	get readBy(): string | undefined {
 		return this.#read;
 	}

@@ -238,6 +238,7 @@ export class Run {
 		const budget = contextBudget(model.label, config.contextTokens);
 		const prompt = { model, budget, system, tools, signal: this.#stop.signal, now: this.#now };
 		const base = await baseMessages(this.#env, task, { ...prompt, emit: (event) => this.#events.emit(event) });
+		this.#outside.observeMessage(base.at(-1));
 		return runAgent({
 			runId: this.#id,
 			model: model.model,

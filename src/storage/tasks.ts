@@ -120,6 +120,8 @@ export async function insertTask(
 	task: NewTask,
 	openCap = Number.MAX_SAFE_INTEGER,
 	initial?: InitialCheckpoint,
+	/** More writes for the same transaction, each conditioned on this insert's row (its attachments). */
+	also: D1PreparedStatement[] = [],
 ): Promise<InsertOutcome> {
 	// The open-task cap is checked in the insert itself: one round trip, and no race between
 	// two requests that both counted one under the cap.
@@ -173,7 +175,10 @@ export async function insertTask(
 				task.created_at,
 				task.fingerprint,
 			);
-		const [created] = await db.batch<TaskRow>([insert, seed]);
+		const [created] = await db.batch<TaskRow>([insert, seed, ...also]);
+		inserted = created?.results[0] ?? null;
+	} else if (also.length > 0) {
+		const [created] = await db.batch<TaskRow>([insert, ...also]);
 		inserted = created?.results[0] ?? null;
 	} else {
 		inserted = await insert.first<TaskRow>();

@@ -1,12 +1,14 @@
 import { sha256Hex } from "../auth/secrets.ts";
 import { agentConfig, capsConfig } from "../config.ts";
 import { type Deps, spendRate } from "../deps.ts";
-import { conflict } from "../errors.ts";
+import { conflict, invalid, notFound } from "../errors.ts";
 import { log } from "../log.ts";
 import { type ClientTool, newId, type PublishEvent, type TaskKind, type TaskMessage } from "../protocol/index.ts";
 import { denyPending } from "../storage/approvals.ts";
+import { attachStatements, userFilesAmong } from "../storage/attachments.ts";
 import { initialCheckpoint, loadPolicy, type TaskPolicy } from "../storage/checkpoints.ts";
 import { insertDependencies } from "../storage/dependencies.ts";
+import type { FileRow } from "../storage/files.ts";
 import {
 	cancelPending,
 	insertTask,
@@ -46,6 +48,8 @@ export interface CreateTaskInput {
 	approve?: string[];
 	/** Tools an AG-UI client runs itself, offered to the model beside Sparky's. */
 	clientTools?: ClientTool[];
+	/** Uploaded files of the creator's the run is given (checked: theirs, and uploaded). */
+	attachments?: string[];
 }
 
 export type CreateTaskOutcome =
@@ -79,8 +83,17 @@ export async function createTask(
 	const config = agentConfig(env);
 	// The rate, then the insert, which checks the open-task cap itself.
 	const cap = capsConfig(env).openTasks;
+	// Checked before the rate: a 404 for a wrong file id spends nothing.
+	const attachments = input.attachments ?? [];
+	const files = await attachableFiles(env.DB, input.userId, attachments);
 	await spendRate(deps, input.userId, "tasks");
-	const fingerprint = await taskFingerprint(input.instruction, input.metadata);
+	// By the files' contents, not their ids: a retry that uploads the same file again (a new id)
+	// is the same task, so an idempotency key replays it instead of calling it another task.
+	const fingerprint = await taskFingerprint(
+		input.instruction,
+		input.metadata,
+		files.map((f) => f.sha256 ?? f.id),
+	);
 	const row: NewTask = {
 		id: input.id ?? newTaskId(input.kind ?? "task"),
 		kind: input.kind ?? "task",
@@ -103,7 +116,8 @@ export async function createTask(
 	};
 	// Its policy (a follow-up's includes its parent's) is written with the task, before any run can read it.
 	const initial = initialCheckpoint(await policyOf(env.DB, input), input.clientTools);
-	const outcome = await insertTask(env.DB, row, cap, initial);
+	// Its attachments are written with it (one transaction): a run never sees the task without them.
+	const outcome = await insertTask(env.DB, row, cap, initial, attachStatements(env.DB, row, attachments, now));
 	if (outcome.kind === "capped") {
 		throw conflict(`you have ${cap} unfinished tasks, the most one user may have; wait for some to end`, {
 			limit: cap,
@@ -228,9 +242,34 @@ export async function cancelTask(
 	return { kind: "finished", task };
 }
 
-/** Identical tasks have the same instruction and the same metadata (key order ignored). */
-export function taskFingerprint(instruction: string, metadata: Record<string, unknown> | undefined): Promise<string> {
-	return sha256Hex(JSON.stringify([instruction.trim(), canonical(metadata ?? null)]));
+/**
+ * Identical tasks have the same instruction, the same metadata (key order ignored) and the same
+ * attachments, by content and in order (a task without any keeps the fingerprint it had before
+ * attachments existed).
+ */
+export function taskFingerprint(
+	instruction: string,
+	metadata: Record<string, unknown> | undefined,
+	attachmentHashes: readonly string[] = [],
+): Promise<string> {
+	const parts: unknown[] = [instruction.trim(), canonical(metadata ?? null)];
+	if (attachmentHashes.length > 0) parts.push(attachmentHashes);
+	return sha256Hex(JSON.stringify(parts));
+}
+
+/**
+ * The files a new task or message may carry: the creator's own (anyone else's, or an unknown
+ * id, is "not found", as everywhere), uploaded in full.
+ */
+export async function attachableFiles(db: D1Database, userId: string, ids: readonly string[]): Promise<FileRow[]> {
+	if (ids.length === 0) return [];
+	const rows = new Map((await userFilesAmong(db, userId, ids)).map((row) => [row.id, row]));
+	return ids.map((id) => {
+		const row = rows.get(id);
+		if (!row) throw notFound(`file ${id}`);
+		if (row.status !== "ready") throw invalid(`file ${id} is still uploading: attach it once its upload is done`);
+		return row;
+	});
 }
 
 function canonical(value: unknown): unknown {

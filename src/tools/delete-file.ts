@@ -2,6 +2,7 @@ import { z } from "zod";
 import { deleteFile, ensureWorkspace } from "../storage/workspace.ts";
 import { normalizePath } from "./paths.ts";
 import { defineTool, fail } from "./types.ts";
+import { tidy } from "./workspace-files.ts";
 
 export const deleteFileTool = defineTool({
 	name: "delete_file",
@@ -12,10 +13,12 @@ export const deleteFileTool = defineTool({
 	async execute({ path }, ctx) {
 		const checked = normalizePath(path);
 		if (!checked.ok) return fail(checked.reason);
-		await ensureWorkspace(ctx.env.DB, ctx.userId, ctx.now());
-		if (!(await deleteFile(ctx.env.DB, ctx.userId, checked.path))) {
-			return fail(`no file "${checked.path}" in the workspace`);
-		}
+		await ensureWorkspace(ctx.env, ctx.userId, ctx.now());
+		// The row first: from then on the file is gone, and its object is garbage (a trigger
+		// says so) that tidy deletes now, or the next call or the tick if this one fails.
+		const deleted = await deleteFile(ctx.env.DB, ctx.userId, checked.path);
+		await tidy(ctx.env, ctx.userId, ctx.now());
+		if (!deleted) return fail(`no file "${checked.path}" in the workspace`);
 		return { path: checked.path, deleted: true };
 	},
 });

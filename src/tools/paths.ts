@@ -1,11 +1,11 @@
-/** Limits of a user's workspace. */
+/**
+ * Fixed limits of a user's workspace. Sizes and counts are settings (SPARKY_WORKSPACE_FILE_MB,
+ * SPARKY_WORKSPACE_FILES, SPARKY_FILES_QUOTA_MB: `workspaceLimits` in workspace-files.ts).
+ */
 export const WORKSPACE_LIMITS = {
 	pathChars: 256,
 	segmentChars: 100,
-	fileBytes: 256 * 1024,
-	files: 200,
-	totalBytes: 5 * 1024 * 1024,
-	/** read_file returns at most this many characters. */
+	/** read_file returns at most this many characters at once. */
 	readChars: 50_000,
 } as const;
 
@@ -42,5 +42,3 @@ export function normalizePath(raw: string): PathCheck {
 	}
 	return { ok: true, path };
 }
-
-export const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;

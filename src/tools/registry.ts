@@ -8,9 +8,11 @@ import { httpFetchTool } from "./http-fetch.ts";
 import { listFilesTool } from "./list-files.ts";
 import { listTasksTool } from "./list-tasks.ts";
 import { isOpaque } from "./network-error.ts";
+import { readAttachmentTool } from "./read-attachment.ts";
 import { readFileTool } from "./read-file.ts";
 import { recallTool } from "./recall.ts";
 import { rememberTool } from "./remember.ts";
+import { saveToWorkspaceTool } from "./save-to-workspace.ts";
 import type { SparkyTool, ToolContext } from "./types.ts";
 import { writeFileTool } from "./write-file.ts";
 
@@ -27,6 +29,8 @@ export const ALL_TOOLS: SparkyTool[] = [
 	rememberTool,
 	recallTool,
 	forgetTool,
+	readAttachmentTool,
+	saveToWorkspaceTool,
 ] as SparkyTool[];
 
 /**

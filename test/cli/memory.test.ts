@@ -169,13 +169,15 @@ describe("sparky memory", () => {
 		expect(human.stdout).toMatch(/^Skipped 2 lines:$/m);
 		expect(human.stdout).toMatch(/^ {2}line 2: .+$/m);
 		expect(human.stdout).toMatch(/^ {2}line 3: .+$/m);
+		// The same lines again: the good ones are already kept, so nothing is imported twice.
 		const machine = await sparky(["memory", "import", "-", "--json"], { env, input });
 		expect(machine.code).toBe(1);
 		const answer = json<{ imported: number; skipped: { line: number; error: string }[] }>(machine);
-		expect(answer.imported).toBe(2);
-		expect(answer.skipped.map((s) => s.line)).toEqual([2, 3]);
+		expect(answer.imported).toBe(0);
+		expect(answer.skipped.map((s) => s.line).sort()).toEqual([1, 2, 3, 4]);
+		expect(answer.skipped.find((s) => s.line === 1)?.error).toMatch(/already in your memories/);
 		const texts = json<PageJson>(await memory(env, ["list", "--json"])).memories.map((m) => m.text);
-		expect(texts.sort()).toEqual(["Also good", "Also good", "Good line", "Good line"]);
+		expect(texts.sort()).toEqual(["Also good", "Good line"]);
 	});
 
 	it("another user, even an admin, can't see, find, change or forget them", async () => {

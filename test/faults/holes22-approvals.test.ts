@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
 import { join } from "node:path";
@@ -67,17 +68,20 @@ function d1(): DatabaseSync {
 	throw new Error(`no D1 database with an approvals table under ${dir}`);
 }
 
-function fileContent(userId: string, path: string): string | undefined {
+/** The SHA-256 (hex) of a workspace file's bytes, as its row records it; undefined when there is no such file. */
+function fileHash(userId: string, path: string): string | undefined {
 	const db = d1();
 	try {
-		const row = db.prepare("SELECT content FROM workspace_files WHERE user_id = ? AND path = ?").get(userId, path) as
-			| { content: string }
+		const row = db.prepare("SELECT sha256 FROM workspace_files WHERE user_id = ? AND path = ?").get(userId, path) as
+			| { sha256: string }
 			| undefined;
-		return row?.content;
+		return row?.sha256;
 	} finally {
 		db.close();
 	}
 }
+
+const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
 
 beforeAll(async () => {
 	const port = await startMcp();
@@ -148,15 +152,15 @@ describe("#22.2 a follow-up task keeps its parent's approvals", () => {
 		report("holes22: follow-up approvals", {
 			child_status: child.status,
 			child_approvals: child.approvals.map((a) => `${a.tool}:${a.status}`),
-			written_before_approval: fileContent(user.id, "notes/fu.md") !== undefined,
+			written_before_approval: fileHash(user.id, "notes/fu.md") !== undefined,
 		});
 		expect(child.status).toBe("awaiting_approval");
 		expect(child.approvals).toMatchObject([{ tool: "write_file", status: "pending", input: { path: "notes/fu.md" } }]);
-		expect(fileContent(user.id, "notes/fu.md")).toBeUndefined();
+		expect(fileHash(user.id, "notes/fu.md")).toBeUndefined();
 
 		expect((await decide(api, childId, (child.approvals[0] as Approval).id, { approved: true })).status).toBe(200);
 		expect((await until(api, childId, ["succeeded", "failed"])).status).toBe("succeeded");
-		expect(fileContent(user.id, "notes/fu.md")).toBe("escaped\n");
+		expect(fileHash(user.id, "notes/fu.md")).toBe(sha256Hex("escaped\n"));
 		// The parent's own write is still waiting for its own decision.
 		expect((await task(api, parent)).status).toBe("awaiting_approval");
 	});
@@ -245,7 +249,7 @@ describe("#22 bound: an approval past expires_at can't be decided", () => {
 			code: res.body.error?.code,
 			again: `${again.status} ${again.body.error?.code}`,
 			task: done.status,
-			written: fileContent(user.id, "late.md") !== undefined,
+			written: fileHash(user.id, "late.md") !== undefined,
 		});
 		expect(res.status).toBe(409);
 		expect(res.body.error).toMatchObject({ code: "approval_expired", details: { status: "expired" } });
@@ -254,6 +258,6 @@ describe("#22 bound: an approval past expires_at can't be decided", () => {
 		expect((await task(api, id)).approvals[0]).toMatchObject({ status: "expired" });
 		expect(done.status).toBe("succeeded");
 		expect(done.result).toContain("approval expired");
-		expect(fileContent(user.id, "late.md")).toBeUndefined();
+		expect(fileHash(user.id, "late.md")).toBeUndefined();
 	});
 });

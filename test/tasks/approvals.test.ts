@@ -35,7 +35,7 @@ async function fileExists(userId: string, path: string): Promise<boolean> {
 
 /** Runs the task until it pauses for approval; returns the pending approval. */
 async function pausedAt(user: { id: string; token: string }, instruction: string, extra = {}) {
-	await ensureWorkspace(env.DB, user.id, Date.now());
+	await ensureWorkspace(env, user.id, Date.now());
 	const task = await createTask(user.token, { instruction, ...extra });
 	await deliver(task.id);
 	const paused = await view(user.token, task.id);
@@ -220,7 +220,7 @@ describe("issue #22: approvals that could be escaped", () => {
 
 	it("#22.2 a follow-up asks about what its parent asked about: it pauses before writing", async () => {
 		const user = await newUser();
-		await ensureWorkspace(env.DB, user.id, Date.now());
+		await ensureWorkspace(env, user.id, Date.now());
 		const parent = await createTask(user.token, {
 			instruction: "Add a follow-up task: Write notes/fu.md with: escaped",
 			approve: ["write_file"],

@@ -33,7 +33,7 @@ function parseSse(text: string): Message[] {
 describe("the task stream in time order (issue #27)", () => {
 	it("a task paused for approval and resumed: the events between runs come in seq order, with ids", async () => {
 		const user = await newUser();
-		await ensureWorkspace(env.DB, user.id, Date.now());
+		await ensureWorkspace(env, user.id, Date.now());
 		const created = await api("/api/tasks", {
 			token: user.token,
 			body: { instruction: "Delete README.md", allow_duplicates: true },

@@ -38,7 +38,7 @@ describe("typed events: the union parses what the demo model's runs produce", ()
 		const user = await newUser();
 		const tab = await connect({ token: user.token });
 		await tab.untilControl("session");
-		await ensureWorkspace(env.DB, user.id, Date.now());
+		await ensureWorkspace(env, user.id, Date.now());
 
 		// A plain run: status changes, reasoning, tool calls, the answer.
 		const plain = await createTask(user.token, "List files in the workspace and summarise README.md");

@@ -6,6 +6,7 @@ import { ChatTitle } from "./ChatTitle.tsx";
 import { Composer } from "./Composer.tsx";
 import { QuietNote } from "./QuietNote.tsx";
 import { TimelineView } from "./TimelineView.tsx";
+import { useAttachments } from "./use-attachments.ts";
 
 interface Props {
 	session: Session;
@@ -15,6 +16,7 @@ interface Props {
 /** One chat: its history (older pages on demand), live turns, pending messages, the composer. */
 export function ChatView({ session, chatId }: Props) {
 	const [stopError, setStopError] = useState<string | undefined>();
+	const attachments = useAttachments(session.files);
 	const timeline = session.timeline;
 	const chat = timeline.chats().find((c) => c.id === chatId);
 	const load = session.load(`chat:${chatId}`);
@@ -41,7 +43,8 @@ export function ChatView({ session, chatId }: Props) {
 		) : null;
 
 	return (
-		<section class="thread" aria-labelledby="thread-title" data-chat-id={chatId}>
+		// Files dropped anywhere on the chat go with the next message.
+		<section class="thread" aria-labelledby="thread-title" data-chat-id={chatId} {...attachments.dropTarget}>
 			<ChatTitle session={session} chatId={chatId} title={chat?.title ?? "Chat"} />
 			{load.status === "error" && (
 				<p class="error banner" role="alert">
@@ -64,6 +67,7 @@ export function ChatView({ session, chatId }: Props) {
 				summaries={timeline.summaries(chatId)}
 				loadSummaries={() => session.summaries.load(chatId)}
 				loadMemory={(id) => session.memories.get(id)}
+				files={session.files}
 				before={earlier}
 				empty={
 					<p class="muted empty">
@@ -75,7 +79,8 @@ export function ChatView({ session, chatId }: Props) {
 			<Composer
 				running={running}
 				autoFocus={load.status === "loaded" && items.length === 0}
-				onSend={(text) => session.sendChat(chatId, text)}
+				attachments={attachments}
+				onSend={(text, files) => session.sendChat(chatId, text, files)}
 				onStop={async () => {
 					setStopError(undefined);
 					try {

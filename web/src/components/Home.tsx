@@ -1,9 +1,12 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError } from "../lib/api.ts";
 import { EXAMPLES } from "../lib/examples.ts";
+import { attachmentIds } from "../lib/files.ts";
 import type { Route } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
+import { AttachButton, AttachmentChips } from "./AttachmentChips.tsx";
 import { ErrorNote } from "./ErrorNote.tsx";
+import { useAttachments } from "./use-attachments.ts";
 
 interface Props {
 	session: Session;
@@ -20,6 +23,7 @@ export function Home({ session, navigate }: Props) {
 	const [error, setError] = useState<string | undefined>();
 	const input = useRef<HTMLTextAreaElement>(null);
 	const isAgent = session.me.user_id === "agent";
+	const { tray, dropTarget, onPaste } = useAttachments(session.files);
 
 	useEffect(() => {
 		// "New task" in the header lands here: the box is where to type it.
@@ -28,17 +32,30 @@ export function Home({ session, navigate }: Props) {
 	}, [session.homeFocus]);
 
 	const start = async (how: "chat" | "task", message = text.trim()) => {
-		if (!message || busy) return;
+		if (!message || busy || tray.uploading) return;
+		if (tray.failed) {
+			setError("Remove the files that could not be uploaded (or try them again) first.");
+			return;
+		}
+		const files = tray.files();
+		const attachments = attachmentIds(files);
 		setBusy(true);
 		setError(undefined);
 		try {
 			if (how === "task") {
-				const task = await session.createTask(message);
+				const task = await session.createTask(message, attachments);
+				tray.clear();
 				navigate({ kind: "task", id: task.id });
 			} else {
 				const chat = await session.newChat();
 				// Over HTTP: it works while the socket is still connecting (right after a load).
-				await session.api.request("POST", `/api/chats/${encodeURIComponent(chat.id)}/messages`, { text: message });
+				const sent = await session.api.request<{ message_id?: string }>(
+					"POST",
+					`/api/chats/${encodeURIComponent(chat.id)}/messages`,
+					{ text: message, ...attachments },
+				);
+				if (sent?.message_id) session.files.noteMessage(sent.message_id, files);
+				tray.clear();
 				navigate({ kind: "chat", id: chat.id });
 			}
 		} catch (cause) {
@@ -56,6 +73,7 @@ export function Home({ session, navigate }: Props) {
 					e.preventDefault();
 					void start("chat");
 				}}
+				{...dropTarget}
 			>
 				<label for="home-input">Ask Sparky</label>
 				<textarea
@@ -65,6 +83,7 @@ export function Home({ session, navigate }: Props) {
 					value={text}
 					placeholder="e.g. List the files in my workspace"
 					onInput={(e) => setText(e.currentTarget.value)}
+					onPaste={onPaste}
 					onKeyDown={(e) => {
 						if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
 							e.preventDefault();
@@ -73,13 +92,15 @@ export function Home({ session, navigate }: Props) {
 					}}
 				/>
 				<div class="home-actions">
-					<button type="submit" disabled={busy}>
+					<button type="submit" disabled={busy || tray.uploading}>
 						Start chat
 					</button>
-					<button type="button" class="quiet" disabled={busy} onClick={() => void start("task")}>
+					<button type="button" class="quiet" disabled={busy || tray.uploading} onClick={() => void start("task")}>
 						Run as background task
 					</button>
+					<AttachButton tray={tray} />
 				</div>
+				<AttachmentChips tray={tray} />
 				<ErrorNote error={error} />
 			</form>
 			<h3 id="examples-heading">Try one</h3>

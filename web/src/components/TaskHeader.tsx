@@ -2,11 +2,13 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { TaskSummary } from "../../../src/client/index.ts";
 import { isTerminal, type Task } from "../../../src/protocol/index.ts";
 import { describeError } from "../lib/api.ts";
+import { attachmentIds } from "../lib/files.ts";
 import { formatDuration, formatTime, formatTokens } from "../lib/format.ts";
 import type { Route } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
 import { CopyButton } from "./CopyButton.tsx";
 import { ErrorNote } from "./ErrorNote.tsx";
+import { FileAttachments } from "./FileAttachments.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
 
 interface Props {
@@ -19,7 +21,8 @@ interface Props {
 
 /**
  * A task's head: its instruction as the title, its id (copyable), status, who and when,
- * time and tokens, and what the viewer may do: Cancel (only someone allowed to), Re-run.
+ * time and tokens, the files it was given, and what the viewer may do: Cancel (only someone
+ * allowed to), Re-run.
  */
 export function TaskHeader({ session, taskId, summary, details, navigate }: Props) {
 	const [error, setError] = useState<string | undefined>();
@@ -42,7 +45,9 @@ export function TaskHeader({ session, taskId, summary, details, navigate }: Prop
 		try {
 			if (what === "cancel") await session.cancelTask(taskId);
 			else if (instruction) {
-				const task = await session.createTask(instruction, { allow_duplicates: true });
+				// Again with the same files (a file deleted since is refused, and said so).
+				const files = attachmentIds(details?.attachments ?? []);
+				const task = await session.createTask(instruction, { allow_duplicates: true, ...files });
 				navigate({ kind: "task", id: task.id });
 			}
 		} catch (cause) {
@@ -92,6 +97,7 @@ export function TaskHeader({ session, taskId, summary, details, navigate }: Prop
 					{details.attempts > 1 && <> · {details.attempts} attempts</>}
 				</p>
 			)}
+			{details?.attachments && <FileAttachments files={details.attachments} bytes={session.files} />}
 			<ErrorNote error={error} />
 		</header>
 	);

@@ -1,10 +1,12 @@
 import { type ComponentChildren, Fragment } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { SummaryView, TimelineItem } from "../../../src/client/index.ts";
+import type { SparkyFile } from "../../../src/protocol/index.ts";
 import { type Block, type EarlierAttempt, foldAttempts as fold } from "../lib/attempts.ts";
 import { formatDuration } from "../lib/format.ts";
 import { summaryPlaces } from "../lib/summary-marks.ts";
 import { type Ending, turnEndings } from "../lib/turn-ends.ts";
+import type { FileBytes } from "./FileAttachments.tsx";
 import type { Decide } from "./items/ApprovalCard.tsx";
 import type { LoadMemory } from "./items/MemoriesUsed.tsx";
 import { MessageItem } from "./items/MessageItem.tsx";
@@ -41,6 +43,13 @@ interface Props {
 	loadSummaries?: LoadSummaries;
 	/** Reads a memory a run used ("used N memories", opened). */
 	loadMemory?: LoadMemory;
+	/** The files each message carries, and their bytes. */
+	files?: MessageFiles;
+}
+
+/** The files a chat's messages carry (`SessionFiles`). */
+export interface MessageFiles extends FileBytes {
+	ofMessage(messageId: string): readonly SparkyFile[] | undefined;
 }
 
 /** How close to the bottom counts as "following along". */
@@ -52,7 +61,7 @@ const STICK_PX = 80;
  */
 export function TimelineView(props: Props) {
 	const { items, pendingTurns, before, after, empty, onDecide, me, foldAttempts, openAtTop, answerId } = props;
-	const { loadSummaries, loadMemory } = props;
+	const { loadSummaries, loadMemory, files } = props;
 	const scroller = useRef<HTMLDivElement>(null);
 	const stick = useRef(!openAtTop);
 	const last = useRef({ firstId: "", height: 0 });
@@ -92,6 +101,7 @@ export function TimelineView(props: Props) {
 					onDecide={onDecide}
 					me={me}
 					loadMemory={loadMemory}
+					files={files}
 				/>
 				{ending === "stopped" && item.turnId && lastItem.get(item.turnId) === item.id && (
 					<li class="turn-end" data-ending="stopped">
@@ -157,13 +167,22 @@ interface ItemProps {
 	onDecide?: Decide;
 	me?: string;
 	loadMemory?: LoadMemory;
+	files?: MessageFiles;
 }
 
-function Item({ item, answer, pending, cut, toolIds, onDecide, me, loadMemory }: ItemProps) {
+function Item({ item, answer, pending, cut, toolIds, onDecide, me, loadMemory, files }: ItemProps) {
 	switch (item.kind) {
-		case "message":
+		case "message": {
 			if (answer) return <AnswerPointer id={item.id} />;
-			return <MessageItem item={item} pending={pending && item.role === "user"} />;
+			const carried = files?.ofMessage(item.id);
+			return (
+				<MessageItem
+					item={item}
+					pending={pending && item.role === "user"}
+					files={carried && files ? { files: carried, bytes: files } : undefined}
+				/>
+			);
+		}
 		case "thought":
 			return <ThoughtItem item={item} />;
 		case "tool":

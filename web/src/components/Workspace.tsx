@@ -77,7 +77,7 @@ export function Workspace({ session, onSignOut }: Props) {
 				{route.kind === "chat" && <ChatView key={route.id} session={session} chatId={route.id} />}
 				{route.kind === "task" && <TaskView key={route.id} session={session} taskId={route.id} navigate={navigate} />}
 				{route.kind === "home" && <Home session={session} navigate={navigate} />}
-				{(route.kind === "settings" || route.kind === "memory" || route.kind === "admin") && (
+				{(route.kind === "settings" || route.kind === "memory" || route.kind === "files" || route.kind === "admin") && (
 					<LazyPanel key={route.kind} session={session} which={route.kind} navigate={navigate} />
 				)}
 			</main>

@@ -62,7 +62,7 @@ export class Api {
 	/** A long poll: the task's events after `since`, waiting up to `waitSeconds` for the next. */
 	taskEventsAfter = async (id: string, since: number, waitSeconds: number, signal?: AbortSignal) =>
 		(await this.#events(`/api/tasks/${enc(id)}/events?since=${since}&wait=${waitSeconds}`, signal)).events;
-	createTask = async (instruction: string, options: { allow_duplicates?: boolean } = {}) =>
+	createTask = async (instruction: string, options: TaskOptions = {}) =>
 		(await this.#call<{ task: Task }>("POST", "/api/tasks", { instruction, ...options })).task;
 	cancelTask = async (id: string) => (await this.#call<{ task: Task }>("POST", `/api/tasks/${enc(id)}/cancel`)).task;
 
@@ -106,6 +106,13 @@ export class Api {
 		}
 		return json as T;
 	}
+}
+
+/** What `POST /api/tasks` takes beside the instruction. */
+export interface TaskOptions {
+	allow_duplicates?: boolean;
+	/** Uploaded files' ids (`/api/files`), up to 10. */
+	attachments?: string[];
 }
 
 const enc = encodeURIComponent;

@@ -3,6 +3,7 @@ export type Route =
 	| { kind: "home" }
 	| { kind: "settings" }
 	| { kind: "memory" }
+	| { kind: "files" }
 	| { kind: "admin" }
 	| { kind: "chat"; id: string }
 	| { kind: "task"; id: string };
@@ -12,9 +13,13 @@ const ID = /^[A-Za-z0-9_-]{1,128}$/;
 export function parseRoute(pathname: string): Route {
 	const [, kind, id, ...rest] = pathname.split("/");
 	if ((kind === "chat" || kind === "task") && id && ID.test(id) && rest.length === 0) return { kind, id };
-	if ((kind === "settings" || kind === "memory" || kind === "admin") && !id && rest.length === 0) return { kind };
+	if (isPanel(kind) && !id && rest.length === 0) return { kind };
 	return { kind: "home" };
 }
+
+const PANELS = ["settings", "memory", "files", "admin"] as const;
+const isPanel = (kind: string | undefined): kind is (typeof PANELS)[number] =>
+	(PANELS as readonly (string | undefined)[]).includes(kind);
 
 export function routePath(route: Route): string {
 	if (route.kind === "home") return "/";

@@ -16,16 +16,19 @@ import {
 	isTerminal,
 	type Me,
 	parseHubEvents,
+	type SparkyFile,
 	type Task,
 } from "../../../src/protocol/index.ts";
-import { type Api, describeError } from "../lib/api.ts";
+import { type Api, describeError, type TaskOptions } from "../lib/api.ts";
 import type { ConnectionState } from "../lib/connection.ts";
+import { attachmentIds } from "../lib/files.ts";
 import { MemoryApi } from "../lib/memories.ts";
 import type { Route } from "../lib/route.ts";
 import { frameThrottle } from "../lib/throttle.ts";
 import { ActivityList } from "./activity.ts";
 import { announcementFor } from "./announce.ts";
 import { ChatSummaries } from "./chat-summaries.ts";
+import { SessionFiles } from "./files.ts";
 import { HubConnection } from "./hub-connection.ts";
 import { Liveness } from "./liveness.ts";
 import { TaskFollower } from "./task-follow.ts";
@@ -53,6 +56,7 @@ export class Session {
 	/** Long-term memory (`/api/memories`): the Memory panel, and the memories a run used. */
 	readonly memories: MemoryApi;
 	readonly summaries: ChatSummaries;
+	readonly files: SessionFiles;
 	listsError: string | undefined;
 	readonly loads = new Map<string, ThreadLoad>();
 	readonly taskDetails = new Map<string, Task>();
@@ -76,6 +80,7 @@ export class Session {
 		api.onUnauthorized = () => onSignedOut("Your token is no longer accepted (revoked or expired). Sign in again.");
 		this.activity = new ActivityList(api, this.timeline, () => this.changed());
 		this.memories = new MemoryApi(api);
+		this.files = new SessionFiles(api, () => this.changed());
 		this.summaries = new ChatSummaries(this.memories, this.timeline, () => this.changed());
 		this.requests = new FrameRequests((frame) => this.hub.send(frame));
 		this.hub = new HubConnection({
@@ -105,6 +110,7 @@ export class Session {
 		this.#follower?.stop();
 		this.requests.failAll("Signed out.");
 		this.hub.stop();
+		this.files.stop();
 		this.#listeners.clear();
 	}
 
@@ -171,15 +177,16 @@ export class Session {
 		await this.api.deleteChat(id);
 	}
 
-	async sendChat(chatId: string, text: string): Promise<void> {
-		await this.requests.request({ type: "chat.send", chat_id: chatId, text });
+	async sendChat(chatId: string, text: string, files: readonly SparkyFile[] = []): Promise<void> {
+		const frame = { type: "chat.send", chat_id: chatId, text, ...attachmentIds(files) } as const;
+		this.files.noteSent(await this.requests.request(frame), files);
 	}
 
 	async stopChat(chatId: string): Promise<void> {
 		await this.requests.request({ type: "chat.cancel", chat_id: chatId });
 	}
 
-	async createTask(instruction: string, options: { allow_duplicates?: boolean } = {}): Promise<Task> {
+	async createTask(instruction: string, options: TaskOptions = {}): Promise<Task> {
 		const task = await this.api.createTask(instruction, options);
 		this.timeline.applyTasks([task]);
 		this.taskDetails.set(task.id, task);
@@ -335,6 +342,7 @@ export class Session {
 		});
 		if (answer.type !== "chat.history") throw new Error(`unexpected answer ${answer.type}`);
 		this.timeline.applyChats([answer.chat]);
+		this.files.noteHistory(answer.messages);
 		// Events first: their starts place the rows (which then bring the full texts) among thoughts and run lines.
 		this.timeline.apply(parseHubEvents(answer.events));
 		this.timeline.applyHistory(chatId, answer.messages);

@@ -1,14 +1,26 @@
 import type { TimelineItem } from "../../../../src/client/index.ts";
+import type { SparkyFile } from "../../../../src/protocol/index.ts";
 import { hasCode, renderMarkdown } from "../../lib/markdown.ts";
 import { CopyButton } from "../CopyButton.tsx";
+import { FileAttachments, type FileBytes } from "../FileAttachments.tsx";
 import { StatusBadge } from "../StatusBadge.tsx";
 import { useCodeCopy } from "../use-code-copy.ts";
 import { useHighlighter } from "../use-highlighter.ts";
 
 type Message = Extract<TimelineItem, { kind: "message" }>;
 
-/** A user's message as typed (plain text); the agent's as sanitised Markdown, code highlighted. */
-export function MessageItem({ item, pending }: { item: Message; pending: boolean }) {
+interface Props {
+	item: Message;
+	pending: boolean;
+	/** The files the message carries. */
+	files?: { files: readonly SparkyFile[]; bytes: FileBytes };
+}
+
+/**
+ * A user's message as typed (plain text), with the files it carries; the agent's as
+ * sanitised Markdown, code highlighted.
+ */
+export function MessageItem({ item, pending, files }: Props) {
 	const who = item.role === "user" ? "You" : "Sparky";
 	const assistant = item.role === "assistant";
 	useHighlighter(assistant && hasCode(item.text));
@@ -35,6 +47,7 @@ export function MessageItem({ item, pending }: { item: Message; pending: boolean
 			) : (
 				<p class="message-text plain">{item.text}</p>
 			)}
+			{files && <FileAttachments files={files.files} bytes={files.bytes} />}
 		</li>
 	);
 }
