@@ -57,6 +57,9 @@ export const McpServersValueSchema = z.object({
 	partial: z.array(McpServerNoteSchema),
 });
 
+/** `sparky.tool.ended` (summary hubs only): the call whose result arrived. */
+export const ToolEndedValueSchema = z.object({ toolCallId: z.string() });
+
 /** Each custom name's `value` schema: the one place a custom event's shape is written. */
 export const CustomValueSchemas = {
 	[CustomName.notice]: NoticeValueSchema,
@@ -69,6 +72,7 @@ export const CustomValueSchemas = {
 	[CustomName.mcpServers]: McpServersValueSchema,
 	[CustomName.memoriesRecalled]: MemoriesRecalledValueSchema,
 	[CustomName.contextCompacted]: ContextCompactedValueSchema,
+	[CustomName.toolEnded]: ToolEndedValueSchema,
 } as const satisfies Record<CustomNameValue, z.ZodType>;
 
 export type CustomNameValue = (typeof CustomName)[keyof typeof CustomName];
@@ -117,6 +121,7 @@ function unionWith<S extends z.ZodRawShape>(envelope: S) {
 			customEvent(CustomName.mcpServers).extend(envelope),
 			customEvent(CustomName.memoriesRecalled).extend(envelope),
 			customEvent(CustomName.contextCompacted).extend(envelope),
+			customEvent(CustomName.toolEnded).extend(envelope),
 		]),
 	]);
 }

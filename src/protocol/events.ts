@@ -76,6 +76,11 @@ export const CustomName = {
 	memoriesRecalled: "sparky.memory.recalled",
 	/** A chat's older turns were summarised to fit the model; `value` is `{ summary_id, turns, through_turn_id }`. */
 	contextCompacted: "sparky.context.compacted",
+	/**
+	 * A tool call's result arrived (`value`: `{ toolCallId }`). Only to hubs that get a run's
+	 * summary (the `agent` user's), which don't get `TOOL_CALL_RESULT`: a board learns the call ended.
+	 */
+	toolEnded: "sparky.tool.ended",
 } as const;
 
 /** `HubEvent` as plain JSON (what crosses RPC and the wire), uninterpreted: clients parse it with `parseHubEvent`. */

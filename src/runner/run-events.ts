@@ -1,4 +1,4 @@
-import type { AgUiEvent, TypedPublishEvent } from "../protocol/index.ts";
+import { type AgUiEvent, CustomName, EventType, sparkyEvent, type TypedPublishEvent } from "../protocol/index.ts";
 import type { Relay } from "../relay/relay.ts";
 import { inSummaryView } from "../tasks/summary-view.ts";
 
@@ -31,7 +31,16 @@ export class RunEmitter {
 			ts: this.now(),
 		};
 		this.relay.emit(this.audience.stream, wrapped);
-		if (this.audience.summary.length > 0 && inSummaryView(wrapped)) this.relay.emit(this.audience.summary, wrapped);
+		if (this.audience.summary.length === 0) return;
+		if (inSummaryView(wrapped)) this.relay.emit(this.audience.summary, wrapped);
+		// A summary hub doesn't get results (they are the run's words); it hears that the call ended.
+		else if (event.type === EventType.TOOL_CALL_RESULT)
+			this.relay.emit(this.audience.summary, {
+				...sparkyEvent(CustomName.toolEnded, { toolCallId: String(event.toolCallId) }),
+				...this.envelope,
+				id: `${wrapped.id}:ended`,
+				ts: wrapped.ts,
+			});
 	}
 
 	/** Events that already carry their own stable id (task status changes): every hub hears them. */

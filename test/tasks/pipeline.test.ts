@@ -75,7 +75,15 @@ describe("task pipeline (POST → queue → agent → hubs)", () => {
 		// The agent's hub got the run's summary: the same events, in the same order, minus the
 		// tokens (text, reasoning, tool arguments and results).
 		const agentEvents = agentTab.events.filter((e) => e.task_id === task.id);
-		expect(agentEvents.map((e) => e.id)).toEqual(mine.filter((e) => inSummaryView(e)).map((e) => e.id));
+		// Each tool result it doesn't get is told as the call's end (`sparky.tool.ended`, right after).
+		const expected = mine.flatMap((e) =>
+			inSummaryView(e) ? [e.id] : e.type === "TOOL_CALL_RESULT" ? [`${e.id}:ended`] : [],
+		);
+		expect(agentEvents.map((e) => e.id)).toEqual(expected);
+		const ended = agentEvents.filter((e) => e.type === "CUSTOM" && e.name === "sparky.tool.ended");
+		expect(ended.map((e) => (e.value as { toolCallId: string }).toolCallId)).toEqual(
+			mine.filter((e) => e.type === "TOOL_CALL_RESULT").map((e) => e.toolCallId),
+		);
 		const agentTypes = new Set(agentEvents.map((e) => e.type));
 		for (const t of ["TEXT_MESSAGE_CONTENT", "REASONING_MESSAGE_CONTENT", "TOOL_CALL_ARGS", "TOOL_CALL_RESULT"]) {
 			expect(agentTypes.has(t as never), t).toBe(false);
