@@ -123,6 +123,8 @@ export default async function setup(project: Project): Promise<() => Promise<voi
 			SPARKY_RETRY_BASE_SECONDS: "0",
 			SPARKY_RATE_TASKS_BURST: "1000",
 			SPARKY_RATE_CHAT_BURST: "1000",
+			// A burst of 30 that refills once a minute: the rate test's 34 saves pass it however slow the machine.
+			SPARKY_RATE_MEMORIES_PER_MINUTE: "1",
 			SPARKY_HTTP_FETCH_ALLOW: allow,
 			SPARKY_SECRETS_KEY: "mcp-test-secrets-key-0123456789abcdefghijkl",
 			SPARKY_MCP_TIMEOUT_SECONDS: String(MCP_TIMEOUT_SECONDS),
