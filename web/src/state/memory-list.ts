@@ -1,30 +1,23 @@
 import type { Memory } from "../../../src/protocol/index.ts";
-import { ApiError, describeError } from "../lib/api.ts";
 import type { MemoryApi, MemoryChange } from "../lib/memories.ts";
-
-const PAGE = 50;
+import { type Page, PagedList } from "./paged-list.ts";
 
 /**
  * The Memory panel's list: the user's memories newest first, or, with a search, the best
- * matches first; "Load more" follows the cursor. Adding, editing, pinning and deleting
- * change the list in place from the server's answer (no reload, nothing moves under the
- * reader). A page for a search that changed meanwhile is dropped.
+ * matches first (paging, a page for a search that changed meanwhile dropped, deleting:
+ * `PagedList`). Adding, editing and pinning change the list in place from the server's
+ * answer (no reload, nothing moves under the reader).
  */
-export class MemoryList {
+export class MemoryList extends PagedList<Memory> {
 	query = "";
 	pinnedOnly = false;
-	rows: Memory[] = [];
-	nextCursor: string | null = null;
-	loading = false;
-	/** At least one page has arrived (the empty state means something). */
-	loaded = false;
-	error: string | undefined;
-	#generation = 0;
 
 	constructor(
 		readonly memories: MemoryApi,
-		readonly changed: () => void,
-	) {}
+		changed: () => void,
+	) {
+		super(changed);
+	}
 
 	search(query: string): Promise<void> {
 		this.query = query;
@@ -34,15 +27,6 @@ export class MemoryList {
 	showPinnedOnly(on: boolean): Promise<void> {
 		this.pinnedOnly = on;
 		return this.reload();
-	}
-
-	reload(): Promise<void> {
-		return this.#load(++this.#generation, undefined);
-	}
-
-	loadMore(): Promise<void> {
-		if (!this.nextCursor || this.loading) return Promise.resolve();
-		return this.#load(this.#generation, this.nextCursor);
 	}
 
 	/** Saves a new memory; it goes on top when the list would show it. Throws on refusal (the form says why). */
@@ -63,40 +47,17 @@ export class MemoryList {
 		return memory;
 	}
 
-	/** Forgets a memory. One already gone is gone all the same. Throws on other refusals. */
-	async remove(id: string): Promise<void> {
-		try {
-			await this.memories.remove(id);
-		} catch (error) {
-			if (!(error instanceof ApiError && error.status === 404)) throw error;
-		}
-		this.rows = this.rows.filter((m) => m.id !== id);
-		this.changed();
+	protected async fetchPage(limit: number, cursor: string | undefined): Promise<Page<Memory>> {
+		const page = await this.memories.list({
+			q: this.query,
+			pinned: this.pinnedOnly,
+			limit,
+			...(cursor ? { cursor } : {}),
+		});
+		return { rows: page.memories, next_cursor: page.next_cursor };
 	}
 
-	async #load(generation: number, cursor: string | undefined): Promise<void> {
-		this.loading = true;
-		this.changed();
-		try {
-			const page = await this.memories.list({
-				q: this.query,
-				pinned: this.pinnedOnly,
-				limit: PAGE,
-				...(cursor ? { cursor } : {}),
-			});
-			if (generation !== this.#generation) return;
-			if (cursor) {
-				const known = new Set(this.rows.map((m) => m.id));
-				this.rows = [...this.rows, ...page.memories.filter((m) => !known.has(m.id))];
-			} else this.rows = page.memories;
-			this.nextCursor = page.next_cursor;
-			this.error = undefined;
-			this.loaded = true;
-		} catch (error) {
-			if (generation === this.#generation) this.error = describeError(error);
-		} finally {
-			if (generation === this.#generation) this.loading = false;
-			this.changed();
-		}
+	protected deleteRow(id: string): Promise<void> {
+		return this.memories.remove(id);
 	}
 }
