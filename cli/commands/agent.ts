@@ -4,7 +4,6 @@ import { act } from "../action.ts";
 import { duration, oneLine, relativeTime, statusColor, table } from "../output.ts";
 import { addScheduleCommands } from "./schedules.ts";
 import { addTaskCommands } from "./tasks.ts";
-import { addTopCommand } from "./top.ts";
 
 const ORDER = ["waiting", "queued", "running", "succeeded", "failed", "cancelled"];
 
@@ -65,7 +64,6 @@ export function addAgentCommands(program: Command): void {
 			}),
 		);
 
-	addTopCommand(agent);
 	addTaskCommands(agent);
 	addScheduleCommands(agent);
 }

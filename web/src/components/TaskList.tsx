@@ -101,7 +101,7 @@ export function TaskList({ session, navigate }: Props) {
 					})}
 				</ul>
 			)}
-			{(activity.nextCursor || activity.trimmed) && (
+			{activity.nextCursor && (
 				<button
 					type="button"
 					class="quiet small load-more"
