@@ -142,9 +142,11 @@ describe("the cron handler", () => {
 	it("creates exactly one task per due slot, even when the tick runs twice or concurrently", async () => {
 		const user = await newUser();
 		await create(user.token, { name: "often", instruction: "what time is it", every: "1m" });
-		const slot = Date.now() - 30_000;
+		// Half a minute into a minute, so the later tick (a second on) stays in the same slot
+		// whenever the test runs (a real clock a second before a minute's end crossed into the next).
+		const now = Math.floor(Date.now() / 60_000) * 60_000 + 30_000;
+		const slot = now - 30_000;
 		await env.DB.prepare("UPDATE schedules SET next_run_at = ? WHERE user_id = ?").bind(slot, user.id).run();
-		const now = Date.now();
 		await Promise.all([tick(now), tick(now), runDueSchedules(depsFor(env), now)]);
 		await tick(now + 1000);
 		const tasks = await tasksOf(user.id, "often");
