@@ -13,6 +13,7 @@ import type { SparkyFile } from "../src/protocol/index.ts";
 import type { Context } from "./context.ts";
 import { CliError, ExitCode } from "./errors.ts";
 import { progressBar } from "./progress.ts";
+import { stallWatch } from "./stall.ts";
 
 /** No byte for this long: the download has stalled. */
 const STALL_MS = 60_000;
@@ -20,28 +21,14 @@ const STALL_MS = 60_000;
 /** Writes `file`'s bytes to `destination` (a path, or stdout); resolves once they are all there and checked. */
 export async function downloadFile(ctx: Context, file: SparkyFile, destination: string | "stdout"): Promise<void> {
 	const api = ctx.api();
-	const stall = new AbortController();
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	const alive = () => {
-		clearTimeout(timer);
-		timer = setTimeout(() => {
-			stall.abort(
-				new CliError(
-					`cannot download ${file.id}: no data for ${STALL_MS / 1000} s`,
-					ExitCode.unreachable,
-					"unreachable",
-				),
-			);
-		}, STALL_MS);
-	};
-	alive();
+	const stall = stallWatch(STALL_MS, `cannot download ${file.id}: no data for ${STALL_MS / 1000} s`);
 	const response = await api.fetch("GET", `/api/files/${encodeURIComponent(file.id)}/content`, {
 		headers: { Accept: "*/*" },
 		timeoutMs: 0,
 		signal: stall.signal,
 	});
 	if (!response.ok || !response.body) {
-		clearTimeout(timer);
+		stall.stop();
 		const text = await response.text();
 		throw api.apiError(response, parseJson(text), text);
 	}
@@ -51,7 +38,7 @@ export async function downloadFile(ctx: Context, file: SparkyFile, destination: 
 		transform(chunk: Buffer, _encoding, callback) {
 			hash.update(chunk);
 			progress.advance(chunk.byteLength);
-			alive();
+			stall.alive();
 			callback(null, chunk);
 		},
 	});
@@ -83,7 +70,7 @@ export async function downloadFile(ctx: Context, file: SparkyFile, destination: 
 			(error as NodeJS.ErrnoException).code === undefined ? "download_failed" : "file_error",
 		);
 	} finally {
-		clearTimeout(timer);
+		stall.stop();
 		progress.stop();
 	}
 }

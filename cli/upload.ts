@@ -13,6 +13,7 @@ import { FileLimits, type SparkyFile } from "../src/protocol/index.ts";
 import type { Context } from "./context.ts";
 import { CliError, ExitCode, usageError } from "./errors.ts";
 import { formatBytes, progressBar } from "./progress.ts";
+import { stallWatch } from "./stall.ts";
 
 /** A file on disk, checked and ready to go. */
 export interface LocalFile {
@@ -84,20 +85,7 @@ export async function uploadAll(
 export async function uploadFile(ctx: Context, file: LocalFile, signal?: AbortSignal): Promise<SparkyFile> {
 	const progress = progressBar(ctx.out, file.name, file.size);
 	const hash = createHash("sha256");
-	const stall = new AbortController();
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	const alive = () => {
-		clearTimeout(timer);
-		timer = setTimeout(() => {
-			stall.abort(
-				new CliError(
-					`cannot upload ${file.name}: no progress for ${STALL_MS / 1000} s`,
-					ExitCode.unreachable,
-					"unreachable",
-				),
-			);
-		}, STALL_MS);
-	};
+	const stall = stallWatch(STALL_MS, `cannot upload ${file.name}: no progress for ${STALL_MS / 1000} s`);
 	// `end` holds the stream to the length declared, should the file grow meanwhile.
 	const disk = createReadStream(file.path, file.size > 0 ? { end: file.size - 1 } : {});
 	const counted = (Readable.toWeb(disk) as ReadableStream<Uint8Array>).pipeThrough(
@@ -105,12 +93,11 @@ export async function uploadFile(ctx: Context, file: LocalFile, signal?: AbortSi
 			transform(chunk, controller) {
 				hash.update(chunk);
 				progress.advance(chunk.byteLength);
-				alive();
+				stall.alive();
 				controller.enqueue(chunk);
 			},
 		}),
 	);
-	alive();
 	try {
 		const { data } = await ctx
 			.api()
@@ -132,7 +119,7 @@ export async function uploadFile(ctx: Context, file: LocalFile, signal?: AbortSi
 	} catch (error) {
 		throw withFileName(error, file);
 	} finally {
-		clearTimeout(timer);
+		stall.stop();
 		progress.stop();
 		disk.destroy();
 	}
