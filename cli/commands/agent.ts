@@ -4,6 +4,7 @@ import { act } from "../action.ts";
 import { duration, oneLine, relativeTime, statusColor, table } from "../output.ts";
 import { addScheduleCommands } from "./schedules.ts";
 import { addTaskCommands } from "./tasks.ts";
+import { addTopCommand } from "./top.ts";
 
 const ORDER = ["waiting", "queued", "running", "succeeded", "failed", "cancelled"];
 
@@ -64,6 +65,7 @@ export function addAgentCommands(program: Command): void {
 			}),
 		);
 
+	addTopCommand(agent);
 	addTaskCommands(agent);
 	addScheduleCommands(agent);
 }

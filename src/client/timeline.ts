@@ -111,7 +111,7 @@ export class Timeline {
 	applyTasks(tasks: readonly Task[]): void {
 		for (const t of tasks) {
 			const current = this.#tasks.get(t.id);
-			if (current && current.updatedAt > t.updated_at) continue;
+			if (current && !isNewerStatus(current, t.status, t.updated_at)) continue;
 			this.#tasks.set(t.id, {
 				id: t.id,
 				kind: t.kind,
@@ -247,7 +247,7 @@ export class Timeline {
 				const v = e.value;
 				const current = this.#tasks.get(v.task_id);
 				// Status events can arrive out of order (replay + live): keep the newest.
-				if (current && current.updatedAt > e.ts) return;
+				if (current && !isNewerStatus(current, v.status, e.ts)) return;
 				this.#tasks.set(v.task_id, {
 					id: v.task_id,
 					kind: v.kind ?? current?.kind ?? (e.chat_id && v.task_id.startsWith("turn_") ? "chat" : "task"),
@@ -380,4 +380,25 @@ const STATUSES = new Set<string>(TaskStatusSchema.options);
 
 function isTaskStatus(status: string): status is TaskStatus {
 	return STATUSES.has(status);
+}
+
+/** Where a status sits in a run's life: at the same time, a later stage wins over an earlier one. */
+const STAGE: Record<TaskStatus, number> = {
+	waiting: 0,
+	queued: 0,
+	running: 1,
+	awaiting_approval: 2,
+	succeeded: 3,
+	failed: 3,
+	cancelled: 3,
+};
+
+/**
+ * Whether a status heard now replaces the one kept: the newer wins; at the same millisecond
+ * (an API answer and a socket event stamped alike) the later stage does, so a task's `queued`
+ * answer never hides the `running` that came with it.
+ */
+function isNewerStatus(current: { status: TaskStatus; updatedAt: number }, status: TaskStatus, ts: number): boolean {
+	if (ts !== current.updatedAt) return ts > current.updatedAt;
+	return STAGE[status] >= STAGE[current.status];
 }

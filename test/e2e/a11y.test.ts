@@ -161,7 +161,7 @@ describe("axe-core on every screen", () => {
 			await expectClean(page, "home");
 			await shot("home");
 
-			await page.getByRole("button", { name: "What time is it?" }).click();
+			await page.getByRole("button", { name: "What time is it?", exact: true }).click();
 			await page.waitForURL(/\/chat\//);
 			await page.locator(".timeline [data-kind=tool]").first().waitFor({ timeout: 20_000 });
 			await expect.poll(() => page.locator(".timeline [data-kind=message]").count(), { timeout: 20_000 }).toBe(2);

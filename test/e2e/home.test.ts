@@ -24,7 +24,7 @@ describe("home", () => {
 		expect(examples.length).toBeLessThanOrEqual(4);
 		await screenshot(page, "home-desktop");
 		// An example starts a chat with it as the first message; the demo model calls a real tool.
-		await page.getByRole("button", { name: "What time is it?" }).click();
+		await page.getByRole("button", { name: "What time is it?", exact: true }).click();
 		await page.waitForURL(/\/chat\//);
 		await expect
 			.poll(() => page.locator(".timeline [data-kind=message]").first().textContent())

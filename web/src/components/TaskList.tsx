@@ -101,7 +101,7 @@ export function TaskList({ session, navigate }: Props) {
 					})}
 				</ul>
 			)}
-			{activity.nextCursor && (
+			{(activity.nextCursor || activity.trimmed) && (
 				<button
 					type="button"
 					class="quiet small load-more"

@@ -23,7 +23,8 @@ export function TaskView({ session, taskId, navigate }: Props) {
 	const summary = session.timeline.task(taskId);
 	const details = session.taskDetails.get(taskId);
 	const load = session.load(`task:${taskId}`);
-	const items = routeItems(session.route, session.timeline);
+	// Its own route, not the page's: the board opens a task in place (AgentBoard.tsx).
+	const items = routeItems({ kind: "task", id: taskId }, session.timeline);
 	const status = summary?.status ?? details?.status;
 	// Approve and Deny only for whoever may decide (GET /api/tasks/:id's can_decide; until it has said, its creator).
 	const canDecide = details ? (details.can_decide ?? details.user_id === session.me.user_id) : false;

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { parseRoute, type Route, routePath, sameRoute } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
 import { useSessionUpdates } from "../state/use-session.ts";
+import { AgentBoard } from "./AgentBoard.tsx";
 import { ChatView } from "./ChatView.tsx";
 import { Header } from "./Header.tsx";
 import { Home } from "./Home.tsx";
@@ -76,7 +77,12 @@ export function Workspace({ session, onSignOut }: Props) {
 			<main id="main" class="main" tabIndex={-1}>
 				{route.kind === "chat" && <ChatView key={route.id} session={session} chatId={route.id} />}
 				{route.kind === "task" && <TaskView key={route.id} session={session} taskId={route.id} navigate={navigate} />}
-				{route.kind === "home" && <Home session={session} navigate={navigate} />}
+				{route.kind === "home" &&
+					(session.board.mode === "off" ? (
+						<Home session={session} navigate={navigate} />
+					) : (
+						<AgentBoard session={session} navigate={navigate} />
+					))}
 				{(route.kind === "settings" || route.kind === "memory" || route.kind === "files" || route.kind === "admin") && (
 					<LazyPanel key={route.kind} session={session} which={route.kind} navigate={navigate} />
 				)}

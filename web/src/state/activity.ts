@@ -27,6 +27,12 @@ export type ActivityRow = Pick<
 >;
 
 const PAGE = 30;
+/**
+ * At most this many rows: tasks made while the list is open go on top, and with a thousand
+ * running (the agent's view) they would grow the list, and every render, without end. Past
+ * it the oldest rows go, and "Load more" starts again from the first page.
+ */
+const MAX_ROWS = 200;
 
 /**
  * The sidebar's list of tasks, in the server's order (creation time, newest first) so rows
@@ -37,6 +43,8 @@ export class ActivityList {
 	filters: ActivityFilters = { kind: "task" };
 	rows: ActivityRow[] = [];
 	nextCursor: string | null = null;
+	/** Rows were dropped from the bottom (MAX_ROWS): the cursor no longer follows them. */
+	trimmed = false;
 	loading = false;
 	error: string | undefined;
 	#generation = 0;
@@ -58,6 +66,7 @@ export class ActivityList {
 	}
 
 	loadMore(): Promise<void> {
+		if (this.trimmed && !this.loading) return this.reload();
 		if (!this.nextCursor || this.loading) return Promise.resolve();
 		return this.#load(this.#generation, this.nextCursor);
 	}
@@ -74,6 +83,7 @@ export class ActivityList {
 				this.rows = [...this.rows, ...page.tasks.filter((t) => !known.has(t.id))];
 			} else {
 				this.rows = page.tasks;
+				this.trimmed = false;
 			}
 			this.nextCursor = page.next_cursor;
 			this.error = undefined;
@@ -111,6 +121,11 @@ export class ActivityList {
 	#insert(row: ActivityRow): void {
 		if (this.rows.some((r) => r.id === row.id)) return;
 		this.rows = [row, ...this.rows].sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1));
+		if (this.rows.length > MAX_ROWS) {
+			this.rows.length = MAX_ROWS;
+			this.trimmed = true;
+			this.nextCursor = null;
+		}
 		this.changed();
 	}
 

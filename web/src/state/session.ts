@@ -27,6 +27,7 @@ import type { Route } from "../lib/route.ts";
 import { frameThrottle } from "../lib/throttle.ts";
 import { ActivityList } from "./activity.ts";
 import { announcementFor } from "./announce.ts";
+import { BoardFeed } from "./board.ts";
 import { ChatSummaries } from "./chat-summaries.ts";
 import { SessionFiles } from "./files.ts";
 import { HubConnection } from "./hub-connection.ts";
@@ -57,6 +58,10 @@ export class Session {
 	readonly memories: MemoryApi;
 	readonly summaries: ChatSummaries;
 	readonly files: SessionFiles;
+	/** The agent's live board (the `agent` user's home; an admin's, polled). */
+	readonly board: BoardFeed;
+	/** The task opened in place on the board (its stream followed like an open task's). */
+	peeked: string | undefined;
 	listsError: string | undefined;
 	readonly loads = new Map<string, ThreadLoad>();
 	readonly taskDetails = new Map<string, Task>();
@@ -81,6 +86,7 @@ export class Session {
 		this.activity = new ActivityList(api, this.timeline, () => this.changed());
 		this.memories = new MemoryApi(api);
 		this.files = new SessionFiles(api, () => this.changed());
+		this.board = new BoardFeed(api, me, () => this.changed());
 		this.summaries = new ChatSummaries(this.memories, this.timeline, () => this.changed());
 		this.requests = new FrameRequests((frame) => this.hub.send(frame));
 		this.hub = new HubConnection({
@@ -104,9 +110,11 @@ export class Session {
 
 	start(): void {
 		this.hub.start();
+		this.board.start();
 	}
 
 	stop(): void {
+		this.board.stop();
 		this.#follower?.stop();
 		this.requests.failAll("Signed out.");
 		this.hub.stop();
@@ -117,6 +125,7 @@ export class Session {
 	// ---- navigation and loading -----------------------------------------------------------
 
 	open(route: Route): void {
+		this.peeked = undefined;
 		if (this.#follower && (route.kind !== "task" || route.id !== this.#follower.taskId)) {
 			this.#follower.stop();
 			this.#follower = undefined;
@@ -126,6 +135,29 @@ export class Session {
 		this.timeline.open(thread?.key);
 		this.#loadOpenThread();
 		this.changed();
+	}
+
+	/**
+	 * Opens a task in place on the board (or closes it: undefined): its past is loaded and its
+	 * stream followed as if it were open, without leaving the board.
+	 */
+	peek(taskId: string | undefined): void {
+		if (this.#follower && this.#follower.taskId !== taskId) {
+			this.#follower.stop();
+			this.#follower = undefined;
+		}
+		this.peeked = taskId;
+		this.changed();
+		if (!taskId) return;
+		const key = `task:${taskId}`;
+		const load = this.load(key);
+		if (load.status === "loading") return;
+		// Loaded before: read again (the board's summary didn't bring its text), quietly.
+		if (load.status !== "loaded") this.#setLoad(key, { status: "loading" });
+		this.#loadTask(taskId).then(
+			() => this.#setLoad(key, { status: "loaded" }),
+			(error: unknown) => this.#setLoad(key, { status: "error", error: describeError(error) }),
+		);
 	}
 
 	/**
@@ -143,7 +175,7 @@ export class Session {
 	/** Everything fetched over HTTP, again (after `replay.truncated`, or a retry button). */
 	async reload(): Promise<void> {
 		this.loads.clear();
-		await Promise.all([this.#loadLists(), this.#loadOpenThread()]);
+		await Promise.all([this.#loadLists(), this.#loadOpenThread(), this.board.reload()]);
 	}
 
 	async loadEarlier(chatId: string): Promise<void> {
@@ -251,7 +283,17 @@ export class Session {
 		if (said) this.announcement = { text: said, count: this.announcement.count + 1 };
 		if (event.type === EventType.CUSTOM && event.name === CustomName.taskStatus) this.#refreshDetails(event.task_id);
 		if (event.type === EventType.CUSTOM && event.name === CustomName.chat) this.#onChatChange(event);
+		this.#feedBoard(event);
 		this.changed();
+	}
+
+	/** The board is fed last, and can't break the rest: what it can't read, it skips. */
+	#feedBoard(event: ClientEvent): void {
+		try {
+			this.board.onEvent(event);
+		} catch (error) {
+			console.error("The board skipped an event it could not read", event.id, error);
+		}
 	}
 
 	#onControl(message: ControlMessage): void {
@@ -367,7 +409,7 @@ export class Session {
 	 */
 	#follow(task: Task, since: number): void {
 		if (task.user_id === this.me.user_id || isTerminal(task.status)) return;
-		if (this.#follower?.taskId === task.id || this.route.kind !== "task" || this.route.id !== task.id) return;
+		if (this.#follower?.taskId === task.id || !this.#watching(task.id)) return;
 		this.#follower?.stop();
 		const follower = new TaskFollower(this.api, task.id, (events) => {
 			for (const event of events) this.#onEvent(event);
@@ -379,9 +421,14 @@ export class Session {
 		});
 	}
 
+	/** Whether the task is open: routed to, or opened in place on the board. */
+	#watching(taskId: string): boolean {
+		return (this.route.kind === "task" && this.route.id === taskId) || this.peeked === taskId;
+	}
+
 	/** The details (times, usage) of an open task are re-read when it finishes. */
 	#refreshDetails(taskId: string | undefined): void {
-		if (!taskId || this.route.kind !== "task" || this.route.id !== taskId) return;
+		if (!taskId || !this.#watching(taskId)) return;
 		const status = this.timeline.task(taskId)?.status;
 		if (!status || !isTerminal(status) || this.taskDetails.get(taskId)?.status === status) return;
 		this.api
