@@ -13,7 +13,7 @@ const re = (part) => `^src/${part.replaceAll(".", "\\.")}${part.endsWith(".ts") 
 
 /** config (settings from env), log, faults (fault injection): most parts may use them. */
 const LEAVES = ["config.ts", "log.ts", "faults.ts"];
-const SERVICES = ["tasks", "chats", "schedules", "memory", "files"];
+const SERVICES = ["tasks", "chats", "schedules", "memory", "files", "usage"];
 const SERVICE_BASE = ["protocol", "errors.ts", "storage", "deps.ts", "auth/secrets.ts", ...LEAVES];
 /** The token estimate (pure): what memory and chat history budgets are measured in. */
 const TOKEN_ESTIMATE = "agent/tokens.ts";
@@ -30,14 +30,19 @@ const MAY_IMPORT = {
 	storage: ["protocol", "errors.ts"],
 	auth: ["protocol", "storage", ...LEAVES],
 	"deps.ts": ["errors.ts", "hub/stub.ts", "relay", ...LEAVES],
-	tasks: SERVICE_BASE,
+	// A new task is refused when its user's budget is spent.
+	tasks: [...SERVICE_BASE, "usage"],
 	chats: [...SERVICE_BASE, "tasks", TOKEN_ESTIMATE],
 	memory: [...SERVICE_BASE, TOKEN_ESTIMATE],
 	files: SERVICE_BASE,
+	// Prices, budgets and where a user stands (what model calls cost: docs/usage.md).
+	usage: SERVICE_BASE,
 	schedules: [...SERVICE_BASE, "tasks"],
 	mcp: ["protocol", "errors.ts", "storage", "deps.ts", ...SERVICES, "tools", ...LEAVES],
 	agui: ["protocol", "errors.ts", "storage", "deps.ts", ...SERVICES, ...LEAVES],
 	agent: ["protocol", ...LEAVES],
+	// OpenTelemetry trace export (OTLP/HTTP JSON): the runner reports a run, telemetry sends it.
+	telemetry: ["protocol", "log.ts"],
 	tools: ["protocol", "errors.ts", "storage", "deps.ts", "tasks", "memory", "files", "relay", ...LEAVES],
 	runner: [
 		"protocol",
@@ -51,6 +56,7 @@ const MAY_IMPORT = {
 		"agui",
 		"agent",
 		"tools",
+		"telemetry",
 		...LEAVES,
 	],
 	frames: ["protocol", "errors.ts", "storage", "deps.ts", ...SERVICES, "hub/connections.ts", ...LEAVES],

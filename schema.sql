@@ -7,7 +7,9 @@
 CREATE TABLE IF NOT EXISTS users (
   id TEXT PRIMARY KEY,
   role TEXT NOT NULL CHECK (role IN ('admin', 'user')),
-  created_at INTEGER NOT NULL
+  created_at INTEGER NOT NULL,
+  budget_day_usd REAL,                    -- the user's own caps (admins set them); NULL: the default
+  budget_month_usd REAL
 );
 
 -- Built-in users: `agent` (whose hub shows all agent work) and `admin` (the identity of
@@ -78,7 +80,14 @@ CREATE TABLE IF NOT EXISTS tasks (
   started_at INTEGER,
   finished_at INTEGER,
   -- tool calls of the last run that failed or were denied (a succeeded task may have some)
-  tool_failures INTEGER NOT NULL DEFAULT 0
+  tool_failures INTEGER NOT NULL DEFAULT 0,
+  -- spend over all its runs, kept with every model call (issue #26), and its budget
+  cached_input_tokens INTEGER NOT NULL DEFAULT 0,
+  reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+  cost_usd REAL NOT NULL DEFAULT 0,       -- priced calls only
+  unpriced_calls INTEGER NOT NULL DEFAULT 0,
+  max_cost_usd REAL,                      -- NULL: no budget
+  traceparent TEXT                        -- W3C traceparent its runs' spans belong to
 );
 CREATE INDEX IF NOT EXISTS tasks_user_created ON tasks (user_id, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS tasks_created ON tasks (created_at DESC, id DESC);
@@ -374,3 +383,45 @@ WHEN old.object_key IS NOT NULL AND new.object_key IS old.object_key BEGIN
   UPDATE workspace_files SET object_key = NULL, type = NULL, sha256 = NULL
     WHERE user_id = new.user_id AND path = new.path;
 END;
+
+-- What model calls cost (issue #26).
+
+-- One row per model call: the ledger every rollup is summed from. No foreign key to tasks:
+-- what was spent stays spent when a task is deleted; it goes with its user.
+CREATE TABLE IF NOT EXISTS model_calls (
+  id INTEGER PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  task_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  step INTEGER NOT NULL,                  -- the task's model call number, over all attempts
+  chat_id TEXT,
+  model TEXT NOT NULL,                    -- provider:model as SPARKY_MODEL spells it
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cached_input_tokens INTEGER NOT NULL,
+  reasoning_tokens INTEGER NOT NULL,
+  cost_usd REAL,                          -- NULL: the model has no known price
+  ms INTEGER NOT NULL,
+  day TEXT NOT NULL,                      -- YYYY-MM-DD, UTC
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS model_calls_user ON model_calls (user_id, created_at);
+CREATE INDEX IF NOT EXISTS model_calls_created ON model_calls (created_at);
+CREATE INDEX IF NOT EXISTS model_calls_task ON model_calls (task_id, attempt);
+
+-- The ledger summed per user, day and model, kept with every call (budgets read it).
+CREATE TABLE IF NOT EXISTS usage_daily (
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  day TEXT NOT NULL,
+  model TEXT NOT NULL,
+  runs INTEGER NOT NULL DEFAULT 0,
+  calls INTEGER NOT NULL DEFAULT 0,
+  input_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  cached_input_tokens INTEGER NOT NULL DEFAULT 0,
+  reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+  cost_usd REAL NOT NULL DEFAULT 0,       -- priced calls only
+  unpriced_calls INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (user_id, day, model)
+);
+CREATE INDEX IF NOT EXISTS usage_daily_day ON usage_daily (day);

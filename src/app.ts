@@ -19,6 +19,7 @@ import { schedulesRoutes } from "./routes/schedules.ts";
 import { taskEventsRoutes } from "./routes/task-events.ts";
 import { tasksRoutes } from "./routes/tasks.ts";
 import { tokensRoutes } from "./routes/tokens.ts";
+import { budgetRoutes, usageRoutes } from "./routes/usage.ts";
 import { usersRoutes } from "./routes/users.ts";
 import { wsRoutes } from "./routes/ws.ts";
 
@@ -41,6 +42,7 @@ export function createApp() {
 	app.use("/api/*", (c, next) => (streamsItsBody(c.req.method, c.req.path) ? next() : limitBody(c, next)));
 	app.route("/api", healthRoutes);
 	app.route("/api", meRoutes);
+	app.route("/api", budgetRoutes);
 	app.route("/api", wsRoutes);
 	app.route("/api/users", usersRoutes);
 	app.route("/api/tokens", tokensRoutes);
@@ -54,6 +56,7 @@ export function createApp() {
 	app.route("/api/mcp-servers", mcpServersRoutes);
 	app.route("/api/memories", memoriesRoutes);
 	app.route("/api/files", filesRoutes);
+	app.route("/api/usage", usageRoutes);
 	// Sparky as an MCP server (the transport caps its own request bodies).
 	app.route("/mcp", mcpRoutes);
 	app.onError(onError);

@@ -14,6 +14,8 @@ export type ErrorKind =
 	| "unprocessable"
 	| "too_large"
 	| "rate_limited"
+	/** A budget is spent (`budget_exceeded`): nothing more runs until it resets or is raised. */
+	| "payment_required"
 	/** Something it depends on (a hub, the queue) didn't answer; trying again may work. */
 	| "unavailable";
 

@@ -11,6 +11,10 @@ export interface StepResult {
 	text: string;
 	finishReason: string | undefined;
 	usage: TokenUsage;
+	/** Parts of `usage` the provider reported: input read from its prompt cache, output spent reasoning. */
+	detail: { cachedInputTokens: number; reasoningTokens: number };
+	/** How long the call took, in milliseconds. */
+	ms: number;
 	responseMessages: ModelMessage[];
 	failure?: unknown;
 }
@@ -29,8 +33,11 @@ export async function modelStep(options: {
 		text: "",
 		finishReason: undefined,
 		usage: { inputTokens: 0, outputTokens: 0 },
+		detail: { cachedInputTokens: 0, reasoningTokens: 0 },
+		ms: 0,
 		responseMessages: [],
 	};
+	const started = Date.now();
 	// The SDK's own answers to tool calls (an unknown tool, input that failed its schema), in words.
 	const toolErrors = new Map<string, string>();
 	try {
@@ -52,6 +59,8 @@ export async function modelStep(options: {
 			else if (part.type === "finish-step") {
 				step.usage.inputTokens += part.usage.inputTokens ?? 0;
 				step.usage.outputTokens += part.usage.outputTokens ?? 0;
+				step.detail.cachedInputTokens += part.usage.inputTokenDetails?.cacheReadTokens ?? 0;
+				step.detail.reasoningTokens += part.usage.outputTokenDetails?.reasoningTokens ?? 0;
 				step.finishReason = part.finishReason;
 			} else if (part.type === "error") step.failure ??= part.error;
 			else if (part.type === "tool-error") toolErrors.set(part.toolCallId, toolErrorText(part.error, part.toolName));
@@ -61,6 +70,7 @@ export async function modelStep(options: {
 	} catch (error) {
 		if (!options.signal.aborted) step.failure ??= error;
 	}
+	step.ms = Date.now() - started;
 	return step;
 }
 

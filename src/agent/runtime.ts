@@ -4,7 +4,7 @@ import { AgUiTranslator } from "./ag-ui.ts";
 import { type ClassifiedError, classifyError } from "./errors.ts";
 import { fitMessages } from "./fit-prompt.ts";
 import { declarations, modelStep, type StepResult, type TokenUsage } from "./model-step.ts";
-import { systemTokens, toolsTokens } from "./prompt-size.ts";
+import { messagesTokens, systemTokens, toolsTokens } from "./prompt-size.ts";
 import { countToolFailures, openToolCalls, type ToolCallRequest, toolResultMessage } from "./tool-calls.ts";
 
 export type { TokenUsage } from "./model-step.ts";
@@ -75,6 +75,35 @@ export interface RunAgentOptions {
 	 * in the checkpoint. Unset: sent whole.
 	 */
 	contextTokens?: number;
+	/**
+	 * Asked right before each model call with the call's estimated size (its prompt, and output
+	 * like the last call's): `go`, `pause` (the run stops here until a person decides; a budget),
+	 * or `stop` (the run ends with `message`). Default: go. Written after a checkpoint.
+	 */
+	beforeModelCall?: (estimate: CallEstimate) => Promise<ModelCallDecision>;
+	/** Told after each model call that returned (its tokens, whatever came of it). */
+	afterModelCall?: (call: ModelCallRecord) => Promise<void>;
+}
+
+/** A model call about to be made, as far as it can be known before. */
+export interface CallEstimate {
+	/** The task's step number the call will be (1-based, over all attempts). */
+	step: number;
+	inputTokens: number;
+	outputTokens: number;
+}
+
+export type ModelCallDecision = { kind: "go" } | { kind: "pause" } | { kind: "stop"; message: string };
+
+/** A model call that was made. */
+export interface ModelCallRecord {
+	step: number;
+	usage: TokenUsage;
+	cachedInputTokens: number;
+	reasoningTokens: number;
+	ms: number;
+	finishReason: string | undefined;
+	failed: boolean;
 }
 
 interface Common {
@@ -93,10 +122,10 @@ export type AgentOutcome =
 	 */
 	| ({ status: "completed"; text: string; unsaved: ModelMessage[]; toolFailures: number } & Common)
 	/** A limit ended it; `text` is whatever answer it had reached. */
-	| ({ status: "limit"; limit: "steps" | "time" | "output_tokens"; message: string; text: string } & Common)
+	| ({ status: "limit"; limit: "steps" | "time" | "output_tokens" | "budget"; message: string; text: string } & Common)
 	| ({ status: "cancelled" } & Common)
-	/** Stopped before `call`, which waits for a person's decision. */
-	| ({ status: "paused"; call: ToolCallRequest } & Common)
+	/** Stopped before `call` (or, without one, before a model call: a budget), which waits for a person's decision. */
+	| ({ status: "paused"; call?: ToolCallRequest } & Common)
 	| ({ status: "failed"; error: ClassifiedError } & Common);
 
 /**
@@ -143,6 +172,8 @@ class AgentLoop {
 	#mustSave = false;
 	/** The system prompt's and the tool declarations' tokens, measured at the first call. */
 	#fixedTokens: number | undefined;
+	/** The last model call's output tokens (the next call's estimate). */
+	#lastOutputTokens: number | undefined;
 
 	constructor(options: RunAgentOptions) {
 		const spent = options.spent ?? { steps: 0, usage: { inputTokens: 0, outputTokens: 0 }, runMs: 0 };
@@ -231,16 +262,28 @@ class AgentLoop {
 	 * next, an outcome (completed, failed, out of output tokens), or `aborted`.
 	 */
 	async #step(): Promise<ToolCallRequest[] | AgentOutcome | "aborted"> {
+		const messages = await this.#prompt();
+		const maxOutputTokens = this.#limits.maxOutputTokens - this.#usage.outputTokens;
+		const held = await this.#beforeCall(messages, maxOutputTokens);
+		if (held) return held;
 		const step = await modelStep({
 			model: this.#options.model,
 			system: this.#options.system,
-			messages: await this.#prompt(),
+			messages,
 			tools: this.#declared,
 			signal: this.#signal,
-			maxOutputTokens: this.#limits.maxOutputTokens - this.#usage.outputTokens,
+			maxOutputTokens,
 			onPart: (part) => this.#emit(this.#translator.translate(part)),
 		});
 		this.#count(step);
+		await this.#options.afterModelCall?.({
+			step: this.#steps,
+			usage: { ...step.usage },
+			...step.detail,
+			ms: step.ms,
+			finishReason: step.finishReason,
+			failed: step.failure !== undefined,
+		});
 		const unfinished = this.#unfinished(step);
 		if (unfinished) return unfinished;
 		// Written before any of its tool calls runs (with the first call's in-flight mark): a crash
@@ -262,6 +305,23 @@ class AgentLoop {
 		return open;
 	}
 
+	/** The budget's say before a model call: nothing (go on), or the outcome that holds the run here. */
+	async #beforeCall(messages: ModelMessage[], maxOutputTokens: number): Promise<AgentOutcome | undefined> {
+		const ask = this.#options.beforeModelCall;
+		if (!ask) return undefined;
+		const estimate: CallEstimate = {
+			step: this.#steps + 1,
+			inputTokens: (this.#fixedTokens ?? systemTokens(this.#options.system)) + messagesTokens(messages),
+			// Like the last call's answer (a first call: a short one), never past what is left.
+			outputTokens: Math.min(maxOutputTokens, this.#lastOutputTokens ?? 500),
+		};
+		const decision = await ask(estimate);
+		if (decision.kind === "go") return undefined;
+		await this.#checkpoint();
+		if (decision.kind === "pause") return { status: "paused", ...this.#common() };
+		return { status: "limit", limit: "budget", message: decision.message, text: this.#finalText, ...this.#common() };
+	}
+
 	/** The messages the next model call gets: within `contextTokens` with the system prompt and tools. */
 	async #prompt(): Promise<ModelMessage[]> {
 		const limit = this.#options.contextTokens;
@@ -278,6 +338,7 @@ class AgentLoop {
 	/** A step's tokens and text join the totals. */
 	#count(step: StepResult): void {
 		this.#steps++;
+		this.#lastOutputTokens = step.usage.outputTokens;
 		this.#usage.inputTokens += step.usage.inputTokens;
 		this.#usage.outputTokens += step.usage.outputTokens;
 		if (step.text.trim()) this.#finalText = step.text.trim();

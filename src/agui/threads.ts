@@ -211,6 +211,7 @@ export async function startRun(
 						.join("\n\n"),
 					{
 						approve: input.forwardedProps?.sparky?.approve,
+						maxCostUsd: input.forwardedProps?.sparky?.max_cost_usd,
 						clientTools: input.tools,
 						parts: mine,
 						turnId,

@@ -112,6 +112,10 @@ export async function deleteChat(deps: Deps, chat: Chat, now = Date.now()): Prom
 /** Options of `sendMessage`. */
 export interface SendOptions {
 	approve?: string[];
+	/** The turn's budget in US dollars (SPARKY_TASK_BUDGET_USD by default). */
+	maxCostUsd?: number;
+	/** The W3C traceparent the turn's spans join. */
+	traceparent?: string;
 	/** Tools the sender (an AG-UI client) runs itself. */
 	clientTools?: ClientTool[];
 	/**
@@ -168,6 +172,8 @@ export async function sendMessage(
 			approve: options.approve,
 			clientTools: options.clientTools,
 			attachments: options.attachments,
+			maxCostUsd: options.maxCostUsd,
+			traceparent: options.traceparent,
 		},
 		now,
 		{

@@ -42,7 +42,13 @@ export async function handleChatFrame(
 		case "chat.send": {
 			const chat = await ownedChat(deps.env, frame.chat_id, viewer);
 			await spendRate(deps, state.userId, "chat");
-			return ack(await sendMessage(deps, chat, frame.text, { approve: frame.approve, attachments: frame.attachments }));
+			return ack(
+				await sendMessage(deps, chat, frame.text, {
+					approve: frame.approve,
+					attachments: frame.attachments,
+					maxCostUsd: frame.max_cost_usd,
+				}),
+			);
 		}
 		case "chat.cancel": {
 			const chat = await ownedChat(deps.env, frame.chat_id, viewer);

@@ -15,6 +15,7 @@ const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
 	too_large: 413,
 	unprocessable: 422,
 	rate_limited: 429,
+	payment_required: 402,
 	unavailable: 503,
 };
 

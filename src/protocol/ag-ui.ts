@@ -4,6 +4,7 @@ import { ChatLimits } from "./chats.ts";
 import { FileIdSchema } from "./files.ts";
 import { OpaqueIdSchema } from "./ids.ts";
 import { ApproveToolsSchema, ToolNameSchema } from "./tasks.ts";
+import { MaxCostSchema } from "./usage.ts";
 
 /** AG-UI's own schema of a run request (`@ag-ui/core`), checked first, as any AG-UI server would. */
 export { RunAgentInputSchema };
@@ -93,7 +94,9 @@ export const SparkyRunInputSchema = z.object({
 		.optional(),
 	forwardedProps: z
 		.object({
-			sparky: z.strictObject({ approve: ApproveToolsSchema.optional() }).optional(),
+			sparky: z
+				.strictObject({ approve: ApproveToolsSchema.optional(), max_cost_usd: MaxCostSchema.optional() })
+				.optional(),
 		})
 		.loose()
 		.nullish(),

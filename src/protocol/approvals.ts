@@ -24,6 +24,12 @@ export const ApprovalSchema = z.object({
 	decided_by: z.string().nullable(),
 	reason: z.string().nullable(),
 	/**
+	 * What is asked: `tool` (may this tool call run?) or `budget` (the task spent its
+	 * `max_cost_usd`: may it spend that much again? `input` is `BudgetApprovalInput`, `tool` is
+	 * `budget`). Absent from servers before #26 (read it as `tool`).
+	 */
+	kind: z.enum(["tool", "budget"]).optional(),
+	/**
 	 * `GET /api/approvals` and `GET /api/tasks/:id` only: whether the caller may decide it
 	 * (tasks/audience.ts). Events go to every watcher alike and leave it out.
 	 */

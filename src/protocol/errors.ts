@@ -17,6 +17,8 @@ export const ErrorCode = {
 	payloadTooLarge: "payload_too_large",
 	upgradeRequired: "upgrade_required",
 	rateLimited: "rate_limited",
+	/** A user's day or month budget is spent (402, with the cap and when it resets in `details`). */
+	budgetExceeded: "budget_exceeded",
 	unsupportedFrame: "unsupported_frame",
 	unavailable: "unavailable",
 	/** An MCP server that did not answer MCP when it was registered (422, with what was tried). */

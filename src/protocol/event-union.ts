@@ -22,6 +22,7 @@ import { ChatChangeValueSchema } from "./chats.ts";
 import { CustomName, EventType } from "./events.ts";
 import { ContextCompactedValueSchema, MemoriesRecalledValueSchema } from "./memories.ts";
 import { TaskStatusValueSchema } from "./tasks.ts";
+import { ModelCallUsageSchema } from "./usage.ts";
 
 /**
  * The events Sparky sends, as one discriminated union: AG-UI's own schemas (`@ag-ui/core`) for
@@ -73,6 +74,7 @@ export const CustomValueSchemas = {
 	[CustomName.memoriesRecalled]: MemoriesRecalledValueSchema,
 	[CustomName.contextCompacted]: ContextCompactedValueSchema,
 	[CustomName.toolEnded]: ToolEndedValueSchema,
+	[CustomName.usage]: ModelCallUsageSchema,
 } as const satisfies Record<CustomNameValue, z.ZodType>;
 
 export type CustomNameValue = (typeof CustomName)[keyof typeof CustomName];
@@ -122,6 +124,7 @@ function unionWith<S extends z.ZodRawShape>(envelope: S) {
 			customEvent(CustomName.memoriesRecalled).extend(envelope),
 			customEvent(CustomName.contextCompacted).extend(envelope),
 			customEvent(CustomName.toolEnded).extend(envelope),
+			customEvent(CustomName.usage).extend(envelope),
 		]),
 	]);
 }

@@ -72,6 +72,8 @@ export const CustomName = {
 	attemptError: "sparky.attempt.error",
 	/** A run's MCP servers that are missing or whose tool lists were cut short; `value` is `{ unavailable, partial }`. */
 	mcpServers: "sparky.mcp.servers",
+	/** A model call ended: its tokens and cost (`value`: `ModelCallUsage`, protocol/usage.ts). */
+	usage: "sparky.usage",
 	/** A run was given the user's memories in its context; `value` is `{ ids, pinned }`. */
 	memoriesRecalled: "sparky.memory.recalled",
 	/** A chat's older turns were summarised to fit the model; `value` is `{ summary_id, turns, through_turn_id }`. */

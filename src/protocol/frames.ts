@@ -4,6 +4,7 @@ import { HubEventSchema, WireEventSchema } from "./events.ts";
 import { AttachmentIdsSchema } from "./files.ts";
 import { OpaqueIdSchema } from "./ids.ts";
 import { ApproveToolsSchema } from "./tasks.ts";
+import { MaxCostSchema } from "./usage.ts";
 
 // ---- client → server -------------------------------------------------------------------
 
@@ -31,6 +32,8 @@ export const ClientFrameSchema = z.discriminatedUnion("type", [
 		approve: ApproveToolsSchema.optional(),
 		/** Uploaded files (`POST /api/files`) the message carries: up to 10. */
 		attachments: AttachmentIdsSchema.optional(),
+		/** The turn's budget in US dollars (see `max_cost_usd` on a task). */
+		max_cost_usd: MaxCostSchema.optional(),
 	}),
 	/** Stop the chat's running turn (its model call is aborted). Answered with `ack`. */
 	z.strictObject({ type: z.literal("chat.cancel"), id: frameId, chat_id: OpaqueIdSchema }),

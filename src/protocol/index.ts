@@ -14,4 +14,5 @@ export * from "./limits.ts";
 export * from "./memories.ts";
 export * from "./schedules.ts";
 export * from "./tasks.ts";
+export * from "./usage.ts";
 export * from "./users.ts";

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CustomName, EventType, type WireEvent } from "./events.ts";
 import { AttachmentIdsSchema, FileSchema } from "./files.ts";
 import { OpaqueIdSchema, UserIdSchema } from "./ids.ts";
+import { MaxCostSchema } from "./usage.ts";
 
 /**
  * `waiting` (for dependencies) → `queued` → `running` → one of the terminal three. A run that
@@ -76,6 +77,8 @@ export const CreateTaskBodySchema = z.strictObject({
 	approve: ApproveToolsSchema.optional(),
 	/** Uploaded files (`POST /api/files`) the agent is given with the instruction: up to 10. */
 	attachments: AttachmentIdsSchema.optional(),
+	/** The task's budget in US dollars: past it the run pauses for a person's approval (SPARKY_TASK_BUDGET_USD by default). */
+	max_cost_usd: MaxCostSchema.optional(),
 });
 export type CreateTaskBody = z.infer<typeof CreateTaskBodySchema>;
 
@@ -86,6 +89,12 @@ export const TaskUsageSchema = z.object({
 	input_tokens: z.number().int(),
 	output_tokens: z.number().int(),
 	total_tokens: z.number().int(),
+	/** Input tokens read from the provider's prompt cache (part of `input_tokens`); absent from servers before #26. */
+	cached_input_tokens: z.number().int().optional(),
+	/** Output tokens spent reasoning (part of `output_tokens`), where the provider says. */
+	reasoning_tokens: z.number().int().optional(),
+	/** US dollars over all its runs; `null` when a call's model has no known price (docs/usage.md). */
+	cost_usd: z.number().nonnegative().nullable().optional(),
 });
 
 /** A task as the API returns it. */
@@ -106,6 +115,10 @@ export const TaskSchema = z.object({
 	result: z.string().nullable(),
 	error: z.string().nullable(),
 	usage: TaskUsageSchema,
+	/** Its budget in US dollars, when it has one (approved extensions not included). */
+	max_cost_usd: z.number().optional(),
+	/** The trace its runs' spans belong to (W3C trace id), when it has one. */
+	trace_id: z.string().optional(),
 	cancel_requested: z.boolean(),
 	created_at: z.number().int(),
 	updated_at: z.number().int(),

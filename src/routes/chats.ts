@@ -12,6 +12,7 @@ import {
 	ChatTextSchema,
 	CreateChatBodySchema,
 	ListChatsQuerySchema,
+	MaxCostSchema,
 	OpaqueIdSchema,
 	RenameChatBodySchema,
 } from "../protocol/index.ts";
@@ -67,13 +68,17 @@ export const chatsRoutes = new Hono<AppEnv>()
 				text: ChatTextSchema,
 				approve: ApproveToolsSchema.optional(),
 				attachments: AttachmentIdsSchema.optional(),
+				max_cost_usd: MaxCostSchema.optional(),
 			}),
 		),
 		rateLimit("chat"),
 		async (c) => {
 			const chat = await ownedChat(c.env, c.req.valid("param").id, c.var.auth);
-			const { text, approve, attachments } = c.req.valid("json");
-			return c.json(await sendMessage(depsFor(c.env), chat, text, { approve, attachments }), 202);
+			const { text, approve, attachments, max_cost_usd } = c.req.valid("json");
+			return c.json(
+				await sendMessage(depsFor(c.env), chat, text, { approve, attachments, maxCostUsd: max_cost_usd }),
+				202,
+			);
 		},
 	);
 

@@ -54,6 +54,7 @@ export const tasksRoutes = new Hono<AppEnv>()
 			idempotencyKey: key,
 			approve: body.approve,
 			attachments: body.attachments,
+			maxCostUsd: body.max_cost_usd,
 		});
 		switch (outcome.kind) {
 			case "created": {

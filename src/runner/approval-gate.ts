@@ -76,7 +76,7 @@ export function approvalGate(options: GateOptions): {
 				},
 			};
 		}
-		if (existing?.kind === "client_tool") {
+		if (existing?.asks === "client_tool") {
 			// Its result arrives with the client's next run, written into the checkpoint: a call
 			// still asked about here has none yet.
 			if (existing.status === "pending") return pause(existing, "client_tool");
@@ -125,7 +125,7 @@ export function approvalGate(options: GateOptions): {
 	return { decide, mayPause, requested: () => requested, requestedKind: () => requestedKind };
 }
 
-type StoredCall = Approval & { kind: ApprovalKind };
+type StoredCall = Approval & { asks: ApprovalKind };
 
 /** Whether a stored approval is about this call: the same tool with the same input. */
 function sameCall(stored: StoredCall, call: ToolCallRequest): boolean {

@@ -17,9 +17,12 @@ import type { TaskRow } from "../storage/tasks.ts";
 import { streamAudience, summaryAudience } from "../tasks/audience.ts";
 import { queuedAnnouncement, taskStatusEvent } from "../tasks/status-events.ts";
 import { ALL_TOOLS, buildToolSet } from "../tools/registry.ts";
+import { budgetStatus } from "../usage/budget.ts";
+import { usageConfig } from "../usage/config.ts";
 import { approvalGate } from "./approval-gate.ts";
 import { withClientTools } from "./client-tools.ts";
 import { startHeartbeat } from "./heartbeat.ts";
+import { RunSpending } from "./run-budget.ts";
 import { finish, type RunContext, type RunResult, recordEnding } from "./run-ending.ts";
 import { RunEmitter } from "./run-events.ts";
 import { baseMessages, CallAnnouncers, transcriptOf } from "./run-history.ts";
@@ -88,6 +91,8 @@ export class Run {
 	#nextIdx = 0;
 	// Set by `loadTools`.
 	#gate!: Gate;
+	/** The run's spending: the ledger, `sparky.usage`, the budget (run-budget.ts). Set by the agent loop. */
+	#spending: RunSpending | undefined;
 	/** What the run has read from outside (a page, an MCP server): memory writes then need approval. */
 	#outside!: OutsideContent;
 
@@ -239,6 +244,16 @@ export class Run {
 		const prompt = { model, budget, system, tools, signal: this.#stop.signal, now: this.#now };
 		const base = await baseMessages(this.#env, task, { ...prompt, emit: (event) => this.#events.emit(event) });
 		this.#outside.observeMessage(base.at(-1));
+		this.#spending = new RunSpending({
+			db: this.#env.DB,
+			task,
+			model: model.label,
+			usage: usageConfig(this.#env),
+			events: this.#events,
+			userBudget: () => budgetStatus(this.#env, task.user_id, this.#now()),
+			approvalTtlMs: config.approvalTtlMs,
+			now: this.#now,
+		});
 		return runAgent({
 			runId: this.#id,
 			model: model.model,
@@ -261,6 +276,8 @@ export class Run {
 			onMessages: (added, totals, inFlight) => this.#checkpoint(added, totals, inFlight),
 			decide: this.#gate.decide,
 			decideMayPause: this.#gate.mayPause,
+			beforeModelCall: this.#spending.beforeModelCall,
+			afterModelCall: this.#spending.afterModelCall,
 			canRepeat: (call) => isIdempotent(call.toolName),
 			eventRunIdOf: (toolCallId) => this.#announcers.runIdOf(toolCallId),
 		});
@@ -310,8 +327,8 @@ export class Run {
 			},
 			label,
 			stopReason: this.#stopReason,
-			approval: this.#gate.requested(),
-			pauseKind: this.#gate.requestedKind(),
+			approval: this.#spending?.requested() ?? this.#gate.requested(),
+			pauseKind: this.#spending?.requested() ? "approval" : this.#gate.requestedKind(),
 		});
 	}
 

@@ -21,9 +21,13 @@ interface ApprovalRow {
 	reason: string | null;
 }
 
+/** Budget approvals' call ids start so (the runner's budget gate, runner/run-budget.ts); tool calls' never do. */
+export const BUDGET_CALL_PREFIX = "budget:";
+
 function toApproval(row: ApprovalRow): Approval {
 	const { kind: _kind, ...rest } = row;
-	return { ...rest, input: JSON.parse(row.input) as unknown };
+	const kind = row.tool_call_id.startsWith(BUDGET_CALL_PREFIX) ? "budget" : "tool";
+	return { ...rest, input: JSON.parse(row.input) as unknown, kind };
 }
 
 /** Asks for a decision on a tool call; the existing request when one was already made for it. */
@@ -58,9 +62,9 @@ export async function requestApproval(
 export async function approvalsByCall(
 	db: D1Database,
 	taskId: string,
-): Promise<Map<string, Approval & { kind: ApprovalKind }>> {
+): Promise<Map<string, Approval & { asks: ApprovalKind }>> {
 	const { results } = await db.prepare("SELECT * FROM approvals WHERE task_id = ?").bind(taskId).all<ApprovalRow>();
-	return new Map(results.map((row) => [row.tool_call_id, { ...toApproval(row), kind: row.kind }]));
+	return new Map(results.map((row) => [row.tool_call_id, { ...toApproval(row), asks: row.kind }]));
 }
 
 /** A client-run tool call a task waits on, by its event id (`TOOL_CALL_START.toolCallId`). */

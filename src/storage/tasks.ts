@@ -34,6 +34,16 @@ export type TaskRow = {
 	finished_at: number | null;
 	/** Tool calls of the last run that failed or were denied (0 before migration 0010). */
 	tool_failures: number;
+	/** Spend over all its runs, kept with every model call (migration 0014). */
+	cached_input_tokens: number;
+	reasoning_tokens: number;
+	/** Priced calls only; `unpriced_calls` > 0 means the whole is unknown. */
+	cost_usd: number;
+	unpriced_calls: number;
+	/** Its budget in US dollars (`null`: none). */
+	max_cost_usd: number | null;
+	/** The W3C traceparent its runs' spans belong to. */
+	traceparent: string | null;
 };
 
 export type NewTask = Pick<
@@ -56,7 +66,7 @@ export type NewTask = Pick<
 	| "created_at"
 > &
 	/** Set when the caller sends its queue message right after the insert (saves an update). */
-	Partial<Pick<TaskRow, "enqueued_at">>;
+	Partial<Pick<TaskRow, "enqueued_at" | "max_cost_usd" | "traceparent">>;
 
 /** A finished task that a waiting task still depends on is kept (its outcome is still needed). */
 const WAITED_ON = `SELECT 1 FROM task_dependencies d JOIN tasks w ON w.id = d.task_id
@@ -84,7 +94,12 @@ export function toTask(row: TaskRow): Task {
 			input_tokens: row.input_tokens,
 			output_tokens: row.output_tokens,
 			total_tokens: row.input_tokens + row.output_tokens,
+			cached_input_tokens: row.cached_input_tokens ?? 0,
+			reasoning_tokens: row.reasoning_tokens ?? 0,
+			cost_usd: (row.unpriced_calls ?? 0) > 0 ? null : (row.cost_usd ?? 0),
 		},
+		...(row.max_cost_usd != null ? { max_cost_usd: row.max_cost_usd } : {}),
+		...(row.traceparent ? { trace_id: row.traceparent.split("-")[1] } : {}),
 		cancel_requested: row.cancel_requested_at !== null,
 		created_at: row.created_at,
 		updated_at: row.updated_at,
@@ -129,8 +144,8 @@ export async function insertTask(
 		.prepare(
 			`INSERT INTO tasks (id, kind, user_id, instruction, metadata, chat_id, chat_user_id, status, max_attempts,
 			   fingerprint, active_fingerprint, idempotency_key, parent_task_id, depth, schedule_name, created_at, updated_at,
-			   enqueued_at)
-			 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			   enqueued_at, max_cost_usd, traceparent)
+			 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 			 WHERE (${OPEN_TASKS_OF_USER}) < ?
 			 ON CONFLICT DO NOTHING RETURNING *`,
 		)
@@ -153,6 +168,8 @@ export async function insertTask(
 			task.created_at,
 			task.created_at,
 			task.enqueued_at ?? null,
+			task.max_cost_usd ?? null,
+			task.traceparent ?? null,
 			task.user_id,
 			openCap,
 		);

@@ -18,6 +18,8 @@ import {
 	requestCancel,
 	type TaskRow,
 } from "../storage/tasks.ts";
+import { assertWithinBudget } from "../usage/budget.ts";
+import { usageConfig } from "../usage/config.ts";
 import { approvalDecidedEvent } from "./approval-events.ts";
 import { resolveWaiting, settleDependents } from "./dependencies.ts";
 import { announceToAudience, publishTaskStatus, publishToAudience, taskStatusEvent } from "./status-events.ts";
@@ -50,6 +52,10 @@ export interface CreateTaskInput {
 	clientTools?: ClientTool[];
 	/** Uploaded files of the creator's the run is given (checked: theirs, and uploaded). */
 	attachments?: string[];
+	/** Its budget in US dollars; unset: SPARKY_TASK_BUDGET_USD (or none). */
+	maxCostUsd?: number;
+	/** The W3C traceparent its runs' spans join (validated by the caller). */
+	traceparent?: string;
 }
 
 export type CreateTaskOutcome =
@@ -86,6 +92,8 @@ export async function createTask(
 	// Checked before the rate: a 404 for a wrong file id spends nothing.
 	const attachments = input.attachments ?? [];
 	const files = await attachableFiles(env.DB, input.userId, attachments);
+	// A user past their day or month budget starts nothing more (402, naming the cap).
+	await assertWithinBudget(env, input.userId, now);
 	await spendRate(deps, input.userId, "tasks");
 	// By the files' contents, not their ids: a retry that uploads the same file again (a new id)
 	// is the same task, so an idempotency key replays it instead of calling it another task.
@@ -113,6 +121,8 @@ export async function createTask(
 		created_at: now,
 		// Sent right below: the insert records it, and a failed send clears it again.
 		enqueued_at: input.dependsOn?.length ? null : now,
+		max_cost_usd: input.maxCostUsd ?? usageConfig(env).taskBudgetUsd,
+		traceparent: input.traceparent ?? null,
 	};
 	// Its policy (a follow-up's includes its parent's) is written with the task, before any run can read it.
 	const initial = initialCheckpoint(await policyOf(env.DB, input), input.clientTools);

@@ -13,7 +13,9 @@ import { asResolution, flakyModel, hangingModel, loopingModel, providerError } f
 import { claimed, deliver, queuedTask, reload } from "../support/tasks.ts";
 
 const statusesOf = (events: WireEvent[], taskId: string) =>
-	events.filter((e) => e.task_id === taskId && e.type === "CUSTOM").map((e) => (e.value as { status: string }).status);
+	events
+		.filter((e) => e.task_id === taskId && e.type === "CUSTOM" && e.name === "sparky.task.status")
+		.map((e) => (e.value as { status: string }).status);
 
 describe("queue consumer", () => {
 	it("acks each message on its own, and acks a malformed one without running anything", async () => {

@@ -85,7 +85,8 @@ export interface FakeLlmServer {
 
 /** Usage each step reports, so tests can check the numbers reach the outcome. */
 export const FAKE_USAGE = {
-	toolStep: { input: 120, output: 30 },
+	/** 64 of its input tokens are read from the provider's prompt cache; 18 of its output tokens reasoned. */
+	toolStep: { input: 120, output: 30, cached: 64 },
 	answerStep: { input: 200, output: 25 },
 } as const;
 
@@ -181,7 +182,7 @@ async function openai(res: ServerResponse, body: Record<string, unknown>, key: s
 		system_fingerprint: "fp_fake",
 		choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
 	});
-	const usage = (step: { input: number; output: number }, reasoning = 0) => ({
+	const usage = (step: { input: number; output: number; cached?: number }, reasoning = 0) => ({
 		id: "chatcmpl-fake-1",
 		object: "chat.completion.chunk",
 		created: 1_700_000_000,
@@ -191,6 +192,7 @@ async function openai(res: ServerResponse, body: Record<string, unknown>, key: s
 			prompt_tokens: step.input,
 			completion_tokens: step.output,
 			total_tokens: step.input + step.output,
+			...(step.cached ? { prompt_tokens_details: { cached_tokens: step.cached } } : {}),
 			completion_tokens_details: { reasoning_tokens: reasoning },
 		},
 	});
