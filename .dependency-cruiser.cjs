@@ -31,7 +31,7 @@ const MAY_IMPORT = {
 	auth: ["protocol", "storage", ...LEAVES],
 	"deps.ts": ["errors.ts", "hub/stub.ts", "relay", ...LEAVES],
 	// A new task is refused when its user's budget is spent.
-	tasks: [...SERVICE_BASE, "usage"],
+	tasks: [...SERVICE_BASE, "usage", "telemetry"],
 	chats: [...SERVICE_BASE, "tasks", TOKEN_ESTIMATE],
 	memory: [...SERVICE_BASE, TOKEN_ESTIMATE],
 	files: SERVICE_BASE,
@@ -72,6 +72,7 @@ const MAY_IMPORT = {
 		"mcp",
 		"agui",
 		"agent/models.ts",
+		"telemetry/traceparent.ts",
 		"hub/stub.ts",
 		"hub/connections.ts",
 		...LEAVES,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: benchmarks against a real `wrangler dev` on 127.0.0.1, each beside a
 // baseline measured in the same run. Prints ratios; asserts nothing (docs/benchmarks.md).
-//   BENCH_ONLY=fanout|tasks|memory|context|files|attachments|board  run one part;  BENCH_TASKS=N  size of the task burst (500);
+//   BENCH_ONLY=fanout|tasks|memory|context|files|attachments|usage|board  run one part;  BENCH_TASKS=N  size of the task burst (500);
 //   BENCH_LEVELS=32,96  streaming tasks at once for the agent-view levels (empty: none);
 //   BENCH_PROFILE=<file>  a CPU profile of workerd over the burst (.cpuprofile) and its top self times;
 //   BENCH_BURST_ONLY=1  the tasks part without its streaming phases: dispatch, burst and cost (to repeat).
@@ -19,6 +19,7 @@ import { filesReport, runFilesBench } from "./files.mjs";
 import { fmt, table } from "./lib/stats.mjs";
 import { memoryReport, runMemoryBench } from "./memory.mjs";
 import { runTaskBench } from "./tasks.mjs";
+import { runUsageBench, usageReport } from "./usage.mjs";
 
 const only = process.env.BENCH_ONLY;
 const adminToken = `bench_${randomBytes(24).toString("base64url")}`;
@@ -45,6 +46,8 @@ try {
 	if (!only || only === "files") summary.push(filesReport(await runFilesBench({ log: console.log })));
 	if (!only || only === "attachments")
 		summary.push(attachmentsReport(await runAttachmentsBench({ url: server.url, adminToken, log: console.log })));
+	// Its own local D1 (getPlatformProxy): the cost of counting a model call.
+	if (!only || only === "usage") summary.push(usageReport(await runUsageBench({ log: console.log })));
 	// Its own server (wrangler.toml: the page's assets) and Chromium.
 	if (!only || only === "board") summary.push(boardReport(await runBoardBench({ log: console.log })));
 	console.log(`\n${summary.join("\n")}`);

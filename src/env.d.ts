@@ -26,6 +26,11 @@ interface SparkyOptionalEnv {
 	SPARKY_CLOCK_SECONDS?: string;
 	/** Seconds one MCP tool call may take (default 60). */
 	SPARKY_MCP_TIMEOUT_SECONDS?: string;
+	/**
+	 * Headers for the OTLP endpoint (SPARKY_OTEL_ENDPOINT), `name=value,name=value`, e.g.
+	 * `authorization=Bearer …`: a secret (src/telemetry/config.ts).
+	 */
+	SPARKY_OTEL_HEADERS?: string;
 	/** Test-only: see src/faults.ts. */
 	SPARKY_FAILPOINTS?: string;
 }

@@ -30,9 +30,9 @@ export default {
 		if (!clockArmed) ctx.waitUntil(armClock(env));
 		return app.fetch(request, env, ctx);
 	},
-	async queue(batch, env) {
+	async queue(batch, env, ctx) {
 		if (batch.queue.endsWith("-dlq")) await consumeDeadLetters(batch, env);
-		else await consumeTasks(batch, env);
+		else await consumeTasks(batch, env, { waitUntil: (promise) => ctx.waitUntil(promise) });
 	},
 	async scheduled(controller, env) {
 		await armClock(env);

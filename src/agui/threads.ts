@@ -87,6 +87,8 @@ export async function startRun(
 	viewer: Viewer,
 	lastSeq: () => Promise<number>,
 	now = Date.now(),
+	/** The caller's W3C traceparent (already validated): the turn's spans join its trace. */
+	traceparent?: string,
 ): Promise<RunStart> {
 	const db = deps.env.DB;
 	const open = await openTurns(db, chat.id);
@@ -212,6 +214,7 @@ export async function startRun(
 					{
 						approve: input.forwardedProps?.sparky?.approve,
 						maxCostUsd: input.forwardedProps?.sparky?.max_cost_usd,
+						traceparent,
 						clientTools: input.tools,
 						parts: mine,
 						turnId,

@@ -23,6 +23,7 @@ import {
 	type WireEvent,
 } from "../protocol/index.ts";
 import { type AgUiRun, getAgUiRun } from "../storage/ag-ui-runs.ts";
+import { traceparentOf } from "../telemetry/traceparent.ts";
 import { followTask } from "./follow-task.ts";
 
 /** Messages a snapshot carries (the newest). */
@@ -49,7 +50,17 @@ export const agUiRoutes = new Hono<AppEnv>().post("/", requireAuth, rateLimit("c
 	const guard = await StreamGuard.open(c.env, viewer, c.executionCtx);
 	let start: RunStart;
 	try {
-		start = known ? { kind: "follow", run: known } : await startRun(deps, chat, input, viewer, () => hub.lastSeq());
+		start = known
+			? { kind: "follow", run: known }
+			: await startRun(
+					deps,
+					chat,
+					input,
+					viewer,
+					() => hub.lastSeq(),
+					Date.now(),
+					traceparentOf(c.req.header("traceparent")),
+				);
 	} catch (error) {
 		guard.close();
 		throw error;

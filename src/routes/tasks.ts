@@ -27,6 +27,7 @@ import { canChangeTask, clearScope, taskScope } from "../tasks/audience.ts";
 import { checkDependencies } from "../tasks/dependencies.ts";
 import { changeableTask, visibleTask } from "../tasks/lookup.ts";
 import { cancelTask, createTask, newTaskId } from "../tasks/service.ts";
+import { traceparentOf } from "../telemetry/traceparent.ts";
 
 const TaskParams = z.object({ id: OpaqueIdSchema });
 
@@ -55,6 +56,7 @@ export const tasksRoutes = new Hono<AppEnv>()
 			approve: body.approve,
 			attachments: body.attachments,
 			maxCostUsd: body.max_cost_usd,
+			traceparent: traceparentOf(c.req.header("traceparent")),
 		});
 		switch (outcome.kind) {
 			case "created": {

@@ -27,6 +27,7 @@ import { finish, type RunContext, type RunResult, recordEnding } from "./run-end
 import { RunEmitter } from "./run-events.ts";
 import { baseMessages, CallAnnouncers, transcriptOf } from "./run-history.ts";
 import { memoriesForRun, OutsideContent } from "./run-memory.ts";
+import { RunTracing } from "./run-tracing.ts";
 
 export interface RunnerDeps {
 	/** The relay runs share (one per consumer batch); a run makes its own without one. */
@@ -38,6 +39,8 @@ export interface RunnerDeps {
 	heartbeat?: { checkMs: number };
 	/** Overrides SPARKY_MODEL (tests run scripted or failing models through the real runner). */
 	model?: ModelResolution;
+	/** Work that may finish after the run (its trace's export): the queue handler's `ctx.waitUntil`. */
+	waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 /** How soon after its creation a run may still overtake the task's `queued` announcement. */
@@ -93,6 +96,8 @@ export class Run {
 	#gate!: Gate;
 	/** The run's spending: the ledger, `sparky.usage`, the budget (run-budget.ts). Set by the agent loop. */
 	#spending: RunSpending | undefined;
+	/** The attempt as an OpenTelemetry trace (off without SPARKY_OTEL_ENDPOINT). */
+	readonly #tracing: RunTracing;
 	/** What the run has read from outside (a page, an MCP server): memory writes then need approval. */
 	#outside!: OutsideContent;
 
@@ -119,6 +124,7 @@ export class Run {
 		const audience = { stream: streamAudience(task), summary: summaryAudience(task) };
 		this.#events = new RunEmitter(relay, audience, envelope, this.#id, this.#now);
 		this.#thread = { threadId: task.chat_id ?? task.id, runId: this.#id };
+		this.#tracing = new RunTracing(env, task, this.#now());
 	}
 
 	/** The attempt from start to end; says what the consumer does with the task's message. */
@@ -149,7 +155,10 @@ export class Run {
 			this.#events.emitWithId(queuedAnnouncement(task));
 		this.#events.emitWithId(taskStatusEvent(task, {}, this.#now()));
 		const model = this.#deps.model ?? resolveModel(env, this.#config.model, this.#deps.fetch);
-		if (model.ok) this.#events.emit({ type: EventType.RUN_STARTED, ...this.#thread, model: model.resolved.label });
+		if (model.ok) {
+			this.#events.emit({ type: EventType.RUN_STARTED, ...this.#thread, model: model.resolved.label });
+			this.#tracing.runStarted(this.#now(), model.resolved.label);
+		}
 		[this.#transcript, this.#saved] = await loading;
 		this.#announcers = new CallAnnouncers(this.#id, this.#saved.messages);
 		this.#outside = new OutsideContent(this.#saved.messages.map((m) => m.message));
@@ -160,6 +169,7 @@ export class Run {
 	/** No model to run (SPARKY_MODEL or its key missing): the task fails saying what to set. */
 	#misconfigured(error: string): Promise<RunResult> {
 		this.#events.emit({ type: EventType.RUN_ERROR, message: error, code: "model_not_configured" });
+		this.#tracing.ended(this.#now(), "failed", error, this.#deps.waitUntil);
 		return finish(this.#endingContext(), { status: "failed", error });
 	}
 
@@ -253,6 +263,7 @@ export class Run {
 			userBudget: () => budgetStatus(this.#env, task.user_id, this.#now()),
 			approvalTtlMs: config.approvalTtlMs,
 			now: this.#now,
+			onCall: (call, cost) => this.#tracing.modelCall(call, model.label, cost, this.#now()),
 		});
 		return runAgent({
 			runId: this.#id,
@@ -271,6 +282,7 @@ export class Run {
 			onEvent: (event) => {
 				this.#transcript?.observe(event);
 				this.#outside.observe(event);
+				this.#tracing.observe(event, this.#now());
 				this.#events.emit(event);
 			},
 			onMessages: (added, totals, inFlight) => this.#checkpoint(added, totals, inFlight),
@@ -315,9 +327,9 @@ export class Run {
 	}
 
 	/** How the loop ended becomes the run's last events and the task's new status (run-ending.ts). */
-	#end(outcome: AgentOutcome, label: string): Promise<RunResult> {
+	async #end(outcome: AgentOutcome, label: string): Promise<RunResult> {
 		const { checkpoint } = this.#saved;
-		return recordEnding(this.#endingContext(), {
+		const result = await recordEnding(this.#endingContext(), {
 			outcome,
 			last: this.#unsavedAnswer(outcome),
 			// Tokens this attempt used (the outcome's totals include the earlier attempts').
@@ -330,6 +342,10 @@ export class Run {
 			approval: this.#spending?.requested() ?? this.#gate.requested(),
 			pauseKind: this.#spending?.requested() ? "approval" : this.#gate.requestedKind(),
 		});
+		const error =
+			outcome.status === "failed" ? outcome.error.message : outcome.status === "limit" ? outcome.message : undefined;
+		this.#tracing.ended(this.#now(), result.kind === "retry" ? "retrying" : result.status, error, this.#deps.waitUntil);
+		return result;
 	}
 
 	/** A completed run's answer: written with the task's new status, in one transaction. */

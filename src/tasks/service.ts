@@ -18,6 +18,8 @@ import {
 	requestCancel,
 	type TaskRow,
 } from "../storage/tasks.ts";
+import { otelConfig } from "../telemetry/config.ts";
+import { newTraceparent } from "../telemetry/traceparent.ts";
 import { assertWithinBudget } from "../usage/budget.ts";
 import { usageConfig } from "../usage/config.ts";
 import { approvalDecidedEvent } from "./approval-events.ts";
@@ -122,7 +124,8 @@ export async function createTask(
 		// Sent right below: the insert records it, and a failed send clears it again.
 		enqueued_at: input.dependsOn?.length ? null : now,
 		max_cost_usd: input.maxCostUsd ?? usageConfig(env).taskBudgetUsd,
-		traceparent: input.traceparent ?? null,
+		// The caller's trace, or (with tracing on) a new one: every attempt's spans share it.
+		traceparent: input.traceparent ?? (otelConfig(env).endpoint ? newTraceparent() : null),
 	};
 	// Its policy (a follow-up's includes its parent's) is written with the task, before any run can read it.
 	const initial = initialCheckpoint(await policyOf(env.DB, input), input.clientTools);

@@ -25,7 +25,7 @@ describe("queue consumer", () => {
 			{ id: "unknown", timestamp: Date.now(), attempts: 1, body: { task_id: "task_does_not_exist" } },
 		]);
 		const ctx = createExecutionContext();
-		await worker.queue(batch, env);
+		await worker.queue(batch, env, ctx);
 		const result = await getQueueResult(batch, ctx);
 		expect(result.ackAll).toBe(false);
 		expect(result.explicitAcks.sort()).toEqual(["bad-1", "bad-2", "unknown"]);

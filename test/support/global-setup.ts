@@ -1,7 +1,9 @@
 // Vitest global setup: runs once in Node (not workerd) before any test file. Starts the fake
-// LLM server and hands its URL to the tests (`inject("fakeLlmUrl")` from "vitest").
+// LLM server and the OTLP trace receiver and hands their URLs to the tests
+// (`inject("fakeLlmUrl")`, `inject("otlpReceiverUrl")` from "vitest").
 import type { ProvidedContext } from "vitest";
 import { startFakeLlmServer } from "./fake-llm-server.ts";
+import { startOtlpReceiver } from "./otlp-receiver.ts";
 
 /** The part of vitest's TestProject used here (importing "vitest/node" would bring Node's globals into every file's types). */
 interface Project {
@@ -9,7 +11,11 @@ interface Project {
 }
 
 export default async function setup(project: Project): Promise<() => Promise<void>> {
-	const server = await startFakeLlmServer();
+	const [server, receiver] = await Promise.all([startFakeLlmServer(), startOtlpReceiver()]);
 	project.provide("fakeLlmUrl", server.url);
-	return () => server.close();
+	project.provide("otlpReceiverUrl", receiver.url);
+	project.provide("otlpClosedUrl", receiver.closedUrl);
+	return async () => {
+		await Promise.all([server.close(), receiver.close()]);
+	};
 }
