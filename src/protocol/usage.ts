@@ -21,8 +21,11 @@ export type UsageTotals = z.infer<typeof UsageTotalsSchema>;
 
 /** `value` of the `CUSTOM` `sparky.usage` event: one model call, right after it ended. */
 export const ModelCallUsageSchema = UsageTotalsSchema.extend({
-	/** The task's step (model call) number, 1-based, over all its attempts. */
-	step: z.number().int().positive(),
+	/**
+	 * The task's step (model call) number, 1-based, over all its attempts; 0 for a call that
+	 * summarised a chat's older turns to fit the model (compaction: billed, not a step).
+	 */
+	step: z.number().int().nonnegative(),
 	/** `provider:model` as `SPARKY_MODEL` spells it (`demo` for the demo model). */
 	model: z.string(),
 	/** The task so far, this call included (`null`: some call had no price). */

@@ -29,6 +29,8 @@ export interface FoldRequest {
 	unread: number;
 	/** The most one call's prompt may hold: system prompt and message (estimated tokens). */
 	budget: number;
+	/** Told after each call that returned (failed or not): what it spent, for the bill. */
+	onCall?: (call: { inputTokens: number; outputTokens: number; ms: number }) => Promise<void>;
 	/** The summary's size at most: its output cap. */
 	summaryTokens: number;
 	signal: AbortSignal;
@@ -115,14 +117,19 @@ async function summarise(
 	});
 	let text = "";
 	let failure: unknown;
+	const started = Date.now();
+	const spent = { inputTokens: 0, outputTokens: 0 };
 	for await (const part of result.stream) {
 		if (part.type === "text-delta") text += part.text;
 		else if (part.type === "error") failure ??= part.error;
 		else if (part.type === "finish-step") {
-			usage.inputTokens += part.usage.inputTokens ?? 0;
-			usage.outputTokens += part.usage.outputTokens ?? 0;
+			spent.inputTokens += part.usage.inputTokens ?? 0;
+			spent.outputTokens += part.usage.outputTokens ?? 0;
 		}
 	}
+	usage.inputTokens += spent.inputTokens;
+	usage.outputTokens += spent.outputTokens;
+	if (spent.inputTokens + spent.outputTokens > 0) await request.onCall?.({ ...spent, ms: Date.now() - started });
 	if (failure !== undefined) throw failure;
 	if (request.signal.aborted) throw request.signal.reason ?? new Error("aborted");
 	if (!text.trim()) throw new Error("the model wrote an empty summary");

@@ -15,7 +15,7 @@ import { recordModelCall, roundUsd } from "../storage/usage.ts";
 import { overBudget } from "../usage/budget.ts";
 import { priceOf, type UsageConfig } from "../usage/config.ts";
 import { dayOf } from "../usage/periods.ts";
-import { costOf, type Price } from "../usage/prices.ts";
+import { type CallTokens, costOf, type Price } from "../usage/prices.ts";
 import type { RunEmitter } from "./run-events.ts";
 
 export interface RunSpendingOptions {
@@ -100,13 +100,17 @@ export class RunSpending {
 
 	/** Told after each model call (runtime.ts `afterModelCall`): the ledger, the event, the totals. */
 	readonly afterModelCall = async (call: ModelCallRecord): Promise<void> => {
+		this.#o.onCall?.(call, costOf(tokensOf(call), this.#price));
+		await this.#record(call.step, tokensOf(call), call.ms);
+	};
+
+	/** A call that summarised a chat's older turns (compaction): billed like any, step 0 (not one of the run's steps). */
+	async summaryCall(call: { inputTokens: number; outputTokens: number; ms: number }): Promise<void> {
+		await this.#record(0, { ...call, cachedInputTokens: 0, reasoningTokens: 0 }, call.ms);
+	}
+
+	async #record(step: number, tokens: CallTokens, ms: number): Promise<void> {
 		const { task, model } = this.#o;
-		const tokens = {
-			inputTokens: call.usage.inputTokens,
-			outputTokens: call.usage.outputTokens,
-			cachedInputTokens: call.cachedInputTokens,
-			reasoningTokens: call.reasoningTokens,
-		};
 		const cost = costOf(tokens, this.#price);
 		if (cost === null) this.#unpriced = true;
 		else {
@@ -115,9 +119,8 @@ export class RunSpending {
 		}
 		const now = this.#o.now();
 		this.#callsThisRun++;
-		this.#o.onCall?.(call, cost);
 		const value: ModelCallUsage = {
-			step: call.step,
+			step,
 			model,
 			input_tokens: tokens.inputTokens,
 			output_tokens: tokens.outputTokens,
@@ -125,7 +128,7 @@ export class RunSpending {
 			reasoning_tokens: tokens.reasoningTokens,
 			cost_usd: cost === null ? null : roundUsd(cost),
 			task_cost_usd: this.#unpriced ? null : roundUsd(this.#spentUsd),
-			ms: call.ms,
+			ms,
 		};
 		this.#o.events.emit(sparkyEvent(CustomName.usage, value));
 		try {
@@ -133,7 +136,7 @@ export class RunSpending {
 				user_id: task.user_id,
 				task_id: task.id,
 				attempt: task.attempts,
-				step: call.step,
+				step,
 				chat_id: task.chat_id,
 				model,
 				input_tokens: tokens.inputTokens,
@@ -141,20 +144,16 @@ export class RunSpending {
 				cached_input_tokens: tokens.cachedInputTokens,
 				reasoning_tokens: tokens.reasoningTokens,
 				cost_usd: cost,
-				ms: call.ms,
+				ms,
 				day: dayOf(now),
 				created_at: now,
 				first_of_run: this.#callsThisRun === 1,
 			});
 		} catch (error) {
 			// The run goes on (its answer matters more than its bill); the loss is logged loudly.
-			log.error("a model call's usage could not be recorded", {
-				taskId: task.id,
-				step: call.step,
-				error: String(error),
-			});
+			log.error("a model call's usage could not be recorded", { taskId: task.id, step, error: String(error) });
 		}
-	};
+	}
 
 	/** The user's day or month cap reached: the run stops before the call (nothing to approve here). */
 	async #userCheck(): Promise<ModelCallDecision | undefined> {
@@ -201,6 +200,15 @@ export class RunSpending {
 			kind: "budget",
 		};
 	}
+}
+
+function tokensOf(call: ModelCallRecord): CallTokens {
+	return {
+		inputTokens: call.usage.inputTokens,
+		outputTokens: call.usage.outputTokens,
+		cachedInputTokens: call.cachedInputTokens,
+		reasoningTokens: call.reasoningTokens,
+	};
 }
 
 function budgetNumber(approval: Approval): number {

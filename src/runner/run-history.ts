@@ -56,6 +56,8 @@ export interface PromptContext {
 	/** The run's events (the `sparky.context.compacted` notice). */
 	emit: (event: AgUiEvent) => void;
 	now: () => number;
+	/** Told of each model call that summarised older turns (it is billed like any call). */
+	onSummaryCall?: (call: { inputTokens: number; outputTokens: number; ms: number }) => Promise<void>;
 }
 
 /**
@@ -136,6 +138,7 @@ async function compact(
 		budget: context.budget,
 		summaryTokens: shares.summary,
 		signal: context.signal,
+		onCall: context.onSummaryCall,
 	});
 	if (!folded.ok) {
 		log.warn("chat compaction failed; older turns left out", { chat_id: chatId, error: folded.error });

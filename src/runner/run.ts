@@ -252,9 +252,7 @@ export class Run {
 		// The whole prompt's budget: history is chosen (and compacted) within it, and every model call fits it.
 		const budget = contextBudget(model.label, config.contextTokens);
 		const prompt = { model, budget, system, tools, signal: this.#stop.signal, now: this.#now };
-		const base = await baseMessages(this.#env, task, { ...prompt, emit: (event) => this.#events.emit(event) });
-		this.#outside.observeMessage(base.at(-1));
-		this.#spending = new RunSpending({
+		const spending = new RunSpending({
 			db: this.#env.DB,
 			task,
 			model: model.label,
@@ -265,6 +263,14 @@ export class Run {
 			now: this.#now,
 			onCall: (call, cost) => this.#tracing.modelCall(call, model.label, cost, this.#now()),
 		});
+		this.#spending = spending;
+		const base = await baseMessages(this.#env, task, {
+			...prompt,
+			emit: (event) => this.#events.emit(event),
+			// A summary of older turns is a model call too: on the bill, not a step.
+			onSummaryCall: (call) => spending.summaryCall(call),
+		});
+		this.#outside.observeMessage(base.at(-1));
 		return runAgent({
 			runId: this.#id,
 			model: model.model,
@@ -288,8 +294,8 @@ export class Run {
 			onMessages: (added, totals, inFlight) => this.#checkpoint(added, totals, inFlight),
 			decide: this.#gate.decide,
 			decideMayPause: this.#gate.mayPause,
-			beforeModelCall: this.#spending.beforeModelCall,
-			afterModelCall: this.#spending.afterModelCall,
+			beforeModelCall: spending.beforeModelCall,
+			afterModelCall: spending.afterModelCall,
 			canRepeat: (call) => isIdempotent(call.toolName),
 			eventRunIdOf: (toolCallId) => this.#announcers.runIdOf(toolCallId),
 		});

@@ -191,6 +191,16 @@ describe("a chat of 300 long turns within SPARKY_CONTEXT_TOKENS", () => {
 		// Both kinds were sent: 20 turn calls, and the summarisation calls (no tools) between them.
 		expect(requests.filter(isTurnCall)).toHaveLength(20);
 		expect(requests.filter((r) => !isTurnCall(r)).length).toBeGreaterThanOrEqual(10);
+		// Every call the provider got is on the bill: turn calls as steps, summaries as step 0.
+		const ledger = await env.DB.prepare(
+			"SELECT SUM(step = 0) AS summaries, SUM(step > 0) AS steps FROM model_calls WHERE chat_id = ?",
+		)
+			.bind(c.chat.id)
+			.first<{ summaries: number; steps: number }>();
+		expect(ledger).toEqual({
+			summaries: requests.filter((r) => !isTurnCall(r)).length,
+			steps: requests.filter(isTurnCall).length,
+		});
 		// The latest summary covers every turn before the newest kept word for word.
 		const latest = summaries[0] as ChatSummary;
 		expect(latest.turns).toBeGreaterThan(290);
