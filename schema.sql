@@ -129,7 +129,9 @@ CREATE TABLE IF NOT EXISTS chats (
   user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   title TEXT NOT NULL,
   created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  -- what a message sent while a turn runs does, unless it says (issue #29)
+  policy TEXT NOT NULL DEFAULT 'queue' CHECK (policy IN ('queue', 'interrupt', 'steer', 'reject'))
 );
 CREATE INDEX IF NOT EXISTS chats_user ON chats (user_id, updated_at DESC);
 
@@ -425,3 +427,18 @@ CREATE TABLE IF NOT EXISTS usage_daily (
   PRIMARY KEY (user_id, day, model)
 );
 CREATE INDEX IF NOT EXISTS usage_daily_day ON usage_daily (day);
+
+-- Steering a running turn (issue #29).
+
+-- A message steered into a running turn: the turn's run reads it between two steps (`taken_at`,
+-- at `taken_step`); one the turn ended without reading becomes the chat's next turn.
+CREATE TABLE IF NOT EXISTS turn_steers (
+  id TEXT PRIMARY KEY,                    -- the message id (its history row and live events use it)
+  task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+  chat_id TEXT NOT NULL,
+  text TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  taken_at INTEGER,
+  taken_step INTEGER
+);
+CREATE INDEX IF NOT EXISTS turn_steers_task ON turn_steers (task_id, created_at);

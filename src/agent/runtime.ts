@@ -83,6 +83,12 @@ export interface RunAgentOptions {
 	beforeModelCall?: (estimate: CallEstimate) => Promise<ModelCallDecision>;
 	/** Told after each model call that returned (its tokens, whatever came of it). */
 	afterModelCall?: (call: ModelCallRecord) => Promise<void>;
+	/**
+	 * Messages a person steered into the run since last asked (docs/agent.md, "Steering"):
+	 * asked between steps, and once more before the run would end with its answer, so the
+	 * model reads them at its next step. Default: none.
+	 */
+	steer?: () => Promise<ModelMessage[]>;
 }
 
 /** A model call about to be made, as far as it can be known before. */
@@ -195,6 +201,7 @@ class AgentLoop {
 			for (;;) {
 				const paused = await this.#runCalls(open);
 				if (paused) return paused;
+				await this.#takeSteered();
 				// Results are written before the next model call, except those a new attempt gets back
 				// by itself: they go with the next write.
 				if (this.#mustSave) await this.#checkpoint();
@@ -203,7 +210,14 @@ class AgentLoop {
 				if (limited) return limited;
 				const next = await this.#step();
 				if (next === "aborted") break;
-				if (!Array.isArray(next)) return next;
+				if (!Array.isArray(next)) {
+					// An answer, but someone said more meanwhile: the model reads it and answers again.
+					if (next.status === "completed" && (await this.#takeSteered())) {
+						open = [];
+						continue;
+					}
+					return next;
+				}
 				open = next;
 			}
 		} catch (error) {
@@ -211,6 +225,15 @@ class AgentLoop {
 			if (!this.#signal.aborted) return { status: "failed", error: classifyError(error), ...(await this.#saved()) };
 		}
 		return this.#stopped();
+	}
+
+	/** Steered messages join the conversation (checkpointed before the next call); whether there were any. */
+	async #takeSteered(): Promise<boolean> {
+		if (this.#signal.aborted) return false;
+		const steered = (await this.#options.steer?.()) ?? [];
+		if (steered.length === 0) return false;
+		this.#record(steered);
+		return true;
 	}
 
 	/** The open tool calls, one at a time; the paused outcome if one must wait. */

@@ -214,6 +214,8 @@ export async function startRun(
 					{
 						approve: input.forwardedProps?.sparky?.approve,
 						maxCostUsd: input.forwardedProps?.sparky?.max_cost_usd,
+						// `steer` can't join another run's turn here (this run follows its own): it queues.
+						policy: input.forwardedProps?.sparky?.policy,
 						traceparent,
 						clientTools: input.tools,
 						parts: mine,

@@ -1,15 +1,17 @@
 import { capsConfig } from "../config.ts";
 import { type Deps, spendRate } from "../deps.ts";
-import { conflict, notFound } from "../errors.ts";
+import { conflict, notFound, SparkyError } from "../errors.ts";
 import {
 	base64url,
 	type Chat,
 	type ChatMessage,
 	type ClientTool,
 	CustomName,
+	ErrorCode,
 	EventType,
 	newId,
 	type PublishEvent,
+	type SendPolicy,
 	sparkyEvent,
 	type WireEvent,
 } from "../protocol/index.ts";
@@ -26,6 +28,7 @@ import {
 } from "../storage/chats.ts";
 import { toFile } from "../storage/files.ts";
 import { decodeCursor, encodeCursor } from "../storage/page-cursor.ts";
+import { insertSteer } from "../storage/steers.ts";
 import { openTurns, type TaskRow } from "../storage/tasks.ts";
 import { canUseChat, type Viewer } from "../tasks/audience.ts";
 import { cancelTask, createTask } from "../tasks/service.ts";
@@ -88,6 +91,7 @@ export async function createChat(
 		title: title ?? DEFAULT_CHAT_TITLE,
 		created_at: now,
 		updated_at: now,
+		policy: "queue",
 	};
 	await insertChat(deps.env.DB, chat);
 	await announceChat(deps, chat, "created", now);
@@ -95,9 +99,19 @@ export async function createChat(
 }
 
 export async function renameChat(deps: Deps, chat: Chat, title: string, now = Date.now()): Promise<Chat> {
-	const renamed = (await updateChat(deps.env.DB, chat.id, { title }, now)) ?? chat;
-	await announceChat(deps, renamed, "renamed", now);
-	return renamed;
+	return changeChat(deps, chat, { title }, now);
+}
+
+/** A new title, a new default policy for its messages, or both (`PATCH /api/chats/:id`). */
+export async function changeChat(
+	deps: Deps,
+	chat: Chat,
+	fields: { title?: string; policy?: SendPolicy },
+	now = Date.now(),
+): Promise<Chat> {
+	const changed = (await updateChat(deps.env.DB, chat.id, fields, now)) ?? chat;
+	await announceChat(deps, changed, "renamed", now);
+	return changed;
 }
 
 /** Deletes a chat and its history; its unfinished turns are cancelled first. */
@@ -116,6 +130,8 @@ export interface SendOptions {
 	maxCostUsd?: number;
 	/** The W3C traceparent the turn's spans join. */
 	traceparent?: string;
+	/** What it does while a turn of the chat runs; default: the chat's `policy` (`queue`). */
+	policy?: SendPolicy;
 	/** Tools the sender (an AG-UI client) runs itself. */
 	clientTools?: ClientTool[];
 	/**
@@ -140,6 +156,11 @@ export async function sendMessage(
 	options: SendOptions = {},
 	now = Date.now(),
 ): Promise<{ message_id: string; turn_id: string; status: string }> {
+	const policy = options.policy ?? chat.policy ?? "queue";
+	if (policy !== "queue") {
+		const steered = await applyPolicy(deps, chat, policy, text, options, now);
+		if (steered) return steered;
+	}
 	const partsOf = (turnId: string) => options.parts ?? [{ id: `${turnId}:user`, text }];
 	const userMessage = (turnId: string): PublishEvent[] => {
 		const base = { task_id: turnId, chat_id: chat.id, ts: now };
@@ -200,6 +221,46 @@ export async function sendMessage(
 	else await updateChat(env.DB, chat.id, {}, now);
 	const messageId = partsOf(outcome.task.id).at(-1)?.id ?? `${outcome.task.id}:user`;
 	return { message_id: messageId, turn_id: outcome.task.id, status: outcome.task.status };
+}
+
+/**
+ * A message's policy while a turn of its chat runs: `reject` refuses it (409 `turn_running`),
+ * `interrupt` stops the running turn (what it did is kept) before the message is queued, and
+ * `steer` hands it to the running turn (the answer: `status: "steered"`). Without a running
+ * turn, or for what can't be steered (files, an AG-UI run's own turn), it is simply queued.
+ */
+async function applyPolicy(
+	deps: Deps,
+	chat: Chat,
+	policy: Exclude<SendPolicy, "queue">,
+	text: string,
+	options: SendOptions,
+	now: number,
+): Promise<{ message_id: string; turn_id: string; status: string } | undefined> {
+	const open = await openTurns(deps.env.DB, chat.id);
+	const running = open.find((t) => t.status === "running" || t.status === "awaiting_approval");
+	if (policy === "reject") {
+		const busy = running ?? open[0];
+		if (busy)
+			throw new SparkyError(
+				"conflict",
+				ErrorCode.turnRunning,
+				`a turn of this chat is ${busy.status === "queued" ? "waiting to run" : "running"}; send again when it ends, or with another policy`,
+				{ turn_id: busy.id },
+			);
+		return undefined;
+	}
+	if (!running) return undefined;
+	if (policy === "interrupt") {
+		await cancelTask(deps, running, now, chat.user_id);
+		return undefined;
+	}
+	if (options.attachments?.length || options.turnId || options.parts) return undefined;
+	const id = `${running.id}:steer:${newId("m", 8)}`;
+	const stored = await insertSteer(deps.env.DB, { id, task_id: running.id, chat_id: chat.id, text, created_at: now });
+	if (!stored) return undefined; // the turn ended meanwhile, or holds the most it may: queued instead
+	await updateChat(deps.env.DB, chat.id, {}, now);
+	return { message_id: id, turn_id: running.id, status: "steered" };
 }
 
 /** Stops the chat's running turn (or the one waiting for approval). Pending turns stay queued. */

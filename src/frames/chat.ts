@@ -47,6 +47,7 @@ export async function handleChatFrame(
 					approve: frame.approve,
 					attachments: frame.attachments,
 					maxCostUsd: frame.max_cost_usd,
+					policy: frame.policy,
 				}),
 			);
 		}

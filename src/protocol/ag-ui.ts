@@ -1,6 +1,6 @@
 import { RunAgentInputSchema } from "@ag-ui/core/schemas";
 import { z } from "zod";
-import { ChatLimits } from "./chats.ts";
+import { ChatLimits, SendPolicySchema } from "./chats.ts";
 import { FileIdSchema } from "./files.ts";
 import { OpaqueIdSchema } from "./ids.ts";
 import { ApproveToolsSchema, ToolNameSchema } from "./tasks.ts";
@@ -95,7 +95,11 @@ export const SparkyRunInputSchema = z.object({
 	forwardedProps: z
 		.object({
 			sparky: z
-				.strictObject({ approve: ApproveToolsSchema.optional(), max_cost_usd: MaxCostSchema.optional() })
+				.strictObject({
+					approve: ApproveToolsSchema.optional(),
+					max_cost_usd: MaxCostSchema.optional(),
+					policy: SendPolicySchema.optional(),
+				})
 				.optional(),
 		})
 		.loose()

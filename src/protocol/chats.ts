@@ -7,12 +7,23 @@ export const ChatLimits = {
 	historyPage: 100,
 } as const;
 
+/**
+ * What a message sent while a turn of its chat runs does (docs/agent.md, "Steering"):
+ * `queue` waits its turn; `interrupt` stops the running turn at its next safe point (what it
+ * did is kept) and runs next; `steer` joins the running turn, read by the model at its next
+ * step; `reject` is refused (409 `turn_running`). With no turn running, each just runs.
+ */
+export const SendPolicySchema = z.enum(["queue", "interrupt", "steer", "reject"]);
+export type SendPolicy = z.infer<typeof SendPolicySchema>;
+
 export const ChatSchema = z.object({
 	id: z.string(),
 	user_id: z.string(),
 	title: z.string(),
 	created_at: z.number().int(),
 	updated_at: z.number().int(),
+	/** Its messages' policy when they name none (absent from servers before #29: `queue`). */
+	policy: SendPolicySchema.optional(),
 });
 export type Chat = z.infer<typeof ChatSchema>;
 
@@ -43,7 +54,10 @@ export const ChatTextSchema = z.string().trim().min(1).max(ChatLimits.messageCha
 /** `POST /api/chats` body. */
 export const CreateChatBodySchema = z.strictObject({ title: ChatTitleSchema.optional() });
 /** `PATCH /api/chats/:id` body. */
-export const RenameChatBodySchema = z.strictObject({ title: ChatTitleSchema });
+/** `PATCH /api/chats/:id`: a new title, a new default policy, or both. */
+export const RenameChatBodySchema = z
+	.strictObject({ title: ChatTitleSchema.optional(), policy: SendPolicySchema.optional() })
+	.refine((b) => b.title !== undefined || b.policy !== undefined, { message: "give a title, a policy, or both" });
 /** `GET /api/chats` query: most recently active first; `cursor` (a `next_cursor`) continues. */
 export const ListChatsQuerySchema = z.object({
 	limit: z.coerce.number().int().min(1).max(200).default(200),

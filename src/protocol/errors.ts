@@ -17,6 +17,8 @@ export const ErrorCode = {
 	payloadTooLarge: "payload_too_large",
 	upgradeRequired: "upgrade_required",
 	rateLimited: "rate_limited",
+	/** A message sent with `policy: "reject"` while a turn of its chat runs (409). */
+	turnRunning: "turn_running",
 	/** A user's day or month budget is spent (402, with the cap and when it resets in `details`). */
 	budgetExceeded: "budget_exceeded",
 	unsupportedFrame: "unsupported_frame",

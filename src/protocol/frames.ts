@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { ChatLimits, ChatMessageSchema, ChatSchema, ChatTextSchema, ChatTitleSchema } from "./chats.ts";
+import {
+	ChatLimits,
+	ChatMessageSchema,
+	ChatSchema,
+	ChatTextSchema,
+	ChatTitleSchema,
+	SendPolicySchema,
+} from "./chats.ts";
 import { HubEventSchema, WireEventSchema } from "./events.ts";
 import { AttachmentIdsSchema } from "./files.ts";
 import { OpaqueIdSchema } from "./ids.ts";
@@ -34,6 +41,8 @@ export const ClientFrameSchema = z.discriminatedUnion("type", [
 		attachments: AttachmentIdsSchema.optional(),
 		/** The turn's budget in US dollars (see `max_cost_usd` on a task). */
 		max_cost_usd: MaxCostSchema.optional(),
+		/** What it does while a turn runs (`SendPolicy`); default: the chat's policy. */
+		policy: SendPolicySchema.optional(),
 	}),
 	/** Stop the chat's running turn (its model call is aborted). Answered with `ack`. */
 	z.strictObject({ type: z.literal("chat.cancel"), id: frameId, chat_id: OpaqueIdSchema }),

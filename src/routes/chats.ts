@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { chatHistory, createChat, deleteChat, ownedChat, renameChat, sendMessage } from "../chats/service.ts";
+import { changeChat, chatHistory, createChat, deleteChat, ownedChat, sendMessage } from "../chats/service.ts";
 import { depsFor } from "../deps.ts";
 import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { rateLimit } from "../http/rate-limit.ts";
@@ -15,6 +15,7 @@ import {
 	MaxCostSchema,
 	OpaqueIdSchema,
 	RenameChatBodySchema,
+	SendPolicySchema,
 } from "../protocol/index.ts";
 import { listSummaries } from "../storage/chat-summaries.ts";
 import { listChats } from "../storage/chats.ts";
@@ -44,7 +45,7 @@ export const chatsRoutes = new Hono<AppEnv>()
 	)
 	.patch("/:id", paramsOf(ChatParams), jsonBody(RenameChatBodySchema), async (c) => {
 		const chat = await ownedChat(c.env, c.req.valid("param").id, c.var.auth);
-		return c.json({ chat: await renameChat(depsFor(c.env), chat, c.req.valid("json").title) });
+		return c.json({ chat: await changeChat(depsFor(c.env), chat, c.req.valid("json")) });
 	})
 	.delete("/:id", paramsOf(ChatParams), async (c) => {
 		await deleteChat(depsFor(c.env), await ownedChat(c.env, c.req.valid("param").id, c.var.auth));
@@ -69,14 +70,15 @@ export const chatsRoutes = new Hono<AppEnv>()
 				approve: ApproveToolsSchema.optional(),
 				attachments: AttachmentIdsSchema.optional(),
 				max_cost_usd: MaxCostSchema.optional(),
+				policy: SendPolicySchema.optional(),
 			}),
 		),
 		rateLimit("chat"),
 		async (c) => {
 			const chat = await ownedChat(c.env, c.req.valid("param").id, c.var.auth);
-			const { text, approve, attachments, max_cost_usd } = c.req.valid("json");
+			const { text, approve, attachments, max_cost_usd, policy } = c.req.valid("json");
 			return c.json(
-				await sendMessage(depsFor(c.env), chat, text, { approve, attachments, maxCostUsd: max_cost_usd }),
+				await sendMessage(depsFor(c.env), chat, text, { approve, attachments, maxCostUsd: max_cost_usd, policy }),
 				202,
 			);
 		},

@@ -27,6 +27,7 @@ import { finish, type RunContext, type RunResult, recordEnding } from "./run-end
 import { RunEmitter } from "./run-events.ts";
 import { baseMessages, CallAnnouncers, transcriptOf } from "./run-history.ts";
 import { memoriesForRun, OutsideContent } from "./run-memory.ts";
+import { RunSteering, requeueUnread } from "./run-steering.ts";
 import { RunTracing } from "./run-tracing.ts";
 
 export interface RunnerDeps {
@@ -96,6 +97,8 @@ export class Run {
 	#gate!: Gate;
 	/** The run's spending: the ledger, `sparky.usage`, the budget (run-budget.ts). Set by the agent loop. */
 	#spending: RunSpending | undefined;
+	/** Messages steered into a running chat turn (run-steering.ts). Set by the agent loop. */
+	#steering: RunSteering | undefined;
 	/** The attempt as an OpenTelemetry trace (off without SPARKY_OTEL_ENDPOINT). */
 	readonly #tracing: RunTracing;
 	/** What the run has read from outside (a page, an MCP server): memory writes then need approval. */
@@ -271,6 +274,14 @@ export class Run {
 			onSummaryCall: (call) => spending.summaryCall(call),
 		});
 		this.#outside.observeMessage(base.at(-1));
+		const steering = new RunSteering({
+			db: this.#env.DB,
+			task,
+			saved: messages.map((m) => m.message),
+			emit: (event) => this.#events.emit(event),
+			transcript: this.#transcript,
+		});
+		this.#steering = steering;
 		return runAgent({
 			runId: this.#id,
 			model: model.model,
@@ -294,6 +305,7 @@ export class Run {
 			onMessages: (added, totals, inFlight) => this.#checkpoint(added, totals, inFlight),
 			decide: this.#gate.decide,
 			decideMayPause: this.#gate.mayPause,
+			steer: steering.take,
 			beforeModelCall: spending.beforeModelCall,
 			afterModelCall: spending.afterModelCall,
 			canRepeat: (call) => isIdempotent(call.toolName),
@@ -329,6 +341,7 @@ export class Run {
 		const db = this.#env.DB;
 		await appendMessages(db, this.#task.id, this.#nextIdx, rows, { ...totals, ...totals.usage }, this.#now(), inFlight);
 		this.#nextIdx += added.length;
+		await this.#steering?.written(added, totals.steps);
 		if (added.some((m) => m.role === "tool")) await failpoint(this.#env, "runner.after-tool");
 	}
 
@@ -351,6 +364,8 @@ export class Run {
 		const error =
 			outcome.status === "failed" ? outcome.error.message : outcome.status === "limit" ? outcome.message : undefined;
 		this.#tracing.ended(this.#now(), result.kind === "retry" ? "retrying" : result.status, error, this.#deps.waitUntil);
+		if (result.kind === "done" && ["succeeded", "failed", "cancelled"].includes(result.status))
+			await requeueUnread(this.#services, this.#task, this.#now());
 		return result;
 	}
 

@@ -1,4 +1,4 @@
-import type { Chat, ChatMessage } from "../protocol/index.ts";
+import type { Chat, ChatMessage, SendPolicy } from "../protocol/index.ts";
 
 export async function insertChat(db: D1Database, chat: Chat): Promise<void> {
 	await db
@@ -35,12 +35,14 @@ export async function countChats(db: D1Database, userId: string): Promise<number
 export async function updateChat(
 	db: D1Database,
 	id: string,
-	fields: { title?: string },
+	fields: { title?: string; policy?: SendPolicy },
 	now: number,
 ): Promise<Chat | null> {
 	return db
-		.prepare("UPDATE chats SET title = coalesce(?, title), updated_at = ? WHERE id = ? RETURNING *")
-		.bind(fields.title ?? null, now, id)
+		.prepare(
+			"UPDATE chats SET title = coalesce(?, title), policy = coalesce(?, policy), updated_at = ? WHERE id = ? RETURNING *",
+		)
+		.bind(fields.title ?? null, fields.policy ?? null, now, id)
 		.first<Chat>();
 }
 
