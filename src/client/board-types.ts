@@ -33,7 +33,14 @@ export interface BoardRow {
 	tool: { name: string; callId: string; since: number } | undefined;
 	/** The last tool it called (kept after the call ended): what the filter by tool matches too. */
 	lastTool: string | undefined;
+	/** Tokens so far: each model call's as it ends (`sparky.usage`), the task's total once it ends. */
 	tokens: number | undefined;
+	/** Dollars so far (the task's, all attempts); `null`: its model has no price; undefined: not heard. */
+	costUsd: number | null | undefined;
+	/** Until when `tokens` came from a snapshot: a model call before it is in there already. */
+	tokensAt: number;
+	/** Attempts whose model calls were heard one by one (their run's end adds nothing more). */
+	usageAttempts: number[];
 	approvals: BoardApproval[];
 	error: string | undefined;
 	/** When the last event about it happened. */

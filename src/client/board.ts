@@ -4,6 +4,7 @@ import {
 	CustomName,
 	EventType,
 	isTerminal,
+	type ModelCallUsage,
 	type Task,
 	type TaskStatus,
 	type TaskStatusValue,
@@ -236,12 +237,14 @@ export class Board {
 			case EventType.CUSTOM:
 				// …the agent's hub, which gets the run's summary, hears that the call ended.
 				if (event.name === CustomName.toolEnded) return this.#toolEnded(row, String(event.value.toolCallId));
+				if (event.name === CustomName.usage) return this.#usage(row, event.value, attempt, event.ts);
 				return false;
 			case EventType.RUN_FINISHED:
 			case EventType.RUN_ERROR: {
 				row.tool = undefined;
 				const usage = (event as { usage?: { totalTokens?: number }[] }).usage;
-				if (Array.isArray(usage)) {
+				// Its calls were counted one by one as they ended: the run's total would count them twice.
+				if (Array.isArray(usage) && !row.usageAttempts.includes(attempt)) {
 					const total = usage.reduce((sum, u) => sum + (u.totalTokens ?? 0), 0);
 					row.tokens = (row.tokens ?? 0) + total;
 				}
@@ -251,6 +254,14 @@ export class Board {
 			default:
 				return false;
 		}
+	}
+
+	/** A model call ended: its tokens join the row's (unless a snapshot after it has them), the task's cost is the call's word. */
+	#usage(row: BoardRow, value: ModelCallUsage, attempt: number, ts: number): boolean {
+		if (!row.usageAttempts.includes(attempt)) row.usageAttempts.push(attempt);
+		if (ts > row.tokensAt) row.tokens = (row.tokens ?? 0) + value.input_tokens + value.output_tokens;
+		row.costUsd = value.task_cost_usd;
+		return true;
 	}
 
 	/** The call in progress ended (its result arrived): the task is thinking again, until its next call. */
@@ -308,7 +319,11 @@ export class Board {
 		row.createdAt = task.created_at;
 		row.startedAt ??= task.started_at ?? undefined;
 		row.model = task.model ?? row.model;
-		if (task.usage.total_tokens > 0) row.tokens = task.usage.total_tokens;
+		if (task.usage.total_tokens > 0) {
+			row.tokens = task.usage.total_tokens;
+			row.tokensAt = at;
+		}
+		if (task.usage.cost_usd !== undefined) row.costUsd = task.usage.cost_usd;
 		if (row.lastTs > at || isEnded(row.status)) return; // the events know better
 		row.attempt = Math.max(row.attempt, task.attempts);
 		row.error = task.error ?? undefined;
@@ -370,6 +385,9 @@ export class Board {
 				tool: undefined,
 				lastTool: undefined,
 				tokens: undefined,
+				costUsd: undefined,
+				tokensAt: 0,
+				usageAttempts: [],
 				approvals: [],
 				error: undefined,
 				lastTs: 0,

@@ -55,6 +55,26 @@ function stream() {
 				outcome: { type: "success" },
 				usage: [{ provider: "demo", model: "demo", inputTokens: tokens, outputTokens: 0, totalTokens: tokens }],
 			}),
+		usage: (task: string, attempt: number, ts: number, step: number, tokens: number, taskCost: number | null) =>
+			parse({
+				id: `${task}:${attempt}:${++n}:usage`,
+				ts,
+				type: "CUSTOM",
+				task_id: task,
+				attempt,
+				name: "sparky.usage",
+				value: {
+					step,
+					model: "openai:gpt-5-mini",
+					input_tokens: tokens - 10,
+					output_tokens: 10,
+					cached_input_tokens: 0,
+					reasoning_tokens: 0,
+					cost_usd: taskCost,
+					task_cost_usd: taskCost,
+					ms: 900,
+				},
+			}),
 		approval: (task: string, st: "pending" | "approved", ts: number) =>
 			parse({
 				id: `apr_${task}:${st === "pending" ? "requested" : st}`,
@@ -334,5 +354,32 @@ describe("Board", () => {
 		board.apply(s.started("task_a", 2, T0 + 4));
 		board.apply(s.tool("task_a", 1, T0 + 5, "late_tool"));
 		expect(board.row("task_a")).toMatchObject({ attempt: 2, step: 0, status: "running", tool: undefined });
+	});
+
+	it("counts tokens and cost as each model call ends, without counting them again at the run's end or after a snapshot", () => {
+		const s = stream();
+		const board = new Board();
+		for (const e of [s.status("t1", "queued", 0, T0), s.status("t1", "running", 1, T0 + 1), s.started("t1", 1, T0 + 2)])
+			board.apply(e);
+		board.apply(s.usage("t1", 1, T0 + 1000, 1, 100, 0.0012));
+		expect(board.row("t1")).toMatchObject({ tokens: 100, costUsd: 0.0012 });
+		board.apply(s.usage("t1", 1, T0 + 2000, 2, 60, 0.002));
+		expect(board.row("t1")).toMatchObject({ tokens: 160, costUsd: 0.002 });
+		board.apply(s.finished("t1", 1, T0 + 3000, 160));
+		expect(board.row("t1")?.tokens).toBe(160);
+
+		// A page that loads a snapshot taken after a call, then hears that call again in the replay.
+		const late = new Board();
+		late.load({
+			tasks: [
+				task("t2", "running", { usage: { input_tokens: 90, output_tokens: 10, total_tokens: 100, cost_usd: 0.001 } }),
+			],
+			at: T0 + 5000,
+		});
+		expect(late.row("t2")).toMatchObject({ tokens: 100, costUsd: 0.001 });
+		late.apply(s.usage("t2", 1, T0 + 4000, 1, 100, 0.001));
+		expect(late.row("t2")?.tokens).toBe(100);
+		late.apply(s.usage("t2", 1, T0 + 6000, 2, 50, null));
+		expect(late.row("t2")).toMatchObject({ tokens: 150, costUsd: null });
 	});
 });
