@@ -13,7 +13,7 @@ const re = (part) => `^src/${part.replaceAll(".", "\\.")}${part.endsWith(".ts") 
 
 /** config (settings from env), log, faults (fault injection): most parts may use them. */
 const LEAVES = ["config.ts", "log.ts", "faults.ts"];
-const SERVICES = ["tasks", "chats", "schedules", "memory", "files", "usage"];
+const SERVICES = ["tasks", "chats", "schedules", "memory", "files", "usage", "webhooks"];
 const SERVICE_BASE = ["protocol", "errors.ts", "storage", "deps.ts", "auth/secrets.ts", ...LEAVES];
 /** The token estimate (pure): what memory and chat history budgets are measured in. */
 const TOKEN_ESTIMATE = "agent/tokens.ts";
@@ -30,14 +30,17 @@ const MAY_IMPORT = {
 	storage: ["protocol", "errors.ts"],
 	auth: ["protocol", "storage", ...LEAVES],
 	"deps.ts": ["errors.ts", "hub/stub.ts", "relay", ...LEAVES],
-	// A new task is refused when its user's budget is spent.
-	tasks: [...SERVICE_BASE, "usage", "telemetry"],
+	// A new task is refused when its user's budget is spent; one that ends tells its webhook.
+	tasks: [...SERVICE_BASE, "usage", "telemetry", "webhooks"],
 	chats: [...SERVICE_BASE, "tasks", TOKEN_ESTIMATE],
 	memory: [...SERVICE_BASE, TOKEN_ESTIMATE],
 	files: SERVICE_BASE,
 	// Prices, budgets and where a user stands (what model calls cost: docs/usage.md).
 	usage: SERVICE_BASE,
-	schedules: [...SERVICE_BASE, "tasks"],
+	schedules: [...SERVICE_BASE, "tasks", "webhooks"],
+	// Completion webhooks (docs/webhooks.md): the signing secret is sealed like MCP header values
+	// (mcp/secrets.ts), and the URL passes http_fetch's network guard (tools/net-guard.ts); both pure.
+	webhooks: [...SERVICE_BASE, "mcp/secrets.ts", "tools/net-guard.ts"],
 	mcp: ["protocol", "errors.ts", "storage", "deps.ts", ...SERVICES, "tools", ...LEAVES],
 	agui: ["protocol", "errors.ts", "storage", "deps.ts", ...SERVICES, ...LEAVES],
 	agent: ["protocol", ...LEAVES],

@@ -87,7 +87,8 @@ CREATE TABLE IF NOT EXISTS tasks (
   cost_usd REAL NOT NULL DEFAULT 0,       -- priced calls only
   unpriced_calls INTEGER NOT NULL DEFAULT 0,
   max_cost_usd REAL,                      -- NULL: no budget
-  traceparent TEXT                        -- W3C traceparent its runs' spans belong to
+  traceparent TEXT,                       -- W3C traceparent its runs' spans belong to
+  webhook TEXT                            -- JSON {"url", "events"} (issue #29), or NULL
 );
 CREATE INDEX IF NOT EXISTS tasks_user_created ON tasks (user_id, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS tasks_created ON tasks (created_at DESC, id DESC);
@@ -169,6 +170,7 @@ CREATE TABLE IF NOT EXISTS schedules (
   last_task_id TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
+  webhook TEXT,                           -- JSON {"url", "events"} its tasks get (issue #29), or NULL
   UNIQUE (user_id, name)
 );
 CREATE INDEX IF NOT EXISTS schedules_due ON schedules (enabled, next_run_at);
@@ -427,6 +429,43 @@ CREATE TABLE IF NOT EXISTS usage_daily (
   PRIMARY KEY (user_id, day, model)
 );
 CREATE INDEX IF NOT EXISTS usage_daily_day ON usage_daily (day);
+
+-- Completion webhooks (issue #29, docs/webhooks.md).
+
+-- Each user's signing secret, encrypted (AES-GCM, key from SPARKY_SECRETS_KEY), made on first read.
+CREATE TABLE IF NOT EXISTS webhook_secrets (
+  user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+  secret TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+-- One row per event of a task that has a webhook: its body (kept, so every attempt sends the
+-- same bytes) and how its attempts went. One event is sent once: (task, attempt, type) is
+-- unique, so the same transition recorded twice makes one delivery. Goes with its task.
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,               -- the task's attempt when it happened
+  type TEXT NOT NULL CHECK (type IN ('task.succeeded', 'task.failed', 'task.cancelled', 'task.awaiting_approval')),
+  url TEXT NOT NULL,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,    -- HTTP attempts so far
+  last_status_code INTEGER,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  first_attempt_at INTEGER,               -- retries stop 24 h after it
+  next_attempt_at INTEGER,                -- NULL once delivered or failed
+  lease_owner TEXT,                       -- the sender holding it (the first attempt, or a sweep)
+  lease_expires_at INTEGER,
+  delivered_at INTEGER,
+  UNIQUE (task_id, attempt, type)
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_task ON webhook_deliveries (task_id, created_at);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_user_pending ON webhook_deliveries (user_id, created_at) WHERE status = 'pending';
 
 -- Steering a running turn (issue #29).
 

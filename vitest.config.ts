@@ -26,6 +26,9 @@ export default defineConfig(async () => {
 						// A developer's .dev.vars turns the local clock on; unit tests drive time themselves.
 						SPARKY_LOCAL_CLOCK: "off",
 						SPARKY_LEASE_SWEEP: "off",
+						// Webhooks may reach the tests' local receiver (test/support/webhook-receiver.ts, any
+						// port of 127.0.0.1); off by default (docs/webhooks.md).
+						SPARKY_WEBHOOK_ALLOW: "127.0.0.1:*",
 					},
 				},
 			}),

@@ -12,6 +12,11 @@ export interface Deps {
 	env: Env;
 	relay: Relay;
 	rates: RateTaker;
+	/**
+	 * Keeps work alive after the caller's answer (the queue handler's or a request's
+	 * `ctx.waitUntil`), where there is one: a webhook's first attempt (webhooks/service.ts).
+	 */
+	waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 /** The rates by RPC to each user's hub. */

@@ -31,6 +31,13 @@ interface SparkyOptionalEnv {
 	 * `authorization=Bearer …`: a secret (src/telemetry/config.ts).
 	 */
 	SPARKY_OTEL_HEADERS?: string;
+	/**
+	 * Loopback `host:port` (or `host:*`) entries a webhook may reach over http despite the network
+	 * guard: a local receiver while developing, and the tests' (src/webhooks/config.ts). Never deployed.
+	 */
+	SPARKY_WEBHOOK_ALLOW?: string;
+	/** Pending webhook deliveries one user may have (default 1000; past it the oldest are dropped). */
+	SPARKY_WEBHOOK_MAX_PENDING?: string;
 	/** Test-only: see src/faults.ts. */
 	SPARKY_FAILPOINTS?: string;
 }

@@ -5,7 +5,13 @@
  */
 type Level = "debug" | "info" | "warn" | "error";
 
-const SECRET_PATTERNS = [/spk_[A-Za-z0-9_-]{8,}/g, /tkt_[A-Za-z0-9_-]{8,}/g, /sk-[A-Za-z0-9_-]{8,}/g];
+const SECRET_PATTERNS = [
+	/spk_[A-Za-z0-9_-]{8,}/g,
+	/tkt_[A-Za-z0-9_-]{8,}/g,
+	/sk-[A-Za-z0-9_-]{8,}/g,
+	// A webhook signing secret (webhooks/secret.ts).
+	/whsec_[A-Za-z0-9_-]{8,}/g,
+];
 
 function redact(text: string): string {
 	let out = text;

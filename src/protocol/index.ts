@@ -16,3 +16,4 @@ export * from "./schedules.ts";
 export * from "./tasks.ts";
 export * from "./usage.ts";
 export * from "./users.ts";
+export * from "./webhooks.ts";

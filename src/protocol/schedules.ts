@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { TaskLimits } from "./tasks.ts";
+import { WebhookSpecSchema, WebhookViewSchema } from "./webhooks.ts";
 
 export const ScheduleNameSchema = z
 	.string()
@@ -27,6 +28,8 @@ export const CreateScheduleBodySchema = z.strictObject({
 	...timingFields,
 	metadata: Metadata.optional(),
 	enabled: z.boolean().optional(),
+	/** Every task it creates gets this webhook (docs/webhooks.md). */
+	webhook: WebhookSpecSchema.optional(),
 });
 export type CreateScheduleBody = z.infer<typeof CreateScheduleBodySchema>;
 
@@ -36,6 +39,8 @@ export const UpdateScheduleBodySchema = z.strictObject({
 	...timingFields,
 	metadata: Metadata.nullable().optional(),
 	enabled: z.boolean().optional(),
+	/** A new webhook for the tasks it creates from now on; `null` removes it. */
+	webhook: WebhookSpecSchema.nullable().optional(),
 });
 export type UpdateScheduleBody = z.infer<typeof UpdateScheduleBodySchema>;
 
@@ -53,6 +58,8 @@ export const ScheduleSchema = z.object({
 	next_run_at: z.number().int().nullable(),
 	last_run_at: z.number().int().nullable(),
 	last_task_id: z.string().nullable(),
+	/** The webhook its tasks get (URL without query string), or null; absent from servers before #29. */
+	webhook: WebhookViewSchema.nullable().optional(),
 	created_at: z.number().int(),
 	updated_at: z.number().int(),
 });

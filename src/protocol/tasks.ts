@@ -3,6 +3,7 @@ import { CustomName, EventType, type WireEvent } from "./events.ts";
 import { AttachmentIdsSchema, FileSchema } from "./files.ts";
 import { OpaqueIdSchema, UserIdSchema } from "./ids.ts";
 import { MaxCostSchema } from "./usage.ts";
+import { WebhookDeliverySchema, WebhookSpecSchema, WebhookViewSchema } from "./webhooks.ts";
 
 /**
  * `waiting` (for dependencies) → `queued` → `running` → one of the terminal three. A run that
@@ -79,6 +80,8 @@ export const CreateTaskBodySchema = z.strictObject({
 	attachments: AttachmentIdsSchema.optional(),
 	/** The task's budget in US dollars: past it the run pauses for a person's approval (SPARKY_TASK_BUDGET_USD by default). */
 	max_cost_usd: MaxCostSchema.optional(),
+	/** POSTed to when it ends or waits for approval, signed (docs/webhooks.md). */
+	webhook: WebhookSpecSchema.optional(),
 });
 export type CreateTaskBody = z.infer<typeof CreateTaskBodySchema>;
 
@@ -135,6 +138,10 @@ export const TaskSchema = z.object({
 	can_decide: z.boolean().optional(),
 	/** `GET /api/tasks/:id` (and a new task's answer): the files it carries, in the order given. */
 	attachments: z.array(FileSchema).optional(),
+	/** `GET /api/tasks/:id`, for a task with a webhook: its URL (no query string) and events. */
+	webhook: WebhookViewSchema.optional(),
+	/** `GET /api/tasks/:id`, for a task with a webhook: its latest deliveries, newest first. */
+	webhook_deliveries: z.array(WebhookDeliverySchema).optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

@@ -16,6 +16,7 @@ import {
 	OpaqueIdSchema,
 	statusInWords,
 	TERMINAL_STATUSES,
+	WebhookDeliveriesQuerySchema,
 } from "../protocol/index.ts";
 import { taskApprovals } from "../storage/approvals.ts";
 import { taskFiles } from "../storage/attachments.ts";
@@ -28,6 +29,7 @@ import { checkDependencies } from "../tasks/dependencies.ts";
 import { changeableTask, visibleTask } from "../tasks/lookup.ts";
 import { cancelTask, createTask, newTaskId } from "../tasks/service.ts";
 import { traceparentOf } from "../telemetry/traceparent.ts";
+import { taskWebhookFields, webhookDeliveries } from "../webhooks/service.ts";
 
 const TaskParams = z.object({ id: OpaqueIdSchema });
 
@@ -57,6 +59,7 @@ export const tasksRoutes = new Hono<AppEnv>()
 			attachments: body.attachments,
 			maxCostUsd: body.max_cost_usd,
 			traceparent: traceparentOf(c.req.header("traceparent")),
+			webhook: body.webhook,
 		});
 		switch (outcome.kind) {
 			case "created": {
@@ -115,7 +118,11 @@ export const tasksRoutes = new Hono<AppEnv>()
 		const task = await visibleTask(c.env, c.req.valid("param").id, c.var.auth);
 		// Whoever may change a task may cancel it and decide its approvals (tasks/audience.ts).
 		const may = canChangeTask(task, c.var.auth);
-		const [approvals, files] = await Promise.all([taskApprovals(c.env.DB, task.id), taskFiles(c.env.DB, task.id)]);
+		const [approvals, files, webhook] = await Promise.all([
+			taskApprovals(c.env.DB, task.id),
+			taskFiles(c.env.DB, task.id),
+			taskWebhookFields(c.env.DB, task),
+		]);
 		return c.json({
 			task: {
 				...toTask(task),
@@ -123,8 +130,13 @@ export const tasksRoutes = new Hono<AppEnv>()
 				can_decide: may,
 				approvals: approvals.map((a) => ({ ...a, can_decide: may })),
 				attachments: files.map(toFile),
+				...webhook,
 			},
 		});
+	})
+	.get("/:id/webhook-deliveries", paramsOf(TaskParams), queryOf(WebhookDeliveriesQuerySchema), async (c) => {
+		const task = await visibleTask(c.env, c.req.valid("param").id, c.var.auth);
+		return c.json({ deliveries: await webhookDeliveries(c.env.DB, task.id, c.req.valid("query").limit) });
 	})
 	.post("/:id/approvals/:approvalId", paramsOf(ApprovalParamsSchema), jsonBody(DecideApprovalBodySchema), async (c) => {
 		const { id, approvalId } = c.req.valid("param");
@@ -134,7 +146,9 @@ export const tasksRoutes = new Hono<AppEnv>()
 	})
 	.post("/:id/cancel", paramsOf(TaskParams), async (c) => {
 		const task = await changeableTask(c.env, c.req.valid("param").id, c.var.auth);
-		const outcome = await cancelTask(depsFor(c.env), task, Date.now(), c.var.auth.userId);
+		// The webhook's first attempt may outlive the answer.
+		const deps = { ...depsFor(c.env), waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
+		const outcome = await cancelTask(deps, task, Date.now(), c.var.auth.userId);
 		if (outcome.kind === "finished")
 			throw conflict(`task is already ${outcome.task.status}`, { status: outcome.task.status });
 		return c.json({ task: toTask(outcome.task) }, outcome.kind === "cancelled" ? 200 : 202);

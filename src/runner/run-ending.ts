@@ -12,6 +12,7 @@ import type { TaskRow } from "../storage/tasks.ts";
 import { approvalDecidedEvent } from "../tasks/approval-events.ts";
 import { afterTaskEnded, enqueueTask } from "../tasks/service.ts";
 import { taskStatusEvent } from "../tasks/status-events.ts";
+import { taskChanged } from "../webhooks/service.ts";
 import type { RunEmitter } from "./run-events.ts";
 
 /** What the queue consumer should do with the message afterwards. */
@@ -227,6 +228,7 @@ export async function finish(
 	// others', and the batch's close sends whatever is still held.
 	await events.relay.flush({ paced: false });
 	if (ended) await afterTaskEnded(services, row, now(), finished?.waiting);
+	else if (row?.status === "awaiting_approval") await taskChanged(services, [row], now());
 	// A pause decided before it was recorded came back `queued`: the decision's resume found
 	// the task still running and did nothing, so its message is sent here.
 	if (row?.status === "queued" && outcome.status === "awaiting_approval") await enqueueTask(env, row.id, now());

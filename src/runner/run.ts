@@ -122,7 +122,7 @@ export class Run {
 		this.#config = agentConfig(env);
 		this.#now = deps.now ?? Date.now;
 		this.#id = `${task.id}:${task.attempts}`;
-		this.#services = depsFor(env, relay);
+		this.#services = { ...depsFor(env, relay), waitUntil: deps.waitUntil };
 		const envelope = { task_id: task.id, attempt: task.attempts, ...(task.chat_id ? { chat_id: task.chat_id } : {}) };
 		const audience = { stream: streamAudience(task), summary: summaryAudience(task) };
 		this.#events = new RunEmitter(relay, audience, envelope, this.#id, this.#now);

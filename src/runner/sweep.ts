@@ -9,6 +9,7 @@ import { expireApprovals } from "../tasks/approvals.ts";
 import { resolveWaiting } from "../tasks/dependencies.ts";
 import { afterTaskEnded, enqueueTask } from "../tasks/service.ts";
 import { publishTaskStatus, publishToAudience, taskStatusEvent } from "../tasks/status-events.ts";
+import { deliverDueWebhooks } from "../webhooks/service.ts";
 
 /** A queued task whose message was sent this long ago without being claimed gets another. */
 export const STALE_QUEUED_MS = 10 * 60_000;
@@ -17,7 +18,8 @@ export const STALE_QUEUED_MS = 10 * 60_000;
  * The short sweep (every SPARKY_SWEEP_SECONDS): `running` tasks whose lease expired (their
  * runner died) are closed with `RUN_ERROR interrupted` and go back to `queued` (or `failed`
  * when out of attempts, `cancelled` when someone asked them to stop); queued tasks with a
- * cancel request are ended; approvals past their time expire. Returns how many tasks it took back.
+ * cancel request are ended; approvals past their time expire; due webhook deliveries are sent
+ * (a bounded batch: webhooks/service.ts). Returns how many tasks it took back.
  */
 export async function sweepLeases(deps: Deps, now: number): Promise<number> {
 	const { env } = deps;
@@ -40,6 +42,8 @@ export async function sweepLeases(deps: Deps, now: number): Promise<number> {
 		await afterTaskEnded(deps, ended, now);
 	}
 	await expireApprovals(deps, now);
+	// Webhook deliveries that are due (a retry, or a first attempt nobody could make at once): a few per sweep.
+	await deliverDueWebhooks(env, now).catch((error) => log.error("webhook sweep failed", { error }));
 	return recovered;
 }
 

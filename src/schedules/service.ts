@@ -20,6 +20,7 @@ import {
 } from "../storage/schedules.ts";
 import type { TaskRow } from "../storage/tasks.ts";
 import { createTask } from "../tasks/service.ts";
+import { checkedWebhook, parseWebhook, webhookView } from "../webhooks/service.ts";
 import { dueRun } from "./slots.ts";
 import { nextSlot, parseTiming, type Timing, type TimingError } from "./timing.ts";
 
@@ -37,6 +38,7 @@ export function toSchedule(row: ScheduleRow): Schedule {
 		next_run_at: row.next_run_at,
 		last_run_at: row.last_run_at,
 		last_task_id: row.last_task_id,
+		webhook: webhookView(row.webhook),
 		created_at: row.created_at,
 		updated_at: row.updated_at,
 	};
@@ -54,6 +56,7 @@ export async function createSchedule(
 	now = Date.now(),
 ): Promise<ScheduleRow> {
 	const timing = checkedTiming(body);
+	const webhook = body.webhook ? checkedWebhook(env, body.webhook) : null;
 	await spendRate({ rates: hubRates(env) }, userId, "schedules");
 	const cap = capsConfig(env).schedules;
 	const enabled = body.enabled ?? true;
@@ -74,6 +77,7 @@ export async function createSchedule(
 			last_task_id: null,
 			created_at: now,
 			updated_at: now,
+			webhook,
 		},
 		cap,
 	);
@@ -100,6 +104,8 @@ export async function updateSchedule(
 				timezone: patch.timezone ?? row.timezone,
 			})
 		: timingOf(row);
+	const webhook =
+		patch.webhook === undefined ? row.webhook : patch.webhook === null ? null : checkedWebhook(env, patch.webhook);
 	const enabled = patch.enabled ?? row.enabled === 1;
 	const reschedule = timingChanged || (enabled && row.enabled === 0);
 	const updated = await updateScheduleRow(env.DB, {
@@ -113,6 +119,7 @@ export async function updateSchedule(
 		enabled: enabled ? 1 : 0,
 		next_run_at: !enabled ? null : reschedule ? nextSlot(timing, now) : row.next_run_at,
 		updated_at: now,
+		webhook,
 	});
 	return updated ?? row;
 }
@@ -158,6 +165,8 @@ function scheduledTask(row: ScheduleRow, idempotencyKey: string) {
 		idempotencyKey,
 		// Each slot is its own run, even if the last one is still going.
 		allowDuplicates: true,
+		// Checked again as each task is made (the settings may have changed since).
+		webhook: parseWebhook(row.webhook) ?? undefined,
 	};
 }
 

@@ -14,6 +14,8 @@ export type ScheduleRow = {
 	last_task_id: string | null;
 	created_at: number;
 	updated_at: number;
+	/** The webhook its tasks get, JSON `{"url", "events"}` (migration 0015), or null. */
+	webhook: string | null;
 };
 
 /**
@@ -29,8 +31,8 @@ export async function insertSchedule(
 	return db
 		.prepare(
 			`INSERT INTO schedules (id, user_id, name, instruction, metadata, every, cron, timezone, enabled, next_run_at,
-			   last_run_at, last_task_id, created_at, updated_at)
-			 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?
+			   last_run_at, last_task_id, created_at, updated_at, webhook)
+			 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?
 			 WHERE (SELECT count(*) FROM schedules WHERE user_id = ?) < ?
 			 ON CONFLICT (user_id, name) DO NOTHING RETURNING *`,
 		)
@@ -47,6 +49,7 @@ export async function insertSchedule(
 			row.next_run_at,
 			row.created_at,
 			row.updated_at,
+			row.webhook,
 			row.user_id,
 			maxPerUser,
 		)
@@ -69,7 +72,7 @@ export async function updateSchedule(db: D1Database, row: ScheduleRow): Promise<
 	return db
 		.prepare(
 			`UPDATE schedules SET instruction = ?, metadata = ?, every = ?, cron = ?, timezone = ?, enabled = ?,
-			   next_run_at = ?, updated_at = ? WHERE id = ? RETURNING *`,
+			   next_run_at = ?, updated_at = ?, webhook = ? WHERE id = ? RETURNING *`,
 		)
 		.bind(
 			row.instruction,
@@ -80,6 +83,7 @@ export async function updateSchedule(db: D1Database, row: ScheduleRow): Promise<
 			row.enabled,
 			row.next_run_at,
 			row.updated_at,
+			row.webhook,
 			row.id,
 		)
 		.first<ScheduleRow>();

@@ -44,6 +44,8 @@ export type TaskRow = {
 	max_cost_usd: number | null;
 	/** The W3C traceparent its runs' spans belong to. */
 	traceparent: string | null;
+	/** Its webhook, JSON `{"url", "events"}` (migration 0015; webhooks/), or null. */
+	webhook: string | null;
 };
 
 export type NewTask = Pick<
@@ -66,7 +68,7 @@ export type NewTask = Pick<
 	| "created_at"
 > &
 	/** Set when the caller sends its queue message right after the insert (saves an update). */
-	Partial<Pick<TaskRow, "enqueued_at" | "max_cost_usd" | "traceparent">>;
+	Partial<Pick<TaskRow, "enqueued_at" | "max_cost_usd" | "traceparent" | "webhook">>;
 
 /** A finished task that a waiting task still depends on is kept (its outcome is still needed). */
 const WAITED_ON = `SELECT 1 FROM task_dependencies d JOIN tasks w ON w.id = d.task_id
@@ -144,8 +146,8 @@ export async function insertTask(
 		.prepare(
 			`INSERT INTO tasks (id, kind, user_id, instruction, metadata, chat_id, chat_user_id, status, max_attempts,
 			   fingerprint, active_fingerprint, idempotency_key, parent_task_id, depth, schedule_name, created_at, updated_at,
-			   enqueued_at, max_cost_usd, traceparent)
-			 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			   enqueued_at, max_cost_usd, traceparent, webhook)
+			 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 			 WHERE (${OPEN_TASKS_OF_USER}) < ?
 			 ON CONFLICT DO NOTHING RETURNING *`,
 		)
@@ -170,6 +172,7 @@ export async function insertTask(
 			task.enqueued_at ?? null,
 			task.max_cost_usd ?? null,
 			task.traceparent ?? null,
+			task.webhook ?? null,
 			task.user_id,
 			openCap,
 		);

@@ -3,7 +3,14 @@ import { agentConfig, capsConfig } from "../config.ts";
 import { type Deps, spendRate } from "../deps.ts";
 import { conflict, invalid, notFound } from "../errors.ts";
 import { log } from "../log.ts";
-import { type ClientTool, newId, type PublishEvent, type TaskKind, type TaskMessage } from "../protocol/index.ts";
+import {
+	type ClientTool,
+	newId,
+	type PublishEvent,
+	type TaskKind,
+	type TaskMessage,
+	type WebhookSpec,
+} from "../protocol/index.ts";
 import { denyPending } from "../storage/approvals.ts";
 import { attachStatements, userFilesAmong } from "../storage/attachments.ts";
 import { initialCheckpoint, loadPolicy, type TaskPolicy } from "../storage/checkpoints.ts";
@@ -22,6 +29,7 @@ import { otelConfig } from "../telemetry/config.ts";
 import { newTraceparent } from "../telemetry/traceparent.ts";
 import { assertWithinBudget } from "../usage/budget.ts";
 import { usageConfig } from "../usage/config.ts";
+import { checkedWebhook, taskChanged } from "../webhooks/service.ts";
 import { approvalDecidedEvent } from "./approval-events.ts";
 import { resolveWaiting, settleDependents } from "./dependencies.ts";
 import { announceToAudience, publishTaskStatus, publishToAudience, taskStatusEvent } from "./status-events.ts";
@@ -58,6 +66,8 @@ export interface CreateTaskInput {
 	maxCostUsd?: number;
 	/** The W3C traceparent its runs' spans join (validated by the caller). */
 	traceparent?: string;
+	/** POSTed to when it ends or waits for approval (checked here: the network guard, https). */
+	webhook?: WebhookSpec;
 }
 
 export type CreateTaskOutcome =
@@ -94,6 +104,7 @@ export async function createTask(
 	// Checked before the rate: a 404 for a wrong file id spends nothing.
 	const attachments = input.attachments ?? [];
 	const files = await attachableFiles(env.DB, input.userId, attachments);
+	const webhook = input.webhook ? checkedWebhook(env, input.webhook) : null;
 	// A user past their day or month budget starts nothing more (402, naming the cap).
 	await assertWithinBudget(env, input.userId, now);
 	await spendRate(deps, input.userId, "tasks");
@@ -126,6 +137,7 @@ export async function createTask(
 		max_cost_usd: input.maxCostUsd ?? usageConfig(env).taskBudgetUsd,
 		// The caller's trace, or (with tracing on) a new one: every attempt's spans share it.
 		traceparent: input.traceparent ?? (otelConfig(env).endpoint ? newTraceparent() : null),
+		webhook,
 	};
 	// Its policy (a follow-up's includes its parent's) is written with the task, before any run can read it.
 	const initial = initialCheckpoint(await policyOf(env.DB, input), input.clientTools);
@@ -146,6 +158,8 @@ export async function createTask(
 		await insertDependencies(env.DB, task.id, input.dependsOn);
 		// Its dependencies may all be done already (or one failed): settle it now.
 		task = (await resolveWaiting(env, task, now)) ?? task;
+		// A dependency had failed already: it ended as it was made.
+		if (task.status === "failed") await taskChanged(deps, [task], now);
 	}
 	// The announcement and the queue send go out side by side. Should the run's first events
 	// reach a hub before the announcement does, they carry the same `queued` event (same id)
@@ -193,6 +207,8 @@ export async function afterTaskEnded(
 	waiting?: TaskRow[],
 ): Promise<void> {
 	const settled = await settleDependents(deps.env, task, now, waiting);
+	// Its webhook (and those of the dependents that failed with it): recorded, the first attempt under way.
+	await taskChanged(deps, [task, ...settled.failed], now);
 	for (const row of settled.failed) await publishTaskStatus(deps, row);
 	for (const row of settled.promoted) {
 		await publishTaskStatus(deps, row);

@@ -29,6 +29,7 @@ const schedule = (userId: string, name: string, overrides: Partial<ScheduleRow> 
 	last_task_id: null,
 	created_at: 1_000,
 	updated_at: 1_000,
+	webhook: null,
 	...overrides,
 });
 
