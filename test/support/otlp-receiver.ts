@@ -1,3 +1,15 @@
+import {
+	closeServer,
+	header,
+	type IncomingMessage,
+	json,
+	listen,
+	nodeHttp,
+	portOf,
+	readBody,
+	type ServerResponse,
+} from "./node-http.ts";
+
 // An OTLP/HTTP trace receiver for tests (docs/usage.md, "Tracing"): a Node HTTP server that
 // reads each export with the OpenTelemetry protocol's own schema, not with this file's idea of
 // it. The schema is opentelemetry-proto's `ExportTraceServiceRequest` as protobufjs code
@@ -21,28 +33,6 @@
 //   POST [/t/<tag>]/status/<code>/v1/traces  read, record, answer <code> (an unhealthy collector)
 //   POST [/t/<tag>]/hang/v1/traces           never answers (until the client gives up)
 //   GET  /__received[?tag=<tag>]             every recorded export, oldest first
-
-// Node's own type definitions are left out on purpose (see fake-llm-server.ts): the slice of
-// node:http used here.
-interface IncomingMessage extends AsyncIterable<Uint8Array> {
-	url?: string;
-	method?: string;
-	headers: Record<string, string | string[] | undefined>;
-}
-interface ServerResponse {
-	writeHead(status: number, headers?: Record<string, string>): this;
-	end(chunk?: string): this;
-}
-interface HttpServer {
-	listen(port: number, host: string, listening: () => void): this;
-	once(event: "error", listener: (error: Error) => void): this;
-	address(): { port: number } | string | null;
-	closeAllConnections(): void;
-	close(done: (error?: Error) => void): this;
-}
-interface NodeHttp {
-	createServer(handler: (req: IncomingMessage, res: ServerResponse) => void): HttpServer;
-}
 
 /** The part of protobufjs' generated message class used here. */
 interface GeneratedMessage {
@@ -114,7 +104,7 @@ export interface OtlpReceiver {
 const SCHEMA_MODULE = "@opentelemetry/otlp-transformer/build/src/generated/root.js";
 
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
-	const { createServer } = (await import("node:http" as string)) as NodeHttp;
+	const { createServer } = await nodeHttp();
 	const loaded = (await import(SCHEMA_MODULE as string)) as { default?: GeneratedRoot } & GeneratedRoot;
 	const Request = (loaded.default ?? loaded).opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 	const received: ReceivedExport[] = [];
@@ -176,21 +166,17 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
 	}
 
 	await listen(server);
-	const { port } = server.address() as { port: number };
+	const port = portOf(server);
 	// A port that was free a moment ago and is closed now: a collector that is down.
 	const probe = await listen(createServer(() => {}));
-	const closedPort = (probe.address() as { port: number }).port;
+	const closedPort = portOf(probe);
 	await new Promise<void>((resolve) => probe.close(() => resolve()));
 
 	return {
 		url: `http://127.0.0.1:${port}`,
 		closedUrl: `http://127.0.0.1:${closedPort}`,
 		received,
-		close: () =>
-			new Promise<void>((resolve, reject) => {
-				server.closeAllConnections();
-				server.close((error) => (error ? reject(error) : resolve()));
-			}),
+		close: () => closeServer(server),
 	};
 }
 
@@ -320,32 +306,3 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 // ---- HTTP ------------------------------------------------------------------------------------
-
-function listen(server: HttpServer): Promise<HttpServer> {
-	return new Promise((resolve, reject) => {
-		server.once("error", reject);
-		server.listen(0, "127.0.0.1", () => resolve(server));
-	});
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-	const chunks: Uint8Array[] = [];
-	for await (const chunk of req) chunks.push(chunk);
-	const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-	let at = 0;
-	for (const chunk of chunks) {
-		all.set(chunk, at);
-		at += chunk.length;
-	}
-	return new TextDecoder().decode(all);
-}
-
-function header(req: IncomingMessage, name: string): string {
-	const value = req.headers[name];
-	return Array.isArray(value) ? value.join(", ") : (value ?? "");
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-	res.writeHead(status, { "content-type": "application/json" });
-	res.end(JSON.stringify(body));
-}

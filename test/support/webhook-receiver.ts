@@ -1,3 +1,15 @@
+import {
+	closeServer,
+	header,
+	type IncomingMessage,
+	json,
+	listen,
+	nodeHttp,
+	portOf,
+	readBody,
+	type ServerResponse,
+} from "./node-http.ts";
+
 // A webhook receiver for tests (docs/webhooks.md): a Node HTTP server on 127.0.0.1 that records
 // every POST and checks its signature with Node's own crypto (not Sparky's code), the way a
 // receiver following docs/webhooks.md would. Started by test/support/global-setup.ts (in Node,
@@ -12,26 +24,6 @@
 //        what <tag> received, oldest first; with `secret`, each says whether its
 //        Sparky-Signature verifies with it (`signature_ok`)
 
-// Node's own type definitions are left out on purpose (see fake-llm-server.ts): the slices used here.
-interface IncomingMessage extends AsyncIterable<Uint8Array> {
-	url?: string;
-	method?: string;
-	headers: Record<string, string | string[] | undefined>;
-}
-interface ServerResponse {
-	writeHead(status: number, headers?: Record<string, string>): this;
-	end(chunk?: string): this;
-}
-interface HttpServer {
-	listen(port: number, host: string, listening: () => void): this;
-	once(event: "error", listener: (error: Error) => void): this;
-	address(): { port: number } | string | null;
-	closeAllConnections(): void;
-	close(done: (error?: Error) => void): this;
-}
-interface NodeHttp {
-	createServer(handler: (req: IncomingMessage, res: ServerResponse) => void): HttpServer;
-}
 interface NodeCrypto {
 	createHmac(algorithm: string, key: string): { update(data: string): { digest(encoding: "hex"): string } };
 	timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
@@ -66,7 +58,7 @@ export interface WebhookReceiver {
 }
 
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
-	const { createServer } = (await import("node:http" as string)) as NodeHttp;
+	const { createServer } = await nodeHttp();
 	const crypto = (await import("node:crypto" as string)) as NodeCrypto;
 	const received: ReceivedWebhook[] = [];
 	let seq = 0;
@@ -122,42 +114,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
 	}
 
 	await listen(server);
-	const { port } = server.address() as { port: number };
+	const port = portOf(server);
 	return {
 		url: `http://127.0.0.1:${port}`,
-		close: () =>
-			new Promise<void>((resolve, reject) => {
-				server.closeAllConnections();
-				server.close((error) => (error ? reject(error) : resolve()));
-			}),
+		close: () => closeServer(server),
 	};
-}
-
-function listen(server: HttpServer): Promise<HttpServer> {
-	return new Promise((resolve, reject) => {
-		server.once("error", reject);
-		server.listen(0, "127.0.0.1", () => resolve(server));
-	});
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-	const chunks: Uint8Array[] = [];
-	for await (const chunk of req) chunks.push(chunk);
-	const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-	let at = 0;
-	for (const chunk of chunks) {
-		all.set(chunk, at);
-		at += chunk.length;
-	}
-	return new TextDecoder().decode(all);
-}
-
-function header(req: IncomingMessage, name: string): string {
-	const value = req.headers[name];
-	return Array.isArray(value) ? value.join(", ") : (value ?? "");
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-	res.writeHead(status, { "content-type": "application/json" });
-	res.end(JSON.stringify(body));
 }
