@@ -31,7 +31,7 @@ import {
 } from "../src/protocol/index.ts";
 import { ChatAttachments, describe } from "./chat-attachments.ts";
 import type { Context } from "./context.ts";
-import { CliError, ExitCode } from "./errors.ts";
+import { budgetExceededError, CliError, ExitCode } from "./errors.ts";
 import { unauthorized } from "./http.ts";
 import type { Spinner } from "./output.ts";
 import { StreamPrinter } from "./render.ts";
@@ -67,8 +67,12 @@ export class ChatSession {
 	#finish: ((code: number) => void) | undefined;
 	#spinner: Spinner | undefined;
 
-	constructor(ctx: Context) {
+	/** `--max-cost`: each message's budget in US dollars (`max_cost_usd`), when given. */
+	readonly #maxCost: number | undefined;
+
+	constructor(ctx: Context, options: { maxCost?: number } = {}) {
 		this.#ctx = ctx;
+		this.#maxCost = options.maxCost;
 		this.#files = new ChatAttachments(ctx);
 		this.#printer = this.#newPrinter();
 	}
@@ -252,7 +256,14 @@ export class ChatSession {
 				files = taken;
 				if (files.length) this.#notice(c.dim(`📎 ${files.map(describe).join(", ")}`));
 				const attachments = files.length ? { attachments: files.map((f) => f.id) } : {};
-				return this.#request({ type: "chat.send", chat_id: this.#chat!.id, text: checked.data, ...attachments });
+				const budget = this.#maxCost !== undefined ? { max_cost_usd: this.#maxCost } : {};
+				return this.#request({
+					type: "chat.send",
+					chat_id: this.#chat!.id,
+					text: checked.data,
+					...attachments,
+					...budget,
+				});
 			})
 			.catch((error: Error) => {
 				const i = this.#mine.indexOf(checked.data);
@@ -336,6 +347,7 @@ export class ChatSession {
 			if (error.code === "not_connected") throw new CliError("not connected (reconnecting); try again in a moment");
 			if (error.code === "timeout")
 				throw new CliError(`no answer to ${frame.type} within ${FRAME_TIMEOUT_MS / 1000} s`);
+			if (error.code === "budget_exceeded") throw budgetExceededError(error.message, error.details);
 			throw new CliError(error.message, ExitCode.error, error.code);
 		}
 	}

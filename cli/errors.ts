@@ -1,3 +1,6 @@
+import { describeBudgetExceeded, parseBudgetExceeded } from "../src/client/index.ts";
+import { timestamp } from "./output.ts";
+
 /**
  * Exit codes and the one error type commands throw. `main.ts` prints a `CliError` (to stderr,
  * and as JSON on stdout with `--json`) and exits with its code. Documented in docs/cli.md.
@@ -30,6 +33,8 @@ export class CliError extends Error {
 	readonly details: unknown;
 	/** What to do about it. */
 	readonly hint: string | undefined;
+	/** Whether the human output lists `details` under the message (off when the message says it all). */
+	printDetails = true;
 
 	constructor(message: string, exitCode: ExitCode = ExitCode.error, code = "error", details?: unknown, hint?: string) {
 		super(message);
@@ -39,6 +44,23 @@ export class CliError extends Error {
 		this.details = details;
 		this.hint = hint;
 	}
+}
+
+/**
+ * A spent day or month budget (402 `budget_exceeded`, over HTTP or as a socket frame's error):
+ * which one, what was spent, when it resets. Exit 6, like the files quota.
+ */
+export function budgetExceededError(message: string, details: unknown): CliError {
+	const budget = parseBudgetExceeded(details);
+	const error = new CliError(
+		budget ? describeBudgetExceeded(budget, timestamp) : message,
+		ExitCode.conflict,
+		"budget_exceeded",
+		details,
+		"`sparky budget` shows where you stand; an admin can raise your cap (`sparky budget set`)",
+	);
+	error.printDetails = !budget;
+	return error;
 }
 
 export const usageError = (message: string, details?: unknown) =>

@@ -9,6 +9,7 @@ import {
 	type AgentStatus,
 	AgentStatusSchema,
 	ApprovalSchema,
+	BudgetStatusSchema,
 	ChatMessageSchema,
 	ChatSchema,
 	type CreateScheduleBody,
@@ -23,10 +24,12 @@ import {
 	type TaskStatus,
 	type Token,
 	TokenSchema,
+	UsageReportSchema,
 	type User,
+	type UserBudgetBody,
 	UserSchema,
 } from "../src/protocol/index.ts";
-import { CliError, ExitCode, exitCodeForStatus } from "./errors.ts";
+import { budgetExceededError, CliError, ExitCode, exitCodeForStatus } from "./errors.ts";
 import type { Spinner } from "./output.ts";
 
 // The answers' schemas live with the rest of the protocol, shared with the Worker.
@@ -165,6 +168,13 @@ export class Api {
 			label: "revoking",
 		});
 
+	usage = (query: { by: string; since?: string; until?: string; user?: string; limit?: number }) =>
+		this.send("GET", "/api/usage", UsageReportSchema, { query, label: "adding up usage" });
+	myBudget = () => this.get("/api/me/budget", BudgetStatusSchema, "fetching your budget");
+	userBudget = (user: string) => this.get(`/api/users/${enc(user)}/budget`, BudgetStatusSchema, "fetching the budget");
+	setUserBudget = (user: string, body: UserBudgetBody) =>
+		this.send("PUT", `/api/users/${enc(user)}/budget`, BudgetStatusSchema, { body, label: "setting the budget" });
+
 	// ---- plumbing --------------------------------------------------------------------------
 
 	get<S extends z.ZodType>(path: string, schema: S, label: string): Promise<Answer<z.output<S>>> {
@@ -247,6 +257,7 @@ export class Api {
 			);
 		}
 		const { code, message, details } = body.data.error;
+		if (code === "budget_exceeded") return budgetExceededError(message, details);
 		const exit = exitCodeForStatus(response.status, code);
 		if (response.status === 401) return unauthorized(this.url, message);
 		const hint =

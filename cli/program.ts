@@ -12,6 +12,7 @@ import { addFilesCommands } from "./commands/files.ts";
 import { addMcpCommands } from "./commands/mcp.ts";
 import { addMemoryCommands } from "./commands/memory.ts";
 import { addSessionCommands } from "./commands/session.ts";
+import { addUsageCommands } from "./commands/usage.ts";
 import { CliError, ExitCode } from "./errors.ts";
 import { colorEnabled } from "./output.ts";
 
@@ -30,6 +31,7 @@ function buildProgram(): Command {
 	addAgentCommands(program);
 	addMemoryCommands(program);
 	addFilesCommands(program);
+	addUsageCommands(program);
 	addMcpCommands(program);
 	addAdminCommands(program);
 	program.addHelpText(
@@ -82,7 +84,7 @@ function report(error: unknown, json: boolean): number {
 	const red = (t: string) => (color ? `\x1b[31m${t}\x1b[39m` : t);
 	const dim = (t: string) => (color ? `\x1b[2m${t}\x1b[22m` : t);
 	stderr.write(`${red("error:")} ${cli.message}\n`);
-	for (const line of detailLines(cli.details)) stderr.write(`  ${line}\n`);
+	if (cli.printDetails) for (const line of detailLines(cli.details)) stderr.write(`  ${line}\n`);
 	if (cli.hint) stderr.write(`${dim(`hint: ${cli.hint}`)}\n`);
 	if (!(error instanceof CliError) && process.env.SPARKY_DEBUG && error instanceof Error) {
 		stderr.write(`${error.stack}\n`);

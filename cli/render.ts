@@ -4,7 +4,14 @@
  * result another, and a run's end is one line. The Timeline does the merging (order,
  * duplicates, history); this only remembers how much of each item is already on screen.
  */
-import type { ApprovalView, TimelineItem } from "../src/client/index.ts";
+import {
+	type ApprovalView,
+	budgetQuestion,
+	formatTokenUsage,
+	formatUsd,
+	parseBudgetAsk,
+	type TimelineItem,
+} from "../src/client/index.ts";
 import { duration, type Output, oneLine, timestamp } from "./output.ts";
 
 type Item = TimelineItem;
@@ -98,7 +105,23 @@ export class StreamPrinter {
 			case "run":
 				this.#renderRun(item);
 				return;
+			case "usage":
+				if (this.#o.style === "task") this.#renderUsage(item);
+				return;
 		}
+	}
+
+	/** A model call's tokens, cost and time (`sparky.usage`), once, as a dim line. */
+	#renderUsage(item: Extract<Item, { kind: "usage" }>): void {
+		const s = this.#state(item.id);
+		if (s.ended) return;
+		s.ended = true;
+		const took = item.ms > 0 ? ` · ${duration(item.ms)}` : "";
+		this.#line(
+			this.#o.out.c.dim(
+				`  $ ${item.step > 0 ? `model call ${item.step}` : "summarising the chat"} · ${formatTokenUsage(item)} · ${formatUsd(item.costUsd)}${took}`,
+			),
+		);
 	}
 
 	#renderUser(item: Extract<Item, { kind: "message" }>): void {
@@ -175,7 +198,9 @@ export class StreamPrinter {
 		s.ended = true;
 		const took = item.endedTs !== undefined ? duration(Math.max(0, item.endedTs - item.ts)) : undefined;
 		const usage = item.usage ? `${item.usage.inputTokens} → ${item.usage.outputTokens} tokens` : undefined;
-		const facts = [item.model, took, usage].filter(Boolean).join(" · ");
+		// Cost before tokens: a chat's run line ends with "tokens".
+		const cost = item.costUsd !== undefined ? formatUsd(item.costUsd) : undefined;
+		const facts = [item.model, took, cost, usage].filter(Boolean).join(" · ");
 		switch (item.state) {
 			case "succeeded":
 				if (facts) this.#line(c.dim(`  ${facts}`));
@@ -206,24 +231,44 @@ export class StreamPrinter {
 		const { c } = this.#o.out;
 		const s = this.#state(`approval:${a.id}`);
 		const task = a.taskId ?? "TASK";
+		const budget = a.kind === "budget";
+		const ask = budget ? parseBudgetAsk(a.input) : undefined;
 		if (!s.started && a.status === "pending") {
 			s.started = true;
-			const input = a.input === undefined ? "" : JSON.stringify(a.input);
 			const expires = a.expiresAt ? ` · expires ${timestamp(a.expiresAt)}` : "";
-			this.#line(
-				c.magenta(
-					`⏸ waiting for approval: ${c.bold(a.tool || "a tool")} ${oneLine(input, this.#width(a.tool.length + 26))}`,
-				),
-			);
+			if (budget) {
+				this.#line(
+					c.magenta(`⏸ budget reached: ${ask ? budgetQuestion(ask) : "the task spent its budget. Allow more?"}`),
+				);
+			} else {
+				const input = a.input === undefined ? "" : JSON.stringify(a.input);
+				this.#line(
+					c.magenta(
+						`⏸ waiting for approval: ${c.bold(a.tool || "a tool")} ${oneLine(input, this.#width(a.tool.length + 26))}`,
+					),
+				);
+			}
 			this.#line(c.dim(`    approval ${a.id}${expires}`));
-			this.#line(`    approve: sparky agent tasks approve ${task} ${a.id}`);
-			this.#line(`    deny:    sparky agent tasks deny ${task} ${a.id} --reason "…"`);
+			if (budget) {
+				this.#line(`    allow: sparky agent tasks approve ${task} ${a.id}`);
+				this.#line(`    stop:  sparky agent tasks deny ${task} ${a.id}`);
+			} else {
+				this.#line(`    approve: sparky agent tasks approve ${task} ${a.id}`);
+				this.#line(`    deny:    sparky agent tasks deny ${task} ${a.id} --reason "…"`);
+			}
 		}
 		if (s.ended || a.status === "pending") return;
 		s.ended = true;
 		s.started = true;
 		const by = a.decidedBy ? ` by ${a.decidedBy}` : "";
 		const why = a.reason ? `: ${a.reason}` : "";
+		if (budget) {
+			const more = ask ? `${formatUsd(ask.more_usd)} more` : "more";
+			if (a.status === "approved") this.#line(c.green(`✔ allowed ${more}${by}${why}`));
+			else if (a.status === "denied") this.#line(c.yellow(`✖ stopped at its budget${by}${why}`));
+			else this.#line(c.yellow("⌛ budget approval expired (nobody decided in time)"));
+			return;
+		}
 		if (a.status === "approved") this.#line(c.green(`✔ ${a.tool || a.id} approved${by}${why}`));
 		else if (a.status === "denied") this.#line(c.yellow(`✖ ${a.tool || a.id} denied${by}${why}`));
 		else this.#line(c.yellow(`⌛ ${a.tool || a.id} approval expired (nobody decided in time)`));

@@ -38,6 +38,14 @@ export function integer(value: string): number {
 	return Number(value);
 }
 
+/** commander argParser for an amount of US dollars (`0.5`, `$2`, `10.00`); its range is the schema's to check. */
+export function dollars(value: string): number {
+	const text = value.trim().replace(/^\$/, "");
+	if (!/^\d+(\.\d+)?$|^\.\d+$/.test(text))
+		throw new InvalidArgumentError("expected an amount of US dollars, e.g. 0.50.");
+	return Number(text);
+}
+
 /** commander argParser that collects a repeatable option. */
 export function collect(value: string, previous: string[] = []): string[] {
 	return [...previous, value];

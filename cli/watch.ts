@@ -4,7 +4,7 @@
  * the Timeline (src/client) and are printed by the StreamPrinter; with `--json` each event is
  * one line of NDJSON. The exit code says how the task ended: 0 succeeded, 1 failed/cancelled.
  */
-import { backoffDelay, type ThreadKey, Timeline } from "../src/client/index.ts";
+import { backoffDelay, formatUsd, type ThreadKey, Timeline } from "../src/client/index.ts";
 import {
 	type ClientEvent,
 	CustomName,
@@ -185,15 +185,18 @@ function printFinal(ctx: Context, task: Task, printedAnswer: boolean): void {
 	const took =
 		task.started_at !== null && task.finished_at !== null ? ` in ${duration(task.finished_at - task.started_at)}` : "";
 	const attempts = task.attempts > 1 ? ` (${task.attempts} attempts)` : "";
+	// What it cost (servers before #26 don't say; `null`: a model had no known price).
+	const cost =
+		task.usage.cost_usd !== undefined && task.usage.total_tokens > 0 ? ` · ${formatUsd(task.usage.cost_usd)}` : "";
 	if (task.status === "succeeded") {
 		if (!printedAnswer && task.result) out.line(task.result);
 		const failures = task.tool_failures ?? 0;
-		if (failures === 0) out.line(c.green(`✔ ${task.id} succeeded${took}${attempts}`));
-		else out.line(c.yellow(`✔ ${task.id} succeeded · ${stepsFailed(failures)}${took}${attempts}`));
+		if (failures === 0) out.line(c.green(`✔ ${task.id} succeeded${took}${attempts}${cost}`));
+		else out.line(c.yellow(`✔ ${task.id} succeeded · ${stepsFailed(failures)}${took}${attempts}${cost}`));
 	} else if (task.status === "cancelled") {
-		out.line(c.yellow(`■ ${task.id} cancelled${attempts}`));
+		out.line(c.yellow(`■ ${task.id} cancelled${attempts}${cost}`));
 	} else {
-		out.line(c.red(`✖ ${task.id} ${task.status}${attempts}${task.error ? `: ${task.error}` : ""}`));
+		out.line(c.red(`✖ ${task.id} ${task.status}${attempts}${cost}${task.error ? `: ${task.error}` : ""}`));
 	}
 }
 

@@ -1,7 +1,7 @@
 /** `sparky chat` (interactive) and `sparky chats list|show|delete`. */
 import type { Command } from "commander";
 import { Timeline } from "../../src/client/index.ts";
-import { type Chat, ChatTextSchema, FileLimits } from "../../src/protocol/index.ts";
+import { type Chat, ChatTextSchema, FileLimits, MaxCostSchema } from "../../src/protocol/index.ts";
 import { act } from "../action.ts";
 import { ChatSession } from "../chat-session.ts";
 import type { Context } from "../context.ts";
@@ -10,7 +10,7 @@ import { oneLine, relativeTime, table } from "../output.ts";
 import { confirm, confirmed, interactive } from "../prompt.ts";
 import { StreamPrinter } from "../render.ts";
 import { uploadAttachments } from "../upload.ts";
-import { check, checkId, collect, integer } from "../validate.ts";
+import { check, checkId, collect, dollars, integer } from "../validate.ts";
 
 export function addChatCommands(program: Command): void {
 	program
@@ -25,6 +25,11 @@ export function addChatCommands(program: Command): void {
 			`a file for the agent to read with the (first) message, repeatable (at most ${FileLimits.attachmentsPerMessage})`,
 			collect,
 			[],
+		)
+		.option(
+			"--max-cost <usd>",
+			"each message's budget in US dollars: past it the answer pauses for your decision",
+			dollars,
 		)
 		.addHelpText(
 			"after",
@@ -98,6 +103,7 @@ interface ChatOptions {
 	latest?: boolean;
 	new?: boolean;
 	attach: string[];
+	maxCost?: number;
 }
 
 /**
@@ -108,11 +114,12 @@ async function runChat(ctx: Context, words: string[], options: ChatOptions): Pro
 	const { out } = ctx;
 	if (out.json) throw new CliError("`sparky chat` is interactive and has no --json output", ExitCode.usage, "usage");
 	const message = words.length ? check(ChatTextSchema, words.join(" "), "message") : undefined;
+	const maxCost = options.maxCost === undefined ? undefined : check(MaxCostSchema, options.maxCost, "--max-cost");
 	const api = ctx.api();
 	// Checks the server and the token first: the socket would only say "closed".
 	await api.me();
 	const existing = await pickChat(ctx, options, message === undefined);
-	const session = new ChatSession(ctx);
+	const session = new ChatSession(ctx, { maxCost });
 	try {
 		session.attach(await uploadAttachments(ctx, options.attach));
 		await session.connect();

@@ -1,5 +1,6 @@
 /** `sparky agent tasks …`: queue, list, inspect, follow, cancel, delete and clear tasks. */
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { budgetQuestion, formatTokenUsage, formatUsd, parseBudgetAsk } from "../../src/client/index.ts";
 import {
 	type Approval,
 	ClearTasksBodySchema,
@@ -21,7 +22,7 @@ import { duration, fields, oneLine, relativeTime, statusColor, table, taskStatus
 import { formatBytes } from "../progress.ts";
 import { confirmed } from "../prompt.ts";
 import { discardUploads, uploadAttachments } from "../upload.ts";
-import { check, checkId, collect, integer, parseBefore, parseMetadata } from "../validate.ts";
+import { check, checkId, collect, dollars, integer, parseBefore, parseMetadata } from "../validate.ts";
 import { watchTask } from "../watch.ts";
 
 export function addTaskCommands(agent: Command): void {
@@ -38,6 +39,7 @@ export function addTaskCommands(agent: Command): void {
 		.option("--allow-duplicates", "queue it even if an identical task is queued or running")
 		.option("--idempotency-key <key>", "the same key always means the same task (safe to retry)")
 		.option("--approve <tools>", "ask before these tools run, comma separated (write_file,http_fetch)", collect, [])
+		.option("--max-cost <usd>", "the task's budget in US dollars: past it the run pauses for your decision", dollars)
 		.option(
 			"-a, --attach <path>",
 			`a file for the agent to read, repeatable (at most ${FileLimits.attachmentsPerMessage}; uploaded first)`,
@@ -47,7 +49,7 @@ export function addTaskCommands(agent: Command): void {
 		.option("-w, --watch", "follow the task live until it ends; the exit code tells how it ended")
 		.addHelpText(
 			"after",
-			'\nExamples:\n  sparky agent tasks add "List files in the workspace and summarise README.md" --watch\n  sparky agent tasks add "Summarise the attached file" --attach report.pdf --watch\n  sparky agent tasks add "what time is it" -m source=cron --idempotency-key nightly-2026-11-24\n  sparky agent tasks add "Write notes.md with: hello" --approve write_file --watch',
+			'\nExamples:\n  sparky agent tasks add "List files in the workspace and summarise README.md" --watch\n  sparky agent tasks add "Summarise the attached file" --attach report.pdf --watch\n  sparky agent tasks add "what time is it" -m source=cron --idempotency-key nightly-2026-11-24\n  sparky agent tasks add "Write notes.md with: hello" --approve write_file --watch\n  sparky agent tasks add "Summarise README.md" --max-cost 0.50 --watch',
 		)
 		.action(
 			act(async (ctx, words: string[], options: AddOptions) => {
@@ -235,6 +237,7 @@ interface AddOptions {
 	allowDuplicates?: boolean;
 	idempotencyKey?: string;
 	approve: string[];
+	maxCost?: number;
 	attach: string[];
 	watch?: boolean;
 }
@@ -270,9 +273,18 @@ async function decide(
 	const { out } = ctx;
 	if (out.json) return out.printJson(data);
 	const a = data.approval;
+	const why = a.reason ? ` ${out.c.dim(`(${a.reason})`)}` : "";
+	const ask = a.kind === "budget" ? parseBudgetAsk(a.input) : undefined;
+	if (a.kind === "budget") {
+		const more = ask ? `${formatUsd(ask.more_usd)} more` : "more";
+		if (approved) out.line(out.c.green(`✔ Allowed ${more} for ${taskId} (${a.id})`));
+		else out.line(out.c.yellow(`✖ Stopped ${taskId}: no more spending (${a.id})`) + why);
+		if (approved) out.line(out.c.dim(`${taskId} goes on; follow it with \`sparky agent tasks watch ${taskId}\``));
+		return;
+	}
 	const call = `${out.c.bold(a.tool)} ${out.c.dim(oneLine(JSON.stringify(a.input ?? {}), Math.max(20, out.columns - a.tool.length - 40)))}`;
 	if (approved) out.line(out.c.green(`✔ Approved ${a.id}: `) + call);
-	else out.line(out.c.yellow(`✖ Denied ${a.id}: `) + call + (a.reason ? ` ${out.c.dim(`(${a.reason})`)}` : ""));
+	else out.line(out.c.yellow(`✖ Denied ${a.id}: `) + call + why);
 	out.line(out.c.dim(`${taskId} goes on; follow it with \`sparky agent tasks watch ${taskId}\``));
 }
 
@@ -284,7 +296,7 @@ async function onlyPending(ctx: Context, taskId: string, verb: string): Promise<
 	if (first && pending.length === 1) return first.id;
 	if (!first) {
 		throw new CliError(
-			`task ${taskId} has no tool call waiting for a decision (it is ${data.task.status})`,
+			`task ${taskId} has nothing waiting for a decision (it is ${data.task.status})`,
 			ExitCode.conflict,
 			"no_pending_approval",
 			undefined,
@@ -295,7 +307,7 @@ async function onlyPending(ctx: Context, taskId: string, verb: string): Promise<
 		`task ${taskId} waits for ${pending.length} approvals: name one`,
 		ExitCode.usage,
 		"usage",
-		pending.map((a: Approval) => `${a.id}: ${a.tool} ${oneLine(JSON.stringify(a.input ?? {}), 60)}`),
+		pending.map((a: Approval) => `${a.id}: ${approvalWhat(a, 60)}`),
 		`sparky agent tasks ${verb} ${taskId} ${first.id}`,
 	);
 }
@@ -311,6 +323,7 @@ function taskBody(words: string[], options: AddOptions) {
 			...(options.allowDuplicates ? { allow_duplicates: true } : {}),
 			...(options.dependsOn.length ? { depends_on: options.dependsOn } : {}),
 			...(options.approve.length ? { approve: splitList(options.approve) } : {}),
+			...(options.maxCost !== undefined ? { max_cost_usd: options.maxCost } : {}),
 		},
 		"task",
 		{
@@ -320,6 +333,7 @@ function taskBody(words: string[], options: AddOptions) {
 			max_attempts: "--max-attempts",
 			depends_on: "--depends-on",
 			approve: "--approve",
+			max_cost_usd: "--max-cost",
 		},
 	);
 	const key =
@@ -362,6 +376,15 @@ function printCreated(ctx: Context, task: Task, replayed: boolean): void {
 		);
 }
 
+/** What an approval asks, on one line: the tool call (`delete_file {"path":…}`) or the budget question. */
+function approvalWhat(a: Approval, width: number): string {
+	if (a.kind === "budget") {
+		const ask = parseBudgetAsk(a.input);
+		return ask ? `budget: ${budgetQuestion(ask)}` : "budget: the task spent its budget; allow more?";
+	}
+	return `${a.tool} ${oneLine(JSON.stringify(a.input ?? {}), Math.max(20, width - a.tool.length))}`;
+}
+
 /** A task's approvals: pending ones with the commands that decide them, decided ones in a line. */
 function printApprovals(ctx: Context, taskId: string, approvals: readonly Approval[]): void {
 	const { out } = ctx;
@@ -370,15 +393,30 @@ function printApprovals(ctx: Context, taskId: string, approvals: readonly Approv
 	out.line("");
 	out.line(c.bold("approvals"));
 	for (const a of approvals) {
-		const input = oneLine(JSON.stringify(a.input ?? {}), Math.max(20, out.columns - a.tool.length - 40));
+		const budget = a.kind === "budget";
+		const what = budget
+			? c.bold(approvalWhat(a, out.columns))
+			: `${c.bold(a.tool)} ${c.dim(oneLine(JSON.stringify(a.input ?? {}), Math.max(20, out.columns - a.tool.length - 40)))}`;
+		// A budget's answer in its own words: more was allowed, or the task stopped.
+		const status = !budget
+			? a.status
+			: a.status === "approved"
+				? "allowed"
+				: a.status === "denied"
+					? "stopped"
+					: a.status;
 		const state =
 			a.status === "pending"
 				? c.magenta(`pending, expires ${timestamp(a.expires_at)}`)
-				: `${a.status}${a.decided_by ? ` by ${a.decided_by}` : ""}${a.decided_at ? ` ${relativeTime(a.decided_at)}` : ""}${a.reason ? `: ${a.reason}` : ""}`;
-		out.line(`  ${a.id}  ${c.bold(a.tool)} ${c.dim(input)}  ${state}`);
+				: `${status}${a.decided_by ? ` by ${a.decided_by}` : ""}${a.decided_at ? ` ${relativeTime(a.decided_at)}` : ""}${a.reason ? `: ${a.reason}` : ""}`;
+		out.line(`  ${a.id}  ${what}  ${state}`);
 		if (a.status === "pending") {
-			out.line(c.dim(`    sparky agent tasks approve ${taskId} ${a.id}`));
-			out.line(c.dim(`    sparky agent tasks deny ${taskId} ${a.id} --reason "…"`));
+			out.line(c.dim(`    ${budget ? "allow" : "approve"}: sparky agent tasks approve ${taskId} ${a.id}`));
+			out.line(
+				c.dim(
+					`    ${budget ? "stop" : "deny"}:    sparky agent tasks deny ${taskId} ${a.id}${budget ? "" : ' --reason "…"'}`,
+				),
+			);
 		}
 	}
 }
@@ -406,9 +444,17 @@ function printTask(ctx: Context, t: Task): void {
 			[
 				"tokens",
 				t.usage.total_tokens
-					? `${t.usage.input_tokens} in, ${t.usage.output_tokens} out, ${t.usage.total_tokens} total`
+					? formatTokenUsage({
+							inputTokens: t.usage.input_tokens,
+							outputTokens: t.usage.output_tokens,
+							cachedInputTokens: t.usage.cached_input_tokens,
+							reasoningTokens: t.usage.reasoning_tokens,
+						})
 					: undefined,
 			],
+			// Absent from servers before #26; `null`: a model call had no known price.
+			["cost", t.usage.cost_usd !== undefined && t.usage.total_tokens ? formatUsd(t.usage.cost_usd) : undefined],
+			["budget", t.max_cost_usd !== undefined ? formatUsd(t.max_cost_usd) : undefined],
 			["error", t.error ? out.c.red(t.error) : undefined],
 			["result", t.result],
 		]),

@@ -11,14 +11,14 @@ const KEPT = new Set<string>([
 ]);
 
 /** Sparky's events a finished turn's line shows: the memories it was given, a compaction of the chat. */
-const KEPT_CUSTOM = new Set<string>([CustomName.memoriesRecalled, CustomName.contextCompacted]);
+const KEPT_CUSTOM = new Set<string>([CustomName.memoriesRecalled, CustomName.contextCompacted, CustomName.usage]);
 
 /** Kept when the page has their row: they place a message or tool call among the thoughts. */
 const STARTS = new Set<string>([EventType.TEXT_MESSAGE_START, EventType.TOOL_CALL_START]);
 
 /**
  * What a history page leaves out of its finished turns, from their stored events: run lines,
- * thoughts, the memories each was given and compactions, plus the start of each message and tool call the page has (so everything in a
+ * thoughts, the memories each was given, compactions and each model call's usage, plus the start of each message and tool call the page has (so everything in a
  * turn sorts by the same event order). Text and results come from the rows themselves, so a
  * page stays small however long the tool outputs were.
  */

@@ -15,11 +15,14 @@ export type FrameRequest = ClientFrame extends infer F ? (F extends unknown ? Om
  */
 export class FrameError extends Error {
 	readonly code: string;
+	/** The `error` message's `details`, when it had some (a spent budget's cap and reset time). */
+	readonly details: unknown;
 
-	constructor(code: string, message: string) {
+	constructor(code: string, message: string, details?: unknown) {
 		super(message);
 		this.name = "FrameError";
 		this.code = code;
+		this.details = details;
 	}
 }
 
@@ -74,7 +77,7 @@ export class FrameRequests {
 		if (!pending || ref === undefined) return false;
 		this.#pending.delete(ref);
 		clearTimeout(pending.timer);
-		if (message.type === "error") pending.reject(new FrameError(message.code, message.message));
+		if (message.type === "error") pending.reject(new FrameError(message.code, message.message, message.details));
 		else pending.resolve(message);
 		return true;
 	}

@@ -10,12 +10,14 @@ const ATTEMPT_SPAN = 2 ** 40;
  * differ from the viewer's) merge with live ones in the right order. Other events use seq.
  */
 export function orderOf(e: Pick<HubEnvelope, "id" | "seq" | "task_id" | "attempt">): number {
-	if (e.task_id && e.attempt !== undefined) {
-		const prefix = `${e.task_id}:${e.attempt}:`;
-		if (e.id.startsWith(prefix)) {
-			const n = Number(e.id.slice(prefix.length));
-			if (Number.isSafeInteger(n) && n > 0 && n < ATTEMPT_SPAN) return e.attempt * ATTEMPT_SPAN + n;
-		}
-	}
-	return e.seq;
+	return runPosition(e) ?? e.seq;
+}
+
+/** The (attempt, n) order of an event whose id is `<task>:<attempt>:<n>`; undefined for any other id. */
+export function runPosition(e: Pick<HubEnvelope, "id" | "task_id" | "attempt">): number | undefined {
+	if (!e.task_id || e.attempt === undefined) return undefined;
+	const prefix = `${e.task_id}:${e.attempt}:`;
+	if (!e.id.startsWith(prefix)) return undefined;
+	const n = Number(e.id.slice(prefix.length));
+	return Number.isSafeInteger(n) && n > 0 && n < ATTEMPT_SPAN ? e.attempt * ATTEMPT_SPAN + n : undefined;
 }

@@ -1,4 +1,12 @@
-import { type Approval, type ChatMessage, type EventOf, EventType, type KnownHubEvent } from "../protocol/index.ts";
+import {
+	type Approval,
+	type ChatMessage,
+	type EventOf,
+	EventType,
+	type KnownHubEvent,
+	type ModelCallUsage,
+} from "../protocol/index.ts";
+import { sumCosts } from "./money.ts";
 import type { ApprovalView, RecalledMemories, TimelineItem } from "./timeline-items.ts";
 
 /**
@@ -20,6 +28,7 @@ type ToolEvent = EventOf<
 	EventType.TOOL_CALL_START | EventType.TOOL_CALL_ARGS | EventType.TOOL_CALL_END | EventType.TOOL_CALL_RESULT
 >;
 type RunEvent = EventOf<EventType.RUN_STARTED | EventType.RUN_FINISHED | EventType.RUN_ERROR>;
+type Usage = Extract<TimelineItem, { kind: "usage" }>;
 type Interrupt = Extract<
 	NonNullable<EventOf<EventType.RUN_FINISHED>["outcome"]>,
 	{ type: "interrupt" }
@@ -32,6 +41,10 @@ export class Thread {
 	readonly #approvals = new Map<string, ApprovalView>();
 	/** Memories each run (`<task>:<attempt>`) was given: kept until its run line exists, whichever comes first. */
 	readonly #recalled = new Map<string, RecalledMemories>();
+	/** Each run's model calls (`sparky.usage`), by item id: the run line's cost, and its tokens while it runs. */
+	readonly #calls = new Map<string, Map<string, Usage>>();
+	/** Runs whose end reported their tokens: that figure wins over the calls' sum. */
+	readonly #reported = new Set<string>();
 	/** Bumped on every change. */
 	version = 0;
 
@@ -72,6 +85,7 @@ export class Thread {
 			reason: a.reason ?? undefined,
 			owner: a.user_id,
 			canDecide: a.can_decide,
+			kind: a.kind ?? "tool",
 		});
 		this.#linkApprovals();
 		this.version++;
@@ -82,6 +96,33 @@ export class Thread {
 		this.#recalled.set(runId, memories);
 		const run = this.#slots.get(runId)?.item;
 		if (run?.kind === "run") run.memories = memories;
+		this.version++;
+	}
+
+	/**
+	 * One model call's tokens and cost (`sparky.usage` of `taskId`'s attempt): a line where
+	 * the call ended (`position`: the event's place in its run; without one, after what the turn
+	 * shows so far), and the run's cost and running tokens.
+	 */
+	applyUsage(
+		usage: ModelCallUsage,
+		at: { eventId: string; taskId: string; attempt: number | undefined; ts: number; position: number | undefined },
+	): void {
+		const { taskId, ts } = at;
+		this.#noteTurn(taskId, ts);
+		const runId = `${taskId}:${at.attempt ?? 0}`;
+		const id = usageItemId(taskId, usage.step, at.eventId);
+		const order = at.position ?? this.#lastOrder(taskId) + 0.5;
+		const slot = this.#slot(id, order, () => ({ ...usageOf(usage, runId), kind: "usage", id, turnId: taskId, ts }));
+		if (slot.item.kind !== "usage") return;
+		Object.assign(slot.item, usageOf(usage, runId));
+		let calls = this.#calls.get(runId);
+		if (!calls) {
+			calls = new Map();
+			this.#calls.set(runId, calls);
+		}
+		calls.set(id, slot.item);
+		this.#sumRun(runId);
 		this.version++;
 	}
 
@@ -223,13 +264,17 @@ export class Thread {
 		const item = slot.item;
 		if (item.kind !== "run") return;
 		item.memories ??= this.#recalled.get(id);
+		this.#sumRun(id);
 		if (e.type === EventType.RUN_STARTED) {
 			item.model = e.model || item.model;
 			item.ts = Math.min(item.ts, e.ts);
 			return;
 		}
 		const usage = e.usage?.[0];
-		if (usage) item.usage = { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
+		if (usage) {
+			item.usage = { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
+			this.#reported.add(id);
+		}
 		const interrupted = e.type === EventType.RUN_ERROR && e.code === "interrupted";
 		// A run's real end wins over the sweep's "interrupted", in whichever order they arrive.
 		if (interrupted && item.state !== "running" && item.state !== "interrupted") return;
@@ -251,17 +296,19 @@ export class Thread {
 
 	/** One of a `RUN_FINISHED` outcome's `interrupts`: what the run waits for. */
 	#noteInterrupt(i: Interrupt, runId: string, taskId: string | undefined): void {
-		if (i.reason !== "tool_approval" || !i.id) return;
+		const kind = INTERRUPT_KINDS.get(i.reason);
+		if (!kind || !i.id) return;
 		const expires = i.expiresAt ? Date.parse(i.expiresAt) : Number.NaN;
 		this.#mergeApproval({
 			id: i.id,
 			taskId,
 			runId,
 			toolCallId: i.toolCallId ?? "",
-			tool: "",
+			tool: kind === "budget" ? "budget" : "",
 			input: undefined,
 			status: "pending",
 			message: i.message || undefined,
+			kind,
 			expiresAt: Number.isFinite(expires) ? expires : undefined,
 		});
 	}
@@ -298,10 +345,12 @@ export class Thread {
 				approval.tool ||= tool.name;
 				if (approval.input === undefined && tool.args) approval.input = parseJson(tool.args);
 			}
-			if (!approval.runId) continue;
-			const list = byRun.get(approval.runId) ?? [];
+			// A budget approval has no tool call (nor, from every server, a run in its ids): it waits on the task's latest run.
+			const runId = approval.runId ?? (approval.kind === "budget" ? this.#latestRun(approval.taskId) : undefined);
+			if (!runId) continue;
+			const list = byRun.get(runId) ?? [];
 			list.push(approval);
-			byRun.set(approval.runId, list);
+			byRun.set(runId, list);
 		}
 		for (const [runId, approvals] of byRun) {
 			const run = this.#slots.get(runId)?.item;
@@ -310,6 +359,41 @@ export class Thread {
 			if (run.state === "awaiting_approval" || run.state === "paused")
 				run.state = approvals.some((a) => a.status === "pending") ? "awaiting_approval" : "paused";
 		}
+	}
+
+	/** A run's cost (its calls' sum) and, until its end reports them, its tokens so far. */
+	#sumRun(runId: string): void {
+		const calls = this.#calls.get(runId);
+		const run = this.#slots.get(runId)?.item;
+		if (!calls || run?.kind !== "run") return;
+		const all = [...calls.values()];
+		run.costUsd = sumCosts(all.map((s) => s.costUsd));
+		run.calls = all.length;
+		if (!this.#reported.has(runId)) {
+			run.usage = {
+				inputTokens: all.reduce((n, s) => n + s.inputTokens, 0),
+				outputTokens: all.reduce((n, s) => n + s.outputTokens, 0),
+			};
+		}
+	}
+
+	/** The order of the last item of a turn (0 when it has none). */
+	#lastOrder(turnId: string): number {
+		let last = 0;
+		for (const slot of this.#slots.values()) if (slot.item.turnId === turnId) last = Math.max(last, slot.order);
+		return last;
+	}
+
+	/** A task's latest run line (the last in the turn's order). */
+	#latestRun(taskId: string | undefined): string | undefined {
+		if (!taskId) return undefined;
+		let latest: { id: string; order: number } | undefined;
+		for (const slot of this.#slots.values()) {
+			const item = slot.item;
+			if (item.kind !== "run" || item.turnId !== taskId) continue;
+			if (!latest || slot.order > latest.order) latest = { id: item.id, order: slot.order };
+		}
+		return latest?.id;
 	}
 
 	#slot(id: string, order: number, create: () => TimelineItem): ItemSlot {
@@ -336,6 +420,37 @@ export class Thread {
 		const known = this.#turnStart.get(turnId);
 		if (known === undefined || at < known) this.#turnStart.set(turnId, at);
 	}
+}
+
+/** The interrupts (`RUN_FINISHED.outcome.interrupts[].reason`) that are approvals, and what each asks. */
+const INTERRUPT_KINDS = new Map<string, NonNullable<ApprovalView["kind"]>>([
+	["tool_approval", "tool"],
+	["budget", "budget"],
+	["budget_approval", "budget"],
+]);
+
+/**
+ * A model call's item id: `<task>:call:<step>` (a step is numbered once over all the task's
+ * attempts); a chat's summary call (step 0, compaction: there may be several) by its event id.
+ */
+export function usageItemId(taskId: string, step: number, eventId: string): string {
+	return step > 0 ? `${taskId}:call:${step}` : `${taskId}:call:0:${eventId}`;
+}
+
+/** A `sparky.usage` value as a usage item's fields. */
+function usageOf(u: ModelCallUsage, runId: string): Omit<Usage, "kind" | "id" | "turnId" | "ts"> {
+	return {
+		step: u.step,
+		runId,
+		model: u.model,
+		inputTokens: u.input_tokens,
+		outputTokens: u.output_tokens,
+		cachedInputTokens: u.cached_input_tokens,
+		reasoningTokens: u.reasoning_tokens,
+		costUsd: u.cost_usd,
+		taskCostUsd: u.task_cost_usd,
+		ms: u.ms,
+	};
 }
 
 /** `<task>:<attempt>` from a tool call id `<task>:<attempt>:<n>` (how the runner names them). */

@@ -31,6 +31,12 @@ export interface ApprovalView {
 	owner?: string;
 	/** Whether the viewer may decide it, when the API said (`can_decide`); events don't say. */
 	canDecide?: boolean;
+	/**
+	 * What is asked: may this tool call run (`tool`), or may the task spend more than its budget
+	 * (`budget`: `input` is `{spent_usd, budget_usd, more_usd, estimate_usd}`, no tool call goes
+	 * with it). Absent until the API or an event has said; read as `tool`.
+	 */
+	kind?: "tool" | "budget";
 }
 
 /** The memories a run was given in its context (`sparky.memory.recalled`), pinned ones among them. */
@@ -51,6 +57,26 @@ export interface SummaryView {
 	throughTurnId: string;
 	content?: string;
 	createdAt?: number;
+}
+
+/** One model call's tokens and cost (`sparky.usage`), as a line of its run shows them. */
+export interface CallUsage {
+	/** The task's model call number, 1-based over all its attempts. */
+	step: number;
+	/** The run (`<task>:<attempt>`) that made the call. */
+	runId: string;
+	/** `provider:model` as `SPARKY_MODEL` spells it. */
+	model: string;
+	inputTokens: number;
+	outputTokens: number;
+	cachedInputTokens: number;
+	reasoningTokens: number;
+	/** `null`: the model has no known price. */
+	costUsd: number | null;
+	/** The task so far, this call included (`null`: some call had no price). */
+	taskCostUsd: number | null;
+	/** How long the call took. */
+	ms: number;
 }
 
 export type TimelineItem =
@@ -78,6 +104,7 @@ export type TimelineItem =
 			ts: number;
 			endedTs?: number;
 	  }
+	| ({ kind: "usage"; id: string; turnId?: string; ts: number } & CallUsage)
 	| {
 			kind: "run";
 			id: string;
@@ -100,7 +127,15 @@ export type TimelineItem =
 			/** The memories it was given, when it was given any. */
 			memories?: RecalledMemories;
 			model?: string;
+			/** Its tokens: what its end reported, or (while it runs) the sum of its model calls so far. */
 			usage?: { inputTokens: number; outputTokens: number };
+			/**
+			 * Its model calls' cost so far (their `sparky.usage`): `null` when one had no known
+			 * price, absent when no call has reported one (a server before #26).
+			 */
+			costUsd?: number | null;
+			/** Model calls that have reported their usage. */
+			calls?: number;
 			error?: string;
 			code?: string;
 			turnId?: string;

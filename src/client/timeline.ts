@@ -12,11 +12,19 @@ import {
 	type TaskStatus,
 	TaskStatusSchema,
 } from "../protocol/index.ts";
-import { orderOf } from "./run-order.ts";
+import { orderOf, runPosition } from "./run-order.ts";
 import { Thread } from "./thread.ts";
 import type { ApprovalView, SummaryView, ThreadKey, TimelineItem } from "./timeline-items.ts";
 
-export type { ApprovalView, RecalledMemories, SummaryView, ThreadKey, TimelineItem } from "./timeline-items.ts";
+export { usageItemId } from "./thread.ts";
+export type {
+	ApprovalView,
+	CallUsage,
+	RecalledMemories,
+	SummaryView,
+	ThreadKey,
+	TimelineItem,
+} from "./timeline-items.ts";
 
 /**
  * The page's (and the CLI's) model of what happened: events in, timelines out. Pure and
@@ -57,6 +65,8 @@ export class Timeline {
 	readonly #approvals = new Map<string, Approval>();
 	/** Each chat's summaries of its older turns, by summary id. */
 	readonly #summaries = new Map<string, Map<string, SummaryView>>();
+	/** Each task's (or chat turn's) cost so far, as its model calls (`sparky.usage`) said. */
+	readonly #taskCosts = new Map<string, number | null>();
 	#open: ThreadKey | undefined;
 	/** Bumped on every change: cheap change detection for a UI. */
 	version = 0;
@@ -209,6 +219,15 @@ export class Timeline {
 		return this.#tasks.get(id);
 	}
 
+	/**
+	 * What a task (or chat turn) has cost so far, as its model calls' `sparky.usage` said (the
+	 * largest `task_cost_usd`): `null` when a call had no known price, undefined when none has
+	 * reported (yet).
+	 */
+	taskCost(id: string): number | null | undefined {
+		return this.#taskCosts.get(id);
+	}
+
 	chats(): ChatSummary[] {
 		return [...this.#chats.values()].sort((a, b) => b.updatedAt - a.updatedAt || b.id.localeCompare(a.id));
 	}
@@ -284,6 +303,24 @@ export class Timeline {
 				const key = threadOf(e);
 				if (!key || !e.task_id) return;
 				this.#thread(key).applyRecalled(`${e.task_id}:${e.attempt ?? 0}`, e.value);
+				this.version++;
+				return;
+			}
+			case CustomName.usage: {
+				const key = threadOf(e);
+				if (!key || !e.task_id) return;
+				// A task's spend only grows, and once a call had no price its total has none: the
+				// same whatever order the calls arrive in.
+				const known = this.#taskCosts.get(e.task_id);
+				const total = e.value.task_cost_usd;
+				this.#taskCosts.set(e.task_id, known === null || total === null ? null : Math.max(known ?? 0, total));
+				this.#thread(key).applyUsage(e.value, {
+					eventId: e.id,
+					taskId: e.task_id,
+					attempt: e.attempt,
+					ts: e.ts,
+					position: runPosition(e),
+				});
 				this.version++;
 				return;
 			}

@@ -33,6 +33,14 @@ describe("FrameRequests", () => {
 		expect(requests.size).toBe(0);
 	});
 
+	it("keeps a refusal's details (a spent budget's cap and reset time)", async () => {
+		const requests = new FrameRequests(() => true);
+		const send = requests.request({ type: "chat.send", chat_id: "chat_1", text: "hi", max_cost_usd: 0.5 });
+		const details = { period: "day", cap_usd: 5, spent_usd: 5.02, resets_at: 1_796_601_600_000 };
+		requests.onControl({ type: "error", code: "budget_exceeded", message: "you have spent…", details, ref: "r1" });
+		await expect(send).rejects.toMatchObject({ name: "FrameError", code: "budget_exceeded", details });
+	});
+
 	it("times out an unanswered request", async () => {
 		const requests = new FrameRequests(() => true, 5);
 		await expect(requests.request({ type: "ping" })).rejects.toMatchObject({ code: "timeout" });

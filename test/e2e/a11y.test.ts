@@ -142,7 +142,7 @@ describe("axe-core on every screen", () => {
 	});
 
 	for (const scheme of ["light", "dark"] as const) {
-		it(`${scheme}: sign-in, home, chat, task, approval, settings, admin, phone drawer`, async () => {
+		it(`${scheme}: sign-in, home, chat, task, approval, settings, usage, admin, phone drawer`, async () => {
 			if (!browser) throw new Error("no browser");
 			const { page, errors } = await openPage(browser, DESKTOP, { colorScheme: scheme, bypassCSP: true });
 			const shot = (name: string) => screenshot(page, `axe-${scheme}-${name}`);
@@ -187,9 +187,22 @@ describe("axe-core on every screen", () => {
 			await expectClean(page, "settings");
 			await shot("settings");
 
+			// The Usage panel with figures (the tasks above ran with the test price), its chart's
+			// table opened, and everyone's usage (an admin).
+			await page.getByRole("link", { name: "Usage", exact: true }).click();
+			await page.locator(".usage-chart svg rect").first().waitFor();
+			await page.locator("table[data-by=user]").waitFor();
+			await page.locator(".budget-facts").waitFor();
+			await page.locator(".usage-chart summary").click();
+			await expectClean(page, "usage");
+			await shot("usage");
+
 			await page.getByRole("link", { name: "Admin", exact: true }).click();
 			await page.locator("[data-user-id=agent]").waitFor();
 			await page.getByTestId("agent-model").waitFor();
+			// A user opened: their budget and tokens.
+			await page.locator("[data-user-id=agent]").getByRole("button", { name: "agent", exact: true }).click();
+			await page.locator("[data-user-budget=agent] .budget-spent").waitFor();
 			await expectClean(page, "admin");
 			await shot("admin");
 

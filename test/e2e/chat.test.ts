@@ -145,13 +145,14 @@ describe("chat", () => {
 			.poll(() => page.locator(".timeline [data-kind=run][data-state=cancelled]").count(), { timeout: 15_000 })
 			.toBe(1);
 		// "stopped" in neutral words, not a failure, and marked where the answer ended: right after
-		// the call it cut off (which says it got no result, instead of "running" forever).
+		// the call it cut off (which says it got no result, instead of "running" forever) and the
+		// line of the model call that made it (its tokens and cost).
 		const stoppedRun = page.locator(".timeline [data-kind=run][data-state=cancelled]");
 		expect(await stoppedRun.locator(".badge").textContent()).toBe("stopped");
 		expect(await stoppedRun.locator(".run-error").count()).toBe(0);
 		const end = page.locator(".timeline .turn-end[data-ending=stopped]");
 		expect(await end.textContent()).toBe("Stopped: the answer ends here.");
-		const before = end.locator("xpath=preceding-sibling::li[1]");
+		const before = end.locator("xpath=preceding-sibling::li[not(@data-kind='usage')][1]");
 		expect(await before.getAttribute("data-kind")).toBe("tool");
 		expect(await before.getAttribute("data-ending")).toBe("stopped");
 		expect(await before.locator("summary .badge").textContent()).toBe("stopped");

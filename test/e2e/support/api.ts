@@ -1,6 +1,7 @@
 // Calls to the running service from the test (Node side): set-up and the expected truth.
 import MarkdownIt from "markdown-it";
 import { inject } from "vitest";
+import { usageItemId } from "../../../src/client/timeline.ts";
 import type { Task, WireEvent } from "../../../src/protocol/index.ts";
 
 /** One API call; a 429 (rate limit) is waited out as the answer says, then retried. */
@@ -78,6 +79,9 @@ function itemIdOf(e: WireEvent): string | undefined {
 	if (e.type.startsWith("TEXT_MESSAGE_") || e.type.startsWith("REASONING_MESSAGE_")) return String(e.messageId);
 	if (e.type.startsWith("TOOL_CALL_")) return String(e.toolCallId);
 	if (e.type.startsWith("RUN_")) return String(e.runId ?? `${e.task_id}:${e.attempt ?? 0}`);
+	// A model call's tokens and cost: a line of its own (src/client/thread.ts `applyUsage`).
+	if (e.type === "CUSTOM" && e.name === "sparky.usage")
+		return usageItemId(String(e.task_id), (e.value as { step: number }).step, e.id);
 	return undefined;
 }
 

@@ -43,6 +43,10 @@ export default async function setup(project: Project): Promise<() => Promise<voi
 			SPARKY_RETRY_BASE_SECONDS: "1",
 			// Seals MCP server headers (the settings test adds a server with one).
 			SPARKY_SECRETS_KEY: randomBytes(32).toString("base64url"),
+			// The demo model is free; a price makes the usage panel's figures and budgets real offline
+			// (docs/usage.md): $1 per million input tokens, $1,000 per million output tokens, so a
+			// call costs cents and a first call's estimate (500 output tokens) is $0.50.
+			SPARKY_MODEL_PRICES: JSON.stringify({ demo: { input: 1, output: 1000 } }),
 		},
 		onLog: process.env.SPARKY_E2E_LOG ? (line) => console.log(`[wrangler] ${line}`) : undefined,
 	});

@@ -10,13 +10,14 @@ interface PanelProps {
 	navigate: (route: Route) => void;
 }
 type Panel = ComponentType<PanelProps>;
-export type PanelName = "settings" | "memory" | "files" | "admin";
+export type PanelName = "settings" | "memory" | "files" | "usage" | "admin";
 
-/** Settings, memory, files and admin load on first use (the first load stays small); the rest of the page never waits for them. */
+/** Settings, memory, files, usage and admin load on first use (the first load stays small); the rest of the page never waits for them. */
 const LOADERS: Record<PanelName, () => Promise<Panel>> = {
 	settings: () => import("./panels/SettingsPanel.tsx").then((m) => m.SettingsPanel),
 	memory: () => import("./panels/MemoryPanel.tsx").then((m) => m.MemoryPanel),
 	files: () => import("./panels/FilesPanel.tsx").then((m) => m.FilesPanel),
+	usage: () => import("./panels/UsagePanel.tsx").then((m) => m.UsagePanel),
 	admin: () => import("./panels/AdminPanel.tsx").then((m) => m.AdminPanel),
 };
 

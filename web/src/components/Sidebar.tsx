@@ -11,12 +11,12 @@ interface Props {
 }
 
 /**
- * Memory, Files, Settings (and Admin) on top, then chats, then the agent's activity: reachable without
+ * Memory, Files, Usage, Settings (and Admin) on top, then chats, then the agent's activity: reachable without
  * scrolling past every task. A column on wide screens, a drawer on narrow ones.
  */
 export function Sidebar({ session, navigate, onSignOut }: Props) {
 	const route = session.route;
-	const link = (to: "memory" | "files" | "settings" | "admin", label: string) => (
+	const link = (to: "memory" | "files" | "usage" | "settings" | "admin", label: string) => (
 		<a
 			href={`/${to}`}
 			class="side-link"
@@ -39,6 +39,7 @@ export function Sidebar({ session, navigate, onSignOut }: Props) {
 			<ul class="side-list side-top">
 				<li>{link("memory", "Memory")}</li>
 				<li>{link("files", "Files")}</li>
+				<li>{link("usage", "Usage")}</li>
 				<li>{link("settings", "Settings")}</li>
 				{session.me.role === "admin" && <li>{link("admin", "Admin")}</li>}
 				<li class="narrow-only">

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { TaskSummary } from "../../../src/client/index.ts";
+import { formatUsd, type TaskSummary } from "../../../src/client/index.ts";
 import { isTerminal, type Task } from "../../../src/protocol/index.ts";
 import { describeError } from "../lib/api.ts";
 import { attachmentIds } from "../lib/files.ts";
@@ -21,7 +21,7 @@ interface Props {
 
 /**
  * A task's head: its instruction as the title, its id (copyable), status, who and when,
- * time and tokens, the files it was given, and what the viewer may do: Cancel (only someone
+ * time, tokens and cost, the files it was given, and what the viewer may do: Cancel (only someone
  * allowed to), Re-run.
  */
 export function TaskHeader({ session, taskId, summary, details, navigate }: Props) {
@@ -35,6 +35,13 @@ export function TaskHeader({ session, taskId, summary, details, navigate }: Prop
 	// A running task stops at its next step: until then it says so (the answer was 202).
 	const stopping = !!details?.cancel_requested && !!status && !isTerminal(status);
 	const canRerun = !!instruction && (details?.kind ?? summary?.kind) !== "chat";
+	// What it has cost: live from its model calls while it runs, then the task's own figure
+	// (`cost_usd`, absent from servers before #26: nothing is said about money then).
+	const liveCost = session.timeline.taskCost(taskId);
+	const cost =
+		status && isTerminal(status) && details?.status === status && details.usage.cost_usd !== undefined
+			? details.usage.cost_usd
+			: (liveCost ?? details?.usage.cost_usd);
 
 	// Arriving at a task puts the reader at its title (screen readers start reading there).
 	useEffect(() => title.current?.focus({ preventScroll: true }), [taskId]);
@@ -45,9 +52,11 @@ export function TaskHeader({ session, taskId, summary, details, navigate }: Prop
 		try {
 			if (what === "cancel") await session.cancelTask(taskId);
 			else if (instruction) {
-				// Again with the same files (a file deleted since is refused, and said so).
+				// Again with the same files (a file deleted since is refused, and said so)…
 				const files = attachmentIds(details?.attachments ?? []);
-				const task = await session.createTask(instruction, { allow_duplicates: true, ...files });
+				// …and the same budget.
+				const budget = details?.max_cost_usd ? { max_cost_usd: details.max_cost_usd } : {};
+				const task = await session.createTask(instruction, { allow_duplicates: true, ...files, ...budget });
 				navigate({ kind: "task", id: task.id });
 			}
 		} catch (cause) {
@@ -94,6 +103,13 @@ export function TaskHeader({ session, taskId, summary, details, navigate }: Prop
 							· {formatTokens({ inputTokens: details.usage.input_tokens, outputTokens: details.usage.output_tokens })}
 						</>
 					)}
+					{cost !== undefined && (
+						<>
+							{" "}
+							· <span class="task-cost">{formatUsd(cost)}</span>
+						</>
+					)}
+					{details.max_cost_usd !== undefined && <> · budget {formatUsd(details.max_cost_usd)}</>}
 					{details.attempts > 1 && <> · {details.attempts} attempts</>}
 				</p>
 			)}

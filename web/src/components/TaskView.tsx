@@ -69,7 +69,14 @@ export function TaskView({ session, taskId, navigate }: Props) {
 					summary || details ? (
 						<>
 							<QuietNote last={session.liveness.lastOf(`task:${taskId}`, items)} running={status === "running"} />
-							{!session.catchingUp(taskId) && <FinalStatus summary={summary} details={details} />}
+							{!session.catchingUp(taskId) && (
+								<FinalStatus
+									summary={summary}
+									details={details}
+									liveCost={session.timeline.taskCost(taskId)}
+									budgetWait={session.timeline.pendingApprovals({ taskId }).some((a) => a.kind === "budget")}
+								/>
+							)}
 						</>
 					) : null
 				}

@@ -1,6 +1,6 @@
 import { type ComponentChildren, Fragment } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
-import type { SummaryView, TimelineItem } from "../../../src/client/index.ts";
+import { formatUsd, type SummaryView, type TimelineItem } from "../../../src/client/index.ts";
 import type { SparkyFile } from "../../../src/protocol/index.ts";
 import { type Block, type EarlierAttempt, foldAttempts as fold } from "../lib/attempts.ts";
 import { formatDuration } from "../lib/format.ts";
@@ -14,6 +14,7 @@ import { RunItem } from "./items/RunItem.tsx";
 import { type LoadSummaries, SummaryMark } from "./items/SummaryMark.tsx";
 import { ThoughtItem } from "./items/ThoughtItem.tsx";
 import { ToolItem } from "./items/ToolItem.tsx";
+import { UsageItem } from "./items/UsageItem.tsx";
 
 interface Props {
 	items: TimelineItem[];
@@ -150,6 +151,7 @@ function Earlier({ attempt, render }: { attempt: EarlierAttempt; render: (item: 
 					Earlier attempt {number}: {run.state}
 					{` · ${steps} ${steps === 1 ? "step" : "steps"}`}
 					{took && ` · ${took}`}
+					{run.costUsd !== undefined && ` · ${formatUsd(run.costUsd)}`}
 				</summary>
 				<ol class="timeline attempt-items">{attempt.items.map(render)}</ol>
 			</details>
@@ -189,6 +191,8 @@ function Item({ item, answer, pending, cut, toolIds, onDecide, me, loadMemory, f
 			return <ToolItem item={item} cut={cut} onDecide={onDecide} me={me} />;
 		case "run":
 			return <RunItem item={item} toolIds={toolIds} onDecide={onDecide} me={me} loadMemory={loadMemory} />;
+		case "usage":
+			return <UsageItem item={item} />;
 	}
 }
 

@@ -83,7 +83,11 @@ export function Workspace({ session, onSignOut }: Props) {
 					) : (
 						<AgentBoard session={session} navigate={navigate} />
 					))}
-				{(route.kind === "settings" || route.kind === "memory" || route.kind === "files" || route.kind === "admin") && (
+				{(route.kind === "settings" ||
+					route.kind === "memory" ||
+					route.kind === "files" ||
+					route.kind === "usage" ||
+					route.kind === "admin") && (
 					<LazyPanel key={route.kind} session={session} which={route.kind} navigate={navigate} />
 				)}
 			</main>

@@ -4,6 +4,7 @@ export type Route =
 	| { kind: "settings" }
 	| { kind: "memory" }
 	| { kind: "files" }
+	| { kind: "usage" }
 	| { kind: "admin" }
 	| { kind: "chat"; id: string }
 	| { kind: "task"; id: string };
@@ -17,7 +18,7 @@ export function parseRoute(pathname: string): Route {
 	return { kind: "home" };
 }
 
-const PANELS = ["settings", "memory", "files", "admin"] as const;
+const PANELS = ["settings", "memory", "files", "usage", "admin"] as const;
 const isPanel = (kind: string | undefined): kind is (typeof PANELS)[number] =>
 	(PANELS as readonly (string | undefined)[]).includes(kind);
 

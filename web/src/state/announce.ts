@@ -33,7 +33,9 @@ export function announcementFor(event: ClientEvent, timeline: Timeline, route: R
 	}
 	if (event.type !== EventType.CUSTOM) return undefined;
 	if (event.name === CustomName.approvalRequested) {
-		return `Approval needed: ${event.value.approval.tool} waits for a decision.`;
+		const a = event.value.approval;
+		if (a.kind === "budget") return "Budget reached: a task waits for a decision to spend more.";
+		return `Approval needed: ${a.tool} waits for a decision.`;
 	}
 	if (event.name === CustomName.taskStatus && inView) {
 		const v = event.value;

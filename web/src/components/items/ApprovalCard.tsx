@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { ApprovalView } from "../../../../src/client/index.ts";
-import { FrameError } from "../../../../src/client/index.ts";
+import type { ApprovalView, BudgetAsk } from "../../../../src/client/index.ts";
+import { budgetQuestion, FrameError, formatUsd, parseBudgetAsk } from "../../../../src/client/index.ts";
 import { describeError } from "../../lib/api.ts";
 import { formatTime } from "../../lib/format.ts";
 import { ErrorNote } from "../ErrorNote.tsx";
@@ -25,7 +25,9 @@ const REASON_MAX = 500;
 /**
  * A tool call waiting for a person: the tool, its input, when it expires, Approve and Deny
  * (with an optional reason); afterwards who decided, when, and why. Its status line is a
- * live region, so a screen reader hears it appear and hears the decision.
+ * live region, so a screen reader hears it appear and hears the decision. A task that spent
+ * its budget (`kind: "budget"`) asks in money instead: "Spent $0.48 of $0.50. Allow $0.50
+ * more?", with Allow and Stop.
  */
 export function ApprovalCard({ approval: a, onDecide, me, decidedInput = true }: Props) {
 	const [reason, setReason] = useState("");
@@ -67,15 +69,20 @@ export function ApprovalCard({ approval: a, onDecide, me, decidedInput = true }:
 	};
 
 	const who = (id: string | undefined) => (id ? (id === me ? `you (${id})` : id) : "someone");
-	const status = pending
-		? mayDecide
-			? `${a.tool} needs your approval before it runs.`
-			: `${a.tool} waits for ${a.owner ? `${a.owner}'s` : "its owner's"} approval before it runs (you may watch, not decide).`
-		: a.status === "approved"
-			? `Approved by ${who(a.decidedBy)}${a.decidedAt ? ` at ${formatTime(a.decidedAt)}` : ""}.`
-			: a.status === "denied"
-				? `Denied by ${who(a.decidedBy)}${a.decidedAt ? ` at ${formatTime(a.decidedAt)}` : ""}.`
-				: `Expired${a.decidedAt ? ` at ${formatTime(a.decidedAt)}` : ""}: nobody decided in time.`;
+	const budget = a.kind === "budget";
+	const ask = budget ? parseBudgetAsk(a.input) : undefined;
+	const at = a.decidedAt ? ` at ${formatTime(a.decidedAt)}` : "";
+	const status = budget
+		? budgetStatus(a, ask, mayDecide, who, at)
+		: pending
+			? mayDecide
+				? `${a.tool} needs your approval before it runs.`
+				: `${a.tool} waits for ${a.owner ? `${a.owner}'s` : "its owner's"} approval before it runs (you may watch, not decide).`
+			: a.status === "approved"
+				? `Approved by ${who(a.decidedBy)}${at}.`
+				: a.status === "denied"
+					? `Denied by ${who(a.decidedBy)}${at}.`
+					: `Expired${at}: nobody decided in time.`;
 
 	return (
 		<section
@@ -86,9 +93,19 @@ export function ApprovalCard({ approval: a, onDecide, me, decidedInput = true }:
 		>
 			<div class="approval-head">
 				<h3 id={headingId} class="approval-title">
-					{pending ? "Approval needed" : "Approval"}: <code>{a.tool || "tool"}</code>
+					{budget ? (
+						pending ? (
+							"Budget reached"
+						) : (
+							"Budget"
+						)
+					) : (
+						<>
+							{pending ? "Approval needed" : "Approval"}: <code>{a.tool || "tool"}</code>
+						</>
+					)}
 				</h3>
-				{!pending && <StatusBadge status={a.status} />}
+				{!pending && <StatusBadge status={budget && a.status === "denied" ? "stopped" : a.status} />}
 			</div>
 			<p class="approval-status" role="status" tabIndex={-1} ref={statusRef}>
 				{status}
@@ -99,9 +116,17 @@ export function ApprovalCard({ approval: a, onDecide, me, decidedInput = true }:
 					</>
 				)}
 			</p>
-			{(pending || decidedInput) && (
-				<CodeBlock label="Input" text={a.input === undefined ? "(not known yet)" : JSON.stringify(a.input, null, 2)} />
-			)}
+			{budget
+				? pending &&
+					ask?.estimate_usd !== undefined && (
+						<p class="approval-estimate muted">The next model call is estimated at {formatUsd(ask.estimate_usd)}.</p>
+					)
+				: (pending || decidedInput) && (
+						<CodeBlock
+							label="Input"
+							text={a.input === undefined ? "(not known yet)" : JSON.stringify(a.input, null, 2)}
+						/>
+					)}
 			<p class="approval-meta muted">
 				<code>{a.id}</code>
 				{pending && a.expiresAt !== undefined && (
@@ -110,7 +135,31 @@ export function ApprovalCard({ approval: a, onDecide, me, decidedInput = true }:
 					</>
 				)}
 			</p>
-			{pending && mayDecide && (
+			{pending && mayDecide && budget && (
+				<form
+					class="approval-actions"
+					onSubmit={(e) => {
+						e.preventDefault();
+						void decide(false);
+					}}
+				>
+					<div class="approval-buttons">
+						<button
+							type="button"
+							class="approve"
+							disabled={!!busy}
+							aria-label={ask ? `Allow ${formatUsd(ask.more_usd)} more` : "Allow more spending"}
+							onClick={() => void decide(true)}
+						>
+							{busy === "approve" ? "Allowing…" : "Allow"}
+						</button>
+						<button type="submit" class="danger" disabled={!!busy} aria-label="Stop the task">
+							{busy === "deny" ? "Stopping…" : "Stop"}
+						</button>
+					</div>
+				</form>
+			)}
+			{pending && mayDecide && !budget && (
 				<form
 					class="approval-actions"
 					onSubmit={(e) => {
@@ -148,4 +197,25 @@ export function ApprovalCard({ approval: a, onDecide, me, decidedInput = true }:
 			<ErrorNote error={error} />
 		</section>
 	);
+}
+
+/** What a budget approval's status line says: the question while it waits, then who answered and how. */
+function budgetStatus(
+	a: ApprovalView,
+	ask: BudgetAsk | undefined,
+	mayDecide: boolean,
+	who: (id: string | undefined) => string,
+	at: string,
+): string {
+	const more = ask ? `${formatUsd(ask.more_usd)} more` : "more";
+	if (a.status === "pending") {
+		if (mayDecide) return ask ? budgetQuestion(ask) : "The task has spent its budget. Allow it to spend more?";
+		const spent = ask
+			? `Spent ${formatUsd(ask.spent_usd)} of ${formatUsd(ask.budget_usd)}. `
+			: "The task has spent its budget. ";
+		return `${spent}It waits for ${a.owner ? `${a.owner}'s` : "its owner's"} decision to allow ${more} (you may watch, not decide).`;
+	}
+	if (a.status === "approved") return `Allowed ${more} by ${who(a.decidedBy)}${at}.`;
+	if (a.status === "denied") return `Stopped by ${who(a.decidedBy)}${at}: the task spends no more.`;
+	return `Expired${at}: nobody decided in time.`;
 }

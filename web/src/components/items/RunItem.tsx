@@ -1,4 +1,4 @@
-import type { TimelineItem } from "../../../../src/client/index.ts";
+import { formatUsd, type TimelineItem } from "../../../../src/client/index.ts";
 import { formatDuration, formatTokens } from "../../lib/format.ts";
 import { StatusBadge } from "../StatusBadge.tsx";
 import { ApprovalCard, type Decide } from "./ApprovalCard.tsx";
@@ -17,7 +17,8 @@ interface Props {
 }
 
 /**
- * One attempt of a run: model, state, how long it took and the tokens it used. A chat turn
+ * One attempt of a run: model, state, how long it took, the tokens it used and what they cost
+ * (its model calls' `sparky.usage`; "price unknown" when a model has no price). A chat turn
  * someone stopped says "stopped" (and TurnEnd marks where its answer ended); a cancelled
  * task "cancelled"; neither as a failure.
  */
@@ -33,6 +34,9 @@ export function RunItem({ item, toolIds, onDecide, me, loadMemory }: Props) {
 			<StatusBadge status={stopped ? "stopped" : item.state} />
 			{took && <span class="run-took">{took}</span>}
 			{item.usage && <span class="run-usage">{formatTokens(item.usage)}</span>}
+			{item.costUsd !== undefined && (
+				<span class={item.costUsd === null ? "run-cost unknown" : "run-cost"}>{formatUsd(item.costUsd)}</span>
+			)}
 			{item.memories && item.memories.ids.length > 0 && <MemoriesUsed recalled={item.memories} load={loadMemory} />}
 			{item.error && (
 				<span class={item.state === "interrupted" ? "run-note" : "run-error"}>

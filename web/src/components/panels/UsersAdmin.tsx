@@ -3,11 +3,12 @@ import type { Role, Token, User } from "../../../../src/protocol/index.ts";
 import { exactTime, relativeTime } from "../../lib/format.ts";
 import type { Session } from "../../state/session.ts";
 import { TokenReveal } from "./TokenReveal.tsx";
+import { UserBudget } from "./UserBudget.tsx";
 import { attempt, useLoad } from "./use-load.ts";
 
 const enc = encodeURIComponent;
 
-/** Users (`/api/users`): create one; open a user to see, create and revoke its tokens. */
+/** Users (`/api/users`): create one; open a user to set its budget and to see, create and revoke its tokens. */
 export function UsersAdmin({ session }: { session: Session }) {
 	const api = session.api;
 	const users = useLoad(async () => (await api.request<{ users: User[] }>("GET", "/api/users")).users);
@@ -69,7 +70,12 @@ export function UsersAdmin({ session }: { session: Session }) {
 							{user.id}
 						</button>{" "}
 						<span class="muted">{user.role}</span>
-						{open === user.id && <UserTokens session={session} userId={user.id} />}
+						{open === user.id && (
+							<>
+								<UserBudget session={session} userId={user.id} />
+								<UserTokens session={session} userId={user.id} />
+							</>
+						)}
 					</li>
 				))}
 			</ul>
