@@ -48,6 +48,11 @@ export class ActivityList {
 	loading = false;
 	error: string | undefined;
 	#generation = 0;
+	/**
+	 * Rows put on top while a first page was on its way (a task made, a first status heard):
+	 * the page may have been read before they existed, so replacing the rows with it keeps them.
+	 */
+	#addedSinceAsked = new Set<string>();
 
 	constructor(
 		readonly api: Api,
@@ -74,6 +79,7 @@ export class ActivityList {
 	/** One page: the first (replacing the rows) or the one after `cursor` (appended). A page for filters that changed meanwhile is dropped. */
 	async #load(generation: number, cursor: string | undefined): Promise<void> {
 		this.loading = true;
+		if (!cursor) this.#addedSinceAsked.clear();
 		this.changed();
 		try {
 			const page = await this.#fetch(cursor);
@@ -82,7 +88,9 @@ export class ActivityList {
 				const known = new Set(this.rows.map((r) => r.id));
 				this.rows = [...this.rows, ...page.tasks.filter((t) => !known.has(t.id))];
 			} else {
-				this.rows = page.tasks;
+				const listed = new Set(page.tasks.map((t) => t.id));
+				const newer = this.rows.filter((r) => this.#addedSinceAsked.has(r.id) && !listed.has(r.id));
+				this.rows = [...newer, ...page.tasks].sort(newestFirst);
 				this.trimmed = false;
 			}
 			this.nextCursor = page.next_cursor;
@@ -120,7 +128,8 @@ export class ActivityList {
 
 	#insert(row: ActivityRow): void {
 		if (this.rows.some((r) => r.id === row.id)) return;
-		this.rows = [row, ...this.rows].sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1));
+		this.#addedSinceAsked.add(row.id);
+		this.rows = [row, ...this.rows].sort(newestFirst);
 		if (this.rows.length > MAX_ROWS) {
 			this.rows.length = MAX_ROWS;
 			this.trimmed = true;
@@ -146,4 +155,9 @@ export class ActivityList {
 		if (cursor) query.set("cursor", cursor);
 		return this.api.request("GET", `/api/tasks?${query}`);
 	}
+}
+
+/** The server's order: creation time, newest first, then id. */
+function newestFirst(a: ActivityRow, b: ActivityRow): number {
+	return b.created_at - a.created_at || (a.id < b.id ? 1 : -1);
 }
