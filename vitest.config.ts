@@ -40,6 +40,7 @@ export default defineConfig(async () => {
 				"test/faults/**",
 				"test/cli/**",
 				"test/ag-ui-client/**",
+				"test/copilotkit/**",
 				"test/mcp-live/**",
 				// Plain Node (vitest.imports.config.ts).
 				"test/imports/**",

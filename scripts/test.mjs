@@ -9,7 +9,8 @@
 //           (dependency-cruiser), deno check, vitest in workerd, the suites under Deno, the
 //           import-rule test, the production bundle, then the browser end-to-end tests
 //     suites against real `wrangler dev` processes: the fault suite (two files at a time), then the
-//           CLI, the real @ag-ui/client, MCP both ways and the D1 migrations, side by side
+//           CLI, the real @ag-ui/client, CopilotKit in Chromium, MCP both ways and the D1
+//           migrations, side by side
 // `npm test -- <step> [<step>…]` runs only those steps. A step's output is kept in
 // test-results/logs/<step>.log and printed when it ends (so the lanes don't interleave).
 import "./lib/node-check.mjs";
@@ -75,6 +76,7 @@ await Promise.all([
 		{ name: "tsc-cli", command: ["tsc", "--noEmit", "-p", "cli"] },
 		{ name: "tsc-faults", command: ["tsc", "--noEmit", "-p", "test/faults"] },
 		{ name: "tsc-ag-ui", command: ["tsc", "--noEmit", "-p", "test/ag-ui-client"] },
+		{ name: "tsc-copilotkit", command: ["tsc", "--noEmit", "-p", "test/copilotkit"] },
 		{ name: "tsc-mcp", command: ["tsc", "--noEmit", "-p", "test/mcp-live"] },
 		{ name: "biome", command: ["biome", "check", "."] },
 		// docs/architecture.md's table of who may import whom, and no import circles.
@@ -110,11 +112,13 @@ await Promise.all([
 		// Faults, load and hostile input against real `wrangler dev` processes (npm run test:faults).
 		vitest("faults", "vitest.faults.config.ts"),
 		// Suites that mostly wait on their servers, side by side: the `sparky` CLI as child
-		// processes, the real @ag-ui/client, MCP both ways with the reference MCP server, and the
-		// D1 upgrade from every earlier schema.sql (node:sqlite and `wrangler d1 migrations apply`).
+		// processes, the real @ag-ui/client, a CopilotKit React app in Chromium, MCP both ways with
+		// the reference MCP server, and the D1 upgrade from every earlier schema.sql (node:sqlite
+		// and `wrangler d1 migrations apply`).
 		[
 			vitest("cli", "vitest.cli.config.ts"),
 			vitest("ag-ui", "vitest.agui.config.ts"),
+			vitest("copilotkit", "vitest.copilotkit.config.ts"),
 			vitest("mcp", "vitest.mcp.config.ts"),
 			vitest("migrations", "vitest.migrations.config.ts"),
 		],

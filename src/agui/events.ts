@@ -291,6 +291,21 @@ export class TaskStreamFramer {
 	}
 }
 
+/**
+ * An event as the client's AG-UI version reads it. A client of AG-UI 1.0 says so in its
+ * `RunAgentInput` (`protocolVersion`); one from before (CopilotKit 1.74's `@ag-ui/client`
+ * 0.0.59, say) sends none and checks `RUN_FINISHED.outcome` strictly: `success` with no other
+ * field, or `interrupt`. For it, 1.0's `pendingToolCallIds` is left out (the tool call is in the
+ * run already), and a `cancelled` outcome too (the run just finishes; `sparky.task.status` says
+ * why): either would fail its whole run.
+ */
+export function forClientVersion(event: AgUiOutEvent, protocolVersion: string | undefined): AgUiOutEvent {
+	if (protocolVersion !== undefined || event.type !== EventType.RUN_FINISHED) return event;
+	const { outcome, ...rest } = event as { outcome?: { type?: unknown } } & AgUiOutEvent;
+	if (outcome === undefined || outcome.type === "interrupt") return event;
+	return outcome.type === "success" ? { ...rest, outcome: { type: "success" } } : rest;
+}
+
 /** AG-UI messages of a thread's stored history (`MESSAGES_SNAPSHOT`), with the client's own ids. */
 export function historyToAgUiMessages(chatId: string, rows: ChatMessage[]): Record<string, unknown>[] {
 	const own = (id: string) => (id.startsWith(`${chatId}:`) ? id.slice(chatId.length + 1) : id);

@@ -2,7 +2,9 @@ import { announceChat, DEFAULT_CHAT_TITLE, sendMessage, spendChatQuota, threadCh
 import type { Deps } from "../deps.ts";
 import { conflict, invalid, notFound } from "../errors.ts";
 import {
+	type Approval,
 	ApprovalResumePayloadSchema,
+	BudgetApprovalInputSchema,
 	type Chat,
 	describeIssues,
 	messageText,
@@ -10,7 +12,7 @@ import {
 	TURN_TEXT_CHARS,
 } from "../protocol/index.ts";
 import { type AgUiRun, putAgUiRun, storedMessageIds } from "../storage/ag-ui-runs.ts";
-import { getApproval, pendingClientCall, pendingClientCalls } from "../storage/approvals.ts";
+import { getApproval, pendingClientCall, pendingClientCalls, taskApprovals } from "../storage/approvals.ts";
 import { claimMessages, getChat, insertChat, messageOwners, releaseMessages } from "../storage/chats.ts";
 import { getTask, openTurns, type TaskRow } from "../storage/tasks.ts";
 import { decideApproval, deliverClientResult } from "../tasks/approvals.ts";
@@ -68,6 +70,64 @@ export async function threadChat(deps: Deps, threadId: string, viewer: Viewer, n
 	}
 	await announceChat(deps, chat, "created", now);
 	return chat;
+}
+
+/**
+ * The key a run is stored under (`ag_ui_runs.run_id`): its `runId`, or, for a run that answers
+ * interrupts, its `runId` and the interrupts it answers. Such a run is a new one even when it
+ * reuses the interrupted run's `runId` (CopilotKit does: to it the resumed run is the same
+ * logical run): the interrupted run is not replayed instead, and the same body again (a
+ * retry, a re-attach with `Last-Event-ID`) still finds it.
+ */
+export function runKey(input: { runId: string; resume?: { interruptId: string }[] }): string {
+	if (!input.resume?.length) return input.runId;
+	return `${input.runId}~resume:${input.resume
+		.map((entry) => entry.interruptId)
+		.sort()
+		.join(",")}`;
+}
+
+/** An AG-UI interrupt: a decision a thread waits on (`RUN_FINISHED.outcome.interrupts[]`). */
+export interface AgUiInterrupt {
+	id: string;
+	reason: string;
+	message: string;
+	toolCallId?: string;
+	expiresAt: string;
+}
+
+/**
+ * The interrupts a thread waits on: the pending approvals of its turn that awaits a decision,
+ * as that turn's run ended with them (the runner's `interruptOf`, src/runner/run-ending.ts). A
+ * thread opened again (a run with nothing new: a page reload, CopilotKit's connect) ends with
+ * them, so the client can answer them with `resume`.
+ */
+export async function openInterrupts(db: D1Database, chatId: string): Promise<AgUiInterrupt[]> {
+	const interrupts: AgUiInterrupt[] = [];
+	for (const turn of await openTurns(db, chatId)) {
+		if (turn.status !== "awaiting_approval") continue;
+		for (const approval of await taskApprovals(db, turn.id))
+			if (approval.status === "pending") interrupts.push(interruptOf(approval));
+	}
+	return interrupts;
+}
+
+function interruptOf(approval: Approval): AgUiInterrupt {
+	const expiresAt = new Date(approval.expires_at).toISOString();
+	const budget = approval.kind === "budget" ? BudgetApprovalInputSchema.safeParse(approval.input) : undefined;
+	if (budget?.success) {
+		const b = budget.data;
+		const usd = (n: number) => (n > 0 && n < 0.01 ? n.toFixed(4) : n.toFixed(2));
+		const message = `spent $${usd(b.spent_usd)} of $${usd(b.budget_usd)}: allow $${usd(b.more_usd)} more?`;
+		return { id: approval.id, reason: "budget", message, expiresAt };
+	}
+	return {
+		id: approval.id,
+		reason: "tool_approval",
+		toolCallId: approval.tool_call_id,
+		message: `${approval.tool} needs your approval before it runs`,
+		expiresAt,
+	};
 }
 
 /** What a run request became: a turn to follow from a seq, or nothing new (answer with the thread's messages). */

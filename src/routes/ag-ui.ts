@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import type { SSEStreamingApi } from "hono/streaming";
 import { streamSSE } from "hono/streaming";
-import { type AgUiOutEvent, historyToAgUiMessages, RunFollower } from "../agui/events.ts";
-import { type RunStart, startRun, threadChat } from "../agui/threads.ts";
+import { type AgUiOutEvent, forClientVersion, historyToAgUiMessages, RunFollower } from "../agui/events.ts";
+import { openInterrupts, type RunStart, runKey, startRun, threadChat } from "../agui/threads.ts";
 import { chatHistory } from "../chats/service.ts";
 import { depsFor } from "../deps.ts";
 import { conflict, invalid, invalidJson, notFound, tooLarge } from "../errors.ts";
@@ -43,7 +43,8 @@ export const agUiRoutes = new Hono<AppEnv>().post("/", requireAuth, rateLimit("c
 	const chat = await threadChat(deps, input.threadId, viewer);
 	const hub = hubFor(c.env, viewer.userId);
 
-	const known = await getAgUiRun(c.env.DB, viewer.userId, input.runId);
+	const key = runKey(input);
+	const known = await getAgUiRun(c.env.DB, viewer.userId, key);
 	if (known && known.thread_id !== chat.id) throw conflict(`run ${input.runId} belongs to another thread`);
 	if (!known && resumeAt !== undefined) throw notFound(`run ${input.runId}`);
 	// The stream's place under the cap is taken before anything starts: a 409 changes nothing.
@@ -55,7 +56,7 @@ export const agUiRoutes = new Hono<AppEnv>().post("/", requireAuth, rateLimit("c
 			: await startRun(
 					deps,
 					chat,
-					input,
+					{ ...input, runId: key },
 					viewer,
 					() => hub.lastSeq(),
 					Date.now(),
@@ -69,6 +70,8 @@ export const agUiRoutes = new Hono<AppEnv>().post("/", requireAuth, rateLimit("c
 	if (start.kind === "snapshot") {
 		guard.close();
 		const page = await chatHistory(c.env, chat, SNAPSHOT_MESSAGES);
+		// A thread that waits for a decision ends as its paused run did: with the interrupts to answer.
+		const interrupts = await openInterrupts(c.env.DB, chat.id);
 		return streamSSE(c, async (stream) => {
 			const now = Date.now();
 			for (const event of [
@@ -78,7 +81,7 @@ export const agUiRoutes = new Hono<AppEnv>().post("/", requireAuth, rateLimit("c
 					type: EventType.RUN_FINISHED,
 					threadId: input.threadId,
 					runId: input.runId,
-					outcome: { type: "success" },
+					outcome: interrupts.length > 0 ? { type: "interrupt", interrupts } : { type: "success" },
 					timestamp: now,
 				},
 			]) {
@@ -101,7 +104,7 @@ export const agUiRoutes = new Hono<AppEnv>().post("/", requireAuth, rateLimit("c
 async function streamRun(
 	stream: SSEStreamingApi,
 	run: AgUiRun,
-	input: { threadId: string; runId: string },
+	input: { threadId: string; runId: string; protocolVersion?: string },
 	resumeAt: number | undefined,
 	hub: ReturnType<typeof hubFor>,
 	env: Env,
@@ -109,11 +112,13 @@ async function streamRun(
 	signal: AbortSignal,
 ): Promise<void> {
 	const follower = new RunFollower({ threadId: input.threadId, runId: input.runId, minAttempt: run.min_attempt });
-	const send = (event: AgUiOutEvent, id?: number) =>
-		stream.writeSSE({
-			data: JSON.stringify(event.timestamp === undefined ? { ...event, timestamp: Date.now() } : event),
+	const send = (event: AgUiOutEvent, id?: number) => {
+		const out = forClientVersion(event, input.protocolVersion);
+		return stream.writeSSE({
+			data: JSON.stringify(out.timestamp === undefined ? { ...out, timestamp: Date.now() } : out),
 			...(id !== undefined ? { id: String(id) } : {}),
 		});
+	};
 	let cursor = run.since_seq;
 	const from = Math.max(resumeAt ?? cursor, cursor);
 	// A re-attached stream: what the client had is read again, silently, to know what is open.
@@ -217,7 +222,12 @@ async function readInput(request: Request) {
 	if (!agUi.success) throw invalid("request body is not an AG-UI RunAgentInput", describeIssues(agUi.error as never));
 	const sparky = SparkyRunInputSchema.safeParse(body);
 	if (!sparky.success) throw invalid("invalid request body", describeIssues(sparky.error));
-	return { ...sparky.data, messages: agUi.data.messages as { id: string; role: string; [k: string]: unknown }[] };
+	return {
+		...sparky.data,
+		// AG-UI 1.0 clients declare it; older ones read some events differently (forClientVersion).
+		protocolVersion: agUi.data.protocolVersion,
+		messages: agUi.data.messages as { id: string; role: string; [k: string]: unknown }[],
+	};
 }
 
 /**
