@@ -186,6 +186,7 @@ export function rowJson(row: BoardRow): Record<string, unknown> {
 		instruction: row.instruction,
 		model: row.model ?? null,
 		tokens: row.tokens ?? null,
+		cost_usd: row.costUsd ?? null,
 		error: row.error ?? null,
 		created_at: row.createdAt ?? null,
 		started_at: row.startedAt ?? null,

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { BoardRow, BoardView } from "../../../src/client/board.ts";
+import { formatUsd } from "../../../src/client/money.ts";
 import { firstLine, formatDuration, relativeTime } from "../lib/format.ts";
 import { type BadgeKind, StatusBadge } from "./StatusBadge.tsx";
 
@@ -122,7 +123,9 @@ function RowText({ row, section, now }: { row: BoardRow; section: Section; now: 
 }
 
 function Detail({ row, section, now }: { row: BoardRow; section: Section; now: number }) {
-	const tokens = row.tokens ? ` · ${row.tokens.toLocaleString("en-US")} tokens` : "";
+	// Tokens and dollars so far (each model call's as it ends); a model without a price says so.
+	const cost = row.costUsd === undefined ? "" : ` · ${formatUsd(row.costUsd)}`;
+	const tokens = row.tokens ? ` · ${row.tokens.toLocaleString("en-US")} tokens${cost}` : cost;
 	const attempt = row.attempt > 1 ? ` · attempt ${row.attempt}` : "";
 	if (section === "approvals") {
 		const waits = row.approvals.map((a) => `${a.tool} waits for ${a.decider}'s decision`).join("; ");
