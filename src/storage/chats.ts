@@ -2,8 +2,8 @@ import type { Chat, ChatMessage, SendPolicy } from "../protocol/index.ts";
 
 export async function insertChat(db: D1Database, chat: Chat): Promise<void> {
 	await db
-		.prepare("INSERT INTO chats (id, user_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)")
-		.bind(chat.id, chat.user_id, chat.title, chat.created_at, chat.updated_at)
+		.prepare("INSERT INTO chats (id, user_id, title, created_at, updated_at, policy) VALUES (?, ?, ?, ?, ?, ?)")
+		.bind(chat.id, chat.user_id, chat.title, chat.created_at, chat.updated_at, chat.policy ?? "queue")
 		.run();
 }
 

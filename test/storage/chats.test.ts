@@ -21,6 +21,7 @@ async function chatOf(userId: string, overrides: Partial<Chat> = {}): Promise<Ch
 		title: "New chat",
 		created_at: 1,
 		updated_at: 1,
+		policy: "queue",
 		...overrides,
 	};
 	await insertChat(env.DB, chat);
