@@ -63,8 +63,10 @@ describe("the activity list", () => {
 		await expect
 			.poll(async () => new Set(await page.locator(".sidebar .creator").allTextContents()))
 			.toEqual(new Set([`by ${aliceId}`]));
-		// Both filters applied (the chat turn, also alice's, is gone) before the list is compared below.
+		// Both filters applied (the chat turn, also alice's, is gone) and the page read, not the
+		// rows of the filters before it, before the list is compared below.
 		await expect.poll(async () => (await rowIds()).every((id) => id?.startsWith("task_"))).toBe(true);
+		await expect.poll(() => page.getByRole("list", { name: "Tasks" }).getAttribute("aria-busy")).toBe("false");
 		expect(await rowIds()).toContain(match.id);
 		// Not a user id: said so, and the list stays as it was.
 		const shown = await rowIds();
