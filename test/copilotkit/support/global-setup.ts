@@ -29,8 +29,8 @@ export default async function setup(project: Project): Promise<() => Promise<voi
 			persistTo,
 			adminToken: ADMIN_TOKEN,
 			vars: {
-				// Streams visibly: a test sees the answer grow.
-				SPARKY_DEMO_DELAY_MS: "15",
+				// Streams visibly: a test sees the answer grow, even on a busy machine (the page is sampled every 50 ms).
+				SPARKY_DEMO_DELAY_MS: "60",
 				SPARKY_RETRY_BASE_SECONDS: "0",
 				SPARKY_RATE_TASKS_BURST: "1000",
 				SPARKY_RATE_CHAT_BURST: "1000",
