@@ -27,6 +27,7 @@ import {
 	CustomName,
 	EventType,
 	parseHubEvents,
+	type SendPolicy,
 	type SparkyFile,
 } from "../src/protocol/index.ts";
 import { ChatAttachments, describe } from "./chat-attachments.ts";
@@ -40,7 +41,7 @@ import { StreamPrinter } from "./render.ts";
 const PROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FRAME_TIMEOUT_MS = 15_000;
 const HELP =
-	"Type a message and press Enter. /attach PATH adds a file to your next message (/attach alone lists them, /detach drops them). While the agent answers, Ctrl+C (or /cancel) stops it; Ctrl+C with nothing running, Ctrl+D or /exit quits.";
+	"Type a message and press Enter (while the agent answers, it waits its turn, or does what --policy or the chat's policy says). /steer TEXT adds TEXT to the running answer: the agent reads it at its next step. /attach PATH adds a file to your next message (/attach alone lists them, /detach drops them). While the agent answers, Ctrl+C (or /cancel) stops it; Ctrl+C with nothing running, Ctrl+D or /exit quits.";
 
 /** One interactive chat over the live WebSocket: the socket, the prompt, the printed answers. */
 export class ChatSession {
@@ -69,10 +70,13 @@ export class ChatSession {
 
 	/** `--max-cost`: each message's budget in US dollars (`max_cost_usd`), when given. */
 	readonly #maxCost: number | undefined;
+	/** `--policy` (`--steer`, `--interrupt`): what a message sent while a turn runs does; default the chat's. */
+	readonly #policy: SendPolicy | undefined;
 
-	constructor(ctx: Context, options: { maxCost?: number } = {}) {
+	constructor(ctx: Context, options: { maxCost?: number; policy?: SendPolicy } = {}) {
 		this.#ctx = ctx;
 		this.#maxCost = options.maxCost;
+		this.#policy = options.policy;
 		this.#files = new ChatAttachments(ctx);
 		this.#printer = this.#newPrinter();
 	}
@@ -230,7 +234,11 @@ export class ChatSession {
 		if (text === "/exit" || text === "/quit") this.#exit(ExitCode.ok);
 		else if (text === "/cancel") this.#cancel();
 		else if (text === "/help") this.#notice(this.#ctx.out.c.dim(HELP));
-		else if (this.#files.isCommand(text)) {
+		else if (text === "/steer" || text.startsWith("/steer ")) {
+			const words = text.slice("/steer".length).trim();
+			if (words) this.#send(words, "steer");
+			else this.#notice(this.#ctx.out.c.dim("/steer TEXT adds TEXT to the running answer"));
+		} else if (this.#files.isCommand(text)) {
 			// `/attach PATH`: its progress bar has the line until the upload is done.
 			this.#hidePrompt();
 			this.#stopSpinner();
@@ -239,7 +247,7 @@ export class ChatSession {
 		this.#render();
 	}
 
-	#send(text: string): void {
+	#send(text: string, policy = this.#policy): void {
 		const { c } = this.#ctx.out;
 		const checked = ChatTextSchema.safeParse(text);
 		if (!checked.success) {
@@ -263,7 +271,15 @@ export class ChatSession {
 					text: checked.data,
 					...attachments,
 					...budget,
+					...(policy ? { policy } : {}),
 				});
+			})
+			.then((ack) => {
+				const sent = ack.type === "ack" ? (ack.result as { status?: unknown; turn_id?: unknown }) : {};
+				if (sent.status === "steered")
+					this.#notice(
+						c.dim(`↪ steered into the running answer (${String(sent.turn_id)}): the agent reads it at its next step`),
+					);
 			})
 			.catch((error: Error) => {
 				const i = this.#mine.indexOf(checked.data);
@@ -348,6 +364,14 @@ export class ChatSession {
 			if (error.code === "timeout")
 				throw new CliError(`no answer to ${frame.type} within ${FRAME_TIMEOUT_MS / 1000} s`);
 			if (error.code === "budget_exceeded") throw budgetExceededError(error.message, error.details);
+			if (error.code === "turn_running")
+				throw new CliError(
+					error.message,
+					ExitCode.conflict,
+					error.code,
+					error.details,
+					"send it when the answer ends, or with --steer / --policy queue",
+				);
 			throw new CliError(error.message, ExitCode.error, error.code);
 		}
 	}

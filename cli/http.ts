@@ -20,6 +20,7 @@ import {
 	type Me,
 	MeSchema,
 	ScheduleSchema,
+	type SendPolicy,
 	TaskSchema,
 	type TaskStatus,
 	type Token,
@@ -130,6 +131,8 @@ export class Api {
 
 	listChats = () => this.get("/api/chats", z.object({ chats: z.array(ChatSchema) }), "listing chats");
 	getChat = (id: string) => this.get(`/api/chats/${enc(id)}`, ChatAnswer, "fetching the chat");
+	setChatPolicy = (id: string, policy: SendPolicy) =>
+		this.send("PATCH", `/api/chats/${enc(id)}`, ChatAnswer, { body: { policy }, label: "setting the policy" });
 	deleteChat = (id: string) =>
 		this.send("DELETE", `/api/chats/${enc(id)}`, z.unknown(), { label: "deleting the chat" });
 	chatMessages = (id: string, limit: number) =>

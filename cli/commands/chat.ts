@@ -1,11 +1,18 @@
 /** `sparky chat` (interactive) and `sparky chats list|show|delete`. */
-import type { Command } from "commander";
+import { Argument, type Command, Option } from "commander";
 import { Timeline } from "../../src/client/index.ts";
-import { type Chat, ChatTextSchema, FileLimits, MaxCostSchema } from "../../src/protocol/index.ts";
+import {
+	type Chat,
+	ChatTextSchema,
+	FileLimits,
+	MaxCostSchema,
+	type SendPolicy,
+	SendPolicySchema,
+} from "../../src/protocol/index.ts";
 import { act } from "../action.ts";
 import { ChatSession } from "../chat-session.ts";
 import type { Context } from "../context.ts";
-import { CliError, ExitCode } from "../errors.ts";
+import { CliError, ExitCode, usageError } from "../errors.ts";
 import { oneLine, relativeTime, table } from "../output.ts";
 import { confirm, confirmed, interactive } from "../prompt.ts";
 import { StreamPrinter } from "../render.ts";
@@ -31,9 +38,17 @@ export function addChatCommands(program: Command): void {
 			"each message's budget in US dollars: past it the answer pauses for your decision",
 			dollars,
 		)
+		.addOption(
+			new Option(
+				"--policy <policy>",
+				"what a message sent while an answer runs does: queue (wait), interrupt (stop it, answer this), steer (add it to the running answer), reject (refuse); default: the chat's",
+			).choices(SendPolicySchema.options),
+		)
+		.option("--steer", "same as --policy steer: the running answer reads the message at its next step")
+		.option("--interrupt", "same as --policy interrupt: stop the running answer, then answer this")
 		.addHelpText(
 			"after",
-			'\nCtrl+C stops a running answer; Ctrl+C again (or with nothing running), Ctrl+D or /exit quits.\n/attach PATH adds a file to the next message.\n\nExamples:\n  sparky chat "Summarise the attached file" --attach report.pdf\n  sparky chat --latest',
+			'\nCtrl+C stops a running answer; Ctrl+C again (or with nothing running), Ctrl+D or /exit quits.\n/attach PATH adds a file to the next message; /steer TEXT adds TEXT to the running answer.\n\nExamples:\n  sparky chat "Summarise the attached file" --attach report.pdf\n  sparky chat --latest\n  sparky chat --latest --steer "Only the PDFs, please"',
 		)
 		.action(act(async (ctx, words: string[], options: ChatOptions) => runChat(ctx, words, options)));
 
@@ -82,6 +97,35 @@ export function addChatCommands(program: Command): void {
 		);
 
 	chats
+		.command("policy")
+		.description("show or set what a message sent while an answer runs does in a chat (its default)")
+		.argument("<id>", "chat id")
+		.addArgument(
+			new Argument("[policy]", "queue, interrupt, steer or reject (omitted: show it)").choices(
+				SendPolicySchema.options,
+			),
+		)
+		.addHelpText(
+			"after",
+			"\nqueue: waits its turn (a new chat's default). interrupt: stops the running answer (what it did is kept), then runs.\nsteer: joins the running answer, read at its next step. reject: refused (exit 6) while an answer runs.\n\nExamples:\n  sparky chats policy chat_Ab12… steer\n  sparky chats policy chat_Ab12…",
+		)
+		.action(
+			act(async (ctx, id: string, policy: SendPolicy | undefined) => {
+				checkId(id, "chat id");
+				const api = ctx.api();
+				const chat = policy ? (await api.setChatPolicy(id, policy)).data.chat : (await api.getChat(id)).data.chat;
+				const { out } = ctx;
+				if (out.json) return out.printJson({ chat });
+				const shown = chat.policy ?? "queue";
+				out.line(
+					policy
+						? `Chat ${chat.id}: a message sent while an answer runs now ${POLICY_WORDS[shown]} (${shown}).`
+						: `Chat ${chat.id}: a message sent while an answer runs ${POLICY_WORDS[shown]} (${shown}).`,
+				);
+			}),
+		);
+
+	chats
 		.command("delete")
 		.alias("rm")
 		.description("delete a chat and its history (asks first; -f on scripts)")
@@ -104,6 +148,27 @@ interface ChatOptions {
 	new?: boolean;
 	attach: string[];
 	maxCost?: number;
+	policy?: SendPolicy;
+	steer?: boolean;
+	interrupt?: boolean;
+}
+
+const POLICY_WORDS: Record<SendPolicy, string> = {
+	queue: "waits its turn",
+	interrupt: "stops the running answer and is answered next",
+	steer: "joins the running answer",
+	reject: "is refused",
+};
+
+/** `--policy`, `--steer`, `--interrupt`: one of them at most. */
+function policyOf(options: ChatOptions): SendPolicy | undefined {
+	const given = [
+		options.policy,
+		options.steer ? "steer" : undefined,
+		options.interrupt ? "interrupt" : undefined,
+	].filter((p): p is SendPolicy => p !== undefined);
+	if (new Set(given).size > 1) throw usageError("give one of --policy, --steer and --interrupt");
+	return given[0];
 }
 
 /**
@@ -115,11 +180,12 @@ async function runChat(ctx: Context, words: string[], options: ChatOptions): Pro
 	if (out.json) throw new CliError("`sparky chat` is interactive and has no --json output", ExitCode.usage, "usage");
 	const message = words.length ? check(ChatTextSchema, words.join(" "), "message") : undefined;
 	const maxCost = options.maxCost === undefined ? undefined : check(MaxCostSchema, options.maxCost, "--max-cost");
+	const policy = policyOf(options);
 	const api = ctx.api();
 	// Checks the server and the token first: the socket would only say "closed".
 	await api.me();
 	const existing = await pickChat(ctx, options, message === undefined);
-	const session = new ChatSession(ctx, { maxCost });
+	const session = new ChatSession(ctx, { maxCost, policy });
 	try {
 		session.attach(await uploadAttachments(ctx, options.attach));
 		await session.connect();

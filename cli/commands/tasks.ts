@@ -14,6 +14,8 @@ import {
 	TaskKindSchema,
 	TaskStatusSchema,
 	TERMINAL_STATUSES,
+	WEBHOOK_EVENTS,
+	type WebhookDelivery,
 } from "../../src/protocol/index.ts";
 import { act } from "../action.ts";
 import type { Context } from "../context.ts";
@@ -46,10 +48,19 @@ export function addTaskCommands(agent: Command): void {
 			collect,
 			[],
 		)
+		.option(
+			"--webhook <url>",
+			"POST a signed JSON body to this URL when the task ends or waits for approval (docs/webhooks.md)",
+		)
+		.addOption(
+			new Option("--webhook-event <type>", "only for this event (repeatable; default all)")
+				.choices(WEBHOOK_EVENTS)
+				.argParser((value: string, previous: string[] = []) => [...previous, value]),
+		)
 		.option("-w, --watch", "follow the task live until it ends; the exit code tells how it ended")
 		.addHelpText(
 			"after",
-			'\nExamples:\n  sparky agent tasks add "List files in the workspace and summarise README.md" --watch\n  sparky agent tasks add "Summarise the attached file" --attach report.pdf --watch\n  sparky agent tasks add "what time is it" -m source=cron --idempotency-key nightly-2026-11-24\n  sparky agent tasks add "Write notes.md with: hello" --approve write_file --watch\n  sparky agent tasks add "Summarise README.md" --max-cost 0.50 --watch',
+			'\nExamples:\n  sparky agent tasks add "List files in the workspace and summarise README.md" --watch\n  sparky agent tasks add "Summarise README.md" --webhook https://example.com/hooks/sparky --webhook-event task.succeeded\n  sparky agent tasks add "Summarise the attached file" --attach report.pdf --watch\n  sparky agent tasks add "what time is it" -m source=cron --idempotency-key nightly-2026-11-24\n  sparky agent tasks add "Write notes.md with: hello" --approve write_file --watch\n  sparky agent tasks add "Summarise README.md" --max-cost 0.50 --watch',
 		)
 		.action(
 			act(async (ctx, words: string[], options: AddOptions) => {
@@ -129,6 +140,7 @@ export function addTaskCommands(agent: Command): void {
 				if (ctx.out.json) return ctx.out.printJson(data);
 				printTask(ctx, data.task);
 				printApprovals(ctx, data.task.id, data.task.approvals ?? []);
+				printDeliveries(ctx, data.task.webhook_deliveries ?? []);
 			}),
 		);
 
@@ -239,6 +251,8 @@ interface AddOptions {
 	approve: string[];
 	maxCost?: number;
 	attach: string[];
+	webhook?: string;
+	webhookEvent?: string[];
 	watch?: boolean;
 }
 
@@ -313,6 +327,11 @@ async function onlyPending(ctx: Context, taskId: string, verb: string): Promise<
 }
 
 function taskBody(words: string[], options: AddOptions) {
+	if (options.webhookEvent?.length && !options.webhook)
+		throw new CliError("--webhook-event goes with --webhook URL", ExitCode.usage, "usage");
+	const webhook = options.webhook
+		? { url: options.webhook, ...(options.webhookEvent?.length ? { events: [...new Set(options.webhookEvent)] } : {}) }
+		: undefined;
 	const body = check(
 		CreateTaskBodySchema,
 		{
@@ -324,6 +343,7 @@ function taskBody(words: string[], options: AddOptions) {
 			...(options.dependsOn.length ? { depends_on: options.dependsOn } : {}),
 			...(options.approve.length ? { approve: splitList(options.approve) } : {}),
 			...(options.maxCost !== undefined ? { max_cost_usd: options.maxCost } : {}),
+			...(webhook ? { webhook } : {}),
 		},
 		"task",
 		{
@@ -334,6 +354,7 @@ function taskBody(words: string[], options: AddOptions) {
 			depends_on: "--depends-on",
 			approve: "--approve",
 			max_cost_usd: "--max-cost",
+			webhook: "--webhook",
 		},
 	);
 	const key =
@@ -383,6 +404,32 @@ function approvalWhat(a: Approval, width: number): string {
 		return ask ? `budget: ${budgetQuestion(ask)}` : "budget: the task spent its budget; allow more?";
 	}
 	return `${a.tool} ${oneLine(JSON.stringify(a.input ?? {}), Math.max(20, width - a.tool.length))}`;
+}
+
+/** A task's webhook deliveries (newest first, as `GET /api/tasks/:id` has them): how each went. */
+function printDeliveries(ctx: Context, deliveries: readonly WebhookDelivery[]): void {
+	const { out } = ctx;
+	const { c } = out;
+	if (deliveries.length === 0) return;
+	out.line("");
+	out.line(c.bold("webhook deliveries"));
+	for (const d of deliveries) {
+		const status =
+			d.status === "delivered" ? c.green(d.status) : d.status === "failed" ? c.red(d.status) : c.yellow(d.status);
+		const last =
+			d.last_status_code !== null || d.last_error
+				? ` · last: ${[d.last_status_code !== null ? `HTTP ${d.last_status_code}` : "", d.last_error ?? ""].filter(Boolean).join(" ")}`
+				: "";
+		const when =
+			d.delivered_at !== null
+				? ` ${relativeTime(d.delivered_at)}`
+				: d.next_attempt_at !== null
+					? ` · next try ${timestamp(d.next_attempt_at)}`
+					: "";
+		out.line(
+			`  ${d.id}  ${d.type}  ${status}${when}  ${c.dim(`${d.attempts} ${d.attempts === 1 ? "attempt" : "attempts"}${last}`)}`,
+		);
+	}
 }
 
 /** A task's approvals: pending ones with the commands that decide them, decided ones in a line. */
@@ -455,6 +502,7 @@ function printTask(ctx: Context, t: Task): void {
 			// Absent from servers before #26; `null`: a model call had no known price.
 			["cost", t.usage.cost_usd !== undefined && t.usage.total_tokens ? formatUsd(t.usage.cost_usd) : undefined],
 			["budget", t.max_cost_usd !== undefined ? formatUsd(t.max_cost_usd) : undefined],
+			["webhook", t.webhook ? `${t.webhook.url} (${t.webhook.events.join(", ")})` : undefined],
 			["error", t.error ? out.c.red(t.error) : undefined],
 			["result", t.result],
 		]),

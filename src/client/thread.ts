@@ -126,6 +126,11 @@ export class Thread {
 		this.version++;
 	}
 
+	/** Whether an item (message, tool call, …) with this id is in the thread. */
+	has(id: string): boolean {
+		return this.#slots.has(id);
+	}
+
 	/** Approvals known to this thread (any status). */
 	approvals(): ApprovalView[] {
 		return [...this.#approvals.values()];

@@ -7,6 +7,7 @@ import {
 	EventType,
 	type HubEnvelope,
 	type KnownHubEvent,
+	type SendPolicy,
 	type ChatSummary as StoredChatSummary,
 	type Task,
 	type TaskStatus,
@@ -52,6 +53,21 @@ export interface ChatSummary {
 	createdAt: number;
 	updatedAt: number;
 	unread: number;
+	/** What a message sent while a turn runs does when it names no policy (absent: `queue`). */
+	policy?: SendPolicy;
+}
+
+/**
+ * A message steered into a running turn (`status: "steered"`) that the run hasn't read yet:
+ * no event shows it until the run takes it between two steps (or, if the turn ends first,
+ * it opens the chat's next turn under the same id).
+ */
+export interface SteeredMessage {
+	messageId: string;
+	/** The running turn it was handed to. */
+	turnId: string;
+	text: string;
+	ts: number;
 }
 
 const TERMINAL = new Set<TaskStatus>(["succeeded", "failed", "cancelled"]);
@@ -67,6 +83,8 @@ export class Timeline {
 	readonly #summaries = new Map<string, Map<string, SummaryView>>();
 	/** Each task's (or chat turn's) cost so far, as its model calls (`sparky.usage`) said. */
 	readonly #taskCosts = new Map<string, number | null>();
+	/** Messages this client steered into a running turn, by chat, until an event shows them. */
+	readonly #steered = new Map<string, SteeredMessage[]>();
 	#open: ThreadKey | undefined;
 	/** Bumped on every change: cheap change detection for a UI. */
 	version = 0;
@@ -232,6 +250,32 @@ export class Timeline {
 		return [...this.#chats.values()].sort((a, b) => b.updatedAt - a.updatedAt || b.id.localeCompare(a.id));
 	}
 
+	/** A message this client steered into a running turn of `chatId` (the send's answer said `steered`). */
+	noteSteered(chatId: string, message: SteeredMessage): void {
+		const list = this.#steered.get(chatId) ?? [];
+		if (list.some((m) => m.messageId === message.messageId)) return;
+		list.push(message);
+		this.#steered.set(chatId, list);
+		this.version++;
+	}
+
+	/**
+	 * Messages steered into a turn of `chatId` that no event shows yet (the run reads them at its
+	 * next step), oldest first. Once the run's user-message event (same id) arrives, it is there
+	 * in the turn instead, where the run took it.
+	 */
+	pendingSteers(chatId: string): SteeredMessage[] {
+		const list = this.#steered.get(chatId);
+		if (!list) return [];
+		const thread = this.#threads.get(`chat:${chatId}`);
+		const left = list.filter((m) => !thread?.has(m.messageId));
+		if (left.length !== list.length) {
+			if (left.length) this.#steered.set(chatId, left);
+			else this.#steered.delete(chatId);
+		}
+		return left;
+	}
+
 	/** Chat turns that haven't finished (for "pending" badges). */
 	openTurns(chatId: string): TaskSummary[] {
 		return [...this.#tasks.values()].filter((t) => t.kind === "chat" && t.chatId === chatId && !TERMINAL.has(t.status));
@@ -295,6 +339,7 @@ export class Timeline {
 					this.#chats.delete(chat.id);
 					this.#threads.delete(`chat:${chat.id}`);
 					this.#summaries.delete(chat.id);
+					this.#steered.delete(chat.id);
 				} else this.#upsertChat(chat);
 				this.version++;
 				return;
@@ -381,6 +426,7 @@ export class Timeline {
 			createdAt: chat.created_at,
 			updatedAt: Math.max(chat.updated_at, current?.updatedAt ?? 0),
 			unread: current?.unread ?? 0,
+			policy: chat.policy ?? current?.policy,
 		});
 	}
 

@@ -41,6 +41,9 @@ export default async function setup(project: Project): Promise<() => Promise<voi
 			SPARKY_RATE_TASKS_BURST: "1000",
 			SPARKY_RATE_CHAT_BURST: "1000",
 			SPARKY_HTTP_FETCH_ALLOW: slowHost,
+			// Webhooks (`tasks add --webhook`): a key to keep the secret with, and a local receiver allowed.
+			SPARKY_SECRETS_KEY: "cli-test-secrets-key-0123456789abcdefghijkl",
+			SPARKY_WEBHOOK_ALLOW: "127.0.0.1:*",
 			// A price for the demo model (it is free): costs and budgets to show (docs/usage.md). A call
 			// costs cents; a first call's estimate (500 output tokens) is $0.50.
 			SPARKY_MODEL_PRICES: JSON.stringify({ demo: { input: 1, output: 1000 } }),

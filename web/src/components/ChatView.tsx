@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import type { SteeredMessage } from "../../../src/client/index.ts";
 import { describeError } from "../lib/api.ts";
 import type { Session } from "../state/session.ts";
 import { routeItems } from "../state/threads.ts";
@@ -23,6 +24,9 @@ export function ChatView({ session, chatId }: Props) {
 	const items = routeItems(session.route, timeline);
 	const turns = timeline.openTurns(chatId);
 	const running = turns.some((t) => t.status === "running");
+	// A message may join the running turn (Steer) while it runs or waits for an approval.
+	const answering = turns.some((t) => t.status === "running" || t.status === "awaiting_approval");
+	const steers = timeline.pendingSteers(chatId);
 	// Waiting its turn; a turn paused for approval has started (its card says what it waits for).
 	const pending = new Set(
 		turns.filter((t) => t.status !== "running" && t.status !== "awaiting_approval").map((t) => t.id),
@@ -69,6 +73,7 @@ export function ChatView({ session, chatId }: Props) {
 				loadMemory={(id) => session.memories.get(id)}
 				files={session.files}
 				before={earlier}
+				after={steers.length > 0 ? <PendingSteers session={session} steers={steers} /> : undefined}
 				empty={
 					<p class="muted empty">
 						{load.status === "loading" || load.status === "idle" ? "Loading…" : "Say something to start."}
@@ -78,9 +83,12 @@ export function ChatView({ session, chatId }: Props) {
 			<QuietNote last={session.liveness.lastOf(`chat:${chatId}`, items)} running={running} />
 			<Composer
 				running={running}
+				answering={answering}
+				policy={chat?.policy}
+				onPolicy={(policy) => session.setChatPolicy(chatId, policy)}
 				autoFocus={load.status === "loaded" && items.length === 0}
 				attachments={attachments}
-				onSend={(text, files) => session.sendChat(chatId, text, files)}
+				onSend={(text, files, policy) => session.sendChat(chatId, text, files, policy)}
 				onStop={async () => {
 					setStopError(undefined);
 					try {
@@ -92,5 +100,34 @@ export function ChatView({ session, chatId }: Props) {
 				}}
 			/>
 		</section>
+	);
+}
+
+/**
+ * Messages steered into the running answer that its run hasn't read yet: under the turn, until
+ * the run takes them at its next step (they then show in the turn, where it read them).
+ */
+function PendingSteers({ session, steers }: { session: Session; steers: readonly SteeredMessage[] }) {
+	return (
+		<ul class="timeline steered-pending" aria-label="Steered, waiting for the next step">
+			{steers.map((m) => {
+				const status = session.timeline.task(m.turnId)?.status;
+				const ended = status === "succeeded" || status === "failed" || status === "cancelled";
+				return (
+					<li key={m.messageId} class="item message message-user" data-steer-id={m.messageId} data-role="user">
+						<div class="item-head">
+							<span class="who-label">You</span>
+							<span class="badge status-pending">{ended ? "next turn" : "steered"}</span>
+						</div>
+						<p class="message-text plain">{m.text}</p>
+						<p class="steer-note">
+							{ended
+								? "The answer ended before reading it: it is answered next."
+								: "Will be read at the next step of the running answer."}
+						</p>
+					</li>
+				);
+			})}
+		</ul>
 	);
 }

@@ -8,6 +8,7 @@ import {
 	type ClientEvent,
 	type Me,
 	parseHubEvents,
+	type SendPolicy,
 	type Task,
 } from "../../../src/protocol/index.ts";
 import { formatTime } from "./format.ts";
@@ -45,6 +46,8 @@ export class Api {
 		(await this.#call<{ chat: Chat }>("POST", "/api/chats", title ? { title } : {})).chat;
 	renameChat = async (id: string, title: string) =>
 		(await this.#call<{ chat: Chat }>("PATCH", `/api/chats/${enc(id)}`, { title })).chat;
+	setChatPolicy = async (id: string, policy: SendPolicy) =>
+		(await this.#call<{ chat: Chat }>("PATCH", `/api/chats/${enc(id)}`, { policy })).chat;
 	deleteChat = (id: string) => this.#call<null>("DELETE", `/api/chats/${enc(id)}`);
 
 	task = async (id: string) =>
@@ -141,6 +144,8 @@ export function describeError(error: unknown): string {
 		const budget = parseBudgetExceeded(error.details);
 		if (budget) return describeBudgetExceeded(budget, formatTime);
 	}
+	if ((error instanceof ApiError || error instanceof FrameError) && error.code === "turn_running")
+		return "Sparky is still answering, and this chat takes no new message until it ends (its setting is “Refuse”). Send it again when the answer ends, press Steer to add it to the running answer, or change the setting.";
 	if (error instanceof ApiError) return error.message;
 	return error instanceof Error ? error.message : String(error);
 }

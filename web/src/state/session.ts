@@ -16,6 +16,7 @@ import {
 	isTerminal,
 	type Me,
 	parseHubEvents,
+	type SendPolicy,
 	type SparkyFile,
 	type Task,
 } from "../../../src/protocol/index.ts";
@@ -209,9 +210,32 @@ export class Session {
 		await this.api.deleteChat(id);
 	}
 
-	async sendChat(chatId: string, text: string, files: readonly SparkyFile[] = []): Promise<void> {
-		const frame = { type: "chat.send", chat_id: chatId, text, ...attachmentIds(files) } as const;
-		this.files.noteSent(await this.requests.request(frame), files);
+	/**
+	 * Sends a message; `policy` says what it does while a turn runs (default: the chat's). A
+	 * steered one shows as pending under the running turn until the run reads it.
+	 */
+	async sendChat(chatId: string, text: string, files: readonly SparkyFile[] = [], policy?: SendPolicy): Promise<void> {
+		const frame = {
+			type: "chat.send",
+			chat_id: chatId,
+			text,
+			...attachmentIds(files),
+			...(policy ? { policy } : {}),
+		} as const;
+		const answer = await this.requests.request(frame);
+		this.files.noteSent(answer, files);
+		const result =
+			answer.type === "ack" ? (answer.result as { message_id?: unknown; turn_id?: unknown; status?: unknown }) : {};
+		if (result.status === "steered" && typeof result.message_id === "string" && typeof result.turn_id === "string") {
+			this.timeline.noteSteered(chatId, { messageId: result.message_id, turnId: result.turn_id, text, ts: Date.now() });
+			this.changed();
+		}
+	}
+
+	/** The chat's default policy for messages sent while a turn runs (`PATCH /api/chats/:id`). */
+	async setChatPolicy(chatId: string, policy: SendPolicy): Promise<void> {
+		this.timeline.applyChats([await this.api.setChatPolicy(chatId, policy)]);
+		this.changed();
 	}
 
 	async stopChat(chatId: string): Promise<void> {
