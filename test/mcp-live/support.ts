@@ -19,10 +19,17 @@ export async function api(
 	const headers: Record<string, string> = {};
 	if (options.token) headers.authorization = `Bearer ${options.token}`;
 	if (options.body !== undefined) headers["content-type"] = "application/json";
-	const res = await fetch(`${live().url}${path}`, {
-		method: options.method ?? (options.body !== undefined ? "POST" : "GET"),
-		headers,
-		body: options.body === undefined ? undefined : JSON.stringify(options.body),
+	const send = () =>
+		fetch(`${live().url}${path}`, {
+			method: options.method ?? (options.body !== undefined ? "POST" : "GET"),
+			headers,
+			body: options.body === undefined ? undefined : JSON.stringify(options.body),
+		});
+	// A kept-alive connection the server closed just as it was reused ("other side closed"):
+	// the request never got an answer; it is sent once more on a new connection.
+	const res = await send().catch((error: unknown) => {
+		if ((error as { cause?: { code?: string } }).cause?.code !== "UND_ERR_SOCKET") throw error;
+		return send();
 	});
 	const text = await res.text();
 	let body: unknown;
@@ -40,7 +47,9 @@ export async function newUser(): Promise<{ id: string; token: string }> {
 	const id = `mcp-${process.pid}-${Date.now().toString(36)}-${counter++}`;
 	const admin = live().adminToken;
 	const created = await api("/api/users", { token: admin, body: { id } });
-	if (created.status !== 201) throw new Error(`create user: ${created.status} ${created.text}`);
+	// 409: a resent request whose first try did reach the server (the id is this process's own).
+	if (created.status !== 201 && created.status !== 409)
+		throw new Error(`create user: ${created.status} ${created.text}`);
 	const token = await api(`/api/users/${id}/tokens`, { token: admin, body: { name: "mcp-test" } });
 	if (token.status !== 201) throw new Error(`create token: ${token.status} ${token.text}`);
 	return { id, token: token.body.token as string };
