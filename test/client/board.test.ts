@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Board } from "../../src/client/board.ts";
 import { type ClientEvent, parseHubEvent, type Task } from "../../src/protocol/index.ts";
+import { apiTask } from "../support/task-fixture.ts";
 
 const T0 = Date.UTC(2026, 11, 6, 10, 0, 0);
 const MIN = 60_000;
@@ -117,30 +118,12 @@ function lifecycle(s: ReturnType<typeof stream>, task: string, at: number): Clie
 }
 
 function task(id: string, status: Task["status"], fields: Partial<Task> = {}): Task {
-	return {
-		id,
-		kind: "task",
-		user_id: "alice",
-		instruction: `do ${id}`,
-		metadata: null,
-		chat_id: null,
+	return apiTask(id, {
 		status,
-		attempts: status === "queued" ? 0 : 1,
-		max_attempts: 3,
-		parent_task_id: null,
-		depth: 0,
-		schedule_name: null,
-		model: null,
-		result: null,
-		error: null,
-		usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 },
-		cancel_requested: false,
 		created_at: T0,
-		updated_at: T0,
 		started_at: status === "running" ? T0 : null,
-		finished_at: null,
 		...fields,
-	};
+	});
 }
 
 describe("Board", () => {

@@ -3,6 +3,7 @@ import { orderOf } from "../../src/client/run-order.ts";
 import { Timeline } from "../../src/client/timeline.ts";
 import type { ChatMessage, ClientEvent, Task } from "../../src/protocol/index.ts";
 import { clientEvent } from "../support/events.ts";
+import { apiTask } from "../support/task-fixture.ts";
 
 let seq = 0;
 const ev = (fields: Record<string, unknown>): ClientEvent => {
@@ -179,29 +180,9 @@ describe("Timeline (events in, timeline out)", () => {
 });
 
 describe("A task's status from the API and from the socket", () => {
-	const apiTask = (status: Task["status"], updated_at: number): Task => ({
-		id: "task_s",
-		kind: "task",
-		user_id: "u",
-		instruction: "go",
-		metadata: null,
-		chat_id: null,
-		status,
-		attempts: status === "queued" ? 0 : 1,
-		max_attempts: 3,
-		parent_task_id: null,
-		depth: 0,
-		schedule_name: null,
-		model: null,
-		result: null,
-		error: null,
-		usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 },
-		cancel_requested: false,
-		created_at: 5000,
-		updated_at,
-		started_at: null,
-		finished_at: null,
-	});
+	const taskAt = (status: Task["status"], updated_at: number): Task =>
+		apiTask("task_s", { status, instruction: "go", user_id: "u", created_at: 5000, updated_at });
+
 	const statusAt = (status: string, ts: number) =>
 		clientEvent({
 			seq: ts,
@@ -216,16 +197,16 @@ describe("A task's status from the API and from the socket", () => {
 	it("keeps `running` when the POST's `queued` answer lands after it in the same millisecond", () => {
 		const t = new Timeline();
 		t.apply([statusAt("running", 5000)]);
-		t.applyTasks([apiTask("queued", 5000)]);
+		t.applyTasks([taskAt("queued", 5000)]);
 		expect(t.task("task_s")?.status).toBe("running");
 	});
 
 	it("takes `running` at the same millisecond as the `queued` it has, and an older `queued` never", () => {
 		const t = new Timeline();
-		t.applyTasks([apiTask("queued", 5000)]);
+		t.applyTasks([taskAt("queued", 5000)]);
 		t.apply([statusAt("running", 5000)]);
 		expect(t.task("task_s")?.status).toBe("running");
-		t.applyTasks([apiTask("queued", 4999)]);
+		t.applyTasks([taskAt("queued", 4999)]);
 		expect(t.task("task_s")?.status).toBe("running");
 		t.apply([statusAt("succeeded", 5001)]);
 		expect(t.task("task_s")?.status).toBe("succeeded");

@@ -3,32 +3,9 @@ import { Timeline } from "../../src/client/timeline.ts";
 import type { Task } from "../../src/protocol/index.ts";
 import { Api } from "../../web/src/lib/api.ts";
 import { ActivityList } from "../../web/src/state/activity.ts";
+import { apiTask } from "../support/task-fixture.ts";
 
-function task(id: string, created_at: number): Task {
-	return {
-		id,
-		kind: "task",
-		user_id: "agent",
-		instruction: `do ${id}`,
-		metadata: null,
-		chat_id: null,
-		status: "queued",
-		attempts: 0,
-		max_attempts: 3,
-		parent_task_id: null,
-		depth: 0,
-		schedule_name: null,
-		model: null,
-		result: null,
-		error: null,
-		usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 },
-		cancel_requested: false,
-		created_at,
-		updated_at: created_at,
-		started_at: null,
-		finished_at: null,
-	};
-}
+const task = (id: string, created_at: number): Task => apiTask(id, { user_id: "agent", created_at });
 
 describe("web: the sidebar's task list", () => {
 	it("keeps a task made while its first page was on the way, which the page (read before) doesn't list", async () => {
