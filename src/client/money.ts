@@ -5,6 +5,10 @@
  * else two ("$1.25"). Web-standard APIs only (no DOM, no Node).
  */
 
+import { type BudgetExceeded, BudgetExceededSchema } from "../protocol/index.ts";
+
+export type { BudgetExceeded };
+
 /** What a `null` cost reads as. */
 export const PRICE_UNKNOWN = "price unknown";
 
@@ -77,27 +81,10 @@ export function sumCosts(costs: readonly (number | null | undefined)[]): number 
 
 // ---- budgets ----------------------------------------------------------------------------------
 
-/** `details` of a 402 `budget_exceeded` answer (creating a task, sending a message). */
-export interface BudgetExceeded {
-	period: "day" | "month";
-	cap_usd: number;
-	spent_usd: number;
-	/** Milliseconds since the epoch. */
-	resets_at: number;
-}
-
-/** The details of a `budget_exceeded` error, when they are what the server documents. */
+/** The details of a `budget_exceeded` error, when they are what the server documents (`BudgetExceededSchema`). */
 export function parseBudgetExceeded(details: unknown): BudgetExceeded | undefined {
-	if (!details || typeof details !== "object") return undefined;
-	const d = details as Record<string, unknown>;
-	const period = d.period;
-	if (period !== "day" && period !== "month") return undefined;
-	const cap = d.cap_usd;
-	const spent = d.spent_usd;
-	const resets = typeof d.resets_at === "string" ? Date.parse(d.resets_at) : d.resets_at;
-	if (typeof cap !== "number" || typeof spent !== "number" || typeof resets !== "number" || !Number.isFinite(resets))
-		return undefined;
-	return { period, cap_usd: cap, spent_usd: spent, resets_at: resets };
+	const parsed = BudgetExceededSchema.safeParse(details);
+	return parsed.success ? parsed.data : undefined;
 }
 
 /**

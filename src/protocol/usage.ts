@@ -102,6 +102,16 @@ export const UserBudgetBodySchema = z.strictObject({
 });
 export type UserBudgetBody = z.infer<typeof UserBudgetBodySchema>;
 
+/** `details` of a 402 `budget_exceeded` answer (creating a task, sending a message). */
+export const BudgetExceededSchema = z.object({
+	period: z.enum(["day", "month"]),
+	cap_usd: z.number().nonnegative(),
+	spent_usd: z.number().nonnegative(),
+	/** When the period ends (milliseconds since the epoch, UTC). */
+	resets_at: z.number().int(),
+});
+export type BudgetExceeded = z.infer<typeof BudgetExceededSchema>;
+
 /** A task's budget in dollars (`max_cost_usd` on a task, a chat message, AG-UI `forwardedProps.sparky`). */
 export const MaxCostSchema = z.number().positive().max(1_000_000);
 

@@ -1,5 +1,5 @@
 import { SparkyError } from "../errors.ts";
-import { type BudgetStatus, ErrorCode } from "../protocol/index.ts";
+import { type BudgetExceeded, type BudgetStatus, ErrorCode } from "../protocol/index.ts";
 import { roundUsd, userSpend } from "../storage/usage.ts";
 import { usageConfig } from "./config.ts";
 import { dayOf, monthStartOf, nextDayAt, nextMonthAt } from "./periods.ts";
@@ -46,7 +46,7 @@ export function overBudget(status: BudgetStatus): SparkyError | undefined {
 			"payment_required",
 			ErrorCode.budgetExceeded,
 			`you have spent $${p.spent_usd.toFixed(2)} of your ${name === "day" ? "daily" : "monthly"} budget of $${p.cap_usd.toFixed(2)}; it resets at ${when}`,
-			{ period: name, cap_usd: p.cap_usd, spent_usd: p.spent_usd, resets_at: p.resets_at },
+			{ period: name, cap_usd: p.cap_usd, spent_usd: p.spent_usd, resets_at: p.resets_at } satisfies BudgetExceeded,
 		);
 	}
 	return undefined;

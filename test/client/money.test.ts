@@ -101,7 +101,7 @@ describe("budgets in words", () => {
 			period: "month",
 			cap_usd: 50,
 			spent_usd: 50,
-			resets_at: "2027-01-01T00:00:00Z",
+			resets_at: Date.UTC(2027, 0, 1),
 		});
 		expect(month && describeBudgetExceeded(month, when)).toBe(
 			"You have spent $50.00 of your $50.00 monthly budget. It resets at 2027-01-01T00:00:00.000Z.",
