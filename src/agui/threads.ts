@@ -2,9 +2,7 @@ import { announceChat, DEFAULT_CHAT_TITLE, sendMessage, spendChatQuota, threadCh
 import type { Deps } from "../deps.ts";
 import { conflict, invalid, notFound } from "../errors.ts";
 import {
-	type Approval,
 	ApprovalResumePayloadSchema,
-	BudgetApprovalInputSchema,
 	type Chat,
 	describeIssues,
 	messageText,
@@ -15,6 +13,7 @@ import { type AgUiRun, putAgUiRun, storedMessageIds } from "../storage/ag-ui-run
 import { getApproval, pendingClientCall, pendingClientCalls, taskApprovals } from "../storage/approvals.ts";
 import { claimMessages, getChat, insertChat, messageOwners, releaseMessages } from "../storage/chats.ts";
 import { getTask, openTurns, type TaskRow } from "../storage/tasks.ts";
+import { type AgUiInterrupt, interruptOf } from "../tasks/approval-events.ts";
 import { decideApproval, deliverClientResult } from "../tasks/approvals.ts";
 import { newTaskId } from "../tasks/service.ts";
 import { checkMediaCount, inputMedia, mediaFileIds } from "./input-files.ts";
@@ -87,18 +86,9 @@ export function runKey(input: { runId: string; resume?: { interruptId: string }[
 		.join(",")}`;
 }
 
-/** An AG-UI interrupt: a decision a thread waits on (`RUN_FINISHED.outcome.interrupts[]`). */
-export interface AgUiInterrupt {
-	id: string;
-	reason: string;
-	message: string;
-	toolCallId?: string;
-	expiresAt: string;
-}
-
 /**
  * The interrupts a thread waits on: the pending approvals of its turn that awaits a decision,
- * as that turn's run ended with them (the runner's `interruptOf`, src/runner/run-ending.ts). A
+ * as that turn's run ended with them (`interruptOf`, src/tasks/approval-events.ts). A
  * thread opened again (a run with nothing new: a page reload, CopilotKit's connect) ends with
  * them, so the client can answer them with `resume`.
  */
@@ -110,24 +100,6 @@ export async function openInterrupts(db: D1Database, chatId: string): Promise<Ag
 			if (approval.status === "pending") interrupts.push(interruptOf(approval));
 	}
 	return interrupts;
-}
-
-function interruptOf(approval: Approval): AgUiInterrupt {
-	const expiresAt = new Date(approval.expires_at).toISOString();
-	const budget = approval.kind === "budget" ? BudgetApprovalInputSchema.safeParse(approval.input) : undefined;
-	if (budget?.success) {
-		const b = budget.data;
-		const usd = (n: number) => (n > 0 && n < 0.01 ? n.toFixed(4) : n.toFixed(2));
-		const message = `spent $${usd(b.spent_usd)} of $${usd(b.budget_usd)}: allow $${usd(b.more_usd)} more?`;
-		return { id: approval.id, reason: "budget", message, expiresAt };
-	}
-	return {
-		id: approval.id,
-		reason: "tool_approval",
-		toolCallId: approval.tool_call_id,
-		message: `${approval.tool} needs your approval before it runs`,
-		expiresAt,
-	};
 }
 
 /** What a run request became: a turn to follow from a seq, or nothing new (answer with the thread's messages). */

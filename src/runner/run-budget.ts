@@ -14,6 +14,7 @@ import type { TaskRow } from "../storage/tasks.ts";
 import { recordModelCall, roundUsd } from "../storage/usage.ts";
 import { overBudget } from "../usage/budget.ts";
 import { priceOf, type UsageConfig } from "../usage/config.ts";
+import { usdText } from "../usage/dollars.ts";
 import { dayOf } from "../usage/periods.ts";
 import { type CallTokens, costOf, type Price } from "../usage/prices.ts";
 import type { RunEmitter } from "./run-events.ts";
@@ -86,7 +87,7 @@ export class RunSpending {
 			const why = last.status === "expired" ? "nobody allowed more in time" : "more was not allowed";
 			return {
 				kind: "stop",
-				message: `stopped: the task spent $${fmt(this.#spentUsd)} of its budget of $${fmt(limit)} (${why})`,
+				message: `stopped: the task spent $${usdText(this.#spentUsd)} of its budget of $${usdText(limit)} (${why})`,
 			};
 		}
 		const input: BudgetApprovalInput = {
@@ -213,8 +214,4 @@ function tokensOf(call: ModelCallRecord): CallTokens {
 
 function budgetNumber(approval: Approval): number {
 	return Number(approval.tool_call_id.slice(BUDGET_CALL_PREFIX.length)) || 0;
-}
-
-function fmt(usd: number): string {
-	return usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2);
 }

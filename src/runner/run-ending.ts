@@ -4,12 +4,12 @@ import { type AgentConfig, agentConfig } from "../config.ts";
 import type { Deps } from "../deps.ts";
 import { failpoint } from "../faults.ts";
 import { log } from "../log.ts";
-import { type Approval, BudgetApprovalInputSchema, CustomName, EventType } from "../protocol/index.ts";
+import { type Approval, CustomName, EventType } from "../protocol/index.ts";
 import { putMessages } from "../storage/chats.ts";
 import { type CheckpointWrite, countPause } from "../storage/checkpoints.ts";
 import { finishRun, type RunOutcome } from "../storage/task-runs.ts";
 import type { TaskRow } from "../storage/tasks.ts";
-import { approvalDecidedEvent } from "../tasks/approval-events.ts";
+import { approvalDecidedEvent, interruptOf } from "../tasks/approval-events.ts";
 import { afterTaskEnded, enqueueTask } from "../tasks/service.ts";
 import { taskStatusEvent } from "../tasks/status-events.ts";
 import { taskChanged } from "../webhooks/service.ts";
@@ -168,32 +168,6 @@ class Ending {
 function usageOf({ attemptTokens, label }: AgentEnding) {
 	const totalTokens = attemptTokens.inputTokens + attemptTokens.outputTokens;
 	return [{ provider: label.split(":")[0], model: label, ...attemptTokens, totalTokens }];
-}
-
-/** An approval as AG-UI's interrupt: a tool call to allow, or more money for the task. */
-function interruptOf(approval: Approval) {
-	const expiresAt = new Date(approval.expires_at).toISOString();
-	const budget = approval.kind === "budget" ? BudgetApprovalInputSchema.safeParse(approval.input) : undefined;
-	if (budget?.success) {
-		const b = budget.data;
-		return {
-			id: approval.id,
-			reason: "budget",
-			message: `spent $${usd(b.spent_usd)} of $${usd(b.budget_usd)}: allow $${usd(b.more_usd)} more?`,
-			expiresAt,
-		};
-	}
-	return {
-		id: approval.id,
-		reason: "tool_approval",
-		toolCallId: approval.tool_call_id,
-		message: `${approval.tool} needs your approval before it runs`,
-		expiresAt,
-	};
-}
-
-function usd(n: number): string {
-	return n > 0 && n < 0.01 ? n.toFixed(4) : n.toFixed(2);
 }
 
 /**
