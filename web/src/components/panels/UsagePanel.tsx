@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { formatCount, formatTokenUsage, formatUsd } from "../../../../src/client/index.ts";
 import type { BudgetStatus, UsageReport, UsageRow } from "../../../../src/protocol/index.ts";
@@ -251,79 +252,99 @@ function FiguresHead({ first }: { first: string }) {
 	);
 }
 
-function ModelTable({ report }: { report: UsageReport }) {
+/** One grouping of the period's usage as a table: a row per key (its header cell is `rowHeader`'s), then the figures. */
+function UsageTable({
+	report,
+	by,
+	heading,
+	caption,
+	first,
+	rowHeader,
+	headerClass,
+	children,
+}: {
+	report: UsageReport;
+	by: "model" | "task" | "user";
+	heading: string;
+	caption: string;
+	first: string;
+	rowHeader: (row: UsageRow) => ComponentChildren;
+	headerClass?: string;
+	children?: ComponentChildren;
+}) {
+	const headingId = `usage-${by}s-heading`;
 	return (
-		<section class="panel-section" aria-labelledby="usage-models-heading">
-			<h3 id="usage-models-heading">By model</h3>
-			<table class="table usage-table" data-by="model">
-				<caption class="visually-hidden">Usage by model over the period</caption>
-				<FiguresHead first="Model" />
+		<section class="panel-section" aria-labelledby={headingId}>
+			<h3 id={headingId}>{heading}</h3>
+			<table class="table usage-table" data-by={by}>
+				<caption class="visually-hidden">{caption}</caption>
+				<FiguresHead first={first} />
 				<tbody>
 					{report.rows.map((row) => (
 						<tr key={row.key} data-key={row.key}>
-							<th scope="row" data-label="Model">
-								<code>{row.key}</code>
+							<th scope="row" data-label={first} class={headerClass}>
+								{rowHeader(row)}
 							</th>
 							<Figures row={row} />
 						</tr>
 					))}
 				</tbody>
 			</table>
+			{children}
 		</section>
+	);
+}
+
+function ModelTable({ report }: { report: UsageReport }) {
+	return (
+		<UsageTable
+			report={report}
+			by="model"
+			heading="By model"
+			caption="Usage by model over the period"
+			first="Model"
+			rowHeader={(row) => <code>{row.key}</code>}
+		/>
 	);
 }
 
 function TaskTable({ report, navigate }: { report: UsageReport; navigate: (route: Route) => void }) {
 	return (
-		<section class="panel-section" aria-labelledby="usage-tasks-heading">
-			<h3 id="usage-tasks-heading">Top tasks by cost</h3>
-			<table class="table usage-table" data-by="task">
-				<caption class="visually-hidden">The costliest tasks and chat turns of the period</caption>
-				<FiguresHead first="Task" />
-				<tbody>
-					{report.rows.map((row) => (
-						<tr key={row.key} data-key={row.key}>
-							<th scope="row" data-label="Task" class="usage-task">
-								<a
-									href={`/task/${encodeURIComponent(row.key)}`}
-									onClick={(e) => onNavClick(e, () => navigate({ kind: "task", id: row.key }))}
-								>
-									{row.label?.trim() || row.key}
-								</a>
-							</th>
-							<Figures row={row} />
-						</tr>
-					))}
-				</tbody>
-			</table>
-		</section>
+		<UsageTable
+			report={report}
+			by="task"
+			heading="Top tasks by cost"
+			caption="The costliest tasks and chat turns of the period"
+			first="Task"
+			headerClass="usage-task"
+			rowHeader={(row) => (
+				<a
+					href={`/task/${encodeURIComponent(row.key)}`}
+					onClick={(e) => onNavClick(e, () => navigate({ kind: "task", id: row.key }))}
+				>
+					{row.label?.trim() || row.key}
+				</a>
+			)}
+		/>
 	);
 }
 
 function UserTable({ report, navigate }: { report: UsageReport; navigate: (route: Route) => void }) {
 	return (
-		<section class="panel-section" aria-labelledby="usage-users-heading">
-			<h3 id="usage-users-heading">By user</h3>
-			<table class="table usage-table" data-by="user">
-				<caption class="visually-hidden">Usage by user over the period</caption>
-				<FiguresHead first="User" />
-				<tbody>
-					{report.rows.map((row) => (
-						<tr key={row.key} data-key={row.key}>
-							<th scope="row" data-label="User">
-								{row.key}
-							</th>
-							<Figures row={row} />
-						</tr>
-					))}
-				</tbody>
-			</table>
+		<UsageTable
+			report={report}
+			by="user"
+			heading="By user"
+			caption="Usage by user over the period"
+			first="User"
+			rowHeader={(row) => row.key}
+		>
 			<p class="muted">
 				<a href="/admin" onClick={(e) => onNavClick(e, () => navigate({ kind: "admin" }))}>
 					Set a user's day and month caps
 				</a>{" "}
 				in Admin, on the user (under <em>Users and tokens</em>).
 			</p>
-		</section>
+		</UsageTable>
 	);
 }
