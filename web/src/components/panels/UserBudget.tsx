@@ -79,34 +79,20 @@ export function UserBudget({ session, userId }: { session: Session; userId: stri
 					</p>
 				)}
 				<div class="inline-form">
-					<span class="field">
-						<label for={dayId}>Day cap</label>
-						<input
-							id={dayId}
-							type="number"
-							min={0}
-							max={MAX_USD}
-							step="any"
-							inputMode="decimal"
-							value={day}
-							placeholder={data ? fallback(data.day) : ""}
-							onInput={(e) => setDay(e.currentTarget.value)}
-						/>
-					</span>
-					<span class="field">
-						<label for={monthId}>Month cap</label>
-						<input
-							id={monthId}
-							type="number"
-							min={0}
-							max={MAX_USD}
-							step="any"
-							inputMode="decimal"
-							value={month}
-							placeholder={data ? fallback(data.month) : ""}
-							onInput={(e) => setMonth(e.currentTarget.value)}
-						/>
-					</span>
+					<CapField
+						id={dayId}
+						label="Day cap"
+						value={day}
+						placeholder={data ? fallback(data.day) : ""}
+						onInput={setDay}
+					/>
+					<CapField
+						id={monthId}
+						label="Month cap"
+						value={month}
+						placeholder={data ? fallback(data.month) : ""}
+						onInput={setMonth}
+					/>
 					<button type="submit" class="small" disabled={busy || !data}>
 						{busy ? "Saving…" : "Save budget"}
 					</button>
@@ -122,5 +108,31 @@ export function UserBudget({ session, userId }: { session: Session; userId: stri
 				)}
 			</fieldset>
 		</form>
+	);
+}
+
+/** A cap in dollars (empty: the server's default). */
+function CapField(props: {
+	id: string;
+	label: string;
+	value: string;
+	placeholder: string;
+	onInput: (v: string) => void;
+}) {
+	return (
+		<span class="field">
+			<label for={props.id}>{props.label}</label>
+			<input
+				id={props.id}
+				type="number"
+				min={0}
+				max={MAX_USD}
+				step="any"
+				inputMode="decimal"
+				value={props.value}
+				placeholder={props.placeholder}
+				onInput={(e) => props.onInput(e.currentTarget.value)}
+			/>
+		</span>
 	);
 }
