@@ -12,6 +12,7 @@ export default defineConfig({
 		globalSetup: ["./test/e2e/support/global-setup.ts"],
 		// One wrangler dev and one browser at a time: files run one after another.
 		fileParallelism: false,
+		isolate: false,
 		testTimeout: 45_000,
 		// Things arrive live: give each `expect.poll` room on a loaded machine.
 		expect: { poll: { timeout: 10_000, interval: 50 } },

@@ -8,7 +8,9 @@
 //           the CLI and each Node-side suite against their own types), biome, the import rules
 //           (dependency-cruiser), deno check, vitest in workerd, the suites under Deno, the
 //           import-rule test, the production bundle, then the browser end-to-end tests
-//     suites against real `wrangler dev` processes: the fault suite (two files at a time), then the
+//     suites against real `wrangler dev` processes: first the Worker bundled once by a wrangler dev
+//           and kept, so that every later one runs it as is (scripts/lib/dev-prep.mjs; the e2e
+//           suite of the other lane too), then the fault suite (two files at a time), then the
 //           CLI, the real @ag-ui/client, CopilotKit in Chromium, MCP both ways and the D1
 //           migrations, side by side
 // `npm test -- <step> [<step>…]` runs only those steps. A step's output is kept in
@@ -29,6 +31,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { bundleReport } from "./lib/bundle.mjs";
+import { PREBUILT_DIR } from "./lib/dev-prep.mjs";
 import { wranglerEnv } from "./lib/wrangler.mjs";
 
 const root = resolve(import.meta.dirname, "..");
@@ -55,12 +58,22 @@ const vitest = (name, config) => ({
 });
 
 // Before anything else: the lockfile, and the page every wrangler dev and the workerd pool serve.
+rmSync(PREBUILT_DIR, { recursive: true, force: true });
 await lane([
 	{ name: "lockfile", command: ["node", "scripts/check-lockfile.mjs"] },
 	{ name: "build-web", command: ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"] },
 ]);
+const built = (name) => steps.some((s) => s.name === name && s.failed === 0);
 // The suites that would build the page themselves (the e2e setup) use this build.
-if (steps.some((s) => s.name === "build-web" && s.failed === 0)) process.env.SPARKY_WEB_BUILT = "1";
+if (built("build-web")) process.env.SPARKY_WEB_BUILT = "1";
+/** One wrangler dev's bundle for all the others (lane two's first step; lane one's e2e starts long after). */
+const buildWorker = {
+	name: "build-worker",
+	command: ["node", "scripts/prebuild-dev.mjs"],
+	after: () => {
+		if (existsSync(resolve(PREBUILT_DIR, "index.js"))) process.env.SPARKY_DEV_PREBUILT = PREBUILT_DIR;
+	},
+};
 
 const denoJson = JSON.parse(readFileSync(resolve(root, "deno.json"), "utf8"));
 await Promise.all([
@@ -109,6 +122,7 @@ await Promise.all([
 		vitest("e2e", "vitest.e2e.config.ts"),
 	]),
 	lane([
+		buildWorker,
 		// Faults, load and hostile input against real `wrangler dev` processes (npm run test:faults).
 		vitest("faults", "vitest.faults.config.ts"),
 		// Suites that mostly wait on their servers, side by side: the `sparky` CLI as child

@@ -2,7 +2,8 @@
 // schema applied, a known admin secret, its own state directory, stopped as a process tree.
 import { createServer } from "node:net";
 import { resolve } from "node:path";
-import { runWrangler, spawnWrangler } from "./wrangler.mjs";
+import { devConfig, seedState } from "./dev-prep.mjs";
+import { spawnWrangler } from "./wrangler.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 
@@ -30,11 +31,9 @@ export function freePort() {
  * @param {number} [options.inspectorPort] where workerd's DevTools inspector listens (bench profiles)
  */
 export async function startDevServer(options) {
-	const configArgs = ["-c", options.config ?? "wrangler.toml", "--persist-to", options.persistTo];
-	await runWrangler(["d1", "execute", "DB", "--local", "--file", "schema.sql", ...configArgs], {
-		cwd: root,
-		quiet: true,
-	});
+	const config = options.config ?? "wrangler.toml";
+	await seedState(options.persistTo, config);
+	const configArgs = ["-c", devConfig(config), "--persist-to", options.persistTo];
 	// Servers started side by side (npm test's lanes) can race for a port between the moment one is
 	// found free and the moment workerd binds it (wrangler picks some of its own): start again.
 	for (let attempt = 1; ; attempt++) {

@@ -16,10 +16,14 @@ import { focused, sticksOut } from "./support/checks.ts";
 
 const suffix = Date.now().toString(36);
 let owner = "";
-const t = usePage(async () => {
-	owner = await userToken(`files-${suffix}`);
-	return owner;
-});
+// Its own Chromium: downloads are read from disk, and a 25 MB file goes to the page by path.
+const t = usePage(
+	async () => {
+		owner = await userToken(`files-${suffix}`);
+		return owner;
+	},
+	{ ownBrowser: true },
+);
 
 const listFiles = async (token: string) => (await api<{ files: SparkyFile[] }>(token, "GET", "/api/files")).files;
 /** Object URLs of the page's own thumbnails are not requests to anywhere else. */

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, inject } from "vitest";
-import { launchChromium } from "./chromium.ts";
+import { launchChromium, launchOwnChromium } from "./chromium.ts";
 
 export { launchChromium };
 
@@ -66,14 +66,19 @@ export async function openPage(browser: Browser, viewport = DESKTOP, options: Pa
 }
 
 /**
- * One Chromium with one page for a test file: launched before its first test (and signed in
- * when `token` is given), closed after its last. The returned object is filled in by then.
+ * One page for a test file, in the suite's shared Chromium (or one of its own with `ownBrowser`:
+ * a file that reads downloads from disk or hands Chromium large files by path): opened before
+ * its first test (and signed in when `token` is given), closed after its last. The returned
+ * object is filled in by then.
  */
-export function usePage(token?: () => string | Promise<string>): TestPage {
+export function usePage(
+	token?: () => string | Promise<string>,
+	{ ownBrowser = false }: { ownBrowser?: boolean } = {},
+): TestPage {
 	let browser: Browser | undefined;
 	const t = {} as TestPage;
 	beforeAll(async () => {
-		browser = await launchChromium();
+		browser = ownBrowser ? await launchOwnChromium() : await launchChromium();
 		Object.assign(t, await openPage(browser));
 		if (token) await signIn(t.page, await token());
 	});

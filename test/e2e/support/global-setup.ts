@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { ProvidedContext } from "vitest";
 import { buildWeb } from "../../../scripts/lib/build-web.mjs";
 import { startDevServer } from "../../../scripts/lib/dev-server.mjs";
-import { launchChromium } from "./chromium.ts";
+import { launchChromiumServer } from "./chromium.ts";
 import { startPageServer } from "./page-server.ts";
 
 declare module "vitest" {
@@ -26,8 +26,10 @@ interface Project {
 
 export default async function setup(project: Project): Promise<() => Promise<void>> {
 	const started = Date.now();
-	// Fail at once, before starting anything, when Chromium is missing or can't start.
-	await (await launchChromium()).close();
+	// Fail at once, before starting anything, when Chromium is missing or can't start. The test
+	// files share this one (chromium.ts): a launch per file cost more than the tests it served.
+	const browser = await launchChromiumServer();
+	process.env.SPARKY_E2E_BROWSER_WS = browser.wsEndpoint();
 	// `npm test` has built it already (and says so); alone, this suite builds the page itself.
 	if (!process.env.SPARKY_WEB_BUILT) await buildWeb({ quiet: true });
 	const pages = await startPageServer();
@@ -65,6 +67,7 @@ export default async function setup(project: Project): Promise<() => Promise<voi
 	return async () => {
 		await server.stop();
 		await pages.close();
+		await browser.close();
 		rmSync(state, { recursive: true, force: true });
 	};
 }
