@@ -15,6 +15,7 @@ import { mcpRoutes } from "./routes/mcp.ts";
 import { mcpServersRoutes } from "./routes/mcp-servers.ts";
 import { meRoutes } from "./routes/me.ts";
 import { memoriesRoutes } from "./routes/memories.ts";
+import { oauthClientRoutes } from "./routes/oauth-client.ts";
 import { schedulesRoutes } from "./routes/schedules.ts";
 import { taskEventsRoutes } from "./routes/task-events.ts";
 import { tasksRoutes } from "./routes/tasks.ts";
@@ -57,6 +58,8 @@ export function createApp() {
 	app.route("/api/memories", memoriesRoutes);
 	app.route("/api/files", filesRoutes);
 	app.route("/api/usage", usageRoutes);
+	// Sparky as an OAuth client of the servers users connect: its metadata document and the callback.
+	app.route("/", oauthClientRoutes);
 	// Sparky as an MCP server (the transport caps its own request bodies).
 	app.route("/mcp", mcpRoutes);
 	app.onError(onError);
