@@ -14,13 +14,13 @@ import { completeSignIn } from "../mcp/sign-in.ts";
 import { OAuthCallbackQuerySchema } from "../protocol/mcp.ts";
 import { getMcpServerById } from "../storage/mcp-servers.ts";
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 /** A small page, no script, nothing loaded from anywhere; the URL (with its code) goes to no one as a referrer. */
 function page(status: 200 | 400 | 429 | 502, title: string, text: string): Response {
 	const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>${escape(title)} · Sparky</title><style>body{font:16px system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em}</style></head>
-<body><h1>${escape(title)}</h1><p data-sign-in="${status === 200 ? "ok" : "failed"}">${escape(text)}</p><p><a href="/settings">Back to Sparky's settings</a></p></body></html>`;
+<title>${escapeHtml(title)} · Sparky</title><style>body{font:16px system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em}</style></head>
+<body><h1>${escapeHtml(title)}</h1><p data-sign-in="${status === 200 ? "ok" : "failed"}">${escapeHtml(text)}</p><p><a href="/settings">Back to Sparky's settings</a></p></body></html>`;
 	return new Response(html, {
 		status,
 		headers: {
