@@ -11,13 +11,13 @@ import { InvalidGrantError, InvalidTokenError } from "@modelcontextprotocol/sdk/
 import { requireBearerAuth } from "@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js";
 import { getOAuthProtectedResourceMetadataUrl, mcpAuthRouter } from "@modelcontextprotocol/sdk/server/auth/router.js";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type {
 	OAuthClientInformationFull,
 	OAuthTokenRevocationRequest,
 	OAuthTokens,
 } from "@modelcontextprotocol/sdk/shared/auth.js";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import express from "express";
 import { z } from "zod";
 
@@ -78,10 +78,7 @@ export class TestAuthProvider extends DemoInMemoryAuthProvider {
 		return this.issue(client.client_id, demo.scope ? demo.scope.split(" ") : [], resource);
 	}
 
-	override async exchangeRefreshToken(
-		client: OAuthClientInformationFull,
-		refreshToken: string,
-	): Promise<OAuthTokens> {
+	override async exchangeRefreshToken(client: OAuthClientInformationFull, refreshToken: string): Promise<OAuthTokens> {
 		this.refreshes++;
 		const grant = this.refreshTokens.get(refreshToken);
 		if (this.refuseRefresh || !grant || grant.clientId !== client.client_id)
@@ -107,7 +104,6 @@ export class TestAuthProvider extends DemoInMemoryAuthProvider {
 		this.accessTokens.clear();
 		this.refreshTokens.clear();
 	}
-
 }
 
 export interface OAuthMcpServer {
@@ -127,7 +123,11 @@ function mcpServerFor(clientId: string): McpServer {
 	);
 	server.registerTool(
 		"add",
-		{ description: "Adds two numbers", inputSchema: { a: z.number(), b: z.number() }, annotations: { readOnlyHint: true } },
+		{
+			description: "Adds two numbers",
+			inputSchema: { a: z.number(), b: z.number() },
+			annotations: { readOnlyHint: true },
+		},
 		async ({ a, b }) => ({ content: [{ type: "text", text: String(a + b) }] }),
 	);
 	return server;

@@ -3,7 +3,7 @@
 // (oauth-server.ts). The browser's part, the demo provider's auto-consent, is driven with fetch.
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startOAuthMcpServer, type OAuthMcpServer } from "./oauth-server.ts";
+import { type OAuthMcpServer, startOAuthMcpServer } from "./oauth-server.ts";
 import { api, type Json, live, newUser, runTask } from "./support.ts";
 
 let oauth: OAuthMcpServer;
@@ -243,7 +243,10 @@ describe("discovery goes through the network guard and checks what it is told", 
 		const user = await newUser();
 		trapAnswer = {
 			challenge: `Bearer resource_metadata="http://127.0.0.1:${live().trapPort}/.well-known/oauth-protected-resource/mcp"`,
-			resourceMetadata: { resource: `http://127.0.0.1:${live().trapPort}/mcp`, authorization_servers: ["http://10.1.2.3/"] },
+			resourceMetadata: {
+				resource: `http://127.0.0.1:${live().trapPort}/mcp`,
+				authorization_servers: ["http://10.1.2.3/"],
+			},
 		};
 		const refused = await register(user.token, "trap", `http://127.0.0.1:${live().trapPort}/mcp`);
 		expect(refused.status).toBe(422);
