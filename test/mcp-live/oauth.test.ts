@@ -1,7 +1,10 @@
 // MCP servers that sign in with OAuth (issue #28), end to end: a real `wrangler dev` against an
 // MCP server protected by the SDK's own authorization server and bearer middleware
 // (oauth-server.ts). The browser's part, the demo provider's auto-consent, is driven with fetch.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OAuthMcpServer, startOAuthMcpServer } from "./oauth-server.ts";
 import { api, type Json, live, newUser, runTask } from "./support.ts";
@@ -264,5 +267,50 @@ describe("Sparky's client metadata document", () => {
 			redirect_uris: [`${live().url}/oauth/callback`],
 			token_endpoint_auth_method: "none",
 		});
+	});
+});
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const NODE = existsSync(join(ROOT, "node_modules/.bin/node")) ? join(ROOT, "node_modules/.bin/node") : process.execPath;
+
+describe("sparky mcp add / sign-in / list with an OAuth server", () => {
+	it("prints the link, waits until the browser signed in, and list shows the state", async () => {
+		const user = await newUser();
+		const env: NodeJS.ProcessEnv = {};
+		for (const [k, v] of Object.entries(process.env))
+			if (!/^(SPARKY_|FORCE_COLOR$|XDG_CONFIG_HOME$)/.test(k)) env[k] = v;
+		Object.assign(env, { NO_COLOR: "1", COLUMNS: "200", SPARKY_URL: live().url, SPARKY_TOKEN: user.token });
+		const child = spawn(NODE, [join(ROOT, "cli/bin.js"), "mcp", "add", "secure", oauth.url, "--approval", "never"], {
+			cwd: ROOT,
+			env,
+		});
+		let stdout = "";
+		let stderr = "";
+		child.stdout.on("data", (c) => (stdout += c));
+		child.stderr.on("data", (c) => (stderr += c));
+		const exited = new Promise<number>((r) => child.on("exit", (code) => r(code ?? 1)));
+		// The link appears; the command keeps waiting until the "browser" (fetch) signs in.
+		const deadline = Date.now() + 30_000;
+		while (!/http:\/\/\S+\/authorize\S+/.test(stdout)) {
+			if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no link: ${stdout}\n${stderr}`);
+			await new Promise((r) => setTimeout(r, 100));
+		}
+		expect(child.exitCode).toBeNull();
+		const link = (stdout.match(/http:\/\/\S+\/authorize\S+/) as RegExpMatchArray)[0];
+		expect((await callback(await consent(link))).status).toBe(200);
+		expect(await exited, stderr).toBe(0);
+		expect(stdout).toContain("Signed in to secure");
+
+		oauth.provider.revokeAll();
+		await runTask(user.token, 'Use the secure__add tool with {"a": 1, "b": 2}');
+		const list = await new Promise<string>((r) => {
+			const ls = spawn(NODE, [join(ROOT, "cli/bin.js"), "mcp", "list"], { cwd: ROOT, env });
+			let out = "";
+			ls.stdout.on("data", (c) => (out += c));
+			ls.stderr.on("data", (c) => (out += c));
+			ls.on("exit", () => r(out));
+		});
+		expect(list).toContain("oauth: NEEDS SIGN-IN");
+		expect(list).toContain("sparky mcp sign-in secure");
 	});
 });
