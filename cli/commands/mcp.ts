@@ -194,7 +194,7 @@ function authText(server: McpServer): string {
 		];
 		return `oauth: ${state}`;
 	}
-	return server.header_names.length > 0 ? `headers: ${server.header_names.join(", ")}` : "—";
+	return server.header_names.join(", ") || "—";
 }
 
 function healthText(server: McpServer): string {

@@ -153,7 +153,7 @@ export function McpServers({ session }: { session: Session }) {
 				</div>
 			</form>
 			{signInLink && (
-				<p class="notice" role="status" data-mcp-sign-in={signInLink.server}>
+				<p class="hint" role="status" data-mcp-sign-in={signInLink.server}>
 					<strong>{signInLink.server}</strong> signs in with OAuth:{" "}
 					<a href={signInLink.signIn.authorization_url} target="_blank" rel="noopener noreferrer">
 						open its sign-in page
