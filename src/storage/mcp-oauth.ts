@@ -156,9 +156,3 @@ export async function takeMcpOAuthFlow(db: D1Database, stateHash: string): Promi
 export function dropMcpOAuthFlows(db: D1Database, serverId: string): D1PreparedStatement {
 	return db.prepare("DELETE FROM mcp_oauth_flows WHERE server_id = ?").bind(serverId);
 }
-
-/** Sign-ins nobody finished in time (the minute's sweep). */
-export async function deleteExpiredMcpOAuthFlows(db: D1Database, now: number): Promise<number> {
-	const result = await db.prepare("DELETE FROM mcp_oauth_flows WHERE expires_at <= ?").bind(now).run();
-	return result.meta.changes ?? 0;
-}
