@@ -100,7 +100,8 @@ describe("Sparky's MCP tools: annotations and output schemas", () => {
 			search_memory: await call(client, "search_memory", { query: "tea" }),
 			list_approvals: await call(client, "list_approvals"),
 		};
-		const id = (results.add_task?.structuredContent?.task as { id: string }).id;
+		const added = results.add_task?.structuredContent as { task: { id: string } };
+		const id = added.task.id;
 		results.get_task = await call(client, "get_task", { id });
 		results.cancel_task = await call(client, "cancel_task", { id });
 		for (const [name, result] of Object.entries(results)) {
@@ -109,7 +110,7 @@ describe("Sparky's MCP tools: annotations and output schemas", () => {
 			expect(JSON.parse(result.content[0]?.text ?? "")).toEqual(result.structuredContent);
 		}
 		expect(results.cancel_task?.structuredContent).toMatchObject({ cancelled: true, task: { id } });
-		expect((results.search_memory?.structuredContent?.memories as unknown[]).length).toBe(1);
+		expect(results.search_memory?.structuredContent).toMatchObject({ memories: [{ text: "I like tea" }] });
 	});
 });
 
