@@ -4,11 +4,16 @@
 // gets tokens, calls tools, refreshes, and is cut off when the user revokes it (with the CLI).
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import type { Server } from "node:http";
+import { request, type Server } from "node:http";
 import { join, resolve } from "node:path";
-import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import {
+	discoverAuthorizationServerMetadata,
+	exchangeAuthorization,
+	UnauthorizedError,
+} from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { InvalidGrantError } from "@modelcontextprotocol/sdk/server/auth/errors.js";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callbackServer, launchChromium, MemoryOAuthProvider, signIn } from "./oauth-support.ts";
@@ -57,6 +62,13 @@ async function connectWith(
  * the browser lands on the host's callback, and the SDK trades the code for tokens.
  */
 async function authorizeInBrowser(userToken: string, untick: string[] = []) {
+	const { provider, first, code } = await consentInBrowser(userToken, untick);
+	await first.finishAuth(code);
+	return provider;
+}
+
+/** Up to the code the browser brings back (the token request is the caller's). */
+async function consentInBrowser(userToken: string, untick: string[] = []) {
 	const provider = new MemoryOAuthProvider(callback.url);
 	const first = new StreamableHTTPClientTransport(mcpUrl(), { authProvider: provider });
 	await expect(new Client({ name: "oauth-host", version: "1.0.0" }).connect(first)).rejects.toThrow(UnauthorizedError);
@@ -93,11 +105,10 @@ async function authorizeInBrowser(userToken: string, untick: string[] = []) {
 		expect(landed.searchParams.get("state")).toBe(authorizationUrl.searchParams.get("state"));
 		const code = landed.searchParams.get("code");
 		if (!code) throw new Error(`no code in ${landed.href}`);
-		await first.finishAuth(code);
+		return { provider, first, code, authorizationUrl };
 	} finally {
 		await context.close();
 	}
-	return provider;
 }
 
 describe("a host connects to /mcp with OAuth", () => {
@@ -181,3 +192,95 @@ describe("a host connects to /mcp with OAuth", () => {
 		await client.close();
 	});
 });
+
+describe("what Sparky refuses a host (the SDK's own token functions)", () => {
+	let metadata: Awaited<ReturnType<typeof discoverAuthorizationServerMetadata>>;
+	beforeAll(async () => {
+		metadata = await discoverAuthorizationServerMetadata(live().url);
+	});
+	const tokenArgs = (consent: Awaited<ReturnType<typeof consentInBrowser>>, verifier: string) => ({
+		metadata,
+		clientInformation: consent.provider.client as NonNullable<MemoryOAuthProvider["client"]>,
+		authorizationCode: consent.code,
+		codeVerifier: verifier,
+		redirectUri: callback.url,
+		resource: new URL(`${live().url}/mcp`),
+	});
+
+	it("a wrong PKCE verifier, and a replayed code (which also revokes what the first exchange got)", async () => {
+		const user = await newUser();
+		const wrong = await consentInBrowser(user.token);
+		await expect(exchangeAuthorization(live().url, tokenArgs(wrong, "x".repeat(64)))).rejects.toThrow(
+			InvalidGrantError,
+		);
+
+		const good = await consentInBrowser(user.token);
+		const tokens = await exchangeAuthorization(live().url, tokenArgs(good, good.provider.codeVerifier()));
+		expect(await mcpStatus(tokens.access_token)).toBe(200);
+		await expect(exchangeAuthorization(live().url, tokenArgs(good, good.provider.codeVerifier()))).rejects.toThrow(
+			InvalidGrantError,
+		);
+		expect(await mcpStatus(tokens.access_token)).toBe(401);
+	});
+
+	it("a token presented at another resource (the same port under another host name) is refused", async () => {
+		const user = await newUser();
+		const consent = await consentInBrowser(user.token);
+		const tokens = await exchangeAuthorization(live().url, tokenArgs(consent, consent.provider.codeVerifier()));
+		expect(await mcpStatus(tokens.access_token)).toBe(200);
+		// http://localhost:<port>/mcp is another resource than http://127.0.0.1:<port>/mcp.
+		expect(await mcpStatus(tokens.access_token, `localhost:${new URL(live().url).port}`)).toBe(401);
+	});
+
+	it("a redirect_uri the host did not register: the page says so and never sends the browser there", async () => {
+		const user = await newUser();
+		const provider = new MemoryOAuthProvider(callback.url);
+		await expect(
+			new Client({ name: "oauth-host", version: "1.0.0" }).connect(
+				new StreamableHTTPClientTransport(mcpUrl(), { authProvider: provider }),
+			),
+		).rejects.toThrow(UnauthorizedError);
+		const tampered = new URL(provider.authorizationUrl?.href ?? "");
+		tampered.searchParams.set("redirect_uri", "http://127.0.0.1:9/elsewhere");
+		const context = await browser.newContext();
+		const page = await context.newPage();
+		try {
+			await signIn(page, user.token);
+			await page.goto(tampered.href);
+			await page.getByRole("heading", { name: "This connection can't go on" }).waitFor();
+			expect(await page.getByRole("alert").textContent()).toMatch(/redirect/i);
+			expect(new URL(page.url()).pathname).toBe("/authorize");
+		} finally {
+			await context.close();
+		}
+	});
+});
+
+/** POST tools/list to /mcp with `token`; `host` sends it under another Host name (node:http). */
+function mcpStatus(token: string, host?: string): Promise<number> {
+	const url = mcpUrl();
+	const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+	return new Promise((done, fail) => {
+		const req = request(
+			{
+				host: url.hostname,
+				port: url.port,
+				path: url.pathname,
+				method: "POST",
+				headers: {
+					host: host ?? url.host,
+					authorization: `Bearer ${token}`,
+					"content-type": "application/json",
+					accept: "application/json, text/event-stream",
+					"content-length": Buffer.byteLength(body),
+				},
+			},
+			(res) => {
+				res.resume();
+				res.on("end", () => done(res.statusCode ?? 0));
+			},
+		);
+		req.on("error", fail);
+		req.end(body);
+	});
+}
