@@ -3,6 +3,10 @@
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 
+/** A parsed JSON answer, read loosely by tests (the assertions check its shape). */
+// biome-ignore lint/suspicious/noExplicitAny: test answers are checked by assertions, not types
+type Json = any;
+
 export const ORIGIN = "https://sparky.test";
 export const REDIRECT = "http://127.0.0.1:9999/callback";
 
@@ -45,7 +49,7 @@ export async function startConsent(token: string, query: string, headers: Record
 		.getSetCookie()
 		.map((c) => c.split(";")[0])
 		.join("; ");
-	return { status: res.status, body: (await res.json()) as Record<string, never>, cookie };
+	return { status: res.status, body: (await res.json()) as Json, cookie };
 }
 
 export async function decide(
@@ -59,7 +63,7 @@ export async function decide(
 		headers: { authorization: `Bearer ${token}`, "content-type": "application/json", cookie, ...headers },
 		body: JSON.stringify(body),
 	});
-	return { status: res.status, body: (await res.json()) as Record<string, never> };
+	return { status: res.status, body: (await res.json()) as Json };
 }
 
 export async function tokenRequest(params: Record<string, string>) {
@@ -68,7 +72,7 @@ export async function tokenRequest(params: Record<string, string>) {
 		headers: { "content-type": "application/x-www-form-urlencoded" },
 		body: new URLSearchParams(params).toString(),
 	});
-	return { status: res.status, body: (await res.json()) as Record<string, string> };
+	return { status: res.status, body: (await res.json()) as Json };
 }
 
 /** Registration, consent approved with `scopes`, and the code: everything before the token request. */
@@ -113,5 +117,5 @@ export async function mcp(token: string | undefined, method: string, params: unk
 		body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
 	});
 	const text = await res.text();
-	return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, never>) : {} };
+	return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Json) : {} };
 }
