@@ -123,8 +123,8 @@ function Ask({ consent, userId, chosen, setChosen, busy, decide }: AskProps) {
 							value={scope}
 							checked={chosen.includes(scope)}
 							onChange={(e) => toggle(scope, e.currentTarget.checked)}
-						/>{" "}
-						{MCP_SCOPE_WORDS[scope]} <code class="muted">{scope}</code>
+						/>
+						<span>{MCP_SCOPE_WORDS[scope]}</span> <code class="muted">{scope}</code>
 					</label>
 				))}
 			</fieldset>
