@@ -43,6 +43,9 @@ const MAY_IMPORT = {
 	webhooks: [...SERVICE_BASE, "mcp/secrets.ts", "tools/net-guard.ts"],
 	mcp: ["protocol", "errors.ts", "storage", "deps.ts", ...SERVICES, "tools", ...LEAVES],
 	agui: ["protocol", "errors.ts", "storage", "deps.ts", ...SERVICES, ...LEAVES],
+	// OAuth for /mcp (issue #28): who a token acts as (auth, storage/users), the grant rate and
+	// cap (deps), the registration rate (a hub's bucket, by RPC).
+	oauth: ["protocol", "errors.ts", "auth", "storage", "deps.ts", "hub/stub.ts", ...LEAVES],
 	agent: ["protocol", ...LEAVES],
 	// OpenTelemetry trace export (OTLP/HTTP JSON): the runner reports a run, telemetry sends it.
 	telemetry: ["protocol", "log.ts"],
@@ -73,6 +76,7 @@ const MAY_IMPORT = {
 		"deps.ts",
 		...SERVICES,
 		"mcp",
+		"oauth",
 		"agui",
 		"agent/models.ts",
 		"telemetry/traceparent.ts",
@@ -91,7 +95,7 @@ const ROOTS = ["app.ts", "index.ts", "env.d.ts"];
 const KNOWN = [...Object.keys(MAY_IMPORT), ...ROOTS].map(re);
 
 /** Domain code: never HTTP (the doc says it on its own; the allow-lists above agree). */
-const DOMAIN = ["hub", ...SERVICES, "storage", "runner", "relay", "agent", "tools", "mcp", "agui"];
+const DOMAIN = ["hub", ...SERVICES, "storage", "runner", "relay", "agent", "tools", "mcp", "oauth", "agui"];
 
 const layerRules = Object.entries(MAY_IMPORT).map(([part, allowed]) => ({
 	name: `layer-${part.replace(/\.ts$/, "")}`,

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { addAdminCommands } from "./commands/admin.ts";
 import { addAgentCommands } from "./commands/agent.ts";
+import { addAppsCommands } from "./commands/apps.ts";
 import { addChatCommands } from "./commands/chat.ts";
 import { addFilesCommands } from "./commands/files.ts";
 import { addMcpCommands } from "./commands/mcp.ts";
@@ -33,6 +34,7 @@ function buildProgram(): Command {
 	addFilesCommands(program);
 	addUsageCommands(program);
 	addMcpCommands(program);
+	addAppsCommands(program);
 	addAdminCommands(program);
 	program.addHelpText(
 		"after",

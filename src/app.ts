@@ -9,12 +9,16 @@ import { agUiRoutes } from "./routes/ag-ui.ts";
 import { agentRoutes } from "./routes/agent.ts";
 import { approvalsRoutes } from "./routes/approvals.ts";
 import { chatsRoutes } from "./routes/chats.ts";
+import { connectedAppsRoutes } from "./routes/connected-apps.ts";
+import { consentRoutes } from "./routes/consent.ts";
 import { filesRoutes, sandboxFileContent } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { mcpRoutes } from "./routes/mcp.ts";
 import { mcpServersRoutes } from "./routes/mcp-servers.ts";
 import { meRoutes } from "./routes/me.ts";
 import { memoriesRoutes } from "./routes/memories.ts";
+import { oauthRoutes } from "./routes/oauth.ts";
+import { oauthClientRoutes } from "./routes/oauth-client.ts";
 import { schedulesRoutes } from "./routes/schedules.ts";
 import { taskEventsRoutes } from "./routes/task-events.ts";
 import { tasksRoutes } from "./routes/tasks.ts";
@@ -57,8 +61,15 @@ export function createApp() {
 	app.route("/api/memories", memoriesRoutes);
 	app.route("/api/files", filesRoutes);
 	app.route("/api/usage", usageRoutes);
-	// Sparky as an MCP server (the transport caps its own request bodies).
+	app.route("/api/oauth/authorize", consentRoutes);
+	app.route("/api/connected-apps", connectedAppsRoutes);
+	// Sparky as an OAuth client of the servers users connect: its metadata document and the
+	// callback (before the authorization server's /oauth/* below, which would take them).
+	app.route("/", oauthClientRoutes);
+	// Sparky as an MCP server (the transport caps its own request bodies), and OAuth for it:
+	// discovery, registration and tokens (the library's; it caps what it reads).
 	app.route("/mcp", mcpRoutes);
+	app.route("/", oauthRoutes);
 	app.onError(onError);
 	app.notFound(onNotFound);
 	return app;

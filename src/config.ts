@@ -67,6 +67,12 @@ const ConfigSchema = z.object({
 	SPARKY_RATE_MCP_PER_MINUTE: positiveInt(10),
 	SPARKY_RATE_MCP_BURST: positiveInt(20),
 	SPARKY_MAX_MCP_SERVERS: positiveInt(20),
+	SPARKY_RATE_APPS_PER_MINUTE: positiveInt(10),
+	SPARKY_RATE_APPS_BURST: positiveInt(10),
+	SPARKY_MAX_CONNECTED_APPS: positiveInt(20),
+	SPARKY_RATE_OAUTH_REGISTER_PER_MINUTE: positiveInt(10),
+	SPARKY_RATE_OAUTH_REGISTER_BURST: positiveInt(20),
+	SPARKY_PUBLIC_URL: optionalText,
 	SPARKY_MAX_OPEN_TASKS: positiveInt(500),
 	SPARKY_MAX_CHATS: positiveInt(500),
 	SPARKY_MAX_SCHEDULES: positiveInt(100),
@@ -113,6 +119,8 @@ export const RATE_KINDS = [
 	"mcp",
 	"memories",
 	"files",
+	"apps",
+	"registrations",
 ] as const;
 export type RateKind = (typeof RATE_KINDS)[number];
 
@@ -130,6 +138,8 @@ export interface Caps {
 	mcpServers: number;
 	/** Long-term memories kept. */
 	memories: number;
+	/** Apps connected to `/mcp` with OAuth (grants). */
+	connectedApps: number;
 }
 
 /** The caps, from SPARKY_MAX_*. */
@@ -143,6 +153,7 @@ export function capsConfig(env: unknown): Caps {
 		tokens: c.SPARKY_MAX_TOKENS,
 		mcpServers: c.SPARKY_MAX_MCP_SERVERS,
 		memories: c.SPARKY_MAX_MEMORIES,
+		connectedApps: c.SPARKY_MAX_CONNECTED_APPS,
 	};
 }
 
@@ -218,6 +229,11 @@ export function hubConfig(env: unknown): HubConfig {
 			mcp: { perMinute: c.SPARKY_RATE_MCP_PER_MINUTE, burst: c.SPARKY_RATE_MCP_BURST },
 			memories: { perMinute: c.SPARKY_RATE_MEMORIES_PER_MINUTE, burst: c.SPARKY_RATE_MEMORIES_BURST },
 			files: { perMinute: c.SPARKY_RATE_FILES_PER_MINUTE, burst: c.SPARKY_RATE_FILES_BURST },
+			apps: { perMinute: c.SPARKY_RATE_APPS_PER_MINUTE, burst: c.SPARKY_RATE_APPS_BURST },
+			registrations: {
+				perMinute: c.SPARKY_RATE_OAUTH_REGISTER_PER_MINUTE,
+				burst: c.SPARKY_RATE_OAUTH_REGISTER_BURST,
+			},
 		},
 		maxSockets: c.SPARKY_MAX_SOCKETS,
 		maxStreams: c.SPARKY_MAX_STREAMS,
@@ -279,3 +295,25 @@ export function filesConfig(env: unknown): FilesConfig {
 
 /** Queue retries stop here too (`max_retries` in wrangler.toml is this minus one, plus slack). */
 const MAX_ATTEMPTS_CAP = 10;
+
+/** Sparky's OAuth authorization server for `/mcp` (issue #28, docs/mcp.md). */
+export interface OAuthConfig {
+	/**
+	 * The origin that issues tokens and names `/mcp` (SPARKY_PUBLIC_URL, e.g.
+	 * `https://sparky.example.com`); undefined: the origin each request came to.
+	 */
+	publicOrigin: string | undefined;
+}
+
+export function oauthConfig(env: unknown): OAuthConfig {
+	const c = parse(env);
+	const url = c.SPARKY_PUBLIC_URL?.trim();
+	if (!url) return { publicOrigin: undefined };
+	let origin: string;
+	try {
+		origin = new URL(url).origin;
+	} catch {
+		throw new Error(`invalid configuration SPARKY_PUBLIC_URL: not a URL: "${url}"`);
+	}
+	return { publicOrigin: origin };
+}

@@ -44,6 +44,8 @@ const WHAT: Record<RateKind, string> = {
 	mcp: "MCP server changes",
 	memories: "memory changes",
 	files: "uploads",
+	apps: "app connections",
+	registrations: "OAuth client registrations",
 };
 
 /**

@@ -4,6 +4,7 @@
  * request (the SSE stream and the endpoint it announces included) passes the same network
  * guard as `http_fetch`.
  */
+import { extractWWWAuthenticateParams } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -50,6 +51,30 @@ export class McpUnavailable extends Error {
 	}
 }
 
+/**
+ * The server answered 401: it wants a sign-in. Carries what its `WWW-Authenticate` said
+ * (RFC 9728's `resource_metadata`, a `scope`), from which OAuth discovery starts.
+ */
+export class McpNeedsAuth extends McpUnavailable {
+	constructor(
+		readonly resourceMetadataUrl: string | undefined,
+		readonly scope: string | undefined,
+	) {
+		super("the server answered 401 Unauthorized: it wants a sign-in");
+		this.name = "McpNeedsAuth";
+	}
+}
+
+/** The last 401 a connection got (its challenge), if any: how a run tells "sign in again" from "down". */
+export class AuthWatch {
+	challenge: McpNeedsAuth | undefined;
+	see(response: Response): void {
+		if (response.status !== 401) return;
+		const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(response);
+		this.challenge = new McpNeedsAuth(resourceMetadataUrl?.href, scope);
+	}
+}
+
 /** A phase (connect, list, call) that took longer than its deadline. */
 export class McpTimeout extends McpUnavailable {
 	constructor(message: string) {
@@ -93,9 +118,12 @@ export class Oversize {
 	}
 }
 
-/** A client with its connection's byte-cap tripwire. */
+/** A client with its connection's byte-cap tripwire and the 401s it met. */
 export class McpClient extends Client {
-	constructor(readonly oversize: Oversize) {
+	constructor(
+		readonly oversize: Oversize,
+		readonly auth: AuthWatch = new AuthWatch(),
+	) {
 		// zod's JSON Schema reader: the default (Ajv) compiles schemas with `new Function`, which Workers forbid.
 		super({ name: "sparky", version: "0.1.0" }, { capabilities: {}, jsonSchemaValidator: zodJsonSchemaValidator });
 	}
@@ -135,13 +163,19 @@ export async function bounded<T>(
 }
 
 /** `fetch` that refuses any URL the network guard refuses, and never follows redirects by itself. */
-export function guardedFetch(allow: readonly string[], base: typeof fetch = fetch, oversize?: Oversize): typeof fetch {
+export function guardedFetch(
+	allow: readonly string[],
+	base: typeof fetch = fetch,
+	oversize?: Oversize,
+	auth?: AuthWatch,
+): typeof fetch {
 	const doFetch = base;
 	return (async (input: RequestInfo | URL, init?: RequestInit) => {
 		const href = input instanceof Request ? input.url : String(input);
 		const checked = checkUrl(href, allow);
 		if (!checked.ok) throw new McpUnavailable(`refused to connect to ${href}: ${checked.reason}`);
 		const response = await doFetch(input, { ...init, redirect: "manual" });
+		auth?.see(response);
 		return oversize ? capMessages(response, MCP_MAX_MESSAGE_BYTES, oversize) : response;
 	}) as typeof fetch;
 }
@@ -196,7 +230,8 @@ export async function connectMcp(options: McpConnectOptions): Promise<McpClient>
 	if (!checked.ok) throw new McpUnavailable(`refused to connect to ${options.url}: ${checked.reason}`);
 	const url = checked.url;
 	const oversize = new Oversize();
-	const fetchImpl = guardedFetch(options.allow, options.fetch ?? fetch, oversize);
+	const auth = new AuthWatch();
+	const fetchImpl = guardedFetch(options.allow, options.fetch ?? fetch, oversize, auth);
 	const requestInit = { headers: options.headers };
 	const timeout = options.timeoutMs ?? MCP_CONNECT_TIMEOUT_MS;
 	const connect = (client: McpClient, transport: Transport) =>
@@ -204,18 +239,20 @@ export async function connectMcp(options: McpConnectOptions): Promise<McpClient>
 			client.connect(transport, { timeout, signal }),
 		);
 
-	const streamable = new McpClient(oversize);
+	const streamable = new McpClient(oversize, auth);
 	try {
 		await connect(streamable, new StreamableHTTPClientTransport(url, { fetch: fetchImpl, requestInit }));
 		return streamable;
 	} catch (error) {
 		await streamable.close().catch(() => {});
+		// A 401 is a sign-in to do, not another transport to try.
+		if (auth.challenge) throw auth.challenge;
 		// Only an HTTP 4xx to the first POST (StreamableHTTPError's `code`) says "not Streamable HTTP".
 		const status = (error as { code?: unknown }).code;
 		const notStreamable = typeof status === "number" && status >= 400 && status < 500;
 		if (!notStreamable || options.signal?.aborted) throw unavailable(url, error);
 	}
-	const sse = new McpClient(oversize);
+	const sse = new McpClient(oversize, auth);
 	try {
 		await connect(
 			sse,
@@ -224,15 +261,26 @@ export async function connectMcp(options: McpConnectOptions): Promise<McpClient>
 		return sse;
 	} catch (error) {
 		await sse.close().catch(() => {});
-		throw unavailable(url, error);
+		throw auth.challenge ?? unavailable(url, error);
 	}
 }
 
-/** A server's listed tools; `stopped` says why listing ended before the server's last page. */
+/** A server's listed tools (sorted by name); `stopped` says why listing ended before the server's last page. */
 export interface RemoteToolList {
 	tools: RemoteTool[];
 	stopped?: string;
+	/** How long the list stays fresh, when the server says (the 2026-07-28 revision's `ttlMs`; the smallest over its pages). */
+	ttlMs?: number;
 }
+
+/** `ttlMs` of a list result, when it is a sane number of milliseconds. */
+function ttlOf(page: unknown): number | undefined {
+	const ttl = (page as { ttlMs?: unknown }).ttlMs;
+	return typeof ttl === "number" && Number.isFinite(ttl) && ttl >= 0 ? Math.floor(ttl) : undefined;
+}
+
+/** Tools in one order whatever order the server sent them in, so a prompt (and its cache) stays the same. */
+const byName = (a: RemoteTool, b: RemoteTool) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
  * The server's tools (validated; ones that don't validate are left out): pages followed until
@@ -249,6 +297,7 @@ export async function listRemoteTools(
 	const tools: RemoteTool[] = [];
 	let cursor: string | undefined;
 	let pages = 0;
+	let ttlMs: number | undefined;
 	await bounded("listing tools", timeout, [options.signal], async (signal) => {
 		do {
 			if (pages >= maxPages) return;
@@ -257,6 +306,8 @@ export async function listRemoteTools(
 				signal: AbortSignal.any([signal, client.oversize.signal]),
 			});
 			pages++;
+			const ttl = ttlOf(page);
+			if (ttl !== undefined) ttlMs = Math.min(ttl, ttlMs ?? ttl);
 			for (const raw of page.tools) {
 				const parsed = RemoteToolSchema.safeParse(raw);
 				if (parsed.success) tools.push(parsed.data);
@@ -265,8 +316,9 @@ export async function listRemoteTools(
 		} while (cursor && tools.length < MCP_MAX_TOOLS_PER_SERVER);
 		cursor = undefined;
 	});
-	const list = tools.slice(0, MCP_MAX_TOOLS_PER_SERVER);
-	if (!cursor || tools.length >= MCP_MAX_TOOLS_PER_SERVER) return { tools: list };
+	const list = tools.slice(0, MCP_MAX_TOOLS_PER_SERVER).sort(byName);
+	if (!cursor || tools.length >= MCP_MAX_TOOLS_PER_SERVER)
+		return { tools: list, ...(ttlMs === undefined ? {} : { ttlMs }) };
 	const stopped = `its tool list went on past ${maxPages} pages (${list.length} tools by then); Sparky stopped listing`;
 	if (list.length === 0) throw new McpUnavailable(stopped);
 	return { tools: list, stopped };

@@ -3,15 +3,11 @@ import { agentConfig, capsConfig } from "../config.ts";
 import { hubRates, spendRate } from "../deps.ts";
 import { conflict, invalid, notFound, SparkyError, unavailable } from "../errors.ts";
 import { ErrorCode, newId } from "../protocol/index.ts";
+import type { CreateMcpServerBody, McpHeaders, McpSignIn, McpToolInfo, UpdateMcpServerBody } from "../protocol/mcp.ts";
+import { getMcpOAuth } from "../storage/mcp-oauth.ts";
+import { forgetMcpTools } from "../storage/mcp-server-status.ts";
 import {
-	type CreateMcpServerBody,
-	type McpHeaders,
-	McpHeadersSchema,
-	type McpServer,
-	type McpToolInfo,
-	type UpdateMcpServerBody,
-} from "../protocol/mcp.ts";
-import {
+	deleteMcpServer,
 	getMcpServer,
 	insertMcpServer,
 	listMcpServers,
@@ -21,22 +17,14 @@ import {
 } from "../storage/mcp-servers.ts";
 import { allowHint, checkUrl } from "../tools/net-guard.ts";
 import { mcpToolNeedsApproval } from "./approval.ts";
-import { connectMcp, listRemoteTools, McpUnavailable, messageOf } from "./client.ts";
-import { agentToolName, scrub, scrubJson } from "./names.ts";
-import { openJson, SecretsKeyMissing, sealJson } from "./secrets.ts";
-
-/** The API's view of a row; `off` is the user's switched-off servers (disabledMcpServers). */
-export function toMcpServer(row: McpServerRow, off: ReadonlySet<string>): McpServer {
-	return {
-		name: row.name,
-		url: row.url,
-		header_names: JSON.parse(row.header_names) as string[],
-		approval: row.approval,
-		enabled: !off.has(row.id),
-		created_at: row.created_at,
-		updated_at: row.updated_at,
-	};
-}
+import { connectMcp, listRemoteTools, McpNeedsAuth, McpUnavailable, messageOf } from "./client.ts";
+import { openMcpServer } from "./connect.ts";
+import { headersContext } from "./headers.ts";
+import { agentToolName, scrub } from "./names.ts";
+import { NeedsSignIn } from "./oauth-tokens.ts";
+import { SecretsKeyMissing, sealJson } from "./secrets.ts";
+import { type PreparedSignIn, prepareSignIn, signInAtRegistration } from "./sign-in.ts";
+import { listAndKeep, noteFailure } from "./tool-cache.ts";
 
 /** The URL as stored, once the network guard let it through (else a 400 naming the reason). */
 function vetUrl(env: Env, raw: string): string {
@@ -47,14 +35,12 @@ function vetUrl(env: Env, raw: string): string {
 	return checked.url.href;
 }
 
-const context = (row: Pick<McpServerRow, "id" | "user_id">) => `${row.user_id}/${row.id}`;
-
 async function seal(env: Env, row: Pick<McpServerRow, "id" | "user_id">, headers: McpHeaders | null | undefined) {
 	if (!headers || Object.keys(headers).length === 0) return { header_names: "[]", headers: null };
 	try {
 		return {
 			header_names: JSON.stringify(Object.keys(headers)),
-			headers: await sealJson(env.SPARKY_SECRETS_KEY, headers, context(row)),
+			headers: await sealJson(env.SPARKY_SECRETS_KEY, headers, headersContext(row)),
 		};
 	} catch (error) {
 		if (error instanceof SecretsKeyMissing) throw unavailable(error.message);
@@ -62,27 +48,37 @@ async function seal(env: Env, row: Pick<McpServerRow, "id" | "user_id">, headers
 	}
 }
 
-/** The server's header values, decrypted (for the transport only: never returned, logged or relayed). */
-export async function headersOf(env: Env, row: McpServerRow): Promise<Record<string, string>> {
-	if (!row.headers) return {};
-	const parsed = McpHeadersSchema.safeParse(await openJson(env.SPARKY_SECRETS_KEY, row.headers, context(row)));
-	if (!parsed.success) throw new Error("stored MCP headers do not validate");
-	return parsed.data;
+/** A new server, and the sign-in to finish in the browser when it signs in with OAuth. */
+export interface CreatedMcpServer {
+	row: McpServerRow;
+	signIn?: McpSignIn;
+}
+
+export interface CreateOptions {
+	now?: number;
+	fetch?: typeof fetch;
+	/** Sparky's origin as the user reached it: the OAuth callback's and client metadata's base. */
+	origin?: string;
 }
 
 export async function createMcpServer(
 	env: Env,
 	userId: string,
 	body: CreateMcpServerBody,
-	now = Date.now(),
-	fetchImpl?: typeof fetch,
-): Promise<McpServerRow> {
+	options: CreateOptions = {},
+): Promise<CreatedMcpServer> {
+	const now = options.now ?? Date.now();
 	const url = vetUrl(env, body.url);
 	const cap = capsConfig(env).mcpServers;
 	// At the cap, a 409 that spends nothing; below it, the rate (the insert re-checks the cap atomically).
 	if ((await listMcpServers(env.DB, userId)).length >= cap) throw overCap(cap);
 	await spendRate({ rates: hubRates(env) }, userId, "mcp");
-	if (body.verify !== false) await verifyMcpServer(env, url, body.headers ?? {}, fetchImpl);
+	let oauth: PreparedSignIn | undefined;
+	if (body.verify !== false) {
+		const challenge = await verifyMcpServer(env, url, body.headers ?? {}, options.fetch);
+		if (challenge)
+			oauth = await prepareSignIn(env, url, challenge, { origin: originOf(options), fetch: options.fetch });
+	}
 	const id = newId("mcp", 12);
 	const sealed = await seal(env, { id, user_id: userId }, body.headers);
 	const row = await insertMcpServer(
@@ -99,26 +95,52 @@ export async function createMcpServer(
 		},
 		cap,
 	);
-	if (row) return row;
-	if (await getMcpServer(env.DB, userId, body.name))
-		throw conflict(`you already have an MCP server named "${body.name}"`);
-	throw overCap(cap);
+	if (!row) {
+		if (await getMcpServer(env.DB, userId, body.name))
+			throw conflict(`you already have an MCP server named "${body.name}"`);
+		throw overCap(cap);
+	}
+	if (!oauth) return { row };
+	try {
+		return {
+			row,
+			signIn: await signInAtRegistration(env, row, oauth, { origin: originOf(options), fetch: options.fetch, now }),
+		};
+	} catch (error) {
+		// Nothing half made: a server whose sign-in could not start is not kept.
+		await deleteMcpServer(env.DB, row.id);
+		throw error;
+	}
 }
+
+const originOf = (options: { origin?: string }) => options.origin ?? "http://localhost";
 
 /** What registration tries, in order, each within the connect deadline and through the network guard. */
 const VERIFY_STEPS = ["initialize (Streamable HTTP, then HTTP+SSE)", "tools/list"];
 
+/** Whether headers carry credentials of the user's own (then a 401 means they are wrong, not "sign in"). */
+const hasOwnAuth = (headers: McpHeaders) => Object.keys(headers).some((h) => h.toLowerCase() === "authorization");
+
 /**
  * Registration asks the server what a run will (initialize, then tools/list), with the same
  * deadlines and network guard, so a wrong URL (a path that is no MCP endpoint, a web page, a
- * server that is down) is a 422 now rather than a failure in the middle of a run.
+ * server that is down) is a 422 now rather than a failure in the middle of a run. A server
+ * that answers 401 to a registration without an Authorization header wants an OAuth sign-in:
+ * its challenge comes back.
  */
-async function verifyMcpServer(env: Env, url: string, headers: McpHeaders, fetchImpl?: typeof fetch): Promise<void> {
+async function verifyMcpServer(
+	env: Env,
+	url: string,
+	headers: McpHeaders,
+	fetchImpl?: typeof fetch,
+): Promise<McpNeedsAuth | undefined> {
 	let client: Awaited<ReturnType<typeof connectMcp>> | undefined;
 	try {
 		client = await connectMcp({ url, headers, allow: agentConfig(env).fetchAllow, fetch: fetchImpl });
 		await listRemoteTools(client);
+		return undefined;
 	} catch (error) {
+		if (error instanceof McpNeedsAuth && !hasOwnAuth(headers)) return error;
 		const reason = scrub(error instanceof McpUnavailable ? error.message : messageOf(error), headers);
 		throw new SparkyError(
 			"unprocessable",
@@ -149,6 +171,8 @@ export async function updateMcpServer(
 	if (body.headers !== undefined) Object.assign(next, await seal(env, row, body.headers));
 	const updated = await updateRow(env.DB, next);
 	if (!updated) throw notFound(`MCP server "${row.name}"`);
+	// Another URL or other credentials may list other tools.
+	if (body.url !== undefined || body.headers !== undefined) await forgetMcpTools(env.DB, row.id).run();
 	if (body.enabled !== undefined) await setMcpServerEnabled(env.DB, row.id, body.enabled, now);
 	return updated;
 }
@@ -160,15 +184,16 @@ export async function ownMcpServer(env: Env, userId: string, name: string): Prom
 	return row;
 }
 
-/** The server's live tool list (503 `unavailable` naming the problem when it can't be reached). */
+/**
+ * The server's live tool list (503 `unavailable` naming the problem when it can't be reached;
+ * 409 when it needs sign-in). A list fetched here refreshes the one runs use.
+ */
 export async function liveTools(env: Env, row: McpServerRow, fetchImpl?: typeof fetch): Promise<McpToolInfo[]> {
-	const headers = await headersOf(env, row);
-	let client: Awaited<ReturnType<typeof connectMcp>> | undefined;
+	let open: Awaited<ReturnType<typeof openMcpServer>> | undefined;
 	try {
-		client = await connectMcp({ url: row.url, headers, allow: agentConfig(env).fetchAllow, fetch: fetchImpl });
-		const { tools: listed } = await listRemoteTools(client);
-		// A server's own words (descriptions, schemas) may carry what it was sent.
-		return scrubJson(listed, headers).map((tool) => ({
+		open = await openMcpServer(env, row, await getMcpOAuth(env.DB, row.id), { fetch: fetchImpl });
+		const { tools: listed } = await listAndKeep(env.DB, row.id, open.client, open.headers);
+		return listed.map((tool) => ({
 			name: tool.name,
 			agent_name: agentToolName(row.name, tool.name),
 			description: tool.description ?? null,
@@ -177,9 +202,12 @@ export async function liveTools(env: Env, row: McpServerRow, fetchImpl?: typeof 
 			needs_approval: mcpToolNeedsApproval(row, tool),
 		}));
 	} catch (error) {
-		const message = scrub(error instanceof McpUnavailable ? error.message : messageOf(error), headers);
+		if (error instanceof NeedsSignIn)
+			throw conflict(`MCP server "${row.name}" needs sign-in: ${error.reason}`, { needs_sign_in: true });
+		const message = scrub(error instanceof McpUnavailable ? error.message : messageOf(error), open?.headers ?? {});
+		await noteFailure(env.DB, row.id, message);
 		throw unavailable(`MCP server "${row.name}" could not be listed: ${message}`);
 	} finally {
-		await client?.close().catch(() => {});
+		await open?.client.close().catch(() => {});
 	}
 }

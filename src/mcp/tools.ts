@@ -6,27 +6,20 @@
  */
 import { jsonSchema, type ToolSet, tool } from "ai";
 import { z } from "zod";
-import { agentConfig } from "../config.ts";
 import { log } from "../log.ts";
 import { CustomName } from "../protocol/index.ts";
+import { type McpOAuthRow, mcpOAuthOfUser } from "../storage/mcp-oauth.ts";
+import { type McpServerStatusRow, mcpServerStatuses } from "../storage/mcp-server-status.ts";
 import { enabledMcpServers, type McpServerRow } from "../storage/mcp-servers.ts";
 import { ALL_TOOLS } from "../tools/registry.ts";
 import { fail, type ToolFailure } from "../tools/types.ts";
 import { mcpToolNeedsApproval } from "./approval.ts";
-import {
-	callRemoteTool,
-	connectMcp,
-	listRemoteTools,
-	type McpClient,
-	McpTimeout,
-	McpTooLarge,
-	McpUnavailable,
-	messageOf,
-	type RemoteTool,
-} from "./client.ts";
+import { callRemoteTool, McpTimeout, McpTooLarge, McpUnavailable, messageOf, type RemoteTool } from "./client.ts";
+import { type OpenServer, openMcpServer } from "./connect.ts";
 import { type InputCheck, schemaCheck } from "./json-schema.ts";
 import { agentToolName, scrub, scrubJson } from "./names.ts";
-import { headersOf } from "./service.ts";
+import { NeedsSignIn } from "./oauth-tokens.ts";
+import { freshTools, listAndKeep, noteFailure } from "./tool-cache.ts";
 
 /** Tool names providers accept: OpenAI and Anthropic both allow ^[a-zA-Z0-9_-]{1,64}$. */
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -111,83 +104,147 @@ export interface McpRunTools {
 	unavailable: { server: string; reason: string }[];
 	/** Servers whose tool list was cut short (past the page cap), and why; their listed tools are in. */
 	partial: { server: string; reason: string }[];
+	/** Servers whose OAuth sign-in needs the user again: their tools are left out. */
+	needsSignIn: { server: string; reason: string }[];
 	close(): Promise<void>;
 }
 
 interface RunOptions {
 	signal: AbortSignal;
 	fetch?: typeof fetch;
+	now?: () => number;
 }
 
-/** Connects to each of the user's servers, lists their tools once, and builds the run's tools. */
+const NONE: McpRunTools = {
+	tools: {},
+	needApproval: [],
+	unavailable: [],
+	partial: [],
+	needsSignIn: [],
+	close: async () => {},
+};
+
+/**
+ * One server's connection in a run, opened at most once: at the start when its tool list must
+ * be fetched, else (a list still fresh in D1) at its first tool call.
+ */
+class RunConnection {
+	#open: Promise<OpenServer> | undefined;
+	constructor(
+		private readonly env: Env,
+		readonly row: McpServerRow,
+		private readonly oauth: McpOAuthRow | null,
+		private readonly options: RunOptions,
+	) {}
+	open(): Promise<OpenServer> {
+		this.#open ??= openMcpServer(this.env, this.row, this.oauth, {
+			fetch: this.options.fetch,
+			signal: this.options.signal,
+		});
+		return this.#open;
+	}
+	/** What was sent, once connected (to scrub what comes back); nothing before. */
+	async sent(): Promise<Record<string, string>> {
+		return (await this.#open?.catch(() => undefined))?.headers ?? {};
+	}
+	async close(): Promise<void> {
+		const open = await this.#open?.catch(() => undefined);
+		await open?.client.close().catch(() => {});
+	}
+}
+
+/** A server's tools for this run: the fresh list kept in D1, else listed now (and kept). */
+async function toolsOf(
+	env: Env,
+	connection: RunConnection,
+	status: McpServerStatusRow | undefined,
+	options: RunOptions,
+): Promise<{ tools: RemoteTool[]; stopped?: string }> {
+	const cached = freshTools(status, (options.now ?? Date.now)());
+	if (cached) return { tools: cached };
+	const { client, headers } = await connection.open();
+	return listAndKeep(env.DB, connection.row.id, client, headers, { signal: options.signal });
+}
+
+/** Reads the user's servers (switched on), their sign-ins and their kept lists: three queries. */
+async function serversOf(env: Env, userId: string) {
+	const [rows, oauth, status] = await Promise.all([
+		enabledMcpServers(env.DB, userId),
+		mcpOAuthOfUser(env.DB, userId),
+		mcpServerStatuses(env.DB, userId),
+	]);
+	return { rows, oauth, status };
+}
+
+/** Connects to each of the user's servers (or reuses its kept list), and builds the run's tools. */
 export async function loadMcpTools(env: Env, userId: string, options: RunOptions): Promise<McpRunTools> {
-	let rows: McpServerRow[];
+	let servers: Awaited<ReturnType<typeof serversOf>>;
 	try {
-		rows = await enabledMcpServers(env.DB, userId);
+		servers = await serversOf(env, userId);
 	} catch (error) {
 		log.error("could not read the user's MCP servers; running without them", { userId, error });
-		return { tools: {}, needApproval: [], unavailable: [], partial: [], close: async () => {} };
+		return NONE;
 	}
-	if (rows.length === 0) return { tools: {}, needApproval: [], unavailable: [], partial: [], close: async () => {} };
-	const allow = agentConfig(env).fetchAllow;
+	if (servers.rows.length === 0) return NONE;
 	const timeoutMs = mcpCallTimeoutMs(env);
-	const clients: McpClient[] = [];
-	const unavailable: McpRunTools["unavailable"] = [];
-	const partial: McpRunTools["partial"] = [];
-	const tools: ToolSet = {};
-	const needApproval: string[] = [];
+	const result: McpRunTools = { ...NONE, tools: {}, needApproval: [], unavailable: [], partial: [], needsSignIn: [] };
+	const connections: RunConnection[] = [];
 	const taken = new Set<string>(ALL_TOOLS.map((t) => t.name));
 
-	const connected = await Promise.all(
-		rows.map(async (row) => {
-			let headers: Record<string, string> = {};
+	const listed = await Promise.all(
+		servers.rows.map(async (row) => {
+			const oauth = servers.oauth.get(row.id) ?? null;
+			// A server that needs sign-in isn't asked at all: its tools stay out, the model is told.
+			if (oauth && oauth.state !== "signed_in") {
+				result.needsSignIn.push({ server: row.name, reason: oauth.reason ?? "the sign-in was not finished" });
+				return undefined;
+			}
+			const connection = new RunConnection(env, row, oauth, options);
+			connections.push(connection);
 			try {
-				headers = await headersOf(env, row);
-				const client = await connectMcp({ url: row.url, headers, allow, fetch: options.fetch, signal: options.signal });
-				clients.push(client);
-				const listed = await listRemoteTools(client, { signal: options.signal });
-				if (listed.stopped) partial.push({ server: row.name, reason: scrub(listed.stopped, headers) });
-				// A server's own words (descriptions, schemas) may carry what it was sent.
-				return { row, headers, client, list: scrubJson(listed.tools, headers) };
+				const list = await toolsOf(env, connection, servers.status.get(row.id), options);
+				if (list.stopped) result.partial.push({ server: row.name, reason: list.stopped });
+				return { connection, list: list.tools };
 			} catch (error) {
-				const reason = scrub(messageOf(error), headers);
+				if (error instanceof NeedsSignIn) {
+					result.needsSignIn.push({ server: row.name, reason: error.reason });
+					return undefined;
+				}
+				const reason = scrub(messageOf(error), await connection.sent());
 				if (!(error instanceof McpUnavailable))
 					log.warn("MCP server could not be listed", { server: row.name, userId, reason });
-				unavailable.push({ server: row.name, reason });
+				if (!options.signal.aborted) await noteFailure(env.DB, row.id, reason);
+				result.unavailable.push({ server: row.name, reason });
 				return undefined;
 			}
 		}),
 	);
-	for (const entry of connected) {
+	for (const entry of listed) {
 		if (!entry) continue;
+		const { row } = entry.connection;
 		for (const remote of entry.list) {
-			const name = agentToolName(entry.row.name, remote.name);
+			const name = agentToolName(row.name, remote.name);
 			if (!TOOL_NAME.test(name) || taken.has(name)) continue;
 			taken.add(name);
-			if (mcpToolNeedsApproval(entry.row, remote)) needApproval.push(name);
-			tools[name] = mcpTool(entry.row, entry.headers, entry.client, remote, name, timeoutMs, options.signal);
+			if (mcpToolNeedsApproval(row, remote)) result.needApproval.push(name);
+			result.tools[name] = mcpTool(entry.connection, remote, name, timeoutMs, options.signal);
 		}
 	}
-	return {
-		tools,
-		needApproval,
-		unavailable,
-		partial,
-		close: async () => {
-			await Promise.all(clients.map((c) => c.close().catch(() => {})));
-		},
+	// One order whatever order the servers answered in: the same prompt for the same tools.
+	result.unavailable.sort(byServer);
+	result.partial.sort(byServer);
+	result.needsSignIn.sort(byServer);
+	result.close = async () => {
+		await Promise.all(connections.map((c) => c.close()));
 	};
+	return result;
 }
 
-function mcpTool(
-	row: McpServerRow,
-	headers: Record<string, string>,
-	client: McpClient,
-	remote: RemoteTool,
-	name: string,
-	timeoutMs: number,
-	signal: AbortSignal,
-) {
+const byServer = (a: { server: string }, b: { server: string }) =>
+	a.server < b.server ? -1 : a.server > b.server ? 1 : 0;
+
+function mcpTool(connection: RunConnection, remote: RemoteTool, name: string, timeoutMs: number, signal: AbortSignal) {
+	const { row } = connection;
 	let check: InputCheck | undefined;
 	const description = (remote.description ?? remote.title ?? remote.name).slice(0, 1000);
 	return tool({
@@ -197,15 +254,22 @@ function mcpTool(
 			check ??= schemaCheck(remote.inputSchema);
 			const problem = check(input);
 			if (problem) return fail(`input for ${name} does not match the tool's schema: ${problem}`);
+			let headers: Record<string, string> = {};
 			try {
+				const open = await connection.open();
+				headers = open.headers;
 				const result = await callRemoteTool(
-					client,
+					open.client,
 					{ name: remote.name, arguments: input as Record<string, unknown> },
 					{ timeoutMs, signal },
 				);
 				return readCallResult(name, result, headers);
 			} catch (error) {
 				if (signal.aborted) throw error;
+				if (error instanceof NeedsSignIn)
+					return fail(
+						`${name} failed: MCP server "${row.name}" needs sign-in (${error.reason}); ask the user to sign in again`,
+					);
 				if (error instanceof McpTooLarge) {
 					return fail(
 						`${name} failed: MCP server "${row.name}" sent a result over ${error.bytes / (1024 * 1024)} MiB; it was dropped unread`,
@@ -225,8 +289,13 @@ function mcpTool(
 export function unavailableServersNote(
 	unavailable: McpRunTools["unavailable"],
 	partial: McpRunTools["partial"] = [],
+	needsSignIn: McpRunTools["needsSignIn"] = [],
 ): string {
 	let note = "";
+	if (needsSignIn.length > 0) {
+		const names = needsSignIn.map((u) => `"${u.server}"`).join(", ");
+		note += `\n\nThese MCP servers of the user need the user to sign in again, so their tools are missing from this run: ${names}. If the task needs them, tell the user to sign in (Settings, or \`sparky mcp sign-in <name>\`).`;
+	}
 	if (unavailable.length > 0) {
 		const lines = unavailable.map((u) => `- MCP server "${u.server}": ${u.reason}`);
 		note += `\n\nThese MCP servers of the user could not be reached, so their tools are missing from this run:\n${lines.join("\n")}`;

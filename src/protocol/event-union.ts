@@ -56,6 +56,8 @@ const McpServerNoteSchema = z.object({ server: z.string(), reason: z.string() })
 export const McpServersValueSchema = z.object({
 	unavailable: z.array(McpServerNoteSchema),
 	partial: z.array(McpServerNoteSchema),
+	/** Servers whose OAuth sign-in needs the user again (optional: older events lack it). */
+	needs_sign_in: z.array(McpServerNoteSchema).optional(),
 });
 
 /** `sparky.tool.ended` (summary hubs only): the call whose result arrived. */

@@ -70,7 +70,7 @@ export const CustomName = {
 	attempt: "sparky.attempt.started",
 	/** Inside an AG-UI run: an attempt ended and another follows (`code` `retrying` or `interrupted`). */
 	attemptError: "sparky.attempt.error",
-	/** A run's MCP servers that are missing or whose tool lists were cut short; `value` is `{ unavailable, partial }`. */
+	/** A run's MCP servers that are missing or whose tool lists were cut short; `value` is `{ unavailable, partial, needs_sign_in? }`. */
 	mcpServers: "sparky.mcp.servers",
 	/** A model call ended: its tokens and cost (`value`: `ModelCallUsage`, protocol/usage.ts). */
 	usage: "sparky.usage",

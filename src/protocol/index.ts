@@ -12,6 +12,7 @@ export * from "./ids.ts";
 export * from "./json-depth.ts";
 export * from "./limits.ts";
 export * from "./memories.ts";
+export * from "./oauth.ts";
 export * from "./schedules.ts";
 export * from "./tasks.ts";
 export * from "./usage.ts";

@@ -60,6 +60,36 @@ export const UpdateMcpServerBodySchema = z.strictObject({
 });
 export type UpdateMcpServerBody = z.infer<typeof UpdateMcpServerBodySchema>;
 
+/** Where a server's OAuth sign-in stands: `pending` until the browser comes back, `needs_sign_in` once tokens fail. */
+export const McpAuthStateSchema = z.enum(["pending", "signed_in", "needs_sign_in"]);
+export type McpAuthState = z.infer<typeof McpAuthStateSchema>;
+
+/** A server that signs in with OAuth: the state and who signs in, never a token. */
+export const McpOAuthSchema = z.object({
+	type: z.literal("oauth"),
+	state: McpAuthStateSchema,
+	/** The authorization server (its `issuer`). */
+	issuer: z.string(),
+	scope: z.string().nullable(),
+	signed_in_at: z.number().int().nullable(),
+	/** When the access token expires (Sparky refreshes it before then). */
+	expires_at: z.number().int().nullable(),
+	/** Why it needs sign-in (a refresh that was refused, a revoked token). */
+	reason: z.string().nullable(),
+});
+export type McpOAuth = z.infer<typeof McpOAuthSchema>;
+
+/** How the server answered lately: `failing` with its last error, `ok`, or `unknown` before the first try. */
+export const McpHealthSchema = z.object({
+	state: z.enum(["unknown", "ok", "failing"]),
+	last_error: z.string().nullable(),
+	last_error_at: z.number().int().nullable(),
+	last_ok_at: z.number().int().nullable(),
+	/** When its tool list was last fetched (runs reuse it until it goes stale). */
+	tools_listed_at: z.number().int().nullable(),
+});
+export type McpHealth = z.infer<typeof McpHealthSchema>;
+
 /** An MCP server as the API returns it: header names only, never their values. */
 export const McpServerSchema = z.object({
 	name: z.string(),
@@ -70,8 +100,31 @@ export const McpServerSchema = z.object({
 	enabled: z.boolean(),
 	created_at: z.number().int(),
 	updated_at: z.number().int(),
+	/** Null for a server without OAuth (no auth, or its own headers). Optional: older servers' answers lack it. */
+	auth: McpOAuthSchema.nullable().optional(),
+	health: McpHealthSchema.optional(),
 });
 export type McpServer = z.infer<typeof McpServerSchema>;
+
+/** A sign-in to finish in the browser: open `authorization_url` before `expires_at`. Never a token. */
+export const McpSignInSchema = z.object({
+	authorization_url: z.string(),
+	expires_at: z.number().int(),
+});
+export type McpSignIn = z.infer<typeof McpSignInSchema>;
+
+/** `POST /api/mcp-servers` and `POST /api/mcp-servers/:name/sign-in`: the server, and a sign-in when it needs one. */
+export const McpServerAnswerSchema = z.object({ mcp_server: McpServerSchema, sign_in: McpSignInSchema.optional() });
+
+/** The query `GET /oauth/callback` gets back from an authorization server (RFC 6749 §4.1.2, RFC 9207's `iss`). */
+export const OAuthCallbackQuerySchema = z.object({
+	state: z.string().min(16).max(512),
+	code: z.string().min(1).max(4096).optional(),
+	iss: z.string().max(2048).optional(),
+	error: z.string().max(256).optional(),
+	error_description: z.string().max(1024).optional(),
+});
+export type OAuthCallbackQuery = z.infer<typeof OAuthCallbackQuerySchema>;
 
 /** One tool of a connected server, as `GET /api/mcp-servers/:name/tools` lists it. */
 export const McpToolInfoSchema = z.object({

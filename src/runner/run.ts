@@ -210,9 +210,13 @@ export class Run {
 			throw error;
 		}
 		const ms = Date.now() - started;
-		const { unavailable, partial } = mcp;
-		if (unavailable.length > 0 || partial.length > 0)
-			this.#events.emit({ type: EventType.CUSTOM, name: MCP_SERVERS_EVENT, value: { unavailable, partial } });
+		const { unavailable, partial, needsSignIn } = mcp;
+		if (unavailable.length > 0 || partial.length > 0 || needsSignIn.length > 0)
+			this.#events.emit({
+				type: EventType.CUSTOM,
+				name: MCP_SERVERS_EVENT,
+				value: { unavailable, partial, ...(needsSignIn.length > 0 ? { needs_sign_in: needsSignIn } : {}) },
+			});
 		this.#gate = this.#openGate(mcp.needApproval);
 		return { mcp, ms };
 	}
@@ -249,7 +253,7 @@ export class Run {
 		const task = this.#task;
 		const system =
 			systemPrompt({ userId: task.user_id, now: this.#now(), kind: "task" }) +
-			unavailableServersNote(mcp.unavailable, mcp.partial) +
+			unavailableServersNote(mcp.unavailable, mcp.partial, mcp.needsSignIn) +
 			memories.block;
 		const tools = this.#toolSet(mcp.tools);
 		// The whole prompt's budget: history is chosen (and compacted) within it, and every model call fits it.

@@ -51,6 +51,11 @@ export async function getMcpServer(db: D1Database, userId: string, name: string)
 		.first<McpServerRow>();
 }
 
+/** A user's server by id (a sign-in's flow names its server by id). */
+export async function getMcpServerById(db: D1Database, userId: string, id: string): Promise<McpServerRow | null> {
+	return db.prepare("SELECT * FROM mcp_servers WHERE user_id = ? AND id = ?").bind(userId, id).first<McpServerRow>();
+}
+
 export async function listMcpServers(db: D1Database, userId: string): Promise<McpServerRow[]> {
 	const { results } = await db
 		.prepare("SELECT * FROM mcp_servers WHERE user_id = ? ORDER BY name")

@@ -2,13 +2,30 @@ import type { ModelMessage } from "ai";
 import { type Deps, spendRate } from "../deps.ts";
 import { conflict, forbidden, notFound, SparkyError } from "../errors.ts";
 import { type Approval, type DecideApprovalBody, ErrorCode } from "../protocol/index.ts";
-import { decide, expiredApprovals, getApproval, resumeIfDecided } from "../storage/approvals.ts";
+import { decide, expiredApprovals, getApproval, pendingApprovals, resumeIfDecided } from "../storage/approvals.ts";
 import { appendMessages, loadCheckpoint } from "../storage/checkpoints.ts";
 import { getTask, type TaskRow } from "../storage/tasks.ts";
 import { approvalDecidedEvent } from "./approval-events.ts";
 import { canChangeTask, canSeeTask } from "./audience.ts";
 import { enqueueTask } from "./service.ts";
 import { publishTaskStatus, publishToAudience } from "./status-events.ts";
+
+/**
+ * The caller's tool calls waiting for a decision, across tasks and chats, oldest first (at most
+ * 100). Each says whether the caller may decide it (`can_decide`): the caller's own tasks' are
+ * theirs to decide (approval.user_id is the task's creator). `GET /api/approvals` and MCP's
+ * `list_approvals` both answer with it.
+ */
+export async function pendingApprovalsFor(
+	db: D1Database,
+	viewer: { userId: string; role: string },
+): Promise<Approval[]> {
+	const approvals = await pendingApprovals(db, viewer.userId);
+	return approvals.map((a) => ({
+		...a,
+		can_decide: canChangeTask({ user_id: a.user_id, chat_user_id: null, kind: "task" }, viewer),
+	}));
+}
 
 /**
  * Approves or denies one tool call a task waits on. The task goes back to the queue as soon

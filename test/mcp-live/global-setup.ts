@@ -114,7 +114,13 @@ export default async function setup(project: Project): Promise<() => Promise<voi
 	await new Promise<void>((r) => slow.listen(slowPort, "127.0.0.1", r));
 	// Nothing listens here: a dead server.
 	const deadPort = await freePort();
-	const allow = [everything.port, legacy.port, proxy.port, slowPort, deadPort].map((p) => `127.0.0.1:${p}`).join(",");
+	// The OAuth tests (oauth.test.ts) start their servers on these: an OAuth-protected MCP server
+	// and one whose 401s and metadata point where Sparky must not go.
+	const oauthPort = await freePort();
+	const trapPort = await freePort();
+	const allow = [everything.port, legacy.port, proxy.port, slowPort, deadPort, oauthPort, trapPort]
+		.map((p) => `127.0.0.1:${p}`)
+		.join(",");
 	const server = await startDevServer({
 		persistTo,
 		adminToken: ADMIN_TOKEN,
@@ -140,6 +146,8 @@ export default async function setup(project: Project): Promise<() => Promise<voi
 		deadUrl: `http://127.0.0.1:${deadPort}/mcp`,
 		slowUrl: `http://127.0.0.1:${slowPort}/slow`,
 		timeoutSeconds: MCP_TIMEOUT_SECONDS,
+		oauthPort,
+		trapPort,
 	});
 	return async () => {
 		await server.stop();
@@ -165,6 +173,8 @@ declare module "vitest" {
 			deadUrl: string;
 			slowUrl: string;
 			timeoutSeconds: number;
+			oauthPort: number;
+			trapPort: number;
 		};
 	}
 }

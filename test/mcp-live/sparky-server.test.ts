@@ -38,7 +38,9 @@ describe("Sparky as an MCP server (/mcp)", () => {
 			"add_memory",
 			"add_task",
 			"cancel_task",
+			"decide_approval",
 			"get_task",
+			"list_approvals",
 			"list_tasks",
 			"search_memory",
 		]);

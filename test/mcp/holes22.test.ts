@@ -341,7 +341,7 @@ describe("registering a server checks that it answers MCP (issue #27)", () => {
 		const user = await newUser();
 		const page: typeof fetch = async () =>
 			new Response("<html>hello</html>", { headers: { "content-type": "text/html" } });
-		const refused = await createMcpServer(env, user.id, { name: "web", url: URL_ }, Date.now(), page).then(
+		const refused = await createMcpServer(env, user.id, { name: "web", url: URL_ }, { fetch: page }).then(
 			() => undefined,
 			(error: unknown) => error as { kind: string; code: string; message: string; details: { tried: string[] } },
 		);
@@ -354,9 +354,9 @@ describe("registering a server checks that it answers MCP (issue #27)", () => {
 		expect(listed.mcp_servers).toEqual([]);
 		// A real (fake) MCP server is registered; so is anything with verify: false.
 		const server = fakeServer(() => ({ tools: [aTool("echo")] }));
-		await createMcpServer(env, user.id, { name: "ok", url: URL_ }, Date.now(), server.fetch);
+		await createMcpServer(env, user.id, { name: "ok", url: URL_ }, { fetch: server.fetch });
 		expect(server.calls).toContain("tools/list");
-		await createMcpServer(env, user.id, { name: "later", url: URL_, verify: false }, Date.now(), page);
+		await createMcpServer(env, user.id, { name: "later", url: URL_, verify: false }, { fetch: page });
 	});
 
 	it("over the API: an unreachable server is a 422 mcp_unreachable, not a 201", async () => {

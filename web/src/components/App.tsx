@@ -3,6 +3,7 @@ import type { Me } from "../../../src/protocol/index.ts";
 import { Api, ApiError, describeError } from "../lib/api.ts";
 import { browserTokenStore } from "../lib/token-store.ts";
 import { Session } from "../state/session.ts";
+import { ConsentScreen, isConsentPath } from "./Consent.tsx";
 import { SignIn } from "./SignIn.tsx";
 import { Workspace } from "./Workspace.tsx";
 
@@ -61,5 +62,7 @@ export function App() {
 		);
 	}
 	if (!session) return <SignIn onSignIn={(token) => signIn(token)} error={error} />;
+	// An app asking to connect (OAuth): the consent screen, as the signed-in user.
+	if (isConsentPath(location.pathname)) return <ConsentScreen api={session.api} userId={session.me.user_id} />;
 	return <Workspace session={session} onSignOut={() => signOut()} />;
 }

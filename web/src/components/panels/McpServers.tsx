@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import type { McpApproval, McpServer, McpToolInfo } from "../../../../src/protocol/mcp.ts";
+import type { McpApproval, McpServer, McpSignIn, McpToolInfo } from "../../../../src/protocol/mcp.ts";
 import type { Session } from "../../state/session.ts";
 import { attempt, useLoad } from "./use-load.ts";
 
@@ -10,7 +10,11 @@ const APPROVAL_LABEL: Record<McpApproval, string> = {
 	never: "never ask",
 };
 
-/** `/api/mcp-servers`: connect one (its auth header is write-only), list, switch off and on, show tools, remove. */
+/**
+ * `/api/mcp-servers`: connect one (its auth header is write-only; a server that wants an OAuth
+ * sign-in opens the provider's page), list with sign-in state and health, sign in again,
+ * switch off and on, show tools, remove.
+ */
 export function McpServers({ session }: { session: Session }) {
 	const api = session.api;
 	const servers = useLoad(
@@ -23,13 +27,19 @@ export function McpServers({ session }: { session: Session }) {
 	const [approval, setApproval] = useState<McpApproval>("auto");
 	const [error, setError] = useState<string | undefined>();
 	const [tools, setTools] = useState<{ server: string; tools?: McpToolInfo[]; error?: string }>();
+	// A sign-in to finish at the provider: a link (a window opened after an await would be blocked as a pop-up).
+	const [signInLink, setSignInLink] = useState<{ server: string; signIn: McpSignIn }>();
 
 	const add = async (e: Event) => {
 		e.preventDefault();
 		const headers = headerValue ? { [headerName.trim() || "Authorization"]: headerValue } : undefined;
 		const body = { name: name.trim(), url: url.trim(), approval, ...(headers ? { headers } : {}) };
-		const failed = await attempt(() => api.request("POST", "/api/mcp-servers", body));
+		let signIn: McpSignIn | undefined;
+		const failed = await attempt(async () => {
+			signIn = (await api.request<{ sign_in?: McpSignIn }>("POST", "/api/mcp-servers", body)).sign_in;
+		});
 		setError(failed);
+		if (signIn) setSignInLink({ server: body.name, signIn });
 		if (!failed) {
 			setName("");
 			setUrl("");
@@ -45,6 +55,17 @@ export function McpServers({ session }: { session: Session }) {
 	const toggle = async (server: McpServer) => {
 		const path = `/api/mcp-servers/${enc(server.name)}`;
 		setError(await attempt(() => api.request("PATCH", path, { enabled: !server.enabled })));
+		await servers.reload();
+	};
+	const signInAgain = async (server: McpServer) => {
+		let signIn: McpSignIn | undefined;
+		setError(
+			await attempt(async () => {
+				const path = `/api/mcp-servers/${enc(server.name)}/sign-in`;
+				signIn = (await api.request<{ sign_in: McpSignIn }>("POST", path)).sign_in;
+			}),
+		);
+		if (signIn) setSignInLink({ server: server.name, signIn });
 		await servers.reload();
 	};
 	const showTools = async (server: McpServer) => {
@@ -108,7 +129,8 @@ export function McpServers({ session }: { session: Session }) {
 					</span>
 				</div>
 				<p id="mcp-header-hint" class="hint">
-					Optional, for servers that want a key. Write-only: Sparky stores it encrypted and never shows it again.
+					Optional, for servers that want a key. Write-only: Sparky stores it encrypted and never shows it again. A
+					server that signs in with OAuth needs none: Sparky opens its sign-in page.
 				</p>
 				<div class="inline-form">
 					<span class="field">
@@ -130,6 +152,22 @@ export function McpServers({ session }: { session: Session }) {
 					</button>
 				</div>
 			</form>
+			{signInLink && (
+				<p class="hint" role="status" data-mcp-sign-in={signInLink.server}>
+					<strong>{signInLink.server}</strong> signs in with OAuth:{" "}
+					<a href={signInLink.signIn.authorization_url} target="_blank" rel="noopener noreferrer">
+						open its sign-in page
+					</a>{" "}
+					(within 10 minutes), then{" "}
+					<button
+						type="button"
+						class="quiet small"
+						onClick={() => void servers.reload().then(() => setSignInLink(undefined))}
+					>
+						check again
+					</button>
+				</p>
+			)}
 			{(error || servers.error) && (
 				<p class="error" role="alert">
 					{error ?? servers.error}
@@ -144,13 +182,34 @@ export function McpServers({ session }: { session: Session }) {
 							<span class={`badge ${s.enabled ? "status-succeeded" : "status-cancelled"}`}>
 								{s.enabled ? "on" : "off"}
 							</span>{" "}
-							<code class="muted">{s.url}</code>
+							<code class="muted">{s.url}</code> <AuthBadge server={s} />
 						</div>
 						<div class="muted">
-							{s.header_names.length > 0 ? `headers: ${s.header_names.join(", ")} (values hidden)` : "no headers"} ·{" "}
-							{APPROVAL_LABEL[s.approval]}
+							{s.auth
+								? `signs in with OAuth at ${s.auth.issuer}`
+								: s.header_names.length > 0
+									? `headers: ${s.header_names.join(", ")} (values hidden)`
+									: "no headers"}{" "}
+							· {APPROVAL_LABEL[s.approval]}
 						</div>
+						{s.auth?.state === "needs_sign_in" && (
+							<p class="error" role="status">
+								Needs sign-in: {s.auth.reason ?? "the sign-in ended"}. Its tools are left out of your runs until you
+								sign in again.
+							</p>
+						)}
+						{s.health?.state === "failing" && (
+							<p class="muted" role="status">
+								Failing since {new Date(s.health.last_error_at ?? 0).toLocaleString()}: {s.health.last_error}
+							</p>
+						)}
 						<div class="row-actions">
+							{s.auth && (
+								<button type="button" class="small" onClick={() => void signInAgain(s)}>
+									{s.auth.state === "signed_in" ? "Sign in again" : "Sign in"}
+									<span class="visually-hidden"> to {s.name}</span>
+								</button>
+							)}
 							<button
 								type="button"
 								class="quiet small"
@@ -173,6 +232,22 @@ export function McpServers({ session }: { session: Session }) {
 				))}
 			</ul>
 		</section>
+	);
+}
+
+const AUTH_LABEL = { signed_in: "signed in", pending: "sign-in pending", needs_sign_in: "needs sign-in" } as const;
+const AUTH_CLASS = {
+	signed_in: "status-succeeded",
+	pending: "status-queued",
+	needs_sign_in: "status-awaiting_approval",
+} as const;
+
+function AuthBadge({ server }: { server: McpServer }) {
+	if (!server.auth) return null;
+	return (
+		<span class={`badge ${AUTH_CLASS[server.auth.state]}`} data-mcp-auth={server.auth.state}>
+			{AUTH_LABEL[server.auth.state]}
+		</span>
 	);
 }
 
