@@ -42,6 +42,7 @@ mkdirSync(logs, { recursive: true });
 
 const only = process.argv.slice(2);
 const startedAt = Date.now();
+const cpuAtStart = cpuTimes();
 const steps = [];
 
 const vitest = (name, config) => ({
@@ -147,11 +148,29 @@ for (const s of steps)
 	console.log(
 		`  ${s.failed ? "FAIL" : "ok  "} ${s.name.padEnd(13)} ${`${s.seconds.toFixed(1)} s`.padStart(8)}  ${s.passed} passed, ${s.failed} failed`,
 	);
-console.log(`  total ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+console.log(`  total ${((Date.now() - startedAt) / 1000).toFixed(1)} s${cpuBusy(cpuAtStart, cpuTimes())}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
 
 // ---- helpers ------------------------------------------------------------------------------
+
+/** The machine's CPU time so far (Linux /proc/stat: busy and idle jiffies), or undefined elsewhere. */
+function cpuTimes() {
+	try {
+		const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+		const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+		return { idle, total: fields.reduce((a, b) => a + b, 0) };
+	} catch {
+		return undefined;
+	}
+}
+
+/** ", CPU 87% busy": how much of the machine the run used (a run near 100% gains nothing from more parallelism). */
+function cpuBusy(start, end) {
+	if (!start || !end || end.total <= start.total) return "";
+	const busy = 1 - (end.idle - start.idle) / (end.total - start.total);
+	return `, CPU ${Math.round(busy * 100)}% busy`;
+}
 
 /**
  * Runs steps one after another; an array in the list runs its steps side by side. A step with
