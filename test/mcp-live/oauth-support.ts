@@ -8,7 +8,7 @@ import type {
 	OAuthClientMetadata,
 	OAuthTokens,
 } from "@modelcontextprotocol/sdk/shared/auth.js";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { freePort } from "../../scripts/lib/dev-server.mjs";
 import { live } from "./support.ts";
 
@@ -73,20 +73,8 @@ export async function callbackServer(): Promise<{ url: string; hits: URL[]; serv
 	return { url: `http://127.0.0.1:${port}/callback`, hits, server };
 }
 
-export async function launchChromium(): Promise<Browser> {
-	return chromium.launch({
-		executablePath: process.env.SPARKY_E2E_CHROMIUM ?? "/usr/bin/chromium",
-		args: [
-			"--headless",
-			"--no-sandbox",
-			"--disable-gpu",
-			"--no-first-run",
-			"--disable-background-networking",
-			"--disable-component-update",
-			"--disable-sync",
-		],
-	});
-}
+/** Debian's Chromium, as every browser suite drives it. */
+export { launchOwnChromium as launchChromium } from "../e2e/support/chromium.ts";
 
 /** Signs the page in with its own form, as a person would. */
 export async function signIn(page: Page, token: string): Promise<void> {
