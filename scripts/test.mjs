@@ -4,15 +4,15 @@
 //   first:  package-lock.json in sync and complete for every platform; the web page built once
 //           (web/dist: wrangler.toml's [assets], read by every wrangler dev and the workerd pool)
 //   then two lanes side by side, one per core:
-//     checks and in-process suites: generated types current, tsc (the Worker once; the web page,
-//           the CLI and each Node-side suite against their own types), biome, the import rules
-//           (dependency-cruiser), deno check, vitest in workerd, the suites under Deno, the
-//           import-rule test, the production bundle, then the browser end-to-end tests
+//     checks and in-process suites: generated types current, tsc (the Worker, the web page),
+//           biome, the import rules (dependency-cruiser), deno check, vitest in workerd, then
+//           the browser end-to-end tests
 //     suites against real `wrangler dev` processes: first the Worker bundled once by a wrangler dev
 //           and kept, so that every later one runs it as is (scripts/lib/dev-prep.mjs; the e2e
-//           suite of the other lane too), then the fault suite (two files at a time), then the
-//           CLI, the real @ag-ui/client, CopilotKit in Chromium, MCP both ways and the D1
-//           migrations, side by side
+//           suite of the other lane too), tsc of each Node-side suite against its own types,
+//           the fault suite (two files at a time), then side by side the CLI, the real
+//           @ag-ui/client, CopilotKit in Chromium, MCP both ways, the D1 migrations, the suites
+//           under Deno, the import-rule test and the production bundle
 // `npm test -- <step> [<step>…]` runs only those steps. A step's output is kept in
 // test-results/logs/<step>.log and printed when it ends (so the lanes don't interleave).
 import "./lib/node-check.mjs";
@@ -77,21 +77,26 @@ const buildWorker = {
 };
 
 const denoJson = JSON.parse(readFileSync(resolve(root, "deno.json"), "utf8"));
+const nodeSuiteTypes = [
+	{ name: "tsc-e2e", command: ["tsc", "--noEmit", "-p", "test/e2e/tsconfig.json"] },
+	{ name: "tsc-cli", command: ["tsc", "--noEmit", "-p", "cli"] },
+	{ name: "tsc-faults", command: ["tsc", "--noEmit", "-p", "test/faults"] },
+	{ name: "tsc-ag-ui", command: ["tsc", "--noEmit", "-p", "test/ag-ui-client"] },
+	{ name: "tsc-copilotkit", command: ["tsc", "--noEmit", "-p", "test/copilotkit"] },
+	{ name: "tsc-mcp", command: ["tsc", "--noEmit", "-p", "test/mcp-live"] },
+];
+// The lanes are balanced by measured time (docs/benchmarks.md, "CI time"): the e2e suite, the
+// longest step, ends lane one; lane two takes the smaller checks.
 await Promise.all([
 	lane([
 		{
 			name: "types",
 			command: ["wrangler", "types", "--check", "--strict-vars=false", "--env-file", ".dev.vars.example"],
 		},
-		// The Worker once; then each other program against its own types (web page, CLI, Node-side suites).
+		// The Worker once; then each other program against its own types (web page, CLI and the
+		// Node-side suites: those in lane two).
 		{ name: "tsc", command: ["tsc", "--noEmit"] },
 		{ name: "tsc-web", command: ["tsc", "--noEmit", "-p", "web/tsconfig.json"] },
-		{ name: "tsc-e2e", command: ["tsc", "--noEmit", "-p", "test/e2e/tsconfig.json"] },
-		{ name: "tsc-cli", command: ["tsc", "--noEmit", "-p", "cli"] },
-		{ name: "tsc-faults", command: ["tsc", "--noEmit", "-p", "test/faults"] },
-		{ name: "tsc-ag-ui", command: ["tsc", "--noEmit", "-p", "test/ag-ui-client"] },
-		{ name: "tsc-copilotkit", command: ["tsc", "--noEmit", "-p", "test/copilotkit"] },
-		{ name: "tsc-mcp", command: ["tsc", "--noEmit", "-p", "test/mcp-live"] },
 		{ name: "biome", command: ["biome", "check", "."] },
 		// docs/architecture.md's table of who may import whom, and no import circles.
 		{ name: "imports", command: ["npm", "run", "--silent", "lint:imports"] },
@@ -102,40 +107,42 @@ await Promise.all([
 			command: denoJson.tasks.check.command.replace(/^node_modules\/\.bin\//, "").split(/\s+/),
 		},
 		vitest("vitest"),
-		{
-			name: "deno",
-			command: [
-				"deno",
-				"test",
-				"--allow-read",
-				"--allow-env",
-				"--reporter=dot",
-				"--allow-sys=hostname",
-				`--junit-path=${results}/deno.xml`,
-			],
-			count: () => countJunitSteps(`${results}/deno.xml`),
-		},
-		// The import rules can fail: a forbidden import added to a scratch copy is reported.
-		vitest("import-rules", "vitest.imports.config.ts"),
-		bundleStep(),
 		// Debian's Chromium (playwright-core) against a real `wrangler dev`; fails, never skips,
 		// when Chromium is missing.
 		vitest("e2e", "vitest.e2e.config.ts"),
 	]),
 	lane([
 		buildWorker,
+		...nodeSuiteTypes,
 		// Faults, load and hostile input against real `wrangler dev` processes (npm run test:faults).
 		vitest("faults", "vitest.faults.config.ts"),
 		// Suites that mostly wait on their servers, side by side: the `sparky` CLI as child
 		// processes, the real @ag-ui/client, a CopilotKit React app in Chromium, MCP both ways with
 		// the reference MCP server, and the D1 upgrade from every earlier schema.sql (node:sqlite
-		// and `wrangler d1 migrations apply`).
+		// and `wrangler d1 migrations apply`); beside them, the suites under Deno, the test that
+		// the import rules can fail, and the production bundle.
 		[
 			vitest("cli", "vitest.cli.config.ts"),
 			vitest("ag-ui", "vitest.agui.config.ts"),
 			vitest("copilotkit", "vitest.copilotkit.config.ts"),
 			vitest("mcp", "vitest.mcp.config.ts"),
 			vitest("migrations", "vitest.migrations.config.ts"),
+			{
+				name: "deno",
+				command: [
+					"deno",
+					"test",
+					"--allow-read",
+					"--allow-env",
+					"--reporter=dot",
+					"--allow-sys=hostname",
+					`--junit-path=${results}/deno.xml`,
+				],
+				count: () => countJunitSteps(`${results}/deno.xml`),
+			},
+			// The import rules can fail: a forbidden import added to a scratch copy is reported.
+			vitest("import-rules", "vitest.imports.config.ts"),
+			bundleStep(),
 		],
 	]),
 ]);
