@@ -116,13 +116,13 @@ export async function createMcpServer(
 const originOf = (options: { origin?: string }) => options.origin ?? "http://localhost";
 
 /** What registration tries, in order, each within the connect deadline and through the network guard. */
-const VERIFY_STEPS = ["initialize (Streamable HTTP, then HTTP+SSE)", "tools/list"];
+const VERIFY_STEPS = ["server/discover (MCP 2026-07-28)", "initialize (Streamable HTTP, then HTTP+SSE)", "tools/list"];
 
 /** Whether headers carry credentials of the user's own (then a 401 means they are wrong, not "sign in"). */
 const hasOwnAuth = (headers: McpHeaders) => Object.keys(headers).some((h) => h.toLowerCase() === "authorization");
 
 /**
- * Registration asks the server what a run will (initialize, then tools/list), with the same
+ * Registration asks the server what a run will (server/discover or initialize, then tools/list), with the same
  * deadlines and network guard, so a wrong URL (a path that is no MCP endpoint, a web page, a
  * server that is down) is a 422 now rather than a failure in the middle of a run. A server
  * that answers 401 to a registration without an Authorization header wants an OAuth sign-in:

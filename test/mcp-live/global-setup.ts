@@ -118,7 +118,9 @@ export default async function setup(project: Project): Promise<() => Promise<voi
 	// and one whose 401s and metadata point where Sparky must not go.
 	const oauthPort = await freePort();
 	const trapPort = await freePort();
-	const allow = [everything.port, legacy.port, proxy.port, slowPort, deadPort, oauthPort, trapPort]
+	// stateless.test.ts starts a 2026-07-28-only server (the 2.x SDK's) on this one.
+	const modernPort = await freePort();
+	const allow = [everything.port, legacy.port, proxy.port, slowPort, deadPort, oauthPort, trapPort, modernPort]
 		.map((p) => `127.0.0.1:${p}`)
 		.join(",");
 	const server = await startDevServer({
@@ -148,6 +150,7 @@ export default async function setup(project: Project): Promise<() => Promise<voi
 		timeoutSeconds: MCP_TIMEOUT_SECONDS,
 		oauthPort,
 		trapPort,
+		modernPort,
 	});
 	return async () => {
 		await server.stop();
@@ -175,6 +178,7 @@ declare module "vitest" {
 			timeoutSeconds: number;
 			oauthPort: number;
 			trapPort: number;
+			modernPort: number;
 		};
 	}
 }

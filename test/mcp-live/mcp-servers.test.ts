@@ -111,7 +111,7 @@ describe("registering MCP servers", () => {
 		expect(error.message).toContain(`${wrongPath} did not answer as an MCP server`);
 		expect(error.details).toMatchObject({
 			url: wrongPath,
-			tried: ["initialize (Streamable HTTP, then HTTP+SSE)", "tools/list"],
+			tried: ["server/discover (MCP 2026-07-28)", "initialize (Streamable HTTP, then HTTP+SSE)", "tools/list"],
 		});
 		const dead = await api("/api/mcp-servers", { token: user.token, body: { name: "dead", url: live().deadUrl } });
 		expect(dead.status).toBe(422);

@@ -20,6 +20,7 @@ import type {
 } from "@modelcontextprotocol/sdk/shared/auth.js";
 import express from "express";
 import { z } from "zod";
+import { modernHandler, type SeenRequest } from "./modern-server.ts";
 
 /**
  * The demo provider (its registration store, its auto-consent `authorize`, its code checks)
@@ -108,6 +109,10 @@ export class TestAuthProvider extends DemoInMemoryAuthProvider {
 
 export interface OAuthMcpServer {
 	url: string;
+	/** The same tools on the 2026-07-28 revision only, behind the same bearer check. */
+	modernUrl: string;
+	/** What each POST to `modernUrl` carried. */
+	modernSeen: SeenRequest[];
 	issuer: string;
 	provider: TestAuthProvider;
 	close(): Promise<void>;
@@ -141,6 +146,7 @@ export async function startOAuthMcpServer(port: number): Promise<OAuthMcpServer>
 	const base = new URL(`http://127.0.0.1:${port}/`);
 	const mcpUrl = new URL("/mcp", base);
 	const provider = new TestAuthProvider(mcpUrl.href);
+	const modernSeen: SeenRequest[] = [];
 	const app = express();
 	app.use(
 		mcpAuthRouter({
@@ -170,6 +176,13 @@ export async function startOAuthMcpServer(port: number): Promise<OAuthMcpServer>
 		await server.connect(transport);
 		await transport.handleRequest(req, res, req.body);
 	});
+	// The same tools on the stateless 2026-07-28 revision only (the 2.x SDK), behind the same
+	// bearer check; its path lies under /mcp, so the resource metadata of /mcp covers it.
+	const modern = modernHandler(
+		modernSeen,
+		(req) => `client ${(req as { auth?: { clientId?: string } }).auth?.clientId ?? "?"}`,
+	);
+	app.post("/mcp/modern", express.json(), bearer, (req, res) => modern(req, res, req.body));
 	app.all("/mcp", bearer, (_req, res) => {
 		res.status(405).set("Allow", "POST").end();
 	});
@@ -178,6 +191,8 @@ export async function startOAuthMcpServer(port: number): Promise<OAuthMcpServer>
 	});
 	return {
 		url: mcpUrl.href,
+		modernUrl: new URL("/mcp/modern", base).href,
+		modernSeen,
 		issuer: base.href,
 		provider,
 		close: async () => {

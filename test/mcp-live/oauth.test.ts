@@ -116,6 +116,27 @@ describe("registering an OAuth-protected MCP server", () => {
 		expect(server.health.tools_listed_at).toBeGreaterThan(0);
 	});
 
+	it("signs in the same way to a server on the stateless 2026-07-28 revision; its runs send the token", async () => {
+		const user = await newUser();
+		const created = await register(user.token, "modern", oauth.modernUrl);
+		expect(created.status, created.text).toBe(201);
+		expect(created.body.mcp_server.auth).toMatchObject({ type: "oauth", state: "pending", issuer: oauth.issuer });
+		const done = await callback(await consent(created.body.sign_in.authorization_url));
+		expect(done.status).toBe(200);
+		const from = oauth.modernSeen.length;
+		const { task, events } = await runTask(user.token, 'Use the modern__whoami tool with {"greeting":"hi"}');
+		expect(task.status).toBe("succeeded");
+		expect(task.result).toMatch(/hi, client [\w-]+ \(stateless\)/);
+		for (const token of oauth.provider.accessTokens.keys()) expect(events).not.toContain(token);
+		const sent = oauth.modernSeen.slice(from);
+		expect(sent.map((s) => s.method)).toEqual(expect.arrayContaining(["server/discover", "tools/list", "tools/call"]));
+		expect(sent.map((s) => s.method)).not.toContain("initialize");
+		for (const request of sent) {
+			expect(request.protocolVersion).toBe("2026-07-28");
+			expect(request.authorization).toMatch(/^Bearer \S+/);
+		}
+	});
+
 	it("refreshes a token before it expires, and the run goes on with the new one", async () => {
 		const user = await newUser();
 		oauth.provider.accessTtlSeconds = 120; // inside Sparky's 5-minute margin: refreshed at next use

@@ -121,7 +121,7 @@ describe("scrub: every secret part of a header value", () => {
 	});
 });
 
-/** A Streamable HTTP MCP server as a fetch function (JSON answers), answering tools/list and tools/call with `handle`. */
+/** A 2025 Streamable HTTP MCP server as a fetch function (JSON answers), answering tools/list and tools/call with `handle`. */
 function fakeServer(handle: (method: string, params: Record<string, unknown>) => unknown): {
 	fetch: typeof fetch;
 	calls: string[];
@@ -135,6 +135,9 @@ function fakeServer(handle: (method: string, params: Record<string, unknown>) =>
 			const message = (await request.json()) as { id?: number; method: string; params?: Record<string, unknown> };
 			calls.push(message.method);
 			if (message.id === undefined) return new Response(null, { status: 202 });
+			// A 2025 server: methods it doesn't know (the 2026-07-28 server/discover) are a JSON-RPC error.
+			if (!["initialize", "tools/list", "tools/call"].includes(message.method))
+				return Response.json({ jsonrpc: "2.0", id: message.id, error: { code: -32601, message: "Method not found" } });
 			const result =
 				message.method === "initialize"
 					? {
@@ -348,7 +351,11 @@ describe("registering a server checks that it answers MCP (issue #27)", () => {
 		expect(refused).toMatchObject({ kind: "unprocessable", code: "mcp_unreachable" });
 		expect(refused?.message).toMatch(/^https:\/\/mcp\.example\.com\/mcp did not answer as an MCP server/);
 		expect(refused?.message).toContain('"verify": false');
-		expect(refused?.details.tried).toEqual(["initialize (Streamable HTTP, then HTTP+SSE)", "tools/list"]);
+		expect(refused?.details.tried).toEqual([
+			"server/discover (MCP 2026-07-28)",
+			"initialize (Streamable HTTP, then HTTP+SSE)",
+			"tools/list",
+		]);
 		// Nothing was stored.
 		const listed = await json<{ mcp_servers: unknown[] }>(api("/api/mcp-servers", { token: user.token }));
 		expect(listed.mcp_servers).toEqual([]);
