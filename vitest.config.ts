@@ -52,8 +52,8 @@ export default defineConfig(async () => {
 			// 45 s instead of 226 s here. Safe because every test makes its own users and ids and no
 			// file mocks modules or globals; `--sequence.shuffle` runs pass too.
 			isolate: false,
-			// Two workers, each its own workerd with its own storage: the files wait on timers (SSE
-			// revocation, leases) often enough that two side by side take 48 s where one took 79 s.
+			// Two files at a time (vitest's default here is one: cores - 1): the files wait on timers
+			// (SSE revocation, leases) often enough that two side by side took 48 s where one took 79 s.
 			maxWorkers: 2,
 			// Runs in Node: starts the fake LLM provider server; tests get its URL with inject("fakeLlmUrl").
 			globalSetup: ["./test/support/global-setup.ts"],
