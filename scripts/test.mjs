@@ -5,14 +5,14 @@
 //           (web/dist: wrangler.toml's [assets], read by every wrangler dev and the workerd pool)
 //   then two lanes side by side, one per core:
 //     checks and in-process suites: generated types current, tsc (the Worker, the web page),
-//           biome, the import rules (dependency-cruiser), deno check, vitest in workerd, then
-//           the browser end-to-end tests
+//           biome, the import rules (dependency-cruiser), deno check, vitest in workerd, the
+//           browser end-to-end tests, then the suites under Deno, the import-rule test and the
+//           production bundle
 //     suites against real `wrangler dev` processes: first the Worker bundled once by a wrangler dev
 //           and kept, so that every later one runs it as is (scripts/lib/dev-prep.mjs; the e2e
 //           suite of the other lane too), tsc of each Node-side suite against its own types,
 //           the fault suite (two files at a time), then side by side the CLI, the real
-//           @ag-ui/client, CopilotKit in Chromium, MCP both ways, the D1 migrations, the suites
-//           under Deno, the import-rule test and the production bundle
+//           @ag-ui/client, CopilotKit in Chromium, MCP both ways and the D1 migrations
 // `npm test -- <step> [<step>…]` runs only those steps. A step's output is kept in
 // test-results/logs/<step>.log and printed when it ends (so the lanes don't interleave).
 import "./lib/node-check.mjs";
@@ -85,8 +85,8 @@ const nodeSuiteTypes = [
 	{ name: "tsc-copilotkit", command: ["tsc", "--noEmit", "-p", "test/copilotkit"] },
 	{ name: "tsc-mcp", command: ["tsc", "--noEmit", "-p", "test/mcp-live"] },
 ];
-// The lanes are balanced by measured time (docs/benchmarks.md, "CI time"): the e2e suite, the
-// longest step, ends lane one; lane two takes the smaller checks.
+// The lanes are balanced by measured time (docs/benchmarks.md, "CI time"): lane two takes the
+// Node-side suites' type checks before the fault suite; lane one ends with the short suites.
 await Promise.all([
 	lane([
 		{
@@ -110,6 +110,25 @@ await Promise.all([
 		// Debian's Chromium (playwright-core) against a real `wrangler dev`; fails, never skips,
 		// when Chromium is missing.
 		vitest("e2e", "vitest.e2e.config.ts"),
+		// After it: the suites under Deno, the import rules' own test, the production bundle
+		// (side by side with lane two's server suites they made too crowded: timing-bound tests
+		// there failed).
+		{
+			name: "deno",
+			command: [
+				"deno",
+				"test",
+				"--allow-read",
+				"--allow-env",
+				"--reporter=dot",
+				"--allow-sys=hostname",
+				`--junit-path=${results}/deno.xml`,
+			],
+			count: () => countJunitSteps(`${results}/deno.xml`),
+		},
+		// The import rules can fail: a forbidden import added to a scratch copy is reported.
+		vitest("import-rules", "vitest.imports.config.ts"),
+		bundleStep(),
 	]),
 	lane([
 		buildWorker,
@@ -119,30 +138,13 @@ await Promise.all([
 		// Suites that mostly wait on their servers, side by side: the `sparky` CLI as child
 		// processes, the real @ag-ui/client, a CopilotKit React app in Chromium, MCP both ways with
 		// the reference MCP server, and the D1 upgrade from every earlier schema.sql (node:sqlite
-		// and `wrangler d1 migrations apply`); beside them, the suites under Deno, the test that
-		// the import rules can fail, and the production bundle.
+		// and `wrangler d1 migrations apply`).
 		[
 			vitest("cli", "vitest.cli.config.ts"),
 			vitest("ag-ui", "vitest.agui.config.ts"),
 			vitest("copilotkit", "vitest.copilotkit.config.ts"),
 			vitest("mcp", "vitest.mcp.config.ts"),
 			vitest("migrations", "vitest.migrations.config.ts"),
-			{
-				name: "deno",
-				command: [
-					"deno",
-					"test",
-					"--allow-read",
-					"--allow-env",
-					"--reporter=dot",
-					"--allow-sys=hostname",
-					`--junit-path=${results}/deno.xml`,
-				],
-				count: () => countJunitSteps(`${results}/deno.xml`),
-			},
-			// The import rules can fail: a forbidden import added to a scratch copy is reported.
-			vitest("import-rules", "vitest.imports.config.ts"),
-			bundleStep(),
 		],
 	]),
 ]);

@@ -102,15 +102,34 @@ describe("CopilotKit with Sparky as its AG-UI agent", () => {
 		// On load CopilotKit connects the agent to the thread: Sparky's snapshot of a new, empty thread.
 		await expect.poll(() => runs.length).toBe(1);
 		expect(runs[0]?.messages).toEqual([]);
+		// Every state the chat renders, recorded in the page as it happens (a poll from here can
+		// miss a whole stream on a busy machine).
+		await page.evaluate(() => {
+			const w = window as unknown as { __seen: { running: string | null; text: string }[] };
+			w.__seen = [];
+			const record = () => {
+				const chat = document.querySelector("[data-testid=copilot-chat]");
+				const texts = [...document.querySelectorAll<HTMLElement>("[data-testid=copilot-assistant-message]")];
+				w.__seen.push({
+					running: chat?.getAttribute("data-copilot-running") ?? null,
+					text: texts.map((t) => t.textContent ?? "").join("\n"),
+				});
+			};
+			new MutationObserver(record).observe(document.body, {
+				subtree: true,
+				childList: true,
+				characterData: true,
+				attributes: true,
+			});
+		});
 		await send(page, "what time is it");
 		// Streaming: part of the answer is shown while the run still goes on.
-		const seen: { running: string | null; text: string }[] = [];
 		await expect
-			.poll(async () => {
-				seen.push({ running: await running(page), text: await assistantText(page) });
-				return seen.at(-1)?.running === "false" && /UTC|\d{2}:\d{2}/.test(seen.at(-1)?.text ?? "");
-			})
+			.poll(async () => (await running(page)) === "false" && /UTC|\d{2}:\d{2}/.test(await assistantText(page)))
 			.toBe(true);
+		const seen = await page.evaluate(
+			() => (window as unknown as { __seen: { running: string | null; text: string }[] }).__seen,
+		);
 		// The answer grew in front of us: several partial texts were shown while the run went on.
 		const partial = new Set(seen.filter((s) => s.running === "true" && s.text.trim()).map((s) => s.text));
 		partial.delete(seen.at(-1)?.text ?? "");
