@@ -83,10 +83,10 @@ export async function runDispatchSamples({ url, post, get, watcher, samples = 60
 		},
 		async floor_dispatch() {
 			const t0 = now();
-			const { id } = await post("/floor/tasks", { hub: "floor" });
+			const { id, t } = await post("/floor/tasks", { hub: "floor" });
 			await floor.until(() => floor.arrivals.has(id), 30_000);
 			const at = floor.arrivals.get(id);
-			return { ms: at - t0, hops: floorHops(floor.events.get(id).t, t0, at) };
+			return { ms: at - t0, hops: floorHops({ ...floor.events.get(id).t, sent: t.sent }, t0, at) };
 		},
 	};
 	const names = Object.keys(kinds);
@@ -134,7 +134,7 @@ function floorHops(t, t0, at) {
 		"HTTP in": t.in - t0,
 		"D1 insert": t.inserted - t.in,
 		"queue send": t.sent - t.inserted,
-		"queue → consumer": t.consumed - t.sent,
+		"queue → consumer (from the send's start)": t.consumed - t.inserted,
 		"D1 claim": t.claimed - t.consumed,
 		"RPC → hub": t.hub - t.claimed,
 		"hub → socket": at - t.hub,
@@ -152,6 +152,7 @@ function sparkyHops(trace, t0, at) {
 		const key = n === 1 ? e.what : `${e.what} #${n}`;
 		hops[key] = { at: e.start - t0, ms: (e.end ?? e.start) - e.start };
 	}
+	hops["RUN_STARTED on the socket"] = { at: at - t0, ms: 0 };
 	return hops;
 }
 
@@ -177,4 +178,60 @@ export function hopTable(samples, kind) {
 			ms: percentile(r.ms, 50),
 		}))
 		.sort((x, y) => (Number.isNaN(x.at) ? 0 : x.at - y.at));
+}
+
+/**
+ * The burst floor: `burst` floor tasks submitted as Sparky's burst is (64 POSTs in flight), each
+ * doing what a demo task did in Sparky's burst (`plan`: steps, D1 writes, events and publishes
+ * per task), timed to the last task's end on the floor's agent socket.
+ */
+export async function runFloorBurst({ url, post, burst, plan }) {
+	const agent = await floorSocket(url, "burst");
+	const creator = await floorSocket(url, "burst-creator");
+	const ids = [];
+	let next = 0;
+	const started = now();
+	await Promise.all(
+		Array.from({ length: 64 }, async () => {
+			while (next < burst) {
+				next++;
+				const { id } = await post("/floor/tasks", { hub: "burst", plan });
+				ids.push(id);
+			}
+		}),
+	);
+	const submitted = now();
+	const drained = await agent.until(() => ids.every((id) => agent.arrivals.has(`end:${id}`)), 15 * 60_000);
+	const finished = now();
+	await new Promise((r) => setTimeout(r, 500));
+	const result = {
+		tasks: burst,
+		drained,
+		plan,
+		submitSeconds: (submitted - started) / 1000,
+		drainSeconds: (finished - started) / 1000,
+		agentEvents: agent.count(),
+		creatorEvents: creator.count(),
+	};
+	agent.ws.close();
+	creator.ws.close();
+	return result;
+}
+
+/** What a demo task did in Sparky's burst, per task, as the floor's plan. */
+export function floorPlan({ burst, hubs, worker, byStatement }) {
+	const per = (n) => Math.round(n / burst);
+	const steps = Math.max(
+		1,
+		Math.round(byStatement.filter(([sql]) => /^INSERT.*task_messages/i.test(sql)).reduce((sum, [, n]) => sum + n, 0)) || 3,
+	);
+	// D1 statements per task, less the floor's own insert, claim and end (and the steps' own).
+	const writes = Math.max(0, per(worker.d1Queries) - steps - 3);
+	return {
+		steps,
+		writes,
+		events: per(hubs.creator.events),
+		publishes: Math.max(steps + 2, per(hubs.creator.publishes)),
+		summaryEvents: per(hubs.agent.events),
+	};
 }

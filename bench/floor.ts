@@ -16,7 +16,7 @@ export type FloorEnv = {
 export type FloorPlan = {
 	/** Model steps: each is one D1 write and one publish to the creator's hub. */
 	steps: number;
-	/** D1 writes beyond the steps' (the run's end, status changes…). */
+	/** D1 statements beyond the steps' own, spread over the steps' batches (ledger, checkpoints…). */
 	writes: number;
 	/** Events per task on the creator's hub, spread over its publishes. */
 	events: number;
@@ -121,10 +121,19 @@ async function runFloorTask(env: FloorEnv, { id, hub: name, plan, t }: FloorMess
 	const perPublish = Math.max(1, Math.round(plan.events / Math.max(1, plan.publishes)));
 	const extraPublishes = Math.max(0, plan.publishes - plan.steps - 2);
 	await creator.publish([started], store);
+	// Each step: its D1 writes in one batch (Sparky's steps write in batches), then its events.
 	for (let n = 0; n < plan.steps; n++) {
-		await env.DB.prepare("INSERT INTO floor_steps (task_id, n, body) VALUES (?, ?, ?)")
-			.bind(id, n, JSON.stringify({ step: n, text: "x".repeat(200) }))
-			.run();
+		const writes = Math.floor(plan.writes / plan.steps) + (n < plan.writes % plan.steps ? 1 : 0);
+		await env.DB.batch([
+			env.DB.prepare("INSERT INTO floor_steps (task_id, n, body) VALUES (?, ?, ?)").bind(
+				id,
+				n,
+				JSON.stringify({ step: n, text: "x".repeat(200) }),
+			),
+			...Array.from({ length: writes }, () =>
+				env.DB.prepare("UPDATE floor_tasks SET started_at = ? WHERE id = ?").bind(Date.now(), id),
+			),
+		]);
 		const events = Array.from({ length: perPublish }, (_, i) => ({ type: "STEP", task_id: id, n, i }));
 		await creator.publish(events, store);
 	}
@@ -133,9 +142,6 @@ async function runFloorTask(env: FloorEnv, { id, hub: name, plan, t }: FloorMess
 			Array.from({ length: perPublish }, (_, i) => ({ type: "EXTRA", task_id: id, n, i })),
 			store,
 		);
-	}
-	for (let n = 0; n < plan.writes; n++) {
-		await env.DB.prepare("UPDATE floor_tasks SET started_at = ? WHERE id = ?").bind(Date.now(), id).run();
 	}
 	await env.DB.prepare("UPDATE floor_tasks SET status = 'succeeded' WHERE id = ?").bind(id).run();
 	const done = { type: "RUN_FINISHED", task_id: id };

@@ -135,6 +135,11 @@ async function tasks() {
 	console.log(
 		`       behind the runs (event ts → socket): agent p50 ${fmt(b.agentLagP50)} ms, p99 ${fmt(b.agentLagP99)} ms; creator p50 ${fmt(b.creatorLagP50)} ms, p99 ${fmt(b.creatorLagP99)} ms`,
 	);
+	const f = r.floorBurst;
+	console.log(
+		`burst floor: ${f.tasks} floor tasks (per task ${JSON.stringify(f.plan)}) submitted in ${fmt(f.submitSeconds, 1)} s; all ended: ${f.drained} after ${fmt(f.drainSeconds, 1)} s; agent socket ${f.agentEvents} events, creator ${f.creatorEvents}`,
+	);
+	console.log(`burst_vs_floor: ${fmt(b.drainSeconds / f.drainSeconds)} (one burst each, Sparky's first, then the floor's)`);
 	const s = r.stream;
 	const ceiling = s && streamingReport(r);
 	costReport(r);
@@ -147,6 +152,7 @@ async function tasks() {
 	figures.rows_per_event = fmt(Math.max(r.cost.hubs.agent.rowsPerEvent, r.cost.hubs.creator.rowsPerEvent));
 	figures.agent_hub_calls_per_task_s = fmt((ceiling ?? s)?.agentCallsPerTaskSecond, 3);
 	figures.burst500_s = fmt(b.drainSeconds, 1);
+	figures.burst_vs_floor = fmt(b.drainSeconds / f.drainSeconds);
 	return `task_dispatch_vs_direct p50=${fmt(r.dispatch.p50 / r.direct.p50)}`;
 }
 

@@ -5,7 +5,7 @@
 // hub per task-second), and a burst of tasks submitted at once, drained to terminal states,
 // every event accounted, with what each task cost in rows, requests and queries.
 import { agentHubCapacity } from "./capacity.mjs";
-import { hopTable, likeForLike, runDispatchSamples } from "./dispatch.mjs";
+import { floorPlan, hopTable, likeForLike, runDispatchSamples, runFloorBurst } from "./dispatch.mjs";
 import { cpuProfiler } from "./lib/profile.mjs";
 import { now, percentile } from "./lib/stats.mjs";
 
@@ -313,6 +313,9 @@ export async function runTaskBench({
 		workerRequests: units.workerRequests * PRICES.workerRequest,
 	};
 	const total = Object.values(dollars).reduce((a, b) => a + b, 0);
+	// The burst floor: the same number of tasks, each doing what a demo task did here, no model library.
+	const plan = floorPlan({ burst, hubs, worker, byStatement });
+	const floorBurst = await runFloorBurst({ url, post, burst, plan });
 	clearInterval(keepAwake);
 	watcher.ws.close();
 	creator.ws.close();
@@ -323,6 +326,7 @@ export async function runTaskBench({
 		cost: { units, dollars, total, hubs, worker, byStatement },
 		hubCpu,
 		...dispatchFigures,
+		floorBurst,
 		burst: {
 			tasks: burst,
 			drained,
