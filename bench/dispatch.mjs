@@ -223,7 +223,8 @@ export function floorPlan({ burst, hubs, worker, byStatement }) {
 	const per = (n) => Math.round(n / burst);
 	const steps = Math.max(
 		1,
-		Math.round(byStatement.filter(([sql]) => /^INSERT.*task_messages/i.test(sql)).reduce((sum, [, n]) => sum + n, 0)) || 3,
+		Math.round(byStatement.filter(([sql]) => /^INSERT.*task_messages/i.test(sql)).reduce((sum, [, n]) => sum + n, 0)) ||
+			3,
 	);
 	// D1 statements per task, less the floor's own insert, claim and end (and the steps' own).
 	const writes = Math.max(0, per(worker.d1Queries) - steps - 3);

@@ -139,7 +139,9 @@ async function tasks() {
 	console.log(
 		`burst floor: ${f.tasks} floor tasks (per task ${JSON.stringify(f.plan)}) submitted in ${fmt(f.submitSeconds, 1)} s; all ended: ${f.drained} after ${fmt(f.drainSeconds, 1)} s; agent socket ${f.agentEvents} events, creator ${f.creatorEvents}`,
 	);
-	console.log(`burst_vs_floor: ${fmt(b.drainSeconds / f.drainSeconds)} (one burst each, Sparky's first, then the floor's)`);
+	console.log(
+		`burst_vs_floor: ${fmt(b.drainSeconds / f.drainSeconds)} (one burst each, Sparky's first, then the floor's)`,
+	);
 	const s = r.stream;
 	const ceiling = s && streamingReport(r);
 	costReport(r);

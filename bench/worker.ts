@@ -2,10 +2,10 @@
 // Not part of the production bundle (see bench/wrangler.bench.toml).
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { type FloorEnv, type FloorMessage, floorQueue, floorRoute } from "./floor.ts";
 import { hubFor } from "../src/hub/stub.ts";
 import sparky from "../src/index.ts";
 import { recallForRun } from "../src/memory/recall.ts";
+import { type FloorEnv, type FloorMessage, floorQueue, floorRoute } from "./floor.ts";
 
 export { Clock, UserHub } from "../src/index.ts";
 export { FloorHub } from "./floor.ts";
@@ -140,7 +140,8 @@ function countedEnv(env: Env): Env {
 						const value = Reflect.get(s, method);
 						if (typeof value !== "function" || typeof method !== "string") return value;
 						// An RPC method is a proxy itself (its `apply` would be a remote call): call it on the stub.
-						const call = (...args: unknown[]) => (s as unknown as Record<string, (...a: unknown[]) => unknown>)[method]?.(...args);
+						const call = (...args: unknown[]) =>
+							(s as unknown as Record<string, (...a: unknown[]) => unknown>)[method]?.(...args);
 						return (...args: unknown[]) => traced(`hub ${method}`, async () => call(...args));
 					},
 				});
