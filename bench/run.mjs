@@ -4,7 +4,8 @@
 //   BENCH_ONLY=fanout|tasks|memory|context|files|attachments|usage|board  run one part;  BENCH_TASKS=N  size of the task burst (500);
 //   BENCH_LEVELS=32,96  streaming tasks at once for the agent-view levels (empty: none);
 //   BENCH_PROFILE=<file>  a CPU profile of workerd over the burst (.cpuprofile) and its top self times;
-//   BENCH_BURST_ONLY=1  the tasks part without its streaming phases: dispatch, burst and cost (to repeat).
+//   BENCH_BURST_ONLY=1  the tasks part without its streaming phases: dispatch, burst and cost (to repeat);
+//   BENCH_DISPATCH_ONLY=1  the tasks part's interleaved dispatch samples only (Sparky and the floor).
 import "../scripts/lib/node-check.mjs";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -117,15 +118,11 @@ async function tasks() {
 		loadLevels: (process.env.BENCH_LEVELS ?? "32,96").split(",").filter(Boolean).map(Number),
 		profile: profile && { port: inspectorPort, file: profile },
 		burstOnly: process.env.BENCH_BURST_ONLY === "1",
+		dispatchOnly: process.env.BENCH_DISPATCH_ONLY === "1",
 	});
-	console.log("\nTask pipeline (demo model) vs publishing straight to the hub");
-	console.log(
-		table([
-			{ path: "direct publish → socket", "p50 ms": fmt(r.direct.p50), "p99 ms": fmt(r.direct.p99) },
-			{ path: "POST task → RUN_STARTED", "p50 ms": fmt(r.dispatch.p50), "p99 ms": fmt(r.dispatch.p99) },
-		]),
-	);
+	dispatchReport(r);
 	const b = r.burst;
+	if (!b) return `dispatch_vs_floor p50=${fmt(r.dispatchVsFloor.p50)}`;
 	console.log(
 		`burst: ${b.tasks} tasks submitted in ${fmt(b.submitSeconds, 1)} s; all terminal: ${b.drained} after ${fmt(b.drainSeconds, 1)} s (${fmt(b.tasksPerSecond, 1)} tasks/s)`,
 	);
@@ -138,15 +135,59 @@ async function tasks() {
 	console.log(
 		`       behind the runs (event ts → socket): agent p50 ${fmt(b.agentLagP50)} ms, p99 ${fmt(b.agentLagP99)} ms; creator p50 ${fmt(b.creatorLagP50)} ms, p99 ${fmt(b.creatorLagP99)} ms`,
 	);
+	const f = r.floorBurst;
+	console.log(
+		`burst floor: ${f.tasks} floor tasks (per task ${JSON.stringify(f.plan)}) submitted in ${fmt(f.submitSeconds, 1)} s; all ended: ${f.drained} after ${fmt(f.drainSeconds, 1)} s; agent socket ${f.agentEvents} events, creator ${f.creatorEvents}`,
+	);
+	console.log(
+		`burst_vs_floor: ${fmt(b.drainSeconds / f.drainSeconds)} (one burst each, Sparky's first, then the floor's)`,
+	);
 	const s = r.stream;
 	const ceiling = s && streamingReport(r);
 	costReport(r);
-	figures.dispatch_vs_direct_p50 = fmt(r.dispatch.p50 / r.direct.p50);
+	figures.dispatch_vs_floor_p50 = fmt(r.dispatchVsFloor.p50);
+	figures.dispatch_vs_floor_p90 = fmt(r.dispatchVsFloor.p90);
+	figures.publish_vs_floor_p50 = fmt(r.publishVsFloor.p50);
+	figures.publish_vs_floor_p90 = fmt(r.publishVsFloor.p90);
+	figures.dispatch_vs_direct_p50 = fmt(r.dispatchVsDirect.p50);
 	figures.delta_to_socket_p99_ms = fmt(s?.deltaP99);
 	figures.rows_per_event = fmt(Math.max(r.cost.hubs.agent.rowsPerEvent, r.cost.hubs.creator.rowsPerEvent));
 	figures.agent_hub_calls_per_task_s = fmt((ceiling ?? s)?.agentCallsPerTaskSecond, 3);
 	figures.burst500_s = fmt(b.drainSeconds, 1);
+	figures.burst_vs_floor = fmt(b.drainSeconds / f.drainSeconds);
 	return `task_dispatch_vs_direct p50=${fmt(r.dispatch.p50 / r.direct.p50)}`;
+}
+
+/** Sparky's dispatch and direct publish beside the floor's, sampled alike, and where the time goes. */
+function dispatchReport(r) {
+	const row = (path, p) => ({ path, n: p.n, "p50 ms": fmt(p.p50), "p90 ms": fmt(p.p90), "p99 ms": fmt(p.p99) });
+	console.log("\nDispatch like for like: Sparky and the floor (bench/floor.ts), interleaved, 250 ms idle before each");
+	console.log(
+		table([
+			row("Sparky: direct publish → socket", r.direct),
+			row("floor: direct publish → socket", r.floorDirect),
+			row("Sparky: POST task → RUN_STARTED", r.dispatch),
+			row("floor: POST task → socket", r.floorDispatch),
+		]),
+	);
+	for (const [name, v] of [
+		["dispatch_vs_floor", r.dispatchVsFloor],
+		["publish_vs_floor", r.publishVsFloor],
+		["dispatch_vs_direct", r.dispatchVsDirect],
+	]) {
+		console.log(
+			v.refused ? `${name}: refused (${v.refused})` : `${name}: p50 ${fmt(v.p50)}, p90 ${fmt(v.p90)} (n ${v.a.n})`,
+		);
+	}
+	console.log("\nWhere the time goes, p50 per hop (ms; Sparky's: start after the POST, and duration)");
+	console.log(table(r.hops.floor.map((h) => ({ "floor hop": h.hop, n: h.n, "p50 ms": fmt(h.ms) }))));
+	console.log(
+		table(
+			r.hops.sparky
+				.filter((h) => h.n >= r.dispatch.n / 2)
+				.map((h) => ({ "Sparky call": h.hop, n: h.n, "at p50": fmt(h.at), "p50 ms": fmt(h.ms) })),
+		),
+	);
 }
 
 /** The streaming phases: text delta latency, the agent view under load, the projection. Returns the busiest level. */

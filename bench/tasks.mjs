@@ -5,6 +5,7 @@
 // hub per task-second), and a burst of tasks submitted at once, drained to terminal states,
 // every event accounted, with what each task cost in rows, requests and queries.
 import { agentHubCapacity } from "./capacity.mjs";
+import { floorPlan, hopTable, likeForLike, runDispatchSamples, runFloorBurst } from "./dispatch.mjs";
 import { cpuProfiler } from "./lib/profile.mjs";
 import { now, percentile } from "./lib/stats.mjs";
 
@@ -98,13 +99,15 @@ export async function runTaskBench({
 	url,
 	adminToken,
 	burst = 500,
-	samples = 40,
+	dispatchSamples = 60,
 	streaming = 8,
 	chunkDelayMs = 25,
 	loadLevels = [32, 96],
 	profile,
 	/** Only the dispatch samples and the burst: quick enough to repeat, for comparing builds. */
 	burstOnly = false,
+	/** Only the interleaved dispatch samples (and their hop breakdown). */
+	dispatchOnly = false,
 }) {
 	const headers = { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" };
 	const post = async (path, body) => {
@@ -133,26 +136,30 @@ export async function runTaskBench({
 	// refuses a diff across a wake).
 	const keepAwake = setInterval(() => void snapshot().catch(() => undefined), 2000);
 
-	// Baseline: publish straight to the hub, one at a time.
-	const direct = [];
-	for (let n = 0; n < samples; n++) {
-		const t0 = now();
-		await post("/api/users/agent/events", { name: "bench.direct", value: { n } });
-		await watcher.until(() => watcher.state.notices.has(n), 10_000);
-		direct.push(watcher.state.notices.get(n) - t0);
-	}
-
-	// Task dispatch latency: one task at a time, POST → RUN_STARTED on the socket.
-	const dispatch = [];
-	for (let n = 0; n < samples; n++) {
-		const t0 = now();
-		const { task } = await post("/api/tasks", { instruction: "what time is it", allow_duplicates: true });
-		await watcher.until(() => watcher.state.arrivals.has(task.id), 30_000);
-		dispatch.push(watcher.state.arrivals.get(task.id) - t0);
-		await watcher.until(() => watcher.state.terminal.has(task.id), 30_000);
-		// Each sample meets an idle queue: the local queue (unlike Queues) holds the next batch
-		// until the previous invocation has returned, which a sample straight after would time.
-		await new Promise((r) => setTimeout(r, 250));
+	// Sparky's direct publish and dispatch, and the floor's, interleaved with the same gap
+	// before every sample (bench/dispatch.mjs): each ratio's two sides were sampled alike.
+	const samples = await runDispatchSamples({ url, post, get, watcher, samples: dispatchSamples });
+	const pct = (kind) => {
+		const ms = samples.filter((x) => x.kind === kind).map((x) => x.ms);
+		return { p50: percentile(ms, 50), p90: percentile(ms, 90), p99: percentile(ms, 99), n: ms.length };
+	};
+	const direct = pct("direct");
+	const dispatch = pct("dispatch");
+	const dispatchFigures = {
+		direct,
+		dispatch,
+		floorDirect: pct("floor_direct"),
+		floorDispatch: pct("floor_dispatch"),
+		dispatchVsFloor: likeForLike(samples, "dispatch", "floor_dispatch"),
+		publishVsFloor: likeForLike(samples, "direct", "floor_direct"),
+		dispatchVsDirect: likeForLike(samples, "dispatch", "direct"),
+		hops: { sparky: hopTable(samples, "dispatch"), floor: hopTable(samples, "floor_dispatch") },
+	};
+	if (dispatchOnly) {
+		clearInterval(keepAwake);
+		watcher.ws.close();
+		creator.ws.close();
+		return dispatchFigures;
 	}
 
 	// Streaming: tasks at the demo model's chunk delay, `count` at once. Text delta → socket
@@ -306,6 +313,9 @@ export async function runTaskBench({
 		workerRequests: units.workerRequests * PRICES.workerRequest,
 	};
 	const total = Object.values(dollars).reduce((a, b) => a + b, 0);
+	// The burst floor: the same number of tasks, each doing what a demo task did here, no model library.
+	const plan = floorPlan({ burst, hubs, worker, byStatement });
+	const floorBurst = await runFloorBurst({ url, post, burst, plan });
 	clearInterval(keepAwake);
 	watcher.ws.close();
 	creator.ws.close();
@@ -315,8 +325,8 @@ export async function runTaskBench({
 		capacity,
 		cost: { units, dollars, total, hubs, worker, byStatement },
 		hubCpu,
-		direct: { p50: percentile(direct, 50), p99: percentile(direct, 99) },
-		dispatch: { p50: percentile(dispatch, 50), p99: percentile(dispatch, 99) },
+		...dispatchFigures,
+		floorBurst,
 		burst: {
 			tasks: burst,
 			drained,

@@ -5,8 +5,10 @@ import { z } from "zod";
 import { hubFor } from "../src/hub/stub.ts";
 import sparky from "../src/index.ts";
 import { recallForRun } from "../src/memory/recall.ts";
+import { type FloorEnv, type FloorMessage, floorQueue, floorRoute } from "./floor.ts";
 
 export { Clock, UserHub } from "../src/index.ts";
+export { FloorHub } from "./floor.ts";
 
 /** The anchor: accepts hibernatable sockets, and sends each event as its own frame to all. */
 export class RawHub extends DurableObject {
@@ -37,6 +39,23 @@ let demoDelayMs: string | undefined;
 /** D1 queries by statement (its first words), to see where a task's queries go. */
 const statements = new Map<string, { queries: number; rowsRead: number; rowsWritten: number }>();
 
+/**
+ * Hop timestamps (bench/dispatch.mjs): while on, each D1 statement, queue send, hub RPC and
+ * Worker entry is recorded with its start and end (Date.now(), which moves at I/O in workerd).
+ */
+let trace: { what: string; start: number; end: number }[] | undefined;
+async function traced<T>(what: string, work: () => Promise<T>): Promise<T> {
+	if (!trace) return work();
+	const entry = { what, start: Date.now(), end: Number.NaN };
+	trace.push(entry);
+	try {
+		return await work();
+	} finally {
+		entry.end = Date.now();
+	}
+}
+const label = (sql: string) => `d1 ${sql.replace(/\s+/g, " ").trim().slice(0, 48)}`;
+
 type Meta = { rows_read?: number; rows_written?: number } | undefined;
 const count = (meta: Meta, sql = "?") => {
 	const key = sql.replace(/\s+/g, " ").trim().slice(0, 70);
@@ -55,18 +74,18 @@ function countedStatement(statement: D1PreparedStatement, sql: string): D1Prepar
 	const wrapped = {
 		bind: (...values: unknown[]) => countedStatement(statement.bind(...values), sql),
 		async first(column?: string) {
-			const result = await statement.all();
+			const result = await traced(label(sql), () => statement.all());
 			count(result.meta, sql);
 			const row = (result.results[0] ?? null) as Record<string, unknown> | null;
 			return column === undefined ? row : (row?.[column] ?? null);
 		},
 		async all() {
-			const result = await statement.all();
+			const result = await traced(label(sql), () => statement.all());
 			count(result.meta, sql);
 			return result;
 		},
 		async run() {
-			const result = await statement.run();
+			const result = await traced(label(sql), () => statement.run());
 			count(result.meta, sql);
 			return result;
 		},
@@ -86,7 +105,9 @@ function countedEnv(env: Env): Env {
 		prepare: (query: string) => countedStatement(db.prepare(query), query),
 		async batch(batch: D1PreparedStatement[]) {
 			const inner = batch as unknown as { inner: D1PreparedStatement; sql: string }[];
-			const results = await db.batch(inner.map((s) => s.inner));
+			const results = await traced(`d1 batch [${inner.map((s) => label(s.sql).slice(3, 30)).join(" | ")}]`, () =>
+				db.batch(inner.map((s) => s.inner)),
+			);
 			for (const [i, r] of results.entries()) count(r.meta, inner[i]?.sql);
 			return results;
 		},
@@ -98,30 +119,60 @@ function countedEnv(env: Env): Env {
 	const TASK_QUEUE = {
 		send: (body: unknown, options?: QueueSendOptions) => {
 			counters.queueSends++;
-			return queue.send(body, options);
+			return traced("queue send", () => queue.send(body, options));
 		},
 		sendBatch: (messages: Iterable<MessageSendRequest>, options?: QueueSendBatchOptions) => {
 			counters.queueSends += [...messages].length;
 			return queue.sendBatch(messages, options);
 		},
 	} as unknown as Queue;
+	const hubs = env.USER_HUB;
+	const USER_HUB = new Proxy(hubs, {
+		get(target, prop) {
+			if (prop !== "getByName") {
+				const value = Reflect.get(target, prop);
+				return typeof value === "function" ? value.bind(target) : value;
+			}
+			return (name: string) => {
+				const stub = target.getByName(name);
+				return new Proxy(stub, {
+					get(s, method) {
+						const value = Reflect.get(s, method);
+						if (typeof value !== "function" || typeof method !== "string") return value;
+						// An RPC method is a proxy itself (its `apply` would be a remote call): call it on the stub.
+						const call = (...args: unknown[]) =>
+							(s as unknown as Record<string, (...a: unknown[]) => unknown>)[method]?.(...args);
+						return (...args: unknown[]) => traced(`hub ${method}`, async () => call(...args));
+					},
+				});
+			};
+		},
+	});
 	return {
 		...env,
 		DB,
 		TASK_QUEUE,
+		USER_HUB,
 		...(demoDelayMs === undefined ? {} : { SPARKY_DEMO_DELAY_MS: demoDelayMs }),
 	} as Env;
 }
 
-type BenchEnv = Env & { RAW_HUB: DurableObjectNamespace<RawHub> };
+type BenchEnv = Env & FloorEnv & { RAW_HUB: DurableObjectNamespace<RawHub> };
 
 async function benchRoute(request: Request, env: BenchEnv, url: URL): Promise<Response | undefined> {
 	if (url.pathname === "/raw/ws") return env.RAW_HUB.getByName("bench").fetch(request);
-	if (!url.pathname.startsWith("/raw/") && !url.pathname.startsWith("/bench/")) return undefined;
-	if (request.headers.get("Authorization") !== `Bearer ${env.SPARKY_ADMIN_TOKEN}`) {
+	const floor = url.pathname.startsWith("/floor/");
+	if (!url.pathname.startsWith("/raw/") && !url.pathname.startsWith("/bench/") && !floor) return undefined;
+	if (request.headers.get("Authorization") !== `Bearer ${env.SPARKY_ADMIN_TOKEN}` && url.pathname !== "/floor/ws") {
 		return new Response("unauthorized", { status: 401 });
 	}
+	if (floor) return (await floorRoute(request, env, url)) ?? new Response("not found", { status: 404 });
 	if (url.pathname === "/bench/counters") return Response.json(counters);
+	if (url.pathname === "/bench/trace") {
+		const taken = trace ?? [];
+		trace = request.method === "POST" ? [] : undefined;
+		return Response.json(taken);
+	}
 	if (url.pathname === "/bench/statements") return Response.json(Object.fromEntries(statements));
 	if (url.pathname.startsWith("/bench/hub-stats/")) {
 		return Response.json(await hubFor(env, url.pathname.slice("/bench/hub-stats/".length)).diagnostics());
@@ -151,15 +202,22 @@ async function benchRoute(request: Request, env: BenchEnv, url: URL): Promise<Re
 	return new Response("not found", { status: 404 });
 }
 
+/** The floor's queue (bench/wrangler.bench.toml): its consumer is the floor's, not Sparky's. */
+const FLOOR_QUEUE = "sparky-bench-floor";
+
 export default {
 	...sparky,
 	async fetch(request, env, ctx) {
 		const answer = await benchRoute(request, env, new URL(request.url));
-		return answer ?? sparky.fetch(request, countedEnv(env), ctx);
+		if (answer) return answer;
+		trace?.push({ what: "worker fetch", start: Date.now(), end: Date.now() });
+		return sparky.fetch(request, countedEnv(env), ctx);
 	},
 	async queue(batch, env) {
+		if (batch.queue === FLOOR_QUEUE) return floorQueue(batch as MessageBatch<FloorMessage>, env);
 		counters.queueBatches++;
 		counters.queueMessages += batch.messages.length;
+		trace?.push({ what: "worker queue", start: Date.now(), end: Date.now() });
 		return sparky.queue(batch, countedEnv(env));
 	},
 	async scheduled(controller, env) {

@@ -105,9 +105,15 @@ export async function createTask(
 	const attachments = input.attachments ?? [];
 	const files = await attachableFiles(env.DB, input.userId, attachments);
 	const webhook = input.webhook ? checkedWebhook(env, input.webhook) : null;
-	// A user past their day or month budget starts nothing more (402, naming the cap).
-	await assertWithinBudget(env, input.userId, now);
-	await spendRate(deps, input.userId, "tasks");
+	// A user past their day or month budget starts nothing more (402, naming the cap). The
+	// budget's read and the rate's RPC go side by side (both before any write: one round trip
+	// fewer on every POST); a refusal by the budget wins over one by the rate.
+	const [budget, rate] = await Promise.allSettled([
+		assertWithinBudget(env, input.userId, now),
+		spendRate(deps, input.userId, "tasks"),
+	]);
+	if (budget.status === "rejected") throw budget.reason;
+	if (rate.status === "rejected") throw rate.reason;
 	// By the files' contents, not their ids: a retry that uploads the same file again (a new id)
 	// is the same task, so an idempotency key replays it instead of calling it another task.
 	const fingerprint = await taskFingerprint(
@@ -164,12 +170,19 @@ export async function createTask(
 	// The announcement and the queue send go out side by side. Should the run's first events
 	// reach a hub before the announcement does, they carry the same `queued` event (same id)
 	// ahead of `running`, and the hub stores an id once: every hub still reads queued, running.
-	const announced = announceToAudience(deps, task, [...(hooks.announce?.(task) ?? []), taskStatusEvent(task, {}, now)]);
+	// The send starts first: the run waits on it, the announcement only on the response.
+	const events = [...(hooks.announce?.(task) ?? []), taskStatusEvent(task, {}, now)];
+	let announced: Promise<unknown> | undefined;
 	if (task.status === "queued") {
-		await hooks.beforeEnqueue?.(task);
-		await enqueueTask(env, task.id, now, 0, row.enqueued_at === now);
+		if (hooks.beforeEnqueue) {
+			announced = announceToAudience(deps, task, events);
+			await hooks.beforeEnqueue(task);
+		}
+		const sent = enqueueTask(env, task.id, now, 0, row.enqueued_at === now);
+		announced ??= announceToAudience(deps, task, events);
+		await sent;
 	}
-	await announced;
+	await (announced ?? announceToAudience(deps, task, events));
 	return { kind: "created", task };
 }
 
