@@ -196,16 +196,17 @@ describe("Relay", () => {
 				calls.push({ user, values: events.map((e) => e.value) });
 				return real(user, events);
 			},
-			paceMs: (user) => (user === paced.id ? 60 : 0),
+			// A pace long enough that no stall of a busy machine passes it between the first two emits.
+			paceMs: (user) => (user === paced.id ? 1000 : 0),
 			// A timer that never fires (a busy isolate's are late): only an emit can send what is held.
 			holdTimer: () => undefined,
 		});
 		relay.emit([paced.id], event(1)); // the first call of a quiet spell leaves at once
 		await new Promise((r) => setTimeout(r, 10));
-		relay.emit([paced.id], event(2)); // held: 60 ms have not passed
+		relay.emit([paced.id], event(2)); // held: 1 s has not passed
 		await new Promise((r) => setTimeout(r, 10));
 		expect(calls.filter((c) => c.user === paced.id).map((c) => c.values)).toEqual([[1]]);
-		await new Promise((r) => setTimeout(r, 70));
+		await new Promise((r) => setTimeout(r, 1050));
 		relay.emit([free.id], event(3)); // an emit to another hub lets the held one go
 		await new Promise((r) => setTimeout(r, 50));
 		expect(calls.filter((c) => c.user === paced.id).map((c) => c.values)).toEqual([[1], [2]]);
