@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useLayoutEffect, useState } from "preact/hooks";
 import { formatUsd } from "../../../../src/client/index.ts";
 import type { BudgetStatus } from "../../../../src/protocol/index.ts";
 import type { Session } from "../../state/session.ts";
@@ -33,8 +33,10 @@ export function UserBudget({ session, userId }: { session: Session; userId: stri
 	const [saved, setSaved] = useState(false);
 	const [busy, setBusy] = useState(false);
 
-	// The fields start from what the server has (once it has answered, and after each save).
-	useEffect(() => {
+	// The fields start from what the server has (once it has answered, and after each save), set
+	// in the same task as the render that shows them: with a plain effect, set after the paint, a
+	// value typed right as the fields appeared was overwritten by the server's and saved empty.
+	useLayoutEffect(() => {
 		if (!status.data) return;
 		setDay(own(status.data.day));
 		setMonth(own(status.data.month));
