@@ -6,7 +6,9 @@
 //   floor_dispatch:  POST /floor/tasks → D1 insert → queue → consumer → D1 claim → FloorHub RPC → socket
 // Each sample keeps its hop timestamps: the floor's ride in its event, Sparky's come from the
 // bench Worker's trace (each D1 statement, queue send, hub RPC; bench/worker.ts).
+
 import { now, percentile } from "./lib/stats.mjs";
+import { waiters } from "./lib/waiters.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -16,7 +18,7 @@ export async function floorSocket(url, hub) {
 	const arrivals = new Map();
 	const events = new Map();
 	let count = 0;
-	const waiters = new Set();
+	const waiting = waiters();
 	ws.addEventListener("message", (m) => {
 		const at = now();
 		for (const e of JSON.parse(m.data)) {
@@ -27,28 +29,13 @@ export async function floorSocket(url, hub) {
 				events.set(key, e);
 			}
 		}
-		for (const w of [...waiters]) w();
+		waiting.notify();
 	});
 	await new Promise((resolve, reject) => {
 		ws.addEventListener("open", resolve, { once: true });
 		ws.addEventListener("error", () => reject(new Error(`floor socket ${hub} failed`)), { once: true });
 	});
-	const until = (check, timeoutMs) =>
-		new Promise((resolve) => {
-			const done = () => {
-				if (!check()) return;
-				waiters.delete(done);
-				clearTimeout(timer);
-				resolve(true);
-			};
-			const timer = setTimeout(() => {
-				waiters.delete(done);
-				resolve(false);
-			}, timeoutMs);
-			waiters.add(done);
-			done();
-		});
-	return { ws, arrivals, events, until, count: () => count };
+	return { ws, arrivals, events, until: waiting.until, count: () => count };
 }
 
 /**

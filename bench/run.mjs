@@ -121,6 +121,12 @@ async function tasks() {
 		dispatchOnly: process.env.BENCH_DISPATCH_ONLY === "1",
 	});
 	dispatchReport(r);
+	// The dispatch ratios go on the summary line in every mode (BENCH_DISPATCH_ONLY measures only them).
+	figures.dispatch_vs_floor_p50 = fmt(r.dispatchVsFloor.p50);
+	figures.dispatch_vs_floor_p90 = fmt(r.dispatchVsFloor.p90);
+	figures.publish_vs_floor_p50 = fmt(r.publishVsFloor.p50);
+	figures.publish_vs_floor_p90 = fmt(r.publishVsFloor.p90);
+	figures.dispatch_vs_direct_p50 = fmt(r.dispatchVsDirect.p50);
 	const b = r.burst;
 	if (!b) return `dispatch_vs_floor p50=${fmt(r.dispatchVsFloor.p50)}`;
 	console.log(
@@ -145,11 +151,6 @@ async function tasks() {
 	const s = r.stream;
 	const ceiling = s && streamingReport(r);
 	costReport(r);
-	figures.dispatch_vs_floor_p50 = fmt(r.dispatchVsFloor.p50);
-	figures.dispatch_vs_floor_p90 = fmt(r.dispatchVsFloor.p90);
-	figures.publish_vs_floor_p50 = fmt(r.publishVsFloor.p50);
-	figures.publish_vs_floor_p90 = fmt(r.publishVsFloor.p90);
-	figures.dispatch_vs_direct_p50 = fmt(r.dispatchVsDirect.p50);
 	figures.delta_to_socket_p99_ms = fmt(s?.deltaP99);
 	figures.rows_per_event = fmt(Math.max(r.cost.hubs.agent.rowsPerEvent, r.cost.hubs.creator.rowsPerEvent));
 	figures.agent_hub_calls_per_task_s = fmt((ceiling ?? s)?.agentCallsPerTaskSecond, 3);

@@ -4,10 +4,12 @@
 // Then streaming tasks at the demo model's chunk delay (text delta → socket, calls to the agent
 // hub per task-second), and a burst of tasks submitted at once, drained to terminal states,
 // every event accounted, with what each task cost in rows, requests and queries.
+
 import { agentHubCapacity } from "./capacity.mjs";
 import { floorPlan, hopTable, likeForLike, runDispatchSamples, runFloorBurst } from "./dispatch.mjs";
 import { cpuProfiler } from "./lib/profile.mjs";
 import { now, percentile } from "./lib/stats.mjs";
+import { waiters } from "./lib/waiters.mjs";
 
 /** Cloudflare's published prices (US$ per unit; docs/benchmarks.md cites them). */
 export const PRICES = {
@@ -47,7 +49,7 @@ async function agentWatcher(url, token) {
 		started: new Map(),
 		ended: new Map(),
 	};
-	const waiters = new Set();
+	const waiting = waiters();
 	ws.addEventListener("message", (m) => {
 		const at = now();
 		for (const item of JSON.parse(m.data)) {
@@ -71,28 +73,13 @@ async function agentWatcher(url, token) {
 				if (!state.started.has(item.task_id)) state.started.set(item.task_id, at);
 			}
 		}
-		for (const waiter of [...waiters]) waiter();
+		waiting.notify();
 	});
 	await new Promise((resolve, reject) => {
 		ws.addEventListener("open", resolve, { once: true });
 		ws.addEventListener("error", () => reject(new Error("agent socket failed")), { once: true });
 	});
-	const until = (check, timeoutMs) =>
-		new Promise((resolve) => {
-			const done = () => {
-				if (!check()) return;
-				waiters.delete(done);
-				clearTimeout(timer);
-				resolve(true);
-			};
-			const timer = setTimeout(() => {
-				waiters.delete(done);
-				resolve(false);
-			}, timeoutMs);
-			waiters.add(done);
-			done();
-		});
-	return { ws, state, until };
+	return { ws, state, until: waiting.until };
 }
 
 export async function runTaskBench({
