@@ -1,6 +1,6 @@
 // `sparky agent tasks approve|deny`, `watch` on a paused task and `add --approve`, against a real wrangler dev.
 import { describe, expect, it } from "vitest";
-import { json, newUser, sparky, start } from "./support/cli.ts";
+import { json, newUser, sparky, start, untilTaskStatus } from "./support/cli.ts";
 
 interface ApprovalJson {
 	id: string;
@@ -16,17 +16,6 @@ interface TaskJson {
 	status: string;
 	result: string | null;
 	approvals?: ApprovalJson[];
-}
-
-/** Polls `tasks get --json` until the task has this status. */
-async function until(env: NodeJS.ProcessEnv, id: string, status: string): Promise<TaskJson> {
-	const deadline = Date.now() + 60_000;
-	for (;;) {
-		const got = json<{ task: TaskJson }>(await sparky(["agent", "tasks", "get", id, "--json"], { env }));
-		if (got.task.status === status) return got.task;
-		if (Date.now() > deadline) throw new Error(`task ${id} is ${got.task.status}, not ${status}`);
-		await new Promise((r) => setTimeout(r, 500));
-	}
 }
 
 describe("sparky agent tasks approve / deny", () => {
@@ -113,7 +102,7 @@ describe("sparky agent tasks approve / deny", () => {
 			),
 		);
 		const id = added.task.id;
-		const paused = await until(env, id, "awaiting_approval");
+		const paused = await untilTaskStatus<TaskJson>(env, id, "awaiting_approval");
 		const pending = paused.approvals?.find((a) => a.status === "pending");
 		expect(pending).toMatchObject({ tool: "write_file", input: { path: "notes.md" } });
 
@@ -140,7 +129,7 @@ describe("sparky agent tasks approve / deny", () => {
 			decided_by: userId,
 			reason: "not now",
 		});
-		const done = await until(env, id, "succeeded");
+		const done = await untilTaskStatus<TaskJson>(env, id, "succeeded");
 		expect(done.result).toContain(`denied by ${userId}: not now`);
 		expect(done.approvals?.[0]).toMatchObject({ status: "denied", reason: "not now" });
 	});

@@ -4,7 +4,7 @@
 // Global setup gives the demo model a price (SPARKY_MODEL_PRICES), so the figures are not $0.
 import { describe, expect, it } from "vitest";
 import { formatUsd } from "../../src/client/money.ts";
-import { json, newUser, sparky, start } from "./support/cli.ts";
+import { json, newUser, sparky, start, untilTaskStatus } from "./support/cli.ts";
 
 interface Usage {
 	input_tokens: number;
@@ -42,17 +42,6 @@ interface Budget {
 }
 
 const literal = (s: string) => s.replace(/[$.()?*+[\]]/g, "\\$&");
-
-/** Polls `tasks get --json` until the task has this status. */
-async function until(env: NodeJS.ProcessEnv, id: string, status: string): Promise<TaskJson> {
-	const deadline = Date.now() + 60_000;
-	for (;;) {
-		const got = json<{ task: TaskJson }>(await sparky(["agent", "tasks", "get", id, "--json"], { env }));
-		if (got.task.status === status) return got.task;
-		if (Date.now() > deadline) throw new Error(`task ${id} is ${got.task.status}, not ${status}`);
-		await new Promise((r) => setTimeout(r, 300));
-	}
-}
 
 describe("sparky usage / budget", () => {
 	it("watch prints each model call's tokens and cost and the task's total; get says it too; usage adds it up", async () => {
@@ -139,7 +128,7 @@ describe("sparky usage / budget", () => {
 		expect(watched.code, watched.stdout + watched.stderr).toBe(0);
 		expect(watched.stdout).toMatch(new RegExp(`✔ allowed \\$0\\.30 more by ${userId}`));
 		expect(watched.stdout).toMatch(/\$ model call 1 · /);
-		const done = await until(env, id, "succeeded");
+		const done = await untilTaskStatus<TaskJson>(env, id, "succeeded");
 		expect(done.approvals?.[0]).toMatchObject({ id: approvalId, kind: "budget", status: "approved" });
 		const listed = await sparky(["agent", "tasks", "get", id], { env });
 		expect(listed.stdout).toMatch(new RegExp(`${approvalId}\\s+budget: .*allowed by ${userId}`));
@@ -150,11 +139,11 @@ describe("sparky usage / budget", () => {
 		const added = json<{ task: TaskJson }>(
 			await sparky(["agent", "tasks", "add", "What time is it?", "--max-cost", "0.3", "--json"], { env }),
 		);
-		await until(env, added.task.id, "awaiting_approval");
+		await untilTaskStatus<TaskJson>(env, added.task.id, "awaiting_approval");
 		const deny = await sparky(["agent", "tasks", "deny", added.task.id], { env });
 		expect(deny.code, deny.stderr).toBe(0);
 		expect(deny.stdout).toMatch(new RegExp(`✖ Stopped ${added.task.id}: no more spending`));
-		const failed = await until(env, added.task.id, "failed");
+		const failed = await untilTaskStatus<TaskJson>(env, added.task.id, "failed");
 		expect(failed.error).toMatch(/^stopped: the task spent \$0\.00 of its budget of \$0\.30/);
 	});
 

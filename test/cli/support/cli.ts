@@ -170,3 +170,18 @@ export async function newUser(prefix: string): Promise<{ id: string; token: stri
 	const token = json<{ token: string }>(await sparky(["tokens", "create", id, "--name", "test", "--json"])).token;
 	return { id, token, env: cliEnv({ SPARKY_URL: server().url, SPARKY_TOKEN: token }) };
 }
+
+/** Polls `sparky agent tasks get --json` until the task has `status` (60 s at most). */
+export async function untilTaskStatus<T extends { status: string }>(
+	env: NodeJS.ProcessEnv,
+	id: string,
+	status: string,
+): Promise<T> {
+	const deadline = Date.now() + 60_000;
+	for (;;) {
+		const got = json<{ task: T }>(await sparky(["agent", "tasks", "get", id, "--json"], { env }));
+		if (got.task.status === status) return got.task;
+		if (Date.now() > deadline) throw new Error(`task ${id} is ${got.task.status}, not ${status}`);
+		await new Promise((r) => setTimeout(r, 300));
+	}
+}
