@@ -2,7 +2,7 @@
 // (pending); Stop cancels the running turn; a reload shows the history once.
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { api, release, userToken } from "./support/api.ts";
-import { DESKTOP, itemIds, PHONE, screenshot, usePage } from "./support/browser.ts";
+import { DESKTOP, itemIds, PHONE, screenshot, timelineItems, usePage } from "./support/browser.ts";
 import { focused } from "./support/checks.ts";
 
 let alice: string;
@@ -14,13 +14,7 @@ const t = usePage(async () => {
 // On a failure, say what the page shows and what the server thinks of the chat's turns.
 afterEach(async (context) => {
 	if (context.task.result?.state !== "fail") return;
-	const shown = await t.page.locator(".timeline [data-item-id]").evaluateAll((els) =>
-		els.map((e) =>
-			Object.entries((e as HTMLElement).dataset)
-				.map(([k, v]) => `${k}=${v}`)
-				.join(" "),
-		),
-	);
+	const shown = await timelineItems(t.page);
 	const { tasks } = await api<{ tasks: { id: string; status: string; error: string | null }[] }>(
 		alice,
 		"GET",

@@ -5,7 +5,16 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { api, release, userToken } from "./support/api.ts";
 import { axeCheck } from "./support/axe.ts";
-import { DESKTOP, launchChromium, openPage, PHONE, screenshot, signIn, type TestPage } from "./support/browser.ts";
+import {
+	DESKTOP,
+	launchChromium,
+	openPage,
+	PHONE,
+	screenshot,
+	signIn,
+	type TestPage,
+	timelineItems,
+} from "./support/browser.ts";
 import { focused, sticksOut, unlabelledFields } from "./support/checks.ts";
 
 let browser: Browser;
@@ -27,13 +36,7 @@ afterAll(async () => {
 
 afterEach(async (context) => {
 	if (context.task.result?.state !== "fail") return;
-	const shown = await t.page.locator(".timeline [data-item-id]").evaluateAll((els) =>
-		els.map((e) =>
-			Object.entries((e as HTMLElement).dataset)
-				.map(([k, v]) => `${k}=${v}`)
-				.join(" "),
-		),
-	);
+	const shown = await timelineItems(t.page);
 	console.error(`page items:\n${shown.join("\n")}`);
 	await Promise.all(held.map((key) => release(key)));
 });

@@ -122,3 +122,14 @@ export function itemIds(page: Page, kinds?: string[]): Promise<string[]> {
 		kinds,
 	);
 }
+
+/** Each timeline item's data attributes as `key=value …` lines: what a failed test prints of the page. */
+export function timelineItems(page: Page): Promise<string[]> {
+	return page.locator(".timeline [data-item-id]").evaluateAll((els) =>
+		els.map((e) =>
+			Object.entries((e as HTMLElement).dataset)
+				.map(([k, v]) => `${k}=${v}`)
+				.join(" "),
+		),
+	);
+}
