@@ -9,17 +9,7 @@
 //   - schema.sql applied once to a template state folder, copied into each new server's.
 // Without SPARKY_DEV_PREBUILT (a suite run on its own), wrangler dev bundles as it always does.
 import { createHash } from "node:crypto";
-import {
-	cpSync,
-	existsSync,
-	mkdirSync,
-	mkdtempSync,
-	readdirSync,
-	readFileSync,
-	renameSync,
-	rmSync,
-	writeFileSync,
-} from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runWrangler } from "./wrangler.mjs";
@@ -28,29 +18,6 @@ const root = resolve(import.meta.dirname, "../..");
 
 /** Where `npm test` keeps wrangler dev's bundle, and the derived config beside it. */
 export const PREBUILT_DIR = resolve(root, ".wrangler/prebuilt");
-
-/**
- * Starts one wrangler dev (bundling as usual), keeps the bundle it wrote under .wrangler/tmp
- * in `dir`, and stops it. Its state folder makes the schema template on the way.
- */
-export async function prebuildDevBundle(dir = PREBUILT_DIR) {
-	const { startDevServer } = await import("./dev-server.mjs");
-	const tmp = resolve(root, ".wrangler/tmp");
-	const bundles = () => (existsSync(tmp) ? readdirSync(tmp).filter((name) => name.startsWith("dev-")) : []);
-	const before = new Set(bundles());
-	const state = mkdtempSync(join(tmpdir(), "sparky-prebuild-"));
-	const server = await startDevServer({ persistTo: state, adminToken: "prebuild-only-0123456789abcdefghijkl" });
-	try {
-		const made = bundles().filter((name) => !before.has(name) && existsSync(join(tmp, name, "index.js")));
-		if (made.length !== 1) throw new Error(`expected one new wrangler dev bundle in ${tmp}, found ${made.length}`);
-		rmSync(dir, { recursive: true, force: true });
-		mkdirSync(dir, { recursive: true });
-		cpSync(join(tmp, made[0]), dir, { recursive: true });
-	} finally {
-		await server.stop();
-		rmSync(state, { recursive: true, force: true });
-	}
-}
 
 /**
  * The config a server should start with: the derived one when the Worker is prebuilt and
