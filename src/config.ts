@@ -21,7 +21,8 @@ const optionalText = z
 	.transform((value) => (value?.trim() ? value.trim() : undefined));
 
 const ConfigSchema = z.object({
-	SPARKY_EVENT_RETENTION_COUNT: positiveInt(10_000),
+	SPARKY_EVENT_RETENTION_COUNT: positiveInt(100_000),
+	SPARKY_REPLAY_MAX_EVENTS: positiveInt(10_000),
 	SPARKY_EVENT_RETENTION_HOURS: positiveInt(168),
 	SPARKY_SESSION_TTL_HOURS: positiveInt(24),
 	SPARKY_MODEL: optionalText,
@@ -160,6 +161,8 @@ export function capsConfig(env: unknown): Caps {
 export interface HubConfig {
 	retentionCount: number;
 	retentionMs: number;
+	/** The most events one socket's replay sends; a cursor further back is told `replay_limit`. */
+	replayMaxEvents: number;
 	sessionTtlMs: number;
 	/** Per-user rates of everything a user creates (token buckets in the user's hub). */
 	rates: Record<RateKind, { perMinute: number; burst: number }>;
@@ -217,6 +220,7 @@ export function hubConfig(env: unknown): HubConfig {
 	return {
 		retentionCount: c.SPARKY_EVENT_RETENTION_COUNT,
 		retentionMs: c.SPARKY_EVENT_RETENTION_HOURS * HOUR,
+		replayMaxEvents: c.SPARKY_REPLAY_MAX_EVENTS,
 		sessionTtlMs: c.SPARKY_SESSION_TTL_HOURS * HOUR,
 		rates: {
 			tasks: { perMinute: c.SPARKY_RATE_TASKS_PER_MINUTE, burst: c.SPARKY_RATE_TASKS_BURST },

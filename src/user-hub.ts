@@ -17,6 +17,7 @@ import {
 	tokenTag,
 } from "./hub/connections.ts";
 import { EventLog } from "./hub/event-log.ts";
+import { IntakePace } from "./hub/intake-pace.ts";
 import { clampLimit } from "./hub/query.ts";
 import { RateBuckets, type RateKind } from "./hub/rate-limit.ts";
 import { SessionStore } from "./hub/sessions.ts";
@@ -46,6 +47,8 @@ const SOCKET_SWEEP_MS = 5 * 60_000;
 
 /** Whom a hub passes events on to: a few other users' hubs. */
 const ForwardToSchema = z.array(UserIdSchema).min(1).max(4);
+/** A relay's name for itself (relay.ts): anything else counts as a call without a writer. */
+const WriterSchema = z.string().min(1).max(64);
 
 /**
  * Sparky's hub, one per user (addressed by user id): the user's hibernatable sockets and
@@ -70,6 +73,8 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 	readonly #forwarder = hubRelay(this.env, { paced: () => true });
 	/** Publish calls since the object woke (diagnostics: the bench's calls-per-task-second). */
 	#publishes = 0;
+	/** The pace this hub asks its writers to keep (issue #33: many relays, one hub). */
+	readonly #intake = new IntakePace();
 	readonly #wokeAt = Date.now();
 	/** The pending alarm as last seen: undefined = not read yet since wake-up, null = none. */
 	#alarmAt: number | null | undefined;
@@ -109,7 +114,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 	override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
 		try {
 			await handleClientFrame(ws, message, {
-				resume: (socket, since) => replayTo(socket, this.#log, since),
+				resume: (socket, since) => replayTo(socket, this.#log, since, this.#config.replayMaxEvents),
 				other: async (socket, frame) => {
 					const state = socketState(socket);
 					if (state) sendControl(socket, await this.#onFrame(frame, state));
@@ -182,11 +187,13 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 	/**
 	 * Numbers, stores, then sends a batch to every socket of this user (one frame for the
 	 * whole batch). Events whose `id` is already stored are not stored or sent again, so a
-	 * producer may safely retry a publish.
+	 * producer may safely retry a publish. The answer says how far apart `writer` (a relay)
+	 * should space its next calls (hub/intake-pace.ts).
 	 */
-	async publish(events: PublishEvent[]): Promise<PublishResult> {
+	async publish(events: PublishEvent[], writer?: string): Promise<PublishResult> {
 		return this.#rpc("publish", async () => {
 			this.#publishes++;
+			const pace = this.#intake.call(WriterSchema.safeParse(writer).data, Date.now());
 			const parsed = PublishBatchSchema.safeParse(events);
 			if (!parsed.success) throw new InvalidPublishError(JSON.stringify(describeIssues(parsed.error)));
 			const batch = parsed.data;
@@ -197,7 +204,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 			// A pending alarm already comes before anything these events will need (their age-out
 			// is the latest of all): only arm one when none is pending, so a publish reads nothing more.
 			if (!this.#alarmAt) await this.#ensureAlarm();
-			return { seqs, last_seq: this.#log.lastSeq };
+			return { seqs, last_seq: this.#log.lastSeq, pace_ms: pace };
 		});
 	}
 
@@ -284,6 +291,8 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 				last_seq: lastSeq,
 				woke_at: this.#wokeAt,
 				publishes: this.#publishes,
+				writers: this.#intake.writers(Date.now()),
+				pace_ms: this.#intake.pace(Date.now()),
 				events_stored: stored,
 				rows_written: rowsWritten,
 				rows_read: rowsRead,

@@ -11,8 +11,11 @@ import type { HubDiagnostics, PublishResult } from "./types.ts";
 export interface UserHubApi {
 	/** The WebSocket upgrade, after the Worker authenticated the caller (routes/ws.ts). */
 	fetch(request: Request): Promise<Response>;
-	/** Numbers, stores and fans out a batch; an id already stored is not stored again. Throws `InvalidPublishError`. */
-	publish(events: PublishEvent[]): Promise<PublishResult>;
+	/**
+	 * Numbers, stores and fans out a batch; an id already stored is not stored again. `writer`
+	 * names the calling relay: the answer's `pace_ms` is for it. Throws `InvalidPublishError`.
+	 */
+	publish(events: PublishEvent[], writer?: string): Promise<PublishResult>;
 	/** `publish`, then passes the events on to the hubs of `forwardTo`, paced. Throws `InvalidPublishError`. */
 	publishAndForward(events: PublishEvent[], forwardTo: string[]): Promise<PublishResult>;
 	/** The seq of the last stored event: a cursor to follow what comes after it. */

@@ -2,6 +2,8 @@
 export interface PublishResult {
 	seqs: number[];
 	last_seq: number;
+	/** How far apart (ms) the writer should space its next calls to this hub; 0: no pace (hub/intake-pace.ts). */
+	pace_ms: number;
 }
 
 /** The hub's counters (`UserHubApi.diagnostics`): for the bench and tests, never a decision. */
@@ -16,6 +18,9 @@ export interface HubDiagnostics {
 	woke_at: number;
 	/** Since the object last woke: publish calls, events stored, and the event log's billed SQLite rows. */
 	publishes: number;
+	/** Writers heard from in the last second, and the pace the hub asks of them now (hub/intake-pace.ts). */
+	writers: number;
+	pace_ms: number;
 	events_stored: number;
 	rows_written: number;
 	rows_read: number;

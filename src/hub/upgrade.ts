@@ -86,21 +86,33 @@ export function upgrade(request: Request, hub: UpgradeDeps): Response {
 		oldest_seq: bounds.oldestSeq,
 		expires_at: session.expires_at,
 	});
-	if (since !== undefined) replayTo(server, hub.log, since);
+	if (since !== undefined) replayTo(server, hub.log, since, hub.config.replayMaxEvents);
 
 	const headers = info.offeredProtocols ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : undefined;
 	return new Response(null, { status: 101, webSocket: client, headers });
 }
 
-/** Sends one socket everything after `since`, then a `replay.done` marker. */
-export function replayTo(ws: WebSocket, log: EventLog, since: number): void {
+/**
+ * Sends one socket everything after `since` (at most `maxEvents`, the newest), then a
+ * `replay.done` marker. The log keeps far more than a tab needs (each task's whole stream, for
+ * its readers over HTTP); a tab further behind than `maxEvents` is told `replay_limit`, gets
+ * the newest, and loads the rest of what it shows over HTTP, as after retention.
+ */
+export function replayTo(ws: WebSocket, log: EventLog, since: number, maxEvents: number): void {
 	const { oldestSeq, lastSeq } = log.bounds();
 	let from = since;
+	let reason: "retention" | "cursor_ahead" | "replay_limit" | undefined;
 	if (since > lastSeq || since < oldestSeq - 1) {
-		const reason = since > lastSeq ? "cursor_ahead" : "retention";
-		const notice = { type: "replay.truncated", since, oldest_seq: oldestSeq, last_seq: lastSeq, reason } as const;
-		if (!sendBounded(ws, JSON.stringify([notice]))) return;
+		reason = since > lastSeq ? "cursor_ahead" : "retention";
 		from = oldestSeq - 1;
+	}
+	if (lastSeq - from > maxEvents) {
+		reason = "replay_limit";
+		from = lastSeq - maxEvents;
+	}
+	if (reason) {
+		const notice = { type: "replay.truncated", since, oldest_seq: from + 1, last_seq: lastSeq, reason } as const;
+		if (!sendBounded(ws, JSON.stringify([notice]))) return;
 	}
 	// Through the same buffer limit as live sends: a client that asks for the log again and
 	// again without reading is closed with 4008, not handed another copy.

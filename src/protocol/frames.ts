@@ -97,8 +97,11 @@ export const ReplayTruncatedSchema = z.object({
 	/** The first seq that will be replayed; events in (since, oldest_seq) are gone. */
 	oldest_seq: z.number().int().nonnegative(),
 	last_seq: z.number().int().nonnegative(),
-	/** `retention`: the events aged out. `cursor_ahead`: the cursor is newer than anything stored. */
-	reason: z.enum(["retention", "cursor_ahead"]),
+	/**
+	 * `retention`: the events aged out. `cursor_ahead`: the cursor is newer than anything stored.
+	 * `replay_limit`: the hub still has them, but more than one replay sends (SPARKY_REPLAY_MAX_EVENTS).
+	 */
+	reason: z.enum(["retention", "cursor_ahead", "replay_limit"]),
 });
 
 export const ReplayDoneSchema = z.object({

@@ -24,7 +24,8 @@ export function hubRelay(env: Env, { paced, local, publish = hubPublisher(env) }
 	const forward = hubForwarder(env);
 	return new Relay({
 		publish: local
-			? (userId, events) => (userId === local.userId ? local.hub.publish(events) : publish(userId, events))
+			? (userId, events, writer) =>
+					userId === local.userId ? local.hub.publish(events, writer) : publish(userId, events, writer)
 			: publish,
 		forward: local
 			? (userId, events, to) =>

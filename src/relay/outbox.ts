@@ -18,11 +18,19 @@ export class Outbox {
 	/** Calls that failed in a row (reset by one that gets through): how long the next retry waits. */
 	failures = 0;
 
+	/** The pace the hub asked for in its last answer (hub/intake-pace.ts; 0: none). */
+	hubPaceMs = 0;
+
 	constructor(
 		readonly userId: string,
-		/** The least time between the starts of two calls to this hub (0: none). */
-		readonly paceMs: number,
+		/** The relay's own pace for this hub (pacing.ts: the agent's), whatever the hub asks. */
+		readonly basePaceMs: number,
 	) {}
+
+	/** The least time between the starts of two calls to this hub (0: none): the relay's pace or the hub's, whichever is longer. */
+	get paceMs(): number {
+		return Math.max(this.basePaceMs, this.hubPaceMs);
+	}
 
 	/** Whether it still has something to send, or a call out. */
 	get busy(): boolean {

@@ -13,7 +13,8 @@ export type HoldTimer = (release: () => void, ms: number) => void;
 const timeout: HoldTimer = (release, ms) => void setTimeout(release, ms);
 
 /**
- * The pacing policy. A paced hub (`Outbox.paceMs` > 0) gets at most one call per pace; the
+ * The pacing policy. A paced hub (`Outbox.paceMs` > 0: the relay's own pace for the agent's
+ * hub, or the pace a busy hub asked for in its last answer) gets at most one call per pace; the
  * first call of a quiet spell always leaves at once. What arrives while the pace holds is
  * held, and leaves with the first emit (to any hub) after the pace has passed, or on a timer
  * when all is quiet: in a busy isolate timers fire late (seconds late, measured), emits don't

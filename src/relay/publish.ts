@@ -2,11 +2,15 @@ import { hubFor, InvalidPublishError } from "../hub/stub.ts";
 import { log } from "../log.ts";
 import type { PublishEvent } from "../protocol/index.ts";
 
-/** One RPC to one user's hub. A hub answers with the seq it gave each event (test doubles may not). */
-export type Publisher = (userId: string, events: PublishEvent[]) => Promise<unknown>;
+/**
+ * One RPC to one user's hub, from `writer` (the relay's name for itself, when it has one). A hub
+ * answers with the seq it gave each event and the pace it asks of the writer (test doubles may not).
+ */
+export type Publisher = (userId: string, events: PublishEvent[], writer?: string) => Promise<unknown>;
 
 export type PublishOutcome =
-	| { kind: "delivered"; seqs: number[] | undefined }
+	/** `paceMs`: the pace the hub asked for (undefined: it said nothing). */
+	| { kind: "delivered"; seqs: number[] | undefined; paceMs: number | undefined }
 	/** It failed and retrying now won't help (or every retry failed): worth trying again later. */
 	| { kind: "failed" }
 	/** The hub will never take them (malformed): `InvalidPublishError`. */
@@ -21,8 +25,8 @@ export type Forwarder = (userId: string, events: PublishEvent[], forwardTo: read
 /** The real publisher: one RPC to the user's hub. A fresh stub per call (a broken stub stays broken). */
 export const hubPublisher =
 	(env: Env): Publisher =>
-	(userId, events) =>
-		hubFor(env, userId).publish(events);
+	(userId, events, writer) =>
+		hubFor(env, userId).publish(events, writer);
 
 /** The real forwarder: one RPC to the user's hub, which passes the events on. */
 export const hubForwarder =
@@ -56,7 +60,7 @@ export async function publishWithRetry(
 	for (let attempt = 1; ; attempt++) {
 		try {
 			const answer = await publish(userId, events);
-			return { kind: "delivered", seqs: seqsOf(answer) };
+			return { kind: "delivered", seqs: seqsOf(answer), paceMs: paceOf(answer) };
 		} catch (error) {
 			const refused = InvalidPublishError.is(error);
 			if (refused || !worthRetrying(error) || attempt >= attempts) {
@@ -83,6 +87,12 @@ export function backoff(attempt: number, baseMs: number, random = Math.random): 
 function seqsOf(answer: unknown): number[] | undefined {
 	const seqs = (answer as { seqs?: unknown } | null | undefined)?.seqs;
 	return Array.isArray(seqs) ? seqs : undefined;
+}
+
+/** The pace in a hub's answer (`{ pace_ms }`), if it gave one. */
+function paceOf(answer: unknown): number | undefined {
+	const pace = (answer as { pace_ms?: unknown } | null | undefined)?.pace_ms;
+	return typeof pace === "number" && Number.isFinite(pace) && pace >= 0 ? pace : undefined;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

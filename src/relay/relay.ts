@@ -50,6 +50,8 @@ export class Relay {
 	readonly #outboxes = new Map<string, Outbox>();
 	readonly #receipts = new Receipts();
 	readonly #pacer: Pacer;
+	/** This relay's name to the hubs it calls: each counts its writers to pace them (hub/intake-pace.ts). */
+	readonly id = crypto.randomUUID();
 	readonly stats: RelayStats = { events: 0, rpcCalls: 0, undelivered: 0, merged: 0 };
 
 	constructor(options: RelayOptions) {
@@ -114,7 +116,8 @@ export class Relay {
 	 * at `close` at the latest): a run's end needn't cost the agent hub a call of its own.
 	 */
 	async flush({ paced = true }: { paced?: boolean } = {}): Promise<void> {
-		const boxes = [...this.#outboxes.values()].filter((box) => paced || box.paceMs <= 0);
+		// A hub's own pace (a busy hub's answer) doesn't hold a run's end back: only the relay's (the agent's).
+		const boxes = [...this.#outboxes.values()].filter((box) => paced || box.basePaceMs <= 0);
 		await Promise.all(boxes.map((box) => this.#drain(box)));
 	}
 
@@ -129,6 +132,9 @@ export class Relay {
 		}
 		return this.stats;
 	}
+
+	/** The publisher, naming this relay as the writer: the hub's answer paces this relay's calls. */
+	readonly #publishAsWriter: Publisher = (userId, events) => this.#publish(userId, events, this.id);
 
 	async #sendNow(audience: readonly string[], events: PublishEvent[]): Promise<Map<string, number>> {
 		const last = events.at(-1);
@@ -221,7 +227,9 @@ export class Relay {
 				const batch = box.queue.slice(0, LIMITS.publishBatch);
 				this.stats.rpcCalls++;
 				this.#receipts.carried(batch);
-				const outcome = await publishWithRetry(this.#publish, box.userId, batch, this.#retry);
+				// Only a relay that streams (emits) names itself: a one-off `send` isn't a writer to pace.
+				const publish = flushing ? this.#publish : this.#publishAsWriter;
+				const outcome = await publishWithRetry(publish, box.userId, batch, this.#retry);
 				if (outcome.kind === "failed") {
 					// Keep them: the next emit or flush tries again, and so does a timer, in case
 					// nothing else comes (a hub's forwarder may hear nothing more for a long time).
@@ -230,7 +238,10 @@ export class Relay {
 				}
 				box.failures = 0;
 				if (outcome.kind === "refused") this.stats.undelivered += batch.length;
-				else this.#receipts.record(box.userId, batch, outcome.seqs);
+				else {
+					this.#receipts.record(box.userId, batch, outcome.seqs);
+					box.hubPaceMs = outcome.paceMs ?? 0;
+				}
 				box.queue.splice(0, batch.length);
 			} while (box.queue.length > 0 && (flushing || !this.#heldByPace(box)));
 			return true;

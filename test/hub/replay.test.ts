@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { EventLog } from "../../src/hub/event-log.ts";
 import { hubFor } from "../../src/hub/stub.ts";
+import { replayTo } from "../../src/hub/upgrade.ts";
 import { newUser } from "../support/api.ts";
 import { hubObject } from "../support/hub.ts";
 import { connect, seqsOf } from "../support/sockets.ts";
@@ -147,6 +149,38 @@ describe("retention", () => {
 		expect(tab.control("replay.truncated")?.reason).toBe("cursor_ahead");
 		expect(seqsOf(tab.events)).toEqual([1, 2]);
 		tab.close();
+	});
+
+	it("a replay sends at most the newest SPARKY_REPLAY_MAX_EVENTS and says what it left out", async () => {
+		const { runInDurableObject } = await import("cloudflare:test");
+		const user = await newUser();
+		await hubFor(env, user.id).publish(range(1, 150).map(notice));
+		const frames = await runInDurableObject(hubObject(env, user.id), async (_instance, state) => {
+			const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+			const received: unknown[] = [];
+			client.accept();
+			server.accept();
+			const done = new Promise<void>((resolve) =>
+				client.addEventListener("message", (m) => {
+					const frame = JSON.parse(String(m.data)) as { type?: string }[];
+					received.push(...frame);
+					if (frame.some((f) => f.type === "replay.done")) resolve();
+				}),
+			);
+			// The log keeps all 150 (the tests' retention is 200); a replay sends at most 100.
+			replayTo(server, new EventLog(state.storage), 10, 100);
+			await done;
+			return received as { type?: string; seq?: number }[];
+		});
+		expect(frames[0]).toEqual({
+			type: "replay.truncated",
+			since: 10,
+			oldest_seq: 51,
+			last_seq: 150,
+			reason: "replay_limit",
+		});
+		expect(frames.filter((f) => f.seq !== undefined).map((f) => f.seq)).toEqual(range(51, 150));
+		expect(frames.at(-1)).toMatchObject({ type: "replay.done", count: 100, last_seq: 150 });
 	});
 
 	it("ages events out in the alarm, and seq keeps counting after the log empties", async () => {

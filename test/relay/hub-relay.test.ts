@@ -19,11 +19,11 @@ describe("hubRelay: the one way a relay is made", () => {
 				hub: {
 					publish: async (events) => {
 						local.push(`publish:${events.length}`);
-						return { seqs: events.map((_, i) => i + 1), last_seq: events.length };
+						return { seqs: events.map((_, i) => i + 1), last_seq: events.length, pace_ms: 0 };
 					},
 					publishAndForward: async (events, forwardTo) => {
 						local.push(`forward:${events.length}:${forwardTo.join(",")}`);
-						return { seqs: events.map((_, i) => i + 1), last_seq: events.length };
+						return { seqs: events.map((_, i) => i + 1), last_seq: events.length, pace_ms: 0 };
 					},
 				},
 			},

@@ -213,6 +213,41 @@ describe("Relay", () => {
 		await relay.close();
 	});
 
+	it("keeps the pace a busy hub asks for, names itself to it, and flushes a run's end regardless", async () => {
+		const user = await newUser();
+		const calls: { values: unknown[]; writer: string | undefined }[] = [];
+		const real = hubPublisher(env);
+		let pace = 60_000;
+		const relay = new Relay({
+			// The hub's answer, with the pace a busy hub would ask for (hub/intake-pace.ts).
+			publish: async (to, events, writer) => {
+				calls.push({ values: events.map((e) => e.value), writer });
+				return { ...((await real(to, events, writer)) as object), pace_ms: pace };
+			},
+			holdTimer: () => undefined,
+		});
+		relay.emit([user.id], event(1)); // the first call leaves at once; its answer asks for a pace
+		await new Promise((r) => setTimeout(r, 20));
+		relay.emit([user.id], event(2)); // held by the hub's pace
+		relay.emit([user.id], event(3));
+		await new Promise((r) => setTimeout(r, 20));
+		expect(calls.map((c) => c.values)).toEqual([[1]]);
+		expect(calls[0]?.writer).toBe(relay.id);
+		// A run's end (flush without the relay's own pace) doesn't wait for the hub's; this
+		// answer comes from a calm hub, and lifts the pace.
+		pace = 0;
+		await relay.flush({ paced: false });
+		expect(calls.map((c) => c.values)).toEqual([[1], [2, 3]]);
+		// So the next emits leave at once.
+		relay.emit([user.id], event(4));
+		await new Promise((r) => setTimeout(r, 20));
+		relay.emit([user.id], event(5));
+		await new Promise((r) => setTimeout(r, 20));
+		expect(calls.map((c) => c.values)).toEqual([[1], [2, 3], [4], [5]]);
+		await relay.close();
+		expect((await readLog(env, user.id)).events.map((e) => e.value)).toEqual([1, 2, 3, 4, 5]);
+	});
+
 	it("send with forward: the first hub stores the events and passes them on paced, one call for many sends", async () => {
 		const [creator, watcher] = await Promise.all([newUser(), newUser()]);
 		const direct: string[] = [];

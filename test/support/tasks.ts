@@ -60,9 +60,20 @@ export async function reload(id: string): Promise<TaskRow> {
 
 /** Hands the real queue consumer one message for `taskId`; resolves with what it did to the message. */
 export async function deliver(taskId: string, deps: RunnerDeps = {}, attempts = 1) {
-	const batch = createMessageBatch("sparky-tasks", [
-		{ id: `msg-${taskId}-${attempts}`, timestamp: Date.now(), attempts, body: { task_id: taskId } },
-	]);
+	return deliverBatch([taskId], deps, attempts);
+}
+
+/** Hands the real queue consumer one batch, a message per task (their runs share the batch's relay). */
+export async function deliverBatch(taskIds: string[], deps: RunnerDeps = {}, attempts = 1) {
+	const batch = createMessageBatch(
+		"sparky-tasks",
+		taskIds.map((taskId) => ({
+			id: `msg-${taskId}-${attempts}`,
+			timestamp: Date.now(),
+			attempts,
+			body: { task_id: taskId },
+		})),
+	);
 	const ctx = createExecutionContext();
 	await consumeTasks(batch, env, deps);
 	return getQueueResult(batch, ctx);
