@@ -119,7 +119,14 @@ async function tasks() {
 		profile: profile && { port: inspectorPort, file: profile },
 		burstOnly: process.env.BENCH_BURST_ONLY === "1",
 		dispatchOnly: process.env.BENCH_DISPATCH_ONLY === "1",
+		streamOnly: process.env.BENCH_STREAM_ONLY === "1",
 	});
+	if (!r.dispatch) {
+		// BENCH_STREAM_ONLY: the streaming levels and one user's hub (issue #33) alone.
+		streamingReport(r);
+		userHubReport(r);
+		return `user_hub_calls_per_task_s=${figures.user_hub_calls_per_task_s} projected_tasks_per_user=${figures.projected_tasks_per_user}`;
+	}
 	dispatchReport(r);
 	// The dispatch ratios go on the summary line in every mode (BENCH_DISPATCH_ONLY measures only them).
 	figures.dispatch_vs_floor_p50 = fmt(r.dispatchVsFloor.p50);
@@ -150,6 +157,7 @@ async function tasks() {
 	);
 	const s = r.stream;
 	const ceiling = s && streamingReport(r);
+	if (s) userHubReport(r);
 	costReport(r);
 	figures.delta_to_socket_p99_ms = fmt(s?.deltaP99);
 	figures.rows_per_event = fmt(Math.max(r.cost.hubs.agent.rowsPerEvent, r.cost.hubs.creator.rowsPerEvent));
@@ -236,6 +244,43 @@ function streamingReport(r) {
 		);
 	}
 	return ceiling;
+}
+
+/**
+ * One user's hub with many tasks at once (issue #33): the creator's calls and events per
+ * streaming task-second at each level, the pace its hub asked for, its socket's lag beside a
+ * second user's in the same run; projected tasks per user from the busiest level, as the agent
+ * view's projection is made (the hub's measured intake, Cloudflare's ~1,000 requests/s per object).
+ */
+function userHubReport(r) {
+	const rows = [r.stream, ...r.levels];
+	console.log("\nOne user's hub: that user's streaming tasks at once, a second user streaming one task beside them");
+	console.log(
+		table(
+			rows.map((l) => ({
+				tasks: l.tasks,
+				"calls/s": fmt(l.creatorCalls / l.wallSeconds),
+				"events/s": fmt(l.creatorEvents / l.wallSeconds),
+				"calls/task-s": fmt(l.creatorCallsPerTaskSecond, 3),
+				"events/task-s": fmt(l.creatorEventsPerTaskSecond),
+				"pace ms (max)": l.creatorPaceMs,
+				"writers (max)": l.creatorWriters,
+				"user lag p99 ms": fmt(l.creatorLagP99),
+				"second user lag p99 ms": fmt(l.bystanderLagP99),
+			})),
+		),
+	);
+	const ceiling = rows.filter((l) => Number.isFinite(l.creatorCallsPerTaskSecond)).sort((a, b) => b.tasks - a.tasks)[0];
+	if (!ceiling) return;
+	const cap = r.capacity;
+	const byEvents = cap.eventsPerSecond / ceiling.creatorEventsPerTaskSecond;
+	const byCalls = 1000 / ceiling.creatorCallsPerTaskSecond;
+	const projected = Math.min(byEvents, byCalls);
+	console.log(
+		`projection from ${ceiling.tasks} tasks at once: ${fmt(ceiling.creatorEventsPerTaskSecond)} events and ${fmt(ceiling.creatorCallsPerTaskSecond, 3)} calls per task-second → one user's hub carries ${fmt(byEvents, 0)} streaming tasks by measured intake (${fmt(cap.eventsPerSecond, 0)} events/s), ${fmt(byCalls, 0)} by ~1,000 requests/s (projected: ${fmt(projected, 0)}); that user's socket lag p99 ${fmt(ceiling.creatorLagP99)} ms, the second user's ${fmt(ceiling.bystanderLagP99)} ms`,
+	);
+	figures.user_hub_calls_per_task_s = fmt(ceiling.creatorCallsPerTaskSecond, 3);
+	figures.projected_tasks_per_user = fmt(projected, 0);
 }
 
 /** What the burst cost: hub CPU (when profiled), rows, D1 queries, dollars. */

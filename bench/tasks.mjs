@@ -82,6 +82,24 @@ async function agentWatcher(url, token) {
 	return { ws, state, until: waiting.until };
 }
 
+/** Sparky's direct publish and dispatch beside the floor's, from interleaved samples. */
+function dispatchFiguresOf(samples) {
+	const pct = (kind) => {
+		const ms = samples.filter((x) => x.kind === kind).map((x) => x.ms);
+		return { p50: percentile(ms, 50), p90: percentile(ms, 90), p99: percentile(ms, 99), n: ms.length };
+	};
+	return {
+		direct: pct("direct"),
+		dispatch: pct("dispatch"),
+		floorDirect: pct("floor_direct"),
+		floorDispatch: pct("floor_dispatch"),
+		dispatchVsFloor: likeForLike(samples, "dispatch", "floor_dispatch"),
+		publishVsFloor: likeForLike(samples, "direct", "floor_direct"),
+		dispatchVsDirect: likeForLike(samples, "dispatch", "direct"),
+		hops: { sparky: hopTable(samples, "dispatch"), floor: hopTable(samples, "floor_dispatch") },
+	};
+}
+
 export async function runTaskBench({
 	url,
 	adminToken,
@@ -95,6 +113,8 @@ export async function runTaskBench({
 	burstOnly = false,
 	/** Only the interleaved dispatch samples (and their hop breakdown). */
 	dispatchOnly = false,
+	/** Only the streaming phases and one hub's intake (issue #33: one user's tasks at once). */
+	streamOnly = false,
 }) {
 	const headers = { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" };
 	const post = async (path, body) => {
@@ -123,29 +143,31 @@ export async function runTaskBench({
 	// refuses a diff across a wake).
 	const keepAwake = setInterval(() => void snapshot().catch(() => undefined), 2000);
 
+	// A second user, streaming one task beside each level of the creator's: how far behind its
+	// socket runs while one user's hub takes many tasks (issue #33).
+	const bystanderId = `bystander-${Date.now()}`;
+	await post("/api/users", { id: bystanderId });
+	const { token: bystanderToken } = await post(`/api/users/${bystanderId}/tokens`, { name: "bench" });
+	const bystander = await agentWatcher(url, bystanderToken);
+	const postAs = async (token, path, body) => {
+		const res = await fetch(`${url}${path}`, {
+			method: "POST",
+			headers: { ...headers, Authorization: `Bearer ${token}` },
+			body: JSON.stringify(body),
+		});
+		if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+		return res.json();
+	};
+
 	// Sparky's direct publish and dispatch, and the floor's, interleaved with the same gap
 	// before every sample (bench/dispatch.mjs): each ratio's two sides were sampled alike.
-	const samples = await runDispatchSamples({ url, post, get, watcher, samples: dispatchSamples });
-	const pct = (kind) => {
-		const ms = samples.filter((x) => x.kind === kind).map((x) => x.ms);
-		return { p50: percentile(ms, 50), p90: percentile(ms, 90), p99: percentile(ms, 99), n: ms.length };
-	};
-	const direct = pct("direct");
-	const dispatch = pct("dispatch");
-	const dispatchFigures = {
-		direct,
-		dispatch,
-		floorDirect: pct("floor_direct"),
-		floorDispatch: pct("floor_dispatch"),
-		dispatchVsFloor: likeForLike(samples, "dispatch", "floor_dispatch"),
-		publishVsFloor: likeForLike(samples, "direct", "floor_direct"),
-		dispatchVsDirect: likeForLike(samples, "dispatch", "direct"),
-		hops: { sparky: hopTable(samples, "dispatch"), floor: hopTable(samples, "floor_dispatch") },
-	};
+	const samples = streamOnly
+		? undefined
+		: await runDispatchSamples({ url, post, get, watcher, samples: dispatchSamples });
+	const dispatchFigures = samples && dispatchFiguresOf(samples);
 	if (dispatchOnly) {
 		clearInterval(keepAwake);
-		watcher.ws.close();
-		creator.ws.close();
+		for (const socket of [watcher, creator, bystander]) socket.ws.close();
 		return dispatchFigures;
 	}
 
@@ -158,18 +180,30 @@ export async function runTaskBench({
 		creator.state.deltaLatencies.length = 0;
 		creator.state.lags.length = 0;
 		watcher.state.lags.length = 0;
+		bystander.state.lags.length = 0;
+		// The pace the creator's hub asked of its writers (hub/intake-pace.ts), at its busiest.
+		const busiest = { paceMs: 0, writers: 0 };
+		const sampler = setInterval(async () => {
+			const d = await get("/bench/hub-stats/admin").catch(() => undefined);
+			if (!d) return;
+			busiest.paceMs = Math.max(busiest.paceMs, d.pace_ms ?? 0);
+			busiest.writers = Math.max(busiest.writers, d.writers ?? 0);
+		}, 250);
 		const t0 = now();
-		const streamIds = await Promise.all(
-			Array.from({ length: count }, async () => {
-				const { task } = await post("/api/tasks", {
-					instruction: "list files and summarise README.md",
-					allow_duplicates: true,
-				});
-				return task.id;
-			}),
-		);
+		const instruction = { instruction: "list files and summarise README.md", allow_duplicates: true };
+		const [streamIds, bystanderTask] = await Promise.all([
+			Promise.all(
+				Array.from({ length: count }, async () => {
+					const { task } = await post("/api/tasks", instruction);
+					return task.id;
+				}),
+			),
+			postAs(bystanderToken, "/api/tasks", instruction).then((r) => r.task.id),
+		]);
 		await creator.until(() => streamIds.every((id) => creator.state.ended.has(id)), 300_000);
 		const wallSeconds = (now() - t0) / 1000;
+		await bystander.until(() => bystander.state.ended.has(bystanderTask), 300_000);
+		clearInterval(sampler);
 		const after = await snapshot();
 		await post("/bench/demo-delay", { ms: null });
 		const taskSeconds = streamIds.reduce(
@@ -190,6 +224,12 @@ export async function runTaskBench({
 			agentEvents: counted(before, after, "agent", "events_stored"),
 			agentCallsPerTaskSecond: counted(before, after, "agent", "publishes") / taskSeconds,
 			creatorCallsPerTaskSecond: counted(before, after, "creator", "publishes") / taskSeconds,
+			creatorEventsPerTaskSecond: counted(before, after, "creator", "events_stored") / taskSeconds,
+			creatorCalls: counted(before, after, "creator", "publishes"),
+			creatorEvents: counted(before, after, "creator", "events_stored"),
+			bystanderLagP99: percentile(bystander.state.lags, 99),
+			creatorPaceMs: busiest.paceMs,
+			creatorWriters: busiest.writers,
 			agentEventsPerTaskSecond: counted(before, after, "agent", "events_stored") / taskSeconds,
 		};
 	};
@@ -198,6 +238,11 @@ export async function runTaskBench({
 	const levels = [];
 	if (!burstOnly) for (const count of loadLevels) levels.push(await streamPhase(count));
 	const capacity = burstOnly ? undefined : await agentHubCapacity({ url, post, openSocket: agentWatcher });
+	if (streamOnly) {
+		clearInterval(keepAwake);
+		for (const socket of [watcher, creator, bystander]) socket.ws.close();
+		return { stream, levels, capacity };
+	}
 
 	// Burst: submit at once (64 requests in flight), then wait for every task to end.
 	const burstBefore = await snapshot();
@@ -304,8 +349,7 @@ export async function runTaskBench({
 	const plan = floorPlan({ burst, hubs, worker, byStatement });
 	const floorBurst = await runFloorBurst({ url, post, burst, plan });
 	clearInterval(keepAwake);
-	watcher.ws.close();
-	creator.ws.close();
+	for (const socket of [watcher, creator, bystander]) socket.ws.close();
 	return {
 		stream,
 		levels,

@@ -9,6 +9,9 @@ export const HUB_CALL_BUDGET = 100;
 /** The longest pace a hub asks for: how far behind the runs a watcher may fall because of it. */
 export const MAX_HUB_PACE_MS = 1000;
 
+/** The share of the budget a hub takes unpaced: below it, nobody is held back (a lone chat streams as fast as it goes). */
+const CALM_SHARE = 0.8;
+
 /** How far back the hub looks to count its writers and its calls. */
 const WINDOW_MS = 1000;
 
@@ -18,7 +21,7 @@ const WINDOW_MS = 1000;
  * sends the hub one call at a time with everything that waited merged into it: the hub's load
  * is calls, and calls grow with relays, not with tasks. So the hub counts the writers that
  * called it in the last second and answers each publish with a pace: calm (fewer calls in that
- * second than half the budget), none, and a lone chat streams as fast as it goes; busy,
+ * second than 80% of the budget), none, and a lone chat streams as fast as it goes; busy,
  * `writers × 1000 / budget` ms between one writer's calls, so that all of them together make at
  * most `HUB_CALL_BUDGET` calls a second, up to `MAX_HUB_PACE_MS`. A relay keeps the pace it was
  * last given for that hub (relay/outbox.ts); what it holds meanwhile shares its next call.
@@ -54,7 +57,7 @@ export class IntakePace {
 	/** The pace (ms between one writer's calls) the hub asks for now: 0 while calm. */
 	pace(now: number): number {
 		this.#count(now, 0);
-		if (this.callsPerSecond(now) < this.#budget / 2) return 0;
+		if (this.callsPerSecond(now) < this.#budget * CALM_SHARE) return 0;
 		for (const [writer, at] of this.#writers) {
 			if (at > now - WINDOW_MS) break;
 			this.#writers.delete(writer);
