@@ -13,7 +13,7 @@ import { deliverBatch, queuedTask } from "../support/tasks.ts";
 // them (hub/intake-pace.ts). One task's stream must still be whole and in order.
 const TASKS = 100;
 const BATCHES = 4;
-const INSTRUCTION = "tell me about yourself";
+const INSTRUCTION = "list files";
 
 /** A task's stream as its watcher reads it, with the relay's merging undone: what a run said, in order. */
 function said(events: WireEvent[], taskId: string): string[] {
