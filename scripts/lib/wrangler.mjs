@@ -3,6 +3,7 @@
 // Deno under `deno task start`.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
 const require = createRequire(import.meta.url);
@@ -16,6 +17,10 @@ const wranglerBin = join(dirname(require.resolve("wrangler/package.json")), "bin
  * check asks npm quietly and says nothing when offline.
  */
 export const wranglerEnv = (extra = {}) => ({
+	// Node's compile cache (the folder `sparky`'s own enableCompileCache() uses): wrangler is one
+	// large script that Node compiled again at each start (measured: 0.15-0.45 s of CPU less per
+	// `wrangler dev` or `wrangler d1 execute`, some fifty a test run).
+	NODE_COMPILE_CACHE: join(tmpdir(), "node-compile-cache"),
 	...process.env,
 	WRANGLER_SEND_METRICS: "false",
 	WRANGLER_HIDE_BANNER: "true",

@@ -4,25 +4,30 @@ import { describe, expect, it } from "vitest";
 import { renderScreen } from "../../cli/top-render.ts";
 import { Board } from "../../src/client/board.ts";
 import type { ClientEvent } from "../../src/protocol/index.ts";
-import { BIN, cliEnv, json, NODE, newUser, server, slowInstruction, sparky, start, which } from "./support/cli.ts";
+import {
+	BIN,
+	cliEnv,
+	json,
+	NODE,
+	newToken,
+	newUser,
+	server,
+	slowInstruction,
+	sparky,
+	start,
+	taskStatus,
+	which,
+} from "./support/cli.ts";
 
 interface TaskJson {
 	id: string;
 	status: string;
 }
 
-/** A token of the `agent` user (made with the admin token), and its environment. */
+/** A token of the `agent` user (made with the admin token, over HTTP: set-up), and its environment. */
 async function agentEnv(extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
-	const made = await sparky([
-		"tokens",
-		"create",
-		"agent",
-		"--name",
-		`top-${Math.random().toString(36).slice(2, 8)}`,
-		"--json",
-	]);
-	expect(made.code, made.stderr).toBe(0);
-	return cliEnv({ SPARKY_URL: server().url, SPARKY_TOKEN: json<{ token: string }>(made).token, ...extra });
+	const token = await newToken("agent", `top-${Math.random().toString(36).slice(2, 8)}`);
+	return cliEnv({ SPARKY_URL: server().url, SPARKY_TOKEN: token, ...extra });
 }
 
 async function addTask(env: NodeJS.ProcessEnv, instruction: string): Promise<string> {
@@ -146,6 +151,9 @@ describe("sparky agent top --json and without a terminal", () => {
 		const env = await agentEnv();
 		// Once it runs, the one-shot board shows it under RUNNING.
 		const deadline = Date.now() + 40_000;
+		// Running by the API first (a cheap look); then the board, until it shows it.
+		while (Date.now() < deadline && (await taskStatus(bob.env, id)) !== "running")
+			await new Promise((r) => setTimeout(r, 100));
 		let shown = "";
 		while (Date.now() < deadline) {
 			const once = await sparky(["agent", "top", "--user", bob.id], { env });
