@@ -265,6 +265,7 @@ function userHubReport(r) {
 				"events/task-s": fmt(l.creatorEventsPerTaskSecond),
 				"pace ms (max)": l.creatorPaceMs,
 				"writers (max)": l.creatorWriters,
+				"tasks seen/s (max)": l.creatorStreamingTasks,
 				"user lag p99 ms": fmt(l.creatorLagP99),
 				"second user lag p99 ms": fmt(l.bystanderLagP99),
 			})),

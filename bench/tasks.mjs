@@ -182,12 +182,13 @@ export async function runTaskBench({
 		watcher.state.lags.length = 0;
 		bystander.state.lags.length = 0;
 		// The pace the creator's hub asked of its writers (hub/intake-pace.ts), at its busiest.
-		const busiest = { paceMs: 0, writers: 0 };
+		const busiest = { paceMs: 0, writers: 0, tasks: 0 };
 		const sampler = setInterval(async () => {
 			const d = await get("/bench/hub-stats/admin").catch(() => undefined);
 			if (!d) return;
 			busiest.paceMs = Math.max(busiest.paceMs, d.pace_ms ?? 0);
 			busiest.writers = Math.max(busiest.writers, d.writers ?? 0);
+			busiest.tasks = Math.max(busiest.tasks, d.streaming_tasks ?? 0);
 		}, 250);
 		const t0 = now();
 		const instruction = { instruction: "list files and summarise README.md", allow_duplicates: true };
@@ -230,6 +231,7 @@ export async function runTaskBench({
 			bystanderLagP99: percentile(bystander.state.lags, 99),
 			creatorPaceMs: busiest.paceMs,
 			creatorWriters: busiest.writers,
+			creatorStreamingTasks: busiest.tasks,
 			agentEventsPerTaskSecond: counted(before, after, "agent", "events_stored") / taskSeconds,
 		};
 	};

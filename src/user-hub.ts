@@ -193,10 +193,11 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 	async publish(events: PublishEvent[], writer?: string): Promise<PublishResult> {
 		return this.#rpc("publish", async () => {
 			this.#publishes++;
-			const pace = this.#intake.call(WriterSchema.safeParse(writer).data, Date.now());
 			const parsed = PublishBatchSchema.safeParse(events);
 			if (!parsed.success) throw new InvalidPublishError(JSON.stringify(describeIssues(parsed.error)));
 			const batch = parsed.data;
+			const tasks = batch.map((e) => e.task_id);
+			const pace = this.#intake.call(WriterSchema.safeParse(writer).data, tasks, Date.now());
 			const { seqs, fresh } = this.#log.append(batch, Date.now(), this.#retention());
 			await failpoint(this.env, "hub.after-store");
 			if (fresh.length > 0) this.#broadcast(frameOf(fresh));
@@ -292,6 +293,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 				woke_at: this.#wokeAt,
 				publishes: this.#publishes,
 				writers: this.#intake.writers(Date.now()),
+				streaming_tasks: this.#intake.tasks(Date.now()),
 				pace_ms: this.#intake.pace(Date.now()),
 				events_stored: stored,
 				rows_written: rowsWritten,

@@ -1,10 +1,15 @@
 /**
- * How many publish calls a second a hub takes from its writers before it asks them to space
- * their calls: a tenth of Cloudflare's documented ~1,000 requests a second per object, so the
- * rest stays free for what else a user's hub answers (sockets, replays, rate units, stream
- * leases, task reads).
+ * How many publish calls a second a hub takes from its writers while few tasks stream into it:
+ * a tenth of Cloudflare's documented ~1,000 requests a second per object, so the rest stays free
+ * for what else a user's hub answers (sockets, replays, rate units, stream leases, task reads).
  */
 export const HUB_CALL_BUDGET = 100;
+
+/** Streaming tasks the hub takes at its whole budget; past them the budget shrinks in proportion. */
+export const FULL_BUDGET_TASKS = 32;
+
+/** The least the budget shrinks to, however many tasks stream. */
+export const MIN_HUB_CALL_BUDGET = 20;
 
 /** The longest pace a hub asks for: how far behind the runs a watcher may fall because of it. */
 export const MAX_HUB_PACE_MS = 1000;
@@ -12,58 +17,54 @@ export const MAX_HUB_PACE_MS = 1000;
 /** The share of the budget a hub takes unpaced: below it, nobody is held back (a lone chat streams as fast as it goes). */
 const CALM_SHARE = 0.8;
 
-/** How far back the hub looks to count its writers and its calls. */
+/** How far back the hub looks to count its calls, writers and streaming tasks. */
 const WINDOW_MS = 1000;
 
 /**
  * A hub's word to the relays that write to it (issue #33). A user who runs hundreds of tasks at
- * once has them spread over many consumer batches, each with its own relay, and each relay
- * sends the hub one call at a time with everything that waited merged into it: the hub's load
- * is calls, and calls grow with relays, not with tasks. So the hub counts the writers that
- * called it in the last second and answers each publish with a pace: calm (fewer calls in that
- * second than 80% of the budget), none, and a lone chat streams as fast as it goes; busy,
- * `writers × 1000 / budget` ms between one writer's calls, so that all of them together make at
- * most `HUB_CALL_BUDGET` calls a second, up to `MAX_HUB_PACE_MS`. A relay keeps the pace it was
+ * once has them spread over many consumer batches, each with its own relay, and each relay sends
+ * the hub one call at a time with everything that waited merged into it (one event per
+ * streaming message): the hub's load is calls, and calls grow with relays, not with tasks. So
+ * the hub counts, over the last second, its calls, the writers that made them and the tasks
+ * their events belong to, and answers each publish with a pace. Its budget is
+ * `HUB_CALL_BUDGET` calls a second while at most `FULL_BUDGET_TASKS` tasks stream, and shrinks
+ * in proportion past them (down to `MIN_HUB_CALL_BUDGET`): many tasks make fuller calls, not
+ * more of them. Calm (calls under 80% of the budget): no pace, and a lone chat streams as fast
+ * as it goes. Busy: `writers × 1000 / budget` ms between one writer's calls, so that all of
+ * them together stay within the budget, up to `MAX_HUB_PACE_MS`. A relay keeps the pace it was
  * last given for that hub (relay/outbox.ts); what it holds meanwhile shares its next call.
  * Calls without a writer (a request's `send`, a relay of an older release) count as calls, not
  * writers. Pure: time is passed in.
  */
 export class IntakePace {
-	/** Writer → when it last called; oldest first (a call moves its writer to the end). */
-	readonly #writers = new Map<string, number>();
+	readonly #writers = new Recent();
+	readonly #tasks = new Recent();
 	/** Calls in the current window and in the one before it. */
 	#windowStart = 0;
 	#current = 0;
 	#previous = 0;
 
-	readonly #budget: number;
-	readonly #maxPaceMs: number;
-
-	constructor(budget = HUB_CALL_BUDGET, maxPaceMs = MAX_HUB_PACE_MS) {
-		this.#budget = budget;
-		this.#maxPaceMs = maxPaceMs;
+	/** Counts one publish call from `writer` (if it said who it is) carrying events of `tasks`; answers the pace every writer should keep now. */
+	call(writer: string | undefined, tasks: Iterable<string | undefined>, now: number): number {
+		this.#count(now);
+		if (writer !== undefined) this.#writers.saw(writer, now);
+		for (const task of tasks) if (task !== undefined) this.#tasks.saw(task, now);
+		return this.pace(now);
 	}
 
-	/** Counts one publish call (from `writer`, if it said who it is); answers the pace every writer should keep now. */
-	call(writer: string | undefined, now: number): number {
-		this.#count(now);
-		if (writer !== undefined) {
-			this.#writers.delete(writer);
-			this.#writers.set(writer, now);
-		}
-		return this.pace(now);
+	/** The calls a second the hub takes now: the whole budget for a few streaming tasks, less past them. */
+	budget(now: number): number {
+		const tasks = this.#tasks.count(now);
+		if (tasks <= FULL_BUDGET_TASKS) return HUB_CALL_BUDGET;
+		return Math.max(MIN_HUB_CALL_BUDGET, (HUB_CALL_BUDGET * FULL_BUDGET_TASKS) / tasks);
 	}
 
 	/** The pace (ms between one writer's calls) the hub asks for now: 0 while calm. */
 	pace(now: number): number {
-		this.#count(now, 0);
-		if (this.callsPerSecond(now) < this.#budget * CALM_SHARE) return 0;
-		for (const [writer, at] of this.#writers) {
-			if (at > now - WINDOW_MS) break;
-			this.#writers.delete(writer);
-		}
-		const writers = Math.max(1, this.#writers.size);
-		return Math.min(this.#maxPaceMs, Math.ceil((writers * 1000) / this.#budget));
+		const budget = this.budget(now);
+		if (this.callsPerSecond(now) < budget * CALM_SHARE) return 0;
+		const writers = Math.max(1, this.#writers.count(now));
+		return Math.min(MAX_HUB_PACE_MS, Math.ceil((writers * 1000) / budget));
 	}
 
 	/** Calls over the last second: this window's, and the part of the last one it still overlaps. */
@@ -77,12 +78,15 @@ export class IntakePace {
 
 	/** The writers heard from in the last second (diagnostics). */
 	writers(now: number): number {
-		let count = 0;
-		for (const at of this.#writers.values()) if (at > now - WINDOW_MS) count++;
-		return count;
+		return this.#writers.count(now);
 	}
 
-	#count(now: number, calls = 1): void {
+	/** The tasks whose events came in the last second (diagnostics). */
+	tasks(now: number): number {
+		return this.#tasks.count(now);
+	}
+
+	#count(now: number): void {
 		const elapsed = now - this.#windowStart;
 		if (elapsed >= 2 * WINDOW_MS) {
 			this.#previous = 0;
@@ -93,6 +97,25 @@ export class IntakePace {
 			this.#current = 0;
 			this.#windowStart += WINDOW_MS;
 		}
-		this.#current += calls;
+		this.#current++;
+	}
+}
+
+/** Keys seen within the last window, oldest first (seeing one again moves it to the end). */
+class Recent {
+	readonly #seen = new Map<string, number>();
+
+	saw(key: string, now: number): void {
+		this.#seen.delete(key);
+		this.#seen.set(key, now);
+	}
+
+	/** How many were seen within the window before `now`; forgets the older ones. */
+	count(now: number): number {
+		for (const [key, at] of this.#seen) {
+			if (at > now - WINDOW_MS) break;
+			this.#seen.delete(key);
+		}
+		return this.#seen.size;
 	}
 }

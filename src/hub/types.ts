@@ -18,8 +18,9 @@ export interface HubDiagnostics {
 	woke_at: number;
 	/** Since the object last woke: publish calls, events stored, and the event log's billed SQLite rows. */
 	publishes: number;
-	/** Writers heard from in the last second, and the pace the hub asks of them now (hub/intake-pace.ts). */
+	/** Writers heard from in the last second, the tasks their events were of, and the pace the hub asks now (hub/intake-pace.ts). */
 	writers: number;
+	streaming_tasks: number;
 	pace_ms: number;
 	events_stored: number;
 	rows_written: number;
