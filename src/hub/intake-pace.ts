@@ -6,7 +6,7 @@
 export const HUB_CALL_BUDGET = 100;
 
 /** Streaming tasks the hub takes at its whole budget; past them the budget shrinks in proportion. */
-export const FULL_BUDGET_TASKS = 32;
+export const FULL_BUDGET_TASKS = 16;
 
 /** The least the budget shrinks to, however many tasks stream. */
 export const MIN_HUB_CALL_BUDGET = 20;
