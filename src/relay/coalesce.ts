@@ -32,23 +32,43 @@ export function mergeDeltas(a: PublishEvent, b: PublishEvent): PublishEvent | un
 	return { ...a, delta: left.delta + right.delta } as PublishEvent;
 }
 
+/** How far back a delta looks for the last waiting event of its own stream (the queue interleaves many tasks). */
+export const MERGE_LOOKBACK = 512;
+
 /**
- * The merging policy: appends `event` to a hub's queue, where a delta joins the delta before
- * it (`mergeDeltas`) while both wait, unless either is pinned: one a call has carried (a hub
- * may have stored its id: a retry would drop the new text) or one a `send` waits to hear the
- * seq of. The merged event is a copy (queues share event objects). True when it merged.
+ * Whether `a` keeps its place before `b` for a reader of `b`'s stream (one task's attempt, or one
+ * chat): an event of the same stream does, and so does one of no task or chat (a notice), which
+ * nothing is moved past.
+ */
+const sameStream = (a: PublishEvent, b: PublishEvent): boolean =>
+	(a.task_id === undefined && a.chat_id === undefined) ||
+	(a.task_id === b.task_id && a.chat_id === b.chat_id && a.attempt === b.attempt);
+
+/**
+ * The merging policy: appends `event` to a hub's queue, where a delta joins the last waiting
+ * event of its own stream when that is a delta of the same message (`mergeDeltas`), even with
+ * other tasks' events after it: a relay carrying a hundred runs interleaves them, and nothing
+ * of that stream comes between the two, so its reader sees the same text in the same order.
+ * Never when either is pinned: one a call has carried (a hub may have stored its id: a retry
+ * would drop the new text) or one a `send` waits to hear the seq of. The merged event is a copy
+ * (queues share event objects). True when it merged.
  */
 export function appendMerging(
 	queue: PublishEvent[],
 	event: PublishEvent,
 	pinned: (event: PublishEvent) => boolean,
 ): boolean {
-	const last = queue.at(-1);
-	const merged = last && !pinned(last) && !pinned(event) && mergeDeltas(last, event);
-	if (!merged) {
-		queue.push(event);
-		return false;
+	if (DELTA_OF[event.type] !== undefined && !pinned(event)) {
+		const stop = Math.max(0, queue.length - MERGE_LOOKBACK);
+		for (let i = queue.length - 1; i >= stop; i--) {
+			const last = queue[i] as PublishEvent;
+			if (!sameStream(last, event)) continue;
+			const merged = !pinned(last) && mergeDeltas(last, event);
+			if (!merged) break;
+			queue[i] = merged;
+			return true;
+		}
 	}
-	queue[queue.length - 1] = merged;
-	return true;
+	queue.push(event);
+	return false;
 }
