@@ -129,8 +129,19 @@ describe("sparky agent tasks", () => {
 		expect(dupeAgain.stderr).toMatch(/an identical task is already (queued|running): task_/);
 		expect(dupeAgain.stderr).toMatch(/--allow-duplicates/);
 
-		// A task that waits for the long one: cancelled while it waits, its watch exits 1.
-		const parent = json<{ task: TaskJson }>(dupe).task.id;
+		// A task that waits for another: cancelled while it waits, its watch exits 1. The one it
+		// waits for asks before its fetch runs, so it stays unfinished however slow the machine is.
+		const gated = await sparky([
+			"agent",
+			"tasks",
+			"add",
+			slowInstruction(`${key}-gate`),
+			"--approve",
+			"http_fetch",
+			"--allow-duplicates",
+			"--json",
+		]);
+		const parent = json<{ task: TaskJson }>(gated).task.id;
 		const child = json<{ task: TaskJson }>(
 			await sparky([
 				"agent",
@@ -148,8 +159,9 @@ describe("sparky agent tasks", () => {
 		await watch.waitFor(/task_\S+ · what time is it/);
 		expect((await sparky(["agent", "tasks", "cancel", child.task.id])).code).toBe(0);
 		expect((await watch.result).code).toBe(1);
-		// Tidy up (it may have finished meanwhile on a slow machine: then it is a conflict).
-		expect([0, 6]).toContain((await sparky(["agent", "tasks", "cancel", parent])).code);
+		// Tidy up (the long one may have finished meanwhile on a slow machine: then it is a conflict).
+		expect((await sparky(["agent", "tasks", "cancel", parent])).code).toBe(0);
+		expect([0, 6]).toContain((await sparky(["agent", "tasks", "cancel", json<{ task: TaskJson }>(dupe).task.id])).code);
 	});
 
 	it("delete needs -f without a terminal; clear deletes finished tasks", async () => {
