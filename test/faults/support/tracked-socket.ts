@@ -43,7 +43,9 @@ export class TrackedSocket {
 		const ws = new WebSocket(target, ["sparky.v1", `sparky.auth.${this.token}`]);
 		this.#ws = ws;
 		const ready = new Promise<void>((resolve, reject) => {
-			const timer = setTimeout(() => reject(new Error("socket did not become ready in 30 s")), 30_000);
+			// Generous: under CI's load (two lanes of suites on two cores) a reconnect in the middle of
+			// the load test's submission storm has taken over 30 s to be answered.
+			const timer = setTimeout(() => reject(new Error("socket did not become ready in 60 s")), 60_000);
 			this.#replayDone = () => {
 				clearTimeout(timer);
 				resolve();
