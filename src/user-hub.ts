@@ -197,11 +197,12 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 			if (!parsed.success) throw new InvalidPublishError(JSON.stringify(describeIssues(parsed.error)));
 			const batch = parsed.data;
 			const tasks = batch.map((e) => e.task_id);
-			const pace = this.#intake.call(WriterSchema.safeParse(writer).data, tasks, Date.now());
-			const { seqs, fresh } = this.#log.append(batch, Date.now(), this.#retention());
+			const now = Date.now();
+			const pace = this.#intake.call(WriterSchema.safeParse(writer).data, tasks, now);
+			const { seqs, fresh } = this.#log.append(batch, now, this.#retention());
 			await failpoint(this.env, "hub.after-store");
 			if (fresh.length > 0) this.#broadcast(frameOf(fresh));
-			this.#taskWaiters.wake(batch.map((e) => e.task_id));
+			this.#taskWaiters.wake(tasks);
 			// A pending alarm already comes before anything these events will need (their age-out
 			// is the latest of all): only arm one when none is pending, so a publish reads nothing more.
 			if (!this.#alarmAt) await this.#ensureAlarm();
@@ -284,17 +285,18 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 		return this.#rpc("diagnostics", () => {
 			const { oldestSeq, lastSeq } = this.#log.bounds();
 			const { rowsWritten, rowsRead, stored } = this.#log.counters;
+			const now = Date.now();
 			return {
 				sockets: this.ctx.getWebSockets().length,
-				streams: this.#streams.count(Date.now()),
+				streams: this.#streams.count(now),
 				events: this.#log.count(),
 				oldest_seq: oldestSeq,
 				last_seq: lastSeq,
 				woke_at: this.#wokeAt,
 				publishes: this.#publishes,
-				writers: this.#intake.writers(Date.now()),
-				streaming_tasks: this.#intake.tasks(Date.now()),
-				pace_ms: this.#intake.pace(Date.now()),
+				writers: this.#intake.writers(now),
+				streaming_tasks: this.#intake.tasks(now),
+				pace_ms: this.#intake.pace(now),
 				events_stored: stored,
 				rows_written: rowsWritten,
 				rows_read: rowsRead,

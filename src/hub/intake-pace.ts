@@ -46,9 +46,16 @@ export class IntakePace {
 
 	/** Counts one publish call from `writer` (if it said who it is) carrying events of `tasks`; answers the pace every writer should keep now. */
 	call(writer: string | undefined, tasks: Iterable<string | undefined>, now: number): number {
-		this.#count(now);
+		this.#roll(now);
+		this.#current++;
 		if (writer !== undefined) this.#writers.saw(writer, now);
-		for (const task of tasks) if (task !== undefined) this.#tasks.saw(task, now);
+		// A batch is mostly runs of one task's events: each run is noted once.
+		let last: string | undefined;
+		for (const task of tasks) {
+			if (task === undefined || task === last) continue;
+			this.#tasks.saw(task, now);
+			last = task;
+		}
 		return this.pace(now);
 	}
 
@@ -69,11 +76,8 @@ export class IntakePace {
 
 	/** Calls over the last second: this window's, and the part of the last one it still overlaps. */
 	callsPerSecond(now: number): number {
-		const elapsed = now - this.#windowStart;
-		if (elapsed >= 2 * WINDOW_MS) return 0;
-		// The current window has ended: it is the one before now, and fades as the next goes on.
-		if (elapsed >= WINDOW_MS) return this.#current * (1 - (elapsed - WINDOW_MS) / WINDOW_MS);
-		return this.#current + this.#previous * (1 - elapsed / WINDOW_MS);
+		this.#roll(now);
+		return this.#current + this.#previous * (1 - (now - this.#windowStart) / WINDOW_MS);
 	}
 
 	/** The writers heard from in the last second (diagnostics). */
@@ -86,7 +90,8 @@ export class IntakePace {
 		return this.#tasks.count(now);
 	}
 
-	#count(now: number): void {
+	/** Brings the windows up to `now`: the current one becomes the one before once it has ended. */
+	#roll(now: number): void {
 		const elapsed = now - this.#windowStart;
 		if (elapsed >= 2 * WINDOW_MS) {
 			this.#previous = 0;
@@ -97,7 +102,6 @@ export class IntakePace {
 			this.#current = 0;
 			this.#windowStart += WINDOW_MS;
 		}
-		this.#current++;
 	}
 }
 

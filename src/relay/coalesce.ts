@@ -61,9 +61,9 @@ export function appendMerging(
 	if (DELTA_OF[event.type] !== undefined && !pinned(event)) {
 		const stop = Math.max(0, queue.length - MERGE_LOOKBACK);
 		for (let i = queue.length - 1; i >= stop; i--) {
-			const last = queue[i] as PublishEvent;
-			if (!sameStream(last, event)) continue;
-			const merged = !pinned(last) && mergeDeltas(last, event);
+			const earlier = queue[i] as PublishEvent;
+			if (!sameStream(earlier, event)) continue;
+			const merged = !pinned(earlier) && mergeDeltas(earlier, event);
 			if (!merged) break;
 			queue[i] = merged;
 			return true;
