@@ -230,20 +230,38 @@ function streamingReport(r) {
 	console.log(
 		`one hub's intake (${cap.eventsPerCall}-event calls, one socket): ${fmt(cap.callsPerSecond, 0)} calls/s, ${fmt(cap.eventsPerSecond, 0)} events/s; delivered ${cap.delivered}/${cap.sent}`,
 	);
-	// The projection: the busiest level with whole counters gives what one streaming task costs
-	// the agent hub (events and calls per task-second); the hub's measured intake and Cloudflare's
-	// documented ~1,000 requests/s per object bound how many such tasks one agent hub carries.
-	const ceiling = [...r.levels, s]
-		.filter((l) => Number.isFinite(l.agentCallsPerTaskSecond))
-		.sort((a, b) => b.tasks - a.tasks)[0];
-	if (ceiling) {
-		const byEvents = cap.eventsPerSecond / ceiling.agentEventsPerTaskSecond;
-		const byCalls = 1000 / ceiling.agentCallsPerTaskSecond;
+	const p = projection([...r.levels, s], "agent", cap);
+	if (p) {
 		console.log(
-			`projection from ${ceiling.tasks} tasks at once: ${fmt(ceiling.agentEventsPerTaskSecond)} events and ${fmt(ceiling.agentCallsPerTaskSecond, 3)} calls per task-second → one agent hub carries ${fmt(byEvents, 0)} streaming tasks by measured intake, ${fmt(byCalls, 0)} by ~1,000 requests/s (projected: ${fmt(Math.min(byEvents, byCalls), 0)})`,
+			`projection from ${p.ceiling.tasks} tasks at once: ${fmt(p.eventsPerTaskSecond)} events and ${fmt(p.callsPerTaskSecond, 3)} calls per task-second → one agent hub carries ${fmt(p.byEvents, 0)} streaming tasks by measured intake, ${fmt(p.byCalls, 0)} by ~1,000 requests/s (projected: ${fmt(p.projected, 0)})`,
 		);
 	}
-	return ceiling;
+	return p?.ceiling;
+}
+
+/**
+ * The projection, for one hub (`side`: "agent" or "creator"): the busiest level with whole
+ * counters gives what one streaming task costs that hub (events and calls per task-second);
+ * the hub's measured intake and Cloudflare's documented ~1,000 requests/s per object bound how
+ * many such tasks it carries. Undefined when no level has whole counters.
+ */
+function projection(levels, side, capacity) {
+	const ceiling = levels
+		.filter((l) => Number.isFinite(l[`${side}CallsPerTaskSecond`]))
+		.sort((a, b) => b.tasks - a.tasks)[0];
+	if (!ceiling) return undefined;
+	const eventsPerTaskSecond = ceiling[`${side}EventsPerTaskSecond`];
+	const callsPerTaskSecond = ceiling[`${side}CallsPerTaskSecond`];
+	const byEvents = capacity.eventsPerSecond / eventsPerTaskSecond;
+	const byCalls = 1000 / callsPerTaskSecond;
+	return {
+		ceiling,
+		eventsPerTaskSecond,
+		callsPerTaskSecond,
+		byEvents,
+		byCalls,
+		projected: Math.min(byEvents, byCalls),
+	};
 }
 
 /**
@@ -271,17 +289,13 @@ function userHubReport(r) {
 			})),
 		),
 	);
-	const ceiling = rows.filter((l) => Number.isFinite(l.creatorCallsPerTaskSecond)).sort((a, b) => b.tasks - a.tasks)[0];
-	if (!ceiling) return;
-	const cap = r.capacity;
-	const byEvents = cap.eventsPerSecond / ceiling.creatorEventsPerTaskSecond;
-	const byCalls = 1000 / ceiling.creatorCallsPerTaskSecond;
-	const projected = Math.min(byEvents, byCalls);
+	const p = projection(rows, "creator", r.capacity);
+	if (!p) return;
 	console.log(
-		`projection from ${ceiling.tasks} tasks at once: ${fmt(ceiling.creatorEventsPerTaskSecond)} events and ${fmt(ceiling.creatorCallsPerTaskSecond, 3)} calls per task-second → one user's hub carries ${fmt(byEvents, 0)} streaming tasks by measured intake (${fmt(cap.eventsPerSecond, 0)} events/s), ${fmt(byCalls, 0)} by ~1,000 requests/s (projected: ${fmt(projected, 0)}); that user's socket lag p99 ${fmt(ceiling.creatorLagP99)} ms, the second user's ${fmt(ceiling.bystanderLagP99)} ms`,
+		`projection from ${p.ceiling.tasks} tasks at once: ${fmt(p.eventsPerTaskSecond)} events and ${fmt(p.callsPerTaskSecond, 3)} calls per task-second → one user's hub carries ${fmt(p.byEvents, 0)} streaming tasks by measured intake (${fmt(r.capacity.eventsPerSecond, 0)} events/s), ${fmt(p.byCalls, 0)} by ~1,000 requests/s (projected: ${fmt(p.projected, 0)}); that user's socket lag p99 ${fmt(p.ceiling.creatorLagP99)} ms, the second user's ${fmt(p.ceiling.bystanderLagP99)} ms`,
 	);
-	figures.user_hub_calls_per_task_s = fmt(ceiling.creatorCallsPerTaskSecond, 3);
-	figures.projected_tasks_per_user = fmt(projected, 0);
+	figures.user_hub_calls_per_task_s = fmt(p.callsPerTaskSecond, 3);
+	figures.projected_tasks_per_user = fmt(p.projected, 0);
 }
 
 /** What the burst cost: hub CPU (when profiled), rows, D1 queries, dollars. */

@@ -117,11 +117,16 @@ export async function runTaskBench({
 	streamOnly = false,
 }) {
 	const headers = { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" };
-	const post = async (path, body) => {
-		const res = await fetch(`${url}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
+	const postAs = async (token, path, body) => {
+		const res = await fetch(`${url}${path}`, {
+			method: "POST",
+			headers: { ...headers, Authorization: `Bearer ${token}` },
+			body: JSON.stringify(body),
+		});
 		if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
 		return res.json();
 	};
+	const post = (path, body) => postAs(adminToken, path, body);
 	const get = async (path) => {
 		const res = await fetch(`${url}${path}`, { headers });
 		if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
@@ -149,15 +154,6 @@ export async function runTaskBench({
 	await post("/api/users", { id: bystanderId });
 	const { token: bystanderToken } = await post(`/api/users/${bystanderId}/tokens`, { name: "bench" });
 	const bystander = await agentWatcher(url, bystanderToken);
-	const postAs = async (token, path, body) => {
-		const res = await fetch(`${url}${path}`, {
-			method: "POST",
-			headers: { ...headers, Authorization: `Bearer ${token}` },
-			body: JSON.stringify(body),
-		});
-		if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-		return res.json();
-	};
 
 	// Sparky's direct publish and dispatch, and the floor's, interleaved with the same gap
 	// before every sample (bench/dispatch.mjs): each ratio's two sides were sampled alike.
