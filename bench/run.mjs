@@ -197,6 +197,13 @@ function dispatchReport(r) {
 				.map((h) => ({ "Sparky call": h.hop, n: h.n, "at p50": fmt(h.at), "p50 ms": fmt(h.ms) })),
 		),
 	);
+	console.log(
+		table(
+			r.hops.direct
+				.filter((h) => h.n >= r.dispatch.n / 2)
+				.map((h) => ({ "Sparky direct publish": h.hop, n: h.n, "at p50": fmt(h.at), "p50 ms": fmt(h.ms) })),
+		),
+	);
 }
 
 /** The streaming phases: text delta latency, the agent view under load, the projection. Returns the busiest level. */

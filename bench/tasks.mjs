@@ -96,7 +96,11 @@ function dispatchFiguresOf(samples) {
 		dispatchVsFloor: likeForLike(samples, "dispatch", "floor_dispatch"),
 		publishVsFloor: likeForLike(samples, "direct", "floor_direct"),
 		dispatchVsDirect: likeForLike(samples, "dispatch", "direct"),
-		hops: { sparky: hopTable(samples, "dispatch"), floor: hopTable(samples, "floor_dispatch") },
+		hops: {
+			sparky: hopTable(samples, "dispatch"),
+			floor: hopTable(samples, "floor_dispatch"),
+			direct: hopTable(samples, "direct"),
+		},
 	};
 }
 
@@ -157,9 +161,16 @@ export async function runTaskBench({
 
 	// Sparky's direct publish and dispatch, and the floor's, interleaved with the same gap
 	// before every sample (bench/dispatch.mjs): each ratio's two sides were sampled alike.
+	// BENCH_PROFILE with BENCH_DISPATCH_ONLY: the CPU profile covers the dispatch samples.
+	const dispatchProfiler = profile && dispatchOnly ? await cpuProfiler(profile.port) : undefined;
+	await dispatchProfiler?.start();
 	const samples = streamOnly
 		? undefined
 		: await runDispatchSamples({ url, post, get, watcher, samples: dispatchSamples });
+	if (dispatchProfiler) {
+		const { top } = await dispatchProfiler.stop(profile.file);
+		console.log(`CPU over the dispatch samples (${profile.file}):\n${top.join("\n")}`);
+	}
 	const dispatchFigures = samples && dispatchFiguresOf(samples);
 	if (dispatchOnly) {
 		clearInterval(keepAwake);

@@ -202,12 +202,18 @@ export interface AgentConfig {
 
 const HOUR = 3_600_000;
 
+/** Parsed settings per env object: an isolate keeps its env, so each is parsed once, not per call. */
+const parsedEnvs = new WeakMap<object, z.output<typeof ConfigSchema>>();
+
 function parse(env: unknown): z.output<typeof ConfigSchema> {
+	const cached = typeof env === "object" && env !== null ? parsedEnvs.get(env) : undefined;
+	if (cached) return cached;
 	const parsed = ConfigSchema.safeParse(env);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];
 		throw new Error(`invalid configuration ${issue?.path.join(".")}: ${issue?.message}`);
 	}
+	if (typeof env === "object" && env !== null) parsedEnvs.set(env, parsed.data);
 	return parsed.data;
 }
 

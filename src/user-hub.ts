@@ -69,8 +69,12 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 	readonly #streams: StreamLeases;
 	/** Long-poll readers of one task's events (the SSE route), woken by publish. */
 	readonly #taskWaiters = new Waiters();
-	/** Passes events on to other hubs (`publishAndForward`), each at most one call per AGENT_HUB_PACE_MS. */
-	readonly #forwarder = hubRelay(this.env, { paced: () => true });
+	/**
+	 * Passes events on to other hubs (`publishAndForward`), each at most one call per
+	 * AGENT_HUB_PACE_MS, gathered: nothing waits on a forward, and a new task's run, starting
+	 * meanwhile, brings its `queued` to the agent's hub itself (the forward's copy is then dropped there).
+	 */
+	readonly #forwarder = hubRelay(this.env, { paced: () => true, gather: true });
 	/** Publish calls since the object woke (diagnostics: the bench's calls-per-task-second). */
 	#publishes = 0;
 	/** The pace this hub asks its writers to keep (issue #33: many relays, one hub). */
@@ -219,8 +223,12 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 	async publishAndForward(events: PublishEvent[], forwardTo: string[]): Promise<PublishResult> {
 		const to = ForwardToSchema.safeParse(forwardTo);
 		if (!to.success) throw new InvalidPublishError("forwardTo must be 1-4 user ids");
+		const before = this.#log.lastSeq;
 		const result = await this.publish(events);
-		for (const event of events) this.#forwarder.emit(to.data, event);
+		// Only what this hub had not stored before (a retried or repeated announcement was passed on already).
+		events.forEach((event, i) => {
+			if ((result.seqs[i] ?? 0) > before) this.#forwarder.emit(to.data, event);
+		});
 		return result;
 	}
 

@@ -6,6 +6,8 @@ import { Relay } from "./relay.ts";
 export interface HubRelayOptions {
 	/** Hubs paced to one call per AGENT_HUB_PACE_MS (the runner's relay: the agent's; a hub's forwarder: all). */
 	paced?: (userId: string) => boolean;
+	/** The first event of a quiet spell waits the pace too (a hub's forwarder; see pacing.ts). */
+	gather?: boolean;
 	/**
 	 * The hub this relay runs inside, if any (a frame from its own socket): what goes to its own
 	 * user is stored (and passed on) by a direct call, never by RPC to itself.
@@ -20,7 +22,7 @@ export interface HubRelayOptions {
  * first hub of a `send`'s audience (forwarding.ts), whoever made it (a request, a socket's
  * frame, the runner, a hub passing events on); only its pace and its own hub differ.
  */
-export function hubRelay(env: Env, { paced, local, publish = hubPublisher(env) }: HubRelayOptions = {}): Relay {
+export function hubRelay(env: Env, { paced, gather, local, publish = hubPublisher(env) }: HubRelayOptions = {}): Relay {
 	const forward = hubForwarder(env);
 	return new Relay({
 		publish: local
@@ -32,5 +34,6 @@ export function hubRelay(env: Env, { paced, local, publish = hubPublisher(env) }
 					userId === local.userId ? local.hub.publishAndForward(events, [...to]) : forward(userId, events, to)
 			: forward,
 		...(paced ? { paceMs: (userId: string) => (paced(userId) ? AGENT_HUB_PACE_MS : 0) } : {}),
+		gather,
 	});
 }

@@ -15,6 +15,8 @@ export class Outbox {
 	kicked = false;
 	/** When its last call started. */
 	lastCallAt: number | undefined;
+	/** When its queue last went from empty to not (a gathering pace counts from here too). */
+	waitingSince: number | undefined;
 	/** Calls that failed in a row (reset by one that gets through): how long the next retry waits. */
 	failures = 0;
 

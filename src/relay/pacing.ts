@@ -18,21 +18,29 @@ const timeout: HoldTimer = (release, ms) => void setTimeout(release, ms);
  * first call of a quiet spell always leaves at once. What arrives while the pace holds is
  * held, and leaves with the first emit (to any hub) after the pace has passed, or on a timer
  * when all is quiet: in a busy isolate timers fire late (seconds late, measured), emits don't
- * stop coming. A flush (`send`, `flush`, `close`) ignores the pace.
+ * stop coming. A flush (`send`, `flush`, `close`) ignores the pace. A gathering pacer holds
+ * the first call of a quiet spell too.
  */
 export class Pacer {
 	readonly #timer: HoldTimer;
+	readonly #gather: boolean;
 	/** Paced hubs with events held until their pace has passed. */
 	readonly #held = new Set<Outbox>();
 
-	constructor(timer: HoldTimer = timeout) {
+	/**
+	 * `gather`: the first event of a quiet spell waits the pace too, and what follows it
+	 * meanwhile shares its call (a hub's forwarder: nobody waits on those calls).
+	 */
+	constructor(timer: HoldTimer = timeout, { gather = false }: { gather?: boolean } = {}) {
 		this.#timer = timer;
+		this.#gather = gather;
 	}
 
 	/** How long the hub's pace still holds its next call (0: it may go now). */
 	left(box: Outbox, now: number): number {
-		if (box.paceMs <= 0 || box.lastCallAt === undefined) return 0;
-		return Math.max(0, box.lastCallAt + box.paceMs - now);
+		if (box.paceMs <= 0) return 0;
+		const since = Math.max(box.lastCallAt ?? -Infinity, this.#gather ? (box.waitingSince ?? -Infinity) : -Infinity);
+		return since === -Infinity ? 0 : Math.max(0, since + box.paceMs - now);
 	}
 
 	/** A call to the hub starts now: its pace counts from here, and nothing of it is held. */

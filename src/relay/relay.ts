@@ -15,6 +15,8 @@ export interface RelayOptions {
 	paceMs?: (userId: string) => number;
 	/** The timer that lets held events go when no emit comes (tests replace it). */
 	holdTimer?: HoldTimer;
+	/** A paced hub's first event of a quiet spell waits the pace too (pacing.ts); for a hub's forwarder. */
+	gather?: boolean;
 }
 
 export interface RelayStats {
@@ -59,7 +61,7 @@ export class Relay {
 		this.#forward = options.forward;
 		this.#retry = options.retry;
 		this.#paceOf = options.paceMs ?? (() => 0);
-		this.#pacer = new Pacer(options.holdTimer);
+		this.#pacer = new Pacer(options.holdTimer, { gather: options.gather });
 	}
 
 	/**
@@ -152,6 +154,7 @@ export class Relay {
 		this.stats.events += events.length;
 		const boxes = [...new Set(audience)].map((userId) => this.#outbox(userId));
 		for (const box of boxes) {
+			if (box.queue.length === 0) box.waitingSince = Date.now();
 			for (const event of events) {
 				if (appendMerging(box.queue, event, this.#receipts.pinned)) this.stats.merged++;
 			}
@@ -243,6 +246,7 @@ export class Relay {
 					box.hubPaceMs = outcome.paceMs ?? 0;
 				}
 				box.queue.splice(0, batch.length);
+				if (box.queue.length === 0) box.waitingSince = undefined;
 			} while (box.queue.length > 0 && (flushing || !this.#heldByPace(box)));
 			return true;
 		} finally {

@@ -8,7 +8,7 @@ import { type AppEnv, requireAdmin, requireAuth } from "../http/auth.ts";
 import { jsonBody, paramsOf } from "../http/validate.ts";
 import { CreateTokenBodySchema, CreateUserBodySchema, EventType, newId, UserIdSchema } from "../protocol/index.ts";
 import { countLiveTokens, insertToken, listTokens, type TokenRecord } from "../storage/tokens.ts";
-import { createUser, getUser, listUsers } from "../storage/users.ts";
+import { createUser, getUser, listUsers, userExists } from "../storage/users.ts";
 
 const UserParams = z.object({ id: UserIdSchema });
 /** Notices are small: the value must serialise to at most 64 KiB. */
@@ -75,7 +75,7 @@ export const usersRoutes = new Hono<AppEnv>()
 	.post("/:id/events", paramsOf(UserParams), jsonBody(PublishNoticeBody), async (c) => {
 		const { id } = c.req.valid("param");
 		const { name, value } = c.req.valid("json");
-		if (!(await getUser(c.env.DB, id))) throw notFound(`user ${id}`);
+		if (!(await userExists(c.env.DB, id))) throw notFound(`user ${id}`);
 		const event = { type: EventType.CUSTOM, id: newId("evt"), ts: Date.now(), name, value: value ?? null };
 		const seqs = await depsFor(c.env).relay.send([id], [event]);
 		const seq = seqs.get(id);

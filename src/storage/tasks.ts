@@ -1,5 +1,6 @@
 import type { Task, TaskKind, TaskStatus } from "../protocol/index.ts";
 import type { InitialCheckpoint } from "./checkpoints.ts";
+import type { SqlCondition } from "./usage.ts";
 
 /** A row of `tasks`, as stored. */
 export type TaskRow = {
@@ -139,16 +140,18 @@ export async function insertTask(
 	initial?: InitialCheckpoint,
 	/** More writes for the same transaction, each conditioned on this insert's row (its attachments). */
 	also: D1PreparedStatement[] = [],
+	/** A further condition the insert must meet (the creator's budget); when it fails: `capped`. */
+	guard?: SqlCondition,
 ): Promise<InsertOutcome> {
-	// The open-task cap is checked in the insert itself: one round trip, and no race between
-	// two requests that both counted one under the cap.
+	// The open-task cap (and the guard) are checked in the insert itself: one round trip, and
+	// no race between two requests that both counted one under the cap.
 	const insert = db
 		.prepare(
 			`INSERT INTO tasks (id, kind, user_id, instruction, metadata, chat_id, chat_user_id, status, max_attempts,
 			   fingerprint, active_fingerprint, idempotency_key, parent_task_id, depth, schedule_name, created_at, updated_at,
 			   enqueued_at, max_cost_usd, traceparent, webhook)
 			 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-			 WHERE (${OPEN_TASKS_OF_USER}) < ?
+			 WHERE (${OPEN_TASKS_OF_USER}) < ?${guard ? ` AND ${guard.sql}` : ""}
 			 ON CONFLICT DO NOTHING RETURNING *`,
 		)
 		.bind(
@@ -175,6 +178,7 @@ export async function insertTask(
 			task.webhook ?? null,
 			task.user_id,
 			openCap,
+			...(guard?.args ?? []),
 		);
 	let inserted: TaskRow | null;
 	if (initial) {

@@ -90,7 +90,34 @@ export interface UserSpend {
 	month_usd: number;
 }
 
-/** One round trip: the user's caps and spend, for the budget check before a task is made. */
+/** An SQL condition and its bindings, for another statement's WHERE. */
+export interface SqlCondition {
+	sql: string;
+	args: (string | number | null)[];
+}
+
+/**
+ * True while the user has spent less than both caps (their own, else `defaults`; none: no cap),
+ * rounded as `roundUsd` rounds: a task's insert carries it, so the check and the write are one
+ * statement (storage/tasks.ts) and `budgetStatus` agrees with it on every refusal.
+ */
+export function underBudgetSql(
+	userId: string,
+	day: string,
+	monthStart: string,
+	defaults: { dayUsd: number | null; monthUsd: number | null },
+): SqlCondition {
+	return {
+		sql: `NOT EXISTS (SELECT 1 FROM users u WHERE u.id = ? AND (
+			   round((SELECT COALESCE(SUM(cost_usd), 0) FROM usage_daily WHERE user_id = u.id AND day = ?), 8)
+			     >= COALESCE(u.budget_day_usd, ?)
+			   OR round((SELECT COALESCE(SUM(cost_usd), 0) FROM usage_daily WHERE user_id = u.id AND day >= ? AND day <= ?), 8)
+			     >= COALESCE(u.budget_month_usd, ?)))`,
+		args: [userId, day, defaults.dayUsd, monthStart, day, defaults.monthUsd],
+	};
+}
+
+/** One round trip: the user's caps and spend (what `/api/me/budget` shows, and why a task was refused). */
 export async function userSpend(db: D1Database, userId: string, day: string, monthStart: string): Promise<UserSpend> {
 	const row = await db
 		.prepare(

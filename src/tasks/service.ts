@@ -27,7 +27,7 @@ import {
 } from "../storage/tasks.ts";
 import { otelConfig } from "../telemetry/config.ts";
 import { newTraceparent } from "../telemetry/traceparent.ts";
-import { assertWithinBudget } from "../usage/budget.ts";
+import { assertWithinBudget, underBudget } from "../usage/budget.ts";
 import { usageConfig } from "../usage/config.ts";
 import { checkedWebhook, taskChanged } from "../webhooks/service.ts";
 import { approvalDecidedEvent } from "./approval-events.ts";
@@ -99,21 +99,14 @@ export async function createTask(
 ): Promise<CreateTaskOutcome> {
 	const { env } = deps;
 	const config = agentConfig(env);
-	// The rate, then the insert, which checks the open-task cap itself.
+	// The rate, then the insert, which checks the open-task cap and the budget itself.
 	const cap = capsConfig(env).openTasks;
 	// Checked before the rate: a 404 for a wrong file id spends nothing.
 	const attachments = input.attachments ?? [];
 	const files = await attachableFiles(env.DB, input.userId, attachments);
 	const webhook = input.webhook ? checkedWebhook(env, input.webhook) : null;
-	// A user past their day or month budget starts nothing more (402, naming the cap). The
-	// budget's read and the rate's RPC go side by side (both before any write: one round trip
-	// fewer on every POST); a refusal by the budget wins over one by the rate.
-	const [budget, rate] = await Promise.allSettled([
-		assertWithinBudget(env, input.userId, now),
-		spendRate(deps, input.userId, "tasks"),
-	]);
-	if (budget.status === "rejected") throw budget.reason;
-	if (rate.status === "rejected") throw rate.reason;
+	// The rate before any write (429). The budget is the insert's own condition below.
+	await spendRate(deps, input.userId, "tasks");
 	// By the files' contents, not their ids: a retry that uploads the same file again (a new id)
 	// is the same task, so an idempotency key replays it instead of calling it another task.
 	const fingerprint = await taskFingerprint(
@@ -148,8 +141,18 @@ export async function createTask(
 	// Its policy (a follow-up's includes its parent's) is written with the task, before any run can read it.
 	const initial = initialCheckpoint(await policyOf(env.DB, input), input.clientTools);
 	// Its attachments are written with it (one transaction): a run never sees the task without them.
-	const outcome = await insertTask(env.DB, row, cap, initial, attachStatements(env.DB, row, attachments, now));
+	// A user past their day or month budget starts nothing more: the insert is conditioned on
+	// it (no read of its own), and only a refused insert reads why (402, naming the cap).
+	const outcome = await insertTask(
+		env.DB,
+		row,
+		cap,
+		initial,
+		attachStatements(env.DB, row, attachments, now),
+		underBudget(env, input.userId, now),
+	);
 	if (outcome.kind === "capped") {
+		await assertWithinBudget(env, input.userId, now);
 		throw conflict(`you have ${cap} unfinished tasks, the most one user may have; wait for some to end`, {
 			limit: cap,
 			cap: "SPARKY_MAX_OPEN_TASKS",

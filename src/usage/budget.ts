@@ -1,6 +1,6 @@
 import { SparkyError } from "../errors.ts";
 import { type BudgetExceeded, type BudgetStatus, ErrorCode } from "../protocol/index.ts";
-import { roundUsd, userSpend } from "../storage/usage.ts";
+import { roundUsd, type SqlCondition, underBudgetSql, userSpend } from "../storage/usage.ts";
 import { usageConfig } from "./config.ts";
 import { dayOf, monthStartOf, nextDayAt, nextMonthAt } from "./periods.ts";
 
@@ -24,6 +24,19 @@ function period(own: number | null, fallback: number | null, spent: number, rese
 		resets_at: resetsAt,
 		source: own !== null ? ("user" as const) : fallback !== null ? ("default" as const) : ("none" as const),
 	};
+}
+
+/**
+ * The budget as a condition of a task's insert (tasks/service.ts): true while the user is
+ * under their day and month caps (their own, or the server's default). A new task costs no
+ * read of its own for it; only a refused insert reads the status, to say why.
+ */
+export function underBudget(env: Env, userId: string, now = Date.now()): SqlCondition {
+	const config = usageConfig(env);
+	return underBudgetSql(userId, dayOf(now), monthStartOf(now), {
+		dayUsd: config.userDayUsd,
+		monthUsd: config.userMonthUsd,
+	});
 }
 
 /**

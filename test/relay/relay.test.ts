@@ -213,6 +213,30 @@ describe("Relay", () => {
 		await relay.close();
 	});
 
+	it("a gathering relay (a hub's forwarder) holds even a quiet spell's first event for the pace, and sends what came meanwhile in one call", async () => {
+		const [paced, free] = await Promise.all([newUser(), newUser()]);
+		const calls: { user: string; values: unknown[] }[] = [];
+		const real = hubPublisher(env);
+		const relay = new Relay({
+			publish: (user, events) => {
+				calls.push({ user, values: events.map((e) => e.value) });
+				return real(user, events);
+			},
+			paceMs: (user) => (user === paced.id ? 300 : 0),
+			gather: true,
+		});
+		relay.emit([paced.id, free.id], event(1));
+		relay.emit([paced.id], event(2));
+		await new Promise((r) => setTimeout(r, 50));
+		// The unpaced hub had its event at once; the paced one holds both, not even the first sent.
+		expect(calls).toEqual([{ user: free.id, values: [1] }]);
+		// Its timer lets them go once the pace has passed: one call.
+		for (let tries = 0; tries < 100 && calls.length < 2; tries++) await new Promise((r) => setTimeout(r, 20));
+		expect(calls.filter((c) => c.user === paced.id).map((c) => c.values)).toEqual([[1, 2]]);
+		await relay.close();
+		expect((await readLog(env, paced.id)).events.map((e) => e.value)).toEqual([1, 2]);
+	});
+
 	it("keeps the pace a busy hub asks for, names itself to it, and flushes a run's end regardless", async () => {
 		const user = await newUser();
 		const calls: { values: unknown[]; writer: string | undefined }[] = [];
@@ -299,6 +323,25 @@ describe("Relay", () => {
 		expect(direct.sort()).toEqual([creator.id, watcher.id].sort());
 		expect(seqs.get(creator.id)).toBe(2);
 		expect((await readLog(env, watcher.id)).events.map((e) => e.value)).toEqual([1, 2]);
+	});
+
+	it("a hub passes on only what it had not stored: a repeated announcement is not forwarded twice", async () => {
+		const [creator, watcher] = await Promise.all([newUser(), newUser()]);
+		const hub = hubFor(env, creator.id);
+		await hub.publishAndForward([event(1)], [watcher.id]);
+		const forwarded = async () => (await readLog(env, watcher.id)).events.map((e) => e.value);
+		for (let tries = 0; tries < 100 && (await forwarded()).length < 1; tries++)
+			await new Promise((r) => setTimeout(r, 20));
+		const before = await hubFor(env, watcher.id).diagnostics();
+		// The same event again (a retry, or the run's copy that got there first), and a new one.
+		await hub.publishAndForward([event(1), event(2)], [watcher.id]);
+		for (let tries = 0; tries < 100 && (await forwarded()).length < 2; tries++)
+			await new Promise((r) => setTimeout(r, 20));
+		expect(await forwarded()).toEqual([1, 2]);
+		await hub.publishAndForward([event(2)], [watcher.id]);
+		await new Promise((r) => setTimeout(r, 400));
+		// One call for the new event; the repeat of event 2 cost the watcher's hub nothing.
+		expect((await hubFor(env, watcher.id).diagnostics()).publishes - before.publishes).toBe(1);
 	});
 
 	it("a hub refuses to pass events on to anything but a few user ids", async () => {

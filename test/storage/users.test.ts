@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newId } from "../../src/protocol/index.ts";
-import { createUser, getUser, listUsers } from "../../src/storage/users.ts";
+import { createUser, getUser, listUsers, userExists } from "../../src/storage/users.ts";
 
 describe("storage: users", () => {
 	it("creates a user and reads it back", async () => {
@@ -16,6 +16,24 @@ describe("storage: users", () => {
 		await createUser(env.DB, { id, role: "user", created_at: 1 });
 		expect(await createUser(env.DB, { id, role: "admin", created_at: 2 })).toBeNull();
 		expect(await getUser(env.DB, id)).toEqual({ id, role: "user", created_at: 1 });
+	});
+
+	it("userExists reads D1 until it has seen the user, then answers from memory; an unknown id is not remembered", async () => {
+		let reads = 0;
+		const db = {
+			prepare: (sql: string) => {
+				reads++;
+				return env.DB.prepare(sql);
+			},
+		} as unknown as D1Database;
+		const id = newId("u", 9);
+		expect(await userExists(db, id)).toBe(false);
+		expect(await userExists(db, id)).toBe(false);
+		expect(reads).toBe(2);
+		await createUser(env.DB, { id, role: "user", created_at: 1 });
+		expect(await userExists(db, id)).toBe(true);
+		expect(await userExists(db, id)).toBe(true);
+		expect(reads).toBe(3);
 	});
 
 	it("has no user for an unknown id", async () => {

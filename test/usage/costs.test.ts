@@ -4,6 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { resolveModel } from "../../src/agent/models.ts";
 import { depsFor } from "../../src/deps.ts";
+import { SparkyError } from "../../src/errors.ts";
 import type {
 	Approval,
 	BudgetStatus,
@@ -15,6 +16,7 @@ import type {
 import { runClaimedTask } from "../../src/runner/run-task.ts";
 import { taskApprovals } from "../../src/storage/approvals.ts";
 import { decideApproval } from "../../src/tasks/approvals.ts";
+import { createTask } from "../../src/tasks/service.ts";
 import { api, json, newUser } from "../support/api.ts";
 import { FAKE_USAGE } from "../support/fake-llm-server.ts";
 import { claimed, queuedTask, reload } from "../support/tasks.ts";
@@ -264,6 +266,53 @@ describe("a user's day and month budgets", () => {
 		// Raised: work is accepted again.
 		await api(`/api/users/${user.id}/budget`, { token: admin, method: "PUT", body: { day_usd: 1 } });
 		expect((await api("/api/tasks", { token: user.token, body: { instruction: "one more thing" } })).status).toBe(201);
+	});
+
+	it("the cap is the insert's own condition: at the cap exactly it refuses and writes nothing; a retry still replays", async () => {
+		const user = await newUser();
+		const admin = env.SPARKY_ADMIN_TOKEN;
+		const before = await api("/api/tasks", {
+			token: user.token,
+			body: { instruction: "made before the cap" },
+			headers: { "Idempotency-Key": "before-cap" },
+		});
+		expect(before.status).toBe(201);
+		const made = (await json<{ task: Task }>(before)).task;
+		await runOnce(priced(OUTPUT_ONLY), (await queuedTask(user.id)).id, user.id); // spends $0.055
+		const count = async () =>
+			(await env.DB.prepare("SELECT count(*) AS n FROM tasks WHERE user_id = ?").bind(user.id).first<{ n: number }>())
+				?.n;
+		const tasks = await count();
+
+		// Spent equals the cap: refused (spent ≥ cap), as /api/me/budget says, and nothing is written.
+		await api(`/api/users/${user.id}/budget`, { token: admin, method: "PUT", body: { day_usd: 0.055 } });
+		const atCap = await api("/api/tasks", { token: user.token, body: { instruction: "at the cap" } });
+		expect(atCap.status).toBe(402);
+		expect((await json<{ error: { details: { period: string } } }>(atCap)).error.details.period).toBe("day");
+		expect(await count()).toBe(tasks);
+		// The task made before the cap is that task again (it starts nothing new).
+		const retried = await api("/api/tasks", {
+			token: user.token,
+			body: { instruction: "made before the cap" },
+			headers: { "Idempotency-Key": "before-cap" },
+		});
+		expect(retried.status).toBe(200);
+		expect((await json<{ task: Task }>(retried)).task.id).toBe(made.id);
+
+		// A hundred-millionth of a dollar above what was spent: accepted.
+		await api(`/api/users/${user.id}/budget`, { token: admin, method: "PUT", body: { day_usd: 0.05500001 } });
+		expect((await api("/api/tasks", { token: user.token, body: { instruction: "under the cap" } })).status).toBe(201);
+	});
+
+	it("the server's default month cap refuses through the same condition, naming the month", async () => {
+		const user = await newUser();
+		await runOnce(priced(OUTPUT_ONLY), (await queuedTask(user.id)).id, user.id); // spends $0.055
+		const capped = depsFor({ ...env, SPARKY_USER_BUDGET_USD_MONTH: "0.05" } as Env);
+		const refusal = await createTask(capped, { userId: user.id, instruction: "past the month" }).catch((e) => e);
+		expect(refusal).toBeInstanceOf(SparkyError);
+		expect(refusal).toMatchObject({ code: "budget_exceeded", details: { period: "month", cap_usd: 0.05 } });
+		const open = depsFor({ ...env, SPARKY_USER_BUDGET_USD_MONTH: "0.06" } as Env);
+		expect((await createTask(open, { userId: user.id, instruction: "under the month" })).kind).toBe("created");
 	});
 
 	it("a task queued before the user reached the cap stops before its first call", async () => {
