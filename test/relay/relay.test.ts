@@ -3,11 +3,25 @@ import { describe, expect, it } from "vitest";
 import { hubFor } from "../../src/hub/stub.ts";
 import type { PublishEvent } from "../../src/protocol/index.ts";
 import { hubForwarder, hubPublisher, type Publisher } from "../../src/relay/publish.ts";
-import { Relay } from "../../src/relay/relay.ts";
+import { Relay, type RelayOptions } from "../../src/relay/relay.ts";
 import { newUser } from "../support/api.ts";
 import { readLog } from "../support/hub.ts";
 
 const event = (n: number): PublishEvent => ({ type: "CUSTOM", id: `run:1:${n}`, name: "n", value: n });
+
+/** A relay to the real hubs that records each call's hub and values. */
+function recordingRelay(options: Omit<RelayOptions, "publish">) {
+	const calls: { user: string; values: unknown[] }[] = [];
+	const real = hubPublisher(env);
+	const relay = new Relay({
+		...options,
+		publish: (user, events) => {
+			calls.push({ user, values: events.map((e) => e.value) });
+			return real(user, events);
+		},
+	});
+	return { relay, calls };
+}
 
 describe("Relay", () => {
 	it("sends a burst's first event at once and coalesces the rest, in order, to every audience hub", async () => {
@@ -189,13 +203,7 @@ describe("Relay", () => {
 
 	it("sends a paced hub's held events with the first emit after its pace, to any hub", async () => {
 		const [paced, free] = await Promise.all([newUser(), newUser()]);
-		const calls: { user: string; values: unknown[] }[] = [];
-		const real = hubPublisher(env);
-		const relay = new Relay({
-			publish: (user, events) => {
-				calls.push({ user, values: events.map((e) => e.value) });
-				return real(user, events);
-			},
+		const { relay, calls } = recordingRelay({
 			// A pace long enough that no stall of a busy machine passes it between the first two emits.
 			paceMs: (user) => (user === paced.id ? 1000 : 0),
 			// A timer that never fires (a busy isolate's are late): only an emit can send what is held.
@@ -215,16 +223,7 @@ describe("Relay", () => {
 
 	it("a gathering relay (a hub's forwarder) holds even a quiet spell's first event for the pace, and sends what came meanwhile in one call", async () => {
 		const [paced, free] = await Promise.all([newUser(), newUser()]);
-		const calls: { user: string; values: unknown[] }[] = [];
-		const real = hubPublisher(env);
-		const relay = new Relay({
-			publish: (user, events) => {
-				calls.push({ user, values: events.map((e) => e.value) });
-				return real(user, events);
-			},
-			paceMs: (user) => (user === paced.id ? 300 : 0),
-			gather: true,
-		});
+		const { relay, calls } = recordingRelay({ paceMs: (user) => (user === paced.id ? 300 : 0), gather: true });
 		relay.emit([paced.id, free.id], event(1));
 		relay.emit([paced.id], event(2));
 		await new Promise((r) => setTimeout(r, 50));
