@@ -223,12 +223,9 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 	async publishAndForward(events: PublishEvent[], forwardTo: string[]): Promise<PublishResult> {
 		const to = ForwardToSchema.safeParse(forwardTo);
 		if (!to.success) throw new InvalidPublishError("forwardTo must be 1-4 user ids");
-		const before = this.#log.lastSeq;
 		const result = await this.publish(events);
-		// Only what this hub had not stored before (a retried or repeated announcement was passed on already).
-		events.forEach((event, i) => {
-			if ((result.seqs[i] ?? 0) > before) this.#forwarder.emit(to.data, event);
-		});
+		// All of them, even ids stored before: a retried call may come after a crash took the first one's forward.
+		for (const event of events) this.#forwarder.emit(to.data, event);
 		return result;
 	}
 
