@@ -1,6 +1,7 @@
 // Dispatch like for like: Sparky's paths and the floor's (bench/floor.ts), interleaved, every
 // kind sampled the same way (the same idle gap before each sample, rounds in rotating order).
 //   direct:          POST /api/users/agent/events → the agent's socket (Sparky's direct hub publish)
+//   hub_direct:      POST /bench/publish/agent → UserHub.publish RPC → socket (Sparky's hub alone)
 //   dispatch:        POST /api/tasks → RUN_STARTED on the agent's socket
 //   floor_direct:    POST /floor/publish → FloorHub RPC → socket
 //   floor_dispatch:  POST /floor/tasks → D1 insert → queue → consumer → D1 claim → FloorHub RPC → socket
@@ -11,6 +12,8 @@ import { now, percentile } from "./lib/stats.mjs";
 import { waiters } from "./lib/waiters.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** The hub-alone samples' notice numbers start here (the direct publish's are the rounds). */
+const HUB_N = 100_000;
 
 /** A socket on a floor hub: arrival time of each event, by task id or by `n`. */
 export async function floorSocket(url, hub) {
@@ -39,7 +42,7 @@ export async function floorSocket(url, hub) {
 }
 
 /**
- * The four kinds, `samples` each, interleaved: round r runs every kind once, in an order
+ * The five kinds, `samples` each, interleaved: round r runs every kind once, in an order
  * rotated by r, each after `gapMs` of idle (a Sparky task's run has ended before its gap).
  */
 export async function runDispatchSamples({ url, post, get, watcher, samples = 60, gapMs = 250 }) {
@@ -61,6 +64,13 @@ export async function runDispatchSamples({ url, post, get, watcher, samples = 60
 			await watcher.until(() => watcher.state.terminal.has(task.id), 30_000);
 			const trace = await get("/bench/trace");
 			return { ms: at - t0, hops: sparkyHops(trace, t0, at) };
+		},
+		// Sparky's hub alone: the bench Worker calls its publish straight (no route, auth or relay).
+		async hub_direct(n) {
+			const t0 = now();
+			await post("/bench/publish/agent", [{ type: "CUSTOM", name: "bench.direct", value: { n: HUB_N + n } }]);
+			await watcher.until(() => watcher.state.notices.has(HUB_N + n), 10_000);
+			return { ms: watcher.state.notices.get(HUB_N + n) - t0 };
 		},
 		async floor_direct(n) {
 			const t0 = now();

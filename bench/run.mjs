@@ -174,6 +174,7 @@ function dispatchReport(r) {
 	console.log(
 		table([
 			row("Sparky: direct publish → socket", r.direct),
+			row("Sparky's hub alone → socket", r.hubDirect),
 			row("floor: direct publish → socket", r.floorDirect),
 			row("Sparky: POST task → RUN_STARTED", r.dispatch),
 			row("floor: POST task → socket", r.floorDispatch),
@@ -183,6 +184,7 @@ function dispatchReport(r) {
 		["dispatch_vs_floor", r.dispatchVsFloor],
 		["publish_vs_floor", r.publishVsFloor],
 		["dispatch_vs_direct", r.dispatchVsDirect],
+		["hub_vs_floor (Sparky's hub alone)", r.hubVsFloor],
 	]) {
 		console.log(
 			v.refused ? `${name}: refused (${v.refused})` : `${name}: p50 ${fmt(v.p50)}, p90 ${fmt(v.p90)} (n ${v.a.n})`,

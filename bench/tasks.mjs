@@ -90,11 +90,13 @@ function dispatchFiguresOf(samples) {
 	};
 	return {
 		direct: pct("direct"),
+		hubDirect: pct("hub_direct"),
 		dispatch: pct("dispatch"),
 		floorDirect: pct("floor_direct"),
 		floorDispatch: pct("floor_dispatch"),
 		dispatchVsFloor: likeForLike(samples, "dispatch", "floor_dispatch"),
 		publishVsFloor: likeForLike(samples, "direct", "floor_direct"),
+		hubVsFloor: likeForLike(samples, "hub_direct", "floor_direct"),
 		dispatchVsDirect: likeForLike(samples, "dispatch", "direct"),
 		hops: {
 			sparky: hopTable(samples, "dispatch"),
