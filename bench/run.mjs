@@ -134,6 +134,7 @@ async function tasks() {
 	figures.publish_vs_floor_p50 = fmt(r.publishVsFloor.p50);
 	figures.publish_vs_floor_p90 = fmt(r.publishVsFloor.p90);
 	figures.dispatch_vs_direct_p50 = fmt(r.dispatchVsDirect.p50);
+	figures.hub_vs_floor_p50 = fmt(r.hubVsFloor.p50);
 	const b = r.burst;
 	if (!b) return `dispatch_vs_floor p50=${fmt(r.dispatchVsFloor.p50)}`;
 	console.log(
