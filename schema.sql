@@ -411,7 +411,6 @@ CREATE TABLE IF NOT EXISTS model_calls (
 );
 CREATE INDEX IF NOT EXISTS model_calls_user ON model_calls (user_id, created_at);
 CREATE INDEX IF NOT EXISTS model_calls_created ON model_calls (created_at);
-CREATE INDEX IF NOT EXISTS model_calls_task ON model_calls (task_id, attempt);
 
 -- The ledger summed per user, day and model, kept with every call (budgets read it).
 CREATE TABLE IF NOT EXISTS usage_daily (

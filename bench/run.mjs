@@ -345,6 +345,12 @@ function costReport(r) {
 			.join("")}`,
 	);
 	console.log(
+		`D1 rows written per task: ${c.writesByStatement
+			.slice(0, 10)
+			.map(([sql, n]) => `\n  ${fmt(n)}  ${sql}`)
+			.join("")}`,
+	);
+	console.log(
 		`$ per 1,000 tasks: ${Object.entries(c.dollars)
 			.map(([k, v]) => `${k} ${v.toFixed(4)}`)
 			.join(", ")}; total ${c.total.toFixed(4)} (target ≤ 0.15)`,

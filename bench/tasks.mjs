@@ -308,6 +308,11 @@ export async function runTaskBench({
 		.map(([sql, after]) => [sql, (after.queries - (statementsBefore[sql]?.queries ?? 0)) / burst])
 		.filter(([, perTask]) => perTask > 0)
 		.sort((a, b) => b[1] - a[1]);
+	// D1 rows written per task by statement (what D1 bills most): an index a row is in counts too.
+	const writesByStatement = Object.entries(statementsAfter)
+		.map(([sql, after]) => [sql, (after.rowsWritten - (statementsBefore[sql]?.rowsWritten ?? 0)) / burst])
+		.filter(([, perTask]) => perTask > 0)
+		.sort((a, b) => b[1] - a[1]);
 	const diff = (side, key) => counted(burstBefore, burstAfter, side, key);
 	// Each hub's events over the burst are what its socket received (every stored event is
 	// sent). A hub that restarted under the load (its counters start again at a wake) is
@@ -365,7 +370,7 @@ export async function runTaskBench({
 		stream,
 		levels,
 		capacity,
-		cost: { units, dollars, total, hubs, worker, byStatement },
+		cost: { units, dollars, total, hubs, worker, byStatement, writesByStatement },
 		hubCpu,
 		...dispatchFigures,
 		floorBurst,
