@@ -338,18 +338,15 @@ function costReport(r) {
 	console.log(
 		`per 1,000 tasks: ${JSON.stringify(Object.fromEntries(Object.entries(c.units).map(([k, v]) => [k, Math.round(v)])))}`,
 	);
-	console.log(
-		`D1 queries per task: ${c.byStatement
-			.slice(0, 12)
-			.map(([sql, n]) => `\n  ${fmt(n)}  ${sql}`)
-			.join("")}`,
-	);
-	console.log(
-		`D1 rows written per task: ${c.writesByStatement
-			.slice(0, 10)
-			.map(([sql, n]) => `\n  ${fmt(n)}  ${sql}`)
-			.join("")}`,
-	);
+	const printByStatement = (title, rows, count) =>
+		console.log(
+			`${title}: ${rows
+				.slice(0, count)
+				.map(([sql, n]) => `\n  ${fmt(n)}  ${sql}`)
+				.join("")}`,
+		);
+	printByStatement("D1 queries per task", c.byStatement, 12);
+	printByStatement("D1 rows written per task", c.writesByStatement, 10);
 	console.log(
 		`$ per 1,000 tasks: ${Object.entries(c.dollars)
 			.map(([k, v]) => `${k} ${v.toFixed(4)}`)

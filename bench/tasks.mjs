@@ -303,16 +303,15 @@ export async function runTaskBench({
 	await new Promise((r) => setTimeout(r, 1000));
 	const burstAfter = await snapshot();
 	const statementsAfter = await get("/bench/statements");
-	// D1 queries per task by statement, the most frequent first.
-	const byStatement = Object.entries(statementsAfter)
-		.map(([sql, after]) => [sql, (after.queries - (statementsBefore[sql]?.queries ?? 0)) / burst])
-		.filter(([, perTask]) => perTask > 0)
-		.sort((a, b) => b[1] - a[1]);
-	// D1 rows written per task by statement (what D1 bills most): an index a row is in counts too.
-	const writesByStatement = Object.entries(statementsAfter)
-		.map(([sql, after]) => [sql, (after.rowsWritten - (statementsBefore[sql]?.rowsWritten ?? 0)) / burst])
-		.filter(([, perTask]) => perTask > 0)
-		.sort((a, b) => b[1] - a[1]);
+	/** One counter of the burst per task, by statement, the largest first. */
+	const perTaskByStatement = (counter) =>
+		Object.entries(statementsAfter)
+			.map(([sql, after]) => [sql, (after[counter] - (statementsBefore[sql]?.[counter] ?? 0)) / burst])
+			.filter(([, perTask]) => perTask > 0)
+			.sort((a, b) => b[1] - a[1]);
+	const byStatement = perTaskByStatement("queries");
+	// What D1 bills most: an index a row is in counts as a row written too.
+	const writesByStatement = perTaskByStatement("rowsWritten");
 	const diff = (side, key) => counted(burstBefore, burstAfter, side, key);
 	// Each hub's events over the burst are what its socket received (every stored event is
 	// sent). A hub that restarted under the load (its counters start again at a wake) is

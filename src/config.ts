@@ -206,14 +206,15 @@ const HOUR = 3_600_000;
 const parsedEnvs = new WeakMap<object, z.output<typeof ConfigSchema>>();
 
 function parse(env: unknown): z.output<typeof ConfigSchema> {
-	const cached = typeof env === "object" && env !== null ? parsedEnvs.get(env) : undefined;
+	const key = typeof env === "object" && env !== null ? env : undefined;
+	const cached = key && parsedEnvs.get(key);
 	if (cached) return cached;
 	const parsed = ConfigSchema.safeParse(env);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];
 		throw new Error(`invalid configuration ${issue?.path.join(".")}: ${issue?.message}`);
 	}
-	if (typeof env === "object" && env !== null) parsedEnvs.set(env, parsed.data);
+	if (key) parsedEnvs.set(key, parsed.data);
 	return parsed.data;
 }
 

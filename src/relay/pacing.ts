@@ -39,8 +39,10 @@ export class Pacer {
 	/** How long the hub's pace still holds its next call (0: it may go now). */
 	left(box: Outbox, now: number): number {
 		if (box.paceMs <= 0) return 0;
-		const since = Math.max(box.lastCallAt ?? -Infinity, this.#gather ? (box.waitingSince ?? -Infinity) : -Infinity);
-		return since === -Infinity ? 0 : Math.max(0, since + box.paceMs - now);
+		// From the last call's start and, gathering, from the first waiting event's arrival (never: no hold).
+		const waiting = this.#gather ? box.waitingSince : undefined;
+		const since = Math.max(box.lastCallAt ?? -Infinity, waiting ?? -Infinity);
+		return Math.max(0, since + box.paceMs - now);
 	}
 
 	/** A call to the hub starts now: its pace counts from here, and nothing of it is held. */
