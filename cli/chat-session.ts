@@ -1,6 +1,6 @@
 /**
  * The session behind `sparky chat` (cli/commands/chat.ts picks the chat): an interactive
- * chat over the live WebSocket. HubClient (src/client) keeps
+ * chat over the live WebSocket (cli/chat-connection.ts). HubClient (src/client) keeps
  * the socket (token in the `sparky.auth.<token>` sub-protocol, reconnects and resumes);
  * chat frames (`chat.create`, `chat.send`, `chat.cancel`, `chat.history`) go over it, their
  * answers come back by `ref` (FrameRequests, src/client), and the turn's events feed a Timeline that the StreamPrinter
@@ -8,21 +8,13 @@
  * runs, Ctrl+D or /exit leaves. Files go with a message as `attachments` (cli/chat-attachments.ts).
  */
 import { createInterface, type Interface } from "node:readline";
-import {
-	FrameError,
-	type FrameRequest,
-	FrameRequests,
-	HubClient,
-	type ThreadKey,
-	Timeline,
-} from "../src/client/index.ts";
+import { type FrameRequest, type ThreadKey, Timeline } from "../src/client/index.ts";
 import {
 	type Chat,
 	ChatHistoryMessageSchema,
 	ChatSchema,
 	ChatTextSchema,
 	type ClientEvent,
-	CloseCode,
 	type ControlMessage,
 	CustomName,
 	EventType,
@@ -31,15 +23,12 @@ import {
 	type SparkyFile,
 } from "../src/protocol/index.ts";
 import { ChatAttachments, describe } from "./chat-attachments.ts";
+import { ChatConnection } from "./chat-connection.ts";
 import type { Context } from "./context.ts";
-import { budgetExceededError, CliError, ExitCode } from "./errors.ts";
-import { unauthorized } from "./http.ts";
+import { CliError, ExitCode } from "./errors.ts";
 import type { Spinner } from "./output.ts";
 import { StreamPrinter } from "./render.ts";
 
-/** Characters a WebSocket sub-protocol may hold (an RFC 7230 token). */
-const PROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const FRAME_TIMEOUT_MS = 15_000;
 const HELP =
 	"Type a message and press Enter (while the agent answers, it waits its turn, or does what --policy or the chat's policy says). /steer TEXT adds TEXT to the running answer: the agent reads it at its next step. /attach PATH adds a file to your next message (/attach alone lists them, /detach drops them). While the agent answers, Ctrl+C (or /cancel) stops it; Ctrl+C with nothing running, Ctrl+D or /exit quits.";
 
@@ -47,13 +36,12 @@ const HELP =
 export class ChatSession {
 	readonly #ctx: Context;
 	readonly #timeline = new Timeline();
-	readonly #requests = new FrameRequests((frame) => this.#client?.send(frame) ?? false, FRAME_TIMEOUT_MS, "cli");
+	readonly #connection: ChatConnection;
 	/** Texts sent from here whose user-message events haven't been seen yet (not printed twice). */
 	readonly #mine: string[] = [];
 	/** Ids of the history rows loaded at the start: their user messages are "you". */
 	readonly #history = new Set<string>();
 	readonly #files: ChatAttachments;
-	#client: HubClient | undefined;
 	#chat: Chat | undefined;
 	/** One message from the command line: what the user sent isn't on the terminal yet. */
 	#oneShot = false;
@@ -63,8 +51,6 @@ export class ChatSession {
 	#promptShown = false;
 	#cancelling = false;
 	#exitWhenIdle = false;
-	#wasOpen = false;
-	#lost = false;
 	#finish: ((code: number) => void) | undefined;
 	#spinner: Spinner | undefined;
 
@@ -78,6 +64,11 @@ export class ChatSession {
 		this.#maxCost = options.maxCost;
 		this.#policy = options.policy;
 		this.#files = new ChatAttachments(ctx);
+		this.#connection = new ChatConnection(ctx, {
+			onEvent: (event) => this.#onEvent(event),
+			notice: (text) => this.#notice(text),
+			fail: (error) => this.#fail(error),
+		});
 		this.#printer = this.#newPrinter();
 	}
 
@@ -101,39 +92,7 @@ export class ChatSession {
 
 	/** Opens the socket; resolves once the hub said hello (`session`). */
 	connect(): Promise<void> {
-		const { url, token } = this.#ctx.connection();
-		const api = this.#ctx.api();
-		return new Promise<void>((resolve, reject) => {
-			const timer = setTimeout(() => {
-				reject(api.unreachable(new Error("the live connection (/api/ws) did not open within 10 s")));
-			}, 10_000);
-			this.#client = new HubClient({
-				baseUrl: url,
-				auth: PROTOCOL_TOKEN.test(token) ? { token } : { ticket: async () => (await api.wsTicket()).data.ticket },
-				onEvent: (event) => this.#onEvent(event),
-				onControl: (message) => {
-					if (message.type === "session") {
-						clearTimeout(timer);
-						resolve();
-					}
-					this.#onControl(message);
-				},
-				onStatus: (status, detail) => {
-					if (status === "open") this.#onOpen();
-					if (status === "reconnecting" && this.#wasOpen && !this.#lost) {
-						this.#lost = true;
-						this.#notice(this.#ctx.out.c.yellow("connection lost; reconnecting…"));
-					}
-					if (status === "closed" && detail?.code === CloseCode.unauthorized) {
-						clearTimeout(timer);
-						const error = unauthorized(url, "it was revoked or expired");
-						reject(error);
-						this.#fail(error);
-					}
-				},
-			});
-			this.#client.connect();
-		});
+		return this.#connection.open();
 	}
 
 	/** Files uploaded already (`--attach`): they go with the first message. */
@@ -144,8 +103,7 @@ export class ChatSession {
 	async close(): Promise<void> {
 		this.#rl?.close();
 		await this.#files.close();
-		this.#client?.close();
-		this.#requests.abandon();
+		this.#connection.close();
 	}
 
 	async createChat(): Promise<Chat> {
@@ -331,12 +289,6 @@ export class ChatSession {
 			.catch((error: Error) => this.#notice(c.red(`✖ could not cancel: ${error.message}`)));
 	}
 
-	#onOpen(): void {
-		if (this.#lost) this.#notice(this.#ctx.out.c.dim("reconnected"));
-		this.#wasOpen = true;
-		this.#lost = false;
-	}
-
 	#onEvent(event: ClientEvent): void {
 		this.#timeline.apply([event]);
 		if (!this.#chat || event.chat_id !== this.#chat.id) return;
@@ -350,30 +302,9 @@ export class ChatSession {
 		this.#render();
 	}
 
-	#onControl(message: ControlMessage): void {
-		this.#requests.onControl(message);
-	}
-
 	/** Sends a frame; resolves with its answer (`ack`, `chat.history`), rejects with a CliError. */
-	async #request(frame: FrameRequest): Promise<ControlMessage> {
-		try {
-			return await this.#requests.request(frame);
-		} catch (error) {
-			if (!(error instanceof FrameError)) throw error;
-			if (error.code === "not_connected") throw new CliError("not connected (reconnecting); try again in a moment");
-			if (error.code === "timeout")
-				throw new CliError(`no answer to ${frame.type} within ${FRAME_TIMEOUT_MS / 1000} s`);
-			if (error.code === "budget_exceeded") throw budgetExceededError(error.message, error.details);
-			if (error.code === "turn_running")
-				throw new CliError(
-					error.message,
-					ExitCode.conflict,
-					error.code,
-					error.details,
-					"send it when the answer ends, or with --steer / --policy queue",
-				);
-			throw new CliError(error.message, ExitCode.error, error.code);
-		}
+	#request(frame: FrameRequest): Promise<ControlMessage> {
+		return this.#connection.request(frame);
 	}
 
 	/** Prints what's new in this chat; shows the prompt again once nothing is running. */

@@ -6,8 +6,12 @@ import {
 	type KnownHubEvent,
 	type ModelCallUsage,
 } from "../protocol/index.ts";
+import { isErrorResult, joinDeltas, usageItemId, usageOf } from "./item-fields.ts";
 import { sumCosts } from "./money.ts";
+import { approvalFromApi, approvalFromInterrupt, linkApprovals, mergeApproval } from "./thread-approvals.ts";
 import type { ApprovalView, RecalledMemories, TimelineItem } from "./timeline-items.ts";
+
+export { usageItemId } from "./item-fields.ts";
 
 /**
  * One chat's or task's timeline: its agent events and history rows folded into items. Pure
@@ -29,10 +33,6 @@ type ToolEvent = EventOf<
 >;
 type RunEvent = EventOf<EventType.RUN_STARTED | EventType.RUN_FINISHED | EventType.RUN_ERROR>;
 type Usage = Extract<TimelineItem, { kind: "usage" }>;
-type Interrupt = Extract<
-	NonNullable<EventOf<EventType.RUN_FINISHED>["outcome"]>,
-	{ type: "interrupt" }
->["interrupts"][number];
 
 export class Thread {
 	readonly #slots = new Map<string, ItemSlot>();
@@ -70,23 +70,7 @@ export class Thread {
 
 	/** An approval as the API or a `sparky.approval.*` event has it. */
 	applyApproval(a: Approval): void {
-		this.#mergeApproval({
-			id: a.id,
-			taskId: a.task_id,
-			runId: runIdOf(a.task_id, a.tool_call_id),
-			toolCallId: a.tool_call_id,
-			tool: a.tool,
-			input: a.input,
-			status: a.status,
-			requestedAt: a.requested_at,
-			expiresAt: a.expires_at,
-			decidedAt: a.decided_at ?? undefined,
-			decidedBy: a.decided_by ?? undefined,
-			reason: a.reason ?? undefined,
-			owner: a.user_id,
-			canDecide: a.can_decide,
-			kind: a.kind ?? "tool",
-		});
+		mergeApproval(this.#approvals, approvalFromApi(a));
 		this.#linkApprovals();
 		this.version++;
 	}
@@ -290,7 +274,10 @@ export class Thread {
 			item.code = undefined;
 			if (outcome?.type === "interrupt") {
 				item.state = "awaiting_approval";
-				for (const interrupt of outcome.interrupts) this.#noteInterrupt(interrupt, id, e.task_id);
+				for (const interrupt of outcome.interrupts) {
+					const approval = approvalFromInterrupt(interrupt, id, e.task_id);
+					if (approval) mergeApproval(this.#approvals, approval);
+				}
 			} else item.state = outcome?.type === "cancelled" ? "cancelled" : "succeeded";
 		} else {
 			item.state = interrupted ? "interrupted" : e.code === "retrying" ? "retrying" : "failed";
@@ -299,71 +286,13 @@ export class Thread {
 		}
 	}
 
-	/** One of a `RUN_FINISHED` outcome's `interrupts`: what the run waits for. */
-	#noteInterrupt(i: Interrupt, runId: string, taskId: string | undefined): void {
-		const kind = INTERRUPT_KINDS.get(i.reason);
-		if (!kind || !i.id) return;
-		const expires = i.expiresAt ? Date.parse(i.expiresAt) : Number.NaN;
-		this.#mergeApproval({
-			id: i.id,
-			taskId,
-			runId,
-			toolCallId: i.toolCallId ?? "",
-			tool: kind === "budget" ? "budget" : "",
-			input: undefined,
-			status: "pending",
-			message: i.message || undefined,
-			kind,
-			expiresAt: Number.isFinite(expires) ? expires : undefined,
-		});
-	}
-
-	/** Merges what is known of an approval: decided beats pending, and known fields are kept. */
-	#mergeApproval(next: ApprovalView): void {
-		const current = this.#approvals.get(next.id);
-		if (!current) {
-			this.#approvals.set(next.id, next);
-			return;
-		}
-		const newer =
-			next.status !== "pending" && (current.status === "pending" || (next.decidedAt ?? 0) >= (current.decidedAt ?? 0));
-		for (const [key, value] of Object.entries(next) as [keyof ApprovalView, unknown][]) {
-			if (value === undefined || value === "") continue;
-			if (["status", "decidedAt", "decidedBy", "reason"].includes(key) && !newer) continue;
-			(current as unknown as Record<string, unknown>)[key] = value;
-		}
-		if (newer) {
-			current.decidedAt = next.decidedAt;
-			current.decidedBy = next.decidedBy;
-			current.reason = next.reason;
-		}
-	}
-
-	/** Attaches each approval to its run and its tool call; a paused run waits while one is pending. */
+	/** Attaches each approval to its run and its tool call. */
 	#linkApprovals(): void {
-		if (this.#approvals.size === 0) return;
-		const byRun = new Map<string, ApprovalView[]>();
-		for (const approval of this.#approvals.values()) {
-			const tool = this.#slots.get(approval.toolCallId)?.item;
-			if (tool?.kind === "tool") {
-				tool.approval = approval;
-				approval.tool ||= tool.name;
-				if (approval.input === undefined && tool.args) approval.input = parseJson(tool.args);
-			}
-			// A budget approval has no tool call (nor, from every server, a run in its ids): it waits on the task's latest run.
-			const runId = approval.runId ?? (approval.kind === "budget" ? this.#latestRun(approval.taskId) : undefined);
-			if (!runId) continue;
-			const list = byRun.get(runId) ?? [];
-			list.push(approval);
-			byRun.set(runId, list);
-		}
-		for (const [runId, approvals] of byRun) {
-			const run = this.#slots.get(runId)?.item;
-			if (run?.kind !== "run") continue;
-			run.approvals = approvals.sort((a, b) => (a.requestedAt ?? 0) - (b.requestedAt ?? 0) || a.id.localeCompare(b.id));
-			if (run.state === "awaiting_approval" || run.state === "paused")
-				run.state = approvals.some((a) => a.status === "pending") ? "awaiting_approval" : "paused";
-		}
+		linkApprovals(
+			this.#approvals,
+			(id) => this.#slots.get(id)?.item,
+			(taskId) => this.#latestRun(taskId),
+		);
 	}
 
 	/** A run's cost (its calls' sum) and, until its end reports them, its tokens so far. */
@@ -424,70 +353,5 @@ export class Thread {
 	#noteTurn(turnId: string, at: number): void {
 		const known = this.#turnStart.get(turnId);
 		if (known === undefined || at < known) this.#turnStart.set(turnId, at);
-	}
-}
-
-/** The interrupts (`RUN_FINISHED.outcome.interrupts[].reason`) that are approvals, and what each asks. */
-const INTERRUPT_KINDS = new Map<string, NonNullable<ApprovalView["kind"]>>([
-	["tool_approval", "tool"],
-	["budget", "budget"],
-	["budget_approval", "budget"],
-]);
-
-/**
- * A model call's item id: `<task>:call:<step>` (a step is numbered once over all the task's
- * attempts); a chat's summary call (step 0, compaction: there may be several) by its event id.
- */
-export function usageItemId(taskId: string, step: number, eventId: string): string {
-	return step > 0 ? `${taskId}:call:${step}` : `${taskId}:call:0:${eventId}`;
-}
-
-/** A `sparky.usage` value as a usage item's fields. */
-function usageOf(u: ModelCallUsage, runId: string): Omit<Usage, "kind" | "id" | "turnId" | "ts"> {
-	return {
-		step: u.step,
-		runId,
-		model: u.model,
-		inputTokens: u.input_tokens,
-		outputTokens: u.output_tokens,
-		cachedInputTokens: u.cached_input_tokens,
-		reasoningTokens: u.reasoning_tokens,
-		costUsd: u.cost_usd,
-		taskCostUsd: u.task_cost_usd,
-		ms: u.ms,
-	};
-}
-
-/** `<task>:<attempt>` from a tool call id `<task>:<attempt>:<n>` (how the runner names them). */
-function runIdOf(taskId: string, toolCallId: string): string | undefined {
-	if (!toolCallId.startsWith(`${taskId}:`)) return undefined;
-	const attempt = toolCallId.slice(taskId.length + 1).split(":")[0];
-	return attempt && /^\d+$/.test(attempt) ? `${taskId}:${attempt}` : undefined;
-}
-
-function parseJson(text: string): unknown {
-	try {
-		return JSON.parse(text);
-	} catch {
-		return text;
-	}
-}
-
-function joinDeltas(deltas: Map<number, string> | undefined): string {
-	if (!deltas) return "";
-	return [...deltas.entries()]
-		.sort((a, b) => a[0] - b[0])
-		.map(([, d]) => d)
-		.join("");
-}
-
-/** A tool result is an error when it is a JSON object with a string `error`. */
-function isErrorResult(result: string | undefined): boolean {
-	if (!result?.startsWith("{")) return false;
-	try {
-		const parsed = JSON.parse(result) as { error?: unknown };
-		return typeof parsed.error === "string";
-	} catch {
-		return false;
 	}
 }

@@ -11,13 +11,24 @@ import {
 	type ChatSummary as StoredChatSummary,
 	type Task,
 	type TaskStatus,
-	TaskStatusSchema,
 } from "../protocol/index.ts";
 import { orderOf, runPosition } from "./run-order.ts";
+import { type SteeredMessage, SteeredMessages } from "./steered-messages.ts";
+import {
+	isFinished,
+	isNewerStatus,
+	type TaskSummary,
+	taskFromApi,
+	taskFromStatus,
+	taskFromTurn,
+} from "./task-summary.ts";
 import { Thread } from "./thread.ts";
 import type { ApprovalView, SummaryView, ThreadKey, TimelineItem } from "./timeline-items.ts";
+import { TurnSummaries } from "./turn-summaries.ts";
 
-export { usageItemId } from "./thread.ts";
+export { usageItemId } from "./item-fields.ts";
+export type { SteeredMessage } from "./steered-messages.ts";
+export type { TaskSummary } from "./task-summary.ts";
 export type {
 	ApprovalView,
 	CallUsage,
@@ -33,20 +44,6 @@ export type {
  * overlapping live, or history overlapping events all end in the same state.
  */
 
-export interface TaskSummary {
-	id: string;
-	kind: "task" | "chat";
-	status: TaskStatus;
-	attempt: number;
-	instruction?: string;
-	error?: string;
-	result?: string;
-	chatId?: string;
-	updatedAt: number;
-	/** Events that arrived while it wasn't open. */
-	unread: number;
-}
-
 export interface ChatSummary {
 	id: string;
 	title: string;
@@ -57,21 +54,6 @@ export interface ChatSummary {
 	policy?: SendPolicy;
 }
 
-/**
- * A message steered into a running turn (`status: "steered"`) that the run hasn't read yet:
- * no event shows it until the run takes it between two steps (or, if the turn ends first,
- * it opens the chat's next turn under the same id).
- */
-export interface SteeredMessage {
-	messageId: string;
-	/** The running turn it was handed to. */
-	turnId: string;
-	text: string;
-	ts: number;
-}
-
-const TERMINAL = new Set<TaskStatus>(["succeeded", "failed", "cancelled"]);
-
 export class Timeline {
 	readonly #threads = new Map<ThreadKey, Thread>();
 	readonly #seen = new Set<string>();
@@ -79,12 +61,10 @@ export class Timeline {
 	readonly #chats = new Map<string, ChatSummary>();
 	/** Every approval seen (events, task views, `GET /api/approvals`), by id. */
 	readonly #approvals = new Map<string, Approval>();
-	/** Each chat's summaries of its older turns, by summary id. */
-	readonly #summaries = new Map<string, Map<string, SummaryView>>();
+	readonly #summaries = new TurnSummaries();
 	/** Each task's (or chat turn's) cost so far, as its model calls (`sparky.usage`) said. */
 	readonly #taskCosts = new Map<string, number | null>();
-	/** Messages this client steered into a running turn, by chat, until an event shows them. */
-	readonly #steered = new Map<string, SteeredMessage[]>();
+	readonly #steered = new SteeredMessages();
 	#open: ThreadKey | undefined;
 	/** Bumped on every change: cheap change detection for a UI. */
 	version = 0;
@@ -121,17 +101,9 @@ export class Timeline {
 	 */
 	applyTurns(chatId: string, turns: readonly { turn_id: string; status: string; text: string }[]): void {
 		for (const turn of turns) {
-			if (this.#tasks.has(turn.turn_id) || !isTaskStatus(turn.status)) continue;
-			this.#tasks.set(turn.turn_id, {
-				id: turn.turn_id,
-				kind: "chat",
-				status: turn.status,
-				attempt: 0,
-				instruction: turn.text,
-				chatId,
-				updatedAt: 0,
-				unread: 0,
-			});
+			if (this.#tasks.has(turn.turn_id)) continue;
+			const task = taskFromTurn(chatId, turn);
+			if (task) this.#tasks.set(turn.turn_id, task);
 		}
 		this.version++;
 	}
@@ -140,18 +112,7 @@ export class Timeline {
 		for (const t of tasks) {
 			const current = this.#tasks.get(t.id);
 			if (current && !isNewerStatus(current, t.status, t.updated_at)) continue;
-			this.#tasks.set(t.id, {
-				id: t.id,
-				kind: t.kind,
-				status: t.status,
-				attempt: t.attempts,
-				instruction: t.instruction,
-				error: t.error ?? undefined,
-				result: t.result ?? undefined,
-				chatId: t.chat_id ?? undefined,
-				updatedAt: t.updated_at,
-				unread: current?.unread ?? 0,
-			});
+			this.#tasks.set(t.id, taskFromApi(t, current));
 		}
 		this.version++;
 	}
@@ -190,7 +151,7 @@ export class Timeline {
 	/** A chat's summaries as `GET /api/chats/:id/summaries` has them (with their text). */
 	applySummaries(chatId: string, summaries: readonly StoredChatSummary[]): void {
 		for (const s of summaries) {
-			this.#noteSummary(chatId, {
+			this.#summaries.note(chatId, {
 				id: s.id,
 				turns: s.turns,
 				throughTurnId: s.through_turn_id,
@@ -203,8 +164,7 @@ export class Timeline {
 
 	/** A chat's summaries of its older turns, oldest first (fewest turns covered). */
 	summaries(chatId: string): SummaryView[] {
-		const known = this.#summaries.get(chatId);
-		return known ? [...known.values()].sort((a, b) => a.turns - b.turns || a.id.localeCompare(b.id)) : [];
+		return this.#summaries.list(chatId);
 	}
 
 	applyChats(chats: readonly Chat[]): void {
@@ -252,11 +212,7 @@ export class Timeline {
 
 	/** A message this client steered into a running turn of `chatId` (the send's answer said `steered`). */
 	noteSteered(chatId: string, message: SteeredMessage): void {
-		const list = this.#steered.get(chatId) ?? [];
-		if (list.some((m) => m.messageId === message.messageId)) return;
-		list.push(message);
-		this.#steered.set(chatId, list);
-		this.version++;
+		if (this.#steered.note(chatId, message)) this.version++;
 	}
 
 	/**
@@ -265,20 +221,13 @@ export class Timeline {
 	 * in the turn instead, where the run took it.
 	 */
 	pendingSteers(chatId: string): SteeredMessage[] {
-		const list = this.#steered.get(chatId);
-		if (!list) return [];
 		const thread = this.#threads.get(`chat:${chatId}`);
-		const left = list.filter((m) => !thread?.has(m.messageId));
-		if (left.length !== list.length) {
-			if (left.length) this.#steered.set(chatId, left);
-			else this.#steered.delete(chatId);
-		}
-		return left;
+		return this.#steered.pending(chatId, (messageId) => thread?.has(messageId) ?? false);
 	}
 
 	/** Chat turns that haven't finished (for "pending" badges). */
 	openTurns(chatId: string): TaskSummary[] {
-		return [...this.#tasks.values()].filter((t) => t.kind === "chat" && t.chatId === chatId && !TERMINAL.has(t.status));
+		return [...this.#tasks.values()].filter((t) => t.kind === "chat" && t.chatId === chatId && !isFinished(t.status));
 	}
 
 	// ---- events ---------------------------------------------------------------------------
@@ -307,22 +256,11 @@ export class Timeline {
 	#applyCustom(e: Extract<KnownHubEvent, { type: EventType.CUSTOM }>): void {
 		switch (e.name) {
 			case CustomName.taskStatus: {
-				const v = e.value;
-				const current = this.#tasks.get(v.task_id);
+				const id = e.value.task_id;
+				const current = this.#tasks.get(id);
 				// Status events can arrive out of order (replay + live): keep the newest.
-				if (current && !isNewerStatus(current, v.status, e.ts)) return;
-				this.#tasks.set(v.task_id, {
-					id: v.task_id,
-					kind: v.kind ?? current?.kind ?? (e.chat_id && v.task_id.startsWith("turn_") ? "chat" : "task"),
-					status: v.status,
-					attempt: v.attempt,
-					instruction: v.instruction ?? current?.instruction,
-					error: v.error ?? (v.status === "succeeded" ? undefined : current?.error),
-					result: v.result ?? current?.result,
-					chatId: e.chat_id ?? current?.chatId,
-					updatedAt: e.ts,
-					unread: current?.unread ?? 0,
-				});
+				if (current && !isNewerStatus(current, e.value.status, e.ts)) return;
+				this.#tasks.set(id, taskFromStatus(e, current));
 				this.#markUnread(e);
 				this.version++;
 				return;
@@ -338,8 +276,8 @@ export class Timeline {
 				if (action === "deleted") {
 					this.#chats.delete(chat.id);
 					this.#threads.delete(`chat:${chat.id}`);
-					this.#summaries.delete(chat.id);
-					this.#steered.delete(chat.id);
+					this.#summaries.forget(chat.id);
+					this.#steered.forget(chat.id);
 				} else this.#upsertChat(chat);
 				this.version++;
 				return;
@@ -372,7 +310,7 @@ export class Timeline {
 			case CustomName.contextCompacted: {
 				if (!e.chat_id) return;
 				const v = e.value;
-				this.#noteSummary(e.chat_id, { id: v.summary_id, turns: v.turns, throughTurnId: v.through_turn_id });
+				this.#summaries.note(e.chat_id, { id: v.summary_id, turns: v.turns, throughTurnId: v.through_turn_id });
 				this.version++;
 				return;
 			}
@@ -401,21 +339,6 @@ export class Timeline {
 		if (newer) this.#approvals.set(a.id, a);
 		const key = threadOf({ chat_id: a.chat_id ?? undefined, task_id: a.task_id });
 		if (key) this.#thread(key).applyApproval(a);
-	}
-
-	/** What is known of a summary: an event brings no text, the API does; the text is kept. */
-	#noteSummary(chatId: string, summary: SummaryView): void {
-		let known = this.#summaries.get(chatId);
-		if (!known) {
-			known = new Map();
-			this.#summaries.set(chatId, known);
-		}
-		const current = known.get(summary.id);
-		known.set(summary.id, {
-			...summary,
-			content: summary.content ?? current?.content,
-			createdAt: summary.createdAt ?? current?.createdAt,
-		});
 	}
 
 	#upsertChat(chat: Chat): void {
@@ -457,31 +380,4 @@ export function threadOf(e: Pick<HubEnvelope, "chat_id" | "task_id">): ThreadKey
 function splitKey(key: ThreadKey): ["chat" | "task", string] {
 	const i = key.indexOf(":");
 	return [key.slice(0, i) as "chat" | "task", key.slice(i + 1)];
-}
-
-const STATUSES = new Set<string>(TaskStatusSchema.options);
-
-function isTaskStatus(status: string): status is TaskStatus {
-	return STATUSES.has(status);
-}
-
-/** Where a status sits in a run's life: at the same time, a later stage wins over an earlier one. */
-const STAGE: Record<TaskStatus, number> = {
-	waiting: 0,
-	queued: 0,
-	running: 1,
-	awaiting_approval: 2,
-	succeeded: 3,
-	failed: 3,
-	cancelled: 3,
-};
-
-/**
- * Whether a status heard now replaces the one kept: the newer wins; at the same millisecond
- * (an API answer and a socket event stamped alike) the later stage does, so a task's `queued`
- * answer never hides the `running` that came with it.
- */
-function isNewerStatus(current: { status: TaskStatus; updatedAt: number }, status: TaskStatus, ts: number): boolean {
-	if (ts !== current.updatedAt) return ts > current.updatedAt;
-	return STAGE[status] >= STAGE[current.status];
 }

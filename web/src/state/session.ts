@@ -1,12 +1,5 @@
+import { type ApprovalView, FrameRequests, type HubClientStatus, Timeline } from "../../../src/client/index.ts";
 import {
-	type ApprovalView,
-	FrameError,
-	FrameRequests,
-	type HubClientStatus,
-	Timeline,
-} from "../../../src/client/index.ts";
-import {
-	type Approval,
 	type Chat,
 	type ClientEvent,
 	type ControlMessage,
@@ -15,7 +8,6 @@ import {
 	EventType,
 	isTerminal,
 	type Me,
-	parseHubEvents,
 	type SendPolicy,
 	type SparkyFile,
 	type Task,
@@ -28,17 +20,15 @@ import type { Route } from "../lib/route.ts";
 import { frameThrottle } from "../lib/throttle.ts";
 import { ActivityList } from "./activity.ts";
 import { announcementFor } from "./announce.ts";
+import { SessionApprovals } from "./approvals.ts";
 import { BoardFeed } from "./board.ts";
 import { ChatSummaries } from "./chat-summaries.ts";
 import { SessionFiles } from "./files.ts";
 import { HubConnection } from "./hub-connection.ts";
 import { Liveness } from "./liveness.ts";
 import { TaskFollower } from "./task-follow.ts";
+import { ThreadLoads } from "./thread-loads.ts";
 import { type ThreadLoad, threadFor } from "./threads.ts";
-
-const HISTORY_PAGE = 50;
-/** Answers to `approval.decide` that mean the card's state is stale or the viewer may not decide. */
-const REFUSALS = new Set(["forbidden", "not_found", "conflict", "approval_expired"]);
 
 /**
  * One signed-in session: the API, the hub connection and the one `Timeline` every event
@@ -64,12 +54,13 @@ export class Session {
 	/** The task opened in place on the board (its stream followed like an open task's). */
 	peeked: string | undefined;
 	listsError: string | undefined;
-	readonly loads = new Map<string, ThreadLoad>();
 	readonly taskDetails = new Map<string, Task>();
 	/** When each task and chat last had a live event ("no activity for N s"). */
 	readonly liveness = new Liveness();
 	/** The live region's text (components/LiveRegion.tsx); `count` tells a repeat apart. */
 	announcement = { text: "", count: 0 };
+	readonly #threads: ThreadLoads;
+	readonly #approvals: SessionApprovals;
 	#ready = false;
 	/** The open task's stream, followed from its creator's hub when it isn't this user's. */
 	#follower: TaskFollower | undefined;
@@ -90,6 +81,10 @@ export class Session {
 		this.board = new BoardFeed(api, me, () => this.changed());
 		this.summaries = new ChatSummaries(this.memories, this.timeline, () => this.changed());
 		this.requests = new FrameRequests((frame) => this.hub.send(frame));
+		this.#threads = new ThreadLoads(api, this.requests, this.timeline, this.files, this.taskDetails, () =>
+			this.changed(),
+		);
+		this.#approvals = new SessionApprovals(api, this.requests, this.timeline, this.taskDetails, () => this.changed());
 		this.hub = new HubConnection({
 			baseUrl: api.baseUrl,
 			ticket: () => api.wsTicket(),
@@ -98,6 +93,11 @@ export class Session {
 			onState: (state, hub) => this.#onState(state, hub),
 			onUnauthorized: () => this.onSignedOut("Your token was revoked or has expired. Sign in again."),
 		});
+	}
+
+	/** How far each thread's past got loaded. */
+	get loads(): Map<string, ThreadLoad> {
+		return this.#threads.loads;
 	}
 
 	subscribe(listener: () => void): () => void {
@@ -154,10 +154,10 @@ export class Session {
 		const load = this.load(key);
 		if (load.status === "loading") return;
 		// Loaded before: read again (the board's summary didn't bring its text), quietly.
-		if (load.status !== "loaded") this.#setLoad(key, { status: "loading" });
+		if (load.status !== "loaded") this.#threads.set(key, { status: "loading" });
 		this.#loadTask(taskId).then(
-			() => this.#setLoad(key, { status: "loaded" }),
-			(error: unknown) => this.#setLoad(key, { status: "error", error: describeError(error) }),
+			() => this.#threads.set(key, { status: "loaded" }),
+			(error: unknown) => this.#threads.set(key, { status: "error", error: describeError(error) }),
 		);
 	}
 
@@ -170,7 +170,7 @@ export class Session {
 	}
 
 	load(key: string): ThreadLoad {
-		return this.loads.get(key) ?? { status: "idle" };
+		return this.#threads.load(key);
 	}
 
 	/** Everything fetched over HTTP, again (after `replay.truncated`, or a retry button). */
@@ -179,17 +179,8 @@ export class Session {
 		await Promise.all([this.#loadLists(), this.#loadOpenThread(), this.board.reload()]);
 	}
 
-	async loadEarlier(chatId: string): Promise<void> {
-		const key = `chat:${chatId}`;
-		const load = this.load(key);
-		if (!load.nextBefore || load.loadingEarlier) return;
-		this.#setLoad(key, { ...load, loadingEarlier: true, error: undefined });
-		try {
-			const answer = await this.#history(chatId, load.nextBefore);
-			this.#setLoad(key, { status: "loaded", nextBefore: answer.next_before });
-		} catch (error) {
-			this.#setLoad(key, { ...load, loadingEarlier: false, error: describeError(error) });
-		}
+	loadEarlier(chatId: string): Promise<void> {
+		return this.#threads.loadEarlier(chatId);
 	}
 
 	// ---- actions --------------------------------------------------------------------------
@@ -197,7 +188,7 @@ export class Session {
 	async newChat(): Promise<Chat> {
 		const chat = await this.api.createChat();
 		this.timeline.applyChats([chat]);
-		this.#setLoad(`chat:${chat.id}`, { status: "loaded", nextBefore: null });
+		this.#threads.set(`chat:${chat.id}`, { status: "loaded", nextBefore: null });
 		return chat;
 	}
 
@@ -252,39 +243,8 @@ export class Session {
 	}
 
 	/** Approves or denies a tool call a run waits for, over the socket (`approval.decide`). */
-	async decideApproval(approval: ApprovalView, approved: boolean, reason?: string): Promise<void> {
-		const taskId = approval.taskId;
-		if (!taskId) throw new Error("This approval's task is not known yet.");
-		const answer = await this.requests
-			.request({
-				type: "approval.decide",
-				task_id: taskId,
-				approval_id: approval.id,
-				approved,
-				...(reason ? { reason } : {}),
-			})
-			.catch(async (error: unknown) => {
-				// Refused (not the viewer's to decide, decided already, expired): the card shows the
-				// real state, read again, never the "needs your approval" it had.
-				if (error instanceof FrameError && REFUSALS.has(error.code)) await this.#rereadApprovals(taskId);
-				throw error;
-			});
-		const decided =
-			answer.type === "ack" ? (answer.result as { approval?: Approval } | undefined)?.approval : undefined;
-		if (decided) this.timeline.applyApprovals([decided]);
-		this.changed();
-	}
-
-	/** A task's approvals and what the viewer may do, read again (after a refused decision). */
-	async #rereadApprovals(taskId: string): Promise<void> {
-		try {
-			const task = await this.api.task(taskId);
-			if (this.taskDetails.has(taskId)) this.taskDetails.set(taskId, task);
-			this.timeline.applyApprovals(task.approvals ?? []);
-			this.changed();
-		} catch {
-			// The refusal itself is shown; the card keeps what it had.
-		}
+	decideApproval(approval: ApprovalView, approved: boolean, reason?: string): Promise<void> {
+		return this.#approvals.decide(approval, approved, reason);
 	}
 
 	async cancelTask(id: string): Promise<void> {
@@ -358,17 +318,7 @@ export class Session {
 		} catch (error) {
 			this.listsError = describeError(error);
 		}
-		await Promise.all([this.#loadTasks(), this.#loadApprovals()]);
-	}
-
-	/** What waits for the user's decision (for the sidebar's badges, before any event says so). */
-	async #loadApprovals(): Promise<void> {
-		try {
-			this.timeline.applyApprovals(await this.api.approvals());
-			this.changed();
-		} catch {
-			// The badges then come from events; the lists' own errors are shown already.
-		}
+		await Promise.all([this.#loadTasks(), this.#approvals.loadWaiting()]);
 	}
 
 	async #loadTasks(): Promise<void> {
@@ -382,49 +332,26 @@ export class Session {
 		const key = `${route.kind}:${route.id}`;
 		const load = this.load(key);
 		if (load.status === "loading" || load.status === "loaded") return;
-		this.#setLoad(key, { status: "loading" });
+		this.#threads.set(key, { status: "loading" });
 		try {
 			if (route.kind === "chat") {
-				const answer = await this.#history(route.id);
-				this.#setLoad(key, { status: "loaded", nextBefore: answer.next_before });
+				const answer = await this.#threads.history(route.id);
+				this.#threads.set(key, { status: "loaded", nextBefore: answer.next_before });
 				this.summaries.loadQuietly(route.id);
 			} else {
 				await this.#loadTask(route.id);
-				this.#setLoad(key, { status: "loaded" });
+				this.#threads.set(key, { status: "loaded" });
 			}
 		} catch (error) {
-			this.#setLoad(key, { status: "error", error: describeError(error) });
+			this.#threads.set(key, { status: "error", error: describeError(error) });
 		}
 		// The thread may only now be known to belong to a chat (a task posted into one).
 		if (this.route === route) this.timeline.open(threadFor(route, this.timeline)?.key);
 	}
 
-	async #history(chatId: string, before?: string) {
-		const answer = await this.requests.request({
-			type: "chat.history",
-			chat_id: chatId,
-			limit: HISTORY_PAGE,
-			...(before ? { before } : {}),
-		});
-		if (answer.type !== "chat.history") throw new Error(`unexpected answer ${answer.type}`);
-		this.timeline.applyChats([answer.chat]);
-		this.files.noteHistory(answer.messages);
-		// Events first: their starts place the rows (which then bring the full texts) among thoughts and run lines.
-		this.timeline.apply(parseHubEvents(answer.events));
-		this.timeline.applyHistory(chatId, answer.messages);
-		this.timeline.applyTurns(chatId, answer.turns);
-		this.changed();
-		return answer;
-	}
-
 	async #loadTask(id: string): Promise<void> {
-		const [task, events] = await Promise.all([this.api.task(id), this.api.taskEvents(id)]);
-		this.taskDetails.set(id, task);
-		this.timeline.applyTasks([task]);
-		this.timeline.apply(events);
-		if (task.approvals) this.timeline.applyApprovals(task.approvals);
-		this.changed();
-		this.#follow(task, events.at(-1)?.seq ?? 0);
+		const { task, since } = await this.#threads.task(id);
+		this.#follow(task, since);
 	}
 
 	/**
@@ -462,10 +389,5 @@ export class Session {
 				this.changed();
 			})
 			.catch(() => undefined);
-	}
-
-	#setLoad(key: string, load: ThreadLoad): void {
-		this.loads.set(key, load);
-		this.changed();
 	}
 }
