@@ -6,7 +6,7 @@ import type { Transcript } from "../chats/transcript.ts";
 import { type AgentConfig, agentConfig } from "../config.ts";
 import { type Deps, depsFor } from "../deps.ts";
 import { failpoint } from "../faults.ts";
-import { loadMcpTools, MCP_SERVERS_EVENT, type McpRunTools, unavailableServersNote } from "../mcp/tools.ts";
+import { unavailableServersNote } from "../mcp/tools.ts";
 import type { RecalledMemories } from "../memory/recall.ts";
 import { CustomName, EventType, newId, sparkyEvent } from "../protocol/index.ts";
 import type { Publisher } from "../relay/publish.ts";
@@ -16,11 +16,9 @@ import { claimWithCheckpoint, renewLease, runState } from "../storage/task-runs.
 import type { TaskRow } from "../storage/tasks.ts";
 import { streamAudience, summaryAudience } from "../tasks/audience.ts";
 import { queuedAnnouncement, taskStatusEvent } from "../tasks/status-events.ts";
-import { ALL_TOOLS, buildToolSet } from "../tools/registry.ts";
 import { budgetStatus } from "../usage/budget.ts";
 import { usageConfig } from "../usage/config.ts";
 import { approvalGate } from "./approval-gate.ts";
-import { withClientTools } from "./client-tools.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { RunSpending } from "./run-budget.ts";
 import { finish, type RunContext, type RunResult, recordEnding } from "./run-ending.ts";
@@ -28,6 +26,7 @@ import { RunEmitter } from "./run-events.ts";
 import { baseMessages, CallAnnouncers, transcriptOf } from "./run-history.ts";
 import { memoriesForRun, OutsideContent } from "./run-memory.ts";
 import { RunSteering, requeueUnread } from "./run-steering.ts";
+import { isIdempotent, loadRunTools, type RunTools, runToolSet } from "./run-tools.ts";
 import { RunTracing } from "./run-tracing.ts";
 
 export interface RunnerDeps {
@@ -48,12 +47,6 @@ export interface RunnerDeps {
 const ANNOUNCEMENT_RACE_MS = 5000;
 
 type Gate = ReturnType<typeof approvalGate>;
-
-/** The owner's MCP servers for this run, and how long reaching them took (it counts as run time). */
-interface RunTools {
-	mcp: McpRunTools;
-	ms: number;
-}
 
 /**
  * One attempt at a task, as an object. `claim` takes the task's lease; `execute` runs the steps:
@@ -194,31 +187,24 @@ export class Run {
 	}
 
 	/**
-	 * The owner's MCP servers: reached and listed once per run; their tools join the built-ins,
-	 * and those their server's `approval` says need a person's approval join the gate's list.
-	 * This counts inside the run's time limit (and stops on cancel) like the agent loop after it.
+	 * The owner's MCP servers (run-tools.ts), inside the run's time limit: reaching them counts
+	 * as run time and stops on cancel, like the agent loop after it. Then the approval gate.
 	 */
 	async #loadTools(): Promise<RunTools> {
-		const started = Date.now();
 		const deadline = AbortSignal.timeout(Math.max(1, this.#config.maxRunMs - this.#saved.checkpoint.runMs));
-		let mcp: McpRunTools;
+		let tools: RunTools;
 		try {
-			const signal = AbortSignal.any([this.#stop.signal, deadline]);
-			mcp = await loadMcpTools(this.#env, this.#task.user_id, { signal, fetch: this.#deps.fetch });
+			tools = await loadRunTools(this.#env, this.#task.user_id, {
+				signal: AbortSignal.any([this.#stop.signal, deadline]),
+				fetch: this.#deps.fetch,
+				emit: (event) => this.#events.emit(event),
+			});
 		} catch (error) {
 			this.#stopHeartbeat();
 			throw error;
 		}
-		const ms = Date.now() - started;
-		const { unavailable, partial, needsSignIn } = mcp;
-		if (unavailable.length > 0 || partial.length > 0 || needsSignIn.length > 0)
-			this.#events.emit({
-				type: EventType.CUSTOM,
-				name: MCP_SERVERS_EVENT,
-				value: { unavailable, partial, ...(needsSignIn.length > 0 ? { needs_sign_in: needsSignIn } : {}) },
-			});
-		this.#gate = this.#openGate(mcp.needApproval);
-		return { mcp, ms };
+		this.#gate = this.#openGate(tools.mcp.needApproval);
+		return tools;
 	}
 
 	/** The approval gate: asked before each tool call runs (approval-gate.ts). */
@@ -320,7 +306,7 @@ export class Run {
 	/** The built-in tools and the MCP servers', with the AG-UI client's own tools in place of any of the same name. */
 	#toolSet(mcpTools: ToolSet): ToolSet {
 		const task = this.#task;
-		const builtIns = buildToolSet({
+		return runToolSet(mcpTools, this.#saved.checkpoint.clientTools, {
 			env: this.#env,
 			relay: this.#relay,
 			userId: task.user_id,
@@ -332,7 +318,6 @@ export class Run {
 			fetch: this.#deps.fetch ?? fetch,
 			now: this.#now,
 		});
-		return withClientTools({ ...mcpTools, ...builtIns }, this.#saved.checkpoint.clientTools);
 	}
 
 	/**
@@ -396,9 +381,4 @@ export class Run {
 			now: this.#now,
 		};
 	}
-}
-
-/** Whether running a tool twice does no harm: the built-ins say so; MCP tools never count as such. */
-function isIdempotent(toolName: string): boolean {
-	return ALL_TOOLS.find((t) => t.name === toolName)?.idempotent ?? false;
 }
