@@ -4,11 +4,12 @@ import {
 	CustomName,
 	EventType,
 	isTerminal,
-	type ModelCallUsage,
 	type Task,
 	type TaskStatus,
 	type TaskStatusValue,
 } from "../protocol/index.ts";
+import { MINUTE, MinuteCounts } from "./board-minutes.ts";
+import { addUsage, applyApproval, newRow, setStatus, toolEnded } from "./board-row.ts";
 import {
 	type BoardCounts,
 	type BoardFilter,
@@ -43,9 +44,6 @@ export * from "./board-types.ts";
  *    leave after `endedKeepMs` or past `endedMax` rows, so memory stays bounded.
  */
 
-const MINUTE = 60_000;
-const HOUR_MINUTES = 60;
-
 export class Board {
 	readonly #rows = new Map<string, BoardRow>();
 	readonly #seen = new Set<string>();
@@ -53,8 +51,8 @@ export class Board {
 	readonly #startCounted = new Set<string>();
 	/** Ended tasks pruned from the board: a late event about one doesn't bring it back (bounded like `#seen`). */
 	readonly #gone = new Set<string>();
-	/** Minute index → started/ended/failed counts (for the chart and the failed count). */
-	readonly #minutes = new Map<number, { started: number; ended: number; failed: number }>();
+	/** Started/ended/failed per minute (for the chart and the failed count). */
+	readonly #minutes = new MinuteCounts();
 	readonly #endedKeepMs: number;
 	readonly #endedMax: number;
 	readonly #seenMax: number;
@@ -92,7 +90,7 @@ export class Board {
 			row.instruction ||= r.instruction;
 			row.attempt = Math.max(row.attempt, r.attempt);
 			row.startedAt ??= r.started_at ?? undefined;
-			if (!isEnded(row.status)) this.#setStatus(row, "running", snapshot.at);
+			if (!isEnded(row.status)) setStatus(row, "running", snapshot.at);
 		}
 		for (const f of snapshot.status?.recent_failures ?? []) {
 			if (f.finished_at === null || this.#rows.has(f.id)) continue;
@@ -132,8 +130,7 @@ export class Board {
 				dropped++;
 			}
 		});
-		const oldest = Math.floor(now / MINUTE) - HOUR_MINUTES;
-		for (const minute of this.#minutes.keys()) if (minute < oldest) this.#minutes.delete(minute);
+		this.#minutes.prune(now);
 		if (dropped) this.#version++;
 	}
 
@@ -180,19 +177,13 @@ export class Board {
 			else if (row.status === "waiting") counts.waiting++;
 			else if (row.status === "awaiting_approval") counts.approval++;
 		}
-		const from = Math.floor(now / MINUTE) - HOUR_MINUTES + 1;
-		for (const [minute, m] of this.#minutes) if (minute >= from) counts.failedLastHour += m.failed;
+		counts.failedLastHour = this.#minutes.failedLastHour(now);
 		return counts;
 	}
 
 	/** Tasks started and ended in each of the last 60 minutes, oldest first (index 59: this minute). */
 	series(now: number): { minute: number; started: number; ended: number }[] {
-		const last = Math.floor(now / MINUTE);
-		return Array.from({ length: HOUR_MINUTES }, (_, i) => {
-			const minute = last - HOUR_MINUTES + 1 + i;
-			const m = this.#minutes.get(minute);
-			return { minute: minute * MINUTE, started: m?.started ?? 0, ended: m?.ended ?? 0 };
-		});
+		return this.#minutes.series(now);
 	}
 
 	#applyNew(event: ClientEvent): boolean {
@@ -219,25 +210,25 @@ export class Board {
 				row.model = event.model ?? row.model;
 				row.tool = undefined;
 				this.#started(row, event.ts);
-				this.#setStatus(row, "running", event.ts);
+				setStatus(row, "running", event.ts);
 				return true;
 			case EventType.TOOL_CALL_START:
 				row.attempt = attempt;
 				row.step++;
 				row.tool = { name: event.toolCallName, callId: event.toolCallId, since: event.ts };
 				row.lastTool = event.toolCallName;
-				if (row.status === "unknown" || row.status === "queued") this.#setStatus(row, "running", event.ts);
+				if (row.status === "unknown" || row.status === "queued") setStatus(row, "running", event.ts);
 				return true;
 			case EventType.TOOL_CALL_END:
 				// AG-UI's end of the call's arguments, not of its run: the tool is still working.
 				return false;
 			case EventType.TOOL_CALL_RESULT:
 				// A hub with the task's whole stream (the creator's) hears the result itself…
-				return this.#toolEnded(row, String(event.toolCallId));
+				return toolEnded(row, String(event.toolCallId));
 			case EventType.CUSTOM:
 				// …the agent's hub, which gets the run's summary, hears that the call ended.
-				if (event.name === CustomName.toolEnded) return this.#toolEnded(row, String(event.value.toolCallId));
-				if (event.name === CustomName.usage) return this.#usage(row, event.value, attempt, event.ts);
+				if (event.name === CustomName.toolEnded) return toolEnded(row, String(event.value.toolCallId));
+				if (event.name === CustomName.usage) return addUsage(row, event.value, attempt, event.ts);
 				return false;
 			case EventType.RUN_FINISHED:
 			case EventType.RUN_ERROR: {
@@ -256,21 +247,6 @@ export class Board {
 		}
 	}
 
-	/** A model call ended: its tokens join the row's (unless a snapshot after it has them), the task's cost is the call's word. */
-	#usage(row: BoardRow, value: ModelCallUsage, attempt: number, ts: number): boolean {
-		if (!row.usageAttempts.includes(attempt)) row.usageAttempts.push(attempt);
-		if (ts > row.tokensAt) row.tokens = (row.tokens ?? 0) + value.input_tokens + value.output_tokens;
-		row.costUsd = value.task_cost_usd;
-		return true;
-	}
-
-	/** The call in progress ended (its result arrived): the task is thinking again, until its next call. */
-	#toolEnded(row: BoardRow, toolCallId: string): boolean {
-		if (row.tool?.callId !== toolCallId) return false;
-		row.tool = undefined;
-		return true;
-	}
-
 	#status(value: TaskStatusValue, ts: number): boolean {
 		const row = this.#ensure(value.task_id);
 		row.userId = value.user_id || row.userId;
@@ -286,29 +262,14 @@ export class Board {
 		if (value.status === "queued" && row.createdAt === undefined && value.attempt === 0) row.createdAt = ts;
 		if (value.status === "running") this.#started(row, ts);
 		if (isTerminal(value.status)) this.#end(row, value.status, ts);
-		else this.#setStatus(row, value.status, ts);
+		else setStatus(row, value.status, ts);
 		if (value.status !== "running") row.tool = undefined;
 		if (value.status !== "awaiting_approval") row.approvals = [];
 		return true;
 	}
 
 	#approval(approval: Approval): boolean {
-		const row = this.#ensure(approval.task_id);
-		const others = row.approvals.filter((a) => a.id !== approval.id);
-		if (approval.status === "pending" && !isEnded(row.status)) {
-			row.approvals = [
-				...others,
-				{
-					id: approval.id,
-					tool: approval.tool,
-					decider: approval.user_id,
-					requestedAt: approval.requested_at,
-					expiresAt: approval.expires_at,
-				},
-			];
-			row.userId ||= approval.user_id;
-		} else row.approvals = others;
-		return true;
+		return applyApproval(this.#ensure(approval.task_id), approval);
 	}
 
 	#loadTask(task: Task, at: number): void {
@@ -328,7 +289,7 @@ export class Board {
 		row.attempt = Math.max(row.attempt, task.attempts);
 		row.error = task.error ?? undefined;
 		if (isTerminal(task.status)) this.#end(row, task.status, task.finished_at ?? task.updated_at);
-		else this.#setStatus(row, task.status, task.updated_at);
+		else setStatus(row, task.status, task.updated_at);
 		if (task.started_at !== null) this.#started(row, task.started_at);
 	}
 
@@ -337,7 +298,7 @@ export class Board {
 		row.startedAt = Math.min(row.startedAt ?? ts, ts);
 		if (this.#startCounted.has(row.id)) return;
 		this.#startCounted.add(row.id);
-		this.#bump(ts, "started");
+		this.#minutes.bump(ts, "started");
 	}
 
 	#end(row: BoardRow, status: TaskStatus, ts: number): void {
@@ -347,52 +308,14 @@ export class Board {
 		row.endedAt = ts;
 		row.tool = undefined;
 		row.approvals = [];
-		this.#bump(ts, "ended");
-		if (status === "failed") this.#bump(ts, "failed");
-	}
-
-	#setStatus(row: BoardRow, status: TaskStatus, ts: number): void {
-		if (isEnded(row.status)) return;
-		row.status = status;
-		row.statusTs = Math.max(row.statusTs, ts);
-	}
-
-	#bump(ts: number, what: "started" | "ended" | "failed"): void {
-		const minute = Math.floor(ts / MINUTE);
-		let m = this.#minutes.get(minute);
-		if (!m) {
-			m = { started: 0, ended: 0, failed: 0 };
-			this.#minutes.set(minute, m);
-		}
-		m[what]++;
+		this.#minutes.bump(ts, "ended");
+		if (status === "failed") this.#minutes.bump(ts, "failed");
 	}
 
 	#ensure(id: string): BoardRow {
 		let row = this.#rows.get(id);
 		if (!row) {
-			row = {
-				id,
-				kind: undefined,
-				userId: "",
-				instruction: "",
-				status: "unknown",
-				attempt: 0,
-				model: undefined,
-				createdAt: undefined,
-				startedAt: undefined,
-				endedAt: undefined,
-				step: 0,
-				tool: undefined,
-				lastTool: undefined,
-				tokens: undefined,
-				costUsd: undefined,
-				tokensAt: 0,
-				usageAttempts: [],
-				approvals: [],
-				error: undefined,
-				lastTs: 0,
-				statusTs: 0,
-			};
+			row = newRow(id);
 			this.#rows.set(id, row);
 		}
 		return row;
