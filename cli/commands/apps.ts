@@ -36,6 +36,8 @@ export function addAppsCommands(program: Command): void {
 		.command("revoke")
 		.description("revoke an app: its tokens stop working at once")
 		.argument("<id>", "the app's id (sparky apps list)")
+		// The OAuth provider makes grant ids, and one may begin with "-": an id, not an option.
+		.allowUnknownOption()
 		.action(
 			act(async (ctx, raw: string) => {
 				const id = check(ConnectedAppIdSchema, raw, "app id");

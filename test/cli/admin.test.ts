@@ -76,3 +76,15 @@ describe("sparky users / tokens", () => {
 		expect((await sparky(["tokens", "revoke", "tok_nope"])).code).toBe(4);
 	});
 });
+
+describe("sparky apps", () => {
+	it("revoke takes an id that begins with a dash (the OAuth provider's grant ids may): the server answers it", async () => {
+		const dashed = await sparky(["apps", "revoke", "-8QP3BzmFQsJCTvp", "--json"]);
+		expect(dashed.stderr).not.toMatch(/unknown option/);
+		expect(dashed.code).toBe(4);
+		expect(json<{ error: { code: string; message: string } }>(dashed).error).toMatchObject({
+			code: "not_found",
+			message: expect.stringContaining("-8QP3BzmFQsJCTvp"),
+		});
+	});
+});
