@@ -1,5 +1,6 @@
 // Starts a real `wrangler dev` on 127.0.0.1 for benchmarks and end-to-end tests:
 // schema applied, a known admin secret, its own state directory, stopped as a process tree.
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { devConfig, seedState } from "./dev-prep.mjs";
@@ -7,8 +8,28 @@ import { spawnWrangler } from "./wrangler.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 
-/** A TCP port nothing listens on right now. */
-export function freePort() {
+/** The kernel's range for the local ports of outgoing connections (Linux), if it says. */
+function ephemeralPorts() {
+	try {
+		const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+		return Number.isInteger(low) && Number.isInteger(high) ? { low, high } : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/** Whether 127.0.0.1:`port` can be listened on right now (and leaves it free again). */
+function canListen(port) {
+	return new Promise((resolvePort) => {
+		const server = createServer();
+		server.unref();
+		server.once("error", () => resolvePort(false));
+		server.listen(port, "127.0.0.1", () => server.close(() => resolvePort(true)));
+	});
+}
+
+/** A port the kernel hands out (listen on 0), free right now. */
+function kernelPort() {
 	return new Promise((resolvePort, reject) => {
 		const server = createServer();
 		server.unref();
@@ -18,6 +39,26 @@ export function freePort() {
 			server.close(() => resolvePort(port));
 		});
 	});
+}
+
+/** Below this, ports are left to the system's own services. */
+const LOWEST_PICKED_PORT = 10_000;
+
+/**
+ * A TCP port nothing listens on right now, for a server that binds it a little later (wrangler's,
+ * a test's). Picked below the kernel's ephemeral range where there is room: a port from that range
+ * may meanwhile become the local end of any outgoing connection on the machine (a test lane's fetch,
+ * workerd's own), and the bind then fails with EADDRINUSE; below it, only another listener can take it.
+ */
+export async function freePort() {
+	const range = ephemeralPorts();
+	if (range && range.low - LOWEST_PICKED_PORT >= 1000) {
+		for (let attempt = 0; attempt < 50; attempt++) {
+			const port = LOWEST_PICKED_PORT + Math.floor(Math.random() * (range.low - LOWEST_PICKED_PORT));
+			if (await canListen(port)) return port;
+		}
+	}
+	return kernelPort();
 }
 
 /**

@@ -11,6 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import type { ProvidedContext } from "vitest";
 import { buildWeb } from "../../scripts/lib/build-web.mjs";
 import { freePort, startDevServer } from "../../scripts/lib/dev-server.mjs";
+import { listenOn } from "./listening.ts";
 
 interface Project {
 	provide<K extends keyof ProvidedContext>(key: K, value: ProvidedContext[K]): void;
@@ -96,7 +97,7 @@ async function startRecordingProxy(target: number): Promise<{ port: number; serv
 		});
 	});
 	const port = await freePort();
-	await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+	await listenOn(server, port);
 	return { port, server };
 }
 
@@ -111,7 +112,7 @@ export default async function setup(project: Project): Promise<() => Promise<voi
 		res.on("close", () => clearTimeout(timer));
 	});
 	const slowPort = await freePort();
-	await new Promise<void>((r) => slow.listen(slowPort, "127.0.0.1", r));
+	await listenOn(slow, slowPort);
 	// Nothing listens here: a dead server.
 	const deadPort = await freePort();
 	// The OAuth tests (oauth.test.ts) start their servers on these: an OAuth-protected MCP server

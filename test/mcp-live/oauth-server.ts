@@ -5,7 +5,7 @@
 // tokens and can't revoke; the subclass below adds exactly that, through the SDK's types and
 // errors, and counts what it was asked.
 import { randomUUID } from "node:crypto";
-import type { Server } from "node:http";
+import { createServer } from "node:http";
 import { DemoInMemoryAuthProvider } from "@modelcontextprotocol/sdk/examples/server/demoInMemoryOAuthProvider.js";
 import { InvalidGrantError, InvalidTokenError } from "@modelcontextprotocol/sdk/server/auth/errors.js";
 import { requireBearerAuth } from "@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js";
@@ -20,6 +20,7 @@ import type {
 } from "@modelcontextprotocol/sdk/shared/auth.js";
 import express from "express";
 import { z } from "zod";
+import { listenOn } from "./listening.ts";
 import { modernHandler, type SeenRequest } from "./modern-server.ts";
 
 /**
@@ -186,9 +187,7 @@ export async function startOAuthMcpServer(port: number): Promise<OAuthMcpServer>
 	app.all("/mcp", bearer, (_req, res) => {
 		res.status(405).set("Allow", "POST").end();
 	});
-	const http: Server = await new Promise((resolve) => {
-		const s = app.listen(port, "127.0.0.1", () => resolve(s));
-	});
+	const http = await listenOn(createServer(app), port);
 	return {
 		url: mcpUrl.href,
 		modernUrl: new URL("/mcp/modern", base).href,

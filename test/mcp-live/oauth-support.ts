@@ -10,6 +10,7 @@ import type {
 } from "@modelcontextprotocol/sdk/shared/auth.js";
 import type { Page } from "playwright-core";
 import { freePort } from "../../scripts/lib/dev-server.mjs";
+import { listenOn } from "./listening.ts";
 import { live } from "./support.ts";
 
 /** What the SDK keeps for one host: its registration, tokens, PKCE verifier, and where it sent the user. */
@@ -69,7 +70,7 @@ export async function callbackServer(): Promise<{ url: string; hits: URL[]; serv
 		res.setHeader("content-type", "text/plain");
 		res.end("You can close this window.");
 	});
-	await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+	await listenOn(server, port);
 	return { url: `http://127.0.0.1:${port}/callback`, hits, server };
 }
 

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listenOn } from "./listening.ts";
 import { type OAuthMcpServer, startOAuthMcpServer } from "./oauth-server.ts";
 import { api, type Json, live, newUser, runTask } from "./support.ts";
 
@@ -26,7 +27,7 @@ beforeAll(async () => {
 		res.setHeader("www-authenticate", trapAnswer.challenge);
 		res.end();
 	});
-	await new Promise<void>((r) => trap.listen(live().trapPort, "127.0.0.1", r));
+	await listenOn(trap, live().trapPort);
 });
 
 afterAll(async () => {

@@ -4,6 +4,7 @@
 // oauth.test.ts go on working beside it.
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listenOn } from "./listening.ts";
 import { modernHandler, type SeenRequest } from "./modern-server.ts";
 import { api, live, newUser, runTask } from "./support.ts";
 
@@ -16,7 +17,7 @@ beforeAll(async () => {
 	server = createServer((req, res) => {
 		handle(req, res).catch(() => res.destroy());
 	});
-	await new Promise<void>((r) => server.listen(live().modernPort, "127.0.0.1", r));
+	await listenOn(server, live().modernPort);
 	url = `http://127.0.0.1:${live().modernPort}/mcp`;
 });
 
