@@ -33,7 +33,14 @@ export const usageRoutes = new Hono<AppEnv>().get("/", requireAuth, queryOf(Usag
 	const isAdmin = auth.role === "admin";
 	if (!isAdmin && q.user !== undefined && q.user !== auth.userId) throw notFound(`user ${q.user}`);
 	const userId = isAdmin ? q.user : auth.userId;
-	const { rows, total } = await usageRows(c.env.DB, { by: q.by, since, until, userId, limit: q.limit });
+	const { rows, total } = await usageRows(c.env.DB, {
+		by: q.by,
+		since,
+		until,
+		userId,
+		limit: q.limit,
+		viewer: auth.userId,
+	});
 	const report: UsageReport = { by: q.by, since, until, rows, total };
 	return c.json(report);
 });

@@ -162,6 +162,8 @@ export interface UsageSelection {
 	until: number;
 	userId?: string;
 	limit: number;
+	/** Who asks: a chat turn's words label its row only for the chat's owner (admins included). */
+	viewer: string;
 }
 
 type SumRow = Omit<UsageRow, "cost_usd" | "label"> & { priced_usd: number; label?: string | null };
@@ -190,15 +192,19 @@ export async function usageRows(
 	const params: unknown[] = [s.since, s.until, ...(s.userId ? [s.userId] : [])];
 	const order =
 		s.by === "day" ? "key ASC" : "priced_usd DESC, (SUM(m.input_tokens) + SUM(m.output_tokens)) DESC, key ASC";
+	// A task's instruction labels its row; a chat turn's message only for the chat's owner.
 	const label =
-		s.by === "task" ? ", (SELECT substr(t.instruction, 1, 120) FROM tasks t WHERE t.id = m.task_id) AS label" : "";
+		s.by === "task"
+			? `, (SELECT substr(t.instruction, 1, 120) FROM tasks t
+			     WHERE t.id = m.task_id AND (t.kind <> 'chat' OR t.user_id = ?${params.length + 1})) AS label`
+			: "";
 	const [grouped, total] = await db.batch<SumRow>([
 		db
 			.prepare(
 				`SELECT ${KEY[s.by]} AS key, ${SUMS}${label} FROM model_calls m WHERE ${where}
 				 GROUP BY ${KEY[s.by]} ORDER BY ${order} LIMIT ${Math.trunc(s.limit)}`,
 			)
-			.bind(...params),
+			.bind(...params, ...(label ? [s.viewer] : [])),
 		db.prepare(`SELECT '' AS key, ${SUMS} FROM model_calls m WHERE ${where}`).bind(...params),
 	]);
 	const rows = (grouped?.results ?? []).map((r) => {

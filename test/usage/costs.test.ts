@@ -15,9 +15,10 @@ import type {
 } from "../../src/protocol/index.ts";
 import { runClaimedTask } from "../../src/runner/run-task.ts";
 import { taskApprovals } from "../../src/storage/approvals.ts";
+import { recordModelCall } from "../../src/storage/usage.ts";
 import { decideApproval } from "../../src/tasks/approvals.ts";
 import { createTask } from "../../src/tasks/service.ts";
-import { api, json, newUser } from "../support/api.ts";
+import { adminToken, api, json, newUser } from "../support/api.ts";
 import { FAKE_USAGE } from "../support/fake-llm-server.ts";
 import { claimed, queuedTask, reload } from "../support/tasks.ts";
 
@@ -126,6 +127,36 @@ describe("usage per model call, rolled up", () => {
 			.first<{ calls: number; runs: number; input_tokens: number; cost_usd: number }>();
 		expect(daily).toMatchObject({ calls: 2, runs: 1, input_tokens: 320 });
 		expect(daily?.cost_usd).toBeCloseTo(toolStepUsd + answerStepUsd, 10);
+	});
+
+	it("by task, a chat turn's words label its row for the chat's owner only: an admin sees the figures, not the message", async () => {
+		const user = await newUser();
+		const turn = await queuedTask(user.id, { kind: "chat", instruction: "my private question" });
+		const now = Date.now();
+		await recordModelCall(env.DB, {
+			user_id: user.id,
+			task_id: turn.id,
+			attempt: 1,
+			step: 1,
+			chat_id: null,
+			model: LABEL,
+			input_tokens: 10,
+			output_tokens: 5,
+			cached_input_tokens: 0,
+			reasoning_tokens: 0,
+			cost_usd: 0.001,
+			ms: 5,
+			day: new Date(now).toISOString().slice(0, 10),
+			created_at: now,
+			first_of_run: true,
+		});
+		const own = await json<UsageReport>(await api("/api/usage?by=task", { token: user.token }));
+		expect(own.rows.find((r) => r.key === turn.id)?.label).toBe("my private question");
+		const byAdmin = await json<UsageReport>(await api(`/api/usage?by=task&user=${user.id}`, { token: adminToken() }));
+		const row = byAdmin.rows.find((r) => r.key === turn.id);
+		expect(row).toMatchObject({ calls: 1, input_tokens: 10 });
+		expect(row?.label).toBeUndefined();
+		expect(JSON.stringify(byAdmin)).not.toContain("my private question");
 	});
 
 	it("a model without a price shows tokens and never a dollar figure", async () => {
