@@ -18,6 +18,7 @@ import { type Deps, spendRate } from "../deps.ts";
 import { conflict, invalid } from "../errors.ts";
 import { type AuthContext, type Consent, type ConsentDecisionBody, MCP_SCOPES } from "../protocol/index.ts";
 import { type GrantMetadata, userGrants } from "./apps.ts";
+import { grantPropsOf } from "./grant-props.ts";
 import { AUTHORIZE_PATH } from "./server.ts";
 
 export type ConsentStart = { consent: Consent; headers: Headers } | { redirectTo: string };
@@ -89,7 +90,8 @@ export async function decideConsent(
 			userId: user.userId,
 			metadata,
 			scope: approved.request.scope,
-			props: { userId: user.userId },
+			// Who approved, so the app never does more, or for longer, than that credential (grant-props.ts).
+			props: grantPropsOf(user),
 		});
 		return { redirectTo, headers: approved.headers };
 	} catch (error) {

@@ -9,6 +9,7 @@ import { authenticateToken } from "../auth/authenticate.ts";
 import { log } from "../log.ts";
 import { type AuthContext, MCP_SCOPES, type McpScope, McpScopeSchema } from "../protocol/index.ts";
 import { getUser } from "../storage/users.ts";
+import { approverLive, approverOf, lesserRole } from "./grant-props.ts";
 import { authorizationServer, MCP_PATH, mcpResource } from "./server.ts";
 
 /** Who calls `/mcp`, and what they may do there. */
@@ -69,16 +70,23 @@ export async function mcpCaller(env: Env, token: string, origin: string): Promis
 		return null;
 	}
 	if (!validated) return null;
-	// The user as they are now: a removed user's apps stop working, a changed role applies.
-	const user = await getUser(env.DB, validated.userId);
-	if (!user) return null;
+	const approver = approverOf(validated.props);
+	if (!approver || (approver !== "legacy" && approver.userId !== validated.userId)) return null;
+	// The user as they are now (a removed user's apps stop working, a changed role applies), and
+	// the credential that approved the app: the app lasts while it does, and does no more.
+	const [user, live] = await Promise.all([
+		getUser(env.DB, validated.userId),
+		approver === "legacy" || approverLive(env.DB, approver, Date.now()),
+	]);
+	if (!user || !live) return null;
+	const approvedAs = approver === "legacy" ? { role: "user" as const, tokenExpiresAt: null } : approver;
 	const scopes = validated.scope.filter((s): s is McpScope => McpScopeSchema.safeParse(s).success);
 	return {
 		auth: {
 			userId: user.id,
-			role: user.role,
+			role: lesserRole(user.role, approvedAs.role),
 			tokenId: `oauth:${validated.clientId}`,
-			tokenExpiresAt: validated.expiresAt * 1000,
+			tokenExpiresAt: Math.min(validated.expiresAt * 1000, approvedAs.tokenExpiresAt ?? Number.POSITIVE_INFINITY),
 		},
 		scopes,
 		via: "oauth",

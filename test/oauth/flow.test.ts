@@ -1,7 +1,7 @@
 // OAuth for /mcp in workerd, on https://sparky.test: discovery, registration, the consent
 // calls, PKCE, tokens bound to the user and to /mcp, refresh, revocation, and what is refused.
 import { describe, expect, it } from "vitest";
-import { newUser } from "../support/api.ts";
+import { newUser, tokenFor } from "../support/api.ts";
 import {
 	authorized,
 	authorizeQuery,
@@ -133,6 +133,37 @@ describe("consent, tokens and revocation", () => {
 		expect(new URL(denied.body.redirect_to).searchParams.get("error")).toBe("access_denied");
 		const apps = await send("/api/connected-apps", { headers: { authorization: `Bearer ${user.token}` } });
 		expect(((await apps.json()) as { connected_apps: unknown[] }).connected_apps).toEqual([]);
+	});
+
+	it("an app does no more, and lasts no longer, than the token that approved it", async () => {
+		const stranger = await newUser();
+		const created = await send("/api/tasks", {
+			method: "POST",
+			headers: { authorization: `Bearer ${stranger.token}`, "content-type": "application/json" },
+			body: JSON.stringify({ instruction: "a stranger's errand" }),
+		});
+		expect(created.status).toBe(201);
+		const strangerTask = ((await created.json()) as { task: { id: string } }).task.id;
+		const listed = async (accessToken: string) => {
+			const called = await mcp(accessToken, "tools/call", { name: "list_tasks", arguments: { limit: 100 } });
+			return ((called.body.result?.structuredContent?.tasks ?? []) as { id: string }[]).map((t) => t.id);
+		};
+		// An admin user with a plain-user token: the app it connects acts as a plain user.
+		const admin = await newUser("admin", { role: "user" });
+		const limited = (await exchange(await authorized(admin.token, ["tasks:read"]))).body.access_token;
+		expect(await listed(limited)).not.toContain(strangerTask);
+		// The same user's admin token connects an admin app, which does see it.
+		const { token: adminToken } = await tokenFor(admin.id, { role: "admin" });
+		const full = (await exchange(await authorized(adminToken, ["tasks:read"]))).body.access_token;
+		expect(await listed(full)).toContain(strangerTask);
+		// Revoking the approving token ends the app's access; the other app goes on.
+		const revoked = await send(`/api/tokens/${admin.tokenId}`, {
+			method: "DELETE",
+			headers: { authorization: `Bearer ${admin.token}` },
+		});
+		expect(revoked.status).toBe(200);
+		expect((await mcp(limited, "tools/list")).status).toBe(401);
+		expect((await mcp(full, "tools/list")).status).toBe(200);
 	});
 
 	it("Sparky API tokens still work on /mcp, with every tool", async () => {
