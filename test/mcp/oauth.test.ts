@@ -119,6 +119,16 @@ describe("the callback's state", () => {
 		expect(net.urls).toEqual([]);
 	});
 
+	it("starting a sign-in again spends the user's mcp rate first: past it, a 429", async () => {
+		const { user } = await userWithServer("again");
+		const statuses: number[] = [];
+		for (let i = 0; i < 22; i++)
+			statuses.push((await api("/api/mcp-servers/again/sign-in", { token: user.token, method: "POST" })).status);
+		// The burst is 20, one spent registering the server.
+		expect(statuses.slice(0, 19)).not.toContain(429);
+		expect(statuses.slice(19)).toEqual([429, 429, 429]);
+	});
+
 	it("caps the sign-ins one user has under way; expired ones don't count", async () => {
 		const { row, user } = await userWithServer();
 		const now = Date.now();
