@@ -1,4 +1,4 @@
-import { invalid } from "../errors.ts";
+import { forbidden, invalid } from "../errors.ts";
 import {
 	dependenciesOf,
 	dependencyEdges,
@@ -7,13 +7,13 @@ import {
 	waitingDependents,
 } from "../storage/dependencies.ts";
 import { getTask, type TaskRow } from "../storage/tasks.ts";
-import { canSeeTask } from "./audience.ts";
+import { canChangeTask, canSeeTask } from "./audience.ts";
 import { findCycle } from "./graph.ts";
 
 export const MAX_DEPENDENCIES = 20;
 
 /**
- * Checks a new task's `depends_on`: every id must be a task the creator can see, listed once,
+ * Checks a new task's `depends_on`: every id must be a task the creator can change, listed once,
  * and the graph (with the new task) must stay acyclic.
  */
 export async function checkDependencies(
@@ -35,6 +35,12 @@ export async function checkDependencies(
 		throw invalid(`unknown task ids in depends_on: ${unknown.join(", ")}`, {
 			unknown,
 		});
+	}
+	// A waiting dependent keeps its dependencies from being deleted: only tasks the creator may
+	// change (the agent user, which sees every task, changes only its own).
+	const others = unique.filter((_id, i) => !canChangeTask(rows[i] as TaskRow, viewer));
+	if (others.length > 0) {
+		throw forbidden(`depends_on may name only tasks you may change: ${others.join(", ")}`);
 	}
 	const edges = new Map(await dependencyEdges(env.DB, unique));
 	edges.set(newTaskId, unique);

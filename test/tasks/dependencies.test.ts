@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Task } from "../../src/protocol/index.ts";
 import { consumeTasks } from "../../src/runner/consumer.ts";
-import { api, json, newUser } from "../support/api.ts";
+import { api, json, newUser, tokenFor } from "../support/api.ts";
 import { asResolution, flakyModel, providerError } from "../support/models.ts";
 import { queuedTask, reload } from "../support/tasks.ts";
 
@@ -87,6 +87,20 @@ describe("task dependencies", () => {
 		const { error } = await json<ErrorBody>(res);
 		expect(error.details).toEqual({ unknown: ["task_nope", theirs.id] });
 		expect((await post(user.token, { instruction: "x", depends_on: [] })).status).toBe(400);
+	});
+
+	it("refuses, with a 403, a dependency the creator may see but not change (the agent user and others' tasks)", async () => {
+		const owner = await newUser();
+		const theirs = await queuedTask(owner.id);
+		const { token: agentToken } = await tokenFor("agent");
+		const ownDependency = await queuedTask("agent");
+		const res = await post(agentToken, { instruction: "x", depends_on: [ownDependency.id, theirs.id] });
+		expect(res.status).toBe(403);
+		const { error } = await json<ErrorBody>(res);
+		expect(error).toMatchObject({ code: "forbidden", message: expect.stringContaining(theirs.id) });
+		expect(error.message).not.toContain(ownDependency.id);
+		// Its own: fine.
+		expect((await post(agentToken, { instruction: "x", depends_on: [ownDependency.id] })).status).toBe(201);
 	});
 
 	it("refuses a dependency graph with a cycle", async () => {
