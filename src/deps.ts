@@ -39,6 +39,7 @@ const WHAT: Record<RateKind, string> = {
 	chats: "new chats",
 	schedules: "schedule changes",
 	sockets: "new sockets",
+	tickets: "socket tickets",
 	tokens: "new tokens",
 	decisions: "approval decisions",
 	mcp: "MCP server changes",

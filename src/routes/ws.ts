@@ -6,6 +6,7 @@ import { ADMIN_SECRET_TOKEN_ID } from "../auth/types.ts";
 import { invalid, unauthorized } from "../errors.ts";
 import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { errorResponse } from "../http/errors.ts";
+import { rateLimit } from "../http/rate-limit.ts";
 import { queryOf } from "../http/validate.ts";
 import { CONNECT_INFO_HEADER, type ConnectInfo } from "../hub/connections.ts";
 import { hubFor } from "../hub/stub.ts";
@@ -21,7 +22,10 @@ const WsQuery = z.object({
 });
 
 export const wsRoutes = new Hono<AppEnv>()
-	.post("/ws-ticket", requireAuth, async (c) => c.json(await issueTicket(c.env.DB, c.var.auth, Date.now()), 201))
+	// A ticket is a D1 row (until the purge): minted at a rate, like the sockets they open.
+	.post("/ws-ticket", requireAuth, rateLimit("tickets"), async (c) =>
+		c.json(await issueTicket(c.env.DB, c.var.auth, Date.now()), 201),
+	)
 	.get("/ws", queryOf(WsQuery), async (c) => {
 		const query = c.req.valid("query");
 		const offered = parseProtocols(c.req.header("Sec-WebSocket-Protocol"));

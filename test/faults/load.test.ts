@@ -26,6 +26,8 @@ beforeAll(async () => {
 		SPARKY_DEMO_DELAY_MS: "0",
 		SPARKY_RATE_SOCKETS_BURST: "2000",
 		SPARKY_RATE_SOCKETS_PER_MINUTE: "2000",
+		SPARKY_RATE_TICKETS_BURST: "2000",
+		SPARKY_RATE_TICKETS_PER_MINUTE: "2000",
 		SPARKY_MAX_SOCKETS: "2000",
 	});
 	admin = new Api(deployment.url, deployment.adminToken);

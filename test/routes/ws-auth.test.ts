@@ -58,6 +58,22 @@ describe("WebSocket authentication", () => {
 		expect(JSON.stringify(results)).not.toContain(ticket);
 	});
 
+	it("mints tickets at a rate: past the burst a 429 with Retry-After, and no row", async () => {
+		const user = await newUser();
+		const statuses: number[] = [];
+		for (let i = 0; i < 32; i++)
+			statuses.push((await api("/api/ws-ticket", { method: "POST", token: user.token })).status);
+		// SPARKY_RATE_TICKETS_BURST: 30.
+		expect(statuses.slice(0, 30).every((s) => s === 201)).toBe(true);
+		expect(statuses.slice(30)).toEqual([429, 429]);
+		const limited = await api("/api/ws-ticket", { method: "POST", token: user.token });
+		expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+		const rows = await env.DB.prepare("SELECT count(*) AS n FROM ws_tickets WHERE user_id = ?")
+			.bind(user.id)
+			.first<{ n: number }>();
+		expect(rows?.n).toBe(30);
+	});
+
 	it.each([
 		["no credential", {}],
 		["an unknown token", { token: "spk_unknown_unknown_unknown" }],
