@@ -14,7 +14,7 @@
  */
 import { AuthorizationError, CimdFetchError, type OAuthHelpers } from "@cloudflare/workers-oauth-provider";
 import { capsConfig } from "../config.ts";
-import { type Deps, spendRate } from "../deps.ts";
+import type { Deps } from "../deps.ts";
 import { conflict, invalid } from "../errors.ts";
 import { type AuthContext, type Consent, type ConsentDecisionBody, MCP_SCOPES } from "../protocol/index.ts";
 import { type GrantMetadata, userGrants } from "./apps.ts";
@@ -73,7 +73,8 @@ export async function decideConsent(
 		}
 		const scopes = MCP_SCOPES.filter((scope) => body.scopes?.includes(scope));
 		if (scopes.length === 0) throw invalid("approve at least one scope, or deny", [{ path: "scopes" }]);
-		// Every app a user connects is a grant: counted against the cap, and at the rate, before it is made.
+		// Every app a user connects is a grant: counted against the cap before it is made (its rate
+		// was spent when the consent began, routes/consent.ts: one approval per consent begun).
 		const cap = capsConfig(deps.env).connectedApps;
 		if ((await userGrants(oauth, user.userId)).length >= cap) {
 			throw conflict(`you have ${cap} connected apps, the most one user may have; revoke one first`, {
@@ -81,7 +82,6 @@ export async function decideConsent(
 				cap: "SPARKY_MAX_CONNECTED_APPS",
 			});
 		}
-		await spendRate(deps, user.userId, "apps");
 		const approved = await oauth.approveConsent(request, body.handle, { scope: scopes });
 		const details = await oauth.describeConsent(approved.request);
 		const metadata: GrantMetadata = { client_name: details.clientName, redirect_host: details.redirectHost };

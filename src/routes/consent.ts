@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { depsFor } from "../deps.ts";
 import { forbidden, unavailable } from "../errors.ts";
 import { type AppEnv, requireAuth } from "../http/auth.ts";
+import { rateLimit } from "../http/rate-limit.ts";
 import { jsonBody } from "../http/validate.ts";
 import { decideConsent, startConsent } from "../oauth/consent.ts";
 import { oauthHelpers, oauthOrigin } from "../oauth/server.ts";
@@ -27,7 +28,9 @@ const helpersFor = (env: Env, url: string) => {
  */
 export const consentRoutes = new Hono<AppEnv>()
 	.use(requireAuth, sameOriginOnly)
-	.post("/", jsonBody(ConsentStartBodySchema), async (c) => {
+	// Each consent begun is a stored transaction (KV): begun at the `apps` rate, which so bounds
+	// the apps connected too (each approval takes a consent, once).
+	.post("/", rateLimit("apps"), jsonBody(ConsentStartBodySchema), async (c) => {
 		const origin = oauthOrigin(c.env, c.req.url);
 		const started = await startConsent(helpersFor(c.env, c.req.url), origin, c.req.valid("json").query);
 		if ("redirectTo" in started) return c.json({ redirect_to: started.redirectTo });

@@ -166,6 +166,18 @@ describe("consent, tokens and revocation", () => {
 		expect((await mcp(full, "tools/list")).status).toBe(200);
 	});
 
+	it("consents begin at the apps rate (each is a stored transaction): past the burst a 429, before any is stored", async () => {
+		const user = await newUser();
+		const clientId = await register();
+		const { challenge } = await pkce();
+		const query = authorizeQuery({ client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge });
+		const statuses: number[] = [];
+		for (let i = 0; i < 12; i++) statuses.push((await startConsent(user.token, query)).status);
+		// SPARKY_RATE_APPS_BURST: 10.
+		expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
+		expect(statuses.slice(10)).toEqual([429, 429]);
+	});
+
 	it("Sparky API tokens still work on /mcp, with every tool", async () => {
 		const user = await newUser();
 		const listed = await mcp(user.token, "tools/list");
