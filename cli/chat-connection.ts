@@ -9,6 +9,7 @@ import { type ClientEvent, CloseCode, type ControlMessage } from "../src/protoco
 import type { Context } from "./context.ts";
 import { budgetExceededError, CliError, ExitCode } from "./errors.ts";
 import { unauthorized } from "./http.ts";
+import { terminalSafeDeep } from "./terminal-text.ts";
 
 /** Characters a WebSocket sub-protocol may hold (an RFC 7230 token). */
 const PROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -47,7 +48,8 @@ export class ChatConnection {
 			this.#client = new HubClient({
 				baseUrl: url,
 				auth: PROTOCOL_TOKEN.test(token) ? { token } : { ticket: async () => (await api.wsTicket()).data.ticket },
-				onEvent: (event) => this.#on.onEvent(event),
+				// Printed as they come (the model's words, tools' results): terminal-safe first.
+				onEvent: (event) => this.#on.onEvent(terminalSafeDeep(event)),
 				onControl: (message) => {
 					if (message.type === "session") {
 						clearTimeout(timer);
@@ -81,7 +83,7 @@ export class ChatConnection {
 	/** Sends a frame; resolves with its answer (`ack`, `chat.history`), rejects with a CliError. */
 	async request(frame: FrameRequest): Promise<ControlMessage> {
 		try {
-			return await this.#requests.request(frame);
+			return terminalSafeDeep(await this.#requests.request(frame));
 		} catch (error) {
 			if (!(error instanceof FrameError)) throw error;
 			if (error.code === "not_connected") throw new CliError("not connected (reconnecting); try again in a moment");

@@ -21,7 +21,7 @@ export function createContext(options: { json: boolean; color?: boolean }): Cont
 			return connection;
 		},
 		api: () => {
-			api ??= new Api(ctx.connection().url, ctx.connection().token, out.spinner);
+			api ??= new Api(ctx.connection().url, ctx.connection().token, out.spinner, { forTerminal: !out.json });
 			return api;
 		},
 	};

@@ -32,6 +32,7 @@ import {
 } from "../src/protocol/index.ts";
 import { budgetExceededError, CliError, ExitCode, exitCodeForStatus } from "./errors.ts";
 import type { Spinner } from "./output.ts";
+import { terminalSafeDeep } from "./terminal-text.ts";
 
 // The answers' schemas live with the rest of the protocol, shared with the Worker.
 export { type AgentStatus, AgentStatusSchema, type Me, MeSchema, type Token, TokenSchema, type User, UserSchema };
@@ -75,11 +76,19 @@ export class Api {
 	readonly url: string;
 	readonly token: string | undefined;
 	readonly #spinner: ((text: string) => Spinner) | undefined;
+	/** Human output: the server's strings are printed, so they come back terminal-safe (terminal-text.ts). */
+	readonly #forTerminal: boolean;
 
-	constructor(url: string, token: string | undefined, spinner?: (text: string) => Spinner) {
+	constructor(
+		url: string,
+		token: string | undefined,
+		spinner?: (text: string) => Spinner,
+		options: { forTerminal?: boolean } = {},
+	) {
 		this.url = url;
 		this.token = token;
 		this.#spinner = spinner;
+		this.#forTerminal = options.forTerminal ?? false;
 	}
 
 	// ---- endpoints -------------------------------------------------------------------------
@@ -206,7 +215,8 @@ export class Api {
 			);
 		}
 		// The body as sent (unknown fields kept), so `--json` shows everything the server said.
-		return { status: response.status, data: json as z.output<S>, headers: response.headers };
+		const data = (this.#forTerminal ? terminalSafeDeep(json) : json) as z.output<S>;
+		return { status: response.status, data, headers: response.headers };
 	}
 
 	/** A raw request (for the SSE stream): connection errors become `CliError`s, statuses are the caller's. */

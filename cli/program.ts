@@ -16,6 +16,7 @@ import { addSessionCommands } from "./commands/session.ts";
 import { addUsageCommands } from "./commands/usage.ts";
 import { CliError, ExitCode } from "./errors.ts";
 import { colorEnabled } from "./output.ts";
+import { terminalSafe } from "./terminal-text.ts";
 
 function buildProgram(): Command {
 	const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
@@ -85,9 +86,10 @@ function report(error: unknown, json: boolean): number {
 	const color = colorEnabled(stderr) && !process.argv.includes("--no-color");
 	const red = (t: string) => (color ? `\x1b[31m${t}\x1b[39m` : t);
 	const dim = (t: string) => (color ? `\x1b[2m${t}\x1b[22m` : t);
-	stderr.write(`${red("error:")} ${cli.message}\n`);
-	if (cli.printDetails) for (const line of detailLines(cli.details)) stderr.write(`  ${line}\n`);
-	if (cli.hint) stderr.write(`${dim(`hint: ${cli.hint}`)}\n`);
+	// A server's message and details may carry anything: printed terminal-safe (terminal-text.ts).
+	stderr.write(`${red("error:")} ${terminalSafe(cli.message)}\n`);
+	if (cli.printDetails) for (const line of detailLines(cli.details)) stderr.write(`  ${terminalSafe(line)}\n`);
+	if (cli.hint) stderr.write(`${dim(`hint: ${terminalSafe(cli.hint)}`)}\n`);
 	if (!(error instanceof CliError) && process.env.SPARKY_DEBUG && error instanceof Error) {
 		stderr.write(`${error.stack}\n`);
 	}

@@ -20,6 +20,7 @@ import { CliError, ExitCode } from "./errors.ts";
 import { duration, oneLine, type Spinner, stepsFailed } from "./output.ts";
 import { StreamPrinter } from "./render.ts";
 import { readSse } from "./sse.ts";
+import { terminalSafe, terminalSafeDeep } from "./terminal-text.ts";
 
 /** Connection attempts in a row that may fail before the watch gives up. */
 const MAX_RETRIES = 8;
@@ -189,7 +190,7 @@ function printFinal(ctx: Context, task: Task, printedAnswer: boolean): void {
 	const cost =
 		task.usage.cost_usd !== undefined && task.usage.total_tokens > 0 ? ` · ${formatUsd(task.usage.cost_usd)}` : "";
 	if (task.status === "succeeded") {
-		if (!printedAnswer && task.result) out.line(task.result);
+		if (!printedAnswer && task.result) out.line(terminalSafe(task.result));
 		const failures = task.tool_failures ?? 0;
 		if (failures === 0) out.line(c.green(`✔ ${task.id} succeeded${took}${attempts}${cost}`));
 		else out.line(c.yellow(`✔ ${task.id} succeeded · ${stepsFailed(failures)}${took}${attempts}${cost}`));
@@ -211,7 +212,8 @@ function parseEvent(data: string): { raw: unknown; event: ClientEvent } | undefi
 	} catch {
 		return undefined;
 	}
-	const parsed = parseHubEvent(raw);
+	// `event` is printed for people: terminal-safe; `raw` stays as sent for `--json`.
+	const parsed = parseHubEvent(terminalSafeDeep(raw));
 	return parsed.ok ? { raw, event: parsed.event } : undefined;
 }
 

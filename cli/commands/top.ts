@@ -14,6 +14,7 @@ import { act } from "../action.ts";
 import type { Context } from "../context.ts";
 import { CliError, ExitCode, usageError } from "../errors.ts";
 import { unauthorized } from "../http.ts";
+import { terminalSafeDeep } from "../terminal-text.ts";
 import { renderScreen, rowJson, viewRows } from "../top-render.ts";
 import { type QuitReason, Screen } from "../top-screen.ts";
 
@@ -164,7 +165,9 @@ async function top(ctx: Context, options: TopOptions): Promise<number> {
 		const client = new HubClient({
 			baseUrl: url,
 			auth: PROTOCOL_TOKEN.test(token) ? { token } : { ticket: async () => (await api.wsTicket()).data.ticket },
-			onEvent: (event) => {
+			onEvent: (raw) => {
+				// The screen prints other users' words: terminal-safe (`--json` keeps them as sent).
+				const event = out.json ? raw : terminalSafeDeep(raw);
 				if (loaded) apply(event);
 				else early.push(event);
 			},

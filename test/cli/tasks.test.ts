@@ -53,6 +53,24 @@ describe("sparky agent tasks", () => {
 		expect(again.stderr).toMatch(/already cancelled/);
 	});
 
+	it("prints a task's text terminal-safe (no escape sequence reaches the terminal); --json keeps it as sent", async () => {
+		const hostile = "look \u001b]52;c;ZXZpbA==\u0007here \u001b[2Kplease";
+		const added = json<{ task: TaskJson }>(
+			await sparky(["agent", "tasks", "add", hostile, "--allow-duplicates", "--json"]),
+		);
+		for (const args of [
+			["agent", "tasks", "get", added.task.id],
+			["agent", "tasks", "list", "--limit", "50"],
+		]) {
+			const shown = await sparky(args);
+			expect(shown.code, shown.stderr).toBe(0);
+			expect(shown.stdout).toContain("look ]52;c;ZXZpbA==here");
+			for (const control of ["\u001b", "\u0007", "\r"]) expect(shown.stdout).not.toContain(control);
+		}
+		const raw = json<{ task: TaskJson }>(await sparky(["agent", "tasks", "get", added.task.id, "--json"]));
+		expect(raw.task.instruction).toBe(hostile);
+	});
+
 	it("--json: add, list, get, watch (NDJSON) and status parse", async () => {
 		const added = json<{ task: TaskJson }>(
 			await sparky([

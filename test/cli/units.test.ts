@@ -5,6 +5,7 @@ import { configPath, normaliseUrl } from "../../cli/config.ts";
 import { colorEnabled, createOutput, duration, oneLine } from "../../cli/output.ts";
 import { StreamPrinter } from "../../cli/render.ts";
 import { readSse } from "../../cli/sse.ts";
+import { terminalSafe, terminalSafeDeep } from "../../cli/terminal-text.ts";
 import { parseBefore, parseMetadata } from "../../cli/validate.ts";
 import { SeqOrder } from "../../cli/watch.ts";
 import { shellVars, shellVarsNotice } from "../../scripts/lib/start-vars.mjs";
@@ -227,5 +228,17 @@ describe("tasks watch shows events in seq order (issue #27)", () => {
 			...order.flush(),
 		].map((p) => p.event.seq);
 		expect(shown).toEqual([2, 3, 5, 6, 9, 10, 12]);
+	});
+});
+
+describe("terminal-safe text (what the server says, printed)", () => {
+	it("drops what a terminal would obey (ESC, OSC 52 and 8, BEL, CR, C1, bidi overrides), keeps tabs, newlines and text", () => {
+		const hostile = "a\u001b]52;c;ZXZpbA==\u0007b\u001b[2Kc\rd\u009be\u202ef\tg\nh é 名";
+		expect(terminalSafe(hostile)).toBe("a]52;c;ZXZpbA==b[2Kcde" + "f\tg\nh é 名");
+		expect(terminalSafeDeep({ task: { result: "x\u001b[31my", steps: [1, "\u0007z"] }, ok: true, n: null })).toEqual({
+			task: { result: "x[31my", steps: [1, "z"] },
+			ok: true,
+			n: null,
+		});
 	});
 });
