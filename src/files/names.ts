@@ -25,12 +25,20 @@ export function cleanName(raw: string | undefined): string {
 		.split(SEPARATORS)
 		.map((s) => s.trim())
 		.filter((s) => s !== "" && !/^\.+$/.test(s));
-	const joined = segments
-		.join("_")
-		.replace(/\s+/g, " ")
-		.replace(/^[.\s]+/, "")
-		.replace(/[.\s]+$/, "");
+	const joined = withoutTrailingDotsOrSpaces(
+		segments
+			.join("_")
+			.replace(/\s+/g, " ")
+			.replace(/^[.\s]+/, ""),
+	);
 	return fitBytes(joined, FileLimits.nameBytes);
+}
+
+/** `name` less its trailing dots and spaces. A loop: /[.\s]+$/ takes quadratic time on a long run of them. */
+function withoutTrailingDotsOrSpaces(name: string): string {
+	let end = name.length;
+	while (end > 0 && (name[end - 1] === "." || name[end - 1] === " ")) end--;
+	return name.slice(0, end);
 }
 
 /** Cuts `name` to `max` UTF-8 bytes, keeping a short extension and whole characters. */

@@ -141,8 +141,13 @@ export async function httpFetch(
 	}
 
 	let raw = decode(body.bytes, contentType);
-	// A cut in the middle of a UTF-8 sequence leaves a replacement character behind.
-	if (body.truncated) raw = raw.replace(/\uFFFD+$/, "");
+	// A cut in the middle of a UTF-8 sequence leaves a replacement character behind. (A loop,
+	// not /\uFFFD+$/: on a long run of them that regex takes quadratic time.)
+	if (body.truncated) {
+		let end = raw.length;
+		while (end > 0 && raw.charCodeAt(end - 1) === 0xfffd) end--;
+		raw = raw.slice(0, end);
+	}
 	const page = kind === "html" ? htmlToText(raw) : { text: raw };
 	let truncated = body.truncated;
 	let text = page.text;

@@ -227,6 +227,17 @@ describe("http_fetch", () => {
 		expect(result).toMatchObject({ truncated: true, text: "x".repeat(1000) });
 	});
 
+	it("a cut inside UTF-8 drops the trailing replacement characters only (linear: a long run of them is no stall)", async () => {
+		// 0xFF decodes to U+FFFD: an 'a' between two long runs of them, the body cut in the second.
+		const body = new Uint8Array(300_001).fill(0xff);
+		body[150_000] = 0x61;
+		const { ctx } = context(() => new Response(body, { headers: { "content-type": "text/plain; charset=utf-8" } }));
+		const limits = { ...HTTP_FETCH_LIMITS, maxBodyBytes: 300_000, maxTextChars: 1_000_000 };
+		const result = ok(await httpFetch({ url: "https://example.com/", method: "GET" }, ctx, limits));
+		expect(result.truncated).toBe(true);
+		expect(result.text).toBe(`${"\ufffd".repeat(150_000)}a`);
+	});
+
 	it("caps the text at 20,000 characters", async () => {
 		const { ctx } = context(() => html(`<p>${"word ".repeat(10_000)}</p>`));
 		const result = ok(await run(ctx, "https://example.com/long"));
