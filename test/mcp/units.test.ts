@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { nextTurn, planCalls, planMcpCalls } from "../../src/agent/demo-plan.ts";
 import { mcpToolNeedsApproval } from "../../src/mcp/approval.ts";
-import { schemaCheck, zodJsonSchemaValidator } from "../../src/mcp/json-schema.ts";
+import { schemaCheck, withoutPatterns, zodJsonSchemaValidator } from "../../src/mcp/json-schema.ts";
 import { agentToolName, scrub } from "../../src/mcp/names.ts";
 import { openJson, SecretsKeyMissing, sealJson } from "../../src/mcp/secrets.ts";
 import { readCallResult, unavailableServersNote } from "../../src/mcp/tools.ts";
@@ -128,6 +128,28 @@ describe("schemaCheck (a tool's JSON Schema, read by zod)", () => {
 		expect(
 			schemaCheck({ type: "object", properties: { a: { $ref: "https://example.com/x.json" } } })({ a: 1 }),
 		).toBeUndefined();
+	});
+	it("runs no regular expression a server wrote (^(a+)+$ would backtrack for minutes); a property named pattern stays", () => {
+		const evil = {
+			type: "object",
+			properties: {
+				q: { type: "string", pattern: "^(a+)+$" },
+				pattern: { type: "number" },
+				list: { type: "array", items: { anyOf: [{ type: "string", pattern: "^(b+)+$" }] } },
+			},
+			patternProperties: { "^(c+)+$": { type: "number" } },
+		};
+		const checkEvil = schemaCheck(evil);
+		expect(checkEvil({ q: `${"a".repeat(40)}!`, pattern: 1, list: [`${"b".repeat(40)}!`] })).toBeUndefined();
+		expect(checkEvil({ q: "x", pattern: "not a number" })).toMatch(/^\/pattern: /);
+		expect(withoutPatterns(evil)).toEqual({
+			type: "object",
+			properties: {
+				q: { type: "string" },
+				pattern: { type: "number" },
+				list: { type: "array", items: { anyOf: [{ type: "string" }] } },
+			},
+		});
 	});
 	it("serves as the SDK's validator", () => {
 		const validate = zodJsonSchemaValidator.getValidator<{ n: number }>({
