@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import { SparkyError } from "../errors.ts";
+import { log } from "../log.ts";
 import type { AuthContext, McpScope } from "../protocol/index.ts";
 
 /** The MCP tool annotations (spec 2025-06-18): hints a host shows or acts on, never trusted for safety. */
@@ -60,7 +61,9 @@ export function errorAnswer(error: SparkyError): ToolAnswer {
 
 /**
  * Runs a tool: its value, cut to its output schema (so `structuredContent` is exactly what the
- * schema says), or a domain error as an error result. Anything else propagates (a bug).
+ * schema says), or a domain error as an error result. Anything else is a bug or an outage: it
+ * goes to the log, and the caller gets `internal` without its text (the SDK would otherwise send
+ * the message of a D1 or RPC error as the JSON-RPC error).
  */
 export async function answer(tool: SparkyMcpTool, args: unknown): Promise<ToolAnswer> {
 	try {
@@ -68,6 +71,8 @@ export async function answer(tool: SparkyMcpTool, args: unknown): Promise<ToolAn
 		return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value };
 	} catch (error) {
 		if (error instanceof SparkyError) return errorAnswer(error);
-		throw error;
+		log.error("MCP tool failed", { tool: tool.name, error });
+		const body = { error: { code: "internal", message: "internal error; try again" } };
+		return { content: [{ type: "text", text: JSON.stringify(body) }], isError: true };
 	}
 }

@@ -10,6 +10,7 @@ import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { rateLimit } from "../http/rate-limit.ts";
 import { StreamGuard } from "../http/stream-guard.ts";
 import { hubFor } from "../hub/stub.ts";
+import { log } from "../log.ts";
 import {
 	AgUiLimits,
 	CustomName,
@@ -141,10 +142,13 @@ async function streamRun(
 	try {
 		await follow(stream, follower, run, cursor, send, hub, env, guard, signal);
 	} catch (error) {
+		// The cause in the log; the client hears only that the stream broke (a D1 or RPC error's
+		// text is the service's inside, not the caller's business).
+		log.error("AG-UI stream failed", { taskId: run.task_id, error });
 		if (!follower.done && !stream.aborted) {
 			await send({
 				type: EventType.RUN_ERROR,
-				message: `the stream failed: ${String(error)}`,
+				message: "the stream failed; reconnect to go on where it stopped",
 				code: "stream_failed",
 			});
 		}

@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { nextTurn, planCalls, planMcpCalls } from "../../src/agent/demo-plan.ts";
+import { conflict } from "../../src/errors.ts";
 import { mcpToolNeedsApproval } from "../../src/mcp/approval.ts";
 import { schemaCheck, withoutPatterns, zodJsonSchemaValidator } from "../../src/mcp/json-schema.ts";
 import { agentToolName, scrub } from "../../src/mcp/names.ts";
 import { openJson, SecretsKeyMissing, sealJson } from "../../src/mcp/secrets.ts";
+import { answer } from "../../src/mcp/server-tool.ts";
 import { readCallResult, unavailableServersNote } from "../../src/mcp/tools.ts";
 
 const KEY = "unit-test-secrets-key-0123456789abcdefghij";
@@ -183,5 +186,38 @@ describe("the demo model's MCP rule", () => {
 		]);
 		expect(turn).toMatchObject({ kind: "answer" });
 		expect(turn.kind === "answer" && turn.text).toContain("**s__echo** returned: Echo: hi");
+	});
+});
+
+describe("Sparky's MCP server: a tool's failure", () => {
+	const failing = (error: unknown) => ({
+		name: "boom",
+		description: "fails",
+		input: z.object({}),
+		output: z.object({ ok: z.boolean() }),
+		annotations: {
+			title: "Boom",
+			readOnlyHint: true,
+			destructiveHint: false,
+			idempotentHint: true,
+			openWorldHint: false,
+		},
+		scope: "tasks:read" as const,
+		run: async (): Promise<Record<string, unknown>> => {
+			throw error;
+		},
+	});
+	it("a domain error is an error result with its code and message", async () => {
+		const result = await answer(failing(conflict("that task already ended")), {});
+		expect(result.isError).toBe(true);
+		expect(JSON.parse(result.content[0]?.text ?? "{}")).toEqual({
+			error: { code: "conflict", message: "that task already ended" },
+		});
+	});
+	it("anything else is `internal`, without the service's inside (a D1 error's text) reaching the caller", async () => {
+		const result = await answer(failing(new Error("D1_ERROR: no such column: secret_internal_name")), {});
+		expect(result.isError).toBe(true);
+		expect(JSON.parse(result.content[0]?.text ?? "{}")).toMatchObject({ error: { code: "internal" } });
+		expect(JSON.stringify(result)).not.toContain("secret_internal_name");
 	});
 });
