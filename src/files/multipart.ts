@@ -14,6 +14,8 @@ const MAX_HEADER_BYTES = 8 * 1024;
 /** What is read and dropped before the file: the preamble and text fields, together. */
 const MAX_SKIPPED_BYTES = 64 * 1024;
 const MAX_SKIPPED_PARTS = 16;
+/** Transport padding after a boundary (RFC 2046: spaces and tabs): a few bytes in practice. */
+const MAX_PADDING_BYTES = 64;
 
 export interface FilePart {
 	/** The part's `filename*` or `filename` (as sent: cleaning is the caller's). */
@@ -60,8 +62,14 @@ export async function openFilePart(body: ReadableStream<Uint8Array>, boundary: s
 async function readPartHeaders(scanner: Scanner): Promise<Map<string, string>> {
 	await scanner.need(2);
 	if (scanner.startsWith("--")) throw invalid("the form has no file part");
-	// Transport padding after the boundary, then the CRLF that the header block is searched from.
-	while ((await scanner.need(1)) && (scanner.startsWith(" ") || scanner.startsWith("\t"))) scanner.drop(1);
+	// Transport padding after the boundary (bounded: each byte is a step), then the CRLF that the
+	// header block is searched from.
+	let padding = 0;
+	while ((await scanner.need(1)) && (scanner.startsWith(" ") || scanner.startsWith("\t"))) {
+		if (++padding > MAX_PADDING_BYTES)
+			throw invalid(`more than ${MAX_PADDING_BYTES} bytes of padding after a boundary`);
+		scanner.drop(1);
+	}
 	const block = await scanner.readUntil(CRLF2, MAX_HEADER_BYTES, "a part's headers");
 	const text = new TextDecoder().decode(block);
 	if (!text.startsWith("\r\n") && text !== "") throw invalid("malformed multipart boundary line");

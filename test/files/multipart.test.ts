@@ -71,6 +71,10 @@ describe("openFilePart", () => {
 		await expect(open(text(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"`))).rejects.toThrow(
 			/ended inside a part's headers/,
 		);
+		const padded = (n: number) =>
+			text(`--${BOUNDARY}${" ".repeat(n)}\r\nContent-Disposition: form-data; name="file"\r\n\r\nx\r\n--${BOUNDARY}--`);
+		expect(await readAll((await open(padded(64))).stream)).toEqual(text("x"));
+		await expect(open(padded(65))).rejects.toThrow(/more than 64 bytes of padding/);
 		const hugeHeader = form([{ headers: [`X-Big: ${"h".repeat(9000)}`], body: "x" }]).body;
 		await expect(open(hugeHeader)).rejects.toThrow(/headers is over 8192 bytes/);
 		const manyFields = form(
