@@ -1,4 +1,4 @@
-import { definePDFJSModule, extractText, getDocumentProxy } from "unpdf";
+import { definePDFJSModule, getDocumentProxy } from "unpdf";
 
 /**
  * A PDF's text, page by page, with unpdf (PDF.js built for serverless runtimes: Workers and
@@ -15,14 +15,46 @@ function loadPdfJs(): Promise<void> {
 	return loaded;
 }
 
-/** One string per page, in order (an unreadable PDF throws: the caller says so to the model). */
-export async function pdfPages(bytes: Uint8Array): Promise<string[]> {
+/** Pages read at most, whatever the PDF says it has. */
+export const MAX_PDF_PAGES = 2000;
+
+/**
+ * The text of a PDF's pages, in order, one string per page, and how many pages it has (an
+ * unreadable PDF throws: the caller says so to the model). One page at a time (unpdf's
+ * `extractText` opens them all at once), and none past `maxChars` of text or MAX_PDF_PAGES:
+ * extraction runs in the isolate a consumer batch shares, so one large or hostile PDF must not
+ * take its memory or time.
+ */
+export async function pdfPages(bytes: Uint8Array, maxChars: number): Promise<{ pages: string[]; total: number }> {
 	await loadPdfJs();
 	const pdf = await getDocumentProxy(bytes);
 	try {
-		const { text } = await extractText(pdf, { mergePages: false });
-		return text.map((page) => page.replace(/[ \t]+\n/g, "\n").trim());
+		const pages: string[] = [];
+		let chars = 0;
+		const last = Math.min(pdf.numPages, MAX_PDF_PAGES);
+		for (let n = 1; n <= last && chars < maxChars; n++) {
+			const page = await pdf.getPage(n);
+			const content = await page.getTextContent();
+			const text = content.items.map((item) => ("str" in item ? item.str + (item.hasEOL ? "\n" : "") : "")).join("");
+			page.cleanup();
+			const kept = withoutTrailingBlanks(text).trim();
+			pages.push(kept);
+			chars += kept.length + 1;
+		}
+		return { pages, total: pdf.numPages };
 	} finally {
 		await pdf.loadingTask.destroy();
 	}
+}
+
+/** Each line less its trailing spaces and tabs. Line by line: /[ \t]+\n/g is quadratic on a long run of spaces. */
+function withoutTrailingBlanks(text: string): string {
+	return text
+		.split("\n")
+		.map((line) => {
+			let end = line.length;
+			while (end > 0 && (line[end - 1] === " " || line[end - 1] === "\t")) end--;
+			return line.slice(0, end);
+		})
+		.join("\n");
 }

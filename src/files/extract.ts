@@ -97,8 +97,9 @@ async function extractPdf(env: Env, file: FileRow): Promise<FileFacts> {
 	const object = await env.FILES.get(fileKey(file));
 	if (!object) return { error: "its bytes are missing" };
 	let pages: string[];
+	let total: number;
 	try {
-		pages = await pdfPages(new Uint8Array(await object.arrayBuffer()));
+		({ pages, total } = await pdfPages(new Uint8Array(await object.arrayBuffer()), MAX_EXTRACTED_CHARS));
 	} catch (error) {
 		log.warn("a PDF's text could not be extracted", { fileId: file.id, error });
 		const message = error instanceof Error ? error.message : String(error);
@@ -109,7 +110,7 @@ async function extractPdf(env: Env, file: FileRow): Promise<FileFacts> {
 	let text = pages.join(PAGE_BREAK);
 	if (text.length > MAX_EXTRACTED_CHARS) text = text.slice(0, MAX_EXTRACTED_CHARS);
 	await env.FILES.put(textKey(file), text, { httpMetadata: { contentType: "text/plain; charset=utf-8" } });
-	return { pages: pages.length, chars: text.length };
+	return { pages: total, chars: text.length };
 }
 
 /** Characters of a UTF-8 stream, decoded as it flows (a 25 MB text file is never held whole). */

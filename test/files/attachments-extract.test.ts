@@ -4,6 +4,7 @@ import { splitAttachments } from "../../src/agent/demo-attachments.ts";
 import { attachmentOpening, fencedText } from "../../src/files/describe.ts";
 import { ensureExtracted, fileKind, readTextRange } from "../../src/files/extract.ts";
 import { imageSize } from "../../src/files/extract-image.ts";
+import { pdfPages } from "../../src/files/extract-pdf.ts";
 import { readAttachmentTool } from "../../src/tools/read-attachment.ts";
 import { saveToWorkspaceTool } from "../../src/tools/save-to-workspace.ts";
 import { newUser } from "../support/api.ts";
@@ -200,5 +201,22 @@ describe("save_to_workspace", () => {
 		).toMatchObject({
 			error: expect.stringContaining("escapes the workspace"),
 		});
+	});
+});
+
+describe("a PDF's text, read within bounds", () => {
+	it("reads page by page and stops once it has the text it keeps; says how many pages there are", async () => {
+		const bytes = await pdfBytes(Array.from({ length: 6 }, (_, i) => [`page ${i + 1}   `, "x".repeat(40)]));
+		// PDF.js takes (detaches) the bytes it is given: each read gets its own copy.
+		const all = await pdfPages(bytes.slice(), 1_000_000);
+		expect(all.total).toBe(6);
+		expect(all.pages).toHaveLength(6);
+		expect(all.pages[0]).toMatch(/^page 1\s*\n?x{40}$/);
+		expect(all.pages[0]).not.toMatch(/[ \t]\n/);
+		// About two pages' worth of text: the third is never opened.
+		const some = await pdfPages(bytes.slice(), 90);
+		expect(some.total).toBe(6);
+		expect(some.pages).toHaveLength(2);
+		expect(some.pages).toEqual(all.pages.slice(0, 2));
 	});
 });
