@@ -40,6 +40,7 @@ const WHAT: Record<RateKind, string> = {
 	schedules: "schedule changes",
 	sockets: "new sockets",
 	tickets: "socket tickets",
+	history: "chat history reads",
 	tokens: "new tokens",
 	decisions: "approval decisions",
 	mcp: "MCP server changes",

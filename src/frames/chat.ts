@@ -58,6 +58,8 @@ export async function handleChatFrame(
 		}
 		case "chat.history": {
 			const chat = await ownedChat(deps.env, frame.chat_id, viewer);
+			// A page of history reads each of its turns' events from the hub's log: at a rate.
+			await spendRate(deps, state.userId, "history");
 			const page = await chatHistory(deps.env, chat, frame.limit ?? 50, frame.before);
 			const progress = await turnsInProgress(deps.env, chat, hub.readTaskEvents);
 			const running = progress.turns.find((t) => t.status === "running")?.turn_id;

@@ -88,6 +88,27 @@ describe("chat over the hub socket", () => {
 		other.close();
 	});
 
+	it("reads history at a rate: past the burst an error frame (rate_limited), and the socket stays", async () => {
+		const user = await newUser();
+		const tab = await connect({ token: user.token });
+		await tab.untilControl("session");
+		const chat = await openChat(tab);
+		// SPARKY_RATE_HISTORY_BURST: 60.
+		for (let i = 0; i < 62; i++) tab.send({ type: "chat.history", id: `h${i}`, chat_id: chat.id, limit: 1 });
+		await tab.until(
+			() => tab.controls.filter((c) => "ref" in c && String(c.ref).startsWith("h")).length >= 62,
+			"62 answers",
+		);
+		const answers = tab.controls.filter((c) => "ref" in c && String(c.ref).startsWith("h"));
+		expect(answers.filter((c) => c.type === "chat.history")).toHaveLength(60);
+		expect(answers.filter((c) => c.type === "error").map((c) => (c as { code: string }).code)).toEqual([
+			"rate_limited",
+			"rate_limited",
+		]);
+		expect(tab.closeEvent).toBeUndefined();
+		tab.close();
+	});
+
 	it("answers bad chat frames with error frames and keeps the socket", async () => {
 		const [user, stranger] = await Promise.all([newUser(), newUser()]);
 		const tab = await connect({ token: user.token });
