@@ -1,4 +1,5 @@
 import { definePDFJSModule, getDocumentProxy } from "unpdf";
+import { withoutTrailing } from "../protocol/index.ts";
 
 /**
  * A PDF's text, page by page, with unpdf (PDF.js built for serverless runtimes: Workers and
@@ -37,7 +38,12 @@ export async function pdfPages(bytes: Uint8Array, maxChars: number): Promise<{ p
 			const content = await page.getTextContent();
 			const text = content.items.map((item) => ("str" in item ? item.str + (item.hasEOL ? "\n" : "") : "")).join("");
 			page.cleanup();
-			const kept = withoutTrailingBlanks(text).trim();
+			// Each line less its trailing spaces and tabs (line by line: /[ \t]+\n/g is quadratic).
+			const kept = text
+				.split("\n")
+				.map((line) => withoutTrailing(line, " \t"))
+				.join("\n")
+				.trim();
 			pages.push(kept);
 			chars += kept.length + 1;
 		}
@@ -45,16 +51,4 @@ export async function pdfPages(bytes: Uint8Array, maxChars: number): Promise<{ p
 	} finally {
 		await pdf.loadingTask.destroy();
 	}
-}
-
-/** Each line less its trailing spaces and tabs. Line by line: /[ \t]+\n/g is quadratic on a long run of spaces. */
-function withoutTrailingBlanks(text: string): string {
-	return text
-		.split("\n")
-		.map((line) => {
-			let end = line.length;
-			while (end > 0 && (line[end - 1] === " " || line[end - 1] === "\t")) end--;
-			return line.slice(0, end);
-		})
-		.join("\n");
 }

@@ -1,4 +1,4 @@
-import { FileLimits } from "../protocol/index.ts";
+import { FileLimits, withoutTrailing } from "../protocol/index.ts";
 
 /**
  * Characters a file name never keeps: C0 and C1 controls (NUL included), DEL, and the marks
@@ -25,20 +25,14 @@ export function cleanName(raw: string | undefined): string {
 		.split(SEPARATORS)
 		.map((s) => s.trim())
 		.filter((s) => s !== "" && !/^\.+$/.test(s));
-	const joined = withoutTrailingDotsOrSpaces(
+	const joined = withoutTrailing(
 		segments
 			.join("_")
 			.replace(/\s+/g, " ")
 			.replace(/^[.\s]+/, ""),
+		". ",
 	);
 	return fitBytes(joined, FileLimits.nameBytes);
-}
-
-/** `name` less its trailing dots and spaces. A loop: /[.\s]+$/ takes quadratic time on a long run of them. */
-function withoutTrailingDotsOrSpaces(name: string): string {
-	let end = name.length;
-	while (end > 0 && (name[end - 1] === "." || name[end - 1] === " ")) end--;
-	return name.slice(0, end);
 }
 
 /** Cuts `name` to `max` UTF-8 bytes, keeping a short extension and whole characters. */

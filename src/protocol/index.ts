@@ -15,6 +15,7 @@ export * from "./memories.ts";
 export * from "./oauth.ts";
 export * from "./schedules.ts";
 export * from "./tasks.ts";
+export * from "./text.ts";
 export * from "./usage.ts";
 export * from "./users.ts";
 export * from "./webhooks.ts";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { withoutTrailing } from "../protocol/index.ts";
 import { htmlToText } from "./html-to-text.ts";
 import { allowHint, checkUrl } from "./net-guard.ts";
 import { networkErrorText } from "./network-error.ts";
@@ -141,13 +142,8 @@ export async function httpFetch(
 	}
 
 	let raw = decode(body.bytes, contentType);
-	// A cut in the middle of a UTF-8 sequence leaves a replacement character behind. (A loop,
-	// not /\uFFFD+$/: on a long run of them that regex takes quadratic time.)
-	if (body.truncated) {
-		let end = raw.length;
-		while (end > 0 && raw.charCodeAt(end - 1) === 0xfffd) end--;
-		raw = raw.slice(0, end);
-	}
+	// A cut in the middle of a UTF-8 sequence leaves a replacement character behind.
+	if (body.truncated) raw = withoutTrailing(raw, "\uFFFD");
 	const page = kind === "html" ? htmlToText(raw) : { text: raw };
 	let truncated = body.truncated;
 	let text = page.text;
