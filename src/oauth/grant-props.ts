@@ -30,24 +30,28 @@ export function lesserRole(a: Role, b: Role): Role {
 	return a === "admin" && b === "admin" ? "admin" : "user";
 }
 
+/** Who approved a grant: its props, or for a grant made before they named a token, no token. */
+export type Approver = Omit<GrantProps, "tokenId"> & { tokenId: string | null };
+
 /**
- * Whether the approving credential still opens doors. A grant made before its props said who
- * approved it has none to check (`approverOf`); the admin secret has no record, and lasts while
- * it is configured.
+ * Whether the approving credential still opens doors. A grant made before its props named the
+ * token has none to check (`approverOf`); the admin secret has no record, and lasts while it is
+ * configured.
  */
-export async function approverLive(db: D1Database, props: GrantProps, now: number): Promise<boolean> {
-	if (props.tokenExpiresAt !== null && props.tokenExpiresAt <= now) return false;
-	if (props.tokenId === ADMIN_SECRET_TOKEN_ID) return true;
-	return isTokenLive(db, props.tokenId, now);
+export async function approverLive(db: D1Database, approver: Approver, now: number): Promise<boolean> {
+	if (approver.tokenExpiresAt !== null && approver.tokenExpiresAt <= now) return false;
+	if (approver.tokenId === null || approver.tokenId === ADMIN_SECRET_TOKEN_ID) return true;
+	return isTokenLive(db, approver.tokenId, now);
 }
 
 /**
- * A grant's props as stored, or null when they are not a grant's. Those of a grant made before
- * they named the approver (just `{ userId }`) are `legacy`: nothing to check, and the app acts
- * as a plain user, the least it may be.
+ * A grant's approver from its props as stored, or null when they are not a grant's. A grant
+ * made before they named the approver (just `{ userId }`) reads as a plain user's approval
+ * with no token to check or expire: the least it may be.
  */
-export function approverOf(props: unknown): GrantProps | "legacy" | null {
+export function approverOf(props: unknown): Approver | null {
 	const parsed = GrantPropsSchema.safeParse(props);
 	if (parsed.success) return parsed.data;
-	return z.object({ userId: z.string() }).safeParse(props).success ? "legacy" : null;
+	const legacy = z.object({ userId: z.string() }).safeParse(props);
+	return legacy.success ? { userId: legacy.data.userId, role: "user", tokenId: null, tokenExpiresAt: null } : null;
 }

@@ -71,22 +71,21 @@ export async function mcpCaller(env: Env, token: string, origin: string): Promis
 	}
 	if (!validated) return null;
 	const approver = approverOf(validated.props);
-	if (!approver || (approver !== "legacy" && approver.userId !== validated.userId)) return null;
+	if (approver?.userId !== validated.userId) return null;
 	// The user as they are now (a removed user's apps stop working, a changed role applies), and
 	// the credential that approved the app: the app lasts while it does, and does no more.
 	const [user, live] = await Promise.all([
 		getUser(env.DB, validated.userId),
-		approver === "legacy" || approverLive(env.DB, approver, Date.now()),
+		approverLive(env.DB, approver, Date.now()),
 	]);
 	if (!user || !live) return null;
-	const approvedAs = approver === "legacy" ? { role: "user" as const, tokenExpiresAt: null } : approver;
 	const scopes = validated.scope.filter((s): s is McpScope => McpScopeSchema.safeParse(s).success);
 	return {
 		auth: {
 			userId: user.id,
-			role: lesserRole(user.role, approvedAs.role),
+			role: lesserRole(user.role, approver.role),
 			tokenId: `oauth:${validated.clientId}`,
-			tokenExpiresAt: Math.min(validated.expiresAt * 1000, approvedAs.tokenExpiresAt ?? Number.POSITIVE_INFINITY),
+			tokenExpiresAt: Math.min(validated.expiresAt * 1000, approver.tokenExpiresAt ?? Number.POSITIVE_INFINITY),
 		},
 		scopes,
 		via: "oauth",

@@ -6,8 +6,10 @@ import { approverLive, approverOf, grantPropsOf, lesserRole } from "../../src/oa
 import { newUser } from "../support/api.ts";
 
 describe("grant props", () => {
-	it("a grant made before they named the approver reads as legacy; anything else that isn't a grant's, as none", () => {
-		expect(approverOf({ userId: "alice" })).toBe("legacy");
+	it("a grant made before they named the approver reads as a plain user's, with no token; anything else that isn't a grant's, as none", async () => {
+		const legacy = approverOf({ userId: "alice" });
+		expect(legacy).toEqual({ userId: "alice", role: "user", tokenId: null, tokenExpiresAt: null });
+		expect(legacy && (await approverLive(env.DB, legacy, Date.now()))).toBe(true);
 		expect(approverOf({ nobody: true })).toBeNull();
 		expect(approverOf(undefined)).toBeNull();
 		const props = grantPropsOf({ userId: "alice", role: "user", tokenId: "tok_1", tokenExpiresAt: null });
