@@ -153,10 +153,13 @@ const passed = steps.reduce((n, s) => n + s.passed, 0);
 const failed = steps.reduce((n, s) => n + s.failed, 0);
 writeFileSync(`${results}/summary.json`, JSON.stringify({ passed, failed, steps }, null, 2));
 console.log("\nsteps (seconds each; the two lanes ran side by side):");
-for (const s of steps)
+for (const s of steps) {
 	console.log(
 		`  ${s.failed ? "FAIL" : "ok  "} ${s.name.padEnd(13)} ${`${s.seconds.toFixed(1)} s`.padStart(8)}  ${s.passed} passed, ${s.failed} failed`,
 	);
+	// Which tests failed, here at the end: a CI log's tail may be all a reader gets.
+	for (const failure of s.failures ?? []) console.log(`       ✗ ${failure}`);
+}
 console.log(`  total ${((Date.now() - startedAt) / 1000).toFixed(1)} s${cpuBusy(cpuAtStart, cpuTimes())}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
@@ -296,9 +299,27 @@ function cleanTree() {
 	return dir;
 }
 
+/** Counts from vitest's JSON report, and each failed test as "file › name: the error's first line". */
 function countVitest(file) {
 	const report = JSON.parse(readFileSync(file, "utf8"));
-	return { passed: report.numPassedTests, failed: report.numFailedTests };
+	const failures = [];
+	for (const suite of report.testResults ?? []) {
+		const where = suite.name ? suite.name.replace(`${root}/`, "") : "?";
+		const failedTests = (suite.assertionResults ?? []).filter((test) => test.status === "failed");
+		for (const test of failedTests)
+			failures.push(`${where} › ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+		// A file that failed to load has no tests, only its message.
+		if (suite.status === "failed" && failedTests.length === 0) failures.push(`${where}: ${firstLine(suite.message)}`);
+	}
+	return { passed: report.numPassedTests, failed: report.numFailedTests, failures };
+}
+
+function firstLine(text) {
+	const line =
+		String(text ?? "")
+			.trim()
+			.split("\n")[0] ?? "";
+	return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
 /** Deno's JUnit report: one testcase per describe block and one per `it` ("block > test"). */
@@ -308,6 +329,7 @@ function countJunitSteps(file) {
 	const cases = [...xml.matchAll(/<testcase name="([^"]*)"[^>]*>([\s\S]*?)<\/testcase>/g)].filter(([, n]) =>
 		n.includes("&gt;"),
 	);
-	const failed = cases.filter(([, , body]) => /<failure/.test(body)).length;
-	return { passed: cases.length - failed, failed };
+	const failedCases = cases.filter(([, , body]) => /<failure/.test(body));
+	const failures = failedCases.map(([, name]) => name.replaceAll("&gt;", ">").replaceAll("&amp;", "&"));
+	return { passed: cases.length - failedCases.length, failed: failedCases.length, failures };
 }

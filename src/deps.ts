@@ -40,7 +40,7 @@ const WHAT: Record<RateKind, string> = {
 	schedules: "schedule changes",
 	sockets: "new sockets",
 	tickets: "socket tickets",
-	history: "chat history reads",
+	history: "history reads and replays",
 	tokens: "new tokens",
 	decisions: "approval decisions",
 	mcp: "MCP server changes",
@@ -57,5 +57,10 @@ const WHAT: Record<RateKind, string> = {
  */
 export async function spendRate(deps: Pick<Deps, "rates">, userId: string, kind: RateKind): Promise<void> {
 	const rate = await deps.rates(userId, kind);
-	if (!rate.ok) throw rateLimited(WHAT[kind], rate.retryAfterMs);
+	if (!rate.ok) throw rateRefused(kind, rate.retryAfterMs);
+}
+
+/** The `rate_limited` error for `kind`, for a caller that took the rate itself (the hub's own buckets). */
+export function rateRefused(kind: RateKind, retryAfterMs: number) {
+	return rateLimited(WHAT[kind], retryAfterMs);
 }

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { type HubConfig, hubConfig } from "./config.ts";
-import { depsFor, hubRates, type RateTaker } from "./deps.ts";
+import { depsFor, hubRates, type RateTaker, rateRefused } from "./deps.ts";
 import { failpoint } from "./faults.ts";
 import { handleApprovalFrame, isApprovalFrame } from "./frames/approvals.ts";
 import { handleChatFrame, isChatFrame } from "./frames/chat.ts";
@@ -118,7 +118,12 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 	override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
 		try {
 			await handleClientFrame(ws, message, {
-				resume: (socket, since) => replayTo(socket, this.#log, since, this.#config.replayMaxEvents),
+				// Each replay reads up to replayMaxEvents rows: at the same rate as chat.history.
+				resume: (socket, frame) => {
+					const rate = this.#takeRate("history");
+					if (rate.ok) replayTo(socket, this.#log, frame.since, this.#config.replayMaxEvents);
+					else sendControl(socket, errorFrame(rateRefused("history", rate.retryAfterMs), frame, ""));
+				},
 				other: async (socket, frame) => {
 					const state = socketState(socket);
 					if (state) sendControl(socket, await this.#onFrame(frame, state));

@@ -11,6 +11,9 @@ import { type BackoffOptions, backoffDelay } from "./backoff.ts";
 import { EventCursor } from "./cursor.ts";
 import { parseServerFrame } from "./parse.ts";
 
+/** The id of this client's `resume` frames, so a refusal (an `error` with this ref) is known. */
+const RESUME_ID = "resume";
+
 export type HubClientStatus = "connecting" | "open" | "reconnecting" | "closed";
 
 export type HubClientAuth =
@@ -52,6 +55,7 @@ export class HubClient {
 	#firstConnect: boolean;
 	#reconnectTimer: ReturnType<typeof setTimeout> | undefined;
 	#heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+	#resumeTimer: ReturnType<typeof setTimeout> | undefined;
 	#lastHeard = 0;
 
 	constructor(options: HubClientOptions) {
@@ -89,6 +93,7 @@ export class HubClient {
 	close(): void {
 		this.#stopped = true;
 		if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
+		this.#stopReplayRetry();
 		this.#stopHeartbeat();
 		this.#socket?.close(CloseCode.normal, "client closed");
 		this.#options.onStatus?.("closed");
@@ -121,7 +126,9 @@ export class HubClient {
 			if (this.#socket !== socket) return;
 			this.#stopHeartbeat();
 			this.#socket = undefined;
+			// The reconnect's own `since` replays what was missed.
 			this.#replaying = false;
+			this.#stopReplayRetry();
 			if (event.code === CloseCode.unauthorized) {
 				this.#stopped = true;
 				this.#options.onStatus?.("closed", { code: event.code, reason: event.reason });
@@ -156,7 +163,7 @@ export class HubClient {
 			else if (verdict.kind === "gap" && !this.#replaying) {
 				// Something was missed (e.g. a frame lost in a proxy): ask for it again.
 				this.#replaying = true;
-				this.send({ type: "resume", since: this.#cursor.lastSeq });
+				this.#askReplay();
 			}
 		}
 	}
@@ -176,8 +183,23 @@ export class HubClient {
 			this.#cursor.rebase(message.oldest_seq);
 		} else if (message.type === "replay.done") {
 			this.#replaying = false;
+		} else if (message.type === "error" && message.ref === RESUME_ID && this.#replaying) {
+			// Refused (past the hub's replay rate): ask again once the rate allows.
+			const retryAfterMs = Number((message.details as { retry_after_ms?: unknown } | undefined)?.retry_after_ms);
+			this.#resumeTimer = setTimeout(() => this.#askReplay(), Number.isFinite(retryAfterMs) ? retryAfterMs : 1000);
 		}
 		this.#options.onControl?.(message);
+	}
+
+	/** Everything after the cursor again, on this socket (a gap was seen). */
+	#askReplay(): void {
+		this.#resumeTimer = undefined;
+		if (this.#replaying) this.send({ type: "resume", id: RESUME_ID, since: this.#cursor.lastSeq });
+	}
+
+	#stopReplayRetry(): void {
+		if (this.#resumeTimer !== undefined) clearTimeout(this.#resumeTimer);
+		this.#resumeTimer = undefined;
 	}
 
 	#scheduleReconnect(detail: { code?: number; reason?: string }): void {

@@ -11,7 +11,8 @@ import { closeQuietly, frameTooBig, sendControl } from "./connections.ts";
 
 /** What a client frame asks the hub to do; the hub supplies the behaviour. */
 export interface FrameHandlers {
-	resume(ws: WebSocket, since: number): void;
+	/** A replay asked again on an open socket (a client that saw a gap). */
+	resume(ws: WebSocket, frame: Extract<ClientFrame, { type: "resume" }>): void;
 	/** Frames that need storage or other services (chats); answered on the socket. */
 	other(ws: WebSocket, frame: ClientFrame): Promise<void>;
 }
@@ -73,7 +74,7 @@ async function dispatch(ws: WebSocket, frame: ClientFrame, handlers: FrameHandle
 			sendControl(ws, { type: "pong", ts: Date.now(), ...(frame.id ? { ref: frame.id } : {}) });
 			return;
 		case "resume":
-			handlers.resume(ws, frame.since);
+			handlers.resume(ws, frame);
 			return;
 		default:
 			await handlers.other(ws, frame);

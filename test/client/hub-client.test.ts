@@ -105,7 +105,7 @@ describe("HubClient", () => {
 		await tick();
 		socket(0).serverSend([session(0), event(1), event(4), event(5)]);
 		expect(received.map((e) => e.seq)).toEqual([1]);
-		expect(socket(0).sent.map((s) => JSON.parse(s))).toEqual([{ type: "resume", since: 1 }]);
+		expect(socket(0).sent.map((s) => JSON.parse(s))).toEqual([{ type: "resume", id: "resume", since: 1 }]);
 		socket(0).serverSend([
 			event(2),
 			event(3),
@@ -114,6 +114,29 @@ describe("HubClient", () => {
 			{ type: "replay.done", since: 1, count: 4, last_seq: 5 },
 		]);
 		expect(received.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+		client.close();
+	});
+
+	it("asks again after the wait the hub gives when it refuses a replay (rate_limited)", async () => {
+		const { client, received, socket } = start({ since: 0 });
+		await tick();
+		socket(0).serverSend([session(0), event(1), event(3)]);
+		const refusal = { code: "rate_limited", message: "too many", details: { retry_after_ms: 20 }, ref: "resume" };
+		socket(0).serverSend([{ type: "error", ...refusal }]);
+		// Not at once, and not for every later event while it waits.
+		socket(0).serverSend([event(4)]);
+		expect(socket(0).sent).toHaveLength(1);
+		await new Promise((resolve) => setTimeout(resolve, 40));
+		expect(socket(0).sent.map((s) => JSON.parse(s))).toEqual([
+			{ type: "resume", id: "resume", since: 1 },
+			{ type: "resume", id: "resume", since: 1 },
+		]);
+		socket(0).serverSend([event(2), event(3), event(4), { type: "replay.done", since: 1, count: 3, last_seq: 4 }]);
+		expect(received.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+		// An error about some other frame is not a refused replay.
+		socket(0).serverSend([{ type: "error", ...refusal, ref: "other" }]);
+		await new Promise((resolve) => setTimeout(resolve, 40));
+		expect(socket(0).sent).toHaveLength(2);
 		client.close();
 	});
 

@@ -74,6 +74,25 @@ describe("replay on reconnect", () => {
 		tab.close();
 	});
 
+	it("replays on resume frames at the history rate: past the burst an error frame (rate_limited), and the socket stays", async () => {
+		const user = await newUser();
+		await hubFor(env, user.id).publish([notice(1)]);
+		const tab = await connect({ token: user.token });
+		await tab.untilControl("session");
+		// SPARKY_RATE_HISTORY_BURST: 60, shared with chat.history frames.
+		for (let i = 0; i < 62; i++) tab.send({ type: "resume", since: 0, id: `r${i}` });
+		await tab.until(() => tab.controls.filter((c) => c.type === "error").length >= 2, "two refusals");
+		await tab.until(() => tab.controls.filter((c) => c.type === "replay.done").length >= 60, "60 replays");
+		const refusals = tab.controls.filter((c) => c.type === "error");
+		expect(refusals.map((c) => [(c as { code: string }).code, (c as { ref: string }).ref])).toEqual([
+			["rate_limited", "r60"],
+			["rate_limited", "r61"],
+		]);
+		expect(tab.controls.filter((c) => c.type === "replay.done")).toHaveLength(60);
+		expect(tab.closeEvent).toBeUndefined();
+		tab.close();
+	});
+
 	it("reconnecting with the last seq seen gives a gap-free, duplicate-free sequence", async () => {
 		const user = await newUser();
 		const hub = hubFor(env, user.id);
