@@ -202,6 +202,30 @@ export class EventLog {
 		);
 	}
 
+	/**
+	 * Where a replay after `since` starts so that it holds at most `maxChars` of events: `since`
+	 * when all of them fit, else the seq just before the newest rows that do (whole rows, counted
+	 * from the newest back; reading stops at the first that doesn't fit).
+	 */
+	tailStart(since: number, maxChars: number): number {
+		const from = Math.max(since, this.#firstKept() - 1) + 1;
+		const cursor = this.#sql.exec<{ seq: number; n: number; chars: number }>(
+			"SELECT seq, n, length(json) AS chars FROM log WHERE seq >= ? ORDER BY seq DESC",
+			this.#rowAt(from),
+		);
+		let total = 0;
+		let start = since;
+		for (const row of cursor) {
+			total += row.chars;
+			if (total > maxChars) {
+				start = Math.max(since, row.seq + row.n - 1);
+				break;
+			}
+		}
+		this.counters.rowsRead += cursor.rowsRead;
+		return start;
+	}
+
 	/** Serialised events with seq > since, oldest first. */
 	readAfter(since: number, limit: number): string[] {
 		const from = Math.max(since, this.#firstKept() - 1) + 1;

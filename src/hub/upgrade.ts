@@ -1,5 +1,5 @@
 import type { HubConfig } from "../config.ts";
-import { ErrorCode, SUBPROTOCOL } from "../protocol/index.ts";
+import { ErrorCode, LIMITS, SUBPROTOCOL } from "../protocol/index.ts";
 import {
 	attach,
 	CONNECT_INFO_HEADER,
@@ -93,9 +93,9 @@ export function upgrade(request: Request, hub: UpgradeDeps): Response {
 }
 
 /**
- * Sends one socket everything after `since` (at most `maxEvents`, the newest), then a
- * `replay.done` marker. The log keeps far more than a tab needs (each task's whole stream, for
- * its readers over HTTP); a tab further behind than `maxEvents` is told `replay_limit`, gets
+ * Sends one socket everything after `since` (at most `maxEvents` and `LIMITS.replayChars`, the
+ * newest), then a `replay.done` marker. The log keeps far more than a tab needs (each task's whole stream, for
+ * its readers over HTTP); a tab further behind than that is told `replay_limit`, gets
  * the newest, and loads the rest of what it shows over HTTP, as after retention.
  */
 export function replayTo(ws: WebSocket, log: EventLog, since: number, maxEvents: number): void {
@@ -109,6 +109,11 @@ export function replayTo(ws: WebSocket, log: EventLog, since: number, maxEvents:
 	if (lastSeq - from > maxEvents) {
 		reason = "replay_limit";
 		from = lastSeq - maxEvents;
+	}
+	const fits = log.tailStart(from, LIMITS.replayChars);
+	if (fits > from) {
+		reason = "replay_limit";
+		from = fits;
 	}
 	if (reason) {
 		const notice = { type: "replay.truncated", since, oldest_seq: from + 1, last_seq: lastSeq, reason } as const;

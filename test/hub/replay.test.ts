@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { EventLog } from "../../src/hub/event-log.ts";
 import { hubFor } from "../../src/hub/stub.ts";
 import { replayTo } from "../../src/hub/upgrade.ts";
+import { LIMITS } from "../../src/protocol/index.ts";
 import { newUser } from "../support/api.ts";
 import { hubObject } from "../support/hub.ts";
 import { connect, seqsOf } from "../support/sockets.ts";
@@ -200,6 +201,25 @@ describe("retention", () => {
 		});
 		expect(frames.filter((f) => f.seq !== undefined).map((f) => f.seq)).toEqual(range(51, 150));
 		expect(frames.at(-1)).toMatchObject({ type: "replay.done", count: 100, last_seq: 150 });
+	});
+
+	it("a replay sends at most 8 MiB of events, the newest, and says what it left out", async () => {
+		const user = await newUser();
+		const hub = hubFor(env, user.id);
+		// 40 events of 240,000 characters: 9.6 M, more than one replay holds.
+		const big = (n: number) => ({ type: "CUSTOM", name: "pad", value: `${n}`.padEnd(240_000, "x") });
+		for (let n = 1; n <= 40; n += 2) await hub.publish([big(n), big(n + 1)]);
+		const tab = await connect({ token: user.token, since: 0 });
+		await tab.until(() => tab.control("replay.done") !== undefined, "replay.done", 20_000);
+		const truncated = tab.control("replay.truncated");
+		expect(truncated).toMatchObject({ since: 0, last_seq: 40, reason: "replay_limit" });
+		const seqs = seqsOf(tab.events);
+		expect(seqs).toEqual(range(truncated?.oldest_seq ?? 0, 40));
+		const chars = tab.events.reduce((sum, event) => sum + JSON.stringify(event).length, 0);
+		expect(chars).toBeLessThanOrEqual(LIMITS.replayChars);
+		// Whole rows are left out, the fewest that make it fit: a row holds at most three of these.
+		expect(chars).toBeGreaterThan(LIMITS.replayChars - 3 * 241_000);
+		tab.close();
 	});
 
 	it("ages events out in the alarm, and seq keeps counting after the log empties", async () => {
