@@ -20,6 +20,9 @@ export default defineConfig(async () => {
 						SPARKY_SECRETS_KEY: "test-secrets-key-0123456789abcdefghijklmnop",
 						// Small enough that tests can reach it.
 						SPARKY_EVENT_RETENTION_COUNT: "200",
+						// Refilled one a minute: a test that sends past the burst of `chat.history` and `resume`
+						// frames (60) gets no token back while it sends, however slow the machine.
+						SPARKY_RATE_HISTORY_PER_MINUTE: "1",
 						// No pauses: the demo model streams and retries happen at once.
 						SPARKY_DEMO_DELAY_MS: "0",
 						SPARKY_RETRY_BASE_SECONDS: "0",

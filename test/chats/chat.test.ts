@@ -93,7 +93,7 @@ describe("chat over the hub socket", () => {
 		const tab = await connect({ token: user.token });
 		await tab.untilControl("session");
 		const chat = await openChat(tab);
-		// SPARKY_RATE_HISTORY_BURST: 60.
+		// SPARKY_RATE_HISTORY_BURST: 60, refilled one a minute here (vitest.config.ts).
 		for (let i = 0; i < 62; i++) tab.send({ type: "chat.history", id: `h${i}`, chat_id: chat.id, limit: 1 });
 		await tab.until(
 			() => tab.controls.filter((c) => "ref" in c && String(c.ref).startsWith("h")).length >= 62,
