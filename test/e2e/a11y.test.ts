@@ -7,6 +7,7 @@ import { admin, agent, createTask, waitForTask } from "./support/api.ts";
 import { axeCheck } from "./support/axe.ts";
 import { DESKTOP, launchChromium, openPage, PHONE, screenshot, signIn, usePage } from "./support/browser.ts";
 import { contrastRatios, focused, unlabelledFields } from "./support/checks.ts";
+import { openFromSidebar } from "./support/sidebar.ts";
 
 const t = usePage(agent);
 
@@ -99,7 +100,7 @@ describe("accessibility basics", () => {
 		await menu.click();
 		expect(await menu.getAttribute("aria-expanded")).toBe("true");
 		expect(await page.locator("#sidebar").isVisible()).toBe(true);
-		await page.locator(".sidebar a[data-chat-id]").first().click();
+		await openFromSidebar(page, "chat");
 		expect(await page.locator("#sidebar").isVisible()).toBe(false);
 		expect(await page.getByLabel("Message").isVisible()).toBe(true);
 		// Nothing sticks out sideways.
@@ -170,14 +171,14 @@ describe("axe-core on every screen", () => {
 
 			const task = await createTask(admin(), "What time is it?");
 			await waitForTask(admin(), task.id, ["succeeded"]);
-			await page.locator(`.sidebar a[data-task-id="${task.id}"]`).click();
+			await openFromSidebar(page, "task", task.id);
 			await page.locator(".final-status[data-status=succeeded]").waitFor();
 			await expectClean(page, "task");
 			await shot("task");
 
 			const waiting = await createTask(admin(), "Delete README.md");
 			await waitForTask(admin(), waiting.id, ["awaiting_approval"]);
-			await page.locator(`.sidebar a[data-task-id="${waiting.id}"]`).click();
+			await openFromSidebar(page, "task", waiting.id);
 			await page.locator(".approval-card[data-status=pending]").waitFor();
 			await expectClean(page, "approval");
 			await shot("approval");

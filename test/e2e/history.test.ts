@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, userToken } from "./support/api.ts";
 import { itemIds, signIn, usePage } from "./support/browser.ts";
+import { openFromSidebar } from "./support/sidebar.ts";
 
 const t = usePage();
 let bob: string;
@@ -13,7 +14,8 @@ beforeAll(async () => {
 const TURNS = 18; // 3 history rows each (message, tool call, answer): more than one 50-row page
 
 describe("chat history", () => {
-	it("loads earlier pages on demand, each item once and in order", async () => {
+	// 18 turns run one after another: up to a minute on a loaded machine (the suite's 45 s is too short).
+	it("loads earlier pages on demand, each item once and in order", { timeout: 120_000 }, async () => {
 		const { chat } = await api<{ chat: { id: string } }>(bob, "POST", "/api/chats", { title: "Long chat" });
 		for (let i = 1; i <= TURNS; i++) {
 			await api(bob, "POST", `/api/chats/${chat.id}/messages`, { text: `Question ${i}: what time is it?` });
@@ -28,7 +30,7 @@ describe("chat history", () => {
 
 		const page = t.page;
 		await signIn(page, bob);
-		await page.locator(`.sidebar a[data-chat-id="${chat.id}"]`).click();
+		await openFromSidebar(page, "chat", chat.id);
 		const earlier = page.getByRole("button", { name: "Load earlier messages" });
 		await earlier.waitFor();
 		// A page is 50 history rows (messages and tool calls), with its turns' run lines and thoughts.

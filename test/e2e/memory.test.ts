@@ -9,6 +9,7 @@ import { api, createTask, userToken, waitForTask } from "./support/api.ts";
 import { axeCheck } from "./support/axe.ts";
 import { DESKTOP, openPage, PHONE, screenshot, signIn, usePage } from "./support/browser.ts";
 import { focused, sticksOut } from "./support/checks.ts";
+import { openFromSidebar } from "./support/sidebar.ts";
 
 const suffix = Date.now().toString(36);
 let owner = "";
@@ -217,7 +218,7 @@ describe("a chat that remembers", () => {
 		const [saved] = await memories(alice);
 		const task = await createTask(alice, "What is my favourite colour?");
 		await waitForTask(alice, task.id, ["succeeded"]);
-		await page.locator(`.sidebar a[data-task-id="${task.id}"]`).click();
+		await openFromSidebar(page, "task", task.id);
 		await page.locator(".final-status[data-status=succeeded]").waitFor();
 		expect((await page.locator(".task-result").textContent())?.toLowerCase()).toContain("teal");
 		const used = page.locator(".timeline [data-kind=run] .memories-used");
@@ -262,7 +263,7 @@ describe("axe-core on the Memory panel and a turn's memories", () => {
 
 			const task = await createTask(token, "What is my favourite colour?");
 			await waitForTask(token, task.id, ["succeeded"]);
-			await page.locator(`.sidebar a[data-task-id="${task.id}"]`).click();
+			await openFromSidebar(page, "task", task.id);
 			const used = page.locator(".timeline [data-kind=run] .memories-used");
 			await used.locator("summary").click();
 			await used.locator(".memories-used-list li").first().waitFor();

@@ -13,6 +13,7 @@ import {
 	waitForTask,
 } from "./support/api.ts";
 import { itemIds, shownText, usePage } from "./support/browser.ts";
+import { openFromSidebar } from "./support/sidebar.ts";
 
 const t = usePage(agent);
 
@@ -31,7 +32,7 @@ async function expectWholeRun(page: Page, taskId: string) {
 /** Opens a task that is held mid-run (its first tool call waits for `key`). */
 async function openHeldTask(page: Page, key: string) {
 	const task = await createTask(admin(), `Fetch ${inject("pageUrl")}/slow.html?key=${key} and list files`);
-	await page.locator(`.sidebar a[data-task-id="${task.id}"]`).click();
+	await openFromSidebar(page, "task", task.id);
 	await expect.poll(() => page.locator(".timeline [data-kind=tool]").getAttribute("data-state")).toBe("running");
 	return task;
 }

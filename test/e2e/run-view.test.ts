@@ -164,8 +164,11 @@ describe("who may cancel", () => {
 	it("shows Cancel to the task's creator, not to the agent user watching it", async () => {
 		const browser = await launchChromium();
 		try {
+			// Both signed in before the task starts: the slow page holds it running 8 s at most.
 			const watcher = await openPage(browser);
 			await signIn(watcher.page, inject("agentToken"));
+			const creator = await openPage(browser);
+			await signIn(creator.page, admin());
 			const key = "run-view-watch";
 			const task = await createTask(admin(), `Fetch ${inject("pageUrl")}/slow.html?key=${key}`);
 			await watcher.page.goto(`${inject("sparkyUrl")}/task/${task.id}`);
@@ -174,8 +177,6 @@ describe("who may cancel", () => {
 			await expect.poll(() => watcher.page.locator(".task-head .badge").first().textContent()).toBe("running");
 			expect(await watcher.page.getByRole("button", { name: "Cancel task" }).count()).toBe(0);
 
-			const creator = await openPage(browser);
-			await signIn(creator.page, admin());
 			await creator.page.goto(`${inject("sparkyUrl")}/task/${task.id}`);
 			await creator.page.getByRole("button", { name: "Cancel task" }).waitFor();
 			await release(key);

@@ -4,6 +4,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { createTask, userToken, waitForTask } from "./support/api.ts";
 import { DESKTOP, PHONE, screenshot, usePage } from "./support/browser.ts";
+import { openFromSidebar } from "./support/sidebar.ts";
 
 let carol: string;
 const t = usePage(async () => {
@@ -56,15 +57,16 @@ describe("steps at a glance", () => {
 		expect(JSON.parse(json)).toMatchObject({ status: 200, url });
 		expect(json).toContain('\n  "status": 200');
 		await result.getByRole("button", { name: "Show as text" }).click();
-		expect(await result.getAttribute("data-view")).toBe("text");
+		await expect.poll(() => result.getAttribute("data-view")).toBe("text");
 		// Arguments are JSON, highlighted once the highlighter has loaded.
 		await fetchLine.locator(".code-block").first().locator(".hljs-attr").first().waitFor();
 		await screenshot(page, "steps-open-desktop");
 
 		// Copy buttons: the result's text, exactly.
 		await result.getByRole("button", { name: "Copy result" }).click();
+		// "Copied" for 1.5 s: looked for first, the clipboard after.
+		await expect.poll(() => result.getByRole("button", { name: /Copied|Copy result/ }).textContent()).toBe("Copied");
 		await expect.poll(clipboard).toBe(text);
-		expect(await result.getByRole("button", { name: /Copied|Copy result/ }).textContent()).toBe("Copied");
 		await page.setViewportSize(PHONE);
 		await fetchLine.scrollIntoViewIfNeeded();
 		await screenshot(page, "steps-open-phone");
@@ -144,7 +146,7 @@ describe("steps at a glance", () => {
 		// Not in the first load: nothing on the home screen needs it.
 		expect(scripts.filter((p) => /\/assets\/(core|javascript)-/.test(p))).toEqual([]);
 
-		await page.locator(`.sidebar a[data-task-id="${task.id}"]`).click();
+		await openFromSidebar(page, "task", task.id);
 		// The answer is on top (the steps point to it rather than repeat it).
 		const block = page.locator(".task-result .code-wrap").first();
 		const keyword = block.locator("pre code .hljs-keyword").first();

@@ -13,6 +13,7 @@ import {
 	waitForTask,
 } from "./support/api.ts";
 import { DESKTOP, itemIds, PHONE, screenshot, shownText, usePage } from "./support/browser.ts";
+import { openFromSidebar } from "./support/sidebar.ts";
 
 const t = usePage(agent);
 
@@ -75,7 +76,9 @@ describe("tasks, watched as agent", () => {
 			admin(),
 			`Fetch ${inject("pageUrl")}/slow.html?key=${key} and tell me what time is it`,
 		);
-		await page.goto(`${inject("sparkyUrl")}/task/${task.id}`);
+		// From the sidebar, not a page load: the slow page holds the fetch 8 s at most, and
+		// everything up to the second "running" below must happen inside that.
+		await openFromSidebar(page, "task", task.id);
 		const tool = page.locator(".timeline [data-kind=tool]").first();
 		await expect.poll(() => tool.getAttribute("data-state")).toBe("running");
 		// The run is held at the slow fetch: once the page shows everything stored so far (the
@@ -102,7 +105,7 @@ describe("tasks, watched as agent", () => {
 		const key = "cancel-1";
 		// The agent user watches every task but changes only its own (issue #14): it made this one.
 		const task = await createTask(agent(), `Fetch ${inject("pageUrl")}/slow.html?key=${key}`);
-		await page.locator(`.sidebar a[data-task-id="${task.id}"]`).click();
+		await openFromSidebar(page, "task", task.id);
 		await expect.poll(() => page.locator(".timeline [data-kind=tool]").getAttribute("data-state")).toBe("running");
 		await page.getByRole("button", { name: "Cancel task" }).click();
 		await page.locator(".final-status[data-status=cancelled]").waitFor({ timeout: 15_000 });
@@ -114,7 +117,7 @@ describe("tasks, watched as agent", () => {
 	it("cuts long tool output, with a button that shows the rest", async () => {
 		const page = t.page;
 		const task = await createTask(admin(), `Fetch ${inject("pageUrl")}/long.html`);
-		await page.locator(`.sidebar a[data-task-id="${task.id}"]`).click();
+		await openFromSidebar(page, "task", task.id);
 		await page.locator(".final-status[data-status=succeeded]").waitFor();
 		// Steps are folded to one line: open it to read the result.
 		await page.locator(".timeline [data-kind=tool] summary").click();
@@ -132,7 +135,7 @@ describe("tasks, watched as agent", () => {
 	it("marks a task that changed while it wasn't open with a dot, until it is opened (and after a reload)", async () => {
 		const page = t.page;
 		const task = await createTask(admin(), "What time is it?");
-		await waitForTask(admin(), task.id, ["succeeded"]);
+		const done = await waitForTask(admin(), task.id, ["succeeded"]);
 		const link = page.locator(`.sidebar a[data-task-id="${task.id}"]`);
 		await expect.poll(() => link.getAttribute("data-unread")).toBe("true");
 		expect(await link.locator(".unread-dot").count()).toBe(1);
@@ -142,6 +145,13 @@ describe("tasks, watched as agent", () => {
 		// The sidebar re-renders with the open task (its own update, not the view's).
 		await expect.poll(() => link.getAttribute("data-unread")).toBeNull();
 		expect(await link.locator(".unread-dot").count()).toBe(0);
+		// The page keeps "seen" in localStorage once it has drawn the open task: reload after that.
+		const seenAt = () =>
+			page.evaluate((id) => {
+				const key = Object.keys(localStorage).find((k) => k.startsWith("sparky.seen."));
+				return (JSON.parse(localStorage.getItem(key ?? "") ?? "{}") as { seen?: Record<string, number> }).seen?.[id];
+			}, task.id);
+		await expect.poll(async () => (await seenAt()) ?? 0).toBeGreaterThanOrEqual(done.updated_at);
 		await page.goto(inject("sparkyUrl"));
 		await page.locator(".conn[data-state=connected]").waitFor();
 		await link.waitFor();

@@ -5,6 +5,7 @@ import { describe, expect, inject, it } from "vitest";
 import { api, createTask, release, userToken } from "./support/api.ts";
 import { DESKTOP, PHONE, screenshot, usePage } from "./support/browser.ts";
 import { focused } from "./support/checks.ts";
+import { openFromSidebar } from "./support/sidebar.ts";
 
 let erin: string;
 const t = usePage(async () => {
@@ -43,7 +44,8 @@ describe("following a thread", () => {
 		const page = t.page;
 		// The four chats above answer meanwhile, and each answer re-renders and re-orders the
 		// sidebar: a click while it moves can press one link and release on none (no navigation,
-		// focus left on the link: seen twice under load). Click once they have all answered.
+		// focus left on the link: seen under load). Click once they have all answered (and
+		// openFromSidebar clicks again should one still go nowhere).
 		const ended = new Set(["succeeded", "failed", "cancelled"]);
 		await expect
 			.poll(async () => {
@@ -51,20 +53,21 @@ describe("following a thread", () => {
 				return tasks.length >= 4 && tasks.every((task) => ended.has(task.status));
 			})
 			.toBe(true);
-		await page.locator(".sidebar a[data-chat-id]").first().click();
-		await expect.poll(() => page.url()).toMatch(/\/chats?\//);
+		await openFromSidebar(page, "chat");
 		await expect.poll(() => focused(page)).toBe("#thread-title");
 		expect(await live().getAttribute("aria-live")).toBe("polite");
 		await page.getByLabel("Message").fill("What time is it now?");
 		await page.getByLabel("Message").press("Enter");
 		await expect.poll(() => live().textContent(), { timeout: 15_000 }).toMatch(/^Sparky answered: It is /);
+		// The turn ends after its last words (its status follows): no Stop button once it has.
+		await expect.poll(() => page.getByRole("button", { name: "Stop", exact: true }).count()).toBe(0);
 	});
 
 	it("moves focus to a task's title on arrival, and says how the open task ended", async () => {
 		const page = t.page;
 		const key = "a11y-live-task";
 		const task = await createTask(erin, `Fetch ${inject("pageUrl")}/slow.html?key=${key}`);
-		await page.locator(`.sidebar a[data-task-id="${task.id}"]`).click();
+		await openFromSidebar(page, "task", task.id);
 		await expect.poll(() => focused(page)).toBe("#thread-title");
 		await expect.poll(() => page.locator(".timeline [data-kind=tool]").getAttribute("data-state")).toBe("running");
 		expect(await live().textContent()).not.toMatch(/^Task /);
@@ -103,7 +106,7 @@ describe("following a thread", () => {
 		await expect.poll(() => page.locator("#sidebar").isVisible()).toBe(false);
 		expect(await focused(page)).toBe("button:Menu");
 		await menu.click();
-		await page.locator(".sidebar a[data-chat-id]").first().click();
+		await openFromSidebar(page, "chat");
 		await expect.poll(() => focused(page)).toBe("#thread-title");
 		await page.setViewportSize(DESKTOP);
 		expect(t.errors).toEqual([]);

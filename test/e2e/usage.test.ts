@@ -8,6 +8,7 @@ import type { Approval, BudgetStatus, ModelCallUsage, Task, UsageReport, WireEve
 import { admin, api, userToken, waitForTask } from "./support/api.ts";
 import { DESKTOP, launchChromium, openPage, PHONE, screenshot, signIn, usePage } from "./support/browser.ts";
 import { sticksOut } from "./support/checks.ts";
+import { openFromSidebar } from "./support/sidebar.ts";
 
 const userId = `spender-${Date.now().toString(36)}`;
 let token: string;
@@ -75,7 +76,7 @@ describe("what runs cost, on the page", () => {
 		const [pending] = (await view(task.id)).approvals;
 		expect(pending).toMatchObject({ kind: "budget", status: "pending" });
 
-		await page.locator(`.sidebar a[data-task-id="${task.id}"]`).click();
+		await openFromSidebar(page, "task", task.id);
 		const card = page.locator(".approval-card");
 		await card.waitFor();
 		expect(await card.getAttribute("data-approval-id")).toBe(pending?.id);
@@ -103,7 +104,7 @@ describe("what runs cost, on the page", () => {
 		const page = t.page;
 		const task = await newTask("What time is it?", { max_cost_usd: 0.3 });
 		await waitForTask(token, task.id, ["awaiting_approval"]);
-		await page.locator(`.sidebar a[data-task-id="${task.id}"]`).click();
+		await openFromSidebar(page, "task", task.id);
 		const card = page.locator(`.approval-card[data-status=pending]`);
 		await card.waitFor();
 		await card.getByRole("button", { name: "Stop the task" }).click();

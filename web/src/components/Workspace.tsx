@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useState } from "preact/hooks";
 import { parseRoute, type Route, routePath, sameRoute } from "../lib/route.ts";
 import type { Session } from "../state/session.ts";
 import { useSessionUpdates } from "../state/use-session.ts";
@@ -44,7 +44,9 @@ export function Workspace({ session, onSignOut }: Props) {
 		return () => window.removeEventListener("popstate", onPop);
 	}, [session]);
 
-	useEffect(() => {
+	// Listening from the moment the drawer is drawn (an effect runs a frame later: an Escape
+	// pressed at once was lost).
+	useLayoutEffect(() => {
 		if (!drawer) return;
 		const onKey = (e: KeyboardEvent) => {
 			if (e.key !== "Escape") return;
