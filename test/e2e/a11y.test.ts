@@ -32,6 +32,7 @@ describe("accessibility basics", () => {
 		await page.getByLabel("Message").waitFor();
 		expect(await unlabelledFields(page)).toEqual([]);
 		await page.getByRole("button", { name: "Rename" }).click();
+		await page.getByLabel("Chat title").waitFor();
 		expect(await unlabelledFields(page)).toEqual([]);
 		await page.getByLabel("Chat title").press("Escape");
 	});
@@ -97,12 +98,13 @@ describe("accessibility basics", () => {
 		expect(await menu.getAttribute("aria-expanded")).toBe("false");
 		expect(await page.locator("#sidebar").isVisible()).toBe(false);
 		expect(await page.getByLabel("Message").isVisible()).toBe(true);
+		// The page re-renders a frame after each change: polled.
 		await menu.click();
-		expect(await menu.getAttribute("aria-expanded")).toBe("true");
-		expect(await page.locator("#sidebar").isVisible()).toBe(true);
+		await expect.poll(() => menu.getAttribute("aria-expanded")).toBe("true");
+		await expect.poll(() => page.locator("#sidebar").isVisible()).toBe(true);
 		await openFromSidebar(page, "chat");
-		expect(await page.locator("#sidebar").isVisible()).toBe(false);
-		expect(await page.getByLabel("Message").isVisible()).toBe(true);
+		await expect.poll(() => page.locator("#sidebar").isVisible()).toBe(false);
+		await expect.poll(() => page.getByLabel("Message").isVisible()).toBe(true);
 		// Nothing sticks out sideways.
 		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
 		expect(t.foreign).toEqual([]);

@@ -108,12 +108,13 @@ describe("chat", () => {
 		await composer.press("Enter");
 		const last = page.locator(".timeline [data-role=user]").last();
 		await expect.poll(() => last.textContent()).toContain("first line\nsecond line");
+		// The second answer, once it has come and ended (the first one's "false" says nothing).
+		await expect.poll(() => page.locator(".timeline [data-role=assistant]").count(), { timeout: 15_000 }).toBe(2);
 		await expect
-			.poll(() => page.locator(".timeline [data-role=assistant]").last().getAttribute("data-streaming"), {
+			.poll(() => page.locator(".timeline [data-role=assistant]").nth(1).getAttribute("data-streaming"), {
 				timeout: 15_000,
 			})
 			.toBe("false");
-		await expect.poll(() => page.locator(".timeline [data-role=assistant]").count()).toBe(2);
 	});
 
 	it("shows a message sent during a running turn as pending; Stop cancels the running turn", async () => {

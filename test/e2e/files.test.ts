@@ -315,7 +315,11 @@ describe("axe-core on the composer with chips", () => {
 			]);
 			const chips = page.locator(".composer .attachment-chip");
 			await expect
-				.poll(() => chips.evaluateAll((els) => els.every((e) => e.getAttribute("data-state") !== "uploading")))
+				.poll(() =>
+					chips.evaluateAll(
+						(els) => els.length === 2 && els.every((e) => e.getAttribute("data-state") !== "uploading"),
+					),
+				)
 				.toBe(true);
 			const found = await axeCheck(page);
 			expect(found.rulesRun).toBeGreaterThan(30);

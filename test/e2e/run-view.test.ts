@@ -143,8 +143,8 @@ describe("where the run view opens", () => {
 			expect(await cut()).toBe(true);
 			await screenshot(page, "run-view-long-answer-phone");
 			await open.click();
-			expect(await result.getAttribute("data-open")).toBe("true");
-			expect(await cut()).toBe(false);
+			await expect.poll(() => result.getAttribute("data-open")).toBe("true");
+			await expect.poll(cut).toBe(false);
 			// All of it, in place: its last words can be scrolled to in the page.
 			const last = text.locator("p").last();
 			await last.scrollIntoViewIfNeeded();
@@ -153,7 +153,7 @@ describe("where the run view opens", () => {
 			expect(box && box.y >= 0 && box.y + box.height <= 844).toBe(true);
 			await screenshot(page, "run-view-long-answer-open-phone");
 			await result.getByRole("button", { name: "Show less" }).click();
-			expect(await cut()).toBe(true);
+			await expect.poll(cut).toBe(true);
 		} finally {
 			await browser.close();
 		}

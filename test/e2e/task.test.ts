@@ -127,9 +127,9 @@ describe("tasks, watched as agent", () => {
 		const more = result.getByRole("button", { name: /Show more/ });
 		expect(await more.getAttribute("aria-expanded")).toBe("false");
 		await more.click();
-		expect(await result.locator("code").textContent()).toContain("Line 120 of a long page.");
+		await expect.poll(() => result.locator("code").textContent()).toContain("Line 120 of a long page.");
 		await result.getByRole("button", { name: "Show less" }).click();
-		expect(await result.locator("code").textContent()).not.toContain("Line 120 of a long page.");
+		await expect.poll(() => result.locator("code").textContent()).not.toContain("Line 120 of a long page.");
 	});
 
 	it("marks a task that changed while it wasn't open with a dot, until it is opened (and after a reload)", async () => {
