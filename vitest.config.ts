@@ -20,9 +20,13 @@ export default defineConfig(async () => {
 						SPARKY_SECRETS_KEY: "test-secrets-key-0123456789abcdefghijklmnop",
 						// Small enough that tests can reach it.
 						SPARKY_EVENT_RETENTION_COUNT: "200",
-						// Refilled one a minute: a test that sends past the burst of `chat.history` and `resume`
-						// frames (60) gets no token back while it sends, however slow the machine.
+						// Refilled one a minute: a test that goes past the burst of one of these rates gets no
+						// token back while it sends, however slow the machine (a refill there turned a
+						// 429 into a 201). Tests of the other kinds bound what refilled by the time taken.
 						SPARKY_RATE_HISTORY_PER_MINUTE: "1",
+						SPARKY_RATE_TICKETS_PER_MINUTE: "1",
+						SPARKY_RATE_MCP_PER_MINUTE: "1",
+						SPARKY_RATE_APPS_PER_MINUTE: "1",
 						// No pauses: the demo model streams and retries happen at once.
 						SPARKY_DEMO_DELAY_MS: "0",
 						SPARKY_RETRY_BASE_SECONDS: "0",

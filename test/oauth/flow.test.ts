@@ -173,7 +173,7 @@ describe("consent, tokens and revocation", () => {
 		const query = authorizeQuery({ client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge });
 		const statuses: number[] = [];
 		for (let i = 0; i < 12; i++) statuses.push((await startConsent(user.token, query)).status);
-		// SPARKY_RATE_APPS_BURST: 10.
+		// SPARKY_RATE_APPS_BURST: 10, refilled one a minute here (vitest.config.ts).
 		expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
 		expect(statuses.slice(10)).toEqual([429, 429]);
 	});

@@ -63,7 +63,7 @@ describe("WebSocket authentication", () => {
 		const statuses: number[] = [];
 		for (let i = 0; i < 32; i++)
 			statuses.push((await api("/api/ws-ticket", { method: "POST", token: user.token })).status);
-		// SPARKY_RATE_TICKETS_BURST: 30.
+		// SPARKY_RATE_TICKETS_BURST: 30, refilled one a minute here (vitest.config.ts).
 		expect(statuses.slice(0, 30).every((s) => s === 201)).toBe(true);
 		expect(statuses.slice(30)).toEqual([429, 429]);
 		const limited = await api("/api/ws-ticket", { method: "POST", token: user.token });
