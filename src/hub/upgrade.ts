@@ -94,9 +94,10 @@ export function upgrade(request: Request, hub: UpgradeDeps): Response {
 
 /**
  * Sends one socket everything after `since` (at most `maxEvents` and `LIMITS.replayChars`, the
- * newest), then a `replay.done` marker. The log keeps far more than a tab needs (each task's whole stream, for
- * its readers over HTTP); a tab further behind than that is told `replay_limit`, gets
- * the newest, and loads the rest of what it shows over HTTP, as after retention.
+ * newest), then a `replay.done` marker. The log keeps far more than a tab needs (each task's
+ * whole stream, for its readers over HTTP); a tab further behind than that is told
+ * `replay_limit`, gets the newest, and loads the rest of what it shows over HTTP, as after
+ * retention.
  */
 export function replayTo(ws: WebSocket, log: EventLog, since: number, maxEvents: number): void {
 	const { oldestSeq, lastSeq } = log.bounds();

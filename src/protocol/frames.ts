@@ -99,7 +99,8 @@ export const ReplayTruncatedSchema = z.object({
 	last_seq: z.number().int().nonnegative(),
 	/**
 	 * `retention`: the events aged out. `cursor_ahead`: the cursor is newer than anything stored.
-	 * `replay_limit`: the hub still has them, but more than one replay sends (SPARKY_REPLAY_MAX_EVENTS, or 16 MiB of events).
+	 * `replay_limit`: the hub still has them, but more than one replay sends (SPARKY_REPLAY_MAX_EVENTS,
+	 * or 16 MiB of events).
 	 */
 	reason: z.enum(["retention", "cursor_ahead", "replay_limit"]),
 });
