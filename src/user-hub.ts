@@ -122,7 +122,11 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 				resume: (socket, frame) => {
 					const rate = this.#takeRate("history");
 					if (rate.ok) replayTo(socket, this.#log, frame.since, this.#config.replayMaxEvents);
-					else sendControl(socket, errorFrame(rateRefused("history", rate.retryAfterMs), frame, ""));
+					else if (frame.id !== undefined)
+						sendControl(socket, errorFrame(rateRefused("history", rate.retryAfterMs), frame, ""));
+					// Without an id a client can't tell the refusal is its own (HubClient before ids
+					// would wait for that replay for ever): it reconnects with `since` instead.
+					else closeQuietly(socket, CloseCode.slowConsumer, "too many replays asked: reconnect with since");
 				},
 				other: async (socket, frame) => {
 					const state = socketState(socket);

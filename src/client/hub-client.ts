@@ -5,6 +5,7 @@ import {
 	type ClientFrame,
 	CloseCode,
 	type ControlMessage,
+	ErrorCode,
 	SUBPROTOCOL,
 } from "../protocol/index.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
@@ -184,9 +185,13 @@ export class HubClient {
 		} else if (message.type === "replay.done") {
 			this.#replaying = false;
 		} else if (message.type === "error" && message.ref === RESUME_ID && this.#replaying) {
-			// Refused (past the hub's replay rate): ask again once the rate allows.
+			// Refused past the hub's replay rate: ask again once it allows. Refused otherwise (not
+			// expected): a reconnect's `since` replays instead.
 			const retryAfterMs = Number((message.details as { retry_after_ms?: unknown } | undefined)?.retry_after_ms);
-			this.#resumeTimer = setTimeout(() => this.#askReplay(), Number.isFinite(retryAfterMs) ? retryAfterMs : 1000);
+			this.#stopReplayRetry();
+			if (message.code === ErrorCode.rateLimited && retryAfterMs > 0)
+				this.#resumeTimer = setTimeout(() => this.#askReplay(), retryAfterMs);
+			else this.drop();
 		}
 		this.#options.onControl?.(message);
 	}

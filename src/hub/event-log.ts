@@ -203,21 +203,22 @@ export class EventLog {
 	}
 
 	/**
-	 * Where a replay after `since` starts so that it holds at most `maxChars` of events: `since`
-	 * when all of them fit, else the seq just before the newest rows that do (whole rows, counted
-	 * from the newest back; reading stops at the first that doesn't fit).
+	 * Where a replay after `since` starts so that it holds at most `maxBytes` of events (UTF-8):
+	 * `since` when all of them fit, else the seq just before the newest rows that do (whole rows,
+	 * counted from the newest back; reading stops at the first that doesn't fit). The row holding
+	 * `since` counts whole: near the cap, one row that would have fit may be left out.
 	 */
-	tailStart(since: number, maxChars: number): number {
+	tailStart(since: number, maxBytes: number): number {
 		const from = Math.max(since, this.#firstKept() - 1) + 1;
-		const cursor = this.#sql.exec<{ seq: number; n: number; chars: number }>(
-			"SELECT seq, n, length(json) AS chars FROM log WHERE seq >= ? ORDER BY seq DESC",
+		const cursor = this.#sql.exec<{ seq: number; n: number; bytes: number }>(
+			"SELECT seq, n, length(CAST(json AS BLOB)) AS bytes FROM log WHERE seq >= ? ORDER BY seq DESC",
 			this.#rowAt(from),
 		);
 		let total = 0;
 		let start = since;
 		for (const row of cursor) {
-			total += row.chars;
-			if (total > maxChars) {
+			total += row.bytes;
+			if (total > maxBytes) {
 				start = Math.max(since, row.seq + row.n - 1);
 				break;
 			}

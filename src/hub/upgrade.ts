@@ -93,7 +93,7 @@ export function upgrade(request: Request, hub: UpgradeDeps): Response {
 }
 
 /**
- * Sends one socket everything after `since` (at most `maxEvents` and `LIMITS.replayChars`, the
+ * Sends one socket everything after `since` (at most `maxEvents` and `LIMITS.replayBytes`, the
  * newest), then a `replay.done` marker. The log keeps far more than a tab needs (each task's
  * whole stream, for its readers over HTTP); a tab further behind than that is told
  * `replay_limit`, gets the newest, and loads the rest of what it shows over HTTP, as after
@@ -111,7 +111,7 @@ export function replayTo(ws: WebSocket, log: EventLog, since: number, maxEvents:
 		reason = "replay_limit";
 		from = lastSeq - maxEvents;
 	}
-	const fits = log.tailStart(from, LIMITS.replayChars);
+	const fits = log.tailStart(from, LIMITS.replayBytes);
 	if (fits > from) {
 		reason = "replay_limit";
 		from = fits;

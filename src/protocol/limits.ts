@@ -11,12 +11,13 @@ export const LIMITS = {
 	/** A replay frame is closed once it holds this many characters of events (then the buffer is checked again). */
 	replayFrameBytes: 256 * 1024,
 	/**
-	 * Characters of events one replay reads and sends at most (besides SPARKY_REPLAY_MAX_EVENTS):
-	 * 10,000 events of up to 256 KiB each would not fit in an isolate's 128 MB. Four times the
-	 * socket buffer limit, so a tab closed with 4008 (plus what the network held) catches up in one
-	 * replay. A cursor further back gets the newest that fit, after `replay.truncated` (`replay_limit`).
+	 * Bytes of events (UTF-8, as sent) one replay reads and sends at most, besides
+	 * SPARKY_REPLAY_MAX_EVENTS: 10,000 events of up to 256 KiB each would not fit in an isolate's
+	 * 128 MB. Four times the socket buffer limit, so a tab closed with 4008 (plus what the network
+	 * held) catches up in one replay. A cursor further back gets the newest that fit, after
+	 * `replay.truncated` (`replay_limit`).
 	 */
-	replayChars: 16 * 1024 * 1024,
+	replayBytes: 16 * 1024 * 1024,
 	/** JSON request bodies. */
 	httpBodyBytes: 1024 * 1024,
 	/** Nesting of JSON accepted from outside (bodies, frames); deeper is refused before validation. */

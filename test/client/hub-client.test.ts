@@ -123,9 +123,12 @@ describe("HubClient", () => {
 		socket(0).serverSend([session(0), event(1), event(3)]);
 		const refusal = { code: "rate_limited", message: "too many", details: { retry_after_ms: 20 }, ref: "resume" };
 		socket(0).serverSend([{ type: "error", ...refusal }]);
-		// Not at once, and not for every later event while it waits.
+		// Not at once, not for every later event while it waits, and not for an error about
+		// some other frame.
 		socket(0).serverSend([event(4)]);
+		socket(0).serverSend([{ type: "error", code: "validation_failed", message: "no", ref: "other" }]);
 		expect(socket(0).sent).toHaveLength(1);
+		expect(FakeSocket.opened).toHaveLength(1);
 		await new Promise((resolve) => setTimeout(resolve, 40));
 		expect(socket(0).sent.map((s) => JSON.parse(s))).toEqual([
 			{ type: "resume", id: "resume", since: 1 },
@@ -133,10 +136,30 @@ describe("HubClient", () => {
 		]);
 		socket(0).serverSend([event(2), event(3), event(4), { type: "replay.done", since: 1, count: 3, last_seq: 4 }]);
 		expect(received.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
-		// An error about some other frame is not a refused replay.
-		socket(0).serverSend([{ type: "error", ...refusal, ref: "other" }]);
+		client.close();
+	});
+
+	it("forgets a refused replay's retry when the socket drops (the reconnect's since replays)", async () => {
+		const { client, socket } = start({ since: 0 });
+		await tick();
+		socket(0).serverSend([session(0), event(1), event(3)]);
+		const refusal = { code: "rate_limited", message: "too many", details: { retry_after_ms: 20 }, ref: "resume" };
+		socket(0).serverSend([{ type: "error", ...refusal }]);
+		socket(0).serverClose(1006);
 		await new Promise((resolve) => setTimeout(resolve, 40));
-		expect(socket(0).sent).toHaveLength(2);
+		expect(socket(0).sent).toHaveLength(1);
+		expect(socket(1).url).toContain("since=1");
+		client.close();
+	});
+
+	it("reconnects with since when a replay is refused for any other reason", async () => {
+		const { client, socket } = start({ since: 0 });
+		await tick();
+		socket(0).serverSend([session(0), event(1), event(3)]);
+		socket(0).serverSend([{ type: "error", code: "internal", message: "try again", ref: "resume" }]);
+		await new Promise((resolve) => setTimeout(resolve, 20));
+		expect(socket(0).sent).toHaveLength(1);
+		expect(socket(1).url).toContain("since=1");
 		client.close();
 	});
 

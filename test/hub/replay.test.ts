@@ -95,6 +95,18 @@ describe("replay on reconnect", () => {
 		tab.close();
 	});
 
+	it("closes with 4008 a socket that asks past the rate without an id (it can't tell a refusal is its own)", async () => {
+		const user = await newUser();
+		await hubFor(env, user.id).publish([notice(1)]);
+		const tab = await connect({ token: user.token });
+		await tab.untilControl("session");
+		for (let i = 0; i < 61; i++) tab.send({ type: "resume", since: 0 });
+		const closed = await tab.untilClosed();
+		expect(closed.code).toBe(4008);
+		expect(tab.controls.filter((c) => c.type === "replay.done")).toHaveLength(60);
+		expect(tab.controls.filter((c) => c.type === "error")).toEqual([]);
+	});
+
 	it("reconnecting with the last seq seen gives a gap-free, duplicate-free sequence", async () => {
 		const user = await newUser();
 		const hub = hubFor(env, user.id);
@@ -207,8 +219,9 @@ describe("retention", () => {
 	it("a replay sends at most 16 MiB of events, the newest, and says what it left out", async () => {
 		const user = await newUser();
 		const hub = hubFor(env, user.id);
-		// 80 events of 240,000 characters: 19.2 M, more than one replay holds.
-		const big = (n: number) => ({ type: "CUSTOM", name: "pad", value: `${n}`.padEnd(240_000, "x") });
+		// 80 events of 120,000 "é": 19.2 MB in UTF-8, more than one replay holds (but only 9.6 M
+		// characters: a cap counted in characters would send them all).
+		const big = (n: number) => ({ type: "CUSTOM", name: "pad", value: `${n}`.padEnd(120_000, "é") });
 		for (let n = 1; n <= 80; n += 2) await hub.publish([big(n), big(n + 1)]);
 		const tab = await connect({ token: user.token, since: 0 });
 		await tab.until(() => tab.control("replay.done") !== undefined, "replay.done", 20_000);
@@ -216,10 +229,11 @@ describe("retention", () => {
 		expect(truncated).toMatchObject({ since: 0, last_seq: 80, reason: "replay_limit" });
 		const seqs = seqsOf(tab.events);
 		expect(seqs).toEqual(range(truncated?.oldest_seq ?? 0, 80));
-		const chars = tab.events.reduce((sum, event) => sum + JSON.stringify(event).length, 0);
-		expect(chars).toBeLessThanOrEqual(LIMITS.replayChars);
+		const utf8 = new TextEncoder();
+		const bytes = tab.events.reduce((sum, event) => sum + utf8.encode(JSON.stringify(event)).length, 0);
+		expect(bytes).toBeLessThanOrEqual(LIMITS.replayBytes);
 		// Whole rows are left out, the fewest that make it fit: a row holds two of these (one publish).
-		expect(chars).toBeGreaterThan(LIMITS.replayChars - 2 * 241_000);
+		expect(bytes).toBeGreaterThan(LIMITS.replayBytes - 2 * 241_000);
 		tab.close();
 	});
 

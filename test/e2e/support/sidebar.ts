@@ -19,7 +19,15 @@ export async function openFromSidebar(page: Page, kind: "chat" | "task", id?: st
 	await link.click();
 	await expect
 		.poll(async () => {
-			if ((await here()) !== path) await link.click({ timeout: 5_000 }).catch(() => undefined);
+			if ((await here()) !== path) {
+				// On a phone, a click that opened another thread closed the drawer: open it again.
+				if (!(await link.isVisible()))
+					await page
+						.getByRole("button", { name: "Menu" })
+						.click({ timeout: 5_000 })
+						.catch(() => undefined);
+				await link.click({ timeout: 5_000 }).catch(() => undefined);
+			}
 			return here();
 		})
 		.toBe(path);
