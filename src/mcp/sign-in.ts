@@ -84,13 +84,16 @@ export async function signInAtRegistration(
  * Signs a server in again (its tokens were refused, or the user wants another account): fresh
  * discovery from what the server says now (a 401's challenge, else the stored metadata URL),
  * Sparky's client there reused when the issuer is the same. Its current tokens stay until the
- * new sign-in finishes.
+ * new sign-in finishes. Each one may probe the server, discover its authorization server and
+ * register a client there: the user's `mcp` rate is spent first, so no user can make Sparky
+ * flood a third party.
  */
 export async function signInAgain(
 	env: Env,
 	server: McpServerRow,
 	options: { origin: string; fetch?: typeof fetch; now: number },
 ): Promise<McpSignIn> {
+	await spendRate({ rates: hubRates(env) }, server.user_id, "mcp");
 	const stored = await getMcpOAuth(env.DB, server.id);
 	const challenge = (await probe(env, server, options.fetch)) ?? {
 		resourceMetadataUrl: stored?.resource_metadata_url ?? undefined,

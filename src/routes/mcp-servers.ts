@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { hubRates, spendRate } from "../deps.ts";
 import { type AppEnv, requireAuth } from "../http/auth.ts";
 import { jsonBody, paramsOf } from "../http/validate.ts";
 import { createMcpServer, liveTools, ownMcpServer, updateMcpServer } from "../mcp/service.ts";
@@ -50,13 +49,11 @@ export const mcpServersRoutes = new Hono<AppEnv>()
 		const tools = await liveTools(c.env, row);
 		return c.json({ mcp_server: toMcpServer(row, await extrasOf(c.env.DB, c.var.auth.userId)), tools });
 	})
-	// (Re)starts the OAuth sign-in: an authorization URL to open in the browser, never a token.
-	// Each one may probe the server, discover its authorization server and register a client
-	// there: the `mcp` rate is spent first, so no user can make Sparky flood a third party.
+	// (Re)starts the OAuth sign-in (at the `mcp` rate): an authorization URL to open in the
+	// browser, never a token.
 	.post("/:name/sign-in", paramsOf(NameParams), async (c) => {
 		const userId = c.var.auth.userId;
 		const row = await ownMcpServer(c.env, userId, c.req.valid("param").name);
-		await spendRate({ rates: hubRates(c.env) }, userId, "mcp");
 		const sign_in = await signInAgain(c.env, row, { origin: originOf(c.req.url), now: Date.now() });
 		return c.json({ mcp_server: toMcpServer(row, await extrasOf(c.env.DB, userId)), sign_in });
 	})
