@@ -53,10 +53,15 @@ export type ToolAnswer = {
 
 /** A domain error as a tool error result, in the API's one error shape. */
 export function errorAnswer(error: SparkyError): ToolAnswer {
-	const body = {
-		error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
-	};
-	return { content: [{ type: "text", text: JSON.stringify(body) }], isError: true };
+	return errorResult({
+		code: error.code,
+		message: error.message,
+		...(error.details ? { details: error.details } : {}),
+	});
+}
+
+function errorResult(error: { code: string; message: string; details?: unknown }): ToolAnswer {
+	return { content: [{ type: "text", text: JSON.stringify({ error }) }], isError: true };
 }
 
 /**
@@ -72,7 +77,6 @@ export async function answer(tool: SparkyMcpTool, args: unknown): Promise<ToolAn
 	} catch (error) {
 		if (error instanceof SparkyError) return errorAnswer(error);
 		log.error("MCP tool failed", { tool: tool.name, error });
-		const body = { error: { code: "internal", message: "internal error; try again" } };
-		return { content: [{ type: "text", text: JSON.stringify(body) }], isError: true };
+		return errorResult({ code: "internal", message: "internal error; try again" });
 	}
 }
