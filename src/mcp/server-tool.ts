@@ -6,7 +6,7 @@
 import type { z } from "zod";
 import { SparkyError } from "../errors.ts";
 import { log } from "../log.ts";
-import type { AuthContext, McpScope } from "../protocol/index.ts";
+import { type AuthContext, ErrorCode, type McpScope } from "../protocol/index.ts";
 
 /** The MCP tool annotations (spec 2025-06-18): hints a host shows or acts on, never trusted for safety. */
 export interface ToolAnnotations {
@@ -77,6 +77,6 @@ export async function answer(tool: SparkyMcpTool, args: unknown): Promise<ToolAn
 	} catch (error) {
 		if (error instanceof SparkyError) return errorAnswer(error);
 		log.error("MCP tool failed", { tool: tool.name, error });
-		return errorResult({ code: "internal", message: "internal error; try again" });
+		return errorResult({ code: ErrorCode.internal, message: "internal error; try again" });
 	}
 }

@@ -214,10 +214,10 @@ describe("Sparky's MCP server: a tool's failure", () => {
 			error: { code: "conflict", message: "that task already ended" },
 		});
 	});
-	it("anything else is `internal`, without the service's inside (a D1 error's text) reaching the caller", async () => {
+	it("anything else is `internal_error`, without the service's inside (a D1 error's text) reaching the caller", async () => {
 		const result = await answer(failing(new Error("D1_ERROR: no such column: secret_internal_name")), {});
 		expect(result.isError).toBe(true);
-		expect(JSON.parse(result.content[0]?.text ?? "{}")).toMatchObject({ error: { code: "internal" } });
+		expect(JSON.parse(result.content[0]?.text ?? "{}")).toMatchObject({ error: { code: "internal_error" } });
 		expect(JSON.stringify(result)).not.toContain("secret_internal_name");
 	});
 });
