@@ -167,8 +167,11 @@ describe("the cron handler", () => {
 		await env.DB.prepare("UPDATE schedules SET next_run_at = ? WHERE user_id = ?")
 			.bind(Date.now() - 45 * 60_000, user.id)
 			.run();
-		await tick(Date.now());
-		await tick(Date.now() + 100);
+		// Half a minute into a minute, as above: ticks at Date.now() could straddle a minute's end,
+		// and the second would then rightly run the new minute's slot.
+		const now = Math.floor(Date.now() / 60_000) * 60_000 + 30_000;
+		await tick(now);
+		await tick(now + 100);
 		expect(await tasksOf(user.id, "missed")).toHaveLength(1);
 	});
 
